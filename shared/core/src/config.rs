@@ -1,0 +1,269 @@
+//! Workspace configuration: what a business sets as data (bot texts, menu, teams, agents,
+//! routing, SLA targets). Read from YAML by the runners; checked here once, at start-up.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+
+use crate::agent::Role;
+use crate::ids::{AgentId, TeamId, WorkspaceId};
+use crate::lang::{Lang, Localized};
+use crate::ticket::{Priority, Tier};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurnoConfig {
+    pub workspaces: Vec<WorkspaceConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    /// The WhatsApp phone number id this workspace answers on.
+    pub id: WorkspaceId,
+    pub name: String,
+    #[serde(default)]
+    pub default_language: Lang,
+    pub bot: BotConfig,
+    pub teams: Vec<TeamConfig>,
+    #[serde(default)]
+    pub agents: Vec<AgentConfig>,
+    pub routing: RoutingConfig,
+    pub sla: SlaConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    pub greeting: Localized,
+    pub menu: MenuConfig,
+    /// Said when the conversation goes to a person.
+    pub handoff: Localized,
+    /// Said when the bot did not understand.
+    pub fallback: Localized,
+    /// Words that, alone or as the start of a word, ask for a person.
+    #[serde(default = "default_escalation_keywords")]
+    pub escalation_keywords: Vec<String>,
+    /// Words that open a conversation (and show the menu again).
+    #[serde(default = "default_greeting_words")]
+    pub greeting_words: Vec<String>,
+    /// Consecutive messages the bot may fail to understand before it hands off.
+    #[serde(default = "default_max_failed_attempts")]
+    pub max_failed_attempts: u8,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuConfig {
+    pub prompt: Localized,
+    pub options: Vec<MenuOption>,
+    /// Send the menu as an interactive list instead of numbered text.
+    #[serde(default)]
+    pub interactive: bool,
+    /// The list's button text (interactive menus only).
+    #[serde(default)]
+    pub button: Localized,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuOption {
+    /// What the customer types (usually a number) to pick this option.
+    pub key: String,
+    pub title: Localized,
+    pub action: MenuAction,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum MenuAction {
+    /// Answer with a fixed text (an FAQ).
+    Answer(Localized),
+    /// Hand the conversation to a team (the routing default when none is named).
+    Handoff {
+        #[serde(default)]
+        team: Option<TeamId>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamConfig {
+    pub id: TeamId,
+    pub name: String,
+    pub tier: Tier,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentConfig {
+    pub id: AgentId,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub role: Role,
+    pub teams: Vec<TeamId>,
+    #[serde(default = "default_capacity")]
+    pub capacity: u32,
+    /// Start online (demo and tests); real agents go online from the console.
+    #[serde(default)]
+    pub online: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingConfig {
+    pub default_team: TeamId,
+    #[serde(default)]
+    pub rules: Vec<RoutingRule>,
+}
+
+/// The first rule whose every given condition holds decides team, tier and priority.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingRule {
+    /// A name for the decision, kept on the ticket as a reason code (`rule:<name>`).
+    pub name: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub menu_choice: Option<String>,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub language: Option<Lang>,
+    pub team: TeamId,
+    #[serde(default)]
+    pub tier: Option<Tier>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaConfig {
+    /// Target for the first human reply after handoff, in seconds.
+    pub first_response_secs: u64,
+    /// The longest single timer delay the queue allows (SQS: 900 s); a timer further out
+    /// re-arms itself.
+    #[serde(default = "default_max_timer_delay")]
+    pub max_timer_delay_secs: u64,
+}
+
+impl SlaConfig {
+    pub fn first_response(&self) -> SignedDuration {
+        SignedDuration::from_secs(i64::try_from(self.first_response_secs).unwrap_or(i64::MAX))
+    }
+}
+
+fn default_escalation_keywords() -> Vec<String> {
+    ["agente", "humano", "asesor", "persona", "agent", "human", "person", "atendente", "pessoa"]
+        .map(String::from)
+        .to_vec()
+}
+
+fn default_greeting_words() -> Vec<String> {
+    [
+        "hola", "buenas", "buenos dias", "buenas tardes", "hi", "hello", "hey", "good morning", "ola", "oi",
+        "bom dia", "boa tarde", "boa noite", "menu",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn default_max_failed_attempts() -> u8 {
+    3
+}
+
+fn default_capacity() -> u32 {
+    5
+}
+
+fn default_max_timer_delay() -> u64 {
+    900
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// The checked configuration of every workspace, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Workspaces {
+    by_id: HashMap<WorkspaceId, Arc<WorkspaceConfig>>,
+}
+
+impl Workspaces {
+    pub fn get(&self, id: &WorkspaceId) -> Option<Arc<WorkspaceConfig>> {
+        self.by_id.get(id).cloned()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<WorkspaceConfig>> {
+        self.by_id.values()
+    }
+}
+
+impl TurnoConfig {
+    /// Checks everything that refers to something else, so a typo fails at start-up with its
+    /// place named, not at the first message.
+    pub fn validate(self) -> Result<Workspaces, ConfigError> {
+        let err = |m: String| Err(ConfigError(m));
+        if self.workspaces.is_empty() {
+            return err("no workspaces are configured: add one under `workspaces:`".into());
+        }
+        let mut by_id = HashMap::new();
+        for ws in self.workspaces {
+            let w = ws.id.as_str().to_owned();
+            let teams: HashSet<&TeamId> = ws.teams.iter().map(|t| &t.id).collect();
+            if teams.len() != ws.teams.len() {
+                return err(format!("workspace {w}: two teams share an id"));
+            }
+            if !teams.contains(&ws.routing.default_team) {
+                return err(format!(
+                    "workspace {w}: routing.default_team {} is not one of its teams",
+                    ws.routing.default_team
+                ));
+            }
+            for r in &ws.routing.rules {
+                if !teams.contains(&r.team) {
+                    return err(format!("workspace {w}: routing rule {} names unknown team {}", r.name, r.team));
+                }
+            }
+            let mut agent_ids = HashSet::new();
+            for a in &ws.agents {
+                if !agent_ids.insert(&a.id) {
+                    return err(format!("workspace {w}: agent id {} is used twice", a.id));
+                }
+                if let Some(t) = a.teams.iter().find(|t| !teams.contains(t)) {
+                    return err(format!("workspace {w}: agent {} is in unknown team {t}", a.id));
+                }
+            }
+            if ws.bot.menu.options.is_empty() {
+                return err(format!("workspace {w}: bot.menu.options is empty"));
+            }
+            let mut keys = HashSet::new();
+            for o in &ws.bot.menu.options {
+                if !keys.insert(o.key.as_str()) {
+                    return err(format!("workspace {w}: menu key {:?} is used twice", o.key));
+                }
+                if let MenuAction::Handoff { team: Some(t) } = &o.action
+                    && !teams.contains(t)
+                {
+                    return err(format!("workspace {w}: menu option {} hands off to unknown team {t}", o.key));
+                }
+            }
+            if ws.sla.first_response_secs == 0 {
+                return err(format!("workspace {w}: sla.first_response_secs must be above 0"));
+            }
+            if !(1..=900).contains(&ws.sla.max_timer_delay_secs) {
+                return err(format!("workspace {w}: sla.max_timer_delay_secs must be 1 to 900"));
+            }
+            if by_id.insert(ws.id.clone(), Arc::new(ws)).is_some() {
+                return err(format!("workspace {w} is configured twice"));
+            }
+        }
+        Ok(Workspaces { by_id })
+    }
+}

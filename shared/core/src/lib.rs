@@ -1,0 +1,21 @@
+//! turno's core: the help desk's rules in plain Rust, with no AWS, Lambda, HTTP-client or
+//! database types. Adapters implement [`ports`]; the functions and the local runner call
+//! [`app::Turno`].
+
+pub mod agent;
+pub mod app;
+pub mod bot;
+pub mod config;
+pub mod conversation;
+pub mod events;
+pub mod ids;
+pub mod jobs;
+pub mod lang;
+pub mod message;
+pub mod ports;
+pub mod routing;
+pub mod text;
+pub mod ticket;
+pub mod turn;
+
+pub use jiff::{SignedDuration, Timestamp};
