@@ -21,12 +21,16 @@ impl std::str::FromStr for Availability {
             "online" => Ok(Availability::Online),
             "away" => Ok(Availability::Away),
             "offline" => Ok(Availability::Offline),
-            other => Err(format!("unknown availability {other:?}: use online, away or offline")),
+            other => Err(format!(
+                "unknown availability {other:?}: use online, away or offline"
+            )),
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     #[default]
@@ -53,22 +57,21 @@ pub struct Agent {
 
 impl Agent {
     pub fn can_take(&self, team: &TeamId) -> bool {
-        self.availability == Availability::Online && self.load < self.capacity && self.teams.contains(team)
+        self.availability == Availability::Online
+            && self.load < self.capacity
+            && self.teams.contains(team)
     }
 }
 
 /// Picks who gets the next ticket of `team`: online, in the team, under capacity; the least busy,
 /// then the one who waited longest since their last assignment (never assigned first).
 pub fn pick_agent<'a>(agents: &'a [Agent], team: &TeamId) -> Option<&'a Agent> {
-    agents
-        .iter()
-        .filter(|a| a.can_take(team))
-        .min_by(|a, b| {
-            a.load
-                .cmp(&b.load)
-                .then(a.last_assigned_at.cmp(&b.last_assigned_at))
-                .then(a.id.cmp(&b.id))
-        })
+    agents.iter().filter(|a| a.can_take(team)).min_by(|a, b| {
+        a.load
+            .cmp(&b.load)
+            .then(a.last_assigned_at.cmp(&b.last_assigned_at))
+            .then(a.id.cmp(&b.id))
+    })
 }
 
 #[cfg(test)]
@@ -93,7 +96,11 @@ mod tests {
     #[test]
     fn least_busy_agent_wins_then_longest_since_last_assignment() {
         let team = TeamId::parse("support").unwrap();
-        let agents = vec![agent("ana", 1, Some(10)), agent("bruno", 0, Some(50)), agent("carla", 0, Some(20))];
+        let agents = vec![
+            agent("ana", 1, Some(10)),
+            agent("bruno", 0, Some(50)),
+            agent("carla", 0, Some(20)),
+        ];
         assert_eq!(pick_agent(&agents, &team).unwrap().id.as_str(), "carla");
         let agents = vec![agent("ana", 0, None), agent("bruno", 0, Some(1))];
         assert_eq!(pick_agent(&agents, &team).unwrap().id.as_str(), "ana");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::agent::{Agent, Availability, Role, pick_agent};
 use crate::bot;
@@ -16,10 +16,12 @@ use crate::events::DomainEvent;
 use crate::ids::{AgentId, MessageId, TeamId, TicketId, WorkspaceId};
 use crate::jobs::{EscalationJob, SlaClockKind, SlaTimer, TicketWrite, inbound_envelope};
 use crate::lang;
-use crate::message::{Author, Body, DeliveryState, DeliveryStatus, InboundMessage, Outbound, TranscriptEntry};
+use crate::message::{
+    Author, Body, DeliveryState, DeliveryStatus, InboundMessage, Outbound, TranscriptEntry,
+};
 use crate::ports::{
-    Clock, EventBus, Notification, NotificationKind, Notifier, Queue, QueueName, SendError, Store, StoreError,
-    TicketFilter, WhatsApp,
+    Clock, EventBus, Notification, NotificationKind, Notifier, Queue, QueueName, SendError, Store,
+    StoreError, TicketFilter, WhatsApp,
 };
 use crate::routing::{RoutingInput, route};
 use crate::text::normalise;
@@ -102,7 +104,9 @@ pub enum AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict => AppError::Conflict("the ticket changed meanwhile: reload and try again".into()),
+            StoreError::Conflict => {
+                AppError::Conflict("the ticket changed meanwhile: reload and try again".into())
+            }
             StoreError::AtCapacity => AppError::Conflict("the agent is at capacity".into()),
             StoreError::Unexpected(e) => AppError::Unexpected(e),
         }
@@ -213,13 +217,20 @@ impl Turno {
                     role: a.role,
                     teams: a.teams.clone(),
                     capacity: a.capacity,
-                    availability: if a.online { Availability::Online } else { Availability::Offline },
+                    availability: if a.online {
+                        Availability::Online
+                    } else {
+                        Availability::Offline
+                    },
                     load: 0,
                     last_assigned_at: None,
                 };
                 self.ports.store.upsert_agent_profile(&agent).await?;
                 if a.online {
-                    self.ports.store.set_availability(&ws.id, &a.id, Availability::Online).await?;
+                    self.ports
+                        .store
+                        .set_availability(&ws.id, &a.id, Availability::Online)
+                        .await?;
                 }
             }
         }
@@ -259,7 +270,8 @@ impl Turno {
     /// Decodes and runs one queued job. Used by every queue consumer, Lambda or local.
     pub async fn handle_job(&self, queue: QueueName, body: &str) -> Result<(), JobError> {
         fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, JobError> {
-            serde_json::from_str(body).map_err(|e| JobError::permanent(anyhow::anyhow!("malformed job body: {e}")))
+            serde_json::from_str(body)
+                .map_err(|e| JobError::permanent(anyhow::anyhow!("malformed job body: {e}")))
         }
         match queue {
             QueueName::Inbound => self.handle_inbound(decode(body)?).await,
@@ -275,7 +287,10 @@ impl Turno {
     /// the first run's decision is recorded and a rerun only finishes what it left undone.
     pub async fn handle_inbound(&self, msg: InboundMessage) -> Result<(), JobError> {
         let Some(ws) = self.config(&msg.workspace) else {
-            return Err(JobError::permanent(anyhow::anyhow!("workspace {} is not configured", msg.workspace)));
+            return Err(JobError::permanent(anyhow::anyhow!(
+                "workspace {} is not configured",
+                msg.workspace
+            )));
         };
         let store = &self.ports.store;
         for _ in 0..MAX_CONFLICT_RETRIES {
@@ -283,7 +298,10 @@ impl Turno {
                 return self.finish_turn(turn).await;
             }
             let mut turn = self.decide_turn(&ws, &msg).await?;
-            match store.commit_turn(&mut turn.conversation, turn.ticket.as_mut(), &turn.record).await {
+            match store
+                .commit_turn(&mut turn.conversation, turn.ticket.as_mut(), &turn.record)
+                .await
+            {
                 Ok(()) => {
                     if turn.ticket_created {
                         let created = DomainEvent::TicketCreated {
@@ -299,28 +317,46 @@ impl Turno {
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(JobError::retry(anyhow::anyhow!("conversation kept changing; will retry")))
+        Err(JobError::retry(anyhow::anyhow!(
+            "conversation kept changing; will retry"
+        )))
     }
 
-    async fn decide_turn(&self, ws: &WorkspaceConfig, msg: &InboundMessage) -> Result<DecidedTurn, JobError> {
+    async fn decide_turn(
+        &self,
+        ws: &WorkspaceConfig,
+        msg: &InboundMessage,
+    ) -> Result<DecidedTurn, JobError> {
         let store = &self.ports.store;
         let now = self.now();
         let mut conversation = store
             .conversation(&msg.workspace, &msg.from)
             .await?
-            .unwrap_or_else(|| Conversation::new(msg.workspace.clone(), msg.from.clone(), ws.default_language));
+            .unwrap_or_else(|| {
+                Conversation::new(msg.workspace.clone(), msg.from.clone(), ws.default_language)
+            });
         let current = match &conversation.ticket_id {
             Some(id) => store.ticket(&msg.workspace, id).await?,
             None => None,
         };
-        let text = msg.content.text_for_bot().map(normalise).unwrap_or_default();
+        let text = msg
+            .content
+            .text_for_bot()
+            .map(normalise)
+            .unwrap_or_default();
         let language = lang::detect(&text).unwrap_or(conversation.language);
         let (mut ticket, ticket_created) = match current {
             Some(t) if t.status != TicketStatus::Resolved => (t, false),
             _ => {
                 // A new thread: the bot starts afresh.
                 conversation.bot = bot::BotState::default();
-                let t = Ticket::new(msg.workspace.clone(), msg.from.clone(), msg.profile_name.clone(), language, now);
+                let t = Ticket::new(
+                    msg.workspace.clone(),
+                    msg.from.clone(),
+                    msg.profile_name.clone(),
+                    language,
+                    now,
+                );
                 (t, true)
             }
         };
@@ -364,7 +400,11 @@ impl Turno {
                 kind = msg.content.kind(), understood_as = %step.understood_as, "bot turn"
             );
             conversation.bot = step.state;
-            effects.extend(step.replies.into_iter().map(|message| Effect::Reply { message }));
+            effects.extend(
+                step.replies
+                    .into_iter()
+                    .map(|message| Effect::Reply { message }),
+            );
             if let Some(h) = step.handoff {
                 effects.push(Effect::Escalate {
                     job: EscalationJob {
@@ -403,7 +443,9 @@ impl Turno {
         while turn.done < turn.effects.len() {
             let index = turn.done;
             match turn.effects[index].clone() {
-                Effect::Record { entry } => idempotent.push(TicketWrite::Append { entry }.envelope()),
+                Effect::Record { entry } => {
+                    idempotent.push(TicketWrite::Append { entry }.envelope())
+                }
                 Effect::Escalate { job } => idempotent.push(job.envelope()),
                 Effect::Reply { message } => {
                     // Queue what came before first, so the transcript keeps its order.
@@ -434,7 +476,12 @@ impl Turno {
     /// Sends a bot reply. A retryable failure gives the job back to the queue (the reply is
     /// sent on redelivery); a permanent one is recorded on the transcript as failed, never
     /// dropped silently.
-    async fn send_reply(&self, turn: &TurnRecord, reply_id: &MessageId, message: &Outbound) -> Result<TicketWrite, JobError> {
+    async fn send_reply(
+        &self,
+        turn: &TurnRecord,
+        reply_id: &MessageId,
+        message: &Outbound,
+    ) -> Result<TicketWrite, JobError> {
         let now = self.now();
         let mut entry = TranscriptEntry {
             workspace: turn.workspace.clone(),
@@ -449,8 +496,17 @@ impl Turno {
             delivery: None,
             delivery_error: None,
         };
-        match self.ports.whatsapp.send(&turn.workspace, &turn.customer, message).await {
+        match self
+            .ports
+            .whatsapp
+            .send(&turn.workspace, &turn.customer, message)
+            .await
+        {
             Ok(wamid) => entry.message_id = wamid,
+            Err(e @ SendError::Unauthorized { .. }) => {
+                error!(workspace = %turn.workspace, wamid = %turn.message_id, error = %e, "WhatsApp refused the access token; the reply waits in the queue until it is fixed");
+                return Err(JobError::retry(e));
+            }
             Err(e) if e.is_retryable() => {
                 warn!(workspace = %turn.workspace, wamid = %turn.message_id, error = %e, "reply not sent; will retry");
                 return Err(JobError::retry(e));
@@ -499,18 +555,26 @@ impl Turno {
     /// timer, then assigns from the team's queue. Safe to run again for the same job.
     pub async fn handle_escalation(&self, job: EscalationJob) -> Result<(), JobError> {
         let Some(ws) = self.config(&job.workspace) else {
-            return Err(JobError::permanent(anyhow::anyhow!("workspace {} is not configured", job.workspace)));
+            return Err(JobError::permanent(anyhow::anyhow!(
+                "workspace {} is not configured",
+                job.workspace
+            )));
         };
         let store = &self.ports.store;
         for _ in 0..MAX_CONFLICT_RETRIES {
             let mut ticket = store
                 .ticket(&job.workspace, &job.ticket_id)
                 .await?
-                .ok_or_else(|| JobError::permanent(anyhow::anyhow!("ticket {} does not exist", job.ticket_id)))?;
+                .ok_or_else(|| {
+                    JobError::permanent(anyhow::anyhow!("ticket {} does not exist", job.ticket_id))
+                })?;
             if ticket.status.is_human() {
                 // Already escalated (a redelivery): make sure the timer and assignment happened.
                 self.arm_first_response_timer(&ws, &ticket).await?;
-                let team = ticket.team.clone().unwrap_or_else(|| ws.routing.default_team.clone());
+                let team = ticket
+                    .team
+                    .clone()
+                    .unwrap_or_else(|| ws.routing.default_team.clone());
                 self.assign_from_queue(&ws, &team).await?;
                 return Ok(());
             }
@@ -559,10 +623,16 @@ impl Turno {
             self.assign_from_queue(&ws, &decision.team).await?;
             return Ok(());
         }
-        Err(JobError::retry(anyhow::anyhow!("ticket kept changing; will retry")))
+        Err(JobError::retry(anyhow::anyhow!(
+            "ticket kept changing; will retry"
+        )))
     }
 
-    async fn arm_first_response_timer(&self, ws: &WorkspaceConfig, ticket: &Ticket) -> Result<(), JobError> {
+    async fn arm_first_response_timer(
+        &self,
+        ws: &WorkspaceConfig,
+        ticket: &Ticket,
+    ) -> Result<(), JobError> {
         let Some(due_at) = ticket.first_response.due_at else {
             return Ok(());
         };
@@ -576,17 +646,29 @@ impl Turno {
             due_at,
         };
         let max = Duration::from_secs(ws.sla.max_timer_delay_secs);
-        self.ports.queue.send(vec![timer.envelope(self.now(), max)]).await?;
+        self.ports
+            .queue
+            .send(vec![timer.envelope(self.now(), max)])
+            .await?;
         Ok(())
     }
 
     /// Assigns the team's queued tickets, head first, while an agent has capacity.
-    pub async fn assign_from_queue(&self, ws: &WorkspaceConfig, team: &TeamId) -> Result<usize, StoreError> {
+    pub async fn assign_from_queue(
+        &self,
+        ws: &WorkspaceConfig,
+        team: &TeamId,
+    ) -> Result<usize, StoreError> {
         let store = &self.ports.store;
         let mut assigned = 0;
         let mut conflicts = 0;
         while conflicts < MAX_CONFLICT_RETRIES {
-            let Some(mut ticket) = store.queued_tickets(&ws.id, team, 1).await?.into_iter().next() else {
+            let Some(mut ticket) = store
+                .queued_tickets(&ws.id, team, 1)
+                .await?
+                .into_iter()
+                .next()
+            else {
                 break;
             };
             let agents = store.agents(&ws.id).await?;
@@ -642,13 +724,19 @@ impl Turno {
 
     pub async fn handle_sla_timer(&self, timer: SlaTimer) -> Result<(), JobError> {
         let Some(ws) = self.config(&timer.workspace) else {
-            return Err(JobError::permanent(anyhow::anyhow!("workspace {} is not configured", timer.workspace)));
+            return Err(JobError::permanent(anyhow::anyhow!(
+                "workspace {} is not configured",
+                timer.workspace
+            )));
         };
         let now = self.now();
         if timer.due_at > now {
             // Further out than one queue delay allows: sleep another hop.
             let max = Duration::from_secs(ws.sla.max_timer_delay_secs);
-            self.ports.queue.send(vec![timer.envelope(now, max)]).await?;
+            self.ports
+                .queue
+                .send(vec![timer.envelope(now, max)])
+                .await?;
             return Ok(());
         }
         self.enforce(&timer.workspace, &timer.ticket_id).await?;
@@ -682,7 +770,10 @@ impl Turno {
             let now = self.now();
             let recorded = ticket.record_first_response_breach(now);
             let stale_notice = !recorded
-                && matches!(ticket.first_response.breach_notice, Some(Notice::Pending { .. }))
+                && matches!(
+                    ticket.first_response.breach_notice,
+                    Some(Notice::Pending { .. })
+                )
                 && ticket.sla_due_at().is_some_and(|d| d <= now);
             if !recorded && !stale_notice {
                 return Ok(false);
@@ -726,7 +817,9 @@ impl Turno {
             self.mark_notice_sent(ws, id).await?;
             return Ok(recorded);
         }
-        Err(JobError::retry(anyhow::anyhow!("ticket kept changing; will retry")))
+        Err(JobError::retry(anyhow::anyhow!(
+            "ticket kept changing; will retry"
+        )))
     }
 
     async fn mark_notice_sent(&self, ws: &WorkspaceId, id: &TicketId) -> Result<(), StoreError> {
@@ -750,13 +843,18 @@ impl Turno {
             .store
             .agent(&actor.workspace, &actor.agent)
             .await?
-            .ok_or_else(|| AppError::Forbidden("your agent account does not exist in this workspace".into()))
+            .ok_or_else(|| {
+                AppError::Forbidden("your agent account does not exist in this workspace".into())
+            })
     }
 
     fn may_see(actor: &Actor, agent: &Agent, ticket: &Ticket) -> bool {
         actor.role >= Role::Supervisor
             || ticket.assignee.as_ref() == Some(&actor.agent)
-            || ticket.team.as_ref().is_some_and(|t| agent.teams.contains(t))
+            || ticket
+                .team
+                .as_ref()
+                .is_some_and(|t| agent.teams.contains(t))
     }
 
     async fn visible_ticket(&self, actor: &Actor, id: &TicketId) -> Result<Ticket, AppError> {
@@ -774,20 +872,32 @@ impl Turno {
         Ok(ticket)
     }
 
-    pub async fn list_tickets(&self, actor: &Actor, mut filter: TicketFilter) -> Result<Vec<Ticket>, AppError> {
+    pub async fn list_tickets(
+        &self,
+        actor: &Actor,
+        mut filter: TicketFilter,
+    ) -> Result<Vec<Ticket>, AppError> {
         let agent = self.actor_agent(actor).await?;
         if actor.role < Role::Supervisor {
             filter.teams = Some(agent.teams.clone());
             filter.visible_to_agent = Some(actor.agent.clone());
         }
         filter.limit = Some(filter.limit.unwrap_or(100).clamp(1, 500));
-        Ok(self.ports.store.list_tickets(&actor.workspace, &filter).await?)
+        Ok(self
+            .ports
+            .store
+            .list_tickets(&actor.workspace, &filter)
+            .await?)
     }
 
     pub async fn ticket_view(&self, actor: &Actor, id: &TicketId) -> Result<TicketView, AppError> {
         let ticket = self.visible_ticket(actor, id).await?;
         let transcript = self.ports.store.transcript(&actor.workspace, id).await?;
-        let conversation = self.ports.store.conversation(&actor.workspace, &ticket.customer).await?;
+        let conversation = self
+            .ports
+            .store
+            .conversation(&actor.workspace, &ticket.customer)
+            .await?;
         Ok(TicketView {
             sla_due_at: ticket.sla_due_at(),
             window_closes_at: conversation.and_then(|c| c.window_closes_at()),
@@ -798,7 +908,12 @@ impl Turno {
 
     /// An agent's public reply: sent on WhatsApp inside the 24-hour window, added to the
     /// transcript, and the first one stops the first-response clock.
-    pub async fn agent_reply(&self, actor: &Actor, id: &TicketId, text: &str) -> Result<TranscriptEntry, AppError> {
+    pub async fn agent_reply(
+        &self,
+        actor: &Actor,
+        id: &TicketId,
+        text: &str,
+    ) -> Result<TranscriptEntry, AppError> {
         let ticket = self.visible_ticket(actor, id).await?;
         if !ticket.status.is_human() {
             return Err(AppError::Conflict(format!(
@@ -841,8 +956,10 @@ impl Turno {
             delivery_error: None,
         };
         self.ports.store.append_message(&entry).await?;
-        self.update_ticket(&actor.workspace, id, |t| t.record_human_reply(now).map_err(AppError::from))
-            .await?;
+        self.update_ticket(&actor.workspace, id, |t| {
+            t.record_human_reply(now).map_err(AppError::from)
+        })
+        .await?;
         info!(workspace = %actor.workspace, ticket_id = %id, agent = %actor.agent, "agent replied");
         Ok(entry)
     }
@@ -855,7 +972,12 @@ impl Turno {
         mut change: impl FnMut(&mut Ticket) -> Result<(), AppError>,
     ) -> Result<Ticket, AppError> {
         for _ in 0..MAX_CONFLICT_RETRIES {
-            let mut ticket = self.ports.store.ticket(ws, id).await?.ok_or(AppError::NotFound("ticket"))?;
+            let mut ticket = self
+                .ports
+                .store
+                .ticket(ws, id)
+                .await?
+                .ok_or(AppError::NotFound("ticket"))?;
             change(&mut ticket)?;
             match self.ports.store.save_ticket(&mut ticket).await {
                 Ok(()) => return Ok(ticket),
@@ -867,21 +989,38 @@ impl Turno {
     }
 
     /// Assigns (or transfers) a ticket to an agent, within that agent's capacity.
-    pub async fn assign(&self, actor: &Actor, id: &TicketId, to: &AgentId) -> Result<Ticket, AppError> {
-        let ws = self.config(&actor.workspace).ok_or(AppError::NotFound("workspace"))?;
+    pub async fn assign(
+        &self,
+        actor: &Actor,
+        id: &TicketId,
+        to: &AgentId,
+    ) -> Result<Ticket, AppError> {
+        let ws = self
+            .config(&actor.workspace)
+            .ok_or(AppError::NotFound("workspace"))?;
         let target = self
             .ports
             .store
             .agent(&actor.workspace, to)
             .await?
-            .ok_or_else(|| AppError::Invalid(format!("there is no agent {to} in this workspace")))?;
+            .ok_or_else(|| {
+                AppError::Invalid(format!("there is no agent {to} in this workspace"))
+            })?;
         if actor.role < Role::Supervisor && to != &actor.agent {
-            return Err(AppError::Forbidden("only supervisors assign tickets to somebody else".into()));
+            return Err(AppError::Forbidden(
+                "only supervisors assign tickets to somebody else".into(),
+            ));
         }
         for _ in 0..MAX_CONFLICT_RETRIES {
             let mut ticket = self.visible_ticket(actor, id).await?;
-            if ticket.team.as_ref().is_some_and(|t| !target.teams.contains(t)) {
-                return Err(AppError::Invalid(format!("agent {to} is not in the ticket's team")));
+            if ticket
+                .team
+                .as_ref()
+                .is_some_and(|t| !target.teams.contains(t))
+            {
+                return Err(AppError::Invalid(format!(
+                    "agent {to} is not in the ticket's team"
+                )));
             }
             let now = self.now();
             let previous = match ticket.status {
@@ -900,7 +1039,12 @@ impl Turno {
                 }
             };
             ticket.assign(to.clone(), now)?;
-            match self.ports.store.assign_ticket(&mut ticket, to, previous.as_ref(), now).await {
+            match self
+                .ports
+                .store
+                .assign_ticket(&mut ticket, to, previous.as_ref(), now)
+                .await
+            {
                 Ok(()) => {
                     self.announce_assignment(&ticket, to, now).await;
                     if previous.is_some()
@@ -917,8 +1061,15 @@ impl Turno {
         Err(StoreError::Conflict.into())
     }
 
-    pub async fn change_status(&self, actor: &Actor, id: &TicketId, change: StatusChange) -> Result<Ticket, AppError> {
-        let ws = self.config(&actor.workspace).ok_or(AppError::NotFound("workspace"))?;
+    pub async fn change_status(
+        &self,
+        actor: &Actor,
+        id: &TicketId,
+        change: StatusChange,
+    ) -> Result<Ticket, AppError> {
+        let ws = self
+            .config(&actor.workspace)
+            .ok_or(AppError::NotFound("workspace"))?;
         for _ in 0..MAX_CONFLICT_RETRIES {
             let mut ticket = self.visible_ticket(actor, id).await?;
             let now = self.now();
@@ -934,9 +1085,18 @@ impl Turno {
                 StatusChange::Resolved => ticket.resolve(now)?,
                 StatusChange::Queued => match ticket.status {
                     TicketStatus::Resolved => {
-                        let team = ticket.team.clone().unwrap_or_else(|| ws.routing.default_team.clone());
+                        let team = ticket
+                            .team
+                            .clone()
+                            .unwrap_or_else(|| ws.routing.default_team.clone());
                         let tier = ticket.tier;
-                        ticket.escalate(team, tier, vec!["reopened".into()], ws.sla.first_response(), now)?;
+                        ticket.escalate(
+                            team,
+                            tier,
+                            vec!["reopened".into()],
+                            ws.sla.first_response(),
+                            now,
+                        )?;
                         None
                     }
                     _ => Some(ticket.unassign(now)?),
@@ -983,8 +1143,14 @@ impl Turno {
     }
 
     /// Sets an agent's availability; coming online pulls waiting tickets at once.
-    pub async fn set_availability(&self, actor: &Actor, availability: Availability) -> Result<Agent, AppError> {
-        let ws = self.config(&actor.workspace).ok_or(AppError::NotFound("workspace"))?;
+    pub async fn set_availability(
+        &self,
+        actor: &Actor,
+        availability: Availability,
+    ) -> Result<Agent, AppError> {
+        let ws = self
+            .config(&actor.workspace)
+            .ok_or(AppError::NotFound("workspace"))?;
         if !self
             .ports
             .store

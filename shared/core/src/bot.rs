@@ -49,7 +49,15 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
         .iter()
         .any(|k| contains_phrase(&text, &normalise(k)))
     {
-        return handoff(config, next, lang, EscalationReason::ExplicitRequest, None, None, "explicit_request");
+        return handoff(
+            config,
+            next,
+            lang,
+            EscalationReason::ExplicitRequest,
+            None,
+            None,
+            "explicit_request",
+        );
     }
 
     if let Some(option) = chosen_option(config, content, &text) {
@@ -82,7 +90,10 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
         next.failed_attempts = 0;
         next.greeted = true;
         return Step {
-            replies: vec![Outbound::text(config.greeting.get(lang)), menu(config, lang)],
+            replies: vec![
+                Outbound::text(config.greeting.get(lang)),
+                menu(config, lang),
+            ],
             handoff: None,
             state: next,
             understood_as: "greeting".into(),
@@ -91,10 +102,21 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
 
     next.failed_attempts = next.failed_attempts.saturating_add(1);
     if next.failed_attempts >= config.max_failed_attempts {
-        return handoff(config, next, lang, EscalationReason::FailedAttempts, None, None, "not_understood");
+        return handoff(
+            config,
+            next,
+            lang,
+            EscalationReason::FailedAttempts,
+            None,
+            None,
+            "not_understood",
+        );
     }
     Step {
-        replies: vec![Outbound::text(config.fallback.get(lang)), menu(config, lang)],
+        replies: vec![
+            Outbound::text(config.fallback.get(lang)),
+            menu(config, lang),
+        ],
         handoff: None,
         state: next,
         understood_as: "not_understood".into(),
@@ -123,9 +145,16 @@ fn handoff(
     }
 }
 
-fn chosen_option<'a>(config: &'a BotConfig, content: &Content, text: &str) -> Option<&'a MenuOption> {
+fn chosen_option<'a>(
+    config: &'a BotConfig,
+    content: &Content,
+    text: &str,
+) -> Option<&'a MenuOption> {
     let options = &config.menu.options;
-    if let Some(id) = content.choice_id().and_then(|id| id.strip_prefix(MENU_CHOICE_PREFIX)) {
+    if let Some(id) = content
+        .choice_id()
+        .and_then(|id| id.strip_prefix(MENU_CHOICE_PREFIX))
+    {
         return options.iter().find(|o| o.key == id);
     }
     options.iter().find(|o| {
@@ -174,7 +203,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn loc(es: &str, en: &str) -> Localized {
-        Localized(BTreeMap::from([(Lang::Es, es.to_owned()), (Lang::En, en.to_owned())]))
+        Localized(BTreeMap::from([
+            (Lang::Es, es.to_owned()),
+            (Lang::En, en.to_owned()),
+        ]))
     }
 
     fn config() -> BotConfig {
@@ -221,7 +253,12 @@ mod tests {
 
     #[test]
     fn when_customer_asks_for_agent_should_escalate_with_explicit_reason() {
-        let s = step(&config(), &BotState::default(), Lang::Es, &text("quiero hablar con un agente"));
+        let s = step(
+            &config(),
+            &BotState::default(),
+            Lang::Es,
+            &text("quiero hablar con un agente"),
+        );
         assert_eq!(s.handoff.unwrap().reason, EscalationReason::ExplicitRequest);
         assert_eq!(s.replies[0].body(), "Te paso con una persona");
     }
@@ -260,7 +297,10 @@ mod tests {
             title: "whatever".into(),
             description: None,
         };
-        assert_eq!(step(&config(), &greeted, Lang::Es, &reply).understood_as, "menu:1");
+        assert_eq!(
+            step(&config(), &greeted, Lang::Es, &reply).understood_as,
+            "menu:1"
+        );
     }
 
     #[test]

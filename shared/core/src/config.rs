@@ -76,16 +76,58 @@ pub struct MenuOption {
     pub action: MenuAction,
 }
 
+/// Written in YAML as a map with one key: `answer: {es: …}` or `handoff: {team: …}`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(try_from = "MenuActionMap", into = "MenuActionMap")]
 pub enum MenuAction {
     /// Answer with a fixed text (an FAQ).
     Answer(Localized),
     /// Hand the conversation to a team (the routing default when none is named).
-    Handoff {
-        #[serde(default)]
-        team: Option<TeamId>,
-    },
+    Handoff { team: Option<TeamId> },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MenuActionMap {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    answer: Option<Localized>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    handoff: Option<HandoffTarget>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HandoffTarget {
+    #[serde(default)]
+    team: Option<TeamId>,
+}
+
+impl TryFrom<MenuActionMap> for MenuAction {
+    type Error = String;
+    fn try_from(m: MenuActionMap) -> Result<Self, Self::Error> {
+        match (m.answer, m.handoff) {
+            (Some(a), None) => Ok(MenuAction::Answer(a)),
+            (None, Some(h)) => Ok(MenuAction::Handoff { team: h.team }),
+            _ => {
+                Err("a menu action is exactly one of `answer: {…}` or `handoff: {team: …}`".into())
+            }
+        }
+    }
+}
+
+impl From<MenuAction> for MenuActionMap {
+    fn from(a: MenuAction) -> Self {
+        match a {
+            MenuAction::Answer(t) => MenuActionMap {
+                answer: Some(t),
+                handoff: None,
+            },
+            MenuAction::Handoff { team } => MenuActionMap {
+                answer: None,
+                handoff: Some(HandoffTarget { team }),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -159,15 +201,37 @@ impl SlaConfig {
 }
 
 fn default_escalation_keywords() -> Vec<String> {
-    ["agente", "humano", "asesor", "persona", "agent", "human", "person", "atendente", "pessoa"]
-        .map(String::from)
-        .to_vec()
+    [
+        "agente",
+        "humano",
+        "asesor",
+        "persona",
+        "agent",
+        "human",
+        "person",
+        "atendente",
+        "pessoa",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn default_greeting_words() -> Vec<String> {
     [
-        "hola", "buenas", "buenos dias", "buenas tardes", "hi", "hello", "hey", "good morning", "ola", "oi",
-        "bom dia", "boa tarde", "boa noite", "menu",
+        "hola",
+        "buenas",
+        "buenos dias",
+        "buenas tardes",
+        "hi",
+        "hello",
+        "hey",
+        "good morning",
+        "ola",
+        "oi",
+        "bom dia",
+        "boa tarde",
+        "boa noite",
+        "menu",
     ]
     .map(String::from)
     .to_vec()
@@ -228,7 +292,10 @@ impl TurnoConfig {
             }
             for r in &ws.routing.rules {
                 if !teams.contains(&r.team) {
-                    return err(format!("workspace {w}: routing rule {} names unknown team {}", r.name, r.team));
+                    return err(format!(
+                        "workspace {w}: routing rule {} names unknown team {}",
+                        r.name, r.team
+                    ));
                 }
             }
             let mut agent_ids = HashSet::new();
@@ -237,7 +304,10 @@ impl TurnoConfig {
                     return err(format!("workspace {w}: agent id {} is used twice", a.id));
                 }
                 if let Some(t) = a.teams.iter().find(|t| !teams.contains(t)) {
-                    return err(format!("workspace {w}: agent {} is in unknown team {t}", a.id));
+                    return err(format!(
+                        "workspace {w}: agent {} is in unknown team {t}",
+                        a.id
+                    ));
                 }
             }
             if ws.bot.menu.options.is_empty() {
@@ -251,14 +321,21 @@ impl TurnoConfig {
                 if let MenuAction::Handoff { team: Some(t) } = &o.action
                     && !teams.contains(t)
                 {
-                    return err(format!("workspace {w}: menu option {} hands off to unknown team {t}", o.key));
+                    return err(format!(
+                        "workspace {w}: menu option {} hands off to unknown team {t}",
+                        o.key
+                    ));
                 }
             }
             if ws.sla.first_response_secs == 0 {
-                return err(format!("workspace {w}: sla.first_response_secs must be above 0"));
+                return err(format!(
+                    "workspace {w}: sla.first_response_secs must be above 0"
+                ));
             }
             if !(1..=900).contains(&ws.sla.max_timer_delay_secs) {
-                return err(format!("workspace {w}: sla.max_timer_delay_secs must be 1 to 900"));
+                return err(format!(
+                    "workspace {w}: sla.max_timer_delay_secs must be 1 to 900"
+                ));
             }
             if by_id.insert(ws.id.clone(), Arc::new(ws)).is_some() {
                 return err(format!("workspace {w} is configured twice"));

@@ -170,13 +170,23 @@ mod tests {
 
     #[test]
     fn wa_id_accepts_e164_with_or_without_plus_and_stores_digits() {
-        assert_eq!(WaId::parse("+5215512345678").unwrap().as_str(), "5215512345678");
+        assert_eq!(
+            WaId::parse("+5215512345678").unwrap().as_str(),
+            "5215512345678"
+        );
         assert_eq!(WaId::parse("34600111222").unwrap().as_str(), "34600111222");
     }
 
     #[test]
     fn wa_id_rejects_letters_short_numbers_and_leading_zero() {
-        for bad in ["", "1234", "34-600-111", "abc45678901", "0034600111222", "1234567890123456"] {
+        for bad in [
+            "",
+            "1234",
+            "34-600-111",
+            "abc45678901",
+            "0034600111222",
+            "1234567890123456",
+        ] {
             assert!(WaId::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }

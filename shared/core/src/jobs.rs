@@ -132,8 +132,14 @@ mod tests {
             clock: SlaClockKind::FirstResponse,
             due_at: Timestamp::from_second(1_000 + 3_600).unwrap(),
         };
-        assert_eq!(t.envelope(now, Duration::from_secs(900)).delay, Duration::from_secs(900));
+        assert_eq!(
+            t.envelope(now, Duration::from_secs(900)).delay,
+            Duration::from_secs(900)
+        );
         let past = Timestamp::from_second(5_000).unwrap();
-        assert_eq!(t.envelope(past, Duration::from_secs(900)).delay, Duration::ZERO);
+        assert_eq!(
+            t.envelope(past, Duration::from_secs(900)).delay,
+            Duration::ZERO
+        );
     }
 }

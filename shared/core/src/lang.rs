@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -47,19 +49,53 @@ impl Localized {
 
 const ES: &[&str] = &[
     "hola", "quiero", "necesito", "pedido", "donde", "esta", "gracias", "buenas", "buenos", "dias",
-    "tardes", "noches", "mi", "el", "la", "por", "favor", "hablar", "con", "un", "una", "que", "como",
-    "es", "estoy", "tengo", "ayuda", "llega", "todavia", "devolver", "puedo", "cuando", "senor", "usted",
+    "tardes", "noches", "mi", "el", "la", "por", "favor", "hablar", "con", "un", "una", "que",
+    "como", "es", "estoy", "tengo", "ayuda", "llega", "todavia", "devolver", "puedo", "cuando",
+    "senor", "usted",
 ];
 const EN: &[&str] = &[
-    "hi", "hello", "hey", "i", "my", "the", "where", "is", "order", "want", "need", "thanks", "thank",
-    "you", "please", "talk", "to", "with", "a", "an", "what", "how", "can", "help", "morning", "get",
-    "when", "return", "it", "do", "does", "am", "there",
+    "hi", "hello", "hey", "i", "my", "the", "where", "is", "order", "want", "need", "thanks",
+    "thank", "you", "please", "talk", "to", "with", "a", "an", "what", "how", "can", "help",
+    "morning", "get", "when", "return", "it", "do", "does", "am", "there",
 ];
 const PT: &[&str] = &[
-    "ola", "oi", "quero", "preciso", "pedido", "onde", "esta", "obrigado", "obrigada", "bom", "boa",
-    "dia", "tarde", "noite", "meu", "minha", "o", "a", "por", "favor", "falar", "com", "um", "uma",
-    "que", "como", "voce", "estou", "tenho", "ajuda", "nao", "chegou", "ainda", "posso", "quando",
-    "atendente", "devolver",
+    "ola",
+    "oi",
+    "quero",
+    "preciso",
+    "pedido",
+    "onde",
+    "esta",
+    "obrigado",
+    "obrigada",
+    "bom",
+    "boa",
+    "dia",
+    "tarde",
+    "noite",
+    "meu",
+    "minha",
+    "o",
+    "a",
+    "por",
+    "favor",
+    "falar",
+    "com",
+    "um",
+    "uma",
+    "que",
+    "como",
+    "voce",
+    "estou",
+    "tenho",
+    "ajuda",
+    "nao",
+    "chegou",
+    "ainda",
+    "posso",
+    "quando",
+    "atendente",
+    "devolver",
 ];
 
 /// Guesses the language of an already normalised text (lower case, no accents). Returns `None`
@@ -90,7 +126,10 @@ mod tests {
 
     #[test]
     fn detects_each_language_from_common_words() {
-        assert_eq!(detect("hola quiero saber donde esta mi pedido"), Some(Lang::Es));
+        assert_eq!(
+            detect("hola quiero saber donde esta mi pedido"),
+            Some(Lang::Es)
+        );
         assert_eq!(detect("hi where is my order"), Some(Lang::En));
         assert_eq!(detect("ola quero falar com um atendente"), Some(Lang::Pt));
     }

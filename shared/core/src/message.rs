@@ -168,45 +168,73 @@ impl Outbound {
 
     pub fn body(&self) -> &str {
         match self {
-            Outbound::Text { body, .. } | Outbound::Buttons { body, .. } | Outbound::List { body, .. } => {
-                body
-            }
+            Outbound::Text { body, .. }
+            | Outbound::Buttons { body, .. }
+            | Outbound::List { body, .. } => body,
         }
     }
 
     /// Checks WhatsApp's limits before anything is sent, so a bad message fails here with a
     /// clear reason instead of as a Graph API error.
     pub fn validate(&self) -> Result<(), String> {
-        const BODY_MAX: usize = 4096;
+        const TEXT_MAX: usize = 4096;
+        const INTERACTIVE_BODY_MAX: usize = 1024;
         let count = |s: &str| s.chars().count();
-        if self.body().trim().is_empty() {
+        let body = self.body();
+        if body.trim().is_empty() {
             return Err("message body is empty".into());
         }
-        if count(self.body()) > BODY_MAX {
-            return Err(format!("message body is longer than {BODY_MAX} characters"));
+        let body_max = match self {
+            Outbound::Text { .. } => TEXT_MAX,
+            _ => INTERACTIVE_BODY_MAX,
+        };
+        if count(body) > body_max {
+            return Err(format!("message body is longer than {body_max} characters"));
         }
+        let check_ids = |ids: Vec<&str>, max: usize| -> Result<(), String> {
+            let mut seen = std::collections::HashSet::new();
+            for id in ids {
+                if id.is_empty() || count(id) > max {
+                    return Err(format!("option id {id:?} must be 1 to {max} characters"));
+                }
+                if !seen.insert(id) {
+                    return Err(format!("option id {id:?} is used twice"));
+                }
+            }
+            Ok(())
+        };
+        let check_title = |title: &str, max: usize, what: &str| -> Result<(), String> {
+            if title.trim().is_empty() || count(title) > max {
+                return Err(format!("{what} {title:?} must be 1 to {max} characters"));
+            }
+            Ok(())
+        };
         match self {
             Outbound::Text { .. } => Ok(()),
             Outbound::Buttons { buttons, .. } => {
                 if buttons.is_empty() || buttons.len() > 3 {
                     return Err("reply buttons need 1 to 3 buttons".into());
                 }
-                if let Some(b) = buttons.iter().find(|b| count(&b.title) > 20) {
-                    return Err(format!("button title {:?} is longer than 20 characters", b.title));
+                for b in buttons {
+                    check_title(&b.title, 20, "button title")?;
                 }
-                Ok(())
+                check_ids(buttons.iter().map(|b| b.id.as_str()).collect(), 256)
             }
             Outbound::List { button, rows, .. } => {
                 if rows.is_empty() || rows.len() > 10 {
                     return Err("a list needs 1 to 10 rows".into());
                 }
-                if count(button) > 20 {
-                    return Err("list button text is longer than 20 characters".into());
+                check_title(button, 20, "list button text")?;
+                for r in rows {
+                    check_title(&r.title, 24, "list row title")?;
+                    if r.description.as_deref().is_some_and(|d| count(d) > 72) {
+                        return Err(format!(
+                            "list row {:?} has a description longer than 72 characters",
+                            r.id
+                        ));
+                    }
                 }
-                if let Some(r) = rows.iter().find(|r| count(&r.title) > 24) {
-                    return Err(format!("list row title {:?} is longer than 24 characters", r.title));
-                }
-                Ok(())
+                check_ids(rows.iter().map(|r| r.id.as_str()).collect(), 200)
             }
         }
     }
@@ -308,7 +336,17 @@ mod tests {
             body: "pick".into(),
             buttons: vec![b("a title that is far too long")],
         };
-        assert!(long.validate().unwrap_err().contains("20 characters"));
+        assert!(long.validate().unwrap_err().contains("1 to 20 characters"));
+        let twice = Outbound::Buttons {
+            body: "pick".into(),
+            buttons: vec![b("a"), b("a")],
+        };
+        assert!(twice.validate().unwrap_err().contains("used twice"));
+        let long_body = Outbound::Buttons {
+            body: "x".repeat(1025),
+            buttons: vec![b("a")],
+        };
+        assert!(long_body.validate().unwrap_err().contains("1024"));
         assert!(Outbound::text(" ").validate().is_err());
         assert!(Outbound::text("hola").validate().is_ok());
     }

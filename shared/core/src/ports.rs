@@ -47,10 +47,18 @@ pub struct TicketFilter {
 /// `version + 1`. Otherwise nothing is written and `StoreError::Conflict` is returned.
 #[async_trait]
 pub trait Store: Send + Sync {
-    async fn conversation(&self, ws: &WorkspaceId, customer: &WaId) -> Result<Option<Conversation>, StoreError>;
+    async fn conversation(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Option<Conversation>, StoreError>;
 
     /// The record of a processed inbound message, if that message was processed before.
-    async fn turn(&self, ws: &WorkspaceId, message: &MessageId) -> Result<Option<TurnRecord>, StoreError>;
+    async fn turn(
+        &self,
+        ws: &WorkspaceId,
+        message: &MessageId,
+    ) -> Result<Option<TurnRecord>, StoreError>;
 
     /// Atomically: writes the conversation and, if given, the ticket (both versioned), and
     /// inserts the turn record, which must not exist yet (`Conflict` if it does).
@@ -74,7 +82,11 @@ pub trait Store: Send + Sync {
     async fn record_delivery(&self, status: &DeliveryStatus) -> Result<(), StoreError>;
 
     /// A ticket's transcript in order, each outbound entry with its latest delivery state.
-    async fn transcript(&self, ws: &WorkspaceId, ticket: &TicketId) -> Result<Vec<TranscriptEntry>, StoreError>;
+    async fn transcript(
+        &self,
+        ws: &WorkspaceId,
+        ticket: &TicketId,
+    ) -> Result<Vec<TranscriptEntry>, StoreError>;
 
     async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
 
@@ -82,13 +94,26 @@ pub trait Store: Send + Sync {
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError>;
 
     /// Tickets matching the filter, most recently updated first.
-    async fn list_tickets(&self, ws: &WorkspaceId, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError>;
+    async fn list_tickets(
+        &self,
+        ws: &WorkspaceId,
+        filter: &TicketFilter,
+    ) -> Result<Vec<Ticket>, StoreError>;
 
     /// A team's queued tickets: highest priority first, then longest waiting.
-    async fn queued_tickets(&self, ws: &WorkspaceId, team: &TeamId, limit: u32) -> Result<Vec<Ticket>, StoreError>;
+    async fn queued_tickets(
+        &self,
+        ws: &WorkspaceId,
+        team: &TeamId,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError>;
 
     /// Tickets of every workspace whose SLA is due at or before `before`, soonest first.
-    async fn tickets_sla_due(&self, before: Timestamp, limit: u32) -> Result<Vec<(WorkspaceId, TicketId)>, StoreError>;
+    async fn tickets_sla_due(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(WorkspaceId, TicketId)>, StoreError>;
 
     async fn agents(&self, ws: &WorkspaceId) -> Result<Vec<Agent>, StoreError>;
 
@@ -99,7 +124,12 @@ pub trait Store: Send + Sync {
     async fn upsert_agent_profile(&self, agent: &Agent) -> Result<(), StoreError>;
 
     /// Returns `false` if there is no such agent.
-    async fn set_availability(&self, ws: &WorkspaceId, id: &AgentId, availability: Availability) -> Result<bool, StoreError>;
+    async fn set_availability(
+        &self,
+        ws: &WorkspaceId,
+        id: &AgentId,
+        availability: Availability,
+    ) -> Result<bool, StoreError>;
 
     /// Atomically: saves the ticket (versioned, already mutated to show `to` as its assignee),
     /// takes one unit of `to`'s capacity (`AtCapacity` if it has none, writing nothing) and
@@ -203,8 +233,16 @@ pub enum SendError {
 }
 
 impl SendError {
+    /// Whether the message should be sent again later. A refused token is retryable too: the
+    /// reply must not be dropped, so it waits in the queue (and reaches the dead-letter queue,
+    /// which alarms) until an operator fixes the token.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, SendError::Throttled { .. } | SendError::Unavailable(_))
+        matches!(
+            self,
+            SendError::Throttled { .. }
+                | SendError::Unavailable(_)
+                | SendError::Unauthorized { .. }
+        )
     }
 }
 
@@ -212,7 +250,12 @@ impl SendError {
 #[async_trait]
 pub trait WhatsApp: Send + Sync {
     /// Sends one message and returns WhatsApp's id for it.
-    async fn send(&self, ws: &WorkspaceId, to: &WaId, message: &Outbound) -> Result<MessageId, SendError>;
+    async fn send(
+        &self,
+        ws: &WorkspaceId,
+        to: &WaId,
+        message: &Outbound,
+    ) -> Result<MessageId, SendError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

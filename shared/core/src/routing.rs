@@ -26,7 +26,11 @@ pub struct RoutingDecision {
     pub reasons: Vec<String>,
 }
 
-pub fn route(config: &RoutingConfig, teams: &[TeamConfig], input: &RoutingInput<'_>) -> RoutingDecision {
+pub fn route(
+    config: &RoutingConfig,
+    teams: &[TeamConfig],
+    input: &RoutingInput<'_>,
+) -> RoutingDecision {
     let text = normalise(input.text);
     let tier_of = |team: &TeamId| {
         teams
@@ -47,9 +51,14 @@ pub fn route(config: &RoutingConfig, teams: &[TeamConfig], input: &RoutingInput<
     }
     let matched = config.rules.iter().find(|r| {
         r.reason.as_deref().is_none_or(|x| x == input.reason.code())
-            && r.menu_choice.as_deref().is_none_or(|m| Some(m) == input.menu_choice)
+            && r.menu_choice
+                .as_deref()
+                .is_none_or(|m| Some(m) == input.menu_choice)
             && r.language.is_none_or(|l| l == input.language)
-            && (r.keywords.is_empty() || r.keywords.iter().any(|k| contains_phrase(&text, &normalise(k))))
+            && (r.keywords.is_empty()
+                || r.keywords
+                    .iter()
+                    .any(|k| contains_phrase(&text, &normalise(k))))
     });
     match matched {
         Some(rule) => {
@@ -133,7 +142,11 @@ mod tests {
     #[test]
     fn keyword_rule_routes_to_specialists_at_their_tier() {
         let (c, t) = setup();
-        let d = route(&c, &t, &input("Voy a poner una DENUNCIA, pásame con un agente"));
+        let d = route(
+            &c,
+            &t,
+            &input("Voy a poner una DENUNCIA, pásame con un agente"),
+        );
         assert_eq!(d.team, team("specialists"));
         assert_eq!(d.tier, Tier::L3);
         assert_eq!(d.priority, Priority::High);

@@ -30,9 +30,9 @@ pub fn contains_phrase(text: &str, phrase: &str) -> bool {
     let Some((last, init)) = want.split_last() else {
         return false;
     };
-    words.windows(want.len()).any(|w| {
-        w[..init.len()] == *init && w[init.len()].starts_with(last)
-    })
+    words
+        .windows(want.len())
+        .any(|w| w[..init.len()] == *init && w[init.len()].starts_with(last))
 }
 
 #[cfg(test)]
@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn normalise_strips_accents_case_and_punctuation() {
-        assert_eq!(normalise("¿Dónde está   mi PEDIDO?"), "donde esta mi pedido");
+        assert_eq!(
+            normalise("¿Dónde está   mi PEDIDO?"),
+            "donde esta mi pedido"
+        );
         assert_eq!(normalise("Olá, bom dia!!!"), "ola bom dia");
         assert_eq!(normalise("   "), "");
     }

@@ -34,7 +34,10 @@ impl TicketStatus {
     pub fn is_human(self) -> bool {
         matches!(
             self,
-            TicketStatus::Queued | TicketStatus::Assigned | TicketStatus::Pending | TicketStatus::Snoozed
+            TicketStatus::Queued
+                | TicketStatus::Assigned
+                | TicketStatus::Pending
+                | TicketStatus::Snoozed
         )
     }
 
@@ -65,7 +68,9 @@ impl std::str::FromStr for TicketStatus {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -75,7 +80,9 @@ pub enum Priority {
     Urgent,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub enum Tier {
     /// The bot.
     #[default]
@@ -165,7 +172,13 @@ pub struct TransitionError {
 }
 
 impl Ticket {
-    pub fn new(workspace: WorkspaceId, customer: WaId, name: Option<String>, language: Lang, now: Timestamp) -> Self {
+    pub fn new(
+        workspace: WorkspaceId,
+        customer: WaId,
+        name: Option<String>,
+        language: Lang,
+        now: Timestamp,
+    ) -> Self {
         Ticket {
             id: TicketId::generate(),
             workspace,
@@ -244,7 +257,10 @@ impl Ticket {
         ) {
             return Err(self.refuse("be unassigned"));
         }
-        let agent = self.assignee.take().ok_or_else(|| self.refuse("be unassigned"))?;
+        let agent = self
+            .assignee
+            .take()
+            .ok_or_else(|| self.refuse("be unassigned"))?;
         self.status = TicketStatus::Queued;
         self.queued_at = Some(now);
         self.updated_at = now;
@@ -328,7 +344,11 @@ impl Ticket {
             Some(d) => d,
             None => return false,
         };
-        if !self.status.is_human() || fr.responded_at.is_some() || fr.breached_at.is_some() || now < due {
+        if !self.status.is_human()
+            || fr.responded_at.is_some()
+            || fr.breached_at.is_some()
+            || now < due
+        {
             return false;
         }
         fr.breached_at = Some(now);
@@ -363,8 +383,14 @@ mod tests {
     #[test]
     fn escalation_starts_the_first_response_clock_at_handoff() {
         let mut t = ticket();
-        t.escalate(team(), Tier::L2, vec!["explicit_request".into()], SignedDuration::from_secs(60), at(100))
-            .unwrap();
+        t.escalate(
+            team(),
+            Tier::L2,
+            vec!["explicit_request".into()],
+            SignedDuration::from_secs(60),
+            at(100),
+        )
+        .unwrap();
         assert_eq!(t.status, TicketStatus::Queued);
         assert_eq!(t.first_response.started_at, Some(at(100)));
         assert_eq!(t.first_response.due_at, Some(at(160)));
@@ -374,7 +400,14 @@ mod tests {
     #[test]
     fn a_human_reply_stops_the_clock_and_no_breach_follows() {
         let mut t = ticket();
-        t.escalate(team(), Tier::L2, vec![], SignedDuration::from_secs(60), at(100)).unwrap();
+        t.escalate(
+            team(),
+            Tier::L2,
+            vec![],
+            SignedDuration::from_secs(60),
+            at(100),
+        )
+        .unwrap();
         t.assign(AgentId::parse("ana").unwrap(), at(101)).unwrap();
         t.record_human_reply(at(130)).unwrap();
         assert_eq!(t.sla_due_at(), None);
@@ -384,7 +417,14 @@ mod tests {
     #[test]
     fn breach_is_recorded_once_and_only_after_the_deadline() {
         let mut t = ticket();
-        t.escalate(team(), Tier::L2, vec![], SignedDuration::from_secs(60), at(100)).unwrap();
+        t.escalate(
+            team(),
+            Tier::L2,
+            vec![],
+            SignedDuration::from_secs(60),
+            at(100),
+        )
+        .unwrap();
         assert!(!t.record_first_response_breach(at(159)));
         assert!(t.record_first_response_breach(at(160)));
         assert!(!t.record_first_response_breach(at(161)));
@@ -401,7 +441,14 @@ mod tests {
     #[test]
     fn pending_ticket_wakes_when_customer_writes() {
         let mut t = ticket();
-        t.escalate(team(), Tier::L2, vec![], SignedDuration::from_secs(60), at(1)).unwrap();
+        t.escalate(
+            team(),
+            Tier::L2,
+            vec![],
+            SignedDuration::from_secs(60),
+            at(1),
+        )
+        .unwrap();
         t.assign(AgentId::parse("ana").unwrap(), at(2)).unwrap();
         t.set_pending(at(3)).unwrap();
         t.customer_wrote(at(4));
@@ -411,10 +458,24 @@ mod tests {
     #[test]
     fn resolved_ticket_can_be_escalated_again_with_a_fresh_clock() {
         let mut t = ticket();
-        t.escalate(team(), Tier::L2, vec![], SignedDuration::from_secs(60), at(1)).unwrap();
+        t.escalate(
+            team(),
+            Tier::L2,
+            vec![],
+            SignedDuration::from_secs(60),
+            at(1),
+        )
+        .unwrap();
         t.resolve(at(2)).unwrap();
         assert!(t.resolve(at(3)).is_err());
-        t.escalate(team(), Tier::L2, vec![], SignedDuration::from_secs(60), at(10)).unwrap();
+        t.escalate(
+            team(),
+            Tier::L2,
+            vec![],
+            SignedDuration::from_secs(60),
+            at(10),
+        )
+        .unwrap();
         assert_eq!(t.first_response.due_at, Some(at(70)));
         assert_eq!(t.resolved_at, None);
     }
