@@ -1,1 +1,11 @@
+//! turno's HTTP edges as axum routers: the WhatsApp webhook and the agent API. The Lambda
+//! functions run them with `lambda_http`; the local runner serves them with one server.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod webhook;
+
+pub use api::{ApiState, api_router};
+pub use auth::{Auth, Claims};
+pub use webhook::{WebhookState, webhook_router};

@@ -1,0 +1,282 @@
+//! The agent API under `/api/v1`: tickets, replies, assignment, statuses, agents.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use turno_core::agent::{Agent, Availability};
+use turno_core::app::{StatusChange, Turno};
+use turno_core::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+use turno_core::ports::TicketFilter;
+use turno_core::ticket::TicketStatus;
+
+use crate::auth::{Auth, Caller};
+use crate::error::ApiError;
+
+/// Most a JSON request body may hold.
+const MAX_JSON_BYTES: usize = 64 * 1024;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub turno: Turno,
+    pub auth: Arc<Auth>,
+    /// Lets `POST /api/v1/auth/dev-login` hand out tokens for configured agents. Only the
+    /// local runner turns this on; the Lambda build has no way to.
+    pub dev_login: bool,
+}
+
+impl AsRef<Auth> for ApiState {
+    fn as_ref(&self) -> &Auth {
+        &self.auth
+    }
+}
+
+pub fn api_router(state: ApiState) -> Router {
+    let mut v1 = Router::new()
+        .route("/me", get(me))
+        .route("/me/availability", put(set_availability))
+        .route("/agents", get(agents))
+        .route("/tickets", get(list_tickets))
+        .route("/tickets/{id}", get(ticket))
+        .route("/tickets/{id}/messages", post(reply))
+        .route("/tickets/{id}/assign", post(assign))
+        .route("/tickets/{id}/status", post(change_status));
+    if state.dev_login {
+        v1 = v1.route("/auth/dev-login", post(dev_login));
+    }
+    Router::new()
+        .nest("/api/v1", v1)
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .with_state(state)
+}
+
+/// `Json` whose rejections use the API's error format.
+struct JsonBody<T>(T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(JsonBody(v)),
+            Err(e) => Err(ApiError::new(e.status(), "invalid_request", e.body_text())),
+        }
+    }
+}
+
+/// `Query` whose rejections use the API's error format.
+struct QueryParams<T>(T);
+
+impl<S, T> FromRequestParts<S> for QueryParams<T>
+where
+    S: Send + Sync,
+    axum::extract::Query<T>: FromRequestParts<S, Rejection = QueryRejection>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(QueryParams(v)),
+            Err(e) => Err(ApiError::bad_request(e.body_text())),
+        }
+    }
+}
+
+fn ticket_id(raw: &str) -> Result<TicketId, ApiError> {
+    TicketId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+async fn me(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Json<Agent>, ApiError> {
+    Ok(Json(s.turno.me(&actor).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AvailabilityBody {
+    availability: Availability,
+}
+
+async fn set_availability(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    JsonBody(body): JsonBody<AvailabilityBody>,
+) -> Result<Json<Agent>, ApiError> {
+    Ok(Json(
+        s.turno.set_availability(&actor, body.availability).await?,
+    ))
+}
+
+async fn agents(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<Agent>>, ApiError> {
+    Ok(Json(s.turno.agents(&actor).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    team: Option<String>,
+    assignee: Option<String>,
+    limit: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct TicketList {
+    tickets: Vec<turno_core::ticket::Ticket>,
+}
+
+async fn list_tickets(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Json<TicketList>, ApiError> {
+    let bad = |e: String| ApiError::bad_request(e);
+    let filter = TicketFilter {
+        status: q
+            .status
+            .map(|v| v.parse::<TicketStatus>())
+            .transpose()
+            .map_err(bad)?,
+        team: q
+            .team
+            .map(TeamId::parse)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        assignee: q
+            .assignee
+            .map(AgentId::parse)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        limit: q.limit,
+        ..TicketFilter::default()
+    };
+    let tickets = s.turno.list_tickets(&actor, filter).await?;
+    Ok(Json(TicketList { tickets }))
+}
+
+async fn ticket(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = s.turno.ticket_view(&actor, &ticket_id(&id)?).await?;
+    Ok(Json(view).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReplyBody {
+    text: String,
+}
+
+async fn reply(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<ReplyBody>,
+) -> Result<Response, ApiError> {
+    let entry = s
+        .turno
+        .agent_reply(&actor, &ticket_id(&id)?, &body.text)
+        .await?;
+    Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignBody {
+    agent_id: AgentId,
+}
+
+async fn assign(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AssignBody>,
+) -> Result<Response, ApiError> {
+    let t = s
+        .turno
+        .assign(&actor, &ticket_id(&id)?, &body.agent_id)
+        .await?;
+    Ok(Json(t).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusBody {
+    status: StatusChange,
+}
+
+async fn change_status(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<StatusBody>,
+) -> Result<Response, ApiError> {
+    let t = s
+        .turno
+        .change_status(&actor, &ticket_id(&id)?, body.status)
+        .await?;
+    Ok(Json(t).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevLogin {
+    agent_id: AgentId,
+    workspace: Option<WorkspaceId>,
+}
+
+#[derive(Serialize)]
+struct TokenResponse {
+    token: String,
+    agent: Agent,
+}
+
+/// Local runner only: a token for a configured agent, no password.
+async fn dev_login(
+    State(s): State<ApiState>,
+    JsonBody(body): JsonBody<DevLogin>,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let ws = match body.workspace {
+        Some(ws) => s
+            .turno
+            .workspaces()
+            .get(&ws)
+            .ok_or_else(|| ApiError::bad_request("unknown workspace"))?,
+        None => s
+            .turno
+            .workspaces()
+            .iter()
+            .find(|w| w.agents.iter().any(|a| a.id == body.agent_id))
+            .cloned()
+            .ok_or_else(|| ApiError::unauthorized("no configured agent has that id"))?,
+    };
+    let agent = s
+        .turno
+        .store()
+        .agent(&ws.id, &body.agent_id)
+        .await
+        .map_err(turno_core::app::AppError::from)?
+        .ok_or_else(|| ApiError::unauthorized("no configured agent has that id"))?;
+    let token = s
+        .auth
+        .issue(&ws.id, &agent.id, agent.role, 12 * 3600)
+        .map_err(turno_core::app::AppError::Unexpected)?;
+    Ok(Json(TokenResponse { token, agent }))
+}
