@@ -1,1 +1,23 @@
+//! What every turno Lambda function shares: JSON tracing, the workspace configuration, and the
+//! translation of SQS batches and EventBridge schedules into calls on [`Turno`].
+//!
+//! A function's `main` only wires: [`init_tracing`], [`load_config`], [`connect`], then its
+//! handler over the [`Turno`] it got; [`exit_status`] logs why it stopped.
+//!
+//! [`Turno`]: turno_core::app::Turno
 
+mod aws;
+mod config;
+mod exit;
+mod logging;
+mod schedule;
+mod sqs;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use aws::{aws_adapters_missing, connect, secret};
+pub use config::{CONFIG_JSON_VAR, CONFIG_PATH_VAR, load_config};
+pub use exit::exit_status;
+pub use logging::init_tracing;
+pub use schedule::handle_schedule;
+pub use sqs::handle_sqs_batch;

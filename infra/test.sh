@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every check: formatting, lints, all tests, and the SAM template lint.
+# Installs what it needs (a Python venv with aws-sam-cli in .venv) on first use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Python tools (.venv)"
+if [ ! -x .venv/bin/sam ] || ! cmp -s infra/requirements-dev.txt .venv/.requirements 2>/dev/null; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-dev.txt
+  cp infra/requirements-dev.txt .venv/.requirements
+fi
+.venv/bin/sam --version
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test (unit, handler, contract and end-to-end tests)"
+cargo test --workspace --locked
+
+step "sam validate --lint (template.yaml)"
+SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" .venv/bin/sam validate --lint --template template.yaml
+
+printf '\nAll checks passed.\n'
