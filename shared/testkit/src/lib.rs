@@ -1,1 +1,118 @@
+//! Test support shared by every adapter and test crate of turno.
+//!
+//! - [`store`] and [`queue`]: the port contract suites. Every implementation of a port (the
+//!   embedded SQLite adapters, the AWS adapters against emulators) runs the same checks, so
+//!   they cannot drift. [`store_contract_tests!`] and [`queue_contract_tests!`] turn a suite
+//!   into one `#[tokio::test]` per behaviour in the calling crate (which needs `tokio` with
+//!   the `macros` and `rt-multi-thread` features).
+//! - [`builders`] (re-exported here): small constructors of domain values for tests.
+//! - [`ManualClock`]: a clock tests move by hand.
+//!
+//! The suites write into fresh, randomly named workspaces, so they can share one store (an
+//! emulator) with other tests and with each other.
 
+#![warn(missing_docs)]
+
+pub mod builders;
+mod clock;
+pub mod queue;
+pub mod store;
+
+pub use builders::*;
+pub use clock::ManualClock;
+
+/// Generates one `#[tokio::test]` per store contract behaviour.
+///
+/// `$make` is an async function (or a path to one) returning a fresh
+/// `Arc<dyn turno_core::ports::Store>`; it is called once per test.
+///
+/// ```ignore
+/// async fn store() -> Arc<dyn Store> { Arc::new(SqliteStore::new(Db::open_temporary().unwrap())) }
+/// turno_testkit::store_contract_tests!(store);
+/// ```
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($make:path) => {
+        $crate::__store_contract_tests!($make;
+            new_ticket_is_stored_at_version_one_and_reads_back_unchanged,
+            stale_ticket_write_conflicts_and_changes_nothing,
+            conversation_write_with_a_stale_version_conflicts,
+            commit_turn_writes_conversation_ticket_and_turn_together,
+            commit_turn_with_a_stale_ticket_writes_nothing,
+            commit_turn_with_a_stale_conversation_writes_nothing,
+            commit_turn_for_a_processed_message_conflicts_and_writes_nothing,
+            turn_progress_is_saved,
+            append_message_is_idempotent_by_workspace_and_message_id,
+            delivery_state_only_moves_forward,
+            failed_delivery_is_final_and_keeps_its_error,
+            delivery_status_recorded_before_its_message_shows_once_the_message_arrives,
+            transcript_is_ordered_by_time_then_insertion_and_holds_only_its_ticket,
+            list_tickets_honours_every_filter_most_recently_updated_first,
+            queued_tickets_come_by_priority_then_longest_waiting,
+            sla_due_tickets_are_listed_soonest_first_across_workspaces,
+            upserting_an_agent_profile_keeps_availability_load_and_last_assignment,
+            set_availability_reports_a_missing_agent,
+            assign_takes_one_unit_of_capacity_and_records_the_time,
+            assign_at_capacity_fails_and_writes_nothing,
+            assign_with_a_stale_ticket_conflicts_and_takes_no_capacity,
+            transfer_gives_the_previous_agent_a_unit_back,
+            transfer_to_a_full_agent_fails_and_keeps_the_previous_assignee,
+            release_gives_capacity_back_and_load_never_goes_below_zero,
+            records_are_scoped_by_workspace,
+        );
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn concurrent_assigns_never_exceed_capacity() {
+            $crate::store::concurrent_assigns_never_exceed_capacity($make().await).await;
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn concurrent_assigns_of_one_ticket_take_exactly_one_unit() {
+            $crate::store::concurrent_assigns_of_one_ticket_take_exactly_one_unit($make().await)
+                .await;
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_contract_tests {
+    ($make:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let store = $make().await;
+                $crate::store::$name(&*store).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per queue contract behaviour.
+///
+/// `$make` is an async function returning
+/// `(Arc<dyn turno_core::ports::Queue>, Arc<dyn turno_testkit::queue::QueueProbe>)`.
+#[macro_export]
+macro_rules! queue_contract_tests {
+    ($make:path) => {
+        $crate::__queue_contract_tests!($make;
+            every_queue_delivers_what_was_sent_to_it,
+            fifo_groups_are_delivered_in_send_order,
+            fifo_send_with_a_seen_dedupe_id_is_dropped,
+            delayed_message_is_not_delivered_before_its_delay,
+            empty_send_succeeds,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __queue_contract_tests {
+    ($make:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let (queue, probe) = $make().await;
+                $crate::queue::$name(&*queue, &*probe).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,227 @@
+//! The one SQLite database every embedded adapter shares, and its schema.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use anyhow::Context;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use turno_core::ports::StoreError;
+
+/// How long a writer waits for another process holding the database before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Schema changes, applied in order; `PRAGMA user_version` counts how many a database has.
+/// Append only: a released migration is never edited, a change is a new entry.
+const MIGRATIONS: &[&str] = &[include_str!("schema/001_initial.sql")];
+
+/// A handle on the SQLite database file that holds the store, the queues, the events and the
+/// sandbox outbox. Cheap to clone: every clone shares one connection.
+///
+/// The connection sits behind a `std::sync::Mutex`: every operation is a few statements that
+/// take microseconds, and none holds the lock across an `.await`, so an async mutex or a
+/// connection pool would only add overhead.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+    /// For [`Db::open_temporary`]: the directory is deleted after the connection closes
+    /// (fields drop in declaration order).
+    _temp_dir: Option<tempfile::TempDir>,
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file at `path` and brings its schema up to
+    /// date. WAL journal with `synchronous=NORMAL`: a committed write survives a process crash;
+    /// only a power loss may lose the last few commits.
+    pub fn open(path: &Path) -> anyhow::Result<Db> {
+        Self::open_file(path, None)
+    }
+
+    /// A database file in a new temporary directory, deleted when the last clone is dropped.
+    /// Behaves exactly like [`Db::open`] (WAL on a real file); for tests.
+    pub fn open_temporary() -> anyhow::Result<Db> {
+        let dir = tempfile::Builder::new()
+            .prefix("turno-db-")
+            .tempdir()
+            .context("cannot create a temporary directory")?;
+        let path = dir.path().join("turno.db");
+        Self::open_file(&path, Some(dir))
+    }
+
+    fn open_file(path: &Path, temp_dir: Option<tempfile::TempDir>) -> anyhow::Result<Db> {
+        let conn = Connection::open(path)
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .context("cannot switch the database to WAL mode")?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            anyhow::bail!(
+                "{} does not support WAL mode (journal mode is {mode})",
+                path.display()
+            );
+        }
+        Self::setup(conn, Some(path.to_path_buf()), temp_dir)
+            .with_context(|| format!("cannot prepare the database {}", path.display()))
+    }
+
+    /// A private database in memory, gone when the last clone is dropped. For tests.
+    pub fn open_in_memory() -> anyhow::Result<Db> {
+        let conn = Connection::open_in_memory().context("cannot open an in-memory database")?;
+        Self::setup(conn, None, None).context("cannot prepare the in-memory database")
+    }
+
+    fn setup(
+        mut conn: Connection,
+        path: Option<PathBuf>,
+        temp_dir: Option<tempfile::TempDir>,
+    ) -> anyhow::Result<Db> {
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        migrate(&mut conn)?;
+        Ok(Db {
+            inner: Arc::new(Inner {
+                conn: Mutex::new(conn),
+                path,
+                _temp_dir: temp_dir,
+            }),
+        })
+    }
+
+    /// The database file, or `None` for an in-memory database.
+    pub fn path(&self) -> Option<&Path> {
+        self.inner.path.as_deref()
+    }
+
+    /// The schema version this database is at.
+    pub fn schema_version(&self) -> anyhow::Result<u32> {
+        self.read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0))?))
+            .map_err(|e| e.into_anyhow("read the schema version"))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while the lock was held cannot leave a half-written change behind: an open
+        // transaction rolls back when it is dropped during unwinding. So the connection is
+        // still sound and the poison flag can be ignored.
+        self.inner
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` on the connection, outside any explicit transaction.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        f(&self.lock())
+    }
+
+    /// Runs `f` in one write transaction and commits it if `f` succeeds; any error rolls
+    /// everything back. `IMMEDIATE` takes the write lock up front, so a read-modify-write
+    /// inside `f` cannot interleave with another process writing the same file.
+    pub(crate) fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Read inside the write lock: another process may have migrated meanwhile.
+        let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let current = usize::try_from(current).context("negative schema version")?;
+        if current > MIGRATIONS.len() {
+            anyhow::bail!(
+                "the database schema is at version {current}, newer than this build knows ({}); \
+                 run a newer turno or use another data directory",
+                MIGRATIONS.len()
+            );
+        }
+        let Some(sql) = MIGRATIONS.get(current) else {
+            return Ok(());
+        };
+        tx.execute_batch(sql)
+            .with_context(|| format!("schema migration {} failed", current + 1))?;
+        tx.pragma_update(None, "user_version", i64::try_from(current + 1)?)?;
+        tx.commit()?;
+    }
+}
+
+/// Why a database operation did not happen. The store maps the first two to its own
+/// outcomes; everything else is unexpected.
+#[derive(Debug)]
+pub(crate) enum DbError {
+    Conflict,
+    AtCapacity,
+    Sqlite(rusqlite::Error),
+    Other(anyhow::Error),
+}
+
+impl DbError {
+    pub(crate) fn other(message: impl std::fmt::Display) -> Self {
+        DbError::Other(anyhow::anyhow!("{message}"))
+    }
+
+    /// For the store: keeps the domain outcomes, names the operation on anything else.
+    pub(crate) fn into_store(self, op: &'static str) -> StoreError {
+        match self {
+            DbError::Conflict => StoreError::Conflict,
+            DbError::AtCapacity => StoreError::AtCapacity,
+            other => StoreError::Unexpected(other.into_anyhow(op)),
+        }
+    }
+
+    pub(crate) fn into_anyhow(self, op: &'static str) -> anyhow::Error {
+        let err = match self {
+            DbError::Conflict => anyhow::anyhow!("the record changed since it was read"),
+            DbError::AtCapacity => anyhow::anyhow!("the agent is at capacity"),
+            DbError::Sqlite(e) => anyhow::Error::new(e),
+            DbError::Other(e) => e,
+        };
+        err.context(format!("sqlite: {op} failed"))
+    }
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        DbError::Sqlite(e)
+    }
+}
+
+impl From<serde_json::Error> for DbError {
+    fn from(e: serde_json::Error) -> Self {
+        DbError::Other(anyhow::Error::new(e).context("stored JSON does not match the record type"))
+    }
+}
+
+impl From<anyhow::Error> for DbError {
+    fn from(e: anyhow::Error) -> Self {
+        DbError::Other(e)
+    }
+}
+
+/// Converts a count or version to SQLite's integer.
+pub(crate) fn int(n: impl TryInto<i64>) -> Result<i64, DbError> {
+    n.try_into()
+        .map_err(|_| DbError::other("number too large for SQLite"))
+}

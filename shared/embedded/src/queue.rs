@@ -1,0 +1,629 @@
+//! Durable local queues with the semantics of SQS: FIFO message groups, delays, deduplication,
+//! visibility timeouts, receive counts and dead letters, all in the shared SQLite database.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+use tokio::sync::Notify;
+use turno_core::ports::{Clock, Envelope, Queue, QueueError, QueueName, SystemClock};
+
+use crate::db::{Db, DbError};
+use crate::time::{from_millis, millis};
+
+/// How the queues behave; the defaults are those of turno's SQS queues.
+#[derive(Debug, Clone)]
+pub struct QueueOptions {
+    /// A message received this many times without being acknowledged goes to the dead
+    /// letters instead of being delivered again (SQS `maxReceiveCount`).
+    pub max_receives: u32,
+    /// A send with a `dedupe_id` seen on the same queue this recently is dropped.
+    pub dedupe_window: Duration,
+}
+
+impl Default for QueueOptions {
+    fn default() -> Self {
+        QueueOptions {
+            max_receives: 5,
+            dedupe_window: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+/// Proof of one receive of one message, needed to acknowledge or give it back. A receipt from
+/// an earlier receive of a message that has been received again since no longer works, so a
+/// consumer whose visibility timeout ran out cannot delete the message from under the next one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Receipt {
+    queue: QueueName,
+    message: i64,
+    receive_count: u32,
+}
+
+impl Receipt {
+    /// The queue the message is in.
+    pub fn queue(&self) -> QueueName {
+        self.queue
+    }
+
+    /// The message's id in its queue: the same on every delivery, increasing in send order.
+    pub fn message_id(&self) -> i64 {
+        self.message
+    }
+}
+
+impl fmt::Display for Receipt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}",
+            self.queue.as_str(),
+            self.message,
+            self.receive_count
+        )
+    }
+}
+
+/// A received message, invisible to other consumers until its visibility timeout ends.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Needed to settle this delivery.
+    pub receipt: Receipt,
+    /// The queue it came from.
+    pub queue: QueueName,
+    /// The job, as sent.
+    pub body: String,
+    /// The FIFO message group, if any.
+    pub group: Option<String>,
+    /// How many times this message has been received, this time included (1 the first time).
+    pub receive_count: u32,
+    /// When it was sent.
+    pub sent_at: Timestamp,
+}
+
+/// What to do with a received message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    /// Done: delete it.
+    Ack,
+    /// Deliver it again after this delay (its receive count stays).
+    RetryAfter(Duration),
+    /// It cannot succeed: move it to the dead letters with this reason.
+    DeadLetter(String),
+}
+
+/// A message that was given up on, kept with its queue, body and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeadLetter {
+    /// Increasing in the order messages were given up on.
+    pub id: i64,
+    /// The queue it was given up on.
+    pub queue: QueueName,
+    /// The message's id while it was in its queue.
+    pub message_id: i64,
+    /// Its FIFO message group, if any.
+    pub group: Option<String>,
+    /// The job, as sent.
+    pub body: String,
+    /// How many times it was received.
+    pub receive_count: u32,
+    /// Why it was given up on: the job's last error, or too many receives.
+    pub reason: String,
+    /// When it was sent.
+    pub sent_at: Timestamp,
+    /// When it was given up on.
+    pub dead_at: Timestamp,
+}
+
+/// The four queues of turno ([`QueueName`]) in the shared SQLite database. Implements the
+/// [`Queue`] port for producers; consumers use [`SqliteQueues::receive`] and settle each
+/// delivery, or run [`crate::run_worker`].
+///
+/// Semantics (those of SQS):
+/// - FIFO queues ([`QueueName::is_fifo`]) deliver a message group one message at a time in
+///   send order: nothing else of a group is received while its oldest message is in flight,
+///   delayed or waiting for a retry. A FIFO message without a group is not ordered; other
+///   queues ignore groups.
+/// - A message is not received before its `delay` (no 15-minute cap here).
+/// - A send whose `dedupe_id` was sent to the same queue within the deduplication window is
+///   dropped silently, on every queue (SQS honours deduplication ids on FIFO queues only).
+/// - A received message stays invisible for the visibility timeout and is delivered again
+///   after it unless acknowledged; each delivery counts, and a message received
+///   `max_receives` times is moved to the dead letters instead of being delivered again.
+pub struct SqliteQueues {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    options: QueueOptions,
+    wakers: HashMap<QueueName, Arc<Notify>>,
+    /// When expired deduplication records were last purged (ms).
+    last_purge: AtomicI64,
+}
+
+impl fmt::Debug for SqliteQueues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteQueues")
+            .field("db", &self.db)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How often expired deduplication records are swept away.
+const PURGE_EVERY_MS: i64 = 60_000;
+
+impl SqliteQueues {
+    /// The queues with default options and the system clock.
+    pub fn new(db: Db) -> Self {
+        Self::with_options(db, QueueOptions::default(), Arc::new(SystemClock))
+    }
+
+    /// The queues with these options, telling time by `clock` (tests move a manual clock to
+    /// expire delays and visibility timeouts without waiting).
+    pub fn with_options(db: Db, options: QueueOptions, clock: Arc<dyn Clock>) -> Self {
+        let wakers = QueueName::ALL
+            .into_iter()
+            .map(|q| (q, Arc::new(Notify::new())))
+            .collect();
+        SqliteQueues {
+            db,
+            clock,
+            options,
+            wakers,
+            last_purge: AtomicI64::new(i64::MIN),
+        }
+    }
+
+    /// The options the queues run with.
+    pub fn options(&self) -> &QueueOptions {
+        &self.options
+    }
+
+    /// Woken (`notify_waiters`) whenever something is sent to `queue` or one of its messages
+    /// is settled, so an idle consumer can look again at once.
+    pub fn waker(&self, queue: QueueName) -> Arc<Notify> {
+        self.wakers
+            .get(&queue)
+            .cloned()
+            .unwrap_or_else(|| Arc::new(Notify::new()))
+    }
+
+    fn wake(&self, queue: QueueName) {
+        if let Some(n) = self.wakers.get(&queue) {
+            n.notify_waiters();
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().as_millisecond()
+    }
+
+    /// Sends every envelope in one transaction; returns how many were queued (duplicates are
+    /// not).
+    pub fn send_now(&self, envelopes: &[Envelope]) -> anyhow::Result<usize> {
+        if envelopes.is_empty() {
+            return Ok(0);
+        }
+        let now = self.now_ms();
+        let purge = now.saturating_sub(self.last_purge.load(Ordering::Relaxed)) >= PURGE_EVERY_MS;
+        let window = millis(self.options.dedupe_window);
+        let sent = self
+            .db
+            .write(|tx| {
+                if purge {
+                    tx.prepare_cached("DELETE FROM queue_dedupe WHERE expires_at <= ?1")?
+                        .execute(params![now])?;
+                }
+                let mut sent = 0;
+                for env in envelopes {
+                    if let Some(id) = &env.dedupe_id
+                        && !claim_dedupe_id(tx, env.queue, id, now, now.saturating_add(window))?
+                    {
+                        continue;
+                    }
+                    insert_message(tx, env, now)?;
+                    sent += 1;
+                }
+                Ok(sent)
+            })
+            .map_err(|e| e.into_anyhow("send to queue"))?;
+        if purge {
+            self.last_purge.store(now, Ordering::Relaxed);
+        }
+        for q in QueueName::ALL
+            .into_iter()
+            .filter(|q| envelopes.iter().any(|e| e.queue == *q))
+        {
+            self.wake(q);
+        }
+        Ok(sent)
+    }
+
+    /// Receives up to `max` messages that are visible now, oldest first, at most one per
+    /// message group, and hides them for `visibility`. Messages already received
+    /// `max_receives` times are moved to the dead letters on the way.
+    pub fn receive(
+        &self,
+        queue: QueueName,
+        max: usize,
+        visibility: Duration,
+    ) -> anyhow::Result<Vec<Delivery>> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        let now = self.now_ms();
+        let hidden_until = now.saturating_add(millis(visibility));
+        let max_receives = self.options.max_receives;
+        self.db
+            .write(|tx| {
+                let mut out = Vec::new();
+                // Each round may dead-letter group heads, which makes their successors heads;
+                // look again until the batch is full or nothing is left.
+                loop {
+                    let want = max - out.len();
+                    let candidates = ready_messages(tx, queue, now, want)?;
+                    if candidates.is_empty() {
+                        break;
+                    }
+                    let mut dead = 0;
+                    for m in candidates {
+                        if m.receive_count >= max_receives {
+                            let reason = format!(
+                                "received {} times without being acknowledged",
+                                m.receive_count
+                            );
+                            move_to_dead_letters(tx, m.id, &reason, now)?;
+                            dead += 1;
+                            continue;
+                        }
+                        tx.prepare_cached(
+                            "UPDATE queue_messages
+                             SET visible_at = ?2, receive_count = receive_count + 1
+                             WHERE id = ?1",
+                        )?
+                        .execute(params![m.id, hidden_until])?;
+                        let receive_count = m.receive_count + 1;
+                        out.push(Delivery {
+                            receipt: Receipt {
+                                queue,
+                                message: m.id,
+                                receive_count,
+                            },
+                            queue,
+                            body: m.body,
+                            group: m.group,
+                            receive_count,
+                            sent_at: from_millis(m.sent_at),
+                        });
+                    }
+                    if dead == 0 || out.len() >= max {
+                        break;
+                    }
+                }
+                Ok(out)
+            })
+            .map_err(|e| e.into_anyhow("receive from queue"))
+    }
+
+    /// Deletes a received message. Returns `false` if the receipt is stale (the message was
+    /// received again since, or is gone).
+    pub fn ack(&self, receipt: &Receipt) -> anyhow::Result<bool> {
+        self.settle_one(receipt, Settlement::Ack)
+    }
+
+    /// Gives a received message back, to be delivered again after `delay`.
+    pub fn retry_later(&self, receipt: &Receipt, delay: Duration) -> anyhow::Result<bool> {
+        self.settle_one(receipt, Settlement::RetryAfter(delay))
+    }
+
+    /// Moves a received message to the dead letters now (it can never succeed).
+    pub fn dead_letter(&self, receipt: &Receipt, reason: &str) -> anyhow::Result<bool> {
+        self.settle_one(receipt, Settlement::DeadLetter(reason.to_owned()))
+    }
+
+    fn settle_one(&self, receipt: &Receipt, settlement: Settlement) -> anyhow::Result<bool> {
+        Ok(self.settle(&[(receipt.clone(), settlement)])? == 1)
+    }
+
+    /// Settles many deliveries in one transaction. Returns how many receipts were still
+    /// current (stale ones change nothing).
+    pub fn settle(&self, settlements: &[(Receipt, Settlement)]) -> anyhow::Result<usize> {
+        if settlements.is_empty() {
+            return Ok(0);
+        }
+        let now = self.now_ms();
+        let settled = self
+            .db
+            .write(|tx| {
+                let mut settled = 0;
+                for (receipt, settlement) in settlements {
+                    let current = tx
+                        .prepare_cached(
+                            "SELECT 1 FROM queue_messages WHERE id = ?1 AND receive_count = ?2",
+                        )?
+                        .query_row(params![receipt.message, receipt.receive_count], |_| Ok(()))
+                        .optional()?
+                        .is_some();
+                    if !current {
+                        continue;
+                    }
+                    settled += 1;
+                    match settlement {
+                        Settlement::Ack => delete_message(tx, receipt.message)?,
+                        Settlement::RetryAfter(delay) => {
+                            tx.prepare_cached(
+                                "UPDATE queue_messages SET visible_at = ?2 WHERE id = ?1",
+                            )?
+                            .execute(params![
+                                receipt.message,
+                                now.saturating_add(millis(*delay))
+                            ])?;
+                        }
+                        Settlement::DeadLetter(reason) => {
+                            move_to_dead_letters(tx, receipt.message, reason, now)?;
+                        }
+                    }
+                }
+                Ok(settled)
+            })
+            .map_err(|e| e.into_anyhow("settle queue messages"))?;
+        for q in QueueName::ALL
+            .into_iter()
+            .filter(|q| settlements.iter().any(|(r, _)| r.queue == *q))
+        {
+            // Settling a group's head lets the next message of the group be received.
+            self.wake(q);
+        }
+        Ok(settled)
+    }
+
+    /// Messages in the queue that are not done yet: visible, delayed or in flight.
+    pub fn depth(&self, queue: QueueName) -> anyhow::Result<u64> {
+        self.db
+            .read(|c| {
+                let n: i64 = c
+                    .prepare_cached("SELECT count(*) FROM queue_messages WHERE queue = ?1")?
+                    .query_row(params![queue.as_str()], |r| r.get(0))?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .map_err(|e| e.into_anyhow("count queue messages"))
+    }
+
+    /// When the next message of the queue can be received: `None` if the queue is empty, a
+    /// time at or before now if one can be received already. A worker sleeps until then.
+    pub fn next_visible_at(&self, queue: QueueName) -> anyhow::Result<Option<Timestamp>> {
+        self.db
+            .read(|c| {
+                let ms: Option<i64> = c
+                    .prepare_cached(
+                        "SELECT min(visible_at) FROM queue_messages
+                         WHERE queue = ?1 AND is_head = 1",
+                    )?
+                    .query_row(params![queue.as_str()], |r| r.get(0))?;
+                Ok(ms.map(from_millis))
+            })
+            .map_err(|e| e.into_anyhow("find the next visible message"))
+    }
+
+    /// How long until the next message of the queue can be received, by this queue's clock:
+    /// `None` if the queue is empty, zero if one can be received now.
+    pub fn next_visible_in(&self, queue: QueueName) -> anyhow::Result<Option<Duration>> {
+        let now = self.now_ms();
+        Ok(self.next_visible_at(queue)?.map(|at| {
+            let ms = at.as_millisecond().saturating_sub(now);
+            Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+        }))
+    }
+
+    /// The queue's dead letters, oldest first.
+    pub fn dead_letters(&self, queue: QueueName) -> anyhow::Result<Vec<DeadLetter>> {
+        self.db
+            .read(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT id, message_id, grp, body, receive_count, reason, sent_at, dead_at
+                     FROM dead_letters WHERE queue = ?1 ORDER BY id",
+                )?;
+                let rows = stmt.query_map(params![queue.as_str()], |r| {
+                    Ok(DeadLetter {
+                        id: r.get(0)?,
+                        queue,
+                        message_id: r.get(1)?,
+                        group: r.get(2)?,
+                        body: r.get(3)?,
+                        receive_count: r.get(4)?,
+                        reason: r.get(5)?,
+                        sent_at: from_millis(r.get(6)?),
+                        dead_at: from_millis(r.get(7)?),
+                    })
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .map_err(|e| e.into_anyhow("list dead letters"))
+    }
+
+    /// Makes every received-but-unsettled message visible again at once, on every queue.
+    ///
+    /// Only for a process that is the sole consumer of this database, at start-up: whoever
+    /// held those messages died with the previous process, so waiting out their visibility
+    /// timeouts would only delay the work. Messages waiting on a retry delay become visible
+    /// too. Returns how many were released.
+    pub fn release_in_flight(&self) -> anyhow::Result<usize> {
+        let now = self.now_ms();
+        self.db
+            .write(|tx| {
+                Ok(tx.execute(
+                    "UPDATE queue_messages SET visible_at = ?1
+                     WHERE receive_count > 0 AND visible_at > ?1",
+                    params![now],
+                )?)
+            })
+            .map_err(|e| e.into_anyhow("release in-flight messages"))
+    }
+
+    /// Sends the queue's dead letters again, as new messages in their original order, and
+    /// removes them from the dead letters (SQS "redrive"). Returns how many were sent.
+    pub fn redrive(&self, queue: QueueName) -> anyhow::Result<usize> {
+        let now = self.now_ms();
+        let moved = self
+            .db
+            .write(|tx| {
+                let letters: Vec<(i64, Option<String>, String)> = {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT id, grp, body FROM dead_letters WHERE queue = ?1 ORDER BY id",
+                    )?;
+                    stmt.query_map(params![queue.as_str()], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?
+                    .collect::<Result<_, _>>()?
+                };
+                for (id, group, body) in &letters {
+                    let env = Envelope {
+                        queue,
+                        group: group.clone(),
+                        dedupe_id: None,
+                        delay: Duration::ZERO,
+                        body: body.clone(),
+                    };
+                    insert_message(tx, &env, now)?;
+                    tx.prepare_cached("DELETE FROM dead_letters WHERE id = ?1")?
+                        .execute(params![id])?;
+                }
+                Ok(letters.len())
+            })
+            .map_err(|e| e.into_anyhow("redrive dead letters"))?;
+        self.wake(queue);
+        Ok(moved)
+    }
+}
+
+#[async_trait]
+impl Queue for SqliteQueues {
+    async fn send(&self, envelopes: Vec<Envelope>) -> Result<(), QueueError> {
+        self.send_now(&envelopes)
+            .map(|_| ())
+            .map_err(|source| QueueError {
+                queue: envelopes
+                    .first()
+                    .map_or("local queues", |e| e.queue.as_str()),
+                source,
+            })
+    }
+}
+
+/// Records `id` as sent on `queue` until `expires_at`. Returns `false` if it was already sent
+/// within the window (the send is a duplicate).
+fn claim_dedupe_id(
+    tx: &Transaction<'_>,
+    queue: QueueName,
+    id: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<bool, DbError> {
+    let claimed = tx
+        .prepare_cached(
+            "INSERT INTO queue_dedupe (queue, dedupe_id, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (queue, dedupe_id) DO UPDATE SET expires_at = excluded.expires_at
+             WHERE queue_dedupe.expires_at <= ?4",
+        )?
+        .execute(params![queue.as_str(), id, expires_at, now])?;
+    Ok(claimed == 1)
+}
+
+fn insert_message(tx: &Transaction<'_>, env: &Envelope, now: i64) -> Result<(), DbError> {
+    let group = if env.queue.is_fifo() {
+        env.group.as_deref()
+    } else {
+        None
+    };
+    let is_head = match group {
+        None => true,
+        Some(g) => tx
+            .prepare_cached("SELECT 1 FROM queue_messages WHERE queue = ?1 AND grp = ?2 LIMIT 1")?
+            .query_row(params![env.queue.as_str(), g], |_| Ok(()))
+            .optional()?
+            .is_none(),
+    };
+    tx.prepare_cached(
+        "INSERT INTO queue_messages (queue, grp, is_head, body, sent_at, visible_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        env.queue.as_str(),
+        group,
+        is_head,
+        env.body,
+        now,
+        now.saturating_add(millis(env.delay))
+    ])?;
+    Ok(())
+}
+
+struct Ready {
+    id: i64,
+    group: Option<String>,
+    body: String,
+    receive_count: u32,
+    sent_at: i64,
+}
+
+fn ready_messages(
+    tx: &Transaction<'_>,
+    queue: QueueName,
+    now: i64,
+    limit: usize,
+) -> Result<Vec<Ready>, DbError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, grp, body, receive_count, sent_at FROM queue_messages
+         WHERE queue = ?1 AND is_head = 1 AND visible_at <= ?2
+         ORDER BY visible_at, id
+         LIMIT ?3",
+    )?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![queue.as_str(), now, limit], |r| {
+        Ok(Ready {
+            id: r.get(0)?,
+            group: r.get(1)?,
+            body: r.get(2)?,
+            receive_count: r.get(3)?,
+            sent_at: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Deletes a message and, if it headed a group, makes the group's next message its head.
+fn delete_message(tx: &Transaction<'_>, id: i64) -> Result<(), DbError> {
+    let removed: Option<(String, Option<String>)> = tx
+        .prepare_cached("DELETE FROM queue_messages WHERE id = ?1 RETURNING queue, grp")?
+        .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((queue, Some(group))) = removed {
+        tx.prepare_cached(
+            "UPDATE queue_messages SET is_head = 1
+             WHERE id = (SELECT min(id) FROM queue_messages WHERE queue = ?1 AND grp = ?2)",
+        )?
+        .execute(params![queue, group])?;
+    }
+    Ok(())
+}
+
+fn move_to_dead_letters(
+    tx: &Transaction<'_>,
+    id: i64,
+    reason: &str,
+    now: i64,
+) -> Result<(), DbError> {
+    tx.prepare_cached(
+        "INSERT INTO dead_letters
+             (message_id, queue, grp, body, receive_count, reason, sent_at, dead_at)
+         SELECT id, queue, grp, body, receive_count, ?2, sent_at, ?3
+         FROM queue_messages WHERE id = ?1",
+    )?
+    .execute(params![id, reason, now])?;
+    delete_message(tx, id)
+}

@@ -1,0 +1,139 @@
+//! The WhatsApp port in sandbox mode: with no WhatsApp credentials, the local runner keeps
+//! every outbound message in the database for the sandbox chat page to show.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use rusqlite::params;
+use serde::Serialize;
+use turno_core::ids::{MessageId, WaId, WorkspaceId};
+use turno_core::message::Outbound;
+use turno_core::ports::{SendError, WhatsApp};
+
+use crate::db::{Db, DbError};
+use crate::time::nanos;
+
+/// Graph API's code for an invalid parameter, which is how WhatsApp refuses a message that
+/// breaks its limits.
+const INVALID_PARAMETER: i64 = 100;
+
+/// The most messages [`SandboxWhatsApp::messages`] returns per call.
+pub const SANDBOX_PAGE: u32 = 500;
+
+/// One message turno sent in the sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SandboxMessage {
+    /// Increasing across the sandbox: poll with the last one seen.
+    pub seq: i64,
+    /// The workspace that sent it.
+    pub workspace: WorkspaceId,
+    /// The customer it was sent to.
+    pub to: WaId,
+    /// The `wamid.sandbox.…` id returned to the sender.
+    pub id: MessageId,
+    /// What was sent.
+    pub message: Outbound,
+    /// When it was sent.
+    pub at: Timestamp,
+}
+
+/// [`WhatsApp`] that sends nothing anywhere: it checks each message against WhatsApp's limits
+/// as the Graph API would, stores it in the `sandbox_outbox` table and returns a generated
+/// `wamid.sandbox.<uuid>` id.
+#[derive(Clone, Debug)]
+pub struct SandboxWhatsApp {
+    db: Db,
+}
+
+impl SandboxWhatsApp {
+    /// The sandbox channel on `db`.
+    pub fn new(db: Db) -> Self {
+        SandboxWhatsApp { db }
+    }
+
+    /// Messages sent in `ws` (to `customer` only, if given) after sequence number `after_seq`,
+    /// oldest first, at most [`SANDBOX_PAGE`] per call.
+    pub fn messages(
+        &self,
+        ws: &WorkspaceId,
+        customer: Option<&WaId>,
+        after_seq: i64,
+    ) -> anyhow::Result<Vec<SandboxMessage>> {
+        self.db
+            .read(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT seq, customer, message_id, body, at FROM sandbox_outbox
+                     WHERE workspace = ?1 AND (?2 IS NULL OR customer = ?2) AND seq > ?3
+                     ORDER BY seq LIMIT ?4",
+                )?;
+                let rows = stmt.query_map(
+                    params![
+                        ws.as_str(),
+                        customer.map(WaId::as_str),
+                        after_seq,
+                        SANDBOX_PAGE
+                    ],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, i64>(4)?,
+                        ))
+                    },
+                )?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (seq, to, id, body, at) = row?;
+                    out.push(SandboxMessage {
+                        seq,
+                        workspace: ws.clone(),
+                        to: WaId::parse(to).map_err(|e| DbError::Other(e.into()))?,
+                        id: MessageId::parse(id).map_err(|e| DbError::Other(e.into()))?,
+                        message: serde_json::from_str(&body)?,
+                        at: Timestamp::from_nanosecond(i128::from(at))
+                            .map_err(|e| DbError::Other(e.into()))?,
+                    });
+                }
+                Ok(out)
+            })
+            .map_err(|e| e.into_anyhow("read the sandbox outbox"))
+    }
+}
+
+#[async_trait]
+impl WhatsApp for SandboxWhatsApp {
+    async fn send(
+        &self,
+        ws: &WorkspaceId,
+        to: &WaId,
+        message: &Outbound,
+    ) -> Result<MessageId, SendError> {
+        message.validate().map_err(|reason| SendError::Rejected {
+            code: INVALID_PARAMETER,
+            message: reason,
+        })?;
+        let id = MessageId::parse(format!("wamid.sandbox.{}", uuid::Uuid::now_v7().simple()))
+            .map_err(|e| SendError::Unavailable(e.to_string()))?;
+        let at = nanos(Timestamp::now());
+        self.db
+            .write(|tx| {
+                tx.prepare_cached(
+                    "INSERT INTO sandbox_outbox (workspace, customer, message_id, body, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    ws.as_str(),
+                    to.as_str(),
+                    id.as_str(),
+                    serde_json::to_string(message)?,
+                    at
+                ])?;
+                Ok::<_, DbError>(())
+            })
+            // The real client reports a storage-like failure as the channel being unavailable,
+            // which the use cases retry.
+            .map_err(|e| SendError::Unavailable(format!("{:#}", e.into_anyhow("sandbox send"))))?;
+        Ok(id)
+    }
+}

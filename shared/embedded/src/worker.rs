@@ -1,0 +1,266 @@
+//! The consumer loop that runs a queue's jobs in the local runner: the equivalent of the
+//! Lambda SQS event source mapping with partial batch responses.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use tokio::sync::watch;
+use tokio::task::{JoinError, JoinSet};
+use tracing::{Instrument, debug, error, info, info_span, warn};
+use turno_core::app::JobError;
+use turno_core::ports::{QueueName, SendError};
+
+use crate::queue::{Delivery, Receipt, Settlement, SqliteQueues};
+
+/// How a worker consumes its queue.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Most messages taken per receive.
+    pub batch: usize,
+    /// How long a received message stays hidden from other consumers; a job still running
+    /// after this may be delivered a second time, as on SQS.
+    pub visibility: Duration,
+    /// Most jobs running at once. FIFO groups still run one message at a time.
+    pub concurrency: usize,
+    /// The longest an idle worker sleeps before looking again; sends wake it sooner.
+    pub poll: Duration,
+    /// The delay before the first retry of a failed job; it doubles with each receive.
+    pub retry_base: Duration,
+    /// The longest delay between retries (a throttling error may ask for longer).
+    pub retry_max: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            batch: 10,
+            visibility: Duration::from_secs(60),
+            concurrency: 16,
+            poll: Duration::from_millis(200),
+            retry_base: Duration::from_millis(250),
+            retry_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Runs `handler` on every message of `queue` until `shutdown` turns `true`, then waits for
+/// the jobs it holds and returns.
+///
+/// Jobs run concurrently (up to `concurrency`), each in a `queue_job` tracing span with the
+/// queue, message id and receive count. A job that succeeds is deleted; one that fails with a
+/// permanent [`JobError`] goes to the dead letters at once; one that fails otherwise (or
+/// panics) is delivered again after an exponential backoff, and goes to the dead letters when
+/// it fails on its last allowed receive. Finished jobs are settled together in one
+/// transaction. When there is nothing to receive the worker sleeps until a send wakes it, the
+/// next delayed message is due, or `poll` passes.
+///
+/// If the shutdown sender is dropped without sending `true`, the worker keeps running.
+pub async fn run_worker<F, Fut>(
+    queues: Arc<SqliteQueues>,
+    queue: QueueName,
+    opts: WorkerOptions,
+    handler: F,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    let waker = queues.waker(queue);
+    let concurrency = opts.concurrency.max(1);
+    let batch = opts.batch.max(1);
+    let max_receives = queues.options().max_receives;
+    let mut running: JoinSet<(Receipt, Settlement)> = JoinSet::new();
+    let mut finished: Vec<(Receipt, Settlement)> = Vec::new();
+    let mut stopping = false;
+    let mut signal_gone = false;
+    info!(queue = queue.as_str(), "worker started");
+    loop {
+        stopping |= *shutdown.borrow();
+        while let Some(joined) = running.try_join_next() {
+            collect(joined, &mut finished);
+        }
+        if !finished.is_empty() {
+            if let Err(e) = queues.settle(&finished) {
+                // The jobs stay in flight and are delivered again after their visibility
+                // timeout: at least once, never lost.
+                let error = format!("{e:#}");
+                error!(queue = queue.as_str(), %error, "could not settle finished jobs");
+            }
+            finished.clear();
+        }
+        if stopping && running.is_empty() {
+            break;
+        }
+
+        // Registered before looking at the queue, so a send that lands between the look and
+        // the sleep still wakes us.
+        let woken = waker.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+
+        let free = concurrency.saturating_sub(running.len());
+        let mut wait = None;
+        if !stopping && free > 0 {
+            match queues.receive(queue, free.min(batch), opts.visibility) {
+                Ok(deliveries) if !deliveries.is_empty() => {
+                    for d in deliveries {
+                        spawn_job(&mut running, &handler, d, &opts, max_receives);
+                    }
+                    continue;
+                }
+                Ok(_) => wait = Some(idle_wait(&queues, queue, opts.poll)),
+                Err(e) => {
+                    error!(queue = queue.as_str(), error = %format!("{e:#}"), "could not receive");
+                    wait = Some(opts.poll);
+                }
+            }
+        }
+        tokio::select! {
+            Some(joined) = running.join_next(), if !running.is_empty() => {
+                collect(joined, &mut finished);
+            }
+            () = &mut woken, if wait.is_some() => {}
+            () = tokio::time::sleep(wait.unwrap_or_default()), if wait.is_some() => {}
+            changed = shutdown.changed(), if !stopping && !signal_gone => {
+                signal_gone = changed.is_err();
+            }
+        }
+    }
+    info!(queue = queue.as_str(), "worker stopped");
+}
+
+/// How long an idle worker sleeps: until the next message is due, at most `poll`.
+fn idle_wait(queues: &SqliteQueues, queue: QueueName, poll: Duration) -> Duration {
+    match queues.next_visible_in(queue) {
+        // At least a millisecond: visibility is kept in milliseconds.
+        Ok(Some(d)) => d.min(poll).max(Duration::from_millis(1)),
+        Ok(None) => poll,
+        Err(e) => {
+            let error = format!("{e:#}");
+            warn!(queue = queue.as_str(), %error, "could not read the next due time");
+            poll
+        }
+    }
+}
+
+fn collect(
+    joined: Result<(Receipt, Settlement), JoinError>,
+    finished: &mut Vec<(Receipt, Settlement)>,
+) {
+    match joined {
+        Ok(done) => finished.push(done),
+        // Jobs catch their own panics, so this is a cancelled task: its message comes back
+        // after its visibility timeout.
+        Err(e) => error!(error = %e, "job task ended without a result"),
+    }
+}
+
+fn spawn_job<F, Fut>(
+    running: &mut JoinSet<(Receipt, Settlement)>,
+    handler: &Arc<F>,
+    delivery: Delivery,
+    opts: &WorkerOptions,
+    max_receives: u32,
+) where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+{
+    let span = info_span!(
+        "queue_job",
+        queue = delivery.queue.as_str(),
+        message = delivery.receipt.message_id(),
+        receive_count = delivery.receive_count,
+    );
+    let handler = Arc::clone(handler);
+    let (retry_base, retry_max) = (opts.retry_base, opts.retry_max);
+    let job = async move {
+        let Delivery {
+            receipt,
+            body,
+            receive_count,
+            ..
+        } = delivery;
+        let started = Instant::now();
+        let outcome = AssertUnwindSafe(async move { handler(body).await })
+            .catch_unwind()
+            .await;
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let error = match outcome {
+            Ok(Ok(())) => {
+                debug!(elapsed_ms, "job done");
+                return (receipt, Settlement::Ack);
+            }
+            Ok(Err(e)) if e.permanent => {
+                warn!(elapsed_ms, error = %e, "job cannot succeed; moved to the dead letters");
+                return (receipt, Settlement::DeadLetter(e.to_string()));
+            }
+            Ok(Err(e)) => e,
+            Err(_) => JobError::retry(anyhow::anyhow!("the job panicked")),
+        };
+        if receive_count >= max_receives {
+            warn!(elapsed_ms, %error, "job failed on its last attempt; moved to the dead letters");
+            let reason = format!("failed {receive_count} times; last error: {error}");
+            return (receipt, Settlement::DeadLetter(reason));
+        }
+        let delay = backoff(receive_count, retry_after(&error), retry_base, retry_max);
+        let retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        warn!(elapsed_ms, retry_in_ms, error = %error, "job failed; will retry");
+        (receipt, Settlement::RetryAfter(delay))
+    };
+    running.spawn(job.instrument(span));
+}
+
+/// Exponential backoff from `base`, doubling per receive up to `max`; a delay WhatsApp asked
+/// for is honoured even beyond `max`.
+fn backoff(receive_count: u32, asked: Option<Duration>, base: Duration, max: Duration) -> Duration {
+    let doublings = receive_count.saturating_sub(1).min(20);
+    let delay = base.saturating_mul(1 << doublings).min(max);
+    asked.map_or(delay, |asked| asked.max(delay))
+}
+
+/// The delay a throttled WhatsApp call asked for, wherever it sits in the error's chain.
+fn retry_after(error: &JobError) -> Option<Duration> {
+    error
+        .source
+        .chain()
+        .find_map(|cause| match cause.downcast_ref::<SendError>() {
+            Some(SendError::Throttled { retry_after }) => *retry_after,
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_per_receive_and_stops_at_the_maximum() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_secs(1);
+        let delays: Vec<_> = (1..=6)
+            .map(|n| backoff(n, None, base, max).as_millis())
+            .collect();
+        assert_eq!(delays, vec![100, 200, 400, 800, 1000, 1000]);
+    }
+
+    #[test]
+    fn a_throttled_send_waits_at_least_as_long_as_whatsapp_asked() {
+        let err = JobError::retry(SendError::Throttled {
+            retry_after: Some(Duration::from_secs(7)),
+        });
+        let asked = retry_after(&err);
+        assert_eq!(asked, Some(Duration::from_secs(7)));
+        let delay = backoff(1, asked, Duration::from_millis(100), Duration::from_secs(1));
+        assert_eq!(delay, Duration::from_secs(7));
+    }
+
+    #[test]
+    fn other_errors_ask_for_no_particular_delay() {
+        let err = JobError::retry(SendError::Unavailable("502".into()));
+        assert_eq!(retry_after(&err), None);
+    }
+}
