@@ -1,1 +1,339 @@
+//! Test support for turno's end-to-end tests: the local runner on port 0 with fakes at the
+//! network edge only (the Graph API and the notification webhook).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use turno_local::{LocalConfig, Running};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub const WORKSPACE: &str = "100200300400500";
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+
+/// The demo configuration with a first-response target of `secs` seconds.
+pub fn demo_config_with_first_response(secs: u64) -> String {
+    turno_local::config::DEMO_CONFIG.replace(
+        "first_response_secs: 900",
+        &format!("first_response_secs: {secs}"),
+    )
+}
+
+/// A fake Graph API: answers every send with a fresh `wamid`, records what it got.
+pub struct FakeGraph {
+    pub server: MockServer,
+}
+
+struct NewWamid {
+    next: AtomicU64,
+    latency: Duration,
+}
+
+impl Respond for NewWamid {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        let to = serde_json::from_slice::<Value>(&req.body)
+            .ok()
+            .and_then(|b| b["to"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        ResponseTemplate::new(200)
+            .set_body_json(json!({
+                "messaging_product": "whatsapp",
+                "contacts": [{ "input": to, "wa_id": to }],
+                "messages": [{ "id": format!("wamid.fake.{n}") }]
+            }))
+            .set_delay(self.latency)
+    }
+}
+
+impl FakeGraph {
+    pub async fn start() -> Self {
+        Self::start_with_latency(Duration::ZERO).await
+    }
+
+    /// A fake Graph API that takes `latency` to answer each send.
+    pub async fn start_with_latency(latency: Duration) -> Self {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path_regex(r"^/[0-9]+/messages$"))
+            .respond_with(NewWamid {
+                next: AtomicU64::new(1),
+                latency,
+            })
+            .mount(&server)
+            .await;
+        FakeGraph { server }
+    }
+
+    /// Every message body sent so far.
+    pub async fn sent(&self) -> Vec<Value> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path().ends_with("/messages"))
+            .filter_map(|r| serde_json::from_slice(&r.body).ok())
+            .collect()
+    }
+
+    /// The texts (body of text or interactive messages) sent to `to`.
+    pub async fn texts_to(&self, to: &str) -> Vec<String> {
+        self.sent()
+            .await
+            .into_iter()
+            .filter(|m| m["to"] == to)
+            .map(|m| {
+                m["text"]["body"]
+                    .as_str()
+                    .or_else(|| m["interactive"]["body"]["text"].as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
+/// A fake notification webhook that records what it got.
+pub struct FakeNotify {
+    pub server: MockServer,
+}
+
+impl FakeNotify {
+    pub async fn start() -> Self {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        FakeNotify { server }
+    }
+
+    pub async fn received(&self) -> Vec<Value> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| serde_json::from_slice(&r.body).ok())
+            .collect()
+    }
+
+    pub async fn of_kind(&self, kind: &str) -> Vec<Value> {
+        self.received()
+            .await
+            .into_iter()
+            .filter(|n| n["turno"]["kind"] == kind)
+            .collect()
+    }
+}
+
+/// A running turno with its fakes and a data directory that lives as long as it does.
+pub struct TestApp {
+    pub running: Running,
+    pub graph: FakeGraph,
+    pub notify: FakeNotify,
+    pub http: reqwest::Client,
+    pub data_dir: Arc<tempfile::TempDir>,
+}
+
+pub struct Options {
+    pub config: String,
+    pub sweep_every: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            config: turno_local::config::DEMO_CONFIG.to_owned(),
+            sweep_every: Duration::from_secs(60),
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(opts: Options) -> Self {
+        let data_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let graph = FakeGraph::start().await;
+        let notify = FakeNotify::start().await;
+        let config_path = data_dir.path().join("turno.yaml");
+        std::fs::write(&config_path, &opts.config).expect("write config");
+        let mut cfg = LocalConfig::new(
+            "127.0.0.1:0".parse().expect("addr"),
+            data_dir.path().join("data"),
+        );
+        cfg.config_path = Some(config_path);
+        cfg.app_secret = APP_SECRET.into();
+        cfg.verify_token = VERIFY_TOKEN.into();
+        cfg.access_token = Some("test-access-token".into());
+        cfg.api_base_url = graph.server.uri();
+        cfg.notify_url = Some(format!("{}/notify", notify.server.uri()));
+        cfg.sweep_every = opts.sweep_every;
+        let running = turno_local::start(cfg).await.expect("turno starts");
+        TestApp {
+            running,
+            graph,
+            notify,
+            http: reqwest::Client::new(),
+            data_dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.running.url())
+    }
+
+    pub fn token(&self, agent: &str) -> String {
+        self.running
+            .tokens
+            .iter()
+            .find(|t| t.agent.as_str() == agent)
+            .map(|t| t.token.clone())
+            .unwrap_or_else(|| panic!("no token for agent {agent}"))
+    }
+
+    /// POSTs a webhook body signed with `secret`.
+    pub async fn post_webhook_signed_with(&self, body: &str, secret: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/webhook/whatsapp"))
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", sign(secret, body.as_bytes()))
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("webhook request")
+    }
+
+    pub async fn post_webhook(&self, body: &str) -> reqwest::Response {
+        self.post_webhook_signed_with(body, APP_SECRET).await
+    }
+
+    /// A GET on the agent API as `agent`, returning status and JSON.
+    pub async fn api_get(&self, agent: &str, path: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(self.token(agent))
+            .send()
+            .await
+            .expect("api request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn api_post(&self, agent: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(self.token(agent))
+            .json(&body)
+            .send()
+            .await
+            .expect("api request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The customer's ticket as the supervisor sees it (with transcript), if there is one.
+    pub async fn ticket_of(&self, customer: &str) -> Option<Value> {
+        let (_, list) = self.api_get("bruno", "/api/v1/tickets?limit=500").await;
+        let id = list["tickets"]
+            .as_array()?
+            .iter()
+            .find(|t| t["customer"] == customer)?["id"]
+            .as_str()?
+            .to_owned();
+        let (_, t) = self
+            .api_get("bruno", &format!("/api/v1/tickets/{id}"))
+            .await;
+        Some(t)
+    }
+
+    pub async fn stop(self) {
+        self.running.stop().await;
+    }
+}
+
+/// `sha256=<hex>` of HMAC-SHA256(secret, body): what Meta puts in `X-Hub-Signature-256`.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length works");
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// A webhook body with one text message, shaped like the WhatsApp Cloud API's.
+pub fn text_webhook(from: &str, name: &str, wamid: &str, text: &str) -> String {
+    webhook_with_messages(&[(from, name, wamid, text)])
+}
+
+/// A webhook body with one text message sent at `unix_secs`.
+pub fn text_webhook_at(from: &str, name: &str, wamid: &str, text: &str, unix_secs: i64) -> String {
+    webhook_at(&[(from, name, wamid, text)], unix_secs)
+}
+
+/// A webhook body with several text messages in one change.
+pub fn webhook_with_messages(messages: &[(&str, &str, &str, &str)]) -> String {
+    webhook_at(messages, jiff::Timestamp::now().as_second())
+}
+
+fn webhook_at(messages: &[(&str, &str, &str, &str)], unix_secs: i64) -> String {
+    let now = unix_secs.to_string();
+    let contacts: Vec<Value> = messages
+        .iter()
+        .map(|(from, name, _, _)| json!({ "profile": { "name": name }, "wa_id": from }))
+        .collect();
+    let msgs: Vec<Value> = messages
+        .iter()
+        .map(|(from, _, wamid, text)| {
+            json!({ "from": from, "id": wamid, "timestamp": now, "type": "text", "text": { "body": text } })
+        })
+        .collect();
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": "102290129340398",
+            "changes": [{
+                "field": "messages",
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": { "display_phone_number": "15550783881", "phone_number_id": WORKSPACE },
+                    "contacts": contacts,
+                    "messages": msgs
+                }
+            }]
+        }]
+    })
+    .to_string()
+}
+
+/// Waits until `check` returns `Some`, polling; panics with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A fresh unique WhatsApp message id.
+pub fn wamid() -> String {
+    format!("wamid.test.{}", uuid::Uuid::new_v4().simple())
+}

@@ -1,1 +1,325 @@
+//! The local runner: wires the embedded adapters (SQLite store and queues) to the same use
+//! cases the Lambda functions run, starts every function's worker in this process, and serves
+//! the webhook, the agent API and the sandbox on one address.
 
+pub mod config;
+mod sandbox;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::{error, info, warn};
+use turno_core::app::{Ports, Turno};
+use turno_core::ids::AgentId;
+use turno_core::ports::{QueueName, SystemClock, WhatsApp};
+use turno_embedded::{
+    Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore, WorkerOptions, run_worker,
+};
+use turno_http::{ApiState, Auth, WebhookState, api_router, webhook_router};
+
+pub use config::LocalConfig;
+
+/// Logs for people at a terminal, or JSON with `TURNO_LOG_FORMAT=json`.
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let result = if std::env::var("TURNO_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().try_init()
+    } else {
+        builder.compact().try_init()
+    };
+    // Already initialised (tests start several runners): keep the first subscriber.
+    drop(result);
+}
+
+/// A started runner. Dropping it does not stop it: call [`Running::stop`].
+pub struct Running {
+    pub addr: SocketAddr,
+    /// A ready-to-use API token for every configured agent.
+    pub tokens: Vec<AgentToken>,
+    pub turno: Turno,
+    pub queues: Arc<SqliteQueues>,
+    pub sandbox: Option<Arc<SandboxWhatsApp>>,
+    pub events: Arc<SqliteEventBus>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentToken {
+    pub workspace: String,
+    pub agent: AgentId,
+    pub name: String,
+    pub token: String,
+}
+
+impl Running {
+    /// Stops accepting requests, lets workers finish what they hold, and waits for them.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Starts everything and returns once the server is listening.
+pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
+    let workspaces = cfg.workspaces()?;
+    std::fs::create_dir_all(&cfg.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {} (TURNO_DATA_DIR)",
+            cfg.data_dir.display()
+        )
+    })?;
+    let db = Db::open(&cfg.data_dir.join("turno.db"))?;
+    let store = Arc::new(SqliteStore::new(db.clone()));
+    let queues = Arc::new(SqliteQueues::new(db.clone()));
+    // This process is the database's only consumer: whatever the previous run held when it
+    // stopped is free to run again now, not after its visibility timeout.
+    let released = queues.release_in_flight()?;
+    if released > 0 {
+        info!(released, "resuming work the previous run left unfinished");
+    }
+    let events = Arc::new(SqliteEventBus::new(db.clone()));
+    let (whatsapp, sandbox): (Arc<dyn WhatsApp>, Option<Arc<SandboxWhatsApp>>) =
+        match &cfg.access_token {
+            Some(token) => (
+                Arc::new(turno_whatsapp::graph::GraphClient::new(
+                    &cfg.api_base_url,
+                    token,
+                )?),
+                None,
+            ),
+            None => {
+                let s = Arc::new(SandboxWhatsApp::new(db.clone()));
+                (s.clone(), Some(s))
+            }
+        };
+    let notifier = Arc::new(turno_notify::WebhookNotifier::new(cfg.notify_url.clone())?);
+    let turno = Turno::new(
+        Ports {
+            store,
+            queue: queues.clone(),
+            whatsapp,
+            notifier,
+            events: events.clone(),
+            clock: Arc::new(SystemClock),
+        },
+        workspaces,
+    );
+    turno
+        .seed_agents()
+        .await
+        .context("cannot write the configured agents")?;
+
+    let auth = Arc::new(Auth::hs256(jwt_secret(&cfg)?.as_bytes())?);
+    let tokens = issue_tokens(&turno, &auth)?;
+
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    for queue in QueueName::ALL {
+        let turno = turno.clone();
+        let handler = move |body: String| {
+            let turno = turno.clone();
+            async move { turno.handle_job(queue, &body).await }
+        };
+        tasks.spawn(run_worker(
+            queues.clone(),
+            queue,
+            WorkerOptions::default(),
+            handler,
+            shutdown_rx.clone(),
+        ));
+    }
+    tasks.spawn(sweep_loop(
+        turno.clone(),
+        cfg.sweep_every,
+        shutdown_rx.clone(),
+    ));
+
+    let app = Router::new()
+        .merge(webhook_router(WebhookState {
+            turno: turno.clone(),
+            app_secret: cfg.app_secret.as_bytes().into(),
+            verify_token: cfg.verify_token.as_str().into(),
+        }))
+        .merge(sandbox::router(sandbox::SandboxState {
+            turno: turno.clone(),
+            sandbox: sandbox.clone(),
+            queues: queues.clone(),
+        }))
+        .merge(api_router(ApiState {
+            turno: turno.clone(),
+            auth,
+            dev_login: true,
+        }))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+
+    let listener = tokio::net::TcpListener::bind(cfg.addr)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (TURNO_ADDR): is another turno running?",
+                cfg.addr
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let mut server_shutdown = shutdown_rx.clone();
+    tasks.spawn(async move {
+        let stop = async move {
+            let _ = server_shutdown.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+        {
+            error!(error = %e, "HTTP server stopped");
+        }
+    });
+    info!(%addr, sandbox = sandbox.is_some(), "turno is running");
+    Ok(Running {
+        addr,
+        tokens,
+        turno,
+        queues,
+        sandbox,
+        events,
+        shutdown,
+        tasks,
+    })
+}
+
+/// The JWT secret: from the environment, or generated once and kept beside the database so
+/// tokens survive a restart.
+fn jwt_secret(cfg: &LocalConfig) -> anyhow::Result<String> {
+    if let Some(s) = &cfg.jwt_secret {
+        return Ok(s.clone());
+    }
+    let path = cfg.data_dir.join("jwt-secret");
+    if let Ok(s) = std::fs::read_to_string(&path)
+        && s.trim().len() >= 32
+    {
+        return Ok(s.trim().to_owned());
+    }
+    let secret: String = {
+        use rand::Rng;
+        let bytes: [u8; 32] = rand::rng().random();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    write_private(&path, &secret)?;
+    Ok(secret)
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+fn issue_tokens(turno: &Turno, auth: &Auth) -> anyhow::Result<Vec<AgentToken>> {
+    let mut tokens = Vec::new();
+    for ws in turno.workspaces().iter() {
+        for a in &ws.agents {
+            tokens.push(AgentToken {
+                workspace: ws.id.to_string(),
+                agent: a.id.clone(),
+                name: a.name.clone(),
+                token: auth.issue(&ws.id, &a.id, a.role, 12 * 3600)?,
+            });
+        }
+    }
+    tokens.sort_by(|a, b| a.agent.cmp(&b.agent));
+    Ok(tokens)
+}
+
+async fn sweep_loop(turno: Turno, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+        match turno.sla_sweep().await {
+            Ok(r) if r.breaches > 0 => {
+                info!(looked_at = r.looked_at, breaches = r.breaches, "SLA sweep")
+            }
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "SLA sweep failed; next tick retries"),
+        }
+    }
+}
+
+/// `turno` with no arguments: start from the environment, print where to look, run until
+/// Ctrl-C.
+pub async fn run_from_env() -> anyhow::Result<()> {
+    let cfg = LocalConfig::from_env()?;
+    let sandbox = cfg.access_token.is_none();
+    let secret_is_default = cfg.app_secret == config::SANDBOX_APP_SECRET;
+    let running = start(cfg.clone()).await?;
+    print_banner(&running, &cfg, sandbox, secret_is_default);
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    eprintln!(
+        "\nturno: stopping; queued work is kept in {}",
+        cfg.data_dir.display()
+    );
+    running.stop().await;
+    Ok(())
+}
+
+fn print_banner(running: &Running, cfg: &LocalConfig, sandbox: bool, default_secret: bool) {
+    let url = running.url();
+    let mut out = String::new();
+    out.push_str(&format!("\n  turno is running at {url}\n\n"));
+    if sandbox {
+        out.push_str(&format!(
+            "  Sandbox mode (no WHATSAPP_ACCESS_TOKEN): replies stay local.\n  Chat as a customer:      {url}/sandbox\n"
+        ));
+    } else {
+        out.push_str(&format!(
+            "  Live mode: replies go to {}\n",
+            cfg.api_base_url
+        ));
+    }
+    out.push_str(&format!(
+        "  WhatsApp webhook:        {url}/webhook/whatsapp\n"
+    ));
+    out.push_str(&format!("  Agent API:               {url}/api/v1\n"));
+    out.push_str(&format!(
+        "  Data:                    {}\n",
+        cfg.data_dir.display()
+    ));
+    if default_secret {
+        out.push_str(&format!(
+            "  Webhook app secret:      {} (local default; set WHATSAPP_APP_SECRET)\n",
+            config::SANDBOX_APP_SECRET
+        ));
+    }
+    out.push_str("\n  Sign in as an agent (tokens valid 12 h), e.g.\n");
+    for t in &running.tokens {
+        out.push_str(&format!(
+            "    {} ({}):\n      export TOKEN={}\n",
+            t.name, t.agent, t.token
+        ));
+    }
+    out.push_str(&format!(
+        "    curl -s -H \"Authorization: Bearer $TOKEN\" {url}/api/v1/tickets\n  or get a token: curl -s -X POST {url}/api/v1/auth/dev-login -H 'content-type: application/json' -d '{{\"agent_id\":\"ana\"}}'\n\n  Ctrl-C stops turno.\n"
+    ));
+    eprintln!("{out}");
+}

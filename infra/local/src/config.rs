@@ -1,0 +1,153 @@
+//! The local runner's settings, from the environment, checked at start-up.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use turno_core::config::{TurnoConfig, Workspaces};
+
+/// The demo workspace, used when `TURNO_CONFIG` is not set.
+pub const DEMO_CONFIG: &str = include_str!("../../demo/turno.yaml");
+
+/// Used when `WHATSAPP_APP_SECRET` is not set: only for local trials, printed at start-up so
+/// a signed webhook can be sent by hand.
+pub const SANDBOX_APP_SECRET: &str = "turno-sandbox-app-secret";
+pub const DEFAULT_VERIFY_TOKEN: &str = "turno-local-verify-token";
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com/v21.0";
+
+#[derive(Clone)]
+pub struct LocalConfig {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None`: the built-in demo workspace.
+    pub config_path: Option<PathBuf>,
+    pub app_secret: String,
+    pub verify_token: String,
+    /// `None`: sandbox mode, messages to customers stay local.
+    pub access_token: Option<String>,
+    pub api_base_url: String,
+    pub notify_url: Option<String>,
+    /// `None`: a secret generated once and kept in the data directory.
+    pub jwt_secret: Option<String>,
+    pub sweep_every: Duration,
+}
+
+impl std::fmt::Debug for LocalConfig {
+    // Secrets stay out of logs and panics.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalConfig")
+            .field("addr", &self.addr)
+            .field("data_dir", &self.data_dir)
+            .field("config_path", &self.config_path)
+            .field("sandbox", &self.access_token.is_none())
+            .field("api_base_url", &self.api_base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalConfig {
+    /// Defaults for a run in `data_dir` on `addr` (tests use port 0).
+    pub fn new(addr: SocketAddr, data_dir: PathBuf) -> Self {
+        LocalConfig {
+            addr,
+            data_dir,
+            config_path: None,
+            app_secret: SANDBOX_APP_SECRET.into(),
+            verify_token: DEFAULT_VERIFY_TOKEN.into(),
+            access_token: None,
+            api_base_url: DEFAULT_GRAPH_URL.into(),
+            notify_url: None,
+            jwt_secret: None,
+            sweep_every: Duration::from_secs(5),
+        }
+    }
+
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let addr = var("TURNO_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .context("TURNO_ADDR must be host:port, e.g. 127.0.0.1:3000")?;
+        let mut cfg = LocalConfig::new(
+            addr,
+            var("TURNO_DATA_DIR")
+                .unwrap_or_else(|| ".turno-data".into())
+                .into(),
+        );
+        cfg.config_path = var("TURNO_CONFIG").map(PathBuf::from);
+        if let Some(s) = var("WHATSAPP_APP_SECRET") {
+            cfg.app_secret = s;
+        }
+        if let Some(t) = var("WHATSAPP_VERIFY_TOKEN") {
+            cfg.verify_token = t;
+        }
+        cfg.access_token = var("WHATSAPP_ACCESS_TOKEN");
+        if let Some(u) = var("WHATSAPP_API_BASE_URL") {
+            cfg.api_base_url = u.trim_end_matches('/').to_owned();
+        }
+        cfg.notify_url = var("TURNO_NOTIFY_URL");
+        cfg.jwt_secret = var("TURNO_JWT_SECRET");
+        if let Some(s) = var("TURNO_SLA_SWEEP_SECS") {
+            let secs: u64 = s
+                .parse()
+                .context("TURNO_SLA_SWEEP_SECS must be a whole number of seconds")?;
+            cfg.sweep_every = Duration::from_secs(secs.max(1));
+        }
+        if cfg.access_token.is_some() && cfg.app_secret == SANDBOX_APP_SECRET {
+            anyhow::bail!(
+                "WHATSAPP_ACCESS_TOKEN is set but WHATSAPP_APP_SECRET is not: set the Meta app secret so webhooks can be verified"
+            );
+        }
+        Ok(cfg)
+    }
+
+    pub fn workspaces(&self) -> anyhow::Result<Workspaces> {
+        let (text, origin) = match &self.config_path {
+            Some(p) => (
+                std::fs::read_to_string(p)
+                    .with_context(|| format!("cannot read TURNO_CONFIG file {}", p.display()))?,
+                p.display().to_string(),
+            ),
+            None => (
+                DEMO_CONFIG.to_owned(),
+                "the built-in demo configuration".into(),
+            ),
+        };
+        parse_config(&text).with_context(|| format!("in {origin}"))
+    }
+}
+
+/// Parses and checks a YAML (or JSON, which is YAML) workspace configuration.
+pub fn parse_config(text: &str) -> anyhow::Result<Workspaces> {
+    let config: TurnoConfig =
+        serde_yaml_ng::from_str(text).context("the configuration is not valid")?;
+    Ok(config.validate()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_configuration_is_valid() {
+        let ws = parse_config(DEMO_CONFIG).unwrap();
+        assert_eq!(ws.iter().count(), 1);
+    }
+
+    #[test]
+    fn a_routing_rule_naming_an_unknown_team_fails_with_its_name() {
+        let broken = DEMO_CONFIG.replace("team: specialists", "team: lawyers");
+        let err = format!("{:#}", parse_config(&broken).unwrap_err());
+        assert!(
+            err.contains("legal_or_fraud") && err.contains("lawyers"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused() {
+        let broken = DEMO_CONFIG.replace("max_failed_attempts: 3", "max_failed_atempts: 3");
+        assert!(parse_config(&broken).is_err());
+    }
+}

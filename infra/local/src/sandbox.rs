@@ -1,0 +1,168 @@
+//! The sandbox: chat with the bot as a WhatsApp customer, with no WhatsApp account. Messages
+//! typed here enter through the same use case as a verified webhook; replies are kept by the
+//! sandbox channel instead of going to Meta.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use turno_core::app::{Turno, WebhookBatch};
+use turno_core::ids::{MessageId, WaId, WorkspaceId};
+use turno_core::message::{Content, InboundMessage};
+use turno_core::ports::QueueName;
+use turno_embedded::{SandboxWhatsApp, SqliteQueues};
+use turno_http::error::ApiError;
+
+const PAGE: &str = include_str!("../static/sandbox.html");
+
+#[derive(Clone)]
+pub struct SandboxState {
+    pub turno: Turno,
+    pub sandbox: Option<Arc<SandboxWhatsApp>>,
+    pub queues: Arc<SqliteQueues>,
+}
+
+pub fn router(state: SandboxState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Redirect::temporary("/sandbox") }))
+        .route("/healthz", get(health))
+        .route("/sandbox", get(page))
+        .route("/sandbox/api/messages", get(outbox).post(send))
+        .with_state(state)
+}
+
+async fn page() -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Html(PAGE)).into_response()
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    sandbox: bool,
+    queues: Vec<QueueHealth>,
+}
+
+#[derive(Serialize)]
+struct QueueHealth {
+    queue: &'static str,
+    depth: u64,
+    dead_letters: u64,
+}
+
+async fn health(State(s): State<SandboxState>) -> Result<Json<Health>, ApiError> {
+    let mut queues = Vec::new();
+    for q in QueueName::ALL {
+        let depth = s.queues.depth(q).map_err(internal)?;
+        let dead_letters = s.queues.dead_letters(q).map_err(internal)?.len() as u64;
+        queues.push(QueueHealth {
+            queue: q.as_str(),
+            depth,
+            dead_letters,
+        });
+    }
+    Ok(Json(Health {
+        status: "ok",
+        sandbox: s.sandbox.is_some(),
+        queues,
+    }))
+}
+
+fn internal(e: impl Into<anyhow::Error>) -> ApiError {
+    ApiError::from(turno_core::app::AppError::Unexpected(e.into()))
+}
+
+fn sandbox_of(s: &SandboxState) -> Result<&Arc<SandboxWhatsApp>, ApiError> {
+    s.sandbox.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "sandbox_off",
+            "the sandbox is off because WHATSAPP_ACCESS_TOKEN is set (live mode)",
+        )
+    })
+}
+
+fn workspace_or_only(turno: &Turno, ws: Option<WorkspaceId>) -> Result<WorkspaceId, ApiError> {
+    match ws {
+        Some(ws) if turno.workspaces().get(&ws).is_some() => Ok(ws),
+        Some(_) => Err(ApiError::bad_request("unknown workspace")),
+        None => {
+            let mut all = turno.workspaces().iter();
+            match (all.next(), all.next()) {
+                (Some(only), None) => Ok(only.id.clone()),
+                _ => Err(ApiError::bad_request(
+                    "several workspaces are configured: name one in `workspace`",
+                )),
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendBody {
+    workspace: Option<WorkspaceId>,
+    customer: String,
+    name: Option<String>,
+    text: String,
+}
+
+async fn send(
+    State(s): State<SandboxState>,
+    Json(body): Json<SendBody>,
+) -> Result<Response, ApiError> {
+    sandbox_of(&s)?;
+    let workspace = workspace_or_only(&s.turno, body.workspace)?;
+    let from = WaId::parse(&body.customer).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let text = body.text.trim();
+    if text.is_empty() || text.chars().count() > 4096 {
+        return Err(ApiError::bad_request("text must be 1 to 4096 characters"));
+    }
+    let id = MessageId::parse(format!(
+        "wamid.sandbox.in.{}",
+        uuid::Uuid::now_v7().simple()
+    ))
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let message = InboundMessage {
+        workspace,
+        id: id.clone(),
+        from,
+        profile_name: body.name.filter(|n| !n.trim().is_empty()),
+        at: jiff::Timestamp::now(),
+        content: Content::Text {
+            body: text.to_owned(),
+        },
+        context: None,
+    };
+    s.turno
+        .accept_webhook(WebhookBatch {
+            messages: vec![message],
+            statuses: vec![],
+        })
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response())
+}
+
+#[derive(Deserialize)]
+struct OutboxQuery {
+    workspace: Option<WorkspaceId>,
+    customer: String,
+    #[serde(default)]
+    after: i64,
+}
+
+async fn outbox(
+    State(s): State<SandboxState>,
+    Query(q): Query<OutboxQuery>,
+) -> Result<Response, ApiError> {
+    let sandbox = sandbox_of(&s)?;
+    let workspace = workspace_or_only(&s.turno, q.workspace)?;
+    let customer = WaId::parse(&q.customer).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let messages = sandbox
+        .messages(&workspace, Some(&customer), q.after)
+        .map_err(internal)?;
+    Ok(Json(serde_json::json!({ "messages": messages })).into_response())
+}

@@ -1,0 +1,395 @@
+//! End to end on the local runner: signed webhooks in, replies at a fake Graph API, tickets
+//! through the agent API, SLA breaches at a fake notification webhook.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use turno_tests::{
+    APP_SECRET, Options, TestApp, VERIFY_TOKEN, demo_config_with_first_response, eventually, sign,
+    text_webhook, text_webhook_at, wamid,
+};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn wait_for_texts(app: &TestApp, to: &str, n: usize) -> Vec<String> {
+    eventually(&format!("{n} messages to {to}"), WAIT, || async {
+        let t = app.graph.texts_to(to).await;
+        (t.len() >= n).then_some(t)
+    })
+    .await
+}
+
+/// Waits until every queue is empty (all accepted work has been processed).
+async fn settled(app: &TestApp) {
+    eventually("queues to drain", WAIT, || async {
+        let h: Value = app
+            .http
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let busy = h["queues"]
+            .as_array()?
+            .iter()
+            .any(|q| q["depth"].as_u64() != Some(0));
+        (!busy).then_some(())
+    })
+    .await;
+}
+
+async fn escalate(app: &TestApp, customer: &str) -> Value {
+    let r = app
+        .post_webhook(&text_webhook(
+            customer,
+            "Lucía",
+            &wamid(),
+            "quiero hablar con un agente",
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    eventually("the ticket to be assigned", WAIT, || async {
+        let t = app.ticket_of(customer).await?;
+        (t["status"] == "assigned").then_some(t)
+    })
+    .await
+}
+
+#[tokio::test]
+async fn when_customer_says_hola_should_get_greeting_and_menu() {
+    let app = TestApp::spawn().await;
+
+    let r = app
+        .post_webhook(&text_webhook("34600111222", "Lucía", &wamid(), "hola"))
+        .await;
+
+    assert_eq!(r.status(), 200);
+    let texts = wait_for_texts(&app, "34600111222", 2).await;
+    assert!(texts[0].contains("Hola"), "greeting: {texts:?}");
+    assert!(
+        texts[1].contains("1. Estado de mi pedido"),
+        "menu: {texts:?}"
+    );
+    assert!(
+        texts[1].contains("4. Hablar con una persona"),
+        "menu: {texts:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn when_customer_asks_for_agent_should_queue_assign_arm_sla_and_agent_reply_stops_clock() {
+    let app = TestApp::spawn().await;
+    let customer = "5215512345678";
+
+    let ticket = escalate(&app, customer).await;
+
+    let texts = wait_for_texts(&app, customer, 1).await;
+    assert!(
+        texts[0].contains("Te paso con una persona"),
+        "handoff text: {texts:?}"
+    );
+    assert_eq!(ticket["team"], "support");
+    assert_eq!(ticket["tier"], "L2");
+    assert_eq!(
+        ticket["assignee"], "ana",
+        "least busy, never assigned, first by id"
+    );
+    assert!(
+        ticket["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("explicit_request"))
+    );
+    assert!(
+        ticket["sla_due_at"].is_string(),
+        "first-response clock armed: {ticket}"
+    );
+    let id = ticket["id"].as_str().unwrap().to_owned();
+    eventually("the assignment notification", WAIT, || async {
+        let n = app.notify.of_kind("ticket_assigned").await;
+        (n.len() == 1 && n[0]["turno"]["agent"] == "ana").then_some(())
+    })
+    .await;
+
+    let (status, entry) = app
+        .api_post(
+            "ana",
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"text": "Hola Lucía, soy Ana. ¿En qué te ayudo?"}),
+        )
+        .await;
+
+    assert_eq!(status, 201, "{entry}");
+    let texts = wait_for_texts(&app, customer, 2).await;
+    assert_eq!(texts[1], "Hola Lucía, soy Ana. ¿En qué te ayudo?");
+    let (_, after) = app.api_get("ana", &format!("/api/v1/tickets/{id}")).await;
+    assert!(
+        after["first_response"]["responded_at"].is_string(),
+        "{after}"
+    );
+    assert!(after["sla_due_at"].is_null(), "clock stopped: {after}");
+    let transcript = after["transcript"].as_array().unwrap();
+    assert_eq!(transcript.last().unwrap()["author"]["kind"], "agent");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unanswered_ticket_past_its_deadline_breaches_once_with_one_notification() {
+    let app = TestApp::spawn_with(Options {
+        config: demo_config_with_first_response(2),
+        sweep_every: Duration::from_millis(300),
+    })
+    .await;
+    let customer = "34600999888";
+
+    let ticket = escalate(&app, customer).await;
+    let id = ticket["id"].as_str().unwrap().to_owned();
+
+    let breached = eventually("the breach", WAIT, || async {
+        let (_, t) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
+        t["first_response"]["breached_at"].is_string().then_some(t)
+    })
+    .await;
+    // Both the timer and several sweeps look at the ticket; only one notice goes out.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let notices = app.notify.of_kind("sla_breached").await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["turno"]["ticket_id"], id.as_str());
+    let (_, later) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(
+        later["first_response"]["breached_at"],
+        breached["first_response"]["breached_at"]
+    );
+    assert_eq!(later["first_response"]["breach_notice"]["state"], "sent");
+    let events = app
+        .running
+        .events
+        .events(&turno_core::ids::WorkspaceId::parse(turno_tests::WORKSPACE).unwrap())
+        .unwrap();
+    let breaches = events.iter().filter(|e| e.name() == "SlaBreached").count();
+    assert_eq!(breaches, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forged_signature_gets_401_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let body = text_webhook("34600111222", "Mallory", &wamid(), "hola");
+
+    let forged = app
+        .post_webhook_signed_with(&body, "not-the-app-secret")
+        .await;
+    let unsigned = app
+        .http
+        .post(app.url("/webhook/whatsapp"))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(forged.status(), 401);
+    assert_eq!(unsigned.status(), 401);
+    let err: Value = forged.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "invalid_signature");
+    assert_nothing_stored(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_body_gets_400_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+
+    for body in [
+        "{not json".to_owned(),
+        json!({"object": "page", "entry": []}).to_string(),
+        text_webhook("34600111222", "Lucía", &wamid(), "hola")
+            .replace("34600111222", "not-a-phone"),
+    ] {
+        let r = app.post_webhook(&body).await;
+        assert_eq!(r.status(), 400, "body {body}");
+        let err: Value = r.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "malformed_webhook");
+    }
+    assert_nothing_stored(&app).await;
+    app.stop().await;
+}
+
+async fn assert_nothing_stored(app: &TestApp) {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let h: Value = app
+        .http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for q in h["queues"].as_array().unwrap() {
+        assert_eq!(q["depth"], 0, "{q}");
+        assert_eq!(q["dead_letters"], 0, "{q}");
+    }
+    let (_, list) = app.api_get("bruno", "/api/v1/tickets").await;
+    assert_eq!(list["tickets"], json!([]));
+    assert!(app.graph.sent().await.is_empty());
+}
+
+#[tokio::test]
+async fn same_webhook_delivered_three_times_yields_one_stored_message_and_one_reply() {
+    let app = TestApp::spawn().await;
+    let customer = "351912345678";
+    let body = text_webhook(customer, "João", &wamid(), "olá, bom dia");
+
+    for _ in 0..3 {
+        assert_eq!(app.post_webhook(&body).await.status(), 200);
+    }
+
+    wait_for_texts(&app, customer, 2).await;
+    settled(&app).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let texts = app.graph.texts_to(customer).await;
+    assert_eq!(texts.len(), 2, "one greeting and one menu, once: {texts:?}");
+    assert!(
+        texts[0].contains("Olá"),
+        "answered in Portuguese: {texts:?}"
+    );
+    let ticket = app.ticket_of(customer).await;
+    // Bot-only conversations are tickets in the `bot` status; supervisors see them.
+    let ticket = ticket.expect("the conversation's ticket");
+    let inbound = ticket["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["author"]["kind"] == "customer")
+        .count();
+    assert_eq!(inbound, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn verification_handshake_echoes_the_challenge_only_with_the_right_token() {
+    let app = TestApp::spawn().await;
+    let url = |token: &str| {
+        app.url(&format!(
+            "/webhook/whatsapp?hub.mode=subscribe&hub.verify_token={token}&hub.challenge=1158201444"
+        ))
+    };
+
+    let ok = app.http.get(url(VERIFY_TOKEN)).send().await.unwrap();
+    let wrong = app.http.get(url("guess")).send().await.unwrap();
+
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.text().await.unwrap(), "1158201444");
+    assert_eq!(wrong.status(), 403);
+    assert!(!wrong.text().await.unwrap().contains("1158201444"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn agent_api_refuses_requests_without_a_valid_token() {
+    let app = TestApp::spawn().await;
+
+    let none = app
+        .http
+        .get(app.url("/api/v1/tickets"))
+        .send()
+        .await
+        .unwrap();
+    let garbage = app
+        .http
+        .get(app.url("/api/v1/tickets"))
+        .bearer_auth("not.a.jwt")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(none.status(), 401);
+    assert_eq!(garbage.status(), 401);
+    let err: Value = none.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "unauthorized");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn third_unrecognised_message_hands_off_with_failed_attempts_reason() {
+    let app = TestApp::spawn().await;
+    let customer = "34611222333";
+    app.post_webhook(&text_webhook(customer, "Eva", &wamid(), "hola"))
+        .await;
+    wait_for_texts(&app, customer, 2).await;
+
+    for (i, text) in ["asdf qwer", "zzzz", "ñññ"].iter().enumerate() {
+        app.post_webhook(&text_webhook(customer, "Eva", &wamid(), text))
+            .await;
+        // Two replies (fallback + menu) for the first two, one (handoff) for the third.
+        wait_for_texts(&app, customer, 2 + 2 * (i + 1).min(2) + usize::from(i == 2)).await;
+    }
+
+    let ticket = eventually("the handoff", WAIT, || async {
+        let t = app.ticket_of(customer).await?;
+        (t["status"] == "assigned").then_some(t)
+    })
+    .await;
+    assert!(
+        ticket["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("failed_attempts")),
+        "{ticket}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn agent_reply_outside_the_24_hour_window_is_refused_with_window_closed() {
+    let app = TestApp::spawn().await;
+    let customer = "34622333444";
+    // The customer's message is 25 hours old when it arrives (a late redelivery).
+    let old = jiff::Timestamp::now().as_second() - 25 * 3600;
+    let body = text_webhook_at(customer, "Old", &wamid(), "quiero un agente", old);
+    app.post_webhook(&body).await;
+    let ticket = eventually("the ticket", WAIT, || async {
+        let t = app.ticket_of(customer).await?;
+        (t["status"] == "assigned").then_some(t)
+    })
+    .await;
+    let id = ticket["id"].as_str().unwrap();
+
+    let (status, err) = app
+        .api_post(
+            "ana",
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"text": "hola"}),
+        )
+        .await;
+
+    assert_eq!(status, 409, "{err}");
+    assert_eq!(err["error"]["code"], "window_closed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn signature_is_checked_over_the_exact_raw_bytes() {
+    let app = TestApp::spawn().await;
+    let body = text_webhook("34600111222", "Lucía", &wamid(), "hola");
+    // Same JSON, different bytes: the signature of the compact form does not cover it.
+    let pretty =
+        serde_json::to_string_pretty(&serde_json::from_str::<Value>(&body).unwrap()).unwrap();
+
+    let r = app
+        .http
+        .post(app.url("/webhook/whatsapp"))
+        .header("x-hub-signature-256", sign(APP_SECRET, body.as_bytes()))
+        .body(pretty)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(r.status(), 401);
+    app.stop().await;
+}
