@@ -129,7 +129,7 @@ async fn when_customer_asks_for_agent_should_queue_assign_arm_sla_and_agent_repl
     assert_eq!(texts[1], "Hola Lucía, soy Ana. ¿En qué te ayudo?");
     let (_, after) = app.api_get("ana", &format!("/api/v1/tickets/{id}")).await;
     assert!(
-        after["first_response"]["responded_at"].is_string(),
+        after["sla"]["clocks"]["first_response"]["met_at"].is_string(),
         "{after}"
     );
     assert!(after["sla_due_at"].is_null(), "clock stopped: {after}");
@@ -152,7 +152,9 @@ async fn unanswered_ticket_past_its_deadline_breaches_once_with_one_notification
 
     let breached = eventually("the breach", WAIT, || async {
         let (_, t) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
-        t["first_response"]["breached_at"].is_string().then_some(t)
+        t["sla"]["clocks"]["first_response"]["breached_at"]
+            .is_string()
+            .then_some(t)
     })
     .await;
     // Both the timer and several sweeps look at the ticket; only one notice goes out.
@@ -162,10 +164,15 @@ async fn unanswered_ticket_past_its_deadline_breaches_once_with_one_notification
     assert_eq!(notices[0]["turno"]["ticket_id"], id.as_str());
     let (_, later) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
     assert_eq!(
-        later["first_response"]["breached_at"],
-        breached["first_response"]["breached_at"]
+        later["sla"]["clocks"]["first_response"]["breached_at"],
+        breached["sla"]["clocks"]["first_response"]["breached_at"]
     );
-    assert_eq!(later["first_response"]["breach_notice"]["state"], "sent");
+    assert_eq!(
+        later["sla"]["clocks"]["first_response"]["breach_notice"]["state"],
+        "sent"
+    );
+    let warnings = app.notify.of_kind("sla_warning").await;
+    assert_eq!(warnings.len(), 1, "the 80 % warning, once: {warnings:?}");
     let events = app
         .running
         .events

@@ -14,7 +14,7 @@ use crate::config::{WorkspaceConfig, Workspaces};
 use crate::conversation::Conversation;
 use crate::events::DomainEvent;
 use crate::ids::{AgentId, MessageId, TeamId, TicketId, WorkspaceId};
-use crate::jobs::{EscalationJob, SlaClockKind, SlaTimer, TicketWrite, inbound_envelope};
+use crate::jobs::{EscalationJob, SlaTimer, TicketWrite, inbound_envelope};
 use crate::lang;
 use crate::message::{
     Author, Body, DeliveryState, DeliveryStatus, InboundMessage, Outbound, TranscriptEntry,
@@ -24,8 +24,9 @@ use crate::ports::{
     StoreError, TicketFilter, WhatsApp,
 };
 use crate::routing::{RoutingInput, route};
+use crate::sla::{BreachActions, ClockKind, SlaEventKind};
 use crate::text::normalise;
-use crate::ticket::{Notice, Ticket, TicketStatus, TransitionError};
+use crate::ticket::{Ticket, TicketStatus, TransitionError};
 use crate::turn::{Effect, TurnRecord};
 
 /// Everything the use cases talk to.
@@ -303,6 +304,10 @@ impl Turno {
                 .await
             {
                 Ok(()) => {
+                    if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
+                        // The customer's message may have started or resumed a clock.
+                        self.arm_sla_timer(&ws, t).await?;
+                    }
                     if turn.ticket_created {
                         let created = DomainEvent::TicketCreated {
                             workspace: msg.workspace.clone(),
@@ -388,7 +393,7 @@ impl Turno {
         let mut ticket_changed = ticket_created;
         if ticket.status.is_human() {
             // A person owns the conversation: the bot stays silent.
-            ticket.customer_wrote(now);
+            ticket.customer_wrote(ws.sla.policies(), now);
             ticket_changed = true;
             info!(workspace = %msg.workspace, wamid = %msg.id, ticket_id = %ticket.id, "message for a human-owned ticket");
         } else {
@@ -570,7 +575,7 @@ impl Turno {
                 })?;
             if ticket.status.is_human() {
                 // Already escalated (a redelivery): make sure the timer and assignment happened.
-                self.arm_first_response_timer(&ws, &ticket).await?;
+                self.arm_sla_timer(&ws, &ticket).await?;
                 let team = ticket
                     .team
                     .clone()
@@ -590,17 +595,17 @@ impl Turno {
                 },
             );
             let now = self.now();
+            ticket.priority = ticket.priority.max(decision.priority);
             if let Err(e) = ticket.escalate(
                 decision.team.clone(),
                 decision.tier,
                 decision.reasons.clone(),
-                ws.sla.first_response(),
+                ws.sla.policies(),
                 now,
             ) {
                 warn!(workspace = %job.workspace, ticket_id = %job.ticket_id, error = %e, "escalation skipped");
                 return Ok(());
             }
-            ticket.priority = ticket.priority.max(decision.priority);
             match store.save_ticket(&mut ticket).await {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => continue,
@@ -610,7 +615,7 @@ impl Turno {
                 workspace = %job.workspace, ticket_id = %ticket.id, team = %decision.team,
                 tier = ?decision.tier, reasons = ?decision.reasons, "ticket escalated"
             );
-            self.arm_first_response_timer(&ws, &ticket).await?;
+            self.arm_sla_timer(&ws, &ticket).await?;
             self.publish(&[DomainEvent::Escalated {
                 workspace: job.workspace.clone(),
                 ticket_id: ticket.id.clone(),
@@ -628,21 +633,16 @@ impl Turno {
         )))
     }
 
-    async fn arm_first_response_timer(
-        &self,
-        ws: &WorkspaceConfig,
-        ticket: &Ticket,
-    ) -> Result<(), JobError> {
-        let Some(due_at) = ticket.first_response.due_at else {
+    /// Arms a timer for the ticket's next SLA event (a warning, a deadline, a notice to
+    /// retry). Extra timers are harmless: enforcement is idempotent.
+    async fn arm_sla_timer(&self, ws: &WorkspaceConfig, ticket: &Ticket) -> Result<(), JobError> {
+        let Some((clock, due_at)) = ticket.sla.next_event_with_clock() else {
             return Ok(());
         };
-        if ticket.sla_due_at().is_none() {
-            return Ok(());
-        }
         let timer = SlaTimer {
             workspace: ticket.workspace.clone(),
             ticket_id: ticket.id.clone(),
-            clock: SlaClockKind::FirstResponse,
+            clock,
             due_at,
         };
         let max = Duration::from_secs(ws.sla.max_timer_delay_secs);
@@ -739,7 +739,7 @@ impl Turno {
                 .await?;
             return Ok(());
         }
-        self.enforce(&timer.workspace, &timer.ticket_id).await?;
+        self.enforce(&ws, &timer.ticket_id).await?;
         Ok(())
     }
 
@@ -751,89 +751,274 @@ impl Turno {
         let mut report = SweepReport::default();
         for (ws, id) in due {
             report.looked_at += 1;
-            if self.enforce(&ws, &id).await? {
-                report.breaches += 1;
-            }
+            let Some(cfg) = self.config(&ws) else {
+                continue;
+            };
+            report.breaches += self.enforce(&cfg, &id).await?;
         }
         Ok(report)
     }
 
-    /// Records a due breach exactly once and sends its notice. Returns whether this call
-    /// recorded a breach.
-    async fn enforce(&self, ws: &WorkspaceId, id: &TicketId) -> Result<bool, JobError> {
+    /// Records the SLA warnings and breaches that are due, each exactly once (a conditional
+    /// write only one worker wins), applies the policy's breach actions, announces them and
+    /// arms the next timer. Returns how many breaches this call recorded. A timer that finds
+    /// nothing due (the ticket changed since it was armed) is simply dropped.
+    async fn enforce(&self, ws: &WorkspaceConfig, id: &TicketId) -> Result<usize, JobError> {
         let store = &self.ports.store;
+        let policies = ws.sla.policies();
         for _ in 0..MAX_CONFLICT_RETRIES {
-            let Some(mut ticket) = store.ticket(ws, id).await? else {
-                warn!(workspace = %ws, ticket_id = %id, "timer for a ticket that does not exist; dropped");
-                return Ok(false);
+            let Some(mut ticket) = store.ticket(&ws.id, id).await? else {
+                warn!(workspace = %ws.id, ticket_id = %id, "timer for a ticket that does not exist; dropped");
+                return Ok(0);
             };
             let now = self.now();
-            let recorded = ticket.record_first_response_breach(now);
-            let stale_notice = !recorded
-                && matches!(
-                    ticket.first_response.breach_notice,
-                    Some(Notice::Pending { .. })
-                )
-                && ticket.sla_due_at().is_some_and(|d| d <= now);
-            if !recorded && !stale_notice {
-                return Ok(false);
+            let recorded = ticket.sla.check(now);
+            let reclaimed = ticket.sla.reclaim_stale_notices(now);
+            if recorded.is_empty() && reclaimed.is_empty() {
+                return Ok(0);
             }
-            if stale_notice {
-                ticket.first_response.breach_notice = Some(Notice::Pending { since: now });
+            // Deadlines as they were when the events fell due, before breach actions change
+            // the policy.
+            let deadlines: Vec<(ClockKind, Option<Timestamp>)> = ClockKind::ALL
+                .iter()
+                .map(|k| (*k, ticket.sla.clock(*k).and_then(|c| c.due_at)))
+                .collect();
+            let actions = ticket
+                .sla
+                .applied(policies)
+                .map(|p| (p.config.on_breach.clone(), p.config.escalation_team.clone()))
+                .unwrap_or_else(|| {
+                    (
+                        BreachActions {
+                            notify: true,
+                            ..BreachActions::default()
+                        },
+                        None,
+                    )
+                });
+            let (on_breach, escalation_team) = actions;
+            let mut released = None;
+            let mut bumped = false;
+            let mut to_supervisor = false;
+            for (kind, event) in &recorded {
+                if *event != SlaEventKind::Breach {
+                    continue;
+                }
+                if on_breach.raise_priority {
+                    ticket.priority = ticket.priority.raised();
+                }
+                let bump = *kind == ClockKind::EscalateAfter || on_breach.bump_tier;
+                if bump
+                    && !bumped
+                    && let Some(next) = ticket.tier.next()
+                {
+                    bumped = true;
+                    ticket.tier = next;
+                    if let Some(team) = &escalation_team {
+                        ticket.team = Some(team.clone());
+                    }
+                    ticket.reasons.push(format!("sla:{}", kind.code()));
+                    if ticket.assignee.is_some() && ticket.status.is_human() {
+                        released = Some(ticket.unassign(now).map_err(JobError::permanent)?);
+                    }
+                }
+                to_supervisor |= on_breach.reassign_to_supervisor;
             }
-            match store.save_ticket(&mut ticket).await {
+            ticket.refresh_sla(policies, now);
+            let saved = match &released {
+                Some(agent) => store.release_ticket(&mut ticket, agent).await,
+                None => store.save_ticket(&mut ticket).await,
+            };
+            match saved {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
             }
-            let due_at = ticket.first_response.due_at.unwrap_or(now);
-            if recorded {
-                let late_ms = now.duration_since(due_at).as_millis();
-                warn!(workspace = %ws, ticket_id = %id, late_ms, "first-response SLA breached");
-                self.publish(&[DomainEvent::SlaBreached {
-                    workspace: ws.clone(),
-                    ticket_id: id.clone(),
-                    clock: "first_response".into(),
-                    due_at,
-                    at: now,
-                }])
-                .await;
-            }
-            let note = Notification {
-                workspace: ws.clone(),
-                kind: NotificationKind::SlaBreached,
-                ticket_id: id.clone(),
-                agent: ticket.assignee.clone(),
-                text: format!(
-                    "First-response SLA breached on ticket {id} (team {}, due {due_at})",
-                    ticket.team.as_ref().map_or("none", |t| t.as_str())
-                ),
+            let breaches = recorded
+                .iter()
+                .filter(|(_, e)| *e == SlaEventKind::Breach)
+                .count();
+            let findings = SlaFindings {
+                recorded,
+                reclaimed,
+                deadlines,
             };
-            self.ports
-                .notifier
-                .notify(&note)
-                .await
-                .map_err(|e| JobError::retry(e.context("breach notice not sent")))?;
-            self.mark_notice_sent(ws, id).await?;
-            return Ok(recorded);
+            self.announce_sla(ws, &ticket, &findings, on_breach.notify, now)
+                .await?;
+            if bumped && let Some(team) = ticket.team.clone() {
+                info!(workspace = %ws.id, ticket_id = %id, tier = ?ticket.tier, team = %team, "tier bumped on SLA breach");
+                self.assign_from_queue(ws, &team).await?;
+            }
+            if to_supervisor {
+                self.reassign_to_supervisor(ws, id).await?;
+            }
+            if let Some(latest) = store.ticket(&ws.id, id).await? {
+                self.arm_sla_timer(ws, &latest).await?;
+            }
+            return Ok(breaches);
         }
         Err(JobError::retry(anyhow::anyhow!(
             "ticket kept changing; will retry"
         )))
     }
 
-    async fn mark_notice_sent(&self, ws: &WorkspaceId, id: &TicketId) -> Result<(), StoreError> {
+    /// Publishes the newly recorded events, sends the notices (new and reclaimed) and marks
+    /// them sent.
+    async fn announce_sla(
+        &self,
+        ws: &WorkspaceConfig,
+        ticket: &Ticket,
+        findings: &SlaFindings,
+        notify: bool,
+        now: Timestamp,
+    ) -> Result<(), JobError> {
+        let SlaFindings {
+            recorded,
+            reclaimed,
+            deadlines,
+        } = findings;
+        let due = |k: ClockKind| {
+            deadlines
+                .iter()
+                .find(|(c, _)| *c == k)
+                .and_then(|(_, d)| *d)
+        };
+        let mut events = Vec::new();
+        for (kind, event) in recorded {
+            let due_at = due(*kind).unwrap_or(now);
+            match event {
+                SlaEventKind::Warning => {
+                    info!(workspace = %ws.id, ticket_id = %ticket.id, clock = kind.code(), "SLA warning");
+                    events.push(DomainEvent::SlaWarning {
+                        workspace: ws.id.clone(),
+                        ticket_id: ticket.id.clone(),
+                        clock: kind.code().into(),
+                        due_at,
+                        at: now,
+                    });
+                }
+                SlaEventKind::Breach => {
+                    let late_ms = now.duration_since(due_at).as_millis();
+                    warn!(workspace = %ws.id, ticket_id = %ticket.id, clock = kind.code(), late_ms, "SLA breached");
+                    events.push(DomainEvent::SlaBreached {
+                        workspace: ws.id.clone(),
+                        ticket_id: ticket.id.clone(),
+                        clock: kind.code().into(),
+                        due_at,
+                        at: now,
+                    });
+                }
+            }
+        }
+        if !events.is_empty() {
+            self.publish(&events).await;
+        }
+        let all: Vec<(ClockKind, SlaEventKind)> =
+            recorded.iter().chain(reclaimed).copied().collect();
+        if notify {
+            for (kind, event) in &all {
+                let (what, kind_note) = match event {
+                    SlaEventKind::Warning => {
+                        ("is close to breaching", NotificationKind::SlaWarning)
+                    }
+                    SlaEventKind::Breach => ("breached", NotificationKind::SlaBreached),
+                };
+                let due = due(*kind);
+                let note = Notification {
+                    workspace: ws.id.clone(),
+                    kind: kind_note,
+                    ticket_id: ticket.id.clone(),
+                    agent: ticket.assignee.clone(),
+                    text: format!(
+                        "SLA {what}: {} on ticket {} (team {}, tier {:?}, due {})",
+                        kind.code().replace('_', " "),
+                        ticket.id,
+                        ticket.team.as_ref().map_or("none", |t| t.as_str()),
+                        ticket.tier,
+                        due.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                    ),
+                };
+                self.ports
+                    .notifier
+                    .notify(&note)
+                    .await
+                    .map_err(|e| JobError::retry(e.context("SLA notice not sent")))?;
+            }
+        }
+        self.mark_notices_sent(&ws.id, &ticket.id, &all).await?;
+        Ok(())
+    }
+
+    async fn mark_notices_sent(
+        &self,
+        ws: &WorkspaceId,
+        id: &TicketId,
+        notices: &[(ClockKind, SlaEventKind)],
+    ) -> Result<(), StoreError> {
         for _ in 0..MAX_CONFLICT_RETRIES {
             let Some(mut ticket) = self.ports.store.ticket(ws, id).await? else {
                 return Ok(());
             };
-            ticket.first_response.breach_notice = Some(Notice::Sent { at: self.now() });
+            let now = self.now();
+            for (kind, event) in notices {
+                ticket.sla.notice_sent(*kind, *event, now);
+            }
             match self.ports.store.save_ticket(&mut ticket).await {
                 Err(StoreError::Conflict) => continue,
                 other => return other,
             }
         }
         Err(StoreError::Conflict)
+    }
+
+    /// Hands a breached ticket to a supervisor of its team (online, least busy), within
+    /// capacity; if none can take it, it stays where it is.
+    async fn reassign_to_supervisor(
+        &self,
+        ws: &WorkspaceConfig,
+        id: &TicketId,
+    ) -> Result<(), JobError> {
+        let store = &self.ports.store;
+        let Some(mut ticket) = store.ticket(&ws.id, id).await? else {
+            return Ok(());
+        };
+        let Some(team) = ticket.team.clone() else {
+            return Ok(());
+        };
+        let agents = store.agents(&ws.id).await?;
+        let Some(supervisor) = agents
+            .iter()
+            .filter(|a| a.role >= Role::Supervisor && a.can_take(&team))
+            .min_by_key(|a| (a.load, a.last_assigned_at))
+        else {
+            warn!(workspace = %ws.id, ticket_id = %id, "no supervisor of the team can take the breached ticket");
+            return Ok(());
+        };
+        if ticket.assignee.as_ref() == Some(&supervisor.id) {
+            return Ok(());
+        }
+        let now = self.now();
+        let previous = match ticket.status {
+            TicketStatus::Queued => None,
+            TicketStatus::Assigned | TicketStatus::Pending | TicketStatus::Snoozed => {
+                Some(ticket.unassign(now).map_err(JobError::permanent)?)
+            }
+            _ => return Ok(()),
+        };
+        ticket
+            .assign(supervisor.id.clone(), now)
+            .map_err(JobError::permanent)?;
+        match store
+            .assign_ticket(&mut ticket, &supervisor.id, previous.as_ref(), now)
+            .await
+        {
+            Ok(()) => {
+                self.announce_assignment(&ticket, &supervisor.id, now).await;
+                Ok(())
+            }
+            Err(StoreError::Conflict | StoreError::AtCapacity) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     // ---- agent-api --------------------------------------------------------------------------
@@ -956,8 +1141,12 @@ impl Turno {
             delivery_error: None,
         };
         self.ports.store.append_message(&entry).await?;
+        let ws = self
+            .config(&actor.workspace)
+            .ok_or(AppError::NotFound("workspace"))?;
         self.update_ticket(&actor.workspace, id, |t| {
-            t.record_human_reply(now).map_err(AppError::from)
+            t.record_human_reply(ws.sla.policies(), now)
+                .map_err(AppError::from)
         })
         .await?;
         info!(workspace = %actor.workspace, ticket_id = %id, agent = %actor.agent, "agent replied");
@@ -1075,14 +1264,14 @@ impl Turno {
             let now = self.now();
             let released = match change {
                 StatusChange::Pending => {
-                    ticket.set_pending(now)?;
+                    ticket.set_pending(ws.sla.policies(), now)?;
                     None
                 }
                 StatusChange::Snoozed => {
-                    ticket.snooze(now)?;
+                    ticket.snooze(ws.sla.policies(), now)?;
                     None
                 }
-                StatusChange::Resolved => ticket.resolve(now)?,
+                StatusChange::Resolved => ticket.resolve(ws.sla.policies(), now)?,
                 StatusChange::Queued => match ticket.status {
                     TicketStatus::Resolved => {
                         let team = ticket
@@ -1094,7 +1283,7 @@ impl Turno {
                             team,
                             tier,
                             vec!["reopened".into()],
-                            ws.sla.first_response(),
+                            ws.sla.policies(),
                             now,
                         )?;
                         None
@@ -1119,11 +1308,10 @@ impl Turno {
                 }])
                 .await;
             }
-            if change == StatusChange::Queued && ticket.status == TicketStatus::Queued {
-                self.arm_first_response_timer(&ws, &ticket)
-                    .await
-                    .map_err(|e| AppError::Unexpected(e.source))?;
-            }
+            // Paused clocks have no timer; resumed or restarted ones need one.
+            self.arm_sla_timer(&ws, &ticket)
+                .await
+                .map_err(|e| AppError::Unexpected(e.source))?;
             if let Some(team) = ticket.team.clone() {
                 // Freed capacity or a newly queued ticket: pull from the queue now.
                 self.assign_from_queue(&ws, &team).await?;
@@ -1167,6 +1355,14 @@ impl Turno {
         }
         self.actor_agent(actor).await
     }
+}
+
+/// What one enforcement pass found: newly recorded events, notices to send again, and each
+/// clock's deadline as it was when they fell due.
+struct SlaFindings {
+    recorded: Vec<(ClockKind, SlaEventKind)>,
+    reclaimed: Vec<(ClockKind, SlaEventKind)>,
+    deadlines: Vec<(ClockKind, Option<Timestamp>)>,
 }
 
 struct DecidedTurn {

@@ -4,12 +4,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Role;
+use crate::calendar::CalendarConfig;
 use crate::ids::{AgentId, TeamId, WorkspaceId};
 use crate::lang::{Lang, Localized};
+use crate::sla::{BreachActions, Policies, PolicyConfig, PolicyMatch};
 use crate::ticket::{Priority, Tier};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -183,20 +184,54 @@ pub struct RoutingRule {
     pub priority: Option<Priority>,
 }
 
+/// SLA settings: calendars, policies, and how timers hop.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlaConfig {
-    /// Target for the first human reply after handoff, in seconds.
-    pub first_response_secs: u64,
+    /// Shorthand for a last, 24/7 policy named `default` with only a first-response target.
+    #[serde(default)]
+    pub first_response_secs: Option<u64>,
+    /// Business calendars by name.
+    #[serde(default)]
+    pub calendars: HashMap<String, CalendarConfig>,
+    /// Policies in order: the first that matches a ticket applies.
+    #[serde(default)]
+    pub policies: Vec<PolicyConfig>,
     /// The longest single timer delay the queue allows (SQS: 900 s); a timer further out
     /// re-arms itself.
     #[serde(default = "default_max_timer_delay")]
     pub max_timer_delay_secs: u64,
+    /// The policies with their calendars built, filled in by [`TurnoConfig::validate`].
+    #[serde(skip)]
+    compiled: Policies,
 }
 
 impl SlaConfig {
-    pub fn first_response(&self) -> SignedDuration {
-        SignedDuration::from_secs(i64::try_from(self.first_response_secs).unwrap_or(i64::MAX))
+    pub fn policies(&self) -> &Policies {
+        &self.compiled
+    }
+
+    fn compile(&mut self) -> Result<(), String> {
+        let mut all = self.policies.clone();
+        if let Some(secs) = self.first_response_secs {
+            all.push(PolicyConfig {
+                name: "default".into(),
+                when: PolicyMatch::default(),
+                calendar: None,
+                first_response_secs: Some(secs),
+                next_response_secs: None,
+                resolution_secs: None,
+                escalate_after_secs: None,
+                warn_at_percent: 80,
+                on_breach: BreachActions {
+                    notify: true,
+                    ..BreachActions::default()
+                },
+                escalation_team: None,
+            });
+        }
+        self.compiled = Policies::build(&self.calendars, &all).map_err(|e| e.0)?;
+        Ok(())
     }
 }
 
@@ -327,10 +362,28 @@ impl TurnoConfig {
                     ));
                 }
             }
-            if ws.sla.first_response_secs == 0 {
+            if ws.sla.first_response_secs == Some(0) {
                 return err(format!(
                     "workspace {w}: sla.first_response_secs must be above 0"
                 ));
+            }
+            for p in &ws.sla.policies {
+                if let Some(t) = p
+                    .when
+                    .teams
+                    .iter()
+                    .chain(&p.escalation_team)
+                    .find(|t| !teams.contains(t))
+                {
+                    return err(format!(
+                        "workspace {w}: SLA policy {} names unknown team {t}",
+                        p.name
+                    ));
+                }
+            }
+            let mut ws = ws;
+            if let Err(e) = ws.sla.compile() {
+                return err(format!("workspace {w}: sla: {e}"));
             }
             if !(1..=900).contains(&ws.sla.max_timer_delay_secs) {
                 return err(format!(

@@ -28,6 +28,13 @@ pub enum DomainEvent {
         agent: AgentId,
         at: Timestamp,
     },
+    SlaWarning {
+        workspace: WorkspaceId,
+        ticket_id: TicketId,
+        clock: String,
+        due_at: Timestamp,
+        at: Timestamp,
+    },
     SlaBreached {
         workspace: WorkspaceId,
         ticket_id: TicketId,
@@ -49,6 +56,7 @@ impl DomainEvent {
             DomainEvent::TicketCreated { .. } => "TicketCreated",
             DomainEvent::Escalated { .. } => "Escalated",
             DomainEvent::Assigned { .. } => "Assigned",
+            DomainEvent::SlaWarning { .. } => "SlaWarning",
             DomainEvent::SlaBreached { .. } => "SlaBreached",
             DomainEvent::Resolved { .. } => "Resolved",
         }
@@ -59,6 +67,7 @@ impl DomainEvent {
             DomainEvent::TicketCreated { workspace, .. }
             | DomainEvent::Escalated { workspace, .. }
             | DomainEvent::Assigned { workspace, .. }
+            | DomainEvent::SlaWarning { workspace, .. }
             | DomainEvent::SlaBreached { workspace, .. }
             | DomainEvent::Resolved { workspace, .. } => workspace,
         }

@@ -9,6 +9,7 @@ use crate::ids::{TeamId, TicketId, WaId, WorkspaceId};
 use crate::lang::Lang;
 use crate::message::{DeliveryStatus, InboundMessage, TranscriptEntry};
 use crate::ports::{Envelope, QueueName};
+use crate::sla::ClockKind;
 use crate::ticket::EscalationReason;
 
 fn customer_group(ws: &WorkspaceId, customer: &WaId) -> String {
@@ -85,18 +86,13 @@ impl EscalationJob {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaClockKind {
-    FirstResponse,
-}
-
-/// A per-ticket timer: look at this ticket's clock at `due_at`.
+/// A per-ticket timer: look at this ticket's clocks at `due_at` (`clock` says which one the
+/// timer was armed for; a timer that finds nothing due is stale and dropped).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlaTimer {
     pub workspace: WorkspaceId,
     pub ticket_id: TicketId,
-    pub clock: SlaClockKind,
+    pub clock: ClockKind,
     pub due_at: Timestamp,
 }
 
@@ -129,7 +125,7 @@ mod tests {
         let t = SlaTimer {
             workspace: WorkspaceId::parse("ws").unwrap(),
             ticket_id: TicketId::parse("T1").unwrap(),
-            clock: SlaClockKind::FirstResponse,
+            clock: ClockKind::FirstResponse,
             due_at: Timestamp::from_second(1_000 + 3_600).unwrap(),
         };
         assert_eq!(

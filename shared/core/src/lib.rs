@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod app;
 pub mod bot;
+pub mod calendar;
 pub mod config;
 pub mod conversation;
 pub mod events;
@@ -14,6 +15,7 @@ pub mod lang;
 pub mod message;
 pub mod ports;
 pub mod routing;
+pub mod sla;
 pub mod text;
 pub mod ticket;
 pub mod turn;

@@ -262,6 +262,7 @@ pub trait WhatsApp: Send + Sync {
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     TicketAssigned,
+    SlaWarning,
     SlaBreached,
 }
 

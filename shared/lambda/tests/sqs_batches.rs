@@ -7,6 +7,7 @@ use turno_core::ids::{MessageId, TicketId, WaId, WorkspaceId};
 use turno_core::jobs::{EscalationJob, SlaTimer};
 use turno_core::message::InboundMessage;
 use turno_core::ports::{NotificationKind, QueueName};
+use turno_core::sla::ClockKind;
 use turno_core::ticket::{Ticket, TicketStatus};
 use turno_core::{SignedDuration, Timestamp};
 use turno_lambda::testing::{TestTurno, sample, sqs_sample};
@@ -222,7 +223,14 @@ async fn a_due_timer_records_the_breach_and_notifies_once_even_when_redelivered(
     assert_eq!(failed_ids(&first), Vec::<&str>::new());
     assert_eq!(failed_ids(&redelivered), Vec::<&str>::new());
     let breached = ticket(&t, &job.workspace, &job.ticket_id).await;
-    assert_eq!(breached.first_response.breached_at, Some(timer.due_at));
+    assert_eq!(
+        breached
+            .sla
+            .clock(ClockKind::FirstResponse)
+            .expect("first-response clock")
+            .breached_at,
+        Some(timer.due_at)
+    );
     let breaches = t
         .notifier
         .sent()
@@ -277,5 +285,10 @@ async fn the_schedule_sweeps_every_ticket_whose_sla_is_due() {
 
     assert_eq!((report.looked_at, report.breaches), (1, 1));
     let swept = ticket(&t, &job.workspace, &job.ticket_id).await;
-    assert!(swept.first_response.breached_at.is_some());
+    assert!(
+        swept
+            .sla
+            .clock(ClockKind::FirstResponse)
+            .is_some_and(|c| c.breached_at.is_some())
+    );
 }

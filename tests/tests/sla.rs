@@ -1,0 +1,208 @@
+//! SLA clocks end to end on the local runner: pauses, breach actions, duplicate timers.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use turno_core::ids::{TicketId, WorkspaceId};
+use turno_core::jobs::SlaTimer;
+use turno_core::ports::Queue;
+use turno_core::sla::ClockKind;
+use turno_tests::{Options, TestApp, WORKSPACE, eventually, text_webhook, wamid};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The demo configuration with one policy for the support team, written as YAML.
+fn config_with_support_policy(policy: &str) -> String {
+    turno_local::config::DEMO_CONFIG
+        .replace("      policies:\n", &format!("      policies:\n{policy}"))
+}
+
+async fn escalate(app: &TestApp, customer: &str) -> Value {
+    app.post_webhook(&text_webhook(
+        customer,
+        "Cliente",
+        &wamid(),
+        "quiero hablar con un agente",
+    ))
+    .await;
+    eventually("the ticket to be assigned", WAIT, || async {
+        let t = app.ticket_of(customer).await?;
+        (t["status"] == "assigned").then_some(t)
+    })
+    .await
+}
+
+async fn ticket(app: &TestApp, id: &str) -> Value {
+    app.api_get("bruno", &format!("/api/v1/tickets/{id}"))
+        .await
+        .1
+}
+
+#[tokio::test]
+async fn a_pending_ticket_does_not_breach_until_the_customer_writes_again() {
+    let app = TestApp::spawn_with(Options {
+        config: turno_tests::demo_config_with_first_response(2),
+        sweep_every: Duration::from_millis(200),
+    })
+    .await;
+    let customer = "34655000111";
+    let t = escalate(&app, customer).await;
+    let id = t["id"].as_str().unwrap().to_owned();
+
+    let (status, body) = app
+        .api_post(
+            "ana",
+            &format!("/api/v1/tickets/{id}/status"),
+            json!({"status": "pending"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    let paused = ticket(&app, &id).await;
+    let clock = &paused["sla"]["clocks"]["first_response"];
+    assert!(
+        clock["breached_at"].is_null(),
+        "no breach while pending: {clock}"
+    );
+    assert!(clock["running_since"].is_null());
+    assert!(app.notify.of_kind("sla_breached").await.is_empty());
+
+    app.post_webhook(&text_webhook(
+        customer,
+        "Cliente",
+        &wamid(),
+        "sigo esperando",
+    ))
+    .await;
+    let resumed = eventually("the breach after resuming", WAIT, || async {
+        let t = ticket(&app, &id).await;
+        t["sla"]["clocks"]["first_response"]["breached_at"]
+            .is_string()
+            .then_some(t)
+    })
+    .await;
+    assert_eq!(
+        resumed["status"], "assigned",
+        "the customer's message woke the ticket"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_breach_with_bump_tier_moves_the_ticket_to_specialists_and_notifies_once() {
+    let policy = "        - name: support_fast\n          when: { teams: [support] }\n          first_response_secs: 2\n          escalation_team: specialists\n          on_breach: { notify: true, bump_tier: true }\n";
+    let app = TestApp::spawn_with(Options {
+        config: config_with_support_policy(policy),
+        sweep_every: Duration::from_secs(60),
+    })
+    .await;
+    let t = escalate(&app, "34655000222").await;
+    let id = t["id"].as_str().unwrap().to_owned();
+    assert_eq!(t["assignee"], "ana");
+    assert_eq!(t["sla"]["policy"], "support_fast");
+
+    let bumped = eventually("the tier bump", WAIT, || async {
+        let t = ticket(&app, &id).await;
+        (t["tier"] == "L3" && t["status"] == "assigned").then_some(t)
+    })
+    .await;
+
+    assert_eq!(bumped["team"], "specialists");
+    assert_eq!(bumped["assignee"], "bruno", "the only specialist");
+    assert!(
+        bumped["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("sla:first_response"))
+    );
+    assert_eq!(
+        bumped["sla"]["policy"], "specialists",
+        "the specialists' policy applies now"
+    );
+    let (_, agents) = app.api_get("bruno", "/api/v1/agents").await;
+    let load = |who: &str| {
+        agents
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == who)
+            .unwrap()["load"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(load("ana"), 0, "ana's capacity was given back");
+    assert_eq!(load("bruno"), 1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.notify.of_kind("sla_breached").await.len(), 1);
+    let events = app
+        .running
+        .events
+        .events(&WorkspaceId::parse(WORKSPACE).unwrap())
+        .unwrap();
+    let breach = events.iter().find(|e| e.name() == "SlaBreached").unwrap();
+    if let turno_core::events::DomainEvent::SlaBreached { due_at, at, .. } = breach {
+        eprintln!(
+            "breach recorded {} ms after its deadline",
+            at.duration_since(*due_at).as_millis()
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn duplicate_timers_record_warning_and_breach_once() {
+    let app = TestApp::spawn_with(Options {
+        config: turno_tests::demo_config_with_first_response(2),
+        sweep_every: Duration::from_secs(60),
+    })
+    .await;
+    let t = escalate(&app, "34655000333").await;
+    let id = t["id"].as_str().unwrap().to_owned();
+    let due: turno_core::Timestamp = t["sla"]["clocks"]["first_response"]["due_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Ten extra timers for the deadline, as a redelivering queue might produce.
+    let timer = SlaTimer {
+        workspace: WorkspaceId::parse(WORKSPACE).unwrap(),
+        ticket_id: TicketId::parse(&id).unwrap(),
+        clock: ClockKind::FirstResponse,
+        due_at: due,
+    };
+    let now = turno_core::Timestamp::now();
+    let envelopes = (0..10)
+        .map(|_| timer.envelope(now, Duration::from_secs(900)))
+        .collect();
+    app.running.queues.send(envelopes).await.unwrap();
+
+    eventually("the breach", WAIT, || async {
+        let t = ticket(&app, &id).await;
+        t["sla"]["clocks"]["first_response"]["breach_notice"]["state"]
+            .as_str()
+            .is_some_and(|s| s == "sent")
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    assert_eq!(app.notify.of_kind("sla_breached").await.len(), 1);
+    assert_eq!(app.notify.of_kind("sla_warning").await.len(), 1);
+    let events = app
+        .running
+        .events
+        .events(&WorkspaceId::parse(WORKSPACE).unwrap())
+        .unwrap();
+    assert_eq!(
+        events.iter().filter(|e| e.name() == "SlaBreached").count(),
+        1
+    );
+    assert_eq!(
+        events.iter().filter(|e| e.name() == "SlaWarning").count(),
+        1
+    );
+    app.stop().await;
+}
