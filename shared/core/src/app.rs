@@ -26,7 +26,7 @@ use crate::ports::{
 use crate::routing::{RoutingInput, route};
 use crate::sla::{BreachActions, ClockKind, SlaEventKind};
 use crate::text::normalise;
-use crate::ticket::{Ticket, TicketStatus, TransitionError};
+use crate::ticket::{EscalationReason, Ticket, TicketStatus, TransitionError};
 use crate::turn::{Effect, TurnRecord};
 
 /// Everything the use cases talk to.
@@ -163,10 +163,35 @@ pub struct TicketView {
 #[serde(rename_all = "snake_case")]
 pub enum StatusChange {
     Pending,
+    /// Needs `until`.
     Snoozed,
     Resolved,
     /// Back to the team's queue (reopen a resolved ticket, or let an assigned one go).
     Queued,
+    /// Final; only a resolved ticket can be closed.
+    Closed,
+}
+
+impl StatusChange {
+    fn code(self) -> &'static str {
+        match self {
+            StatusChange::Pending => "pending",
+            StatusChange::Snoozed => "snoozed",
+            StatusChange::Resolved => "resolved",
+            StatusChange::Queued => "queued",
+            StatusChange::Closed => "closed",
+        }
+    }
+}
+
+/// Where a transfer sends a ticket: an agent, or a team's queue.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    pub agent_id: Option<AgentId>,
+    pub team_id: Option<TeamId>,
+    /// Why, for the next person and the audit trail.
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -350,17 +375,60 @@ impl Turno {
             .map(normalise)
             .unwrap_or_default();
         let language = lang::detect(&text).unwrap_or(conversation.language);
+        // The thread window: within it a message joins the current ticket (a resolved one
+        // reopens to its team); after it, or after a close, a new ticket links to the old.
+        let last_activity = current.as_ref().map(|t| {
+            conversation
+                .last_customer_message_at
+                .map_or(t.updated_at, |m| m.max(t.updated_at))
+        });
+        let within_window =
+            last_activity.is_some_and(|at| now.duration_since(at) <= ws.tickets.thread_window());
+        let mut reopened = false;
         let (mut ticket, ticket_created) = match current {
-            Some(t) if t.status != TicketStatus::Resolved => (t, false),
-            _ => {
+            Some(mut t) if t.status == TicketStatus::Resolved && within_window => {
+                let team = t
+                    .team
+                    .clone()
+                    .unwrap_or_else(|| ws.routing.default_team.clone());
+                let tier = t.tier;
+                t.escalate(
+                    team,
+                    tier,
+                    vec![EscalationReason::Reopened.code().into()],
+                    ws.sla.policies(),
+                    now,
+                )
+                .map_err(JobError::permanent)?;
+                t.record(
+                    now,
+                    None,
+                    "reopened",
+                    Some("the customer wrote within the thread window".into()),
+                );
+                reopened = true;
+                (t, false)
+            }
+            // A person owns it: it stays one conversation however long the pause.
+            Some(t) if t.status.is_human() => (t, false),
+            Some(t) if t.status == TicketStatus::Bot && within_window => (t, false),
+            previous => {
                 // A new thread: the bot starts afresh.
                 conversation.bot = bot::BotState::default();
-                let t = Ticket::new(
+                let mut t = Ticket::new(
                     msg.workspace.clone(),
                     msg.from.clone(),
                     msg.profile_name.clone(),
                     language,
                     now,
+                );
+                t.tags = ws.customer_tags(&msg.from);
+                t.previous_ticket = previous.map(|p| p.id);
+                t.record(
+                    now,
+                    None,
+                    "created",
+                    t.previous_ticket.as_ref().map(|p| format!("follows {p}")),
                 );
                 (t, true)
             }
@@ -390,8 +458,21 @@ impl Turno {
                 delivery_error: None,
             },
         }];
-        let mut ticket_changed = ticket_created;
-        if ticket.status.is_human() {
+        let mut ticket_changed = ticket_created || reopened;
+        if reopened {
+            effects.push(Effect::Escalate {
+                job: EscalationJob {
+                    workspace: msg.workspace.clone(),
+                    ticket_id: ticket.id.clone(),
+                    reason: EscalationReason::Reopened,
+                    requested_team: ticket.team.clone(),
+                    menu_choice: None,
+                    text: String::new(),
+                    language,
+                    trigger: Some(msg.id.clone()),
+                },
+            });
+        } else if ticket.status.is_human() {
             // A person owns the conversation: the bot stays silent.
             ticket.customer_wrote(ws.sla.policies(), now);
             ticket_changed = true;
@@ -420,6 +501,7 @@ impl Turno {
                         menu_choice: h.menu_choice,
                         text: msg.content.text_for_bot().unwrap_or_default().to_owned(),
                         language,
+                        trigger: Some(msg.id.clone()),
                     },
                 });
             }
@@ -592,10 +674,12 @@ impl Turno {
                     menu_choice: job.menu_choice.as_deref(),
                     text: &job.text,
                     language: job.language,
+                    tags: &ticket.tags,
                 },
             );
             let now = self.now();
             ticket.priority = ticket.priority.max(decision.priority);
+            ticket.record(now, None, "escalated", Some(decision.reasons.join(", ")));
             if let Err(e) = ticket.escalate(
                 decision.team.clone(),
                 decision.tier,
@@ -626,11 +710,84 @@ impl Turno {
             }])
             .await;
             self.assign_from_queue(&ws, &decision.team).await?;
+            self.tell_to_wait(&ws, &ticket.id).await?;
             return Ok(());
         }
         Err(JobError::retry(anyhow::anyhow!(
             "ticket kept changing; will retry"
         )))
+    }
+
+    /// Tells a customer whose ticket nobody could take at once where they stand in the queue,
+    /// once per handoff. The notice is claimed before it is sent, so a redelivered job does
+    /// not say it twice (a send that fails after the claim is logged, not retried).
+    async fn tell_to_wait(&self, ws: &WorkspaceConfig, id: &TicketId) -> Result<(), JobError> {
+        let Some(text) = &ws.bot.queued else {
+            return Ok(());
+        };
+        let store = &self.ports.store;
+        for _ in 0..MAX_CONFLICT_RETRIES {
+            let Some(mut ticket) = store.ticket(&ws.id, id).await? else {
+                return Ok(());
+            };
+            if ticket.status != TicketStatus::Queued || ticket.wait_notice_at.is_some() {
+                return Ok(());
+            }
+            let Some(team) = ticket.team.clone() else {
+                return Ok(());
+            };
+            let queue = store.queued_tickets(&ws.id, &team, 500).await?;
+            let position = queue
+                .iter()
+                .position(|t| t.id == ticket.id)
+                .map_or(queue.len() + 1, |p| p + 1);
+            let now = self.now();
+            ticket.wait_notice_at = Some(now);
+            ticket.record(
+                now,
+                None,
+                "told_to_wait",
+                Some(format!("position {position}")),
+            );
+            match store.save_ticket(&mut ticket).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            let message = Outbound::text(
+                text.get(ticket.language)
+                    .replace("{position}", &position.to_string()),
+            );
+            match self
+                .ports
+                .whatsapp
+                .send(&ws.id, &ticket.customer, &message)
+                .await
+            {
+                Ok(wamid) => {
+                    let entry = TranscriptEntry {
+                        workspace: ws.id.clone(),
+                        ticket_id: ticket.id.clone(),
+                        message_id: wamid,
+                        customer: ticket.customer.clone(),
+                        author: Author::Bot,
+                        at: now,
+                        body: Body::Outbound { message },
+                        delivery: None,
+                        delivery_error: None,
+                    };
+                    self.ports
+                        .queue
+                        .send(vec![TicketWrite::Append { entry }.envelope()])
+                        .await?;
+                }
+                Err(e) => {
+                    warn!(workspace = %ws.id, ticket_id = %id, error = %e, "queue position notice not sent")
+                }
+            }
+            return Ok(());
+        }
+        Ok(())
     }
 
     /// Arms a timer for the ticket's next SLA event (a warning, a deadline, a notice to
@@ -681,6 +838,12 @@ impl Turno {
                 conflicts += 1;
                 continue;
             }
+            ticket.record(
+                now,
+                None,
+                "assigned",
+                Some(format!("to {agent_id} from the queue")),
+            );
             match store.assign_ticket(&mut ticket, &agent_id, None, now).await {
                 Ok(()) => {
                     assigned += 1;
@@ -772,6 +935,14 @@ impl Turno {
                 return Ok(0);
             };
             let now = self.now();
+            if ticket.wake_if_due(policies, now) {
+                match store.save_ticket(&mut ticket).await {
+                    Ok(()) => info!(workspace = %ws.id, ticket_id = %id, "snoozed ticket woke up"),
+                    Err(StoreError::Conflict) => continue,
+                    Err(e) => return Err(e.into()),
+                }
+                self.arm_sla_timer(ws, &ticket).await?;
+            }
             let recorded = ticket.sla.check(now);
             let reclaimed = ticket.sla.reclaim_stale_notices(now);
             if recorded.is_empty() && reclaimed.is_empty() {
@@ -801,6 +972,11 @@ impl Turno {
             let mut bumped = false;
             let mut to_supervisor = false;
             for (kind, event) in &recorded {
+                let what = match event {
+                    SlaEventKind::Warning => "sla_warning",
+                    SlaEventKind::Breach => "sla_breached",
+                };
+                ticket.record(now, None, what, Some(kind.code().into()));
                 if *event != SlaEventKind::Breach {
                     continue;
                 }
@@ -818,6 +994,12 @@ impl Turno {
                         ticket.team = Some(team.clone());
                     }
                     ticket.reasons.push(format!("sla:{}", kind.code()));
+                    ticket.record(
+                        now,
+                        None,
+                        "tier_bumped",
+                        Some(format!("{} breached; now {:?}", kind.code(), next)),
+                    );
                     if ticket.assignee.is_some() && ticket.status.is_human() {
                         released = Some(ticket.unassign(now).map_err(JobError::permanent)?);
                     }
@@ -1250,15 +1432,112 @@ impl Turno {
         Err(StoreError::Conflict.into())
     }
 
+    /// Transfers a ticket to an agent (within capacity) or to another team's queue, with a
+    /// note for the audit trail.
+    pub async fn transfer(
+        &self,
+        actor: &Actor,
+        id: &TicketId,
+        t: Transfer,
+    ) -> Result<Ticket, AppError> {
+        let ws = self
+            .config(&actor.workspace)
+            .ok_or(AppError::NotFound("workspace"))?;
+        let note = t
+            .note
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty());
+        if note.as_ref().is_some_and(|n| n.chars().count() > 1000) {
+            return Err(AppError::Invalid(
+                "the note is longer than 1000 characters".into(),
+            ));
+        }
+        match (t.agent_id, t.team_id) {
+            (Some(agent), None) => {
+                self.assign(actor, id, &agent).await?;
+                let detail = Some(match &note {
+                    Some(n) => format!("to {agent}: {n}"),
+                    None => format!("to {agent}"),
+                });
+                self.update_ticket(&actor.workspace, id, |t| {
+                    t.record(
+                        self.now(),
+                        Some(&actor.agent),
+                        "transferred",
+                        detail.clone(),
+                    );
+                    Ok(())
+                })
+                .await?;
+                self.visible_ticket(actor, id).await
+            }
+            (None, Some(team)) => {
+                let tier = ws
+                    .teams
+                    .iter()
+                    .find(|x| x.id == team)
+                    .map(|x| x.tier)
+                    .ok_or_else(|| {
+                        AppError::Invalid(format!("there is no team {team} in this workspace"))
+                    })?;
+                for _ in 0..MAX_CONFLICT_RETRIES {
+                    let mut ticket = self.visible_ticket(actor, id).await?;
+                    let now = self.now();
+                    let released =
+                        ticket.transfer_to_team(team.clone(), tier, ws.sla.policies(), now)?;
+                    let detail = match &note {
+                        Some(n) => format!("to team {team}: {n}"),
+                        None => format!("to team {team}"),
+                    };
+                    ticket.record(now, Some(&actor.agent), "transferred", Some(detail));
+                    let saved = match &released {
+                        Some(agent) => self.ports.store.release_ticket(&mut ticket, agent).await,
+                        None => self.ports.store.save_ticket(&mut ticket).await,
+                    };
+                    match saved {
+                        Ok(()) => {}
+                        Err(StoreError::Conflict) => continue,
+                        Err(e) => return Err(e.into()),
+                    }
+                    info!(workspace = %actor.workspace, ticket_id = %id, team = %team, "ticket transferred to a team");
+                    self.arm_sla_timer(&ws, &ticket)
+                        .await
+                        .map_err(|e| AppError::Unexpected(e.source))?;
+                    self.assign_from_queue(&ws, &team).await?;
+                    // The agent who let it go has room for the old team's next ticket.
+                    for old in ws.teams.iter().filter(|x| x.id != team) {
+                        self.assign_from_queue(&ws, &old.id).await?;
+                    }
+                    return Ok(ticket);
+                }
+                Err(StoreError::Conflict.into())
+            }
+            _ => Err(AppError::Invalid(
+                "name exactly one of agent_id or team_id".into(),
+            )),
+        }
+    }
+
     pub async fn change_status(
         &self,
         actor: &Actor,
         id: &TicketId,
         change: StatusChange,
+        until: Option<Timestamp>,
     ) -> Result<Ticket, AppError> {
         let ws = self
             .config(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;
+        if change == StatusChange::Snoozed && until.is_none() {
+            return Err(AppError::Invalid(
+                "snoozing needs `until`, e.g. \"2026-11-22T09:00:00Z\"".into(),
+            ));
+        }
+        if change != StatusChange::Snoozed && until.is_some() {
+            return Err(AppError::Invalid(
+                "`until` goes only with the snoozed status".into(),
+            ));
+        }
         for _ in 0..MAX_CONFLICT_RETRIES {
             let mut ticket = self.visible_ticket(actor, id).await?;
             let now = self.now();
@@ -1268,7 +1547,11 @@ impl Turno {
                     None
                 }
                 StatusChange::Snoozed => {
-                    ticket.snooze(ws.sla.policies(), now)?;
+                    ticket.snooze(ws.sla.policies(), until.unwrap_or(now), now)?;
+                    None
+                }
+                StatusChange::Closed => {
+                    ticket.close(now)?;
                     None
                 }
                 StatusChange::Resolved => ticket.resolve(ws.sla.policies(), now)?,
@@ -1291,6 +1574,13 @@ impl Turno {
                     _ => Some(ticket.unassign(now)?),
                 },
             };
+            let detail = until.map(|u| format!("until {u}"));
+            ticket.record(
+                now,
+                Some(&actor.agent),
+                &format!("status:{}", change.code()),
+                detail,
+            );
             let saved = match &released {
                 Some(agent) => self.ports.store.release_ticket(&mut ticket, agent).await,
                 None => self.ports.store.save_ticket(&mut ticket).await,

@@ -231,6 +231,7 @@ mod tests {
             },
             handoff: loc("Te paso con una persona", "Passing you to a person"),
             fallback: loc("No entendí", "I did not understand"),
+            queued: None,
             escalation_keywords: vec!["agente".into(), "humano".into(), "agent".into()],
             greeting_words: vec!["hola".into(), "hi".into(), "menu".into()],
             max_failed_attempts: 3,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::Role;
 use crate::calendar::CalendarConfig;
-use crate::ids::{AgentId, TeamId, WorkspaceId};
+use crate::ids::{AgentId, TeamId, WaId, WorkspaceId};
 use crate::lang::{Lang, Localized};
 use crate::sla::{BreachActions, Policies, PolicyConfig, PolicyMatch};
 use crate::ticket::{Priority, Tier};
@@ -33,6 +33,57 @@ pub struct WorkspaceConfig {
     pub agents: Vec<AgentConfig>,
     pub routing: RoutingConfig,
     pub sla: SlaConfig,
+    #[serde(default)]
+    pub tickets: TicketsConfig,
+    /// Known customers and their tags (`vip`, ...), matched by phone number.
+    #[serde(default)]
+    pub customers: Vec<CustomerConfig>,
+}
+
+impl WorkspaceConfig {
+    /// The tags configured for a customer.
+    pub fn customer_tags(&self, customer: &WaId) -> Vec<String> {
+        self.customers
+            .iter()
+            .find(|c| &c.phone == customer)
+            .map(|c| c.tags.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketsConfig {
+    /// A customer's message within this many hours of the ticket's last activity joins that
+    /// ticket (reopening it if resolved); later, a new ticket linked to it starts.
+    #[serde(default = "default_thread_window_hours")]
+    pub thread_window_hours: u32,
+}
+
+impl Default for TicketsConfig {
+    fn default() -> Self {
+        TicketsConfig {
+            thread_window_hours: default_thread_window_hours(),
+        }
+    }
+}
+
+impl TicketsConfig {
+    pub fn thread_window(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_hours(i64::from(self.thread_window_hours))
+    }
+}
+
+fn default_thread_window_hours() -> u32 {
+    24
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerConfig {
+    pub phone: WaId,
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +95,10 @@ pub struct BotConfig {
     pub handoff: Localized,
     /// Said when the bot did not understand.
     pub fallback: Localized,
+    /// Said when nobody can take a handed-off conversation at once; `{position}` becomes the
+    /// customer's place in the queue. Nothing is said if unset.
+    #[serde(default)]
+    pub queued: Option<Localized>,
     /// Words that, alone or as the start of a word, ask for a person.
     #[serde(default = "default_escalation_keywords")]
     pub escalation_keywords: Vec<String>,
@@ -177,6 +232,9 @@ pub struct RoutingRule {
     pub keywords: Vec<String>,
     #[serde(default)]
     pub language: Option<Lang>,
+    /// Customer tags, any of which must be on the ticket (`vip`).
+    #[serde(default)]
+    pub tags: Vec<String>,
     pub team: TeamId,
     #[serde(default)]
     pub tier: Option<Tier>,

@@ -5,7 +5,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{TeamId, TicketId, WaId, WorkspaceId};
+use crate::ids::{MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use crate::lang::Lang;
 use crate::message::{DeliveryStatus, InboundMessage, TranscriptEntry};
 use crate::ports::{Envelope, QueueName};
@@ -72,14 +72,22 @@ pub struct EscalationJob {
     /// The customer's words that led here, for keyword routing. Never logged.
     pub text: String,
     pub language: Lang,
+    /// The customer message that led here: one handoff per message, so a later handoff of
+    /// the same ticket (a reopen) is not taken for a duplicate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<MessageId>,
 }
 
 impl EscalationJob {
     pub fn envelope(&self) -> Envelope {
+        let dedupe = match &self.trigger {
+            Some(m) => format!("escalate#{}#{m}", self.ticket_id),
+            None => format!("escalate#{}", self.ticket_id),
+        };
         Envelope {
             queue: QueueName::Escalations,
             group: None,
-            dedupe_id: Some(format!("escalate#{}", self.ticket_id)),
+            dedupe_id: Some(dedupe),
             delay: Duration::ZERO,
             body: json(self),
         }

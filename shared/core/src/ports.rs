@@ -100,7 +100,8 @@ pub trait Store: Send + Sync {
         filter: &TicketFilter,
     ) -> Result<Vec<Ticket>, StoreError>;
 
-    /// A team's queued tickets: highest priority first, then longest waiting.
+    /// A team's queued tickets: highest `Ticket::queue_rank` first (priority, then VIP), then
+    /// longest waiting (`queued_at`).
     async fn queued_tickets(
         &self,
         ws: &WorkspaceId,

@@ -15,6 +15,8 @@ pub struct RoutingInput<'a> {
     /// The customer's last words, normalised or not.
     pub text: &'a str,
     pub language: Lang,
+    /// The customer's tags (`vip`, ...).
+    pub tags: &'a [String],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +57,7 @@ pub fn route(
                 .as_deref()
                 .is_none_or(|m| Some(m) == input.menu_choice)
             && r.language.is_none_or(|l| l == input.language)
+            && (r.tags.is_empty() || r.tags.iter().any(|t| input.tags.contains(t)))
             && (r.keywords.is_empty()
                 || r.keywords
                     .iter()
@@ -112,6 +115,7 @@ mod tests {
                 menu_choice: None,
                 keywords: vec!["abogado".into(), "denuncia".into()],
                 language: None,
+                tags: vec![],
                 team: team("specialists"),
                 tier: None,
                 priority: Some(Priority::High),
@@ -127,6 +131,7 @@ mod tests {
             menu_choice: None,
             text,
             language: Lang::Es,
+            tags: &[],
         }
     }
 

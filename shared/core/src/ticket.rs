@@ -28,6 +28,8 @@ pub enum TicketStatus {
     /// Put aside by the agent until a time.
     Snoozed,
     Resolved,
+    /// Final: a later message from the customer opens a new ticket, linked to this one.
+    Closed,
 }
 
 impl TicketStatus {
@@ -50,6 +52,7 @@ impl TicketStatus {
             TicketStatus::Pending => "pending",
             TicketStatus::Snoozed => "snoozed",
             TicketStatus::Resolved => "resolved",
+            TicketStatus::Closed => "closed",
         }
     }
 }
@@ -64,6 +67,7 @@ impl std::str::FromStr for TicketStatus {
             "pending" => TicketStatus::Pending,
             "snoozed" => TicketStatus::Snoozed,
             "resolved" => TicketStatus::Resolved,
+            "closed" => TicketStatus::Closed,
             other => return Err(format!("unknown ticket status {other:?}")),
         })
     }
@@ -106,6 +110,8 @@ pub enum EscalationReason {
     FailedAttempts,
     /// An agent or supervisor moved it by hand.
     Manual,
+    /// The customer wrote again within the thread window of a resolved ticket.
+    Reopened,
 }
 
 impl Priority {
@@ -137,6 +143,7 @@ impl EscalationReason {
             EscalationReason::MenuChoice => "menu_choice",
             EscalationReason::FailedAttempts => "failed_attempts",
             EscalationReason::Manual => "manual",
+            EscalationReason::Reopened => "reopened",
         }
     }
 }
@@ -177,9 +184,40 @@ pub struct Ticket {
     /// The SLA policy that applies and its clocks.
     #[serde(default)]
     pub sla: TicketSla,
+    /// The customer's previous ticket, when this one started after its thread window.
+    #[serde(default)]
+    pub previous_ticket: Option<TicketId>,
+    /// When the customer was told to wait for a free agent (once per handoff).
+    #[serde(default)]
+    pub wait_notice_at: Option<Timestamp>,
+    /// When a snoozed ticket wakes up by itself.
+    #[serde(default)]
+    pub snoozed_until: Option<Timestamp>,
+    /// Every change, who made it and why, oldest first.
+    #[serde(default)]
+    pub audit: Vec<AuditEntry>,
     /// Optimistic concurrency: the version this copy was read at (0 = not stored yet).
     pub version: u64,
 }
+
+/// One line of a ticket's audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    /// The agent who made the change; `None` for turno itself (bot, routing, SLA).
+    pub actor: Option<AgentId>,
+    /// What happened: `escalated`, `assigned`, `transferred`, `status:pending`, ...
+    pub action: String,
+    /// Reason codes, the note of a transfer, the agent assigned.
+    pub detail: Option<String>,
+}
+
+/// The audit trail keeps this many entries; older ones are dropped first, so a ticket stays
+/// well inside a DynamoDB item.
+pub const AUDIT_LIMIT: usize = 300;
+
+/// The tag that marks a VIP customer: their tickets go ahead of others of the same priority.
+pub const VIP_TAG: &str = "vip";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a {from} ticket cannot {action}")]
@@ -214,6 +252,10 @@ impl Ticket {
             resolved_at: None,
             tags: Vec::new(),
             sla: TicketSla::default(),
+            previous_ticket: None,
+            wait_notice_at: None,
+            snoozed_until: None,
+            audit: Vec::new(),
             version: 0,
         }
     }
@@ -250,6 +292,7 @@ impl Ticket {
         }
         self.queued_at = Some(now);
         self.resolved_at = None;
+        self.wait_notice_at = None;
         self.updated_at = now;
         self.refresh_sla(policies, now);
         let policy = self.sla.applied(policies);
@@ -319,26 +362,121 @@ impl Ticket {
         Ok(())
     }
 
-    /// Put aside: the clocks pause.
-    pub fn snooze(&mut self, policies: &Policies, now: Timestamp) -> Result<(), TransitionError> {
+    /// Put aside until `until`: the clocks pause; the ticket wakes by itself then (or when
+    /// the customer writes).
+    pub fn snooze(
+        &mut self,
+        policies: &Policies,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), TransitionError> {
         if !matches!(self.status, TicketStatus::Assigned | TicketStatus::Pending) {
             return Err(self.refuse("be snoozed"));
         }
+        if until <= now {
+            return Err(self.refuse("be snoozed until a time already past"));
+        }
         self.status = TicketStatus::Snoozed;
+        self.snoozed_until = Some(until);
         self.updated_at = now;
         self.refresh_sla(policies, now);
         Ok(())
+    }
+
+    /// Wakes a snoozed ticket whose time has come. Returns whether it woke.
+    pub fn wake_if_due(&mut self, policies: &Policies, now: Timestamp) -> bool {
+        if self.status != TicketStatus::Snoozed || self.snoozed_until.is_none_or(|u| u > now) {
+            return false;
+        }
+        self.wake(policies, now);
+        self.record(now, None, "woke", None);
+        true
+    }
+
+    fn wake(&mut self, policies: &Policies, now: Timestamp) {
+        self.status = if self.assignee.is_some() {
+            TicketStatus::Assigned
+        } else {
+            TicketStatus::Queued
+        };
+        self.snoozed_until = None;
+        self.updated_at = now;
+        self.refresh_sla(policies, now);
+    }
+
+    /// Closes a resolved ticket for good.
+    pub fn close(&mut self, now: Timestamp) -> Result<(), TransitionError> {
+        if self.status != TicketStatus::Resolved {
+            return Err(self.refuse("be closed (resolve it first)"));
+        }
+        self.status = TicketStatus::Closed;
+        self.updated_at = now;
+        Ok(())
+    }
+
+    /// Moves the ticket to another team's queue (and tier), letting its agent go. Returns the
+    /// agent whose capacity is freed.
+    pub fn transfer_to_team(
+        &mut self,
+        team: TeamId,
+        tier: Tier,
+        policies: &Policies,
+        now: Timestamp,
+    ) -> Result<Option<AgentId>, TransitionError> {
+        if !self.status.is_human() {
+            return Err(self.refuse("be transferred"));
+        }
+        let released = self.assignee.take();
+        self.status = TicketStatus::Queued;
+        self.team = Some(team);
+        self.tier = tier.max(Tier::L2);
+        self.snoozed_until = None;
+        self.queued_at = Some(now);
+        self.updated_at = now;
+        self.refresh_sla(policies, now);
+        Ok(released)
+    }
+
+    /// Appends to the audit trail.
+    pub fn record(
+        &mut self,
+        at: Timestamp,
+        actor: Option<&AgentId>,
+        action: &str,
+        detail: Option<String>,
+    ) {
+        if self.audit.len() >= AUDIT_LIMIT {
+            self.audit.remove(0);
+        }
+        self.audit.push(AuditEntry {
+            at,
+            actor: actor.cloned(),
+            action: action.to_owned(),
+            detail,
+        });
+    }
+
+    pub fn is_vip(&self) -> bool {
+        self.tags.iter().any(|t| t == VIP_TAG)
+    }
+
+    /// Where the ticket stands in its team's queue: stores order a queue by this rank, highest
+    /// first, then by `queued_at`, oldest first. Priority comes first, then VIP.
+    pub fn queue_rank(&self) -> u8 {
+        let priority = match self.priority {
+            Priority::Low => 0,
+            Priority::Normal => 1,
+            Priority::High => 2,
+            Priority::Urgent => 3,
+        };
+        priority * 2 + u8::from(self.is_vip())
     }
 
     /// The customer wrote while a human owns the ticket: a pending or snoozed ticket wakes up,
     /// and after a person's reply the next-response clock starts.
     pub fn customer_wrote(&mut self, policies: &Policies, now: Timestamp) {
         if matches!(self.status, TicketStatus::Pending | TicketStatus::Snoozed) {
-            self.status = if self.assignee.is_some() {
-                TicketStatus::Assigned
-            } else {
-                TicketStatus::Queued
-            };
+            self.wake(policies, now);
         }
         self.updated_at = now;
         self.refresh_sla(policies, now);
@@ -361,7 +499,7 @@ impl Ticket {
         policies: &Policies,
         now: Timestamp,
     ) -> Result<Option<AgentId>, TransitionError> {
-        if self.status == TicketStatus::Resolved {
+        if matches!(self.status, TicketStatus::Resolved | TicketStatus::Closed) {
             return Err(self.refuse("be resolved again"));
         }
         self.status = TicketStatus::Resolved;
@@ -389,9 +527,16 @@ impl Ticket {
         Ok(())
     }
 
-    /// When the SLA enforcer should next look at this ticket, if ever.
+    /// When the SLA enforcer should next look at this ticket, if ever: a clock's warning or
+    /// deadline, a notice to retry, or the end of a snooze.
     pub fn sla_due_at(&self) -> Option<Timestamp> {
-        self.sla.next_event()
+        let wake = self
+            .snoozed_until
+            .filter(|_| self.status == TicketStatus::Snoozed);
+        match (self.sla.next_event(), wake) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 

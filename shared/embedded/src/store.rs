@@ -9,7 +9,7 @@ use turno_core::conversation::Conversation;
 use turno_core::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::message::{Body, DeliveryState, DeliveryStatus, TranscriptEntry};
 use turno_core::ports::{Store, StoreError, TicketFilter};
-use turno_core::ticket::{Priority, Ticket, TicketStatus};
+use turno_core::ticket::{Ticket, TicketStatus};
 use turno_core::turn::TurnRecord;
 
 use crate::db::{Db, DbError, int};
@@ -43,15 +43,6 @@ impl SqliteStore {
         f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError>,
     ) -> Result<T, StoreError> {
         self.db.write(f).map_err(|e| e.into_store(op))
-    }
-}
-
-fn priority_rank(p: Priority) -> i64 {
-    match p {
-        Priority::Low => 0,
-        Priority::Normal => 1,
-        Priority::High => 2,
-        Priority::Urgent => 3,
     }
 }
 
@@ -131,7 +122,7 @@ fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbError> {
         t.status.as_str(),
         t.team.as_ref().map(TeamId::as_str),
         t.assignee.as_ref().map(AgentId::as_str),
-        priority_rank(t.priority),
+        i64::from(t.queue_rank()),
         t.queued_at.map(nanos),
         nanos(t.updated_at),
         t.sla_due_at().map(nanos),

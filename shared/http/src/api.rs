@@ -10,7 +10,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use turno_core::agent::{Agent, Availability};
-use turno_core::app::{StatusChange, Turno};
+use turno_core::app::{StatusChange, Transfer, Turno};
 use turno_core::ids::{AgentId, TeamId, TicketId, WorkspaceId};
 use turno_core::ports::TicketFilter;
 use turno_core::ticket::TicketStatus;
@@ -45,7 +45,8 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/tickets/{id}", get(ticket))
         .route("/tickets/{id}/messages", post(reply))
         .route("/tickets/{id}/assign", post(assign))
-        .route("/tickets/{id}/status", post(change_status));
+        .route("/tickets/{id}/status", post(change_status))
+        .route("/tickets/{id}/transfer", post(transfer));
     if state.dev_login {
         v1 = v1.route("/auth/dev-login", post(dev_login));
     }
@@ -220,6 +221,8 @@ async fn assign(
 #[serde(deny_unknown_fields)]
 struct StatusBody {
     status: StatusChange,
+    /// For `snoozed`: when the ticket wakes up by itself.
+    until: Option<jiff::Timestamp>,
 }
 
 async fn change_status(
@@ -230,8 +233,18 @@ async fn change_status(
 ) -> Result<Response, ApiError> {
     let t = s
         .turno
-        .change_status(&actor, &ticket_id(&id)?, body.status)
+        .change_status(&actor, &ticket_id(&id)?, body.status, body.until)
         .await?;
+    Ok(Json(t).into_response())
+}
+
+async fn transfer(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<Transfer>,
+) -> Result<Response, ApiError> {
+    let t = s.turno.transfer(&actor, &ticket_id(&id)?, body).await?;
     Ok(Json(t).into_response())
 }
 

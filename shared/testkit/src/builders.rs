@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use turno_core::agent::{Agent, Availability, Role};
 use turno_core::conversation::Conversation;
 use turno_core::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
@@ -66,12 +66,31 @@ pub fn queued_ticket(
         team(team_id),
         Tier::L2,
         vec!["test".into()],
-        SignedDuration::from_hours(1),
+        &first_response_policy(3600),
         queued_at,
     )
     .expect("a bot ticket can be escalated");
     t.priority = priority;
     t
+}
+
+/// SLA policies with one 24/7 policy that only sets a first-response target (warning at
+/// 80 %).
+pub fn first_response_policy(secs: u64) -> turno_core::sla::Policies {
+    let policy = turno_core::sla::PolicyConfig {
+        name: "test".into(),
+        when: turno_core::sla::PolicyMatch::default(),
+        calendar: None,
+        first_response_secs: Some(secs),
+        next_response_secs: None,
+        resolution_secs: None,
+        escalate_after_secs: None,
+        warn_at_percent: 80,
+        on_breach: turno_core::sla::BreachActions::default(),
+        escalation_team: None,
+    };
+    turno_core::sla::Policies::build(&std::collections::HashMap::new(), &[policy])
+        .expect("a valid policy")
 }
 
 /// An online agent of `teams` with no load.

@@ -49,6 +49,7 @@ macro_rules! store_contract_tests {
             transcript_is_ordered_by_time_then_insertion_and_holds_only_its_ticket,
             list_tickets_honours_every_filter_most_recently_updated_first,
             queued_tickets_come_by_priority_then_longest_waiting,
+            vip_tickets_go_ahead_within_their_priority,
             sla_due_tickets_are_listed_soonest_first_across_workspaces,
             upserting_an_agent_profile_keeps_availability_load_and_last_assignment,
             set_availability_reports_a_missing_agent,

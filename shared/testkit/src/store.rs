@@ -165,7 +165,7 @@ pub async fn commit_turn_writes_conversation_ticket_and_turn_together(store: &dy
     );
 
     // A later turn updates both again.
-    t.customer_wrote(at(5));
+    t.customer_wrote(&first_response_policy(3600), at(5));
     let next = turn(&ws, "wamid.b", &cu, &t.id);
     store
         .commit_turn(&mut c, Some(&mut t), &next)
@@ -610,6 +610,25 @@ pub async fn list_tickets_honours_every_filter_most_recently_updated_first(store
     );
 }
 
+/// A VIP ticket goes ahead of others of its priority, never ahead of a higher priority.
+pub async fn vip_tickets_go_ahead_within_their_priority(store: &dyn Store) {
+    let ws = workspace();
+    let q =
+        |n: u32, p: Priority, secs: i64| queued_ticket(&ws, &customer(n), "support", p, at(secs));
+    let normal_first = save(store, q(1, Priority::Normal, 10)).await;
+    let mut vip = q(2, Priority::Normal, 50);
+    vip.tags.push(turno_core::ticket::VIP_TAG.into());
+    let vip = save(store, vip).await;
+    let high = save(store, q(3, Priority::High, 60)).await;
+
+    let queue = store
+        .queued_tickets(&ws, &team("support"), 10)
+        .await
+        .unwrap();
+
+    assert_eq!(ids(&queue), ids(&[high, vip, normal_first]));
+}
+
 pub async fn queued_tickets_come_by_priority_then_longest_waiting(store: &dyn Store) {
     let ws = workspace();
     let q =
@@ -678,7 +697,7 @@ pub async fn sla_due_tickets_are_listed_soonest_first_across_workspaces(store: &
             team("support"),
             Tier::L2,
             vec![],
-            SignedDuration::from_secs(secs),
+            &first_response_policy(secs.unsigned_abs()),
             base,
         )
         .unwrap();
@@ -689,10 +708,12 @@ pub async fn sla_due_tickets_are_listed_soonest_first_across_workspaces(store: &
     let c = save(store, due_in(&ws1, 3, 90)).await;
     save(store, due_in(&ws1, 4, 1_000)).await;
     let mut answered = due_in(&ws2, 5, 45);
-    answered.record_human_reply(base).unwrap();
+    answered
+        .record_human_reply(&first_response_policy(45), base)
+        .unwrap();
     save(store, answered).await;
     let mut resolved = due_in(&ws1, 6, 10);
-    resolved.resolve(base).unwrap();
+    resolved.resolve(&first_response_policy(10), base).unwrap();
     save(store, resolved).await;
     save(store, ticket(&ws1, &customer(7))).await;
 
@@ -717,8 +738,11 @@ pub async fn sla_due_tickets_are_listed_soonest_first_across_workspaces(store: &
 
     // The due time follows the ticket: a human reply stops the clock.
     let mut a = stored(store, &a).await;
-    a.record_human_reply(base + SignedDuration::from_secs(1))
-        .unwrap();
+    a.record_human_reply(
+        &first_response_policy(60),
+        base + SignedDuration::from_secs(1),
+    )
+    .unwrap();
     save(store, a).await;
     let due = ours(store.tickets_sla_due(before, 1_000).await.unwrap());
     assert_eq!(due, expected(&[&b, &c]));
@@ -990,7 +1014,10 @@ pub async fn release_gives_capacity_back_and_load_never_goes_below_zero(store: &
     let mut stale = t.clone();
     t.priority = Priority::High;
     store.save_ticket(&mut t).await.unwrap();
-    let released = stale.resolve(at(3)).unwrap().expect("had an assignee");
+    let released = stale
+        .resolve(&first_response_policy(3600), at(3))
+        .unwrap()
+        .expect("had an assignee");
     assert_conflict(
         store.release_ticket(&mut stale, &released).await,
         "stale release",
@@ -1007,7 +1034,10 @@ pub async fn release_gives_capacity_back_and_load_never_goes_below_zero(store: &
         "a failed release writes nothing"
     );
 
-    let released = t.resolve(at(4)).unwrap().expect("had an assignee");
+    let released = t
+        .resolve(&first_response_policy(3600), at(4))
+        .unwrap()
+        .expect("had an assignee");
     store
         .release_ticket(&mut t, &released)
         .await
@@ -1195,6 +1225,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     transcript_is_ordered_by_time_then_insertion_and_holds_only_its_ticket(s).await;
     list_tickets_honours_every_filter_most_recently_updated_first(s).await;
     queued_tickets_come_by_priority_then_longest_waiting(s).await;
+    vip_tickets_go_ahead_within_their_priority(s).await;
     sla_due_tickets_are_listed_soonest_first_across_workspaces(s).await;
     upserting_an_agent_profile_keeps_availability_load_and_last_assignment(s).await;
     set_availability_reports_a_missing_agent(s).await;
