@@ -1,0 +1,135 @@
+//! The intent set: per intent, example phrases per language, written by the business.
+//!
+//! ```yaml
+//! intents:
+//!   - name: order_status            # what the bot reports when it recognises the intent
+//!     examples:                     # 15–40 per language is plenty; vary the wording
+//!       es: ["dónde está mi pedido", "rastrear mi paquete"]
+//!       en: ["where is my order", "track my package"]
+//!       pt: ["cadê meu pedido", "rastrear minha encomenda"]
+//! out_of_scope:                     # optional: things customers ask that no intent covers
+//!   es: ["cuéntame un chiste"]
+//!   en: ["what's the weather like"]
+//! ```
+//!
+//! A language may be left out of an intent; accents, case and punctuation in examples do not
+//! matter.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::NluError;
+use crate::lang::Lang;
+
+/// Example phrases per language.
+pub type Examples = BTreeMap<Lang, Vec<String>>;
+
+/// All the intents of a bot, and optionally examples of what is out of scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentSet {
+    /// The intents, in no particular order.
+    pub intents: Vec<Intent>,
+    /// Messages no intent covers, so similar ones are rejected rather than forced into the
+    /// nearest intent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub out_of_scope: Examples,
+}
+
+/// One thing a customer may want.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intent {
+    /// The name the classifier reports (`order_status`).
+    pub name: String,
+    /// How customers say it, per language.
+    pub examples: Examples,
+}
+
+impl IntentSet {
+    /// Reads the YAML format documented on this module.
+    pub fn from_yaml(yaml: &str) -> Result<Self, NluError> {
+        Ok(serde_yaml_ng::from_str(yaml)?)
+    }
+
+    /// Reads the YAML format from a file.
+    pub fn from_path(path: impl AsRef<std::path::Path>) -> Result<Self, NluError> {
+        let path = path.as_ref();
+        let yaml = std::fs::read_to_string(path).map_err(|source| NluError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_yaml(&yaml)
+    }
+
+    /// The intents' names, in file order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.intents.iter().map(|i| i.name.as_str())
+    }
+
+    /// Checks what serde cannot: at least one intent, unique non-empty names, every intent
+    /// with at least one example.
+    pub fn validate(&self) -> Result<(), NluError> {
+        if self.intents.is_empty() {
+            return Err(NluError::NoIntents);
+        }
+        let mut seen = std::collections::HashSet::new();
+        for intent in &self.intents {
+            let name = intent.name.trim();
+            if name.is_empty() || !seen.insert(name) {
+                return Err(NluError::BadIntentName(intent.name.clone()));
+            }
+            if intent.examples.values().all(Vec::is_empty) {
+                return Err(NluError::NoExamples(intent.name.clone()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = r#"
+intents:
+  - name: greeting
+    examples:
+      es: [hola, buenas]
+      en: [hi]
+out_of_scope:
+  pt: ["me conta uma piada"]
+"#;
+
+    #[test]
+    fn reads_intents_and_out_of_scope_examples_per_language() {
+        let set = IntentSet::from_yaml(YAML).expect("valid yaml");
+        assert_eq!(set.names().collect::<Vec<_>>(), ["greeting"]);
+        assert_eq!(set.intents[0].examples[&Lang::Es], ["hola", "buenas"]);
+        assert_eq!(set.out_of_scope[&Lang::Pt].len(), 1);
+        assert!(set.validate().is_ok());
+    }
+
+    #[test]
+    fn rejects_an_unknown_language_or_a_misspelt_field() {
+        assert!(IntentSet::from_yaml("intents: [{name: a, examples: {fr: [salut]}}]").is_err());
+        assert!(IntentSet::from_yaml("intents: [{name: a, example: {es: [hola]}}]").is_err());
+    }
+
+    #[test]
+    fn rejects_duplicate_names_and_intents_without_examples() {
+        let dup = IntentSet::from_yaml(
+            "intents: [{name: a, examples: {es: [x]}}, {name: a, examples: {en: [y]}}]",
+        )
+        .expect("valid yaml");
+        assert!(matches!(dup.validate(), Err(NluError::BadIntentName(_))));
+        let empty =
+            IntentSet::from_yaml("intents: [{name: a, examples: {es: []}}]").expect("valid yaml");
+        assert!(matches!(empty.validate(), Err(NluError::NoExamples(_))));
+        assert!(matches!(
+            IntentSet::default().validate(),
+            Err(NluError::NoIntents)
+        ));
+    }
+}

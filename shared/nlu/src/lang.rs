@@ -1,0 +1,905 @@
+//! The languages the bot speaks, and a detector that works on a few words.
+//!
+//! Detection weighs three kinds of evidence, strongest first: letters only one language
+//! writes (`ñ ¿ ¡` Spanish; `ã õ ç â ê ô à` Portuguese), a lexicon of frequent words
+//! (function words, greetings, the verbs customers use; a word two languages share counts
+//! for both, at a fraction), and spelling patterns of unknown words (`-ción`, `-ção`,
+//! `-ing`, `nh`, `th`, `w`). It gives up (`None`) rather than guess when the evidence is
+//! thin or tied, so the caller can keep the conversation's language.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::normalise::normalise;
+
+/// A language the bot speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Spanish.
+    Es,
+    /// English.
+    En,
+    /// Portuguese.
+    Pt,
+}
+
+impl Lang {
+    /// Every language, in a fixed order (the index order of [`Lang::index`]).
+    pub const ALL: [Lang; 3] = [Lang::Es, Lang::En, Lang::Pt];
+
+    /// The ISO 639-1 code: `es`, `en`, `pt`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+            Lang::Pt => "pt",
+        }
+    }
+
+    /// Position in [`Lang::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Lang::Es => 0,
+            Lang::En => 1,
+            Lang::Pt => 2,
+        }
+    }
+
+    /// Parses `es`, `en` or `pt` (any case).
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "es" => Some(Lang::Es),
+            "en" => Some(Lang::En),
+            "pt" => Some(Lang::Pt),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn algorithm(self) -> rust_stemmers::Algorithm {
+        match self {
+            Lang::Es => rust_stemmers::Algorithm::Spanish,
+            Lang::En => rust_stemmers::Algorithm::English,
+            Lang::Pt => rust_stemmers::Algorithm::Portuguese,
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+const ES_WORDS: &[&str] = &[
+    "el",
+    "la",
+    "los",
+    "las",
+    "un",
+    "una",
+    "unos",
+    "unas",
+    "y",
+    "o",
+    "pero",
+    "de",
+    "del",
+    "al",
+    "en",
+    "con",
+    "por",
+    "para",
+    "sin",
+    "sobre",
+    "hasta",
+    "desde",
+    "que",
+    "quien",
+    "cual",
+    "cuales",
+    "cuando",
+    "cuanto",
+    "cuanta",
+    "cuantos",
+    "cuantas",
+    "donde",
+    "adonde",
+    "como",
+    "porque",
+    "mi",
+    "mis",
+    "tu",
+    "tus",
+    "su",
+    "sus",
+    "nuestro",
+    "nuestra",
+    "yo",
+    "usted",
+    "ustedes",
+    "nosotros",
+    "ellos",
+    "ella",
+    "me",
+    "te",
+    "se",
+    "nos",
+    "les",
+    "le",
+    "lo",
+    "es",
+    "son",
+    "esta",
+    "estan",
+    "estoy",
+    "estas",
+    "soy",
+    "eres",
+    "fue",
+    "ser",
+    "estar",
+    "hay",
+    "tengo",
+    "tiene",
+    "tienen",
+    "tienes",
+    "quiero",
+    "quisiera",
+    "queria",
+    "necesito",
+    "puedo",
+    "puede",
+    "pueden",
+    "podria",
+    "podrian",
+    "hacer",
+    "hago",
+    "hace",
+    "hacen",
+    "ya",
+    "todavia",
+    "aun",
+    "muy",
+    "mas",
+    "tambien",
+    "si",
+    "no",
+    "nada",
+    "algo",
+    "alguien",
+    "nadie",
+    "todo",
+    "todos",
+    "hola",
+    "holi",
+    "gracias",
+    "buenas",
+    "buenos",
+    "buen",
+    "dias",
+    "tardes",
+    "noches",
+    "noche",
+    "favor",
+    "ayer",
+    "hoy",
+    "manana",
+    "ahora",
+    "aqui",
+    "aca",
+    "alla",
+    "eso",
+    "esto",
+    "ese",
+    "esa",
+    "este",
+    "mucho",
+    "muchas",
+    "muchos",
+    "mucha",
+    "bien",
+    "mal",
+    "senor",
+    "senora",
+    "llega",
+    "llego",
+    "llegado",
+    "llegar",
+    "compre",
+    "compra",
+    "pedido",
+    "envio",
+    "envios",
+    "dinero",
+    "plata",
+    "saber",
+    "cuesta",
+    "tarda",
+    "abren",
+    "cierran",
+    "horario",
+    "aceptan",
+    "pago",
+    "pagar",
+    "tarjeta",
+    "hablar",
+    "persona",
+    "agente",
+    "devolver",
+    "devolucion",
+    "reembolso",
+    "factura",
+    "cobraron",
+    "cancelar",
+    "tienda",
+    "dime",
+    "cuentame",
+    "vale",
+    "claro",
+    "entonces",
+    "oye",
+    "semana",
+    "vez",
+    "veces",
+    "dos",
+    "tres",
+    "estado",
+    "orden",
+    "ayuda",
+    "ayudar",
+    "atencion",
+    "quiere",
+    "tenia",
+    "estaba",
+    "he",
+    "ha",
+    "han",
+    "habia",
+    "mucho",
+    "gustaria",
+    "pasame",
+    "ningun",
+    "ninguna",
+    "sigue",
+    "siguen",
+    "llamar",
+    "cambiar",
+    "cambio",
+    "producto",
+    "articulo",
+    "paquete",
+    "envian",
+    "abierto",
+    "abiertos",
+    "cuenta",
+    "vuelta",
+    "perfecto",
+    "genial",
+    "listo",
+    "chao",
+    "adios",
+    "ok",
+];
+
+const EN_WORDS: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "but",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "for",
+    "with",
+    "from",
+    "by",
+    "about",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "been",
+    "am",
+    "i",
+    "you",
+    "he",
+    "she",
+    "it",
+    "we",
+    "they",
+    "my",
+    "your",
+    "our",
+    "their",
+    "me",
+    "him",
+    "her",
+    "us",
+    "them",
+    "this",
+    "that",
+    "these",
+    "those",
+    "what",
+    "where",
+    "when",
+    "why",
+    "how",
+    "who",
+    "which",
+    "do",
+    "does",
+    "did",
+    "can",
+    "could",
+    "would",
+    "will",
+    "should",
+    "have",
+    "has",
+    "had",
+    "want",
+    "need",
+    "get",
+    "got",
+    "please",
+    "thanks",
+    "thank",
+    "hi",
+    "hello",
+    "hey",
+    "yes",
+    "not",
+    "no",
+    "just",
+    "still",
+    "yet",
+    "already",
+    "there",
+    "here",
+    "now",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "much",
+    "many",
+    "some",
+    "any",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+    "night",
+    "order",
+    "package",
+    "parcel",
+    "refund",
+    "money",
+    "back",
+    "return",
+    "shipping",
+    "ship",
+    "delivery",
+    "deliver",
+    "hours",
+    "open",
+    "close",
+    "pay",
+    "card",
+    "talk",
+    "speak",
+    "person",
+    "human",
+    "agent",
+    "cancel",
+    "store",
+    "shop",
+    "help",
+    "know",
+    "tell",
+    "like",
+    "if",
+    "so",
+    "very",
+    "too",
+    "out",
+    "up",
+    "item",
+    "charged",
+    "invoice",
+    "bill",
+    "week",
+    "day",
+    "days",
+    "time",
+    "times",
+    "again",
+    "anymore",
+    "arrived",
+    "arrive",
+    "sent",
+    "send",
+    "where",
+    "someone",
+    "anyone",
+    "nobody",
+    "one",
+    "two",
+    "much",
+    "cost",
+    "free",
+    "accept",
+    "take",
+    "real",
+    "thing",
+    "stuff",
+    "cheers",
+    "ok",
+    "great",
+    "cool",
+    "nice",
+    "bye",
+    "let",
+    "give",
+    "going",
+    "because",
+    "people",
+    "all",
+    "everything",
+    "nothing",
+    "never",
+    "ever",
+    "after",
+    "before",
+    "then",
+    "than",
+    "into",
+    "over",
+    "only",
+    "also",
+    "really",
+    "sorry",
+    "right",
+];
+
+const PT_WORDS: &[&str] = &[
+    "o",
+    "a",
+    "os",
+    "as",
+    "um",
+    "uma",
+    "uns",
+    "umas",
+    "e",
+    "ou",
+    "mas",
+    "do",
+    "da",
+    "dos",
+    "das",
+    "no",
+    "na",
+    "nos",
+    "nas",
+    "ao",
+    "aos",
+    "em",
+    "num",
+    "numa",
+    "com",
+    "por",
+    "para",
+    "pra",
+    "pro",
+    "sem",
+    "que",
+    "quem",
+    "qual",
+    "quais",
+    "quando",
+    "quanto",
+    "quanta",
+    "quantos",
+    "quantas",
+    "onde",
+    "como",
+    "porque",
+    "meu",
+    "minha",
+    "meus",
+    "minhas",
+    "seu",
+    "sua",
+    "seus",
+    "suas",
+    "nosso",
+    "nossa",
+    "eu",
+    "voce",
+    "voces",
+    "ele",
+    "ela",
+    "eles",
+    "elas",
+    "me",
+    "te",
+    "se",
+    "lhe",
+    "sao",
+    "esta",
+    "estao",
+    "estou",
+    "sou",
+    "foi",
+    "ser",
+    "estar",
+    "tem",
+    "tenho",
+    "temos",
+    "quero",
+    "queria",
+    "gostaria",
+    "preciso",
+    "posso",
+    "pode",
+    "podem",
+    "fazer",
+    "faco",
+    "faz",
+    "fazem",
+    "ja",
+    "ainda",
+    "muito",
+    "muita",
+    "muitos",
+    "mais",
+    "tambem",
+    "sim",
+    "nao",
+    "nada",
+    "algo",
+    "alguem",
+    "ninguem",
+    "tudo",
+    "todos",
+    "oi",
+    "ola",
+    "obrigado",
+    "obrigada",
+    "bom",
+    "boa",
+    "dia",
+    "tarde",
+    "noite",
+    "favor",
+    "ontem",
+    "hoje",
+    "amanha",
+    "agora",
+    "aqui",
+    "ai",
+    "isso",
+    "isto",
+    "esse",
+    "essa",
+    "este",
+    "pouco",
+    "bem",
+    "mal",
+    "senhor",
+    "senhora",
+    "chega",
+    "chegou",
+    "chegar",
+    "comprei",
+    "compra",
+    "pedido",
+    "entrega",
+    "dinheiro",
+    "saber",
+    "custa",
+    "demora",
+    "abrem",
+    "fecham",
+    "horario",
+    "aceitam",
+    "aceita",
+    "pagamento",
+    "pagar",
+    "cartao",
+    "falar",
+    "pessoa",
+    "atendente",
+    "devolver",
+    "devolucao",
+    "reembolso",
+    "estorno",
+    "nota",
+    "fiscal",
+    "cobraram",
+    "cancelar",
+    "loja",
+    "cade",
+    "valeu",
+    "beleza",
+    "tchau",
+    "entao",
+    "vcs",
+    "hein",
+    "ne",
+    "gente",
+    "semana",
+    "vez",
+    "vezes",
+    "dois",
+    "duas",
+    "frete",
+    "encomenda",
+    "troca",
+    "trocar",
+    "consigo",
+    "fui",
+    "tava",
+    "estava",
+    "deu",
+    "certo",
+    "vou",
+    "vai",
+    "vao",
+    "voces",
+    "mesmo",
+    "pelo",
+    "pela",
+    "depois",
+    "antes",
+    "obg",
+    "tchau",
+    "produto",
+    "pacote",
+    "aberto",
+    "abertos",
+    "conta",
+    "volta",
+    "perfeito",
+    "otimo",
+    "ok",
+];
+
+/// Articles, prepositions, pronouns, possessives, conjunctions and auxiliary verbs: words
+/// that say which language a message is in but nothing about what the customer wants.
+/// Question words (`donde`, `when`, `quanto`) are not here: they do carry intent.
+const FUNCTION_WORDS: &[&str] = &[
+    // es
+    "el", "la", "los", "las", "un", "una", "unos", "unas", "y", "o", "pero", "de", "del", "al",
+    "en", "con", "por", "para", "sin", "sobre", "mi", "mis", "tu", "tus", "su", "sus", "yo",
+    "usted", "ustedes", "me", "te", "se", "nos", "les", "le", "lo", "es", "son", "esta", "estan",
+    "estoy", "soy", "eres", "fue", "ser", "estar", "hay", "he", "ha", "han", "muy", "que", "este",
+    "esa", "ese", "eso", "esto", "si", // en
+    "the", "a", "an", "and", "or", "but", "of", "to", "in", "on", "at", "for", "with", "from",
+    "by", "is", "are", "was", "were", "be", "been", "am", "i", "you", "he", "she", "it", "we",
+    "they", "my", "your", "our", "their", "me", "him", "her", "us", "them", "this", "that",
+    "these", "those", "do", "does", "did", "can", "could", "would", "will", "should", "have",
+    "has", "had", "what", "so", "very", "just", "there", // pt
+    "o", "os", "as", "um", "uma", "uns", "umas", "e", "ou", "mas", "do", "da", "dos", "das", "no",
+    "na", "nos", "nas", "ao", "em", "num", "numa", "com", "pra", "pro", "sem", "meu", "minha",
+    "meus", "minhas", "seu", "sua", "seus", "suas", "eu", "voce", "voces", "ele", "ela", "lhe",
+    "sao", "estou", "sou", "foi", "tem", "isso", "isto", "esse", "essa",
+];
+
+/// Whether `word` (normalised) is a function word of some language.
+pub(crate) fn is_function_word(word: &str) -> bool {
+    static SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| FUNCTION_WORDS.iter().copied().collect())
+        .contains(word)
+}
+
+/// Per word, how much it says for each language: 1 for a word of one language only, a
+/// fraction for a word two or three share.
+fn lexicon() -> &'static HashMap<&'static str, [f32; 3]> {
+    static LEXICON: OnceLock<HashMap<&'static str, [f32; 3]>> = OnceLock::new();
+    LEXICON.get_or_init(|| {
+        let mut seen: HashMap<&'static str, [bool; 3]> = HashMap::new();
+        for (i, list) in [ES_WORDS, EN_WORDS, PT_WORDS].iter().enumerate() {
+            for w in list.iter() {
+                seen.entry(w).or_default()[i] = true;
+            }
+        }
+        seen.into_iter()
+            .map(|(w, in_lang)| {
+                let n = in_lang.iter().filter(|b| **b).count();
+                // Shared words still separate the languages that have them from the one that
+                // does not, but weakly.
+                let share = match n {
+                    1 => 1.0,
+                    2 => 0.3,
+                    _ => 0.0,
+                };
+                let mut s = [0.0; 3];
+                for (i, b) in in_lang.iter().enumerate() {
+                    if *b {
+                        s[i] = share;
+                    }
+                }
+                (w, s)
+            })
+            .collect()
+    })
+}
+
+/// Whether `word` (normalised) is one of the frequent words the detector knows.
+pub(crate) fn is_common_word(word: &str) -> bool {
+    lexicon().contains_key(word)
+}
+
+/// Evidence for each language in [`Lang::ALL`] order, from the raw text.
+pub(crate) fn language_scores(text: &str) -> [f32; 3] {
+    language_scores_normalised(text, &normalise(text))
+}
+
+/// [`language_scores`] when the caller has already normalised `text`.
+pub(crate) fn language_scores_normalised(text: &str, normalised: &str) -> [f32; 3] {
+    let mut scores = [0.0f32; 3];
+    let mut es_letters = 0u32;
+    let mut pt_letters = 0u32;
+    for c in text.chars() {
+        match c {
+            'ñ' | 'Ñ' | '¿' | '¡' => es_letters += 1,
+            'ã' | 'õ' | 'ç' | 'â' | 'ê' | 'ô' | 'à' | 'Ã' | 'Õ' | 'Ç' | 'Â' | 'Ê' | 'Ô' | 'À' => {
+                pt_letters += 1
+            }
+            _ => {}
+        }
+    }
+    scores[Lang::Es.index()] += 1.5 * es_letters.min(2) as f32;
+    scores[Lang::Pt.index()] += 1.5 * pt_letters.min(2) as f32;
+
+    let lexicon = lexicon();
+    for word in normalised.split(' ').filter(|w| !w.is_empty()) {
+        match lexicon.get(word) {
+            Some(s) => {
+                for (total, add) in scores.iter_mut().zip(s) {
+                    *total += add;
+                }
+            }
+            None => {
+                if let Some(lang) = spelling_cue(word) {
+                    scores[lang.index()] += 0.5;
+                }
+            }
+        }
+    }
+    scores
+}
+
+/// What the spelling of a word the lexicon lacks says, if anything.
+fn spelling_cue(word: &str) -> Option<Lang> {
+    if word.len() < 3 || word.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let ends = |s: &str| word.ends_with(s);
+    if ends("cao") || ends("coes") || ends("cões") || word.contains("nh") || word.contains("lh") {
+        return Some(Lang::Pt);
+    }
+    if ends("cion") || ends("ciones") || ends("dad") || ends("dades") {
+        return Some(Lang::Es);
+    }
+    if ends("ing")
+        || ends("tion")
+        || ends("ly")
+        || word.contains("th")
+        || word.contains('w')
+        || word.contains("sh")
+        || word.contains("ck")
+        || word.contains("ee")
+        || (word.len() > 3 && ends("ed"))
+    {
+        return Some(Lang::En);
+    }
+    None
+}
+
+/// The language of `text`, or `None` when the text does not tell (`"ok"`, `"12345"`, a
+/// word Spanish and Portuguese share such as `"pedido"`).
+///
+/// ```
+/// use turno_nlu::{detect_language, Lang};
+/// assert_eq!(detect_language("hola, dónde está mi pedido"), Some(Lang::Es));
+/// assert_eq!(detect_language("cadê meu pedido?"), Some(Lang::Pt));
+/// assert_eq!(detect_language("where is my order"), Some(Lang::En));
+/// assert_eq!(detect_language("ok"), None);
+/// ```
+pub fn detect_language(text: &str) -> Option<Lang> {
+    decide(language_scores(text))
+}
+
+/// The winner of `scores` if it leads clearly enough.
+pub(crate) fn decide(scores: [f32; 3]) -> Option<Lang> {
+    let mut order = [0usize, 1, 2];
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let (best, second) = (scores[order[0]], scores[order[1]]);
+    if best < 0.5 || best - second < 0.25 {
+        return None;
+    }
+    Some(Lang::ALL[order[0]])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_each_language_from_a_full_sentence() {
+        assert_eq!(
+            detect_language("hola quiero saber donde esta mi pedido"),
+            Some(Lang::Es)
+        );
+        assert_eq!(detect_language("hi, where is my order?"), Some(Lang::En));
+        assert_eq!(
+            detect_language("olá, quero falar com um atendente"),
+            Some(Lang::Pt)
+        );
+    }
+
+    #[test]
+    fn detects_greetings_and_thanks_of_one_or_two_words() {
+        assert_eq!(detect_language("Hola"), Some(Lang::Es));
+        assert_eq!(detect_language("gracias"), Some(Lang::Es));
+        assert_eq!(detect_language("hello"), Some(Lang::En));
+        assert_eq!(detect_language("thx"), Some(Lang::En));
+        assert_eq!(detect_language("oi"), Some(Lang::Pt));
+        assert_eq!(detect_language("obrigado"), Some(Lang::Pt));
+        assert_eq!(detect_language("bom dia"), Some(Lang::Pt));
+        assert_eq!(detect_language("buenos días"), Some(Lang::Es));
+    }
+
+    #[test]
+    fn tells_spanish_from_portuguese_without_accents() {
+        assert_eq!(detect_language("cuando llega mi pedido"), Some(Lang::Es));
+        assert_eq!(detect_language("quando chega meu pedido"), Some(Lang::Pt));
+        assert_eq!(
+            detect_language("no me han devuelto el dinero"),
+            Some(Lang::Es)
+        );
+        assert_eq!(detect_language("nao recebi o dinheiro"), Some(Lang::Pt));
+    }
+
+    #[test]
+    fn letters_of_one_language_decide_short_texts() {
+        assert_eq!(detect_language("¿envío?"), Some(Lang::Es));
+        assert_eq!(detect_language("cotação"), Some(Lang::Pt));
+    }
+
+    #[test]
+    fn chat_shorthand_counts_as_its_language() {
+        assert_eq!(detect_language("vc tem pix?"), Some(Lang::Pt));
+        assert_eq!(detect_language("xq no llega"), Some(Lang::Es));
+        assert_eq!(detect_language("pls help"), Some(Lang::En));
+    }
+
+    #[test]
+    fn gives_up_when_nothing_distinguishes() {
+        assert_eq!(detect_language("12345"), None);
+        assert_eq!(detect_language("ok"), None);
+        assert_eq!(detect_language("pedido"), None);
+        assert_eq!(detect_language(""), None);
+    }
+
+    #[test]
+    fn language_codes_round_trip_through_serde() {
+        for lang in Lang::ALL {
+            let json = serde_json::to_string(&lang).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", lang.code()));
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+        }
+    }
+}

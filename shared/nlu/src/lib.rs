@@ -1,0 +1,74 @@
+//! Offline NLU for turno's level-1 bot: the language, the intent and the frustration of a
+//! customer's WhatsApp message, in Spanish, English and Portuguese. No model download, no
+//! network: everything is built from the business's own example phrases ([`IntentSet`], a
+//! YAML file) and small lexicons compiled into the crate.
+//!
+//! ```
+//! use turno_nlu::{Classifier, IntentSet, Lang, Options};
+//!
+//! let set = IntentSet::from_yaml(r#"
+//! intents:
+//!   - name: order_status
+//!     examples:
+//!       es: ["dónde está mi pedido", "rastrear mi paquete"]
+//!       en: ["where is my order", "track my package"]
+//!   - name: store_hours
+//!     examples:
+//!       es: ["a qué hora abren", "horario de la tienda"]
+//!       en: ["what time do you open", "opening hours"]
+//! "#)?;
+//! let classifier = Classifier::new(&set, Options::default())?;
+//! let c = classifier.classify("DONDE ESTA MI PEDIO???");
+//! assert_eq!(c.intent.as_deref(), Some("order_status"));
+//! assert_eq!(c.lang, Some(Lang::Es));
+//! assert_eq!(classifier.classify("cuéntame un chiste").intent, None);
+//! # Ok::<(), turno_nlu::NluError>(())
+//! ```
+//!
+//! # Design
+//!
+//! Few examples per intent, three languages, chat spelling, and off-topic messages that
+//! must be turned down: a model that needs no training and degrades gracefully.
+//!
+//! - **Normalisation** ([`normalise`]): case, accents, punctuation, letters stretched three
+//!   times or more, chat shorthand (`q`, `xq`, `vc`, `pls`, `tmb`...).
+//! - **Features**: per word, its Snowball stem in each language it was written in (so
+//!   `devolver`/`devolvió`, `cancel`/`cancelar`, `refund`/`refunds` meet) plus character
+//!   4-grams at a smaller weight (misspellings and unseen forms still overlap). A feature's
+//!   weight is how concentrated it is on one intent (relative frequency per intent,
+//!   smoothed; function words discounted), a keyword boost learnt from the examples.
+//! - **Unknown words**: looked up with doubled letters removed, then by edit distance
+//!   (≤ 1 from 5 letters, ≤ 2 from 8, transpositions count one) against the vocabulary and
+//!   against the stems; what stays unknown adds weight to the message that matches nothing,
+//!   which is what makes off-topic messages score low.
+//! - **Score**: for each intent, cosine similarity to its centroid blended with the cosine
+//!   to its nearest example (centroids generalise, nearest examples keep short and unusual
+//!   phrasings). The best intent wins if it reaches the threshold, leads the runner-up by the
+//!   margin, and the message is not closer to one of the optional out-of-scope examples.
+//! - **Language** ([`detect_language`]): letters of one language, a weighted lexicon of
+//!   frequent words, spelling patterns; the classifier adds the languages of the example
+//!   words it recognised.
+//! - **Frustration** ([`frustration`]): evidence from lexicons of wording, insults, threats,
+//!   profanity, repetition and waiting, plus capitals and `!!!`, summed against a threshold.
+//!
+//! Why not embeddings or a trained model: they need downloads, do not fit the latency
+//! budget on a Lambda, and cannot be fixed by a business editing a YAML file. Why not only
+//! keywords: they break on typos, morphology and new phrasings, and cannot say "not sure".
+//!
+//! [`eval`] measures all this against labelled files; the `nlu-eval` binary prints it.
+
+mod classifier;
+mod error;
+pub mod eval;
+mod frustration;
+mod fuzzy;
+mod intents;
+mod lang;
+mod normalise;
+
+pub use classifier::{Classification, Classifier, Options};
+pub use error::NluError;
+pub use frustration::{FRUSTRATED_AT, Frustration, frustration};
+pub use intents::{Examples, Intent, IntentSet};
+pub use lang::{Lang, detect_language};
+pub use normalise::normalise;
