@@ -167,6 +167,11 @@ impl TestApp {
         let notify = FakeNotify::start().await;
         let config_path = data_dir.path().join("turno.yaml");
         std::fs::write(&config_path, &opts.config).expect("write config");
+        std::fs::write(
+            data_dir.path().join("intents.yaml"),
+            turno_local::config::DEMO_INTENTS,
+        )
+        .expect("write intents");
         let mut cfg = LocalConfig::new(
             "127.0.0.1:0".parse().expect("addr"),
             data_dir.path().join("data"),

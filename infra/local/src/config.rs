@@ -9,6 +9,8 @@ use turno_core::config::{TurnoConfig, Workspaces};
 
 /// The demo workspace, used when `TURNO_CONFIG` is not set.
 pub const DEMO_CONFIG: &str = include_str!("../../demo/turno.yaml");
+/// The demo's intents, read when the demo configuration names `intents.yaml`.
+pub const DEMO_INTENTS: &str = include_str!("../../demo/intents.yaml");
 
 /// Used when `WHATSAPP_APP_SECRET` is not set: only for local trials, printed at start-up so
 /// a signed webhook can be sent by hand.
@@ -103,26 +105,39 @@ impl LocalConfig {
     }
 
     pub fn workspaces(&self) -> anyhow::Result<Workspaces> {
-        let (text, origin) = match &self.config_path {
+        let (text, origin, dir) = match &self.config_path {
             Some(p) => (
                 std::fs::read_to_string(p)
                     .with_context(|| format!("cannot read TURNO_CONFIG file {}", p.display()))?,
                 p.display().to_string(),
+                p.parent().map(std::path::Path::to_path_buf),
             ),
             None => (
                 DEMO_CONFIG.to_owned(),
                 "the built-in demo configuration".into(),
+                None,
             ),
         };
-        parse_config(&text).with_context(|| format!("in {origin}"))
+        parse_config_in(&text, dir.as_deref()).with_context(|| format!("in {origin}"))
     }
 }
 
-/// Parses and checks a YAML (or JSON, which is YAML) workspace configuration.
-pub fn parse_config(text: &str) -> anyhow::Result<Workspaces> {
-    let config: TurnoConfig =
+/// Parses and checks a YAML (or JSON, which is YAML) workspace configuration; files it names
+/// are read relative to `dir` (with no directory, the demo's own files are used).
+pub fn parse_config_in(text: &str, dir: Option<&std::path::Path>) -> anyhow::Result<Workspaces> {
+    let mut config: TurnoConfig =
         serde_yaml_ng::from_str(text).context("the configuration is not valid")?;
+    config.load_intents(|file| match dir {
+        Some(dir) => std::fs::read_to_string(dir.join(file)).map_err(|e| e.to_string()),
+        None if file == "intents.yaml" => Ok(DEMO_INTENTS.to_owned()),
+        None => Err("only the demo's intents.yaml is built in; set TURNO_CONFIG to a file".into()),
+    })?;
     Ok(config.validate()?)
+}
+
+/// [`parse_config_in`] for the built-in demo's directory.
+pub fn parse_config(text: &str) -> anyhow::Result<Workspaces> {
+    parse_config_in(text, None)
 }
 
 #[cfg(test)]
@@ -140,7 +155,7 @@ mod tests {
         let broken = DEMO_CONFIG.replace("team: specialists", "team: lawyers");
         let err = format!("{:#}", parse_config(&broken).unwrap_err());
         assert!(
-            err.contains("legal_or_fraud") && err.contains("lawyers"),
+            err.contains("routing rule money_matters") && err.contains("lawyers"),
             "{err}"
         );
     }

@@ -15,7 +15,7 @@ use crate::conversation::Conversation;
 use crate::events::DomainEvent;
 use crate::ids::{AgentId, MessageId, TeamId, TicketId, WorkspaceId};
 use crate::jobs::{EscalationJob, SlaTimer, TicketWrite, inbound_envelope};
-use crate::lang;
+use crate::lang::{self, Lang};
 use crate::message::{
     Author, Body, DeliveryState, DeliveryStatus, InboundMessage, Outbound, TranscriptEntry,
 };
@@ -374,7 +374,15 @@ impl Turno {
             .text_for_bot()
             .map(normalise)
             .unwrap_or_default();
-        let language = lang::detect(&text).unwrap_or(conversation.language);
+        let raw = msg.content.text_for_bot().unwrap_or_default();
+        let language = turno_nlu::detect_language(raw)
+            .map(|l| match l {
+                turno_nlu::Lang::Es => Lang::Es,
+                turno_nlu::Lang::En => Lang::En,
+                turno_nlu::Lang::Pt => Lang::Pt,
+            })
+            .or_else(|| lang::detect(&text))
+            .unwrap_or(conversation.language);
         // The thread window: within it a message joins the current ticket (a resolved one
         // reopens to its team); after it, or after a close, a new ticket links to the old.
         let last_activity = current.as_ref().map(|t| {
@@ -470,6 +478,7 @@ impl Turno {
                     text: String::new(),
                     language,
                     trigger: Some(msg.id.clone()),
+                    intent: None,
                 },
             });
         } else if ticket.status.is_human() {
@@ -502,6 +511,7 @@ impl Turno {
                         text: msg.content.text_for_bot().unwrap_or_default().to_owned(),
                         language,
                         trigger: Some(msg.id.clone()),
+                        intent: h.intent,
                     },
                 });
             }
@@ -675,6 +685,7 @@ impl Turno {
                     text: &job.text,
                     language: job.language,
                     tags: &ticket.tags,
+                    intent: job.intent.as_deref(),
                 },
             );
             let now = self.now();

@@ -26,6 +26,8 @@ pub struct Handoff {
     pub team: Option<TeamId>,
     /// The menu key chosen, for routing rules.
     pub menu_choice: Option<String>,
+    /// The intent understood, for routing rules.
+    pub intent: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +62,25 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
         );
     }
 
+    let raw = content.text_for_bot().unwrap_or_default();
+    if let Some(nlu) = &config.nlu
+        && nlu.frustration_handoff
+        && !raw.trim().is_empty()
+    {
+        let f = turno_nlu::frustration(raw);
+        if f.frustrated {
+            return handoff(
+                config,
+                next,
+                lang,
+                EscalationReason::Frustration,
+                None,
+                None,
+                &format!("frustrated:{}", f.signals.join("+")),
+            );
+        }
+    }
+
     if let Some(option) = chosen_option(config, content, &text) {
         next.failed_attempts = 0;
         next.greeted = true;
@@ -82,10 +103,64 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
         };
     }
 
+    let understood = config
+        .nlu
+        .as_ref()
+        .and_then(|nlu| nlu.classifier().map(|c| (nlu, c.classify(raw))))
+        .filter(|_| !text.is_empty());
+    if let Some((nlu, c)) = &understood
+        && let Some(intent) = c.intent.as_deref()
+        && intent != "greeting"
+    {
+        next.failed_attempts = 0;
+        next.greeted = true;
+        if intent == "human_agent" {
+            let mut s = handoff(
+                config,
+                next,
+                lang,
+                EscalationReason::ExplicitRequest,
+                None,
+                None,
+                "intent:human_agent",
+            );
+            if let Some(h) = s.handoff.as_mut() {
+                h.intent = Some(intent.to_owned());
+            }
+            return s;
+        }
+        if nlu.handoff_intents.iter().any(|i| i == intent) {
+            let mut s = handoff(
+                config,
+                next,
+                lang,
+                EscalationReason::SensitiveTopic,
+                None,
+                None,
+                &format!("intent:{intent}"),
+            );
+            if let Some(h) = s.handoff.as_mut() {
+                h.intent = Some(intent.to_owned());
+            }
+            return s;
+        }
+        if let Some(answer) = nlu.answers.get(intent) {
+            return Step {
+                replies: vec![Outbound::text(answer.get(lang))],
+                handoff: None,
+                state: next,
+                understood_as: format!("intent:{intent}"),
+            };
+        }
+    }
+
     let is_greeting = config
         .greeting_words
         .iter()
-        .any(|g| text == normalise(g) || text.starts_with(&format!("{} ", normalise(g))));
+        .any(|g| text == normalise(g) || text.starts_with(&format!("{} ", normalise(g))))
+        || understood
+            .as_ref()
+            .is_some_and(|(_, c)| c.intent.as_deref() == Some("greeting"));
     if is_greeting || !state.greeted {
         next.failed_attempts = 0;
         next.greeted = true;
@@ -139,6 +214,7 @@ fn handoff(
             reason,
             team,
             menu_choice,
+            intent: None,
         }),
         state,
         understood_as: understood_as.into(),
@@ -235,6 +311,7 @@ mod tests {
             escalation_keywords: vec!["agente".into(), "humano".into(), "agent".into()],
             greeting_words: vec!["hola".into(), "hi".into(), "menu".into()],
             max_failed_attempts: 3,
+            nlu: None,
         }
     }
 

@@ -108,6 +108,43 @@ pub struct BotConfig {
     /// Consecutive messages the bot may fail to understand before it hands off.
     #[serde(default = "default_max_failed_attempts")]
     pub max_failed_attempts: u8,
+    /// Understanding free text: intents, their answers, and which of them go to a person.
+    #[serde(default)]
+    pub nlu: Option<NluConfig>,
+}
+
+/// The bot's natural-language understanding.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NluConfig {
+    /// A YAML file of example phrases per intent and language (see `infra/demo/intents.yaml`),
+    /// relative to the configuration file.
+    pub intents_file: String,
+    /// Below this confidence a message counts as not understood (default 0.25).
+    #[serde(default)]
+    pub threshold: Option<f32>,
+    /// What the bot answers to each intent it handles itself.
+    #[serde(default)]
+    pub answers: HashMap<String, Localized>,
+    /// Intents that always go to a person (sensitive topics: refunds, billing, cancellations).
+    #[serde(default)]
+    pub handoff_intents: Vec<String>,
+    /// Hand off when the customer sounds frustrated (negative words, ALL CAPS, "!!!").
+    #[serde(default = "yes")]
+    pub frustration_handoff: bool,
+    /// The classifier, built by [`TurnoConfig::load_intents`].
+    #[serde(skip)]
+    classifier: Option<Arc<turno_nlu::Classifier>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl NluConfig {
+    pub fn classifier(&self) -> Option<&turno_nlu::Classifier> {
+        self.classifier.as_deref()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -235,6 +272,9 @@ pub struct RoutingRule {
     /// Customer tags, any of which must be on the ticket (`vip`).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Intents, one of which the bot must have understood (`refund`, `billing`).
+    #[serde(default)]
+    pub intents: Vec<String>,
     pub team: TeamId,
     #[serde(default)]
     pub tier: Option<Tier>,
@@ -363,6 +403,46 @@ impl Workspaces {
 }
 
 impl TurnoConfig {
+    /// Reads and builds each workspace's intent classifier. `read` gets the `intents_file` as
+    /// written and returns its text (the caller resolves it against the configuration's
+    /// directory). Call before [`TurnoConfig::validate`].
+    pub fn load_intents(
+        &mut self,
+        read: impl Fn(&str) -> Result<String, String>,
+    ) -> Result<(), ConfigError> {
+        for ws in &mut self.workspaces {
+            let w = ws.id.to_string();
+            let Some(nlu) = ws.bot.nlu.as_mut() else {
+                continue;
+            };
+            let text = read(&nlu.intents_file).map_err(|e| {
+                ConfigError(format!(
+                    "workspace {w}: bot.nlu.intents_file {}: {e}",
+                    nlu.intents_file
+                ))
+            })?;
+            let set = turno_nlu::IntentSet::from_yaml(&text)
+                .map_err(|e| ConfigError(format!("workspace {w}: {}: {e}", nlu.intents_file)))?;
+            let mut options = turno_nlu::Options::default();
+            if let Some(t) = nlu.threshold {
+                options.threshold = t;
+            }
+            let classifier = turno_nlu::Classifier::new(&set, options)
+                .map_err(|e| ConfigError(format!("workspace {w}: {}: {e}", nlu.intents_file)))?;
+            let known: Vec<&str> = set.names().collect();
+            for name in nlu.answers.keys().chain(&nlu.handoff_intents) {
+                if !known.contains(&name.as_str()) {
+                    return Err(ConfigError(format!(
+                        "workspace {w}: bot.nlu names intent {name:?}, which {} does not define",
+                        nlu.intents_file
+                    )));
+                }
+            }
+            nlu.classifier = Some(Arc::new(classifier));
+        }
+        Ok(())
+    }
+
     /// Checks everything that refers to something else, so a typo fails at start-up with its
     /// place named, not at the first message.
     pub fn validate(self) -> Result<Workspaces, ConfigError> {

@@ -76,6 +76,9 @@ pub struct EscalationJob {
     /// the same ticket (a reopen) is not taken for a duplicate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<MessageId>,
+    /// The intent the bot understood, for routing rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<String>,
 }
 
 impl EscalationJob {

@@ -17,6 +17,8 @@ pub struct RoutingInput<'a> {
     pub language: Lang,
     /// The customer's tags (`vip`, ...).
     pub tags: &'a [String],
+    /// The intent the bot understood, if any.
+    pub intent: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +60,10 @@ pub fn route(
                 .is_none_or(|m| Some(m) == input.menu_choice)
             && r.language.is_none_or(|l| l == input.language)
             && (r.tags.is_empty() || r.tags.iter().any(|t| input.tags.contains(t)))
+            && (r.intents.is_empty()
+                || input
+                    .intent
+                    .is_some_and(|i| r.intents.iter().any(|x| x == i)))
             && (r.keywords.is_empty()
                 || r.keywords
                     .iter()
@@ -116,6 +122,7 @@ mod tests {
                 keywords: vec!["abogado".into(), "denuncia".into()],
                 language: None,
                 tags: vec![],
+                intents: vec![],
                 team: team("specialists"),
                 tier: None,
                 priority: Some(Priority::High),
@@ -132,6 +139,7 @@ mod tests {
             text,
             language: Lang::Es,
             tags: &[],
+            intent: None,
         }
     }
 

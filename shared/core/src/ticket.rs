@@ -112,6 +112,10 @@ pub enum EscalationReason {
     Manual,
     /// The customer wrote again within the thread window of a resolved ticket.
     Reopened,
+    /// The customer sounded frustrated (negative words, ALL CAPS, "!!!").
+    Frustration,
+    /// A topic configured to always go to a person (refunds, billing, cancellations).
+    SensitiveTopic,
 }
 
 impl Priority {
@@ -144,6 +148,8 @@ impl EscalationReason {
             EscalationReason::FailedAttempts => "failed_attempts",
             EscalationReason::Manual => "manual",
             EscalationReason::Reopened => "reopened",
+            EscalationReason::Frustration => "frustration",
+            EscalationReason::SensitiveTopic => "sensitive_topic",
         }
     }
 }

@@ -7,6 +7,9 @@ use turno_core::config::{TurnoConfig, Workspaces};
 pub const CONFIG_JSON_VAR: &str = "TURNO_CONFIG_JSON";
 /// The path of the workspace configuration file, YAML (`.yaml`, `.yml`) or JSON (`.json`).
 pub const CONFIG_PATH_VAR: &str = "TURNO_CONFIG";
+/// Where files an inline configuration names (the bot's intents) are read from; the layer's
+/// directory, `/opt`, by default. A configuration file's own directory is used otherwise.
+pub const CONFIG_DIR_VAR: &str = "TURNO_CONFIG_DIR";
 
 /// Reads and checks the workspace configuration named by the environment: inline JSON in
 /// `TURNO_CONFIG_JSON`, or a file whose path is in `TURNO_CONFIG`. Exactly one must be set.
@@ -15,7 +18,8 @@ pub const CONFIG_PATH_VAR: &str = "TURNO_CONFIG";
 pub fn load_config() -> anyhow::Result<Workspaces> {
     let inline = non_empty_var(CONFIG_JSON_VAR)?;
     let path = non_empty_var(CONFIG_PATH_VAR)?.map(PathBuf::from);
-    config_from(inline.as_deref(), path.as_deref())
+    let dir = non_empty_var(CONFIG_DIR_VAR)?.map_or_else(|| PathBuf::from("/opt"), PathBuf::from);
+    config_from(inline.as_deref(), path.as_deref(), &dir)
 }
 
 fn non_empty_var(name: &str) -> anyhow::Result<Option<String>> {
@@ -30,8 +34,12 @@ fn non_empty_var(name: &str) -> anyhow::Result<Option<String>> {
 }
 
 /// [`load_config`] with the environment already read.
-pub(crate) fn config_from(inline: Option<&str>, path: Option<&Path>) -> anyhow::Result<Workspaces> {
-    let (source, config) = match (inline, path) {
+pub(crate) fn config_from(
+    inline: Option<&str>,
+    path: Option<&Path>,
+    inline_dir: &Path,
+) -> anyhow::Result<Workspaces> {
+    let (source, mut config) = match (inline, path) {
         (Some(_), Some(_)) => {
             bail!("both {CONFIG_JSON_VAR} and {CONFIG_PATH_VAR} are set: set only one of them")
         }
@@ -49,6 +57,10 @@ pub(crate) fn config_from(inline: Option<&str>, path: Option<&Path>) -> anyhow::
             (source.clone(), read_file(path).context(source)?)
         }
     };
+    let dir = path.and_then(Path::parent).unwrap_or(inline_dir);
+    config
+        .load_intents(|file| std::fs::read_to_string(dir.join(file)).map_err(|e| e.to_string()))
+        .with_context(|| format!("{source}: the files it names cannot be used"))?;
     config
         .validate()
         .with_context(|| format!("{source}: the configuration was read but is not usable"))
@@ -74,7 +86,10 @@ fn read_file(path: &Path) -> anyhow::Result<TurnoConfig> {
 /// A YAML configuration, checked.
 #[cfg(feature = "testing")]
 pub(crate) fn config_from_yaml(text: &str) -> anyhow::Result<Workspaces> {
-    Ok(serde_yaml_ng::from_str::<TurnoConfig>(text)?.validate()?)
+    const DEMO_INTENTS: &str = include_str!("../../../infra/demo/intents.yaml");
+    let mut config = serde_yaml_ng::from_str::<TurnoConfig>(text)?;
+    config.load_intents(|_| Ok(DEMO_INTENTS.to_owned()))?;
+    Ok(config.validate()?)
 }
 
 #[cfg(test)]
@@ -84,6 +99,14 @@ mod tests {
     use super::*;
 
     const DEMO_YAML: &str = include_str!("../../../infra/demo/turno.yaml");
+    const DEMO_INTENTS: &str = include_str!("../../../infra/demo/intents.yaml");
+
+    /// A directory holding the demo's intents, for configurations that name them.
+    fn intents_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("intents.yaml"), DEMO_INTENTS).expect("write intents");
+        dir
+    }
 
     fn demo_json() -> String {
         let value: serde_json::Value =
@@ -91,10 +114,13 @@ mod tests {
         value.to_string()
     }
 
+    /// A file in a directory that also holds the demo's intents, as a deployment's would.
     fn file_with(extension: &str, content: &str) -> tempfile::NamedTempFile {
+        static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+        let dir = DIR.get_or_init(intents_dir);
         let mut file = tempfile::Builder::new()
             .suffix(extension)
-            .tempfile()
+            .tempfile_in(dir.path())
             .expect("temp file");
         file.write_all(content.as_bytes()).expect("write temp file");
         file
@@ -109,7 +135,8 @@ mod tests {
 
     #[test]
     fn inline_json_configuration_is_read_and_validated() {
-        let workspaces = config_from(Some(&demo_json()), None).expect("valid configuration");
+        let workspaces = config_from(Some(&demo_json()), None, intents_dir().path())
+            .expect("valid configuration");
         assert_eq!(workspaces.iter().count(), 1);
     }
 
@@ -117,13 +144,13 @@ mod tests {
     fn yaml_and_json_files_are_read_by_extension() {
         let yaml = file_with(".yaml", DEMO_YAML);
         let json = file_with(".json", &demo_json());
-        assert!(config_from(None, Some(yaml.path())).is_ok());
-        assert!(config_from(None, Some(json.path())).is_ok());
+        assert!(config_from(None, Some(yaml.path()), Path::new("/nonexistent")).is_ok());
+        assert!(config_from(None, Some(json.path()), Path::new("/nonexistent")).is_ok());
     }
 
     #[test]
     fn when_nothing_is_set_the_error_names_both_variables() {
-        let err = refusal(config_from(None, None));
+        let err = refusal(config_from(None, None, intents_dir().path()));
         assert!(
             err.contains(CONFIG_JSON_VAR) && err.contains(CONFIG_PATH_VAR),
             "{err}"
@@ -133,13 +160,21 @@ mod tests {
     #[test]
     fn when_both_are_set_it_refuses_to_guess() {
         let yaml = file_with(".yaml", DEMO_YAML);
-        let err = refusal(config_from(Some(&demo_json()), Some(yaml.path())));
+        let err = refusal(config_from(
+            Some(&demo_json()),
+            Some(yaml.path()),
+            intents_dir().path(),
+        ));
         assert!(err.contains("only one"), "{err}");
     }
 
     #[test]
     fn malformed_inline_json_names_the_variable() {
-        let err = refusal(config_from(Some("{\"workspaces\": ["), None));
+        let err = refusal(config_from(
+            Some("{\"workspaces\": ["),
+            None,
+            intents_dir().path(),
+        ));
         assert!(err.starts_with(CONFIG_JSON_VAR), "{err}");
     }
 
@@ -148,6 +183,7 @@ mod tests {
         let err = refusal(config_from(
             None,
             Some(Path::new("/nonexistent/turno.yaml")),
+            intents_dir().path(),
         ));
         assert!(
             err.starts_with("TURNO_CONFIG=/nonexistent/turno.yaml"),
@@ -158,14 +194,14 @@ mod tests {
     #[test]
     fn file_with_an_unknown_extension_is_refused() {
         let toml = file_with(".toml", "workspaces = []");
-        let err = refusal(config_from(None, Some(toml.path())));
+        let err = refusal(config_from(None, Some(toml.path()), intents_dir().path()));
         assert!(err.contains(".yaml, .yml or .json"), "{err}");
     }
 
     #[test]
     fn configuration_that_fails_validation_names_the_variable_and_the_problem() {
         let no_workspaces = r#"{"workspaces": []}"#;
-        let err = refusal(config_from(Some(no_workspaces), None));
+        let err = refusal(config_from(Some(no_workspaces), None, intents_dir().path()));
         assert!(err.starts_with(CONFIG_JSON_VAR), "{err}");
         assert!(err.contains("no workspaces are configured"), "{err}");
     }
