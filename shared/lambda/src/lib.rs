@@ -15,7 +15,10 @@ mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use aws::{aws_adapters_missing, connect, secret};
+pub use aws::{
+    EVENT_BUS_VAR, Env, GRAPH_API_BASE_URL_VAR, GRAPH_API_VERSION_VAR, NOTIFY_WEBHOOK_URL_VAR,
+    TABLE_VAR, WHATSAPP_TOKEN_PARAM_VAR, clients, connect, connect_with, secret, secret_with,
+};
 pub use config::{CONFIG_JSON_VAR, CONFIG_PATH_VAR, load_config};
 pub use exit::exit_status;
 pub use logging::init_tracing;

@@ -1,0 +1,55 @@
+//! The AWS adapters of turno's ports: [`DynamoStore`] (DynamoDB), [`SqsQueue`] (SQS),
+//! [`EventBridgeBus`] (EventBridge), and secrets from SSM Parameter Store. Item ↔ domain
+//! conversion happens only here.
+//!
+//! # The table
+//!
+//! One table, single-table design, every key scoped by workspace (`WS#<ws>#…`). Each record
+//! is stored *flattened*: its domain fields, as `serde_dynamo` writes them, are the item's
+//! top-level attributes, next to the key attributes below. That keeps the fields the
+//! conditions need (`version`, `load`, `capacity`, `done`) directly addressable, and the
+//! domain type reads straight back from the item (it ignores the key attributes).
+//!
+//! | item | PK | SK | GSI attributes | notes |
+//! |---|---|---|---|---|
+//! | conversation | `WS#<ws>#CONV#<customer>` | `CONV` | — | versioned (`version`) |
+//! | ticket | `WS#<ws>#TICKET#<id>` | `TICKET` | GSI1 while queued, GSI2 while assigned, GSI3 while an SLA is due, GSI4 always | versioned |
+//! | transcript entry | `WS#<ws>#TICKET#<id>` | `ENTRY#<at>#<uuid v7>` | — | in time, then insertion order, under its ticket |
+//! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`) |
+//! | turn record | `WS#<ws>#TURN#<message id>` | `TURN` | — | `expires_at` = commit + 30 days (TTL) |
+//! | agent | `WS#<ws>#AGENTS` | `AGENT#<id>` | — | `load` counted atomically against `capacity` |
+//!
+//! | index | PK | SK | holds | serves |
+//! |---|---|---|---|---|
+//! | GSI1 | `WS#<ws>#QUEUE#<team>` | `<255 - Ticket::queue_rank (priority, then VIP), 3 digits>#<queued at>#<id>` | queued tickets with a team | [`queued_tickets`](turno_core::ports::Store::queued_tickets) |
+//! | GSI2 | `WS#<ws>#AGENT#<agent>` | `<updated at>#<id>` | tickets with an assignee | an agent's tickets, [`list_tickets`](turno_core::ports::Store::list_tickets) by assignee |
+//! | GSI3 (keys only) | `SLA#<0..4>`, by a hash of the ticket id | `<sla due at>#<ws>#<id>` | tickets whose SLA clock runs | [`tickets_sla_due`](turno_core::ports::Store::tickets_sla_due) across workspaces, every shard queried and merged |
+//! | GSI4 | `WS#<ws>#TICKETS` | `<updated at>#<id>` | every ticket | [`list_tickets`](turno_core::ports::Store::list_tickets), newest activity first, other filters as filter expressions |
+//!
+//! Times in keys are fixed-width nanoseconds since jiff's minimum timestamp, so they sort as
+//! strings. A ticket is written whole (a conditional `PutItem`), so it leaves an index by not
+//! carrying that index's attributes. Index reads are eventually consistent: a list may lag a
+//! write by a moment, and a stale copy's `version` makes its next write conflict, never win.
+//!
+//! Writes: versioned records are put with `version = :read` (or `attribute_not_exists(PK)` for
+//! version 0); `commit_turn`, `append_message`, `assign_ticket` and `release_ticket` are
+//! `TransactWriteItems`, whose condition failures map to `Conflict` (the versioned record) or
+//! `AtCapacity` (`load < capacity` on the agent), and which are tried again when they lose to
+//! a concurrent transaction (`TransactionConflict`).
+
+mod events;
+mod queue;
+mod sdk;
+mod secrets;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use events::{EventBridgeBus, SOURCE as EVENT_SOURCE};
+pub use queue::{MAX_DELAY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id};
+pub use sdk::{Clients, RequestCounter, load_sdk_config};
+pub use secrets::parameter;
+pub use store::{
+    AGENT_TICKETS_INDEX, DynamoStore, QUEUE_INDEX, SLA_INDEX, SLA_SHARDS, TURN_TTL,
+    WORKSPACE_TICKETS_INDEX,
+};

@@ -1,0 +1,251 @@
+//! Test support (feature `testing`): SDK clients on the local emulators that
+//! `./infra/test.sh` starts, a table created from `template.yaml`'s definition, fresh SQS
+//! queues. Tests that use it fail, naming `./infra/test.sh`, when the emulators are not there:
+//! they never skip.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::collections::HashMap;
+
+use crate::{Clients, RequestCounter, load_sdk_config};
+use aws_config::{Region, SdkConfig};
+use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use serde_yaml_ng::Value;
+use tokio::sync::OnceCell;
+use turno_core::ports::QueueName;
+
+pub const DYNAMODB_ENDPOINT_VAR: &str = "TURNO_TEST_DYNAMODB_ENDPOINT";
+pub const MOTO_ENDPOINT_VAR: &str = "TURNO_TEST_MOTO_ENDPOINT";
+
+/// The endpoint in `var`, or a failure that says how to get one: these tests never skip.
+pub fn endpoint(var: &str) -> String {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => v,
+        _ => panic!(
+            "{var} is not set: the AWS adapter tests run against local emulators. Run them \
+             with ./infra/test.sh, or start the emulators with ./infra/emulators/start.sh and \
+             `source .turno-emulators/env` before `cargo test -p turno-aws`"
+        ),
+    }
+}
+
+/// The SDK configuration turno uses, pointed at `endpoint` with dummy credentials.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    load_sdk_config()
+        .await
+        .into_builder()
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "turnotest",
+            "turnotest",
+            None,
+            None,
+            "turnotest",
+        )))
+        .build()
+}
+
+pub async fn dynamodb_clients() -> Clients {
+    Clients::new(&sdk_config(&endpoint(DYNAMODB_ENDPOINT_VAR)).await)
+}
+
+pub async fn moto_clients() -> Clients {
+    Clients::new(&sdk_config(&endpoint(MOTO_ENDPOINT_VAR)).await)
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+static TABLE: OnceCell<String> = OnceCell::const_new();
+
+/// This test binary's table, created on first use (with a fresh name) from the `Table`
+/// resource of `template.yaml`, so the tests run on the indexes that get deployed.
+pub async fn table(client: &aws_sdk_dynamodb::Client) -> String {
+    TABLE
+        .get_or_init(|| async {
+            let name = unique("turno-test");
+            create_table_from_template(client, &name).await;
+            name
+        })
+        .await
+        .clone()
+}
+
+/// The SAM template whose `Table` resource defines the test tables.
+pub const TEMPLATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml");
+
+fn template_table() -> Value {
+    let path = TEMPLATE;
+    let text = std::fs::read_to_string(path).expect("read template.yaml");
+    let template: Value = serde_yaml_ng::from_str(&text).expect("template.yaml is YAML");
+    template["Resources"]["Table"]["Properties"].clone()
+}
+
+fn key_schema(v: &Value) -> Vec<KeySchemaElement> {
+    v.as_sequence()
+        .expect("a key schema")
+        .iter()
+        .map(|k| {
+            KeySchemaElement::builder()
+                .attribute_name(k["AttributeName"].as_str().unwrap())
+                .key_type(KeyType::from(k["KeyType"].as_str().unwrap()))
+                .build()
+                .unwrap()
+        })
+        .collect()
+}
+
+pub async fn create_table_from_template(client: &aws_sdk_dynamodb::Client, name: &str) {
+    let props = template_table();
+    assert_eq!(props["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
+    let attributes = props["AttributeDefinitions"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            AttributeDefinition::builder()
+                .attribute_name(a["AttributeName"].as_str().unwrap())
+                .attribute_type(ScalarAttributeType::from(
+                    a["AttributeType"].as_str().unwrap(),
+                ))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let indexes = props["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            GlobalSecondaryIndex::builder()
+                .index_name(g["IndexName"].as_str().unwrap())
+                .set_key_schema(Some(key_schema(&g["KeySchema"])))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(
+                            g["Projection"]["ProjectionType"].as_str().unwrap(),
+                        ))
+                        .build(),
+                )
+                .build()
+                .unwrap()
+        })
+        .collect();
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_attribute_definitions(Some(attributes))
+        .set_key_schema(Some(key_schema(&props["KeySchema"])))
+        .set_global_secondary_indexes(Some(indexes))
+        .send()
+        .await
+        .expect("create the test table from template.yaml's definition");
+}
+
+/// Fresh queues, one per [`QueueName`], FIFO where the name says so.
+pub async fn create_queues(sqs: &aws_sdk_sqs::Client) -> HashMap<QueueName, String> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut urls = HashMap::new();
+    for q in QueueName::ALL {
+        let mut req = sqs.create_queue();
+        let name = if q.is_fifo() {
+            req = req
+                .attributes(QueueAttributeName::FifoQueue, "true")
+                .attributes(QueueAttributeName::ContentBasedDeduplication, "false");
+            format!("{}-{run}.fifo", q.as_str())
+        } else {
+            format!("{}-{run}", q.as_str())
+        };
+        let out = req.queue_name(name).send().await.expect("create queue");
+        urls.insert(q, out.queue_url.expect("queue url"));
+    }
+    urls
+}
+
+/// Receives and deletes what `url` has now, waiting up to `wait_secs` for a first message.
+pub async fn drain_url(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    wait_secs: i32,
+) -> Vec<aws_sdk_sqs::types::Message> {
+    let mut out = Vec::new();
+    let mut wait = wait_secs;
+    loop {
+        let got = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(wait)
+            .visibility_timeout(30)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await
+            .expect("receive");
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        for m in &messages {
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .expect("delete");
+        }
+        out.extend(messages);
+        wait = 0;
+    }
+}
+
+/// Clients as deployed code sees them: DynamoDB on DynamoDB Local, the rest on moto.
+pub async fn emulator_clients() -> Clients {
+    let moto = moto_clients().await;
+    Clients {
+        dynamodb: dynamodb_clients().await.dynamodb,
+        ..moto
+    }
+}
+
+/// [`emulator_clients`] whose every request is counted by `counter`.
+pub async fn counted_emulator_clients(counter: &RequestCounter) -> Clients {
+    let dynamodb = Clients::counted(&sdk_config(&endpoint(DYNAMODB_ENDPOINT_VAR)).await, counter);
+    let moto = Clients::counted(&sdk_config(&endpoint(MOTO_ENDPOINT_VAR)).await, counter);
+    Clients {
+        dynamodb: dynamodb.dynamodb,
+        ..moto
+    }
+}
+
+/// A fresh custom EventBridge bus on moto.
+pub async fn create_event_bus(eventbridge: &aws_sdk_eventbridge::Client) -> String {
+    let name = unique("turno-events");
+    eventbridge
+        .create_event_bus()
+        .name(&name)
+        .send()
+        .await
+        .expect("create event bus");
+    name
+}
+
+/// A SecureString parameter on moto, under a fresh name.
+pub async fn put_secret(ssm: &aws_sdk_ssm::Client, value: &str) -> String {
+    let name = format!("/{}", unique("turno-test/secret"));
+    ssm.put_parameter()
+        .name(&name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put SSM parameter");
+    name
+}
