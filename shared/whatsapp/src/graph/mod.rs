@@ -217,7 +217,13 @@ impl GraphClient {
                 }
                 Err(e) => e,
             };
-            if !error.is_retryable() || attempt >= self.retry.max_attempts {
+            // Only throttling and outages pass within one call; a refused token waits in the
+            // queue for an operator instead.
+            let passing = matches!(
+                error,
+                SendError::Throttled { .. } | SendError::Unavailable(_)
+            );
+            if !passing || attempt >= self.retry.max_attempts {
                 return Err(error);
             }
             let left = self.retry.max_total_delay.saturating_sub(waited);
