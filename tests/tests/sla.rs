@@ -206,3 +206,78 @@ async fn duplicate_timers_record_warning_and_breach_once() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn next_response_starts_after_a_reply_pauses_while_pending_and_resolution_is_met_on_resolve()
+{
+    let policy = "        - name: support_clocks\n          when: { teams: [support] }\n          first_response_secs: 600\n          next_response_secs: 2\n          resolution_secs: 600\n";
+    let app = TestApp::spawn_with(Options {
+        config: config_with_support_policy(policy),
+        sweep_every: Duration::from_millis(200),
+    })
+    .await;
+    let customer = "34655000444";
+    let t = escalate(&app, customer).await;
+    let id = t["id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .api_post(
+            "ana",
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({"text": "Hola, dime"}),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    app.post_webhook(&text_webhook(
+        customer,
+        "Cliente",
+        &wamid(),
+        "mi pedido 1234 no llega",
+    ))
+    .await;
+    let started = eventually("the next-response clock", WAIT, || async {
+        let t = ticket(&app, &id).await;
+        t["sla"]["clocks"]["next_response"]["running_since"]
+            .is_string()
+            .then_some(t)
+    })
+    .await;
+    assert!(started["sla"]["clocks"]["first_response"]["met_at"].is_string());
+    let (status, _) = app
+        .api_post(
+            "ana",
+            &format!("/api/v1/tickets/{id}/status"),
+            json!({"status": "pending"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let paused = ticket(&app, &id).await;
+    assert!(
+        paused["sla"]["clocks"]["next_response"]["breached_at"].is_null(),
+        "paused while pending"
+    );
+
+    app.post_webhook(&text_webhook(customer, "Cliente", &wamid(), "¿hola?"))
+        .await;
+    eventually("the next-response breach once resumed", WAIT, || async {
+        let t = ticket(&app, &id).await;
+        t["sla"]["clocks"]["next_response"]["breached_at"]
+            .is_string()
+            .then_some(())
+    })
+    .await;
+    let (status, resolved) = app
+        .api_post(
+            "ana",
+            &format!("/api/v1/tickets/{id}/status"),
+            json!({"status": "resolved"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{resolved}");
+    let clocks = &resolved["sla"]["clocks"];
+    assert!(clocks["resolution"]["met_at"].is_string(), "{clocks}");
+    assert!(clocks["resolution"]["breached_at"].is_null());
+    assert!(resolved["sla_due_at"].is_null() || resolved.get("sla_due_at").is_none());
+    app.stop().await;
+}
