@@ -133,10 +133,20 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             let turno = turno.clone();
             async move { turno.handle_job(queue, &body).await }
         };
+        // Bot turns and ticket writes wait mostly on the network and on SQLite's single
+        // writer, not on the CPU: run more of them at once.
+        let options = match queue {
+            QueueName::Inbound | QueueName::TicketWrites => WorkerOptions {
+                concurrency: 64,
+                batch: 32,
+                ..WorkerOptions::default()
+            },
+            _ => WorkerOptions::default(),
+        };
         tasks.spawn(run_worker(
             queues.clone(),
             queue,
-            WorkerOptions::default(),
+            options,
             handler,
             shutdown_rx.clone(),
         ));
