@@ -615,7 +615,9 @@ fn check_bot_flows(bot: &mut BotConfig, sla: &SlaConfig) -> Result<(), String> {
     match (&bot.business_hours, &bot.out_of_hours) {
         (Some(name), Some(_)) => {
             let cal = sla.calendars.get(name).ok_or_else(|| {
-                format!("bot.business_hours names calendar {name:?}, which is not under sla.calendars")
+                format!(
+                    "bot.business_hours names calendar {name:?}, which is not under sla.calendars"
+                )
             })?;
             let built = cal
                 .build()

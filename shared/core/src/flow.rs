@@ -366,7 +366,10 @@ mod tests {
     fn templates_fill_known_variables_and_drop_unknown_ones() {
         let v = vars(&[("order.status", "enviado"), ("customer.name", "Lucía")]);
         assert_eq!(
-            render("Hola {customer.name}: {order.status}{order.eta}. {no cerrado", &v),
+            render(
+                "Hola {customer.name}: {order.status}{order.eta}. {no cerrado",
+                &v
+            ),
             "Hola Lucía: enviado. {no cerrado"
         );
     }
@@ -406,10 +409,9 @@ mod tests {
 
     #[test]
     fn a_bad_path_or_url_is_refused_with_the_field_named() {
-        let a: ActionConfig = serde_json::from_value(
-            json!({"url": "https://x.example/", "fields": {"s": "status"}}),
-        )
-        .unwrap();
+        let a: ActionConfig =
+            serde_json::from_value(json!({"url": "https://x.example/", "fields": {"s": "status"}}))
+                .unwrap();
         assert!(a.check().unwrap_err().contains("field s"));
         let b: ActionConfig = serde_json::from_value(json!({"url": "x.example/"})).unwrap();
         assert!(b.check().unwrap_err().contains("http"));
@@ -422,7 +424,10 @@ mod tests {
         )
         .unwrap();
         s.compile().unwrap();
-        assert_eq!(s.find("mi Pedido #123456 no llega").as_deref(), Some("123456"));
+        assert_eq!(
+            s.find("mi Pedido #123456 no llega").as_deref(),
+            Some("123456")
+        );
         assert_eq!(s.find("no sé el número"), None);
         let mut whole: SlotConfig =
             serde_json::from_value(json!({"pattern": r"\b\d{5,8}\b", "prompt": {"es": "?"}}))
