@@ -163,7 +163,7 @@ pub fn step_for(
         && let Some(flow) = config.flows.get(&a.flow)
         && let Some(value) = flow.slots.get(&a.slot).and_then(|s| s.find(raw))
     {
-        next.failed_attempts = 0;
+        // Not reset yet: a value the business does not know is still a failed attempt.
         next.greeted = true;
         let mut vars = a.vars.clone();
         vars.insert(a.slot.clone(), value);
@@ -375,6 +375,7 @@ fn run_flow(
             }),
         },
         None => {
+            next.failed_attempts = 0;
             let mut all = customer.vars();
             all.extend(vars);
             Step::reply(

@@ -231,7 +231,12 @@ mod tests {
             .await;
         let i = HttpIntegrations::with_env(env()).unwrap();
         let got = i
-            .call(&ws(), "order_status", &action(&server, 2000), &vars("12345"))
+            .call(
+                &ws(),
+                "order_status",
+                &action(&server, 2000),
+                &vars("12345"),
+            )
             .await
             .unwrap();
         assert_eq!(got.get("status").map(String::as_str), Some("shipped"));
@@ -267,7 +272,10 @@ mod tests {
         assert_eq!(call("404").await, Err(IntegrationError::NotFound));
         assert_eq!(call("slow").await, Err(IntegrationError::Timeout));
         let e = call("500").await.unwrap_err();
-        assert!(matches!(&e, IntegrationError::Failed(m) if m.contains("503")), "{e}");
+        assert!(
+            matches!(&e, IntegrationError::Failed(m) if m.contains("503")),
+            "{e}"
+        );
     }
 
     #[tokio::test]
