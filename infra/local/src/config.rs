@@ -165,4 +165,44 @@ mod tests {
         let broken = DEMO_CONFIG.replace("max_failed_attempts: 3", "max_failed_atempts: 3");
         assert!(parse_config(&broken).is_err());
     }
+    /// The complete bot example in docs/configuration.md is a valid configuration.
+    #[test]
+    fn the_documented_bot_example_loads() {
+        let docs = include_str!("../../../docs/configuration.md");
+        let start = docs.find("```yaml\nbot:\n").unwrap() + "```yaml\n".len();
+        let block = &docs[start..start + docs[start..].find("```").unwrap()];
+        let mut yaml = String::from("workspaces:\n  - id: \"1\"\n    name: Docs\n");
+        for line in block.lines() {
+            yaml.push_str(&format!("    {line}\n"));
+        }
+        yaml.push_str(
+            "    teams: [{ id: support, name: Support, tier: L2 }]\n    routing: { default_team: support }\n    sla: { first_response_secs: 900 }\n",
+        );
+        let ws = parse_config(&yaml).unwrap();
+        let bot = &ws.iter().next().unwrap().bot;
+        assert!(bot.flows.contains_key("order_status"));
+    }
+
+    #[test]
+    fn a_flow_calling_an_unknown_action_fails_with_its_name() {
+        let broken = DEMO_CONFIG.replace("call: order_status", "call: order_lookup");
+        let err = format!("{:#}", parse_config(&broken).unwrap_err());
+        assert!(err.contains("order_lookup"), "{err}");
+    }
+
+    #[test]
+    fn business_hours_without_an_out_of_hours_text_is_refused() {
+        let mut config: TurnoConfig = serde_yaml_ng::from_str(DEMO_CONFIG).unwrap();
+        config.workspaces[0].bot.business_hours = Some("office".into());
+        config.workspaces[0].bot.out_of_hours = None;
+        config
+            .load_intents(|_| Ok(DEMO_INTENTS.to_owned()))
+            .unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("bot.out_of_hours"), "{err}");
+
+        let fine = DEMO_CONFIG.replace("# business_hours: office", "business_hours: office");
+        let ws = parse_config(&fine).unwrap();
+        assert!(ws.iter().next().unwrap().bot.hours.is_some());
+    }
 }

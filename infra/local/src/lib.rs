@@ -116,6 +116,10 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             clock: Arc::new(SystemClock),
         },
         workspaces,
+    )
+    .with_bot_integrations(
+        Arc::new(turno_integrations::HttpIntegrations::new()?),
+        Arc::new(turno_integrations::OpenAiLlm::new()?),
     );
     turno
         .seed_agents()

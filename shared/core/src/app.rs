@@ -29,6 +29,8 @@ use crate::text::normalise;
 use crate::ticket::{EscalationReason, Ticket, TicketStatus, TransitionError};
 use crate::turn::{Effect, TurnRecord};
 
+mod bot_turn;
+
 /// Everything the use cases talk to.
 #[derive(Clone)]
 pub struct Ports {
@@ -204,6 +206,7 @@ pub struct SweepReport {
 pub struct Turno {
     ports: Ports,
     workspaces: Arc<Workspaces>,
+    bot_io: bot_turn::BotIo,
 }
 
 impl Turno {
@@ -211,7 +214,22 @@ impl Turno {
         Turno {
             ports,
             workspaces: Arc::new(workspaces),
+            bot_io: bot_turn::BotIo::default(),
         }
+    }
+
+    /// Lets the bot call the business's API (flows with actions) and the optional LLM.
+    /// Without them an action fails (the flow hands off) and the LLM is never asked.
+    pub fn with_bot_integrations(
+        mut self,
+        integrations: Arc<dyn crate::integrations::Integrations>,
+        llm: Arc<dyn crate::integrations::Llm>,
+    ) -> Self {
+        self.bot_io = bot_turn::BotIo {
+            integrations: Some(integrations),
+            llm: Some(llm),
+        };
+        self
     }
 
     pub fn workspaces(&self) -> &Workspaces {
@@ -479,6 +497,7 @@ impl Turno {
                     language,
                     trigger: Some(msg.id.clone()),
                     intent: None,
+                    out_of_hours: false,
                 },
             });
         } else if ticket.status.is_human() {
@@ -489,7 +508,9 @@ impl Turno {
         } else {
             conversation.language = language;
             ticket.language = language;
-            let step = bot::step(&ws.bot, &conversation.bot, language, &msg.content);
+            let step = self
+                .bot_step(ws, &conversation, language, &msg.content, now)
+                .await;
             info!(
                 workspace = %msg.workspace, wamid = %msg.id, ticket_id = %ticket.id,
                 kind = msg.content.kind(), understood_as = %step.understood_as, "bot turn"
@@ -512,6 +533,7 @@ impl Turno {
                         language,
                         trigger: Some(msg.id.clone()),
                         intent: h.intent,
+                        out_of_hours: h.out_of_hours,
                     },
                 });
             }
@@ -672,10 +694,12 @@ impl Turno {
                     .team
                     .clone()
                     .unwrap_or_else(|| ws.routing.default_team.clone());
-                self.assign_from_queue(&ws, &team).await?;
+                if !job.out_of_hours {
+                    self.assign_from_queue(&ws, &team).await?;
+                }
                 return Ok(());
             }
-            let decision = route(
+            let mut decision = route(
                 &ws.routing,
                 &ws.teams,
                 &RoutingInput {
@@ -689,6 +713,9 @@ impl Turno {
                 },
             );
             let now = self.now();
+            if job.out_of_hours {
+                decision.reasons.insert(1, bot_turn::OUT_OF_HOURS.into());
+            }
             ticket.priority = ticket.priority.max(decision.priority);
             ticket.record(now, None, "escalated", Some(decision.reasons.join(", ")));
             if let Err(e) = ticket.escalate(
@@ -720,6 +747,11 @@ impl Turno {
                 at: now,
             }])
             .await;
+            if job.out_of_hours {
+                // Nobody is expected now: it waits in the queue for the next shift, and the
+                // customer was told when to expect an answer.
+                return Ok(());
+            }
             self.assign_from_queue(&ws, &decision.team).await?;
             self.tell_to_wait(&ws, &ticket.id).await?;
             return Ok(());

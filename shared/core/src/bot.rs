@@ -1,10 +1,14 @@
 //! The level-1 bot: one step per customer message, a pure function of the configuration, the
-//! conversation's bot state and the message.
+//! conversation's bot state and the message. A step that needs the business's API returns a
+//! [`FlowCall`]; the caller makes it and finishes the step with [`complete_call`]. The
+//! optional LLM is asked the same way, by the caller, with the prompts built here.
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{BotConfig, MenuAction, MenuOption};
+use crate::config::{BotConfig, MenuAction, MenuOption, NluConfig};
+use crate::flow::{FlowConfig, Vars, render};
 use crate::ids::TeamId;
+use crate::integrations::{ChatMessage, IntegrationError};
 use crate::lang::Lang;
 use crate::message::{Content, ListRow, Outbound};
 use crate::text::{contains_phrase, normalise};
@@ -17,6 +21,19 @@ pub struct BotState {
     pub failed_attempts: u8,
     /// Whether the customer has seen the greeting in this conversation.
     pub greeted: bool,
+    /// The slot the bot asked for and expects in the next message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting: Option<Awaiting>,
+}
+
+/// A flow waiting for the customer to give a slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Awaiting {
+    pub flow: String,
+    pub slot: String,
+    /// The slots already filled.
+    #[serde(default)]
+    pub vars: Vars,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +45,17 @@ pub struct Handoff {
     pub menu_choice: Option<String>,
     /// The intent understood, for routing rules.
     pub intent: Option<String>,
+    /// Outside business hours: the out-of-hours path instead of a live handoff.
+    pub out_of_hours: bool,
+}
+
+/// An action to call before the step can answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowCall {
+    pub flow: String,
+    pub action: String,
+    /// The slots, filled.
+    pub vars: Vars,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,14 +65,64 @@ pub struct Step {
     pub state: BotState,
     /// What the bot made of the message, for logs and reports (`greeting`, `menu:2`, ...).
     pub understood_as: String,
+    /// The action to call; the step is finished by [`complete_call`].
+    pub call: Option<FlowCall>,
+}
+
+impl Step {
+    fn reply(state: BotState, replies: Vec<Outbound>, understood_as: impl Into<String>) -> Self {
+        Step {
+            replies,
+            handoff: None,
+            state,
+            understood_as: understood_as.into(),
+            call: None,
+        }
+    }
+
+    /// Whether the bot did not understand the message (a fallback or a failed-attempts
+    /// handoff): the case for asking the LLM.
+    pub fn not_understood(&self) -> bool {
+        self.understood_as == NOT_UNDERSTOOD
+    }
+}
+
+/// What the bot knows of the customer, for templates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Customer<'a> {
+    pub name: Option<&'a str>,
+}
+
+impl Customer<'_> {
+    fn vars(&self) -> Vars {
+        let mut v = Vars::new();
+        v.insert(
+            "customer.name".into(),
+            self.name.unwrap_or_default().trim().to_owned(),
+        );
+        v
+    }
 }
 
 const MENU_CHOICE_PREFIX: &str = "menu:";
+const NOT_UNDERSTOOD: &str = "not_understood";
 
 /// Runs one bot step for a message in `lang`.
 pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content) -> Step {
+    step_for(config, state, lang, content, &Customer::default())
+}
+
+/// [`step`] for a known customer (their name fills `{customer.name}`).
+pub fn step_for(
+    config: &BotConfig,
+    state: &BotState,
+    lang: Lang,
+    content: &Content,
+    customer: &Customer<'_>,
+) -> Step {
     let text = content.text_for_bot().map(normalise).unwrap_or_default();
     let mut next = state.clone();
+    let awaiting = next.awaiting.take();
 
     if config
         .escalation_keywords
@@ -81,16 +159,26 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
         }
     }
 
+    if let Some(a) = &awaiting
+        && let Some(flow) = config.flows.get(&a.flow)
+        && let Some(value) = flow.slots.get(&a.slot).and_then(|s| s.find(raw))
+    {
+        // Not reset yet: a value the business does not know is still a failed attempt.
+        next.greeted = true;
+        let mut vars = a.vars.clone();
+        vars.insert(a.slot.clone(), value);
+        return run_flow(next, lang, &a.flow, flow, vars, raw, customer);
+    }
+
     if let Some(option) = chosen_option(config, content, &text) {
         next.failed_attempts = 0;
         next.greeted = true;
         return match &option.action {
-            MenuAction::Answer(answer) => Step {
-                replies: vec![Outbound::text(answer.get(lang))],
-                handoff: None,
-                state: next,
-                understood_as: format!("menu:{}", option.key),
-            },
+            MenuAction::Answer(answer) => Step::reply(
+                next,
+                vec![Outbound::text(answer.get(lang))],
+                format!("menu:{}", option.key),
+            ),
             MenuAction::Handoff { team } => handoff(
                 config,
                 next,
@@ -100,6 +188,10 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
                 Some(option.key.clone()),
                 &format!("menu:{}", option.key),
             ),
+            MenuAction::Flow(name) => match config.flows.get(name) {
+                Some(flow) => run_flow(next, lang, name, flow, Vars::new(), "", customer),
+                None => not_understood(config, next, lang, None),
+            },
         };
     }
 
@@ -111,47 +203,9 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
     if let Some((nlu, c)) = &understood
         && let Some(intent) = c.intent.as_deref()
         && intent != "greeting"
+        && let Some(s) = on_intent(config, nlu, next.clone(), lang, intent, raw, customer)
     {
-        next.failed_attempts = 0;
-        next.greeted = true;
-        if intent == "human_agent" {
-            let mut s = handoff(
-                config,
-                next,
-                lang,
-                EscalationReason::ExplicitRequest,
-                None,
-                None,
-                "intent:human_agent",
-            );
-            if let Some(h) = s.handoff.as_mut() {
-                h.intent = Some(intent.to_owned());
-            }
-            return s;
-        }
-        if nlu.handoff_intents.iter().any(|i| i == intent) {
-            let mut s = handoff(
-                config,
-                next,
-                lang,
-                EscalationReason::SensitiveTopic,
-                None,
-                None,
-                &format!("intent:{intent}"),
-            );
-            if let Some(h) = s.handoff.as_mut() {
-                h.intent = Some(intent.to_owned());
-            }
-            return s;
-        }
-        if let Some(answer) = nlu.answers.get(intent) {
-            return Step {
-                replies: vec![Outbound::text(answer.get(lang))],
-                handoff: None,
-                state: next,
-                understood_as: format!("intent:{intent}"),
-            };
-        }
+        return s;
     }
 
     let is_greeting = config
@@ -164,17 +218,27 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
     if is_greeting || !state.greeted {
         next.failed_attempts = 0;
         next.greeted = true;
-        return Step {
-            replies: vec![
+        return Step::reply(
+            next,
+            vec![
                 Outbound::text(config.greeting.get(lang)),
                 menu(config, lang),
             ],
-            handoff: None,
-            state: next,
-            understood_as: "greeting".into(),
-        };
+            "greeting",
+        );
     }
 
+    not_understood(config, next, lang, awaiting)
+}
+
+/// The step for a message nobody understood: a failed attempt, and the handoff at the limit.
+/// A flow waiting for a slot asks for it again instead of showing the menu.
+fn not_understood(
+    config: &BotConfig,
+    mut next: BotState,
+    lang: Lang,
+    awaiting: Option<Awaiting>,
+) -> Step {
     next.failed_attempts = next.failed_attempts.saturating_add(1);
     if next.failed_attempts >= config.max_failed_attempts {
         return handoff(
@@ -184,18 +248,250 @@ pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content)
             EscalationReason::FailedAttempts,
             None,
             None,
-            "not_understood",
+            NOT_UNDERSTOOD,
         );
     }
-    Step {
-        replies: vec![
-            Outbound::text(config.fallback.get(lang)),
-            menu(config, lang),
-        ],
-        handoff: None,
-        state: next,
-        understood_as: "not_understood".into(),
+    let prompt = awaiting.as_ref().and_then(|a| {
+        config
+            .flows
+            .get(&a.flow)
+            .and_then(|f| f.slots.get(&a.slot))
+            .map(|s| Outbound::text(s.prompt.get(lang)))
+    });
+    let second = match prompt {
+        Some(p) => {
+            next.awaiting = awaiting;
+            p
+        }
+        None => menu(config, lang),
+    };
+    Step::reply(
+        next,
+        vec![Outbound::text(config.fallback.get(lang)), second],
+        NOT_UNDERSTOOD,
+    )
+}
+
+/// What the bot does with an intent it recognised, if it handles that intent at all.
+fn on_intent(
+    config: &BotConfig,
+    nlu: &NluConfig,
+    mut next: BotState,
+    lang: Lang,
+    intent: &str,
+    raw: &str,
+    customer: &Customer<'_>,
+) -> Option<Step> {
+    next.failed_attempts = 0;
+    next.greeted = true;
+    next.awaiting = None;
+    let reason = if intent == "human_agent" {
+        Some(EscalationReason::ExplicitRequest)
+    } else if nlu.handoff_intents.iter().any(|i| i == intent) {
+        Some(EscalationReason::SensitiveTopic)
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        let mut s = handoff(
+            config,
+            next,
+            lang,
+            reason,
+            None,
+            None,
+            &format!("intent:{intent}"),
+        );
+        if let Some(h) = s.handoff.as_mut() {
+            h.intent = Some(intent.to_owned());
+        }
+        return Some(s);
     }
+    if let Some(flow) = config.flows.get(intent) {
+        return Some(run_flow(
+            next,
+            lang,
+            intent,
+            flow,
+            Vars::new(),
+            raw,
+            customer,
+        ));
+    }
+    nlu.answers.get(intent).map(|answer| {
+        Step::reply(
+            next,
+            vec![Outbound::text(answer.get(lang))],
+            format!("intent:{intent}"),
+        )
+    })
+}
+
+/// Moves a flow on: takes what slots `text` holds, asks for the first still missing, or
+/// calls the action (or answers, for a flow without one) once all are there.
+fn run_flow(
+    mut next: BotState,
+    lang: Lang,
+    name: &str,
+    flow: &FlowConfig,
+    mut vars: Vars,
+    text: &str,
+    customer: &Customer<'_>,
+) -> Step {
+    for (slot_name, slot) in &flow.slots {
+        if vars.contains_key(slot_name) {
+            continue;
+        }
+        match slot.find(text) {
+            Some(v) => {
+                vars.insert(slot_name.clone(), v);
+            }
+            None => {
+                let mut all = customer.vars();
+                all.extend(vars.clone());
+                next.awaiting = Some(Awaiting {
+                    flow: name.to_owned(),
+                    slot: slot_name.clone(),
+                    vars,
+                });
+                return Step::reply(
+                    next,
+                    vec![Outbound::text(render(slot.prompt.get(lang), &all))],
+                    format!("flow:{name}:ask:{slot_name}"),
+                );
+            }
+        }
+    }
+    match &flow.call {
+        Some(action) => Step {
+            replies: Vec::new(),
+            handoff: None,
+            state: next,
+            understood_as: format!("flow:{name}:call"),
+            call: Some(FlowCall {
+                flow: name.to_owned(),
+                action: action.clone(),
+                vars,
+            }),
+        },
+        None => {
+            next.failed_attempts = 0;
+            let mut all = customer.vars();
+            all.extend(vars);
+            Step::reply(
+                next,
+                vec![Outbound::text(render(flow.answer.get(lang), &all))],
+                format!("flow:{name}:answered"),
+            )
+        }
+    }
+}
+
+/// Finishes a step that called an action: the answer with the action's fields; for a value
+/// the business does not know (404), says so, counts a failed attempt and asks again; for a
+/// failure (timeout, 5xx), apologises and hands off with reason `integration_failed`.
+pub fn complete_call(
+    config: &BotConfig,
+    mut state: BotState,
+    lang: Lang,
+    call: &FlowCall,
+    outcome: Result<Vars, IntegrationError>,
+    customer: &Customer<'_>,
+) -> Step {
+    let name = &call.flow;
+    let Some(flow) = config.flows.get(name) else {
+        return handoff(
+            config,
+            state,
+            lang,
+            EscalationReason::IntegrationFailed,
+            None,
+            None,
+            &format!("flow:{name}:unknown"),
+        );
+    };
+    let mut vars = customer.vars();
+    vars.extend(call.vars.clone());
+    match outcome {
+        Ok(fields) => {
+            let prefix = flow.result_name().unwrap_or("result");
+            vars.extend(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (format!("{prefix}.{k}"), v)),
+            );
+            state.failed_attempts = 0;
+            Step::reply(
+                state,
+                vec![Outbound::text(render(flow.answer.get(lang), &vars))],
+                format!("flow:{name}:answered"),
+            )
+        }
+        Err(IntegrationError::NotFound) => {
+            state.failed_attempts = state.failed_attempts.saturating_add(1);
+            let said = match &flow.not_found {
+                Some(t) => Outbound::text(render(t.get(lang), &vars)),
+                None => Outbound::text(config.fallback.get(lang)),
+            };
+            if state.failed_attempts >= config.max_failed_attempts {
+                let mut s = handoff(
+                    config,
+                    state,
+                    lang,
+                    EscalationReason::FailedAttempts,
+                    None,
+                    None,
+                    &format!("flow:{name}:not_found"),
+                );
+                s.replies.insert(0, said);
+                return s;
+            }
+            let mut replies = vec![said];
+            // Ask again for the slots, from the first.
+            if let Some((slot_name, slot)) = flow.slots.iter().next() {
+                if flow.not_found.is_none() {
+                    replies.push(Outbound::text(render(slot.prompt.get(lang), &vars)));
+                }
+                state.awaiting = Some(Awaiting {
+                    flow: name.clone(),
+                    slot: slot_name.clone(),
+                    vars: Vars::new(),
+                });
+            }
+            Step::reply(state, replies, format!("flow:{name}:not_found"))
+        }
+        Err(_) => {
+            let mut s = handoff(
+                config,
+                state,
+                lang,
+                EscalationReason::IntegrationFailed,
+                None,
+                None,
+                &format!("flow:{name}:failed"),
+            );
+            if let Some(t) = &flow.failed {
+                s.replies
+                    .insert(0, Outbound::text(render(t.get(lang), &vars)));
+            }
+            s
+        }
+    }
+}
+
+/// Turns a handoff step into the out-of-hours path: the out-of-hours text (when to expect an
+/// answer, other ways to write) instead of the handoff text, and the handoff marked so the
+/// ticket waits in its queue. Steps without a handoff are returned as they are.
+pub fn out_of_hours(config: &BotConfig, mut step: Step, lang: Lang) -> Step {
+    let (Some(h), Some(text)) = (step.handoff.as_mut(), config.out_of_hours.as_ref()) else {
+        return step;
+    };
+    h.out_of_hours = true;
+    // The handoff text is always a handoff step's last reply.
+    step.replies.pop();
+    step.replies.push(Outbound::text(text.get(lang)));
+    step.understood_as.push_str("+out_of_hours");
+    step
 }
 
 fn handoff(
@@ -208,6 +504,7 @@ fn handoff(
     understood_as: &str,
 ) -> Step {
     state.failed_attempts = 0;
+    state.awaiting = None;
     Step {
         replies: vec![Outbound::text(config.handoff.get(lang))],
         handoff: Some(Handoff {
@@ -215,10 +512,138 @@ fn handoff(
             team,
             menu_choice,
             intent: None,
+            out_of_hours: false,
         }),
         state,
         understood_as: understood_as.into(),
+        call: None,
     }
+}
+
+// ---- the optional LLM ----------------------------------------------------------------------
+
+/// The longest LLM answer sent to a customer, in characters.
+const MAX_LLM_ANSWER_CHARS: usize = 1000;
+
+fn language_name(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Es => "Spanish",
+        Lang::En => "English",
+        Lang::Pt => "Portuguese",
+    }
+}
+
+/// The intents the LLM may pick from: every intent but `greeting`.
+fn llm_intents(config: &BotConfig) -> Vec<&str> {
+    config
+        .nlu
+        .as_ref()
+        .and_then(NluConfig::classifier)
+        .map(|c| {
+            c.intents()
+                .iter()
+                .map(String::as_str)
+                .filter(|i| *i != "greeting")
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The messages asking the LLM to classify `text` into one of the configured intents.
+pub fn llm_classify_messages(config: &BotConfig, text: &str) -> Vec<ChatMessage> {
+    let intents = llm_intents(config).join(", ");
+    vec![
+        ChatMessage {
+            role: "system",
+            content: format!(
+                "You classify a customer's WhatsApp message to a help desk. The intents are: \
+                 {intents}. Reply with exactly one intent name from that list and nothing \
+                 else, or with `none` if no intent fits."
+            ),
+        },
+        ChatMessage {
+            role: "user",
+            content: text.to_owned(),
+        },
+    ]
+}
+
+/// The intent in the LLM's reply, if it is one of the configured intents.
+pub fn parse_llm_intent(config: &BotConfig, reply: &str) -> Option<String> {
+    let word = reply
+        .trim()
+        .trim_matches(|c: char| c == '`' || c == '"' || c == '\'' || c == '.')
+        .trim()
+        .to_lowercase();
+    llm_intents(config)
+        .into_iter()
+        .find(|i| *i == word)
+        .map(str::to_owned)
+}
+
+/// The step for an intent the LLM recognised, if the bot handles that intent.
+pub fn step_for_intent(
+    config: &BotConfig,
+    state: &BotState,
+    lang: Lang,
+    intent: &str,
+    text: &str,
+    customer: &Customer<'_>,
+) -> Option<Step> {
+    let nlu = config.nlu.as_ref()?;
+    let mut s = on_intent(config, nlu, state.clone(), lang, intent, text, customer)?;
+    s.understood_as = format!("llm:{}", s.understood_as);
+    Some(s)
+}
+
+/// The messages asking the LLM to answer `text` from the configured answers only.
+pub fn llm_answer_messages(config: &BotConfig, lang: Lang, text: &str) -> Vec<ChatMessage> {
+    let mut facts = String::new();
+    if let Some(nlu) = &config.nlu {
+        let mut answers: Vec<_> = nlu.answers.iter().collect();
+        answers.sort_by(|a, b| a.0.cmp(b.0));
+        for (intent, answer) in answers {
+            facts.push_str(&format!("- {intent}: {}\n", answer.get(lang)));
+        }
+    }
+    for o in &config.menu.options {
+        if let MenuAction::Answer(a) = &o.action {
+            facts.push_str(&format!("- {}: {}\n", o.title.get(lang), a.get(lang)));
+        }
+    }
+    vec![
+        ChatMessage {
+            role: "system",
+            content: format!(
+                "You answer a customer's WhatsApp message for a help desk, in {}, briefly, \
+                 using only these facts:\n{facts}If the facts do not answer the message, \
+                 reply with exactly NONE.",
+                language_name(lang)
+            ),
+        },
+        ChatMessage {
+            role: "user",
+            content: text.to_owned(),
+        },
+    ]
+}
+
+/// The step for an answer the LLM wrote, unless it said it has none.
+pub fn step_for_llm_answer(state: &BotState, reply: &str) -> Option<Step> {
+    let reply = reply.trim();
+    if reply.is_empty() || reply.to_uppercase().starts_with("NONE") {
+        return None;
+    }
+    let mut next = state.clone();
+    next.failed_attempts = 0;
+    next.greeted = true;
+    next.awaiting = None;
+    let answer: String = reply.chars().take(MAX_LLM_ANSWER_CHARS).collect();
+    Some(Step::reply(
+        next,
+        vec![Outbound::text(answer)],
+        "llm:answer",
+    ))
 }
 
 fn chosen_option<'a>(
@@ -312,6 +737,12 @@ mod tests {
             greeting_words: vec!["hola".into(), "hi".into(), "menu".into()],
             max_failed_attempts: 3,
             nlu: None,
+            flows: Default::default(),
+            actions: Default::default(),
+            business_hours: None,
+            out_of_hours: None,
+            llm: None,
+            hours: None,
         }
     }
 
@@ -346,6 +777,7 @@ mod tests {
         let greeted = BotState {
             greeted: true,
             failed_attempts: 2,
+            ..BotState::default()
         };
         let s = step(&config(), &greeted, Lang::En, &text(" 1 "));
         assert_eq!(s.replies[0].body(), "9am to 6pm");
@@ -357,6 +789,7 @@ mod tests {
         let greeted = BotState {
             greeted: true,
             failed_attempts: 0,
+            ..BotState::default()
         };
         let s = step(&config(), &greeted, Lang::Es, &text("2"));
         let h = s.handoff.unwrap();
@@ -369,6 +802,7 @@ mod tests {
         let greeted = BotState {
             greeted: true,
             failed_attempts: 0,
+            ..BotState::default()
         };
         let reply = Content::ListReply {
             id: "menu:1".into(),
@@ -387,6 +821,7 @@ mod tests {
         let mut state = BotState {
             greeted: true,
             failed_attempts: 0,
+            ..BotState::default()
         };
         for _ in 0..2 {
             let s = step(&cfg, &state, Lang::Es, &text("blablabla"));
@@ -405,5 +840,184 @@ mod tests {
         let m = menu(&cfg, Lang::Es);
         assert!(matches!(m, Outbound::List { .. }));
         m.validate().unwrap();
+    }
+    fn with_order_flow() -> BotConfig {
+        let mut cfg = config();
+        let flow: FlowConfig = serde_json::from_value(serde_json::json!({
+            "slots": {"order_number": {"pattern": r"\b(\d{5,8})\b",
+                                       "prompt": {"es": "¿Número de pedido?", "en": "Order number?"}}},
+            "call": "order_status",
+            "result": "order",
+            "answer": {"es": "{customer.name}: pedido {order_number} {order.status}",
+                       "en": "{customer.name}: order {order_number} {order.status}"},
+            "not_found": {"es": "No existe {order_number}"},
+            "failed": {"es": "No puedo consultarlo"}
+        }))
+        .unwrap();
+        cfg.flows.insert("order_status".into(), flow);
+        cfg.menu.options.push(MenuOption {
+            key: "5".into(),
+            title: loc("Mi pedido", "My order"),
+            action: MenuAction::Flow("order_status".into()),
+        });
+        let mut flows = std::mem::take(&mut cfg.flows);
+        let action: crate::flow::ActionConfig = serde_json::from_value(
+            serde_json::json!({"url": "https://shop.example/{order_number}"}),
+        )
+        .unwrap();
+        let actions = std::collections::HashMap::from([("order_status".to_owned(), action)]);
+        crate::flow::check_flows(&mut flows, &actions, None).unwrap();
+        cfg.flows = flows;
+        cfg.actions = actions;
+        cfg
+    }
+
+    fn greeted() -> BotState {
+        BotState {
+            greeted: true,
+            ..BotState::default()
+        }
+    }
+
+    #[test]
+    fn a_flow_asks_for_a_missing_slot_then_calls_with_it() {
+        let cfg = with_order_flow();
+        let s = step(&cfg, &greeted(), Lang::Es, &text("5"));
+        assert_eq!(s.replies[0].body(), "¿Número de pedido?");
+        assert!(s.call.is_none());
+        let waiting = s.state.awaiting.clone().unwrap();
+        assert_eq!(
+            (waiting.flow.as_str(), waiting.slot.as_str()),
+            ("order_status", "order_number")
+        );
+
+        let s = step(&cfg, &s.state, Lang::Es, &text("es el 123456"));
+        let call = s.call.unwrap();
+        assert_eq!(call.action, "order_status");
+        assert_eq!(
+            call.vars.get("order_number").map(String::as_str),
+            Some("123456")
+        );
+        assert!(s.replies.is_empty());
+        assert!(s.state.awaiting.is_none());
+    }
+
+    #[test]
+    fn a_found_order_is_answered_with_its_fields_and_the_customers_name() {
+        let cfg = with_order_flow();
+        let call = FlowCall {
+            flow: "order_status".into(),
+            action: "order_status".into(),
+            vars: Vars::from([("order_number".to_owned(), "123456".to_owned())]),
+        };
+        let fields = Vars::from([("status".to_owned(), "enviado".to_owned())]);
+        let s = complete_call(
+            &cfg,
+            greeted(),
+            Lang::Es,
+            &call,
+            Ok(fields),
+            &Customer {
+                name: Some("Lucía"),
+            },
+        );
+        assert_eq!(s.replies[0].body(), "Lucía: pedido 123456 enviado");
+        assert!(s.handoff.is_none());
+    }
+
+    #[test]
+    fn an_unknown_order_asks_again_and_counts_a_failed_attempt_until_the_handoff() {
+        let cfg = with_order_flow();
+        let call = FlowCall {
+            flow: "order_status".into(),
+            action: "order_status".into(),
+            vars: Vars::from([("order_number".to_owned(), "99999".to_owned())]),
+        };
+        let mut state = greeted();
+        for _ in 0..2 {
+            let s = complete_call(
+                &cfg,
+                state,
+                Lang::Es,
+                &call,
+                Err(IntegrationError::NotFound),
+                &Customer::default(),
+            );
+            assert_eq!(s.replies[0].body(), "No existe 99999");
+            assert!(s.handoff.is_none());
+            assert!(s.state.awaiting.is_some());
+            state = s.state;
+        }
+        let s = complete_call(
+            &cfg,
+            state,
+            Lang::Es,
+            &call,
+            Err(IntegrationError::NotFound),
+            &Customer::default(),
+        );
+        assert_eq!(s.handoff.unwrap().reason, EscalationReason::FailedAttempts);
+    }
+
+    #[test]
+    fn a_failing_api_apologises_and_hands_off_as_integration_failed() {
+        let cfg = with_order_flow();
+        let call = FlowCall {
+            flow: "order_status".into(),
+            action: "order_status".into(),
+            vars: Vars::new(),
+        };
+        let s = complete_call(
+            &cfg,
+            greeted(),
+            Lang::Es,
+            &call,
+            Err(IntegrationError::Timeout),
+            &Customer::default(),
+        );
+        assert_eq!(s.replies[0].body(), "No puedo consultarlo");
+        assert_eq!(s.replies[1].body(), "Te paso con una persona");
+        assert_eq!(
+            s.handoff.unwrap().reason,
+            EscalationReason::IntegrationFailed
+        );
+    }
+
+    #[test]
+    fn a_message_without_the_slot_repeats_the_question_as_a_failed_attempt() {
+        let cfg = with_order_flow();
+        let asked = step(&cfg, &greeted(), Lang::Es, &text("5")).state;
+        let s = step(&cfg, &asked, Lang::Es, &text("no lo sé"));
+        assert_eq!(s.state.failed_attempts, 1);
+        assert_eq!(s.replies[1].body(), "¿Número de pedido?");
+        assert!(s.state.awaiting.is_some());
+    }
+
+    #[test]
+    fn out_of_hours_replaces_the_handoff_text_and_marks_the_handoff() {
+        let mut cfg = config();
+        cfg.out_of_hours = Some(loc("Estamos cerrados", "We're closed"));
+        let s = step(&cfg, &greeted(), Lang::En, &text("agent please"));
+        let s = out_of_hours(&cfg, s, Lang::En);
+        assert_eq!(s.replies.len(), 1);
+        assert_eq!(s.replies[0].body(), "We're closed");
+        let h = s.handoff.unwrap();
+        assert!(h.out_of_hours);
+        assert_eq!(h.reason, EscalationReason::ExplicitRequest);
+        // Not a handoff: nothing changes.
+        let faq = step(&cfg, &greeted(), Lang::Es, &text("1"));
+        assert_eq!(out_of_hours(&cfg, faq.clone(), Lang::Es), faq);
+    }
+
+    #[test]
+    fn an_llm_answer_of_none_is_no_answer_and_others_reset_the_count() {
+        let state = BotState {
+            failed_attempts: 2,
+            ..greeted()
+        };
+        assert!(step_for_llm_answer(&state, " NONE. ").is_none());
+        let s = step_for_llm_answer(&state, "Abrimos a las 9").unwrap();
+        assert_eq!(s.state.failed_attempts, 0);
+        assert_eq!(s.understood_as, "llm:answer");
     }
 }

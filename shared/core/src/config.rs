@@ -7,7 +7,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Role;
-use crate::calendar::CalendarConfig;
+use crate::calendar::{Calendar, CalendarConfig};
+use crate::flow::{ActionConfig, FlowConfig, LlmConfig};
 use crate::ids::{AgentId, TeamId, WaId, WorkspaceId};
 use crate::lang::{Lang, Localized};
 use crate::sla::{BreachActions, Policies, PolicyConfig, PolicyMatch};
@@ -111,6 +112,38 @@ pub struct BotConfig {
     /// Understanding free text: intents, their answers, and which of them go to a person.
     #[serde(default)]
     pub nlu: Option<NluConfig>,
+    /// Intents (or menu options) answered by collecting slots and calling an action.
+    #[serde(default)]
+    pub flows: HashMap<String, FlowConfig>,
+    /// Calls to the business's HTTP API, by name.
+    #[serde(default)]
+    pub actions: HashMap<String, ActionConfig>,
+    /// The SLA calendar (under `sla.calendars`) of the hours people answer; outside them a
+    /// handoff takes the out-of-hours path. None: people answer around the clock.
+    #[serde(default)]
+    pub business_hours: Option<String>,
+    /// Said instead of `handoff` outside business hours: when to expect an answer, and other
+    /// ways to write (email). Required with `business_hours`.
+    #[serde(default)]
+    pub out_of_hours: Option<Localized>,
+    /// An optional LLM asked when the bot's own understanding is not confident.
+    #[serde(default)]
+    pub llm: Option<LlmConfig>,
+    /// The business-hours calendar, built by [`TurnoConfig::validate`].
+    #[serde(skip)]
+    pub hours: Option<Arc<Calendar>>,
+}
+
+impl BotConfig {
+    /// Whether people answer at `at` (always, without `business_hours`).
+    pub fn in_business_hours(&self, at: jiff::Timestamp) -> bool {
+        self.hours.as_ref().is_none_or(|c| c.is_open(at))
+    }
+
+    /// The LLM settings, if it is enabled.
+    pub fn llm_enabled(&self) -> Option<&LlmConfig> {
+        self.llm.as_ref().filter(|l| l.enabled)
+    }
 }
 
 /// The bot's natural-language understanding.
@@ -177,6 +210,8 @@ pub enum MenuAction {
     Answer(Localized),
     /// Hand the conversation to a team (the routing default when none is named).
     Handoff { team: Option<TeamId> },
+    /// Start a flow (under `bot.flows`): ask for its slots, call its action, answer.
+    Flow(String),
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -186,6 +221,8 @@ struct MenuActionMap {
     answer: Option<Localized>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     handoff: Option<HandoffTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    flow: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -198,12 +235,14 @@ struct HandoffTarget {
 impl TryFrom<MenuActionMap> for MenuAction {
     type Error = String;
     fn try_from(m: MenuActionMap) -> Result<Self, Self::Error> {
-        match (m.answer, m.handoff) {
-            (Some(a), None) => Ok(MenuAction::Answer(a)),
-            (None, Some(h)) => Ok(MenuAction::Handoff { team: h.team }),
-            _ => {
-                Err("a menu action is exactly one of `answer: {…}` or `handoff: {team: …}`".into())
-            }
+        match (m.answer, m.handoff, m.flow) {
+            (Some(a), None, None) => Ok(MenuAction::Answer(a)),
+            (None, Some(h), None) => Ok(MenuAction::Handoff { team: h.team }),
+            (None, None, Some(f)) => Ok(MenuAction::Flow(f)),
+            _ => Err(
+                "a menu action is exactly one of `answer: {…}`, `handoff: {team: …}` or `flow: <name>`"
+                    .into(),
+            ),
         }
     }
 }
@@ -213,11 +252,15 @@ impl From<MenuAction> for MenuActionMap {
         match a {
             MenuAction::Answer(t) => MenuActionMap {
                 answer: Some(t),
-                handoff: None,
+                ..MenuActionMap::default()
             },
             MenuAction::Handoff { team } => MenuActionMap {
-                answer: None,
                 handoff: Some(HandoffTarget { team }),
+                ..MenuActionMap::default()
+            },
+            MenuAction::Flow(f) => MenuActionMap {
+                flow: Some(f),
+                ..MenuActionMap::default()
             },
         }
     }
@@ -451,7 +494,7 @@ impl TurnoConfig {
             return err("no workspaces are configured: add one under `workspaces:`".into());
         }
         let mut by_id = HashMap::new();
-        for ws in self.workspaces {
+        for mut ws in self.workspaces {
             let w = ws.id.as_str().to_owned();
             let teams: HashSet<&TeamId> = ws.teams.iter().map(|t| &t.id).collect();
             if teams.len() != ws.teams.len() {
@@ -500,6 +543,9 @@ impl TurnoConfig {
                     ));
                 }
             }
+            if let Err(e) = check_bot_flows(&mut ws.bot, &ws.sla) {
+                return err(format!("workspace {w}: {e}"));
+            }
             if ws.sla.first_response_secs == Some(0) {
                 return err(format!(
                     "workspace {w}: sla.first_response_secs must be above 0"
@@ -519,7 +565,6 @@ impl TurnoConfig {
                     ));
                 }
             }
-            let mut ws = ws;
             if let Err(e) = ws.sla.compile() {
                 return err(format!("workspace {w}: sla: {e}"));
             }
@@ -534,4 +579,58 @@ impl TurnoConfig {
         }
         Ok(Workspaces { by_id })
     }
+}
+
+/// Checks the bot's flows, actions, menu flows, business hours and LLM settings, and builds
+/// what they need (slot patterns, the business-hours calendar).
+fn check_bot_flows(bot: &mut BotConfig, sla: &SlaConfig) -> Result<(), String> {
+    crate::flow::check_flows(&mut bot.flows, &bot.actions, bot.llm.as_ref())?;
+    for o in &bot.menu.options {
+        if let MenuAction::Flow(f) = &o.action
+            && !bot.flows.contains_key(f)
+        {
+            return Err(format!(
+                "menu option {} starts flow {f:?}, which is not under bot.flows",
+                o.key
+            ));
+        }
+    }
+    if let Some(nlu) = &bot.nlu
+        && let Some(c) = nlu.classifier()
+    {
+        for name in bot.flows.keys() {
+            let used_by_menu = bot
+                .menu
+                .options
+                .iter()
+                .any(|o| matches!(&o.action, MenuAction::Flow(f) if f == name));
+            if !used_by_menu && !c.intents().iter().any(|i| i == name) {
+                return Err(format!(
+                    "bot.flows.{name} is neither an intent of {} nor started from the menu",
+                    nlu.intents_file
+                ));
+            }
+        }
+    }
+    match (&bot.business_hours, &bot.out_of_hours) {
+        (Some(name), Some(_)) => {
+            let cal = sla.calendars.get(name).ok_or_else(|| {
+                format!(
+                    "bot.business_hours names calendar {name:?}, which is not under sla.calendars"
+                )
+            })?;
+            let built = cal
+                .build()
+                .map_err(|e| format!("sla.calendars.{name}: {}", e.0))?;
+            bot.hours = Some(Arc::new(built));
+        }
+        (Some(_), None) => {
+            return Err(
+                "bot.business_hours is set but bot.out_of_hours is not: write what the bot says outside business hours"
+                    .into(),
+            );
+        }
+        (None, _) => bot.hours = None,
+    }
+    Ok(())
 }

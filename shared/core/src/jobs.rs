@@ -79,6 +79,10 @@ pub struct EscalationJob {
     /// The intent the bot understood, for routing rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intent: Option<String>,
+    /// Outside business hours: the ticket waits in its queue (reason code `out_of_hours`)
+    /// instead of going to whoever is online, and no queue notice is sent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub out_of_hours: bool,
 }
 
 impl EscalationJob {

@@ -116,6 +116,8 @@ pub enum EscalationReason {
     Frustration,
     /// A topic configured to always go to a person (refunds, billing, cancellations).
     SensitiveTopic,
+    /// The business's API failed (timeout, 5xx) while the bot looked something up.
+    IntegrationFailed,
 }
 
 impl Priority {
@@ -150,6 +152,7 @@ impl EscalationReason {
             EscalationReason::Reopened => "reopened",
             EscalationReason::Frustration => "frustration",
             EscalationReason::SensitiveTopic => "sensitive_topic",
+            EscalationReason::IntegrationFailed => "integration_failed",
         }
     }
 }

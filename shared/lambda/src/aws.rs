@@ -112,7 +112,17 @@ pub async fn connect_with(
         events: Arc::new(events),
         clock: Arc::new(SystemClock),
     };
-    Ok(Turno::new(ports, workspaces))
+    // The bot's calls to the business's API and the optional LLM (bot-turn uses them).
+    Ok(Turno::new(ports, workspaces).with_bot_integrations(
+        Arc::new(
+            turno_integrations::HttpIntegrations::new()
+                .with_context(|| format!("turno {function}: the integrations client"))?,
+        ),
+        Arc::new(
+            turno_integrations::OpenAiLlm::new()
+                .with_context(|| format!("turno {function}: the LLM client"))?,
+        ),
+    ))
 }
 
 /// A secret (WhatsApp token, app secret, verify token, JWT key) from the SSM SecureString
