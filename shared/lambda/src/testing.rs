@@ -21,8 +21,6 @@ pub const DEMO_CONFIG_YAML: &str = include_str!("../../../infra/demo/turno.yaml"
 pub const SAMPLE_APP_SECRET: &str = "turno-sample-app-secret";
 /// The verify token in `events/apigw-webhook-verify.json`.
 pub const SAMPLE_VERIFY_TOKEN: &str = "turno-sample-verify-token";
-/// The HS256 key that signs the bearer token in `events/apigw-api-list-tickets.json`.
-pub const SAMPLE_JWT_SECRET: &str = "turno-sample-jwt-secret-0123456789abcdef";
 
 /// The text of `events/<name>`.
 pub fn sample(name: &str) -> String {
