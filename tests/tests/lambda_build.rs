@@ -153,7 +153,11 @@ fn every_function_is_granted_only_the_table_queues_bus_and_secrets_it_uses() {
     for function in FUNCTIONS {
         let (_, resource) = resource_of_function(&template, function);
         let access = granted(function, &resource["Properties"]["Policies"]);
-        assert_eq!(access, uses(function), "{function}'s Policies in template.yaml");
+        assert_eq!(
+            access,
+            uses(function),
+            "{function}'s Policies in template.yaml"
+        );
     }
 }
 
@@ -199,8 +203,8 @@ fn adapter_dynamodb_actions() -> BTreeSet<String> {
 #[test]
 fn the_table_policy_allows_exactly_the_operations_the_dynamodb_adapter_makes() {
     let template = template();
-    let statements = &template["Resources"]["TableItemsPolicy"]["Properties"]["PolicyDocument"]
-        ["Statement"];
+    let statements =
+        &template["Resources"]["TableItemsPolicy"]["Properties"]["PolicyDocument"]["Statement"];
     let allowed: BTreeSet<String> = statements
         .as_sequence()
         .expect("statements")
@@ -245,7 +249,11 @@ fn sqs_consumers_report_partial_failures_and_queues_dead_letter_into_alarmed_que
             }
         }
     }
-    assert_eq!(consumed.len(), 4, "four queues have consumers: {consumed:?}");
+    assert_eq!(
+        consumed.len(),
+        4,
+        "four queues have consumers: {consumed:?}"
+    );
     let alarmed: BTreeSet<String> = resources
         .values()
         .filter(|r| r["Type"].as_str() == Some("AWS::CloudWatch::Alarm"))

@@ -11,9 +11,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use turno_core::agent::{Agent, Availability};
 use turno_core::app::{StatusChange, Transfer, Turno};
-use turno_core::ids::{AgentId, TeamId, TicketId};
 #[cfg(feature = "dev-login")]
 use turno_core::ids::WorkspaceId;
+use turno_core::ids::{AgentId, TeamId, TicketId};
 use turno_core::ports::TicketFilter;
 use turno_core::ticket::TicketStatus;
 

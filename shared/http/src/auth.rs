@@ -174,12 +174,7 @@ impl AuthorizerClaims {
     /// (`custom:workspace`) and its role (the highest of its `cognito:groups`: `admin`,
     /// `supervisor`, `agent`).
     pub fn actor(&self) -> Result<Actor, ApiError> {
-        let claim = |name: &str| {
-            self.0
-                .get(name)
-                .map(|v| v.trim())
-                .filter(|v| !v.is_empty())
-        };
+        let claim = |name: &str| self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         let agent = ["cognito:username", "username", "sub"]
             .into_iter()
             .find_map(claim)
@@ -193,7 +188,9 @@ impl AuthorizerClaims {
             forbidden("the user has no custom:workspace attribute; an admin sets it in Cognito")
         })?;
         let workspace = WorkspaceId::parse(workspace).map_err(|e| {
-            forbidden(format!("the user's custom:workspace is not a workspace id ({e})"))
+            forbidden(format!(
+                "the user's custom:workspace is not a workspace id ({e})"
+            ))
         })?;
         let role = claim("cognito:groups")
             .map(groups)
