@@ -320,7 +320,7 @@ fn only_the_agent_api_routes_need_a_cognito_token() {
 }
 
 /// Features `cargo tree` resolves for one package built alone, as SAM builds each function
-/// (`cargo lambda build --release --bin <function>`).
+/// (`cargo lambda build --release --bin <function>` in the function's directory).
 fn features_of(package: &str) -> String {
     let out = Command::new(env!("CARGO"))
         .args([
@@ -346,6 +346,17 @@ fn features_of(package: &str) -> String {
 #[test]
 fn no_lambda_function_compiles_password_less_dev_login() {
     const DEV_LOGIN: &str = "turno-http feature \"dev-login\"";
+    // Built from the workspace root, cargo would resolve features for every member at once,
+    // the local runner's dev-login included.
+    let template = template();
+    for function in FUNCTIONS {
+        let (logical, r) = resource_of_function(&template, function);
+        assert_eq!(
+            r["Properties"]["CodeUri"].as_str(),
+            Some(format!("functions/{function}").as_str()),
+            "{logical} must be built in its own directory"
+        );
+    }
     assert!(
         features_of("turno-local").contains(DEV_LOGIN),
         "the local runner has dev-login (else this test proves nothing)"

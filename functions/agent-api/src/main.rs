@@ -23,6 +23,7 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), Error> {
     let workspaces = turno_lambda::load_config()?;
     let turno = turno_lambda::connect(FUNCTION, workspaces).await?;
+    turno_lambda::write_missing_agents(&turno).await?;
     lambda_http::run(app(turno)).await
 }
 
