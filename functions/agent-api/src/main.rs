@@ -1,17 +1,18 @@
-//! agent-api: the agent console's API (`/api/v1/...`) behind API Gateway. Agents sign in with
-//! bearer tokens that this function checks itself.
+//! agent-api: the agent console's API (`/api/v1/...`) behind API Gateway. The HTTP API's
+//! Cognito JWT authorizer checks every agent's token before this function runs; the function
+//! re-reads the claims it verified (agent, workspace, groups) and holds no key of its own.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use axum::Router;
-use lambda_http::Error;
+use axum::extract::Request;
+use lambda_http::request::RequestContext;
+use lambda_http::{Error, RequestExt};
 use turno_core::app::Turno;
-use turno_http::{ApiState, Auth, api_router};
+use turno_http::{ApiState, Auth, AuthorizerClaims, api_router};
 
 const FUNCTION: &str = "agent-api";
-/// Names the SSM parameter holding the key that signs agent tokens.
-const JWT_SECRET_PARAM_VAR: &str = "TURNO_JWT_SECRET_PARAM";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -22,17 +23,35 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), Error> {
     let workspaces = turno_lambda::load_config()?;
     let turno = turno_lambda::connect(FUNCTION, workspaces).await?;
-    let jwt_secret = turno_lambda::secret(FUNCTION, JWT_SECRET_PARAM_VAR).await?;
-    lambda_http::run(app(turno, jwt_secret.as_bytes())?).await
+    turno_lambda::write_missing_agents(&turno).await?;
+    lambda_http::run(app(turno)).await
 }
 
-fn app(turno: Turno, jwt_secret: &[u8]) -> anyhow::Result<Router> {
-    Ok(api_router(ApiState {
+fn app(turno: Turno) -> Router {
+    api_router(ApiState {
         turno,
-        auth: Arc::new(Auth::hs256(jwt_secret)?),
-        // Password-less sign-in is for the local runner only.
+        auth: Arc::new(Auth::api_gateway()),
+        // Password-less sign-in is for the local runner only (and needs a signing key).
         dev_login: false,
-    }))
+    })
+    .layer(axum::middleware::map_request(authorizer_claims))
+}
+
+/// Hands the claims API Gateway's JWT authorizer verified to the API's identity source.
+/// Requests that did not pass the authorizer carry none and are refused.
+async fn authorizer_claims(mut request: Request) -> Request {
+    let claims = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context
+            .authorizer
+            .as_ref()
+            .and_then(|authorizer| authorizer.jwt.as_ref())
+            .map(|jwt| jwt.claims.clone()),
+        _ => None,
+    };
+    if let Some(claims) = claims {
+        request.extensions_mut().insert(AuthorizerClaims(claims));
+    }
+    request
 }
 
 #[cfg(test)]
@@ -42,17 +61,20 @@ mod tests {
     use serde_json::Value;
     use tower::ServiceExt;
     use turno_core::Timestamp;
-    use turno_lambda::testing::{SAMPLE_JWT_SECRET, TestTurno, sample};
+    use turno_lambda::testing::{TestTurno, sample};
 
     use super::*;
+
+    const LIST_TICKETS: &str = "apigw-api-list-tickets.json";
 
     fn request(event: &str) -> lambda_http::Request {
         lambda_http::request::from_str(event).expect("an API Gateway HTTP API event")
     }
 
-    fn with_header(event: &str, name: &str, value: &str) -> String {
-        let mut json: Value = serde_json::from_str(event).expect("sample is JSON");
-        json["headers"][name] = value.into();
+    /// The sample event, changed by `edit`.
+    fn event_with(edit: impl FnOnce(&mut Value)) -> String {
+        let mut json: Value = serde_json::from_str(&sample(LIST_TICKETS)).expect("sample is JSON");
+        edit(&mut json);
         json.to_string()
     }
 
@@ -68,12 +90,11 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn listing_tickets_with_the_agents_token_answers_the_ticket_list() {
+    async fn listing_tickets_with_cognito_verified_claims_answers_the_ticket_list() {
         let t = turno().await;
-        let app = app(t.turno.clone(), SAMPLE_JWT_SECRET.as_bytes()).expect("valid key");
 
-        let response = app
-            .oneshot(request(&sample("apigw-api-list-tickets.json")))
+        let response = app(t.turno.clone())
+            .oneshot(request(&sample(LIST_TICKETS)))
             .await
             .expect("infallible");
 
@@ -85,12 +106,42 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_token_signed_with_another_key_is_refused() {
+    async fn the_caller_is_the_cognito_user_of_the_verified_claims() {
         let t = turno().await;
-        let app = app(t.turno.clone(), b"another-jwt-secret-0123456789abcdef").expect("valid key");
+        let me = event_with(|e| {
+            e["rawPath"] = "/api/v1/me".into();
+            e["rawQueryString"] = "".into();
+            e["queryStringParameters"] = serde_json::json!({});
+            let claims = &mut e["requestContext"]["authorizer"]["jwt"]["claims"];
+            claims["cognito:username"] = "bruno".into();
+            claims["cognito:groups"] = "[agent supervisor]".into();
+        });
 
-        let response = app
-            .oneshot(request(&sample("apigw-api-list-tickets.json")))
+        let response = app(t.turno.clone())
+            .oneshot(request(&me))
+            .await
+            .expect("infallible");
+
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = json_body(response).await;
+        assert_eq!(body["id"], "bruno", "{body}");
+        assert_eq!(body["workspace"], "100200300400500", "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_bearer_token_without_authorizer_claims_is_refused() {
+        // A request that did not pass the authorizer (a misconfigured route) carries a token
+        // nobody checked: the function must not trust it.
+        let t = turno().await;
+        let unverified = event_with(|e| {
+            e["requestContext"]
+                .as_object_mut()
+                .expect("context")
+                .remove("authorizer");
+        });
+
+        let response = app(t.turno.clone())
+            .oneshot(request(&unverified))
             .await
             .expect("infallible");
 
@@ -98,42 +149,46 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_request_without_a_token_is_refused() {
+    async fn a_cognito_user_without_a_workspace_is_forbidden() {
         let t = turno().await;
-        let app = app(t.turno.clone(), SAMPLE_JWT_SECRET.as_bytes()).expect("valid key");
-        let anonymous = with_header(&sample("apigw-api-list-tickets.json"), "authorization", "");
+        let no_workspace = event_with(|e| {
+            e["requestContext"]["authorizer"]["jwt"]["claims"]
+                .as_object_mut()
+                .expect("claims")
+                .remove("custom:workspace");
+        });
 
-        let response = app.oneshot(request(&anonymous)).await.expect("infallible");
+        let response = app(t.turno.clone())
+            .oneshot(request(&no_workspace))
+            .await
+            .expect("infallible");
 
-        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let body = json_body(response).await;
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("custom:workspace")),
+            "{body}"
+        );
     }
 
     #[tokio::test]
     async fn password_less_dev_login_does_not_exist_on_lambda() {
         let t = turno().await;
-        let app = app(t.turno.clone(), SAMPLE_JWT_SECRET.as_bytes()).expect("valid key");
-        let mut event: Value =
-            serde_json::from_str(&sample("apigw-api-list-tickets.json")).expect("JSON");
-        event["rawPath"] = "/api/v1/auth/dev-login".into();
-        event["rawQueryString"] = "".into();
-        event["queryStringParameters"] = serde_json::json!({});
-        event["requestContext"]["http"]["method"] = "POST".into();
-        event["body"] = r#"{"agent_id":"ana"}"#.into();
+        let login = event_with(|e| {
+            e["rawPath"] = "/api/v1/auth/dev-login".into();
+            e["rawQueryString"] = "".into();
+            e["queryStringParameters"] = serde_json::json!({});
+            e["requestContext"]["http"]["method"] = "POST".into();
+            e["body"] = r#"{"agent_id":"ana"}"#.into();
+        });
 
-        let response = app
-            .oneshot(request(&event.to_string()))
+        let response = app(t.turno.clone())
+            .oneshot(request(&login))
             .await
             .expect("infallible");
 
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    }
-
-    #[tokio::test]
-    async fn a_short_jwt_key_stops_the_function_at_start_up() {
-        let t = turno().await;
-
-        let err = app(t.turno.clone(), b"short").expect_err("a short key is refused");
-
-        assert!(err.to_string().contains("at least 32 bytes"), "{err}");
     }
 }

@@ -11,7 +11,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use turno_core::agent::{Agent, Availability};
 use turno_core::app::{StatusChange, Transfer, Turno};
-use turno_core::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+#[cfg(feature = "dev-login")]
+use turno_core::ids::WorkspaceId;
+use turno_core::ids::{AgentId, TeamId, TicketId};
 use turno_core::ports::TicketFilter;
 use turno_core::ticket::TicketStatus;
 
@@ -26,7 +28,9 @@ pub struct ApiState {
     pub turno: Turno,
     pub auth: Arc<Auth>,
     /// Lets `POST /api/v1/auth/dev-login` hand out tokens for configured agents. Only the
-    /// local runner turns this on; the Lambda build has no way to.
+    /// local runner turns this on; the Lambda build has no way to: the route exists only with
+    /// the `dev-login` feature, which only the local runner enables, and a Cognito
+    /// ([`Auth::api_gateway`]) deployment has no key to sign tokens with.
     pub dev_login: bool,
 }
 
@@ -48,7 +52,7 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/tickets/{id}/status", post(change_status))
         .route("/tickets/{id}/transfer", post(transfer));
     if state.dev_login {
-        v1 = v1.route("/auth/dev-login", post(dev_login));
+        v1 = with_dev_login(v1);
     }
     Router::new()
         .nest("/api/v1", v1)
@@ -248,6 +252,18 @@ async fn transfer(
     Ok(Json(t).into_response())
 }
 
+#[cfg(feature = "dev-login")]
+fn with_dev_login(v1: Router<ApiState>) -> Router<ApiState> {
+    v1.route("/auth/dev-login", post(dev_login))
+}
+
+/// Builds without the `dev-login` feature (every Lambda function) have no such route.
+#[cfg(not(feature = "dev-login"))]
+fn with_dev_login(v1: Router<ApiState>) -> Router<ApiState> {
+    v1
+}
+
+#[cfg(feature = "dev-login")]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DevLogin {
@@ -255,6 +271,7 @@ struct DevLogin {
     workspace: Option<WorkspaceId>,
 }
 
+#[cfg(feature = "dev-login")]
 #[derive(Serialize)]
 struct TokenResponse {
     token: String,
@@ -262,6 +279,7 @@ struct TokenResponse {
 }
 
 /// Local runner only: a token for a configured agent, no password.
+#[cfg(feature = "dev-login")]
 async fn dev_login(
     State(s): State<ApiState>,
     JsonBody(body): JsonBody<DevLogin>,

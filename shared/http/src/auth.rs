@@ -1,10 +1,15 @@
-//! Agent authentication: bearer JWTs carrying the agent, workspace and role.
+//! Agent authentication: who is calling, from verified claims carrying the agent, workspace
+//! and role.
 //!
 //! In AWS the API Gateway JWT authorizer (Cognito) checks the token before the function runs,
-//! and the function re-reads the claims. Locally the runner signs tokens for the demo agents
-//! with a secret of its own.
+//! and the function re-reads the claims it verified ([`Auth::api_gateway`],
+//! [`AuthorizerClaims`]); it holds no key and cannot sign tokens. Locally the runner signs
+//! tokens for the demo agents with a secret of its own ([`Auth::hs256`]).
+
+use std::collections::HashMap;
 
 use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
@@ -28,9 +33,21 @@ pub struct Claims {
     pub exp: i64,
 }
 
-/// Signs and checks tokens with one HMAC secret.
+/// Where the caller's identity comes from: turno's own HS256 tokens (local runner), or the
+/// claims API Gateway's JWT authorizer verified (Lambda).
 #[derive(Clone)]
 pub struct Auth {
+    source: Source,
+}
+
+#[derive(Clone)]
+enum Source {
+    Hs256(Box<Keys>),
+    ApiGateway,
+}
+
+#[derive(Clone)]
+struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
@@ -53,10 +70,51 @@ impl Auth {
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         Ok(Auth {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
+            source: Source::Hs256(Box::new(Keys {
+                encoding: EncodingKey::from_secret(secret),
+                decoding: DecodingKey::from_secret(secret),
+                validation,
+            })),
         })
+    }
+
+    /// Trusts the claims API Gateway's JWT authorizer verified (a Cognito ID token): the
+    /// function's HTTP glue puts them in the request as [`AuthorizerClaims`]. Requests without
+    /// them are refused; bearer headers are never decoded. It holds no key, so it cannot
+    /// issue tokens.
+    pub fn api_gateway() -> Self {
+        Auth {
+            source: Source::ApiGateway,
+        }
+    }
+
+    /// The calling agent of a request.
+    pub fn caller(&self, parts: &Parts) -> Result<Actor, ApiError> {
+        match &self.source {
+            Source::Hs256(_) => {
+                let header = parts
+                    .headers
+                    .get(axum::http::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| {
+                        ApiError::unauthorized("missing Authorization: Bearer <token> header")
+                    })?;
+                let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+                    ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
+                })?;
+                self.verify(token.trim())
+            }
+            Source::ApiGateway => parts
+                .extensions
+                .get::<AuthorizerClaims>()
+                .ok_or_else(|| {
+                    ApiError::unauthorized(
+                        "no verified identity: call the API through the HTTP API's Cognito \
+                         authorizer with `Authorization: Bearer <Cognito ID token>`",
+                    )
+                })?
+                .actor(),
+        }
     }
 
     pub fn issue(
@@ -66,6 +124,9 @@ impl Auth {
         role: Role,
         valid_for_secs: i64,
     ) -> anyhow::Result<String> {
+        let Source::Hs256(keys) = &self.source else {
+            anyhow::bail!("this deployment signs agents in with Cognito; it issues no tokens");
+        };
         let now = jiff::Timestamp::now().as_second();
         let claims = Claims {
             sub: agent.to_string(),
@@ -78,12 +139,17 @@ impl Auth {
         Ok(encode(
             &Header::new(Algorithm::HS256),
             &claims,
-            &self.encoding,
+            &keys.encoding,
         )?)
     }
 
     pub fn verify(&self, token: &str) -> Result<Actor, ApiError> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+        let Source::Hs256(keys) = &self.source else {
+            return Err(ApiError::unauthorized(
+                "this deployment checks Cognito tokens at API Gateway, not here",
+            ));
+        };
+        let data = decode::<Claims>(token, &keys.decoding, &keys.validation).map_err(|e| {
             ApiError::unauthorized(format!("the token is not valid ({e}); sign in again"))
         })?;
         let c = data.claims;
@@ -98,7 +164,72 @@ impl Auth {
     }
 }
 
-/// The calling agent, from `Authorization: Bearer <token>`.
+/// The claims API Gateway's JWT authorizer verified (`requestContext.authorizer.jwt.claims`),
+/// as it passes them: every value a string, lists as `[a b]`.
+#[derive(Debug, Clone, Default)]
+pub struct AuthorizerClaims(pub HashMap<String, String>);
+
+impl AuthorizerClaims {
+    /// The agent (`cognito:username`, else `username`, else `sub`), its workspace
+    /// (`custom:workspace`) and its role (the highest of its `cognito:groups`: `admin`,
+    /// `supervisor`, `agent`).
+    pub fn actor(&self) -> Result<Actor, ApiError> {
+        let claim = |name: &str| self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let agent = ["cognito:username", "username", "sub"]
+            .into_iter()
+            .find_map(claim)
+            .ok_or_else(|| ApiError::unauthorized("the token names no user (cognito:username)"))?;
+        let agent = AgentId::parse(agent).map_err(|e| {
+            ApiError::unauthorized(format!(
+                "the Cognito username is not an agent id ({e}); create the user with the agent's id as its username"
+            ))
+        })?;
+        let workspace = claim("custom:workspace").ok_or_else(|| {
+            forbidden("the user has no custom:workspace attribute; an admin sets it in Cognito")
+        })?;
+        let workspace = WorkspaceId::parse(workspace).map_err(|e| {
+            forbidden(format!(
+                "the user's custom:workspace is not a workspace id ({e})"
+            ))
+        })?;
+        let role = claim("cognito:groups")
+            .map(groups)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|g| match g {
+                "admin" => Some(Role::Admin),
+                "supervisor" => Some(Role::Supervisor),
+                "agent" => Some(Role::Agent),
+                _ => None,
+            })
+            .max()
+            .ok_or_else(|| {
+                forbidden("the user is in none of the Cognito groups agent, supervisor or admin")
+            })?;
+        Ok(Actor {
+            workspace,
+            agent,
+            role,
+        })
+    }
+}
+
+/// `[agent supervisor]` (how API Gateway flattens a list claim), `["agent","supervisor"]` or
+/// `agent,supervisor`.
+fn groups(raw: &str) -> Vec<&str> {
+    raw.trim_start_matches('[')
+        .trim_end_matches(']')
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .map(|g| g.trim_matches('"'))
+        .filter(|g| !g.is_empty())
+        .collect()
+}
+
+fn forbidden(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+}
+
+/// The calling agent, from the request's identity source (see [`Auth`]).
 pub struct Caller(pub Actor);
 
 impl<S> FromRequestParts<S> for Caller
@@ -108,17 +239,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::unauthorized("missing Authorization: Bearer <token> header")
-            })?;
-        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-            ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
-        })?;
-        state.as_ref().verify(token.trim()).map(Caller)
+        state.as_ref().caller(parts).map(Caller)
     }
 }
 
@@ -158,5 +279,91 @@ mod tests {
     fn short_secret_is_refused_with_the_fix_named() {
         let err = Auth::hs256(b"short").unwrap_err().to_string();
         assert!(err.contains("TURNO_JWT_SECRET"));
+    }
+
+    fn claims(pairs: &[(&str, &str)]) -> AuthorizerClaims {
+        AuthorizerClaims(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn cognito_claims_name_the_agent_workspace_and_highest_group() {
+        let actor = claims(&[
+            ("sub", "5f1c9a2e-0000-4000-8000-000000000001"),
+            ("cognito:username", "ana"),
+            ("custom:workspace", "ws1"),
+            ("cognito:groups", "[agent supervisor]"),
+        ])
+        .actor()
+        .unwrap();
+
+        assert_eq!(actor.agent, AgentId::parse("ana").unwrap());
+        assert_eq!(actor.workspace, WorkspaceId::parse("ws1").unwrap());
+        assert_eq!(actor.role, Role::Supervisor);
+    }
+
+    #[test]
+    fn group_lists_in_json_or_comma_form_are_read_too() {
+        let json = claims(&[
+            ("username", "bo"),
+            ("custom:workspace", "ws1"),
+            ("cognito:groups", r#"["admin","agent"]"#),
+        ]);
+        assert_eq!(json.actor().unwrap().role, Role::Admin);
+        let commas = claims(&[
+            ("username", "bo"),
+            ("custom:workspace", "ws1"),
+            ("cognito:groups", "agent"),
+        ]);
+        assert_eq!(commas.actor().unwrap().role, Role::Agent);
+    }
+
+    #[test]
+    fn a_user_without_workspace_or_group_is_forbidden_with_the_fix_named() {
+        let no_workspace = claims(&[("cognito:username", "ana"), ("cognito:groups", "[agent]")])
+            .actor()
+            .unwrap_err();
+        assert_eq!(no_workspace.status, StatusCode::FORBIDDEN);
+        assert!(no_workspace.message.contains("custom:workspace"));
+
+        let no_group = claims(&[
+            ("cognito:username", "ana"),
+            ("custom:workspace", "ws1"),
+            ("cognito:groups", "[everyone]"),
+        ])
+        .actor()
+        .unwrap_err();
+        assert_eq!(no_group.status, StatusCode::FORBIDDEN);
+        assert!(no_group.message.contains("agent, supervisor or admin"));
+    }
+
+    #[test]
+    fn the_api_gateway_source_ignores_bearer_headers_and_cannot_sign() {
+        let hs = auth();
+        let ws = WorkspaceId::parse("ws1").unwrap();
+        let ana = AgentId::parse("ana").unwrap();
+        let token = hs.issue(&ws, &ana, Role::Admin, 60).unwrap();
+        let (mut parts, ()) = axum::http::Request::builder()
+            .header("authorization", format!("Bearer {token}"))
+            .body(())
+            .unwrap()
+            .into_parts();
+        let gateway = Auth::api_gateway();
+
+        let err = gateway.caller(&parts).unwrap_err();
+        assert_eq!(err.status, StatusCode::UNAUTHORIZED);
+        assert!(gateway.issue(&ws, &ana, Role::Admin, 60).is_err());
+
+        parts.extensions.insert(claims(&[
+            ("cognito:username", "ana"),
+            ("custom:workspace", "ws1"),
+            ("cognito:groups", "[agent]"),
+        ]));
+        assert_eq!(gateway.caller(&parts).unwrap().role, Role::Agent);
+        assert_eq!(hs.caller(&parts).unwrap().role, Role::Admin);
     }
 }

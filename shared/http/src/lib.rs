@@ -7,5 +7,5 @@ pub mod error;
 pub mod webhook;
 
 pub use api::{ApiState, api_router};
-pub use auth::{Auth, Claims};
+pub use auth::{Auth, AuthorizerClaims, Claims};
 pub use webhook::{WebhookState, webhook_router};

@@ -6,6 +6,7 @@
 //!
 //! [`Turno`]: turno_core::app::Turno
 
+mod agents;
 mod aws;
 mod config;
 mod exit;
@@ -15,6 +16,7 @@ mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use agents::write_missing_agents;
 pub use aws::{
     EVENT_BUS_VAR, Env, GRAPH_API_BASE_URL_VAR, GRAPH_API_VERSION_VAR, NOTIFY_WEBHOOK_URL_VAR,
     TABLE_VAR, WHATSAPP_TOKEN_PARAM_VAR, clients, connect, connect_with, secret, secret_with,

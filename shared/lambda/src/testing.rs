@@ -21,8 +21,6 @@ pub const DEMO_CONFIG_YAML: &str = include_str!("../../../infra/demo/turno.yaml"
 pub const SAMPLE_APP_SECRET: &str = "turno-sample-app-secret";
 /// The verify token in `events/apigw-webhook-verify.json`.
 pub const SAMPLE_VERIFY_TOKEN: &str = "turno-sample-verify-token";
-/// The HS256 key that signs the bearer token in `events/apigw-api-list-tickets.json`.
-pub const SAMPLE_JWT_SECRET: &str = "turno-sample-jwt-secret-0123456789abcdef";
 
 /// The text of `events/<name>`.
 pub fn sample(name: &str) -> String {
@@ -102,6 +100,17 @@ impl TestTurno {
     /// The demo workspace on a fresh temporary database, its agents written (both online),
     /// the clock standing at `now`.
     pub async fn demo(now: Timestamp) -> Self {
+        let t = Self::demo_without_agents(now);
+        t.turno
+            .seed_agents()
+            .await
+            .unwrap_or_else(|e| panic!("seeding the demo agents: {e}"));
+        t
+    }
+
+    /// The demo workspace on a fresh temporary database with nothing written yet, as a new
+    /// deployment's table.
+    pub fn demo_without_agents(now: Timestamp) -> Self {
         let db = Db::open_temporary().unwrap_or_else(|e| panic!("temporary database: {e:#}"));
         let clock = Arc::new(ManualClock::new(now));
         let store = Arc::new(SqliteStore::new(db.clone()));
@@ -122,10 +131,6 @@ impl TestTurno {
             clock: clock.clone(),
         };
         let turno = Turno::new(ports, demo_workspaces());
-        turno
-            .seed_agents()
-            .await
-            .unwrap_or_else(|e| panic!("seeding the demo agents: {e}"));
         TestTurno {
             turno,
             store,
