@@ -156,6 +156,8 @@ pub struct TicketView {
     pub ticket: Ticket,
     pub sla_due_at: Option<Timestamp>,
     pub window_closes_at: Option<Timestamp>,
+    /// The 24-hour window: while closed, only a template can be sent.
+    pub window: crate::channel::WindowState,
     pub transcript: Vec<TranscriptEntry>,
 }
 
@@ -1278,6 +1280,7 @@ impl Turno {
             .await?;
         Ok(TicketView {
             sla_due_at: ticket.sla_due_at(),
+            window: crate::channel::WindowState::of(conversation.as_ref(), self.now()),
             window_closes_at: conversation.and_then(|c| c.window_closes_at()),
             ticket,
             transcript,
