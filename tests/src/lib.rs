@@ -70,8 +70,26 @@ impl FakeGraph {
         FakeGraph { server }
     }
 
-    /// Every message body sent so far.
+    /// Every message body sent so far (read receipts aside).
     pub async fn sent(&self) -> Vec<Value> {
+        self.posts_to_messages()
+            .await
+            .into_iter()
+            .filter(|m| m["status"] != "read")
+            .collect()
+    }
+
+    /// The ids of the customer messages marked as read, in order.
+    pub async fn read_receipts(&self) -> Vec<String> {
+        self.posts_to_messages()
+            .await
+            .into_iter()
+            .filter(|m| m["status"] == "read")
+            .filter_map(|m| m["message_id"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    async fn posts_to_messages(&self) -> Vec<Value> {
         self.server
             .received_requests()
             .await

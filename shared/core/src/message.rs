@@ -516,8 +516,15 @@ pub enum Author {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "direction", rename_all = "snake_case")]
 pub enum Body {
-    Inbound { content: Content },
-    Outbound { message: Outbound },
+    Inbound {
+        content: Content,
+        /// The message the customer replied to, when they used "reply".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        context: Option<MessageId>,
+    },
+    Outbound {
+        message: Outbound,
+    },
 }
 
 /// One line of a ticket's transcript.
