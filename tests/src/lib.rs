@@ -180,6 +180,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(opts: Options) -> Self {
+        Self::spawn_configured(opts, Some("test-access-token")).await
+    }
+
+    /// The local runner in sandbox mode: no access token, so WhatsApp is the sandbox channel
+    /// (the fake Graph API is there but never called).
+    pub async fn spawn_sandbox() -> Self {
+        Self::spawn_configured(Options::default(), None).await
+    }
+
+    async fn spawn_configured(opts: Options, access_token: Option<&str>) -> Self {
         let data_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let graph = FakeGraph::start().await;
         let notify = FakeNotify::start().await;
@@ -197,7 +207,7 @@ impl TestApp {
         cfg.config_path = Some(config_path);
         cfg.app_secret = APP_SECRET.into();
         cfg.verify_token = VERIFY_TOKEN.into();
-        cfg.access_token = Some("test-access-token".into());
+        cfg.access_token = access_token.map(str::to_owned);
         cfg.api_base_url = graph.server.uri();
         cfg.notify_url = Some(format!("{}/notify", notify.server.uri()));
         cfg.sweep_every = opts.sweep_every;

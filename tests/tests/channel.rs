@@ -947,3 +947,59 @@ async fn when_the_retry_budget_runs_out_the_reply_waits_for_redelivery_and_goes_
     // The Graph client tries 3 times per send; the 4th try comes from the queue.
     recovers_from(503, 4, json!({ "error": { "message": "down", "code": 2 } })).await;
 }
+
+// ---- the sandbox ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn in_the_sandbox_a_customer_sends_a_file_and_the_agent_opens_it() {
+    let app = TestApp::spawn_sandbox().await;
+    let customer = "34691900001";
+    let file = b"%PDF-1.7 factura".to_vec();
+
+    let r = app
+        .http
+        .post(app.url(&format!(
+            "/sandbox/api/media?customer={customer}&name=Lucía&caption=la%20factura&filename=f.pdf"
+        )))
+        .header("content-type", "application/pdf")
+        .body(file.clone())
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(r.status(), 202);
+    let media_id = r.json::<Value>().await.unwrap()["media_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entry = entry_like(
+        &app,
+        customer,
+        json!({ "body": { "content": { "type": "media", "kind": "document", "media_id": media_id } } }),
+    )
+    .await;
+    assert_eq!(entry["body"]["content"]["caption"], "la factura");
+    let id = app.ticket_of(customer).await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .http
+        .get(app.url(&format!("/api/v1/tickets/{id}/media/{media_id}")))
+        .bearer_auth(app.token("bruno"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), file.as_slice());
+    let no_type = app
+        .http
+        .post(app.url(&format!("/sandbox/api/media?customer={customer}")))
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_type.status(), 400);
+    app.stop().await;
+}
