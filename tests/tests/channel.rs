@@ -944,7 +944,8 @@ async fn a_500_is_retried_and_the_reply_is_delivered_exactly_once() {
 
 #[tokio::test]
 async fn when_the_retry_budget_runs_out_the_reply_waits_for_redelivery_and_goes_once() {
-    // The Graph client tries 3 times per send; the 4th try comes from the queue.
+    // The Graph client tries 3 times per send and then gives the job back: the 4th and 5th
+    // tries come from the queue's redelivery.
     recovers_from(503, 4, json!({ "error": { "message": "down", "code": 2 } })).await;
 }
 
