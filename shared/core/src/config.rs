@@ -39,6 +39,12 @@ pub struct WorkspaceConfig {
     /// Known customers and their tags (`vip`, ...), matched by phone number.
     #[serde(default)]
     pub customers: Vec<CustomerConfig>,
+    /// Approved WhatsApp templates by use (`re_engagement`, `csat`, `follow_up`, ...).
+    #[serde(default)]
+    pub templates: crate::channel::TemplatesConfig,
+    /// Read receipts and other channel behaviour.
+    #[serde(default)]
+    pub whatsapp: crate::channel::ChannelConfig,
 }
 
 impl WorkspaceConfig {
@@ -564,6 +570,9 @@ impl TurnoConfig {
                         p.name
                     ));
                 }
+            }
+            if let Err(e) = ws.templates.validate() {
+                return err(format!("workspace {w}: {e}"));
             }
             if let Err(e) = ws.sla.compile() {
                 return err(format!("workspace {w}: sla: {e}"));

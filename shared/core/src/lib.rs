@@ -6,6 +6,7 @@ pub mod agent;
 pub mod app;
 pub mod bot;
 pub mod calendar;
+pub mod channel;
 pub mod config;
 pub mod conversation;
 pub mod events;

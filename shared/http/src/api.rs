@@ -50,7 +50,8 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/tickets/{id}/messages", post(reply))
         .route("/tickets/{id}/assign", post(assign))
         .route("/tickets/{id}/status", post(change_status))
-        .route("/tickets/{id}/transfer", post(transfer));
+        .route("/tickets/{id}/transfer", post(transfer))
+        .merge(crate::channel::routes());
     if state.dev_login {
         v1 = with_dev_login(v1);
     }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+mod channel;
 pub mod error;
 pub mod webhook;
 

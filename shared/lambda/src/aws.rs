@@ -95,8 +95,14 @@ pub async fn connect_with(
                     .unwrap_or_else(|| DEFAULT_GRAPH_API_VERSION.to_owned());
                 format!("https://graph.facebook.com/{version}")
             });
+            // A Lambda response carries at most 6 MB, and binary bodies go base64-encoded.
+            let config = turno_whatsapp::graph::GraphConfig {
+                base_url,
+                max_media_bytes: LAMBDA_MAX_MEDIA_BYTES,
+                ..turno_whatsapp::graph::GraphConfig::new(token)
+            };
             Arc::new(
-                turno_whatsapp::graph::GraphClient::new(base_url, token)
+                turno_whatsapp::graph::GraphClient::with_config(config)
                     .with_context(|| format!("turno {function}: the Graph API client"))?,
             )
         }
@@ -154,6 +160,10 @@ fn env_name(function: &str, name_var: &str, env: Env<'_>) -> anyhow::Result<Stri
     })
 }
 
+/// The largest media the agent API passes through on Lambda: 4 MiB is 5.6 MB in base64,
+/// under the 6 MB a Lambda response may carry.
+const LAMBDA_MAX_MEDIA_BYTES: u64 = 4 * 1024 * 1024;
+
 /// The WhatsApp port of a function that has no access token (it never sends).
 struct NoWhatsApp;
 
@@ -171,6 +181,23 @@ impl WhatsApp for NoWhatsApp {
                 "this function has no WhatsApp access token ({WHATSAPP_TOKEN_PARAM_VAR} is not set)"
             ),
         })
+    }
+
+    async fn media(
+        &self,
+        _ws: &WorkspaceId,
+        _media_id: &str,
+    ) -> Result<turno_core::message::MediaFile, turno_core::ports::MediaError> {
+        Err(turno_core::ports::MediaError::Rejected {
+            code: 0,
+            message: format!(
+                "this function has no WhatsApp access token ({WHATSAPP_TOKEN_PARAM_VAR} is not set)"
+            ),
+        })
+    }
+
+    async fn mark_read(&self, _ws: &WorkspaceId, _message: &MessageId) -> Result<(), SendError> {
+        Ok(())
     }
 }
 
