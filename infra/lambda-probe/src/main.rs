@@ -935,8 +935,6 @@ async fn main() -> anyhow::Result<()> {
     let statuses = args.statuses_per_reply * replies_per_message;
     let status_usage = status_ingress.usage.scaled(1.0 / sent.len().max(1) as f64);
     let status_writer_usage = status_writer.usage.scaled(1.0 / n.max(1) as f64);
-    let timer_usage = enforcer.usage.scaled(0.0); // the sweep is per minute, not per message
-    let _ = timer_usage;
     let mix = |b: f64, e: f64| b * (1.0 - share) + e * share;
 
     let million = 1_000_000.0;
