@@ -377,6 +377,96 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// A new transcript entry's sort key: its time, then insertion order (a v7 UUID is
+    /// monotonic within the process).
+    fn entry_sk(entry: &TranscriptEntry) -> String {
+        format!(
+            "{ENTRY_PREFIX}{}#{}",
+            sort_time(entry.at),
+            uuid::Uuid::now_v7().simple()
+        )
+    }
+
+    /// The two writes that add `entry` under sort key `sk`: the claim of its message id (whose
+    /// condition fails if an entry with that id is stored) and the entry itself.
+    fn entry_writes(
+        &self,
+        entry: &TranscriptEntry,
+        sk: &str,
+    ) -> anyhow::Result<[TransactWriteItem; 2]> {
+        let ws = &entry.workspace;
+        let claim = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(message_pk(ws, &entry.message_id), MESSAGE_SK)))
+            .update_expression("SET #mid = :mid, #ticket = :ticket, #entry = :entry")
+            .condition_expression("attribute_not_exists(#entry)")
+            .expression_attribute_names("#mid", "message_id")
+            .expression_attribute_names("#ticket", "ticket_id")
+            .expression_attribute_names("#entry", "entry_sk")
+            .expression_attribute_values(":mid", s(entry.message_id.as_str()))
+            .expression_attribute_values(":ticket", s(entry.ticket_id.as_str()))
+            .expression_attribute_values(":entry", s(sk))
+            .build()?;
+        let put = CondPut::new_record(record_item(
+            entry,
+            key(ticket_pk(ws, &entry.ticket_id), sk),
+        )?);
+        Ok([
+            TransactWriteItem::builder().update(claim).build(),
+            put.into_transact(&self.table)?,
+        ])
+    }
+
+    /// Runs `fixed` (the writes whose conditions must hold) and the writes of `entries` as one
+    /// transaction. An entry whose message id is already stored is dropped and the rest tried
+    /// again, so stored entries are skipped, not failed on. Returns the positions in `fixed`
+    /// whose conditions failed (nothing written), or an empty list once it is written.
+    async fn transact_with_entries(
+        &self,
+        op: &str,
+        fixed: impl Fn() -> anyhow::Result<Vec<TransactWriteItem>>,
+        entries: &[TranscriptEntry],
+    ) -> Result<Vec<usize>, StoreError> {
+        let sks: Vec<String> = entries.iter().map(Self::entry_sk).collect();
+        // One transaction may not write an item twice: an id given twice is written once.
+        let mut pending: Vec<usize> = (0..entries.len())
+            .filter(|&i| {
+                !entries[..i].iter().any(|e| {
+                    e.workspace == entries[i].workspace && e.message_id == entries[i].message_id
+                })
+            })
+            .collect();
+        let fixed_len = fixed()?.len();
+        loop {
+            if fixed_len == 0 && pending.is_empty() {
+                return Ok(Vec::new());
+            }
+            let outcome = self
+                .transact(op, || {
+                    let mut items = fixed()?;
+                    for &i in &pending {
+                        items.extend(self.entry_writes(&entries[i], &sks[i])?);
+                    }
+                    Ok(items)
+                })
+                .await?;
+            let failed = match outcome {
+                Ok(()) => return Ok(Vec::new()),
+                Err(failed) => failed,
+            };
+            let fixed_failed: Vec<usize> =
+                failed.iter().copied().filter(|&f| f < fixed_len).collect();
+            if !fixed_failed.is_empty() {
+                return Ok(fixed_failed);
+            }
+            let stored: Vec<usize> = failed
+                .iter()
+                .map(|&f| pending[(f - fixed_len) / 2])
+                .collect();
+            pending.retain(|i| !stored.contains(i));
+        }
+    }
+
     async fn read_agent(
         &self,
         ws: &WorkspaceId,
@@ -573,27 +663,42 @@ impl Store for DynamoStore {
         ticket: Option<&mut Ticket>,
         turn: &TurnRecord,
     ) -> Result<(), StoreError> {
+        self.commit_turn_with_entries(conversation, ticket, turn, &[])
+            .await
+    }
+
+    async fn commit_turn_with_entries(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
         let now = Timestamp::now();
-        let outcome = self
-            .transact("commit turn", || {
-                let mut items = vec![
-                    CondPut::versioned(
-                        conversation_item(conversation, conversation.version + 1)?,
-                        conversation.version,
-                    )
-                    .into_transact(&self.table)?,
-                    CondPut::new_record(turn_item(turn, now)?).into_transact(&self.table)?,
-                ];
-                if let Some(t) = ticket.as_deref() {
-                    items.push(
-                        CondPut::versioned(ticket_item(t, t.version + 1)?, t.version)
-                            .into_transact(&self.table)?,
-                    );
-                }
-                Ok(items)
-            })
+        let failed = self
+            .transact_with_entries(
+                "commit turn",
+                || {
+                    let mut items = vec![
+                        CondPut::versioned(
+                            conversation_item(conversation, conversation.version + 1)?,
+                            conversation.version,
+                        )
+                        .into_transact(&self.table)?,
+                        CondPut::new_record(turn_item(turn, now)?).into_transact(&self.table)?,
+                    ];
+                    if let Some(t) = ticket.as_deref() {
+                        items.push(
+                            CondPut::versioned(ticket_item(t, t.version + 1)?, t.version)
+                                .into_transact(&self.table)?,
+                        );
+                    }
+                    Ok(items)
+                },
+                entries,
+            )
             .await?;
-        if outcome.is_err() {
+        if !failed.is_empty() {
             return Err(StoreError::Conflict);
         }
         conversation.version += 1;
@@ -616,36 +721,40 @@ impl Store for DynamoStore {
         Ok(())
     }
 
+    async fn save_turn_progress_with_entries(
+        &self,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return self.save_turn_progress(turn).await;
+        }
+        let now = Timestamp::now();
+        let progress = || {
+            let put = CondPut {
+                item: turn_item(turn, now)?,
+                condition: "attribute_not_exists(PK) OR #done <= :done".into(),
+                names: HashMap::from([("#done".into(), "done".into())]),
+                values: HashMap::from([(":done".into(), n(turn.done))]),
+            };
+            Ok(vec![put.into_transact(&self.table)?])
+        };
+        let failed = self
+            .transact_with_entries("save turn progress", progress, entries)
+            .await?;
+        if !failed.is_empty() {
+            // A faster run recorded more progress: the entries still belong in the transcript.
+            self.transact_with_entries("save turn progress", || Ok(Vec::new()), entries)
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
-        let ws = &entry.workspace;
-        // Time, then insertion: a v7 UUID is monotonic within the process.
-        let sk = format!(
-            "{ENTRY_PREFIX}{}#{}",
-            sort_time(entry.at),
-            uuid::Uuid::now_v7().simple()
-        );
+        let sk = Self::entry_sk(entry);
         let outcome = self
             .transact("append transcript entry", || {
-                let claim = Update::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(key(message_pk(ws, &entry.message_id), MESSAGE_SK)))
-                    .update_expression("SET #mid = :mid, #ticket = :ticket, #entry = :entry")
-                    .condition_expression("attribute_not_exists(#entry)")
-                    .expression_attribute_names("#mid", "message_id")
-                    .expression_attribute_names("#ticket", "ticket_id")
-                    .expression_attribute_names("#entry", "entry_sk")
-                    .expression_attribute_values(":mid", s(entry.message_id.as_str()))
-                    .expression_attribute_values(":ticket", s(entry.ticket_id.as_str()))
-                    .expression_attribute_values(":entry", s(sk.clone()))
-                    .build()?;
-                let put = CondPut::new_record(record_item(
-                    entry,
-                    key(ticket_pk(ws, &entry.ticket_id), sk.clone()),
-                )?);
-                Ok(vec![
-                    TransactWriteItem::builder().update(claim).build(),
-                    put.into_transact(&self.table)?,
-                ])
+                Ok(self.entry_writes(entry, &sk)?.into())
             })
             .await?;
         Ok(outcome.is_ok())

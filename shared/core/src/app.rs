@@ -342,13 +342,31 @@ impl Turno {
             )));
         };
         let store = &self.ports.store;
-        for _ in 0..MAX_CONFLICT_RETRIES {
-            if let Some(turn) = store.turn(&msg.workspace, &msg.id).await? {
+        for attempt in 0..MAX_CONFLICT_RETRIES {
+            // A message seen before has a turn record, which makes the commit conflict: the
+            // record is read only then, so a first delivery spends no request on it.
+            if attempt > 0
+                && let Some(turn) = store.turn(&msg.workspace, &msg.id).await?
+            {
                 return self.finish_turn(turn).await;
             }
-            let mut turn = self.decide_turn(&ws, &msg).await?;
+            let mut turn = match self.decide_turn(&ws, &msg).await {
+                Ok(turn) => turn,
+                Err(e) if attempt == 0 => match store.turn(&msg.workspace, &msg.id).await? {
+                    // A redelivery whose first run decided already: finish that decision.
+                    Some(turn) => return self.finish_turn(turn).await,
+                    None => return Err(e),
+                },
+                Err(e) => return Err(e),
+            };
+            let recorded = committed_entries(&turn.record);
             match store
-                .commit_turn(&mut turn.conversation, turn.ticket.as_mut(), &turn.record)
+                .commit_turn_with_entries(
+                    &mut turn.conversation,
+                    turn.ticket.as_mut(),
+                    &turn.record,
+                    &recorded,
+                )
                 .await
             {
                 Ok(()) => {
@@ -551,7 +569,8 @@ impl Turno {
             customer: msg.from.clone(),
             ticket_id: ticket.id.clone(),
             effects,
-            done: 0,
+            // The customer's message (the first effect) is written with the commit.
+            done: 1,
         };
         Ok(DecidedTurn {
             conversation,
@@ -561,34 +580,59 @@ impl Turno {
         })
     }
 
+    /// Carries out a committed turn's effects from where they stopped. Replies are sent first;
+    /// then the escalation (and any failed send's record) is queued in one batch, and the
+    /// delivered replies' transcript entries and the progress are written in one request.
+    /// A send that fails saves the progress made so far before the job goes back to the
+    /// queue, so the redelivery resumes after the last delivered reply. The window left: if
+    /// the process dies (or the final write fails) after a reply was delivered and before that
+    /// write, the redelivery sends the reply again.
     async fn finish_turn(&self, mut turn: TurnRecord) -> Result<(), JobError> {
         if turn.is_complete() {
             return Ok(());
         }
-        let mut idempotent = Vec::new();
+        let started = turn.done;
+        let mut entries = Vec::new();
+        let mut envelopes = Vec::new();
         while turn.done < turn.effects.len() {
             let index = turn.done;
             match turn.effects[index].clone() {
-                Effect::Record { entry } => {
-                    idempotent.push(TicketWrite::Append { entry }.envelope())
-                }
-                Effect::Escalate { job } => idempotent.push(job.envelope()),
+                Effect::Record { entry } => entries.push(entry),
+                Effect::Escalate { job } => envelopes.push(job.envelope()),
                 Effect::Reply { message } => {
-                    // Queue what came before first, so the transcript keeps its order.
-                    self.flush(&mut idempotent).await?;
                     let reply_id = MessageId::derived(&turn.message_id, &format!("r{index}"));
-                    let writes = self.send_reply(&turn, &reply_id, &message).await?;
-                    idempotent.extend(writes.into_iter().map(|w| w.envelope()));
-                    self.flush(&mut idempotent).await?;
-                    turn.done = index + 1;
-                    self.ports.store.save_turn_progress(&turn).await?;
-                    continue;
+                    match self.send_reply(&turn, &reply_id, &message).await {
+                        Ok(sent) => {
+                            for entry in sent {
+                                if entry.delivery.is_some() {
+                                    // A refused message: the ticket-writer records the entry
+                                    // and its failed state together.
+                                    envelopes.push(TicketWrite::Append { entry }.envelope())
+                                } else {
+                                    entries.push(entry)
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            self.flush(&mut envelopes).await?;
+                            if turn.done > started {
+                                self.ports
+                                    .store
+                                    .save_turn_progress_with_entries(&turn, &entries)
+                                    .await?;
+                            }
+                            return Err(e);
+                        }
+                    }
                 }
             }
             turn.done = index + 1;
         }
-        self.flush(&mut idempotent).await?;
-        self.ports.store.save_turn_progress(&turn).await?;
+        self.flush(&mut envelopes).await?;
+        self.ports
+            .store
+            .save_turn_progress_with_entries(&turn, &entries)
+            .await?;
         Ok(())
     }
 
@@ -608,7 +652,7 @@ impl Turno {
         turn: &TurnRecord,
         reply_id: &MessageId,
         message: &Outbound,
-    ) -> Result<Vec<TicketWrite>, JobError> {
+    ) -> Result<Vec<TranscriptEntry>, JobError> {
         let Some(ws) = self.config(&turn.workspace) else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",
@@ -633,13 +677,7 @@ impl Turno {
             .send_or_re_engage(&ws, &turn.customer, Some(&turn.ticket_id), message)
             .await
         {
-            Ok(sent) => {
-                return Ok(sent
-                    .entries(entry)
-                    .into_iter()
-                    .map(|entry| TicketWrite::Append { entry })
-                    .collect());
-            }
+            Ok(sent) => return Ok(sent.entries(entry)),
             Err(e @ SendError::Unauthorized { .. }) => {
                 error!(workspace = %turn.workspace, wamid = %turn.message_id, error = %e, "WhatsApp refused the access token; the reply waits in the queue until it is fixed");
                 return Err(JobError::retry(e));
@@ -654,7 +692,7 @@ impl Turno {
                 entry.delivery_error = Some(e.to_string());
             }
         }
-        Ok(vec![TicketWrite::Append { entry }])
+        Ok(vec![entry])
     }
 
     // ---- ticket-writer ----------------------------------------------------------------------
@@ -1670,6 +1708,18 @@ struct SlaFindings {
     recorded: Vec<(ClockKind, SlaEventKind)>,
     reclaimed: Vec<(ClockKind, SlaEventKind)>,
     deadlines: Vec<(ClockKind, Option<Timestamp>)>,
+}
+
+/// The transcript entries a turn's commit writes: its leading `Record` effects, the ones
+/// counted done from the start.
+fn committed_entries(record: &TurnRecord) -> Vec<TranscriptEntry> {
+    record.effects[..record.done.min(record.effects.len())]
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Record { entry } => Some(entry.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 struct DecidedTurn {

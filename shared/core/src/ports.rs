@@ -72,6 +72,26 @@ pub trait Store: Send + Sync {
     /// Records how far a committed turn's effects have got.
     async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError>;
 
+    /// [`commit_turn`](Store::commit_turn), adding `entries` to the transcript in the same
+    /// atomic write: all of it or nothing. An entry whose workspace and message id are already
+    /// stored is left as it is (as [`append_message`](Store::append_message) would).
+    async fn commit_turn_with_entries(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError>;
+
+    /// [`save_turn_progress`](Store::save_turn_progress) (progress never goes back) and
+    /// [`append_message`](Store::append_message) of each of `entries` (those already stored
+    /// are left as they are), in one write: the way a turn records its delivered replies.
+    async fn save_turn_progress_with_entries(
+        &self,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError>;
+
     /// Adds a transcript entry. Returns `false`, writing nothing, if an entry with the same
     /// workspace and message id exists.
     async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError>;

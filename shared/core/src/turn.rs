@@ -13,8 +13,8 @@ use crate::message::{Outbound, TranscriptEntry};
 pub enum Effect {
     /// Write this entry to the transcript (idempotent by message id).
     Record { entry: TranscriptEntry },
-    /// Send this reply to the customer, then record it. Not idempotent on WhatsApp's side,
-    /// so progress is saved after each one.
+    /// Send this reply to the customer, then record it. Not idempotent on WhatsApp's side:
+    /// delivered replies are written with the progress, before a failure gives the job back.
     Reply { message: Outbound },
     /// Hand the ticket to the escalation worker (idempotent per ticket).
     Escalate { job: EscalationJob },

@@ -69,6 +69,25 @@ fn parse_delivery(s: &str) -> Result<DeliveryState, DbError> {
     })
 }
 
+/// Adds a transcript entry unless one with its workspace and message id is stored; returns
+/// whether it was added.
+fn insert_entry(tx: &Transaction<'_>, entry: &TranscriptEntry) -> Result<bool, DbError> {
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO transcript (workspace, ticket_id, message_id, at, body)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (workspace, message_id) DO NOTHING",
+        )?
+        .execute(params![
+            entry.workspace.as_str(),
+            entry.ticket_id.as_str(),
+            entry.message_id.as_str(),
+            nanos(entry.at),
+            serde_json::to_string(entry)?
+        ])?;
+    Ok(inserted == 1)
+}
+
 /// The stored JSON of a versioned record, with `version` already at the value it will have.
 fn versioned_json<T: serde::Serialize + Clone>(
     record: &T,
@@ -270,6 +289,17 @@ impl Store for SqliteStore {
         ticket: Option<&mut Ticket>,
         turn: &TurnRecord,
     ) -> Result<(), StoreError> {
+        self.commit_turn_with_entries(conversation, ticket, turn, &[])
+            .await
+    }
+
+    async fn commit_turn_with_entries(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
         let (conversation_version, ticket_version) = self.write("commit turn", |tx| {
             let conversation_version = write_conversation(tx, conversation)?;
             let ticket_version = match ticket.as_deref() {
@@ -291,6 +321,9 @@ impl Store for SqliteStore {
                 // Another run of this message committed first.
                 return Err(DbError::Conflict);
             }
+            for entry in entries {
+                insert_entry(tx, entry)?;
+            }
             Ok((conversation_version, ticket_version))
         })?;
         conversation.version = conversation_version;
@@ -301,6 +334,14 @@ impl Store for SqliteStore {
     }
 
     async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
+        self.save_turn_progress_with_entries(turn, &[]).await
+    }
+
+    async fn save_turn_progress_with_entries(
+        &self,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
         self.write("save turn progress", |tx| {
             // Progress never goes back: a slower run that read an older record must not undo
             // what a faster one recorded.
@@ -316,27 +357,15 @@ impl Store for SqliteStore {
                 int(turn.done)?,
                 serde_json::to_string(turn)?
             ])?;
+            for entry in entries {
+                insert_entry(tx, entry)?;
+            }
             Ok(())
         })
     }
 
     async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
-        self.write("append transcript entry", |tx| {
-            let inserted = tx
-                .prepare_cached(
-                    "INSERT INTO transcript (workspace, ticket_id, message_id, at, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (workspace, message_id) DO NOTHING",
-                )?
-                .execute(params![
-                    entry.workspace.as_str(),
-                    entry.ticket_id.as_str(),
-                    entry.message_id.as_str(),
-                    nanos(entry.at),
-                    serde_json::to_string(entry)?
-                ])?;
-            Ok(inserted == 1)
-        })
+        self.write("append transcript entry", |tx| insert_entry(tx, entry))
     }
 
     async fn record_delivery(&self, status: &DeliveryStatus) -> Result<(), StoreError> {

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use turno_aws::testing as emulators;
 use turno_aws::{Clients, DynamoStore, queue_url_var};
 use turno_core::ids::{WaId, WorkspaceId};
+use turno_core::message::Author;
 use turno_core::ports::{QueueName, Store};
 use turno_lambda::testing::{demo_workspaces, sqs_sample};
 use wiremock::matchers::{header, method, path};
@@ -126,11 +127,22 @@ async fn bot_turn_on_the_aws_adapters_replies_through_graph_and_hands_off_to_the
         .await
         .unwrap()
         .expect("the conversation is in DynamoDB");
-    assert!(conversation.ticket_id.is_some());
-    let writes = emulators::drain_url(&d.clients.sqs, &d.queues[&QueueName::TicketWrites], 2).await;
+    let ticket = conversation.ticket_id.expect("a ticket");
+    let authors: Vec<Author> = store
+        .transcript(&ws, &ticket)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.author)
+        .collect();
     assert!(
-        !writes.is_empty(),
-        "transcript writes went to ticket-writes.fifo"
+        authors.first() == Some(&Author::Customer) && authors.contains(&Author::Bot),
+        "bot-turn wrote the customer's messages and the delivered replies itself: {authors:?}"
+    );
+    let writes = emulators::drain_url(&d.clients.sqs, &d.queues[&QueueName::TicketWrites], 1).await;
+    assert!(
+        writes.is_empty(),
+        "nothing left for ticket-writer: {writes:?}"
     );
     let escalations =
         emulators::drain_url(&d.clients.sqs, &d.queues[&QueueName::Escalations], 2).await;

@@ -42,6 +42,8 @@ macro_rules! store_contract_tests {
             commit_turn_with_a_stale_conversation_writes_nothing,
             commit_turn_for_a_processed_message_conflicts_and_writes_nothing,
             turn_progress_is_saved,
+            commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all,
+            turn_progress_with_entries_adds_each_entry_once_and_never_goes_back,
             append_message_is_idempotent_by_workspace_and_message_id,
             delivery_state_only_moves_forward,
             failed_delivery_is_final_and_keeps_its_error,

@@ -308,6 +308,153 @@ pub async fn turn_progress_is_saved(store: &dyn Store) {
     );
 }
 
+pub async fn commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all(store: &dyn Store) {
+    let ws = workspace();
+    let cu = customer(1);
+    let mut t = ticket(&ws, &cu);
+    let mut c = conversation(&ws, &cu);
+    let record = turn(&ws, "wamid.a", &cu, &t.id);
+    let inbound = inbound_entry(&ws, &t.id, &cu, "wamid.a", at(1));
+    store
+        .commit_turn_with_entries(
+            &mut c,
+            Some(&mut t),
+            &record,
+            std::slice::from_ref(&inbound),
+        )
+        .await
+        .expect("commit with an entry");
+    assert_eq!((c.version, t.version), (1, 1));
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![inbound.clone()]
+    );
+
+    // A second commit of the message conflicts: no second entry, nothing else written.
+    let mut c2 = store.conversation(&ws, &cu).await.unwrap().unwrap();
+    let mut again = inbound.clone();
+    again.at = at(2);
+    let late = inbound_entry(&ws, &t.id, &cu, "wamid.late", at(3));
+    assert_conflict(
+        store
+            .commit_turn_with_entries(&mut c2, None, &record, &[again, late.clone()])
+            .await,
+        "second commit of one message",
+    );
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![inbound.clone()],
+        "a commit that conflicts adds no entry"
+    );
+
+    // A stale conversation: nothing written either.
+    let mut stale = conversation(&ws, &cu);
+    let other = turn(&ws, "wamid.b", &cu, &t.id);
+    assert_conflict(
+        store
+            .commit_turn_with_entries(&mut stale, None, &other, std::slice::from_ref(&late))
+            .await,
+        "commit with a stale conversation",
+    );
+    assert!(store.turn(&ws, &other.message_id).await.unwrap().is_none());
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![inbound.clone()]
+    );
+
+    // An entry already stored is skipped, not failed on; the others are added.
+    let stored_before = inbound_entry(&ws, &t.id, &cu, "wamid.c", at(4));
+    assert!(store.append_message(&stored_before).await.unwrap());
+    let mut retry = stored_before.clone();
+    retry.at = at(9);
+    let fresh = outbound_entry(&ws, &t.id, &cu, "wamid.c-reply", at(5));
+    let third = turn(&ws, "wamid.c", &cu, &t.id);
+    store
+        .commit_turn_with_entries(&mut c2, None, &third, &[retry, fresh.clone()])
+        .await
+        .expect("commit skipping a stored entry");
+    assert_eq!(c2.version, 2);
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![inbound, stored_before, fresh]
+    );
+}
+
+pub async fn turn_progress_with_entries_adds_each_entry_once_and_never_goes_back(
+    store: &dyn Store,
+) {
+    let ws = workspace();
+    let cu = customer(1);
+    let t = ticket(&ws, &cu);
+    let mut record = turn(&ws, "wamid.a", &cu, &t.id);
+    record.effects.push(record.effects[1].clone());
+    store
+        .commit_turn(&mut conversation(&ws, &cu), None, &record)
+        .await
+        .unwrap();
+    let first = outbound_entry(&ws, &t.id, &cu, "wamid.r1", at(1));
+    let second = outbound_entry(&ws, &t.id, &cu, "wamid.r2", at(2));
+
+    record.done = 2;
+    store
+        .save_turn_progress_with_entries(&record, std::slice::from_ref(&first))
+        .await
+        .expect("progress with one entry");
+    assert_eq!(
+        store
+            .turn(&ws, &record.message_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .done,
+        2
+    );
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![first.clone()]
+    );
+
+    // The same entry again (a retried write) is not added twice.
+    record.done = 3;
+    store
+        .save_turn_progress_with_entries(&record, &[first.clone(), second.clone()])
+        .await
+        .expect("progress with a stored entry and a new one");
+    assert!(
+        store
+            .turn(&ws, &record.message_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_complete()
+    );
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+
+    // A slower run's older progress does not undo the record; its entries still land.
+    let third = outbound_entry(&ws, &t.id, &cu, "wamid.r3", at(3));
+    record.done = 1;
+    store
+        .save_turn_progress_with_entries(&record, std::slice::from_ref(&third))
+        .await
+        .expect("older progress");
+    assert_eq!(
+        store
+            .turn(&ws, &record.message_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .done,
+        3
+    );
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![first, second, third]
+    );
+}
+
 pub async fn append_message_is_idempotent_by_workspace_and_message_id(store: &dyn Store) {
     let ws = workspace();
     let cu = customer(1);
@@ -1218,6 +1365,8 @@ pub async fn run_all(store: Arc<dyn Store>) {
     commit_turn_with_a_stale_conversation_writes_nothing(s).await;
     commit_turn_for_a_processed_message_conflicts_and_writes_nothing(s).await;
     turn_progress_is_saved(s).await;
+    commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all(s).await;
+    turn_progress_with_entries_adds_each_entry_once_and_never_goes_back(s).await;
     append_message_is_idempotent_by_workspace_and_message_id(s).await;
     delivery_state_only_moves_forward(s).await;
     failed_delivery_is_final_and_keeps_its_error(s).await;

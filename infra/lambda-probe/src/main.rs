@@ -1,0 +1,1050 @@
+//! lambda-probe: runs each Lambda function's real binary the way Lambda does, against a fake
+//! Lambda Runtime API on 127.0.0.1, with its AWS clients pointed (through a counting proxy) at
+//! the local emulators and its Graph API at a local fake. It drives the topology by hand:
+//! signed webhooks as API Gateway events into webhook-ingress, then what landed on each queue
+//! as one SQS batch (up to 10 records) into the function that consumes it. For each function
+//! it reports the peak resident memory (`VmHWM`), the invocation time and the AWS requests;
+//! then the AWS requests per bot-handled and per escalated message, and a cost estimate per
+//! one million messages from those figures.
+//!
+//! ```sh
+//! TURNO_DYNAMODB_PORT=18001 TURNO_MOTO_PORT=15001 ./infra/emulators/start.sh
+//! source .turno-emulators/env
+//! cargo build --release -p webhook-ingress -p bot-turn -p ticket-writer -p escalation -p sla-enforcer
+//! cargo run --release -p turno-lambda-probe -- --bin-dir target/release
+//! ```
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use clap::Parser;
+use serde_json::{Value, json};
+use tokio::sync::{Notify, mpsc};
+use turno_aws::testing as emulators;
+use turno_core::ports::QueueName;
+use turno_tests::{WORKSPACE, sign, text_webhook};
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Peak memory, duration, AWS requests and cost per message of turno's Lambda functions"
+)]
+struct Args {
+    /// Where the function binaries are (`cargo build --release -p <function>`).
+    #[arg(long, default_value = "target/release")]
+    bin_dir: PathBuf,
+    /// Messages per round (and records per SQS batch, at most 10).
+    #[arg(long, default_value_t = 10)]
+    batch: usize,
+    /// Share of messages that end in a handoff to a person, for the cost estimate.
+    #[arg(long, default_value_t = 0.2)]
+    escalated_share: f64,
+    /// Delivery status webhooks per reply sent (sent, delivered, read), for the cost estimate.
+    #[arg(long, default_value_t = 2.0)]
+    statuses_per_reply: f64,
+    /// Let the functions' logs through to this terminal.
+    #[arg(long)]
+    show_logs: bool,
+}
+
+const APP_SECRET: &str = "probe-app-secret";
+const MEMORY_MB: u64 = 128;
+
+// ---- the counting proxy in front of each emulator ------------------------------------------
+
+/// AWS requests and the DynamoDB capacity they consume (estimated from the JSON sizes, which
+/// overstate DynamoDB's item sizes a little: an upper bound).
+#[derive(Debug, Default, Clone)]
+struct Usage {
+    requests: BTreeMap<String, u64>,
+    wcu: f64,
+    rcu: f64,
+    sqs_fifo: u64,
+    sqs_standard: u64,
+    events: u64,
+}
+
+impl Usage {
+    fn total(&self) -> u64 {
+        self.requests.values().sum()
+    }
+
+    fn minus(&self, before: &Usage) -> Usage {
+        let mut requests = BTreeMap::new();
+        for (op, n) in &self.requests {
+            let d = n - before.requests.get(op).copied().unwrap_or(0);
+            if d > 0 {
+                requests.insert(op.clone(), d);
+            }
+        }
+        Usage {
+            requests,
+            wcu: self.wcu - before.wcu,
+            rcu: self.rcu - before.rcu,
+            sqs_fifo: self.sqs_fifo - before.sqs_fifo,
+            sqs_standard: self.sqs_standard - before.sqs_standard,
+            events: self.events - before.events,
+        }
+    }
+
+    fn scaled(&self, by: f64) -> Usage {
+        Usage {
+            requests: self
+                .requests
+                .iter()
+                .map(|(k, v)| (k.clone(), (*v as f64 * by).round() as u64))
+                .collect(),
+            wcu: self.wcu * by,
+            rcu: self.rcu * by,
+            sqs_fifo: (self.sqs_fifo as f64 * by).round() as u64,
+            sqs_standard: (self.sqs_standard as f64 * by).round() as u64,
+            events: (self.events as f64 * by).round() as u64,
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct Meter(Arc<Mutex<Usage>>);
+
+impl Meter {
+    fn snapshot(&self) -> Usage {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn record(&self, target: &str, request: &Value, response_len: usize) {
+        let (service, op) = target.split_once('.').unwrap_or(("unknown", target));
+        let service = match service {
+            s if s.starts_with("DynamoDB") => "DynamoDB",
+            "AmazonSQS" => "SQS",
+            "AWSEvents" => "EventBridge",
+            "AmazonSSM" => "SSM",
+            other => other,
+        };
+        let mut u = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *u.requests.entry(format!("{service}.{op}")).or_default() += 1;
+        let kb = |v: &Value| (v.to_string().len() as f64 / 1024.0).ceil().max(1.0);
+        let read_units = |len: usize, consistent: bool| {
+            (len as f64 / 4096.0).ceil().max(1.0) * if consistent { 1.0 } else { 0.5 }
+        };
+        let consistent = request["ConsistentRead"].as_bool().unwrap_or(false);
+        match (service, op) {
+            ("DynamoDB", "GetItem" | "Query") => u.rcu += read_units(response_len, consistent),
+            ("DynamoDB", "BatchGetItem") => {
+                let keys: usize = request["RequestItems"]
+                    .as_object()
+                    .map(|t| {
+                        t.values()
+                            .map(|k| k["Keys"].as_array().map_or(0, Vec::len))
+                            .sum()
+                    })
+                    .unwrap_or(0);
+                u.rcu += keys as f64;
+            }
+            ("DynamoDB", "PutItem") => u.wcu += kb(&request["Item"]),
+            ("DynamoDB", "UpdateItem" | "DeleteItem") => u.wcu += 1.0,
+            ("DynamoDB", "TransactWriteItems") => {
+                for item in request["TransactItems"].as_array().into_iter().flatten() {
+                    // Transactions cost two units per item per KB.
+                    u.wcu += 2.0
+                        * match item.get("Put") {
+                            Some(put) => kb(&put["Item"]),
+                            None => 1.0,
+                        };
+                }
+            }
+            ("DynamoDB", "BatchWriteItem") => {
+                for writes in request["RequestItems"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|t| t.values())
+                {
+                    for w in writes.as_array().into_iter().flatten() {
+                        u.wcu += w.get("PutRequest").map_or(1.0, |p| kb(&p["Item"]));
+                    }
+                }
+            }
+            ("SQS", _) => {
+                // SQS bills each 64 KB chunk of a request; these are small.
+                let fifo = request["QueueUrl"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with(".fifo"));
+                if fifo {
+                    u.sqs_fifo += 1;
+                } else {
+                    u.sqs_standard += 1;
+                }
+            }
+            ("EventBridge", "PutEvents") => {
+                u.events += request["Entries"].as_array().map_or(0, |e| e.len() as u64);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Proxy {
+    upstream: String,
+    client: reqwest::Client,
+    meter: Meter,
+}
+
+async fn forward(State(p): State<Proxy>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut req = p
+        .client
+        .request(parts.method.clone(), format!("{}{path}", p.upstream));
+    for (name, value) in &parts.headers {
+        if name != "host" && name != "content-length" {
+            req = req.header(name, value);
+        }
+    }
+    let target = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown.unknown")
+        .to_owned();
+    let reply = match req.body(bytes.clone()).send().await {
+        Ok(r) => r,
+        Err(e) => return (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    };
+    let status = reply.status();
+    let headers = reply.headers().clone();
+    let body = reply.bytes().await.unwrap_or_default();
+    let request_json: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    p.meter.record(&target, &request_json, body.len());
+    let mut response = Response::builder().status(status);
+    for (name, value) in &headers {
+        if name != "content-length" && name != "transfer-encoding" && name != "connection" {
+            response = response.header(name, value);
+        }
+    }
+    response
+        .body(Body::from(body))
+        .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+}
+
+async fn serve(router: Router) -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(addr.to_string())
+}
+
+async fn start_proxy(upstream: String, meter: Meter) -> anyhow::Result<String> {
+    let proxy = Proxy {
+        upstream: upstream.trim_end_matches('/').to_owned(),
+        client: reqwest::Client::new(),
+        meter,
+    };
+    let addr = serve(Router::new().fallback(forward).with_state(proxy)).await?;
+    Ok(format!("http://{addr}"))
+}
+
+// ---- the fake Graph API ----------------------------------------------------------------------
+
+#[derive(Clone, Default)]
+struct Graph {
+    sent: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+async fn graph_send(State(g): State<Graph>, body: Bytes) -> impl IntoResponse {
+    let to = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b["to"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let id = format!("wamid.probe.{}", uuid::Uuid::new_v4().simple());
+    g.sent
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push((to.clone(), id.clone()));
+    axum::Json(json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{ "input": to, "wa_id": to }],
+        "messages": [{ "id": id }]
+    }))
+}
+
+// ---- the fake Lambda Runtime API -------------------------------------------------------------
+
+struct Outcome {
+    ok: bool,
+    body: String,
+    at: Instant,
+    usage: Usage,
+}
+
+struct Runtime {
+    pending: Mutex<VecDeque<(String, String)>>,
+    arrived: Notify,
+    /// When each invocation was handed out, with the usage then.
+    started: Mutex<HashMap<String, (Instant, Usage)>>,
+    /// When the function first asked for work: its init is done.
+    ready: Mutex<Option<(Instant, Usage)>>,
+    done: mpsc::UnboundedSender<(String, Outcome)>,
+    meter: Meter,
+}
+
+type Rt = Arc<Runtime>;
+
+async fn next(State(rt): State<Rt>) -> Response {
+    {
+        let mut ready = rt.ready.lock().unwrap_or_else(PoisonError::into_inner);
+        if ready.is_none() {
+            *ready = Some((Instant::now(), rt.meter.snapshot()));
+        }
+    }
+    loop {
+        let notified = rt.arrived.notified();
+        let popped = rt
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front();
+        if let Some((id, body)) = popped {
+            rt.started
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(id.clone(), (Instant::now(), rt.meter.snapshot()));
+            let deadline = jiff::Timestamp::now().as_millisecond() + 60_000;
+            return Response::builder()
+                .header("Lambda-Runtime-Aws-Request-Id", id)
+                .header("Lambda-Runtime-Deadline-Ms", deadline.to_string())
+                .header(
+                    "Lambda-Runtime-Invoked-Function-Arn",
+                    "arn:aws:lambda:us-east-1:123456789012:function:probe",
+                )
+                .header(
+                    "Lambda-Runtime-Trace-Id",
+                    "Root=1-00000000-000000000000000000000000",
+                )
+                .body(Body::from(body))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        }
+        notified.await;
+    }
+}
+
+fn finish(rt: &Runtime, id: String, ok: bool, body: Bytes) -> StatusCode {
+    let outcome = Outcome {
+        ok,
+        body: String::from_utf8_lossy(&body).into_owned(),
+        at: Instant::now(),
+        usage: rt.meter.snapshot(),
+    };
+    let _ = rt.done.send((id, outcome));
+    StatusCode::ACCEPTED
+}
+
+async fn response(State(rt): State<Rt>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    finish(&rt, id, true, body)
+}
+
+async fn error(State(rt): State<Rt>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    finish(&rt, id, false, body)
+}
+
+async fn init_error(State(rt): State<Rt>, _headers: HeaderMap, body: Bytes) -> StatusCode {
+    finish(&rt, "init".into(), false, body)
+}
+
+// ---- probing one function --------------------------------------------------------------------
+
+#[derive(Debug, Default, Clone)]
+struct Probe {
+    function: String,
+    invocations: usize,
+    records: usize,
+    peak_kb: u64,
+    init_ms: f64,
+    invoke_ms: Vec<f64>,
+    init_usage: Usage,
+    usage: Usage,
+}
+
+impl Probe {
+    fn mean_ms(&self) -> f64 {
+        self.invoke_ms.iter().sum::<f64>() / self.invoke_ms.len().max(1) as f64
+    }
+}
+
+struct Deployment {
+    bin_dir: PathBuf,
+    show_logs: bool,
+    env: HashMap<String, String>,
+    meter: Meter,
+}
+
+fn peak_kb(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("no VmHWM in /proc/<pid>/status")
+}
+
+impl Deployment {
+    /// Starts `function`'s binary on a fresh fake runtime, hands it `events` one after
+    /// another (a warm function), and reads its peak memory before stopping it.
+    async fn probe(
+        &self,
+        function: &str,
+        events: Vec<String>,
+        records: usize,
+    ) -> anyhow::Result<Probe> {
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+        let rt = Arc::new(Runtime {
+            pending: Mutex::new(VecDeque::new()),
+            arrived: Notify::new(),
+            started: Mutex::new(HashMap::new()),
+            ready: Mutex::new(None),
+            done: done_tx,
+            meter: self.meter.clone(),
+        });
+        let api = serve(
+            Router::new()
+                .route("/2018-06-01/runtime/invocation/next", get(next))
+                .route(
+                    "/2018-06-01/runtime/invocation/{id}/response",
+                    post(response),
+                )
+                .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+                .route("/2018-06-01/runtime/init/error", post(init_error))
+                .with_state(Arc::clone(&rt)),
+        )
+        .await?;
+        let binary = self.bin_dir.join(function);
+        let before = self.meter.snapshot();
+        let spawned_at = Instant::now();
+        let mut child = std::process::Command::new(&binary)
+            .envs(&self.env)
+            .env("AWS_LAMBDA_RUNTIME_API", &api)
+            .env("AWS_LAMBDA_FUNCTION_NAME", function)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", MEMORY_MB.to_string())
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function}"),
+            )
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "probe")
+            .stdout(if self.show_logs {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .stderr(if self.show_logs {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .spawn()
+            .with_context(|| format!("cannot start {} (build it first)", binary.display()))?;
+        let pid = child.id();
+        let result = self
+            .drive(
+                function,
+                &rt,
+                events,
+                records,
+                pid,
+                spawned_at,
+                before,
+                &mut done_rx,
+            )
+            .await;
+        child.kill().ok();
+        child.wait().ok();
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn drive(
+        &self,
+        function: &str,
+        rt: &Rt,
+        events: Vec<String>,
+        records: usize,
+        pid: u32,
+        spawned_at: Instant,
+        before: Usage,
+        done_rx: &mut mpsc::UnboundedReceiver<(String, Outcome)>,
+    ) -> anyhow::Result<Probe> {
+        let mut probe = Probe {
+            function: function.to_owned(),
+            records,
+            ..Probe::default()
+        };
+        let invocations = events.len();
+        for event in events {
+            let id = uuid::Uuid::new_v4().to_string();
+            rt.pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push_back((id.clone(), event));
+            rt.arrived.notify_waiters();
+            rt.arrived.notify_one();
+            let (got, outcome) = tokio::time::timeout(Duration::from_secs(60), done_rx.recv())
+                .await
+                .with_context(|| format!("{function} did not answer within 60 s"))?
+                .context("the runtime stopped")?;
+            if !outcome.ok || got != id {
+                bail!("{function} failed: {}", outcome.body);
+            }
+            if outcome.body.contains("\"itemIdentifier\"") {
+                bail!("{function} reported failed records: {}", outcome.body);
+            }
+            let (started, at_start) = rt
+                .started
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id)
+                .context("an answer to an invocation never handed out")?;
+            probe
+                .invoke_ms
+                .push(outcome.at.duration_since(started).as_secs_f64() * 1000.0);
+            let used = outcome.usage.minus(&at_start);
+            for (op, n) in used.requests {
+                *probe.usage.requests.entry(op).or_default() += n;
+            }
+            probe.usage.wcu += used.wcu;
+            probe.usage.rcu += used.rcu;
+            probe.usage.sqs_fifo += used.sqs_fifo;
+            probe.usage.sqs_standard += used.sqs_standard;
+            probe.usage.events += used.events;
+        }
+        probe.invocations = invocations;
+        probe.peak_kb = peak_kb(pid)?;
+        if let Some((ready_at, usage)) = rt
+            .ready
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+        {
+            probe.init_ms = ready_at.duration_since(spawned_at).as_secs_f64() * 1000.0;
+            probe.init_usage = usage.minus(&before);
+        }
+        Ok(probe)
+    }
+}
+
+// ---- events ----------------------------------------------------------------------------------
+
+fn apigw_event(template: &Value, body: &str) -> String {
+    let mut event = template.clone();
+    event["headers"]["x-hub-signature-256"] = sign(APP_SECRET, body.as_bytes()).into();
+    event["headers"]["content-length"] = body.len().to_string().into();
+    if let Some(h) = event["headers"].as_object_mut() {
+        h.remove("x-hub-signature");
+    }
+    event["body"] = body.into();
+    event.to_string()
+}
+
+fn statuses_webhook(statuses: &[(String, String)]) -> String {
+    let now = jiff::Timestamp::now().as_second().to_string();
+    let statuses: Vec<Value> = statuses
+        .iter()
+        .map(|(to, id)| json!({"id": id, "status": "delivered", "timestamp": now, "recipient_id": to}))
+        .collect();
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550783881", "phone_number_id": WORKSPACE},
+            "statuses": statuses
+        }}]}]
+    })
+    .to_string()
+}
+
+/// Receives what `url` holds now (up to `max`), deletes it, and returns it as the SQS event
+/// Lambda would hand the consumer.
+async fn take_batch(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    max: usize,
+) -> anyhow::Result<(String, usize)> {
+    let mut messages = Vec::new();
+    for _ in 0..5 {
+        if messages.len() >= max {
+            break;
+        }
+        let got = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(i32::try_from(max - messages.len()).unwrap_or(10))
+            .wait_time_seconds(1)
+            .visibility_timeout(60)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+            .send()
+            .await?
+            .messages
+            .unwrap_or_default();
+        if got.is_empty() {
+            break;
+        }
+        messages.extend(got);
+    }
+    for m in &messages {
+        if let Some(handle) = m.receipt_handle() {
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(handle)
+                .send()
+                .await?;
+        }
+    }
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: HashMap<&str, &str> = m
+                .attributes()
+                .map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+                .unwrap_or_default();
+            json!({
+                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
+                "attributes": attributes, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
+                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:probe",
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    Ok((json!({ "Records": records }).to_string(), messages.len()))
+}
+
+// ---- the run ---------------------------------------------------------------------------------
+
+struct Round {
+    probes: Vec<Probe>,
+    /// SQS records each queue carried (for the event source mappings' own requests).
+    hops: BTreeMap<&'static str, usize>,
+    messages: usize,
+}
+
+impl Round {
+    fn per_message(&self) -> Usage {
+        let mut total = Usage::default();
+        for p in &self.probes {
+            let u = &p.usage;
+            for (op, n) in &u.requests {
+                *total.requests.entry(op.clone()).or_default() += n;
+            }
+            total.wcu += u.wcu;
+            total.rcu += u.rcu;
+            total.sqs_fifo += u.sqs_fifo;
+            total.sqs_standard += u.sqs_standard;
+            total.events += u.events;
+        }
+        total.scaled(1.0 / self.messages as f64)
+    }
+
+    fn lambda_ms_per_message(&self) -> f64 {
+        self.probes
+            .iter()
+            .map(|p| p.invoke_ms.iter().sum::<f64>())
+            .sum::<f64>()
+            / self.messages as f64
+    }
+}
+
+async fn run_round(
+    d: &Deployment,
+    sqs: &aws_sdk_sqs::Client,
+    queues: &HashMap<QueueName, String>,
+    template: &Value,
+    text: &str,
+    customers: &[String],
+) -> anyhow::Result<Round> {
+    let events: Vec<String> = customers
+        .iter()
+        .map(|c| {
+            let id = format!("wamid.probe.in.{}", uuid::Uuid::new_v4().simple());
+            apigw_event(template, &text_webhook(c, "Cliente", &id, text))
+        })
+        .collect();
+    let mut probes = vec![d.probe("webhook-ingress", events, customers.len()).await?];
+    let mut hops = BTreeMap::new();
+    // Downstream, in topology order; each queue's batch goes to its consumer.
+    for (q, function) in [
+        (QueueName::Inbound, "bot-turn"),
+        (QueueName::Escalations, "escalation"),
+        (QueueName::TicketWrites, "ticket-writer"),
+    ] {
+        let (event, n) = take_batch(sqs, &queues[&q], 10).await?;
+        hops.insert(q.as_str(), n);
+        if n > 0 {
+            probes.push(d.probe(function, vec![event], n).await?);
+        }
+    }
+    Ok(Round {
+        probes,
+        hops,
+        messages: customers.len(),
+    })
+}
+
+fn print_probe(p: &Probe) {
+    println!(
+        "{:<16} {:>3} inv {:>3} rec  peak {:>6.1} MB  init {:>7.1} ms  invoke {:>7.1} ms  AWS {:>3} {:?}  init AWS {:?}",
+        p.function,
+        p.invocations,
+        p.records,
+        p.peak_kb as f64 / 1024.0,
+        p.init_ms,
+        p.mean_ms(),
+        p.usage.total(),
+        p.usage.requests,
+        p.init_usage.requests,
+    );
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let batch = args.batch.clamp(1, 10);
+    let own = emulators::emulator_clients().await;
+    let meter = Meter::default();
+    let dynamodb_proxy = start_proxy(
+        emulators::endpoint(emulators::DYNAMODB_ENDPOINT_VAR),
+        meter.clone(),
+    )
+    .await?;
+    let moto_proxy = start_proxy(
+        emulators::endpoint(emulators::MOTO_ENDPOINT_VAR),
+        meter.clone(),
+    )
+    .await?;
+    let graph = Graph::default();
+    let graph_url = format!(
+        "http://{}",
+        serve(
+            Router::new()
+                .route("/{phone}/messages", post(graph_send))
+                .with_state(graph.clone())
+        )
+        .await?
+    );
+
+    let table = emulators::unique("turno-probe");
+    emulators::create_table_from_template(&own.dynamodb, &table).await;
+    let queues = emulators::create_queues(&own.sqs).await;
+    let bus = emulators::create_event_bus(&own.eventbridge).await;
+    let token = emulators::put_secret(&own.ssm, "probe-graph-token").await;
+    let app_secret = emulators::put_secret(&own.ssm, APP_SECRET).await;
+    let verify = emulators::put_secret(&own.ssm, "probe-verify-token").await;
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let demo = root.join("infra/demo");
+
+    let mut env: HashMap<String, String> = [
+        ("TURNO_TABLE", table.clone()),
+        ("TURNO_EVENT_BUS", bus),
+        ("TURNO_WHATSAPP_TOKEN_PARAM", token),
+        ("TURNO_APP_SECRET_PARAM", app_secret),
+        ("TURNO_VERIFY_TOKEN_PARAM", verify),
+        ("TURNO_GRAPH_API_BASE_URL", graph_url),
+        (
+            "TURNO_CONFIG",
+            demo.join("turno.yaml").display().to_string(),
+        ),
+        ("TURNO_CONFIG_DIR", demo.display().to_string()),
+        ("AWS_ENDPOINT_URL", moto_proxy),
+        ("AWS_ENDPOINT_URL_DYNAMODB", dynamodb_proxy),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_ACCESS_KEY_ID", "turnotest".into()),
+        ("AWS_SECRET_ACCESS_KEY", "turnotest".into()),
+        ("RUST_LOG", "info".into()),
+        ("TURNO_LOG_FORMAT", "json".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    for (q, url) in &queues {
+        env.insert(turno_aws::queue_url_var(*q).to_owned(), url.clone());
+    }
+    let d = Deployment {
+        bin_dir: args.bin_dir.clone(),
+        show_logs: args.show_logs,
+        env,
+        meter,
+    };
+    let template: Value = serde_json::from_str(&std::fs::read_to_string(
+        root.join("events/apigw-webhook-post.json"),
+    )?)?;
+
+    // The demo agents, as the functions' cold start does not write them.
+    let store = turno_aws::DynamoStore::new(own.dynamodb.clone(), table.clone());
+    let workspaces = turno_local::config::parse_config(turno_local::config::DEMO_CONFIG)?;
+    seed_agents(&store, &workspaces).await?;
+
+    let run = uuid::Uuid::new_v4().as_u128() % 1_000_000;
+    let customers = |prefix: u32| -> Vec<String> {
+        (0..batch)
+            .map(|i| format!("34{prefix}{run:06}{i:02}"))
+            .collect()
+    };
+
+    println!("# One round of {batch} messages per kind; SQS batches of up to {batch} records\n");
+    let bot = run_round(&d, &own.sqs, &queues, &template, "hola", &customers(61)).await?;
+    println!("## bot-handled messages (\"hola\")");
+    bot.probes.iter().for_each(print_probe);
+    let escalated = run_round(
+        &d,
+        &own.sqs,
+        &queues,
+        &template,
+        "quiero hablar con un agente",
+        &customers(62),
+    )
+    .await?;
+    println!(
+        "\n## escalated messages (\"quiero hablar con un agente\": handoff, ticket, assignment)"
+    );
+    escalated.probes.iter().for_each(print_probe);
+
+    // Delivery statuses for replies sent, as Meta reports them.
+    let sent: Vec<(String, String)> = graph
+        .sent
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .take(batch)
+        .cloned()
+        .collect();
+    let status_event = apigw_event(&template, &statuses_webhook(&sent));
+    let status_ingress = d
+        .probe("webhook-ingress", vec![status_event], sent.len())
+        .await?;
+    let (writes, n) = take_batch(&own.sqs, &queues[&QueueName::TicketWrites], 10).await?;
+    let status_writer = d.probe("ticket-writer", vec![writes], n).await?;
+    println!("\n## delivery statuses ({} in one webhook)", sent.len());
+    print_probe(&status_ingress);
+    print_probe(&status_writer);
+
+    // SLA timers for the escalated tickets, due now, and the once-a-minute sweep.
+    let mut timers = Vec::new();
+    for c in customers(62) {
+        let ws = turno_core::ids::WorkspaceId::parse(WORKSPACE)?;
+        let customer = turno_core::ids::WaId::parse(&c)?;
+        if let Some(ticket) = turno_core::ports::Store::conversation(&store, &ws, &customer)
+            .await?
+            .and_then(|c| c.ticket_id)
+        {
+            timers.push(json!({
+                "workspace": WORKSPACE, "ticket_id": ticket.as_str(),
+                "clock": "first_response", "due_at": jiff::Timestamp::now().to_string()
+            }));
+        }
+    }
+    for t in &timers {
+        own.sqs
+            .send_message()
+            .queue_url(&queues[&QueueName::SlaTimers])
+            .message_body(t.to_string())
+            .send()
+            .await?;
+    }
+    let (timer_event, timer_records) =
+        take_batch(&own.sqs, &queues[&QueueName::SlaTimers], 10).await?;
+    let schedule = std::fs::read_to_string(root.join("events/eventbridge-schedule.json"))?;
+    let enforcer = d
+        .probe("sla-enforcer", vec![timer_event, schedule], timer_records)
+        .await?;
+    println!("\n## SLA timers ({timer_records} in one batch) and one sweep");
+    print_probe(&enforcer);
+
+    let all: Vec<&Probe> = bot
+        .probes
+        .iter()
+        .chain(&escalated.probes)
+        .chain([&status_ingress, &status_writer, &enforcer])
+        .collect();
+    println!("\n## peak memory per function (VmHWM, native x86-64 release build)");
+    let mut peaks: BTreeMap<&str, u64> = BTreeMap::new();
+    for p in &all {
+        let e = peaks.entry(p.function.as_str()).or_default();
+        *e = (*e).max(p.peak_kb);
+    }
+    for (f, kb) in &peaks {
+        let mb = *kb as f64 / 1024.0;
+        println!(
+            "{f:<16} {mb:>6.1} MB  {}",
+            if mb <= 64.0 {
+                "within 64 MB"
+            } else {
+                "OVER 64 MB"
+            }
+        );
+    }
+
+    let bot_msg = bot.per_message();
+    let esc_msg = escalated.per_message();
+    println!("\n## AWS requests per message (from the functions' own requests)");
+    println!(
+        "bot-handled: {:.1} {:?}",
+        bot_msg.total() as f64,
+        bot_msg.requests
+    );
+    for p in &bot.probes {
+        println!(
+            "  {:<16} {:.1}",
+            p.function,
+            p.usage.total() as f64 / bot.messages as f64
+        );
+    }
+    println!(
+        "escalated:   {:.1} {:?}",
+        esc_msg.total() as f64,
+        esc_msg.requests
+    );
+    for p in &escalated.probes {
+        println!(
+            "  {:<16} {:.1}",
+            p.function,
+            p.usage.total() as f64 / escalated.messages as f64
+        );
+    }
+
+    // ---- cost per 1M messages ----
+    let share = args.escalated_share.clamp(0.0, 1.0);
+    let per_status_requests = (status_ingress.usage.total() + status_writer.usage.total()) as f64
+        / sent.len().max(1) as f64;
+    let replies_per_message = graph
+        .sent
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .len() as f64
+        / (bot.messages + escalated.messages) as f64;
+    let statuses = args.statuses_per_reply * replies_per_message;
+    let status_usage = status_ingress.usage.scaled(1.0 / sent.len().max(1) as f64);
+    let status_writer_usage = status_writer.usage.scaled(1.0 / n.max(1) as f64);
+    let mix = |b: f64, e: f64| b * (1.0 - share) + e * share;
+
+    let million = 1_000_000.0;
+    let gb = MEMORY_MB as f64 / 1024.0;
+    // Lambda: every webhook is one invocation; SQS consumers at the batch size measured.
+    let inv_bot: f64 =
+        bot.probes.iter().map(|p| p.invocations as f64).sum::<f64>() / bot.messages as f64;
+    let inv_esc: f64 = escalated
+        .probes
+        .iter()
+        .map(|p| p.invocations as f64)
+        .sum::<f64>()
+        / escalated.messages as f64;
+    let invocations = mix(inv_bot, inv_esc) + statuses * (1.0 + 1.0 / n.max(1) as f64);
+    let ms = mix(
+        bot.lambda_ms_per_message(),
+        escalated.lambda_ms_per_message(),
+    ) + statuses * (status_ingress.mean_ms() + status_writer.mean_ms() / n.max(1) as f64);
+    let lambda_compute = million * ms / 1000.0 * gb * 0.000_013_333_4;
+    let lambda_requests = invocations * 0.20;
+    // SQS: what the functions send, plus the event source mappings' receive and delete per
+    // batch (at the measured batch size).
+    let esm = |r: &Round| -> (f64, f64) {
+        let mut fifo = 0.0;
+        let mut standard = 0.0;
+        for (q, n) in &r.hops {
+            if *n == 0 {
+                continue;
+            }
+            let per_message = 2.0 / r.messages as f64;
+            if q.ends_with("inbound") || q.ends_with("ticket-writes") {
+                fifo += per_message;
+            } else {
+                standard += per_message;
+            }
+        }
+        (fifo, standard)
+    };
+    let (bf, bs) = esm(&bot);
+    let (ef, es) = esm(&escalated);
+    let sqs_fifo = mix(bot_msg.sqs_fifo as f64 + bf, esc_msg.sqs_fifo as f64 + ef)
+        + statuses * (status_usage.sqs_fifo as f64 + 2.0 / n.max(1) as f64);
+    let sqs_standard = mix(
+        bot_msg.sqs_standard as f64 + bs,
+        esc_msg.sqs_standard as f64 + es,
+    ) + statuses * status_usage.sqs_standard as f64;
+    let sqs = sqs_fifo * 0.50 + sqs_standard * 0.40;
+    let wcu = mix(bot_msg.wcu, esc_msg.wcu) + statuses * status_writer_usage.wcu;
+    let rcu = mix(bot_msg.rcu, esc_msg.rcu) + statuses * status_writer_usage.rcu;
+    let dynamodb = wcu * 0.625 + rcu * 0.125;
+    let events = mix(bot_msg.events as f64, esc_msg.events as f64);
+    let eventbridge = events * 1.0;
+    let apigw = (1.0 + statuses) * 1.0;
+    let total = lambda_compute + lambda_requests + sqs + dynamodb + eventbridge + apigw;
+
+    println!("\n## cost per 1M customer messages (USD, us-east-1 list prices)");
+    println!(
+        "assumptions: {:.0} % of messages escalate; {replies_per_message:.2} replies per message measured, \
+         {} delivery status webhooks per reply ({statuses:.2} per message, {per_status_requests:.1} AWS requests each); \
+         arm64 at {MEMORY_MB} MB billed for the measured invocation time (x86-64 here); SQS consumers at \
+         the measured batch sizes (bot round {:?}, escalated round {:?}), each batch one ReceiveMessage and \
+         one DeleteMessageBatch; DynamoDB units from request sizes; the per-minute sweep, cold starts, \
+         empty queue polls, CloudWatch Logs and data transfer not included",
+        share * 100.0,
+        args.statuses_per_reply,
+        bot.hops,
+        escalated.hops,
+    );
+    println!("Lambda compute    {lambda_compute:>9.2}   ({ms:.1} ms per message)");
+    println!(
+        "Lambda requests   {lambda_requests:>9.2}   ({invocations:.2} invocations per message)"
+    );
+    println!(
+        "SQS               {sqs:>9.2}   ({sqs_fifo:.2} FIFO + {sqs_standard:.2} standard requests per message)"
+    );
+    println!("DynamoDB          {dynamodb:>9.2}   ({wcu:.1} WCU + {rcu:.1} RCU per message)");
+    println!("EventBridge       {eventbridge:>9.2}   ({events:.2} events per message)");
+    println!(
+        "API Gateway       {apigw:>9.2}   ({:.2} requests per message)",
+        1.0 + statuses
+    );
+    println!("total             {total:>9.2}");
+    Ok(())
+}
+
+async fn seed_agents(
+    store: &turno_aws::DynamoStore,
+    workspaces: &turno_core::config::Workspaces,
+) -> anyhow::Result<()> {
+    use turno_core::agent::{Agent, Availability};
+    use turno_core::ports::Store;
+    for ws in workspaces.iter() {
+        for a in &ws.agents {
+            let agent = Agent {
+                workspace: ws.id.clone(),
+                id: a.id.clone(),
+                name: a.name.clone(),
+                email: a.email.clone(),
+                role: a.role,
+                teams: a.teams.clone(),
+                capacity: a.capacity,
+                availability: Availability::Offline,
+                load: 0,
+                last_assigned_at: None,
+            };
+            store.upsert_agent_profile(&agent).await?;
+            store
+                .set_availability(&ws.id, &a.id, Availability::Online)
+                .await?;
+        }
+    }
+    Ok(())
+}
