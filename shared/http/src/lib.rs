@@ -3,9 +3,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod error;
+pub mod openapi;
 pub mod webhook;
 
 pub use api::{ApiState, api_router};
 pub use auth::{Auth, Claims};
+pub use console::events_stream_router;
 pub use webhook::{WebhookState, webhook_router};

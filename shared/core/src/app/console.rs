@@ -19,7 +19,7 @@ use crate::ticket::{EscalationReason, Priority, Ticket, TicketStatus, VIP_TAG};
 /// The most tickets one list request looks at (filters, counts and paging run over them).
 pub const LIST_SCAN_LIMIT: u32 = 2000;
 const DEFAULT_PAGE: u32 = 50;
-const MAX_PAGE: u32 = 200;
+const MAX_PAGE: u32 = 500;
 const PREVIEW_CHARS: usize = 120;
 const MAX_TAGS: usize = 20;
 
@@ -143,6 +143,9 @@ pub struct TicketSummary {
     pub reasons: Vec<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    pub queued_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub previous_ticket: Option<TicketId>,
     /// Since when the customer waits for a person: in the queue, or for an answer.
     pub waiting_since: Option<Timestamp>,
     pub last_message: Option<MessagePreview>,
@@ -207,7 +210,8 @@ pub struct TicketDetail {
     #[serde(flatten)]
     pub view: TicketView,
     pub window: WindowView,
-    pub sla: SlaSummary,
+    /// Named apart from the ticket's own `sla` (its policy and clocks).
+    pub sla_status: SlaSummary,
     pub customer_profile: CustomerView,
     /// The escalation and routing reason codes, as on the ticket.
     pub escalation_reasons: Vec<String>,
@@ -391,6 +395,9 @@ impl Turno {
                 reasons: t.reasons,
                 created_at: t.created_at,
                 updated_at: t.updated_at,
+                queued_at: t.queued_at,
+                resolved_at: t.resolved_at,
+                previous_ticket: t.previous_ticket,
                 last_message,
                 sla,
             });
@@ -418,7 +425,7 @@ impl Turno {
                 open: view.window_closes_at.is_some_and(|c| c > now),
                 closes_at: view.window_closes_at,
             },
-            sla: SlaSummary::of(&view.ticket, now),
+            sla_status: SlaSummary::of(&view.ticket, now),
             escalation_reasons: view.ticket.reasons.clone(),
             customer_profile,
             view,
