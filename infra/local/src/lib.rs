@@ -174,11 +174,14 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             sandbox: sandbox.clone(),
             queues: queues.clone(),
         }))
-        .merge(events_stream_router(ApiState {
-            turno: turno.clone(),
-            auth: auth.clone(),
-            dev_login: false,
-        }))
+        .merge(events_stream_router(
+            ApiState {
+                turno: turno.clone(),
+                auth: auth.clone(),
+                dev_login: false,
+            },
+            shutdown_rx.clone(),
+        ))
         .merge(api_router(ApiState {
             turno: turno.clone(),
             auth,

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 use turno_core::app::{
     AssigneeFilter, CustomerPatch, ListParams, QuickReplyInput, SlaState, StatusChange,
 };
@@ -48,11 +49,27 @@ pub(crate) fn routes() -> Router<ApiState> {
 
 /// `GET /api/v1/events/stream`: the change feed as server-sent events, for a long-lived
 /// server (the local runner). Each event's id is its cursor, so a reconnecting browser
-/// resumes from `Last-Event-ID`.
-pub fn events_stream_router(state: ApiState) -> Router {
+/// resumes from `Last-Event-ID`. Streams end when `shutdown` turns true, so a graceful
+/// shutdown does not wait for open consoles.
+pub fn events_stream_router(state: ApiState, shutdown: watch::Receiver<bool>) -> Router {
     Router::new()
         .route("/api/v1/events/stream", get(events_stream))
-        .with_state(state)
+        .with_state(StreamState {
+            api: state,
+            shutdown,
+        })
+}
+
+#[derive(Clone)]
+struct StreamState {
+    api: ApiState,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl AsRef<crate::auth::Auth> for StreamState {
+    fn as_ref(&self) -> &crate::auth::Auth {
+        &self.api.auth
+    }
 }
 
 fn ticket_id(raw: &str) -> Result<TicketId, ApiError> {
@@ -378,7 +395,7 @@ async fn openapi() -> Response {
 const STREAM_POLL: Duration = Duration::from_millis(500);
 
 async fn events_stream(
-    State(s): State<ApiState>,
+    State(StreamState { api: s, shutdown }): State<StreamState>,
     Caller(actor): Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -389,12 +406,23 @@ async fn events_stream(
     // The first read checks the cursor and the caller, so errors are plain HTTP errors.
     let first = s.turno.changes(&actor, resume.as_deref()).await?;
     let stream = futures::stream::unfold(
-        (s, actor, first, false),
-        |(s, actor, page, mut polled)| async move {
+        (s, actor, first, false, shutdown),
+        |(s, actor, page, mut polled, mut shutdown)| async move {
             let mut page = page;
             loop {
+                if *shutdown.borrow() {
+                    return None;
+                }
                 if polled {
-                    tokio::time::sleep(STREAM_POLL).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(STREAM_POLL) => {}
+                        changed = shutdown.changed() => {
+                            if changed.is_err() {
+                                return None;
+                            }
+                            continue;
+                        }
+                    }
                     match s.turno.changes(&actor, Some(&page.cursor)).await {
                         Ok(next) => page = next,
                         Err(e) => {
@@ -418,7 +446,7 @@ async fn events_stream(
                 };
                 return Some((
                     Ok::<_, std::convert::Infallible>(event),
-                    (s, actor, next, true),
+                    (s, actor, next, true, shutdown),
                 ));
             }
         },
