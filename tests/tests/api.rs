@@ -629,6 +629,48 @@ async fn every_route_answers_as_the_openapi_document_says() {
         .await;
     assert_eq!(removed.body["attributes"], json!({}));
 
+    let templates = api
+        .call("ana", Method::GET, "/templates", "/templates", None)
+        .await;
+    let re = templates
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["use"] == "re_engagement")
+        .cloned()
+        .unwrap();
+    let sent = api
+        .call(
+            "bruno",
+            Method::POST,
+            "/tickets/{id}/messages",
+            &t("/messages"),
+            Some(json!({"template": {"name": re["name"], "params": ["Cliente"]}})),
+        )
+        .await;
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    assert_eq!(sent.body["body"]["message"]["type"], "template");
+    let unknown = api
+        .call(
+            "bruno",
+            Method::POST,
+            "/tickets/{id}/messages",
+            &t("/messages"),
+            Some(json!({"template": {"name": "nope"}})),
+        )
+        .await;
+    assert_error(&unknown, 422, "invalid_input", "an unconfigured template");
+    let both = api
+        .call(
+            "bruno",
+            Method::POST,
+            "/tickets/{id}/messages",
+            &t("/messages"),
+            Some(json!({"text": "hola", "template": {"name": re["name"]}})),
+        )
+        .await;
+    assert_error(&both, 422, "invalid_input", "text and template at once");
     let teams = api.call("ana", Method::GET, "/teams", "/teams", None).await;
     assert_eq!(teams.body[0]["id"], "support");
     let sla = api
@@ -758,6 +800,7 @@ fn all_routes(id: &str) -> Vec<(Method, &'static str, String, Option<Value>)> {
             Some(json!({"name": "X"})),
         ),
         (Method::GET, "/teams", "/teams".into(), None),
+        (Method::GET, "/templates", "/templates".into(), None),
         (
             Method::GET,
             "/admin/sla-policies",

@@ -40,6 +40,7 @@ pub(crate) fn routes() -> Router<ApiState> {
         )
         .route("/customers/{wa_id}", get(customer).patch(update_customer))
         .route("/teams", get(teams))
+        .route("/templates", get(templates))
         .route("/admin/sla-policies", get(sla_policies))
         .route("/admin/bot-config", get(bot_config))
         .route("/metrics/dashboard", get(dashboard))
@@ -454,4 +455,78 @@ async fn events_stream(
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
+}
+
+/// A configured template to send, by its name in WhatsApp Manager.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplateChoice {
+    name: String,
+    /// The approved language code; the configured one when absent.
+    language: Option<String>,
+    /// The body's placeholder values; the configured ones when absent.
+    params: Option<Vec<String>>,
+}
+
+/// Sends one of the workspace's configured templates (allowed outside the 24-hour window).
+pub(crate) async fn send_template(
+    s: &ApiState,
+    actor: &turno_core::app::Actor,
+    id: &TicketId,
+    choice: TemplateChoice,
+) -> Result<turno_core::message::TranscriptEntry, ApiError> {
+    let ws = s
+        .turno
+        .workspaces()
+        .get(&actor.workspace)
+        .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
+    let Some(cfg) = ws.templates.0.values().find(|t| t.name == choice.name) else {
+        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
+            "{:?} is not a configured template: see GET /api/v1/templates",
+            choice.name
+        ))));
+    };
+    let language = choice.language.unwrap_or_else(|| cfg.language.clone());
+    if language != cfg.language && !cfg.languages.values().any(|l| *l == language) {
+        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
+            "template {} is not approved in {language:?}",
+            cfg.name
+        ))));
+    }
+    let message = turno_core::message::Outbound::Template(turno_core::message::TemplateMessage {
+        name: cfg.name.clone(),
+        language,
+        header_params: cfg.header_params.clone(),
+        body_params: choice.params.unwrap_or_else(|| cfg.body_params.clone()),
+        button_payloads: Vec::new(),
+    });
+    Ok(s.turno.agent_send(actor, id, message).await?)
+}
+
+#[derive(Serialize)]
+struct TemplateView<'a> {
+    #[serde(rename = "use")]
+    use_: &'a str,
+    #[serde(flatten)]
+    template: &'a turno_core::channel::TemplateConfig,
+}
+
+/// `GET /templates`: the workspace's approved templates, by use.
+async fn templates(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
+    s.turno.me(&actor).await?;
+    let ws = s
+        .turno
+        .workspaces()
+        .get(&actor.workspace)
+        .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
+    let list: Vec<TemplateView<'_>> = ws
+        .templates
+        .0
+        .iter()
+        .map(|(k, t)| TemplateView {
+            use_: k,
+            template: t,
+        })
+        .collect();
+    Ok(Json(list).into_response())
 }
