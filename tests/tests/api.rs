@@ -713,6 +713,16 @@ async fn every_route_answers_as_the_openapi_document_says() {
 }
 
 /// Every route with a path and a body that would be accepted.
+/// A request that must be refused: method, documented route, path, body, status, code.
+type BadCase = (
+    Method,
+    &'static str,
+    String,
+    Option<Value>,
+    u16,
+    &'static str,
+);
+
 fn all_routes(id: &str) -> Vec<(Method, &'static str, String, Option<Value>)> {
     let t = |p: &str| format!("/tickets/{id}{p}");
     vec![
@@ -1120,7 +1130,7 @@ async fn invalid_input_gets_a_4xx_in_the_error_format_and_changes_nothing() {
         .await
         .body;
 
-    let cases: Vec<(Method, &str, String, Option<Value>, u16, &str)> = vec![
+    let cases: Vec<BadCase> = vec![
         (
             Method::GET,
             "/tickets",
