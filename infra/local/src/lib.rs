@@ -21,7 +21,7 @@ use turno_core::ports::{QueueName, SystemClock, WhatsApp};
 use turno_embedded::{
     Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore, WorkerOptions, run_worker,
 };
-use turno_http::{ApiState, Auth, WebhookState, api_router, webhook_router};
+use turno_http::{ApiState, Auth, WebhookState, api_router, events_stream_router, webhook_router};
 
 pub use config::LocalConfig;
 
@@ -125,6 +125,12 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         .seed_agents()
         .await
         .context("cannot write the configured agents")?;
+    for ws in turno.workspaces().iter() {
+        turno
+            .seed_quick_replies(&ws.id, &demo_quick_replies())
+            .await
+            .context("cannot write the demo quick replies")?;
+    }
 
     let auth = Arc::new(Auth::hs256(jwt_secret(&cfg)?.as_bytes())?);
     let tokens = issue_tokens(&turno, &auth)?;
@@ -172,6 +178,14 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             sandbox: sandbox.clone(),
             queues: queues.clone(),
         }))
+        .merge(events_stream_router(
+            ApiState {
+                turno: turno.clone(),
+                auth: auth.clone(),
+                dev_login: false,
+            },
+            shutdown_rx.clone(),
+        ))
         .merge(api_router(ApiState {
             turno: turno.clone(),
             auth,
@@ -211,6 +225,32 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         shutdown,
         tasks,
     })
+}
+
+/// A few quick replies for a workspace that has none yet, so `/saludo` works in the demo.
+fn demo_quick_replies() -> Vec<turno_core::app::QuickReplyInput> {
+    let q = |shortcut: &str, text: &str, language| turno_core::app::QuickReplyInput {
+        shortcut: shortcut.into(),
+        text: text.into(),
+        language: Some(language),
+    };
+    vec![
+        q(
+            "saludo",
+            "Hola {{customer_name}}, soy {{agent_name}}. ¿En qué puedo ayudarte?",
+            turno_core::lang::Lang::Es,
+        ),
+        q(
+            "hello",
+            "Hi {{customer_name}}, this is {{agent_name}}. How can I help?",
+            turno_core::lang::Lang::En,
+        ),
+        q(
+            "gracias",
+            "¡Gracias por escribirnos! Si necesitas algo más, aquí estamos.",
+            turno_core::lang::Lang::Es,
+        ),
+    ]
 }
 
 /// The JWT secret: from the environment, or generated once and kept beside the database so

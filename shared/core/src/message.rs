@@ -525,6 +525,13 @@ pub enum Body {
     Outbound {
         message: Outbound,
     },
+    /// A private note between agents; never sent to the customer.
+    Note {
+        text: String,
+        /// The agents it @mentions.
+        #[serde(default)]
+        mentions: Vec<AgentId>,
+    },
 }
 
 /// One line of a ticket's transcript.

@@ -1,12 +1,18 @@
 //! turno's HTTP edges as axum routers: the WhatsApp webhook and the agent API. The Lambda
 //! functions run them with `lambda_http`; the local runner serves them with one server.
 
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod auth;
 mod channel;
+pub mod console;
 pub mod error;
+pub mod openapi;
 pub mod webhook;
 
 pub use api::{ApiState, api_router};
 pub use auth::{Auth, AuthorizerClaims, Claims};
+pub use console::events_stream_router;
 pub use webhook::{WebhookState, webhook_router};

@@ -262,5 +262,6 @@ fn last_kind(entry: &TranscriptEntry) -> &'static str {
     match &entry.body {
         Body::Outbound { message } => message.kind(),
         Body::Inbound { .. } => "inbound",
+        Body::Note { .. } => "note",
     }
 }

@@ -1,0 +1,532 @@
+//! The agent API routes behind the console: the ticket list with filters, counts, paging and
+//! ETags; a ticket with everything beside it; notes, tags, escalation, statuses with reopen;
+//! quick replies; customers; teams; admin settings; the dashboard; and the change feed.
+
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use turno_core::app::{
+    AssigneeFilter, CustomerPatch, ListParams, QuickReplyInput, SlaState, StatusChange,
+};
+use turno_core::ids::{TeamId, TicketId, WaId};
+use turno_core::ticket::{Priority, TicketStatus};
+
+use crate::api::{ApiState, JsonBody, QueryParams};
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+/// The routes under `/api/v1` this module serves (the list and the ticket replace the first
+/// cut's).
+pub(crate) fn routes() -> Router<ApiState> {
+    Router::new()
+        .route("/tickets/{id}/notes", post(add_note))
+        .route("/tickets/{id}/escalate", post(escalate))
+        .route("/tickets/{id}/tags", put(set_tags))
+        .route(
+            "/quick-replies",
+            get(quick_replies).post(create_quick_reply),
+        )
+        .route(
+            "/quick-replies/{id}",
+            put(update_quick_reply).delete(delete_quick_reply),
+        )
+        .route("/customers/{wa_id}", get(customer).patch(update_customer))
+        .route("/teams", get(teams))
+        .route("/templates", get(templates))
+        .route("/admin/sla-policies", get(sla_policies))
+        .route("/admin/bot-config", get(bot_config))
+        .route("/metrics/dashboard", get(dashboard))
+        .route("/events", get(events))
+        .route("/openapi.json", get(openapi))
+}
+
+/// `GET /api/v1/events/stream`: the change feed as server-sent events, for a long-lived
+/// server (the local runner). Each event's id is its cursor, so a reconnecting browser
+/// resumes from `Last-Event-ID`. Streams end when `shutdown` turns true, so a graceful
+/// shutdown does not wait for open consoles.
+pub fn events_stream_router(state: ApiState, shutdown: watch::Receiver<bool>) -> Router {
+    Router::new()
+        .route("/api/v1/events/stream", get(events_stream))
+        .with_state(StreamState {
+            api: state,
+            shutdown,
+        })
+}
+
+#[derive(Clone)]
+struct StreamState {
+    api: ApiState,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl AsRef<crate::auth::Auth> for StreamState {
+    fn as_ref(&self) -> &crate::auth::Auth {
+        &self.api.auth
+    }
+}
+
+fn ticket_id(raw: &str) -> Result<TicketId, ApiError> {
+    TicketId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+fn parse<T: std::str::FromStr>(what: &str, v: Option<String>) -> Result<Option<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<T>()
+                .map_err(|e| ApiError::bad_request(format!("{what}: {e}")))
+        })
+        .transpose()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    status: Option<String>,
+    team: Option<String>,
+    assignee: Option<String>,
+    priority: Option<String>,
+    sla: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+struct PriorityParam(Priority);
+
+impl std::str::FromStr for PriorityParam {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map(PriorityParam)
+            .map_err(|_| format!("unknown priority {s:?}: use low, normal, high or urgent"))
+    }
+}
+
+/// A weak ETag over a response body: equal bodies, equal tags.
+fn etag(body: &[u8]) -> String {
+    let mut h = std::hash::DefaultHasher::new();
+    body.hash(&mut h);
+    format!("W/\"{:016x}\"", h.finish())
+}
+
+fn json_with_etag<T: Serialize>(headers: &HeaderMap, value: &T) -> Result<Response, ApiError> {
+    let body =
+        serde_json::to_vec(value).map_err(|e| turno_core::app::AppError::Unexpected(e.into()))?;
+    let tag = etag(&body);
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let tag_header = HeaderValue::from_str(&tag)
+        .map_err(|e| turno_core::app::AppError::Unexpected(anyhow::anyhow!("ETag header: {e}")))?;
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag_header)]).into_response());
+    }
+    Ok((
+        [
+            (header::ETAG, tag_header),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub(crate) async fn list_tickets(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Response, ApiError> {
+    let params = ListParams {
+        status: parse::<TicketStatus>("status", q.status)?,
+        team: q
+            .team
+            .filter(|t| !t.is_empty())
+            .map(TeamId::parse)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        assignee: parse::<AssigneeFilter>("assignee", q.assignee)?,
+        priority: parse::<PriorityParam>("priority", q.priority)?.map(|p| p.0),
+        sla: parse::<SlaState>("sla", q.sla)?,
+        q: q.q.filter(|x| !x.trim().is_empty()),
+        cursor: q.cursor.filter(|c| !c.is_empty()),
+        limit: q.limit,
+    };
+    let page = s.turno.ticket_page(&actor, params).await?;
+    json_with_etag(&headers, &page)
+}
+
+pub(crate) async fn ticket(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let detail = s.turno.ticket_detail(&actor, &ticket_id(&id)?).await?;
+    json_with_etag(&headers, &detail)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusBody {
+    /// `pending`, `snoozed` (with `until`), `resolved`, `queued`, `closed`, or `reopen`.
+    status: String,
+    until: Option<jiff::Timestamp>,
+}
+
+pub(crate) async fn change_status(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<StatusBody>,
+) -> Result<Response, ApiError> {
+    let id = ticket_id(&id)?;
+    let t = if body.status == "reopen" {
+        if body.until.is_some() {
+            return Err(ApiError::from(turno_core::app::AppError::Invalid(
+                "`until` goes only with the snoozed status".into(),
+            )));
+        }
+        s.turno.reopen(&actor, &id).await?
+    } else {
+        let change: StatusChange = serde_json::from_value(serde_json::Value::String(
+            body.status.clone(),
+        ))
+        .map_err(|_| {
+            ApiError::bad_request(format!(
+                "unknown status {:?}: use pending, snoozed, resolved, queued, closed or reopen",
+                body.status
+            ))
+        })?;
+        s.turno
+            .change_status(&actor, &id, change, body.until)
+            .await?
+    };
+    Ok(Json(t).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteBody {
+    text: String,
+}
+
+async fn add_note(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NoteBody>,
+) -> Result<Response, ApiError> {
+    let entry = s
+        .turno
+        .add_note(&actor, &ticket_id(&id)?, &body.text)
+        .await?;
+    Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct EscalateBody {
+    reason: Option<String>,
+}
+
+async fn escalate(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<EscalateBody>,
+) -> Result<Response, ApiError> {
+    let t = s
+        .turno
+        .escalate_by_hand(&actor, &ticket_id(&id)?, body.reason)
+        .await?;
+    Ok(Json(t).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagsBody {
+    tags: Vec<String>,
+}
+
+async fn set_tags(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TagsBody>,
+) -> Result<Response, ApiError> {
+    let t = s
+        .turno
+        .set_tags(&actor, &ticket_id(&id)?, &body.tags)
+        .await?;
+    Ok(Json(t).into_response())
+}
+
+fn quick_reply_id(raw: &str) -> Result<&str, ApiError> {
+    if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::bad_request(
+            "a quick reply id is 1 to 64 letters and digits",
+        ));
+    }
+    Ok(raw)
+}
+
+async fn quick_replies(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.quick_replies(&actor).await?).into_response())
+}
+
+async fn create_quick_reply(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    JsonBody(body): JsonBody<QuickReplyInput>,
+) -> Result<Response, ApiError> {
+    let q = s.turno.save_quick_reply(&actor, None, body).await?;
+    Ok((StatusCode::CREATED, Json(q)).into_response())
+}
+
+async fn update_quick_reply(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<QuickReplyInput>,
+) -> Result<Response, ApiError> {
+    let q = s
+        .turno
+        .save_quick_reply(&actor, Some(quick_reply_id(&id)?), body)
+        .await?;
+    Ok(Json(q).into_response())
+}
+
+async fn delete_quick_reply(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    s.turno
+        .delete_quick_reply(&actor, quick_reply_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn wa_id(raw: &str) -> Result<WaId, ApiError> {
+    WaId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+async fn customer(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.customer(&actor, &wa_id(&id)?).await?).into_response())
+}
+
+async fn update_customer(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CustomerPatch>,
+) -> Result<Response, ApiError> {
+    let view = s.turno.update_customer(&actor, &wa_id(&id)?, body).await?;
+    Ok(Json(view).into_response())
+}
+
+async fn teams(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.teams(&actor).await?).into_response())
+}
+
+async fn sla_policies(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.sla_settings(&actor).await?).into_response())
+}
+
+async fn bot_config(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.bot_settings(&actor).await?).into_response())
+}
+
+async fn dashboard(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.dashboard(&actor).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    since: Option<String>,
+}
+
+async fn events(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    QueryParams(q): QueryParams<EventsQuery>,
+) -> Result<Response, ApiError> {
+    let page = s
+        .turno
+        .changes(&actor, q.since.as_deref().filter(|x| !x.is_empty()))
+        .await?;
+    Ok(Json(page).into_response())
+}
+
+async fn openapi() -> Response {
+    Json(crate::openapi::document()).into_response()
+}
+
+/// How often the stream reads the change feed.
+const STREAM_POLL: Duration = Duration::from_millis(500);
+
+async fn events_stream(
+    State(StreamState { api: s, shutdown }): State<StreamState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // The first read checks the cursor and the caller, so errors are plain HTTP errors.
+    let first = s.turno.changes(&actor, resume.as_deref()).await?;
+    let stream = futures::stream::unfold(
+        (s, actor, first, false, shutdown),
+        |(s, actor, page, mut polled, mut shutdown)| async move {
+            let mut page = page;
+            loop {
+                if *shutdown.borrow() {
+                    return None;
+                }
+                if polled {
+                    tokio::select! {
+                        _ = tokio::time::sleep(STREAM_POLL) => {}
+                        changed = shutdown.changed() => {
+                            if changed.is_err() {
+                                return None;
+                            }
+                            continue;
+                        }
+                    }
+                    match s.turno.changes(&actor, Some(&page.cursor)).await {
+                        Ok(next) => page = next,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "event stream stopped");
+                            return None;
+                        }
+                    }
+                }
+                polled = true;
+                if page.events.is_empty() {
+                    continue;
+                }
+                let data = serde_json::to_string(&page).unwrap_or_default();
+                let event = Event::default()
+                    .event("changes")
+                    .id(page.cursor.clone())
+                    .data(data);
+                let next = turno_core::app::ChangePage {
+                    events: Vec::new(),
+                    cursor: page.cursor.clone(),
+                };
+                return Some((
+                    Ok::<_, std::convert::Infallible>(event),
+                    (s, actor, next, true, shutdown),
+                ));
+            }
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
+}
+
+/// A configured template to send, by its name in WhatsApp Manager.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplateChoice {
+    name: String,
+    /// The approved language code; the configured one when absent.
+    language: Option<String>,
+    /// The body's placeholder values; the configured ones when absent.
+    params: Option<Vec<String>>,
+}
+
+/// Sends one of the workspace's configured templates (allowed outside the 24-hour window).
+pub(crate) async fn send_template(
+    s: &ApiState,
+    actor: &turno_core::app::Actor,
+    id: &TicketId,
+    choice: TemplateChoice,
+) -> Result<turno_core::message::TranscriptEntry, ApiError> {
+    let ws = s
+        .turno
+        .workspaces()
+        .get(&actor.workspace)
+        .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
+    let Some(cfg) = ws.templates.0.values().find(|t| t.name == choice.name) else {
+        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
+            "{:?} is not a configured template: see GET /api/v1/templates",
+            choice.name
+        ))));
+    };
+    let language = choice.language.unwrap_or_else(|| cfg.language.clone());
+    if language != cfg.language && !cfg.languages.values().any(|l| *l == language) {
+        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
+            "template {} is not approved in {language:?}",
+            cfg.name
+        ))));
+    }
+    let message = turno_core::message::Outbound::Template(turno_core::message::TemplateMessage {
+        name: cfg.name.clone(),
+        language,
+        header_params: cfg.header_params.clone(),
+        body_params: choice.params.unwrap_or_else(|| cfg.body_params.clone()),
+        button_payloads: Vec::new(),
+    });
+    Ok(s.turno.agent_send(actor, id, message).await?)
+}
+
+#[derive(Serialize)]
+struct TemplateView<'a> {
+    #[serde(rename = "use")]
+    use_: &'a str,
+    #[serde(flatten)]
+    template: &'a turno_core::channel::TemplateConfig,
+}
+
+/// `GET /templates`: the workspace's approved templates, by use.
+async fn templates(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
+    s.turno.me(&actor).await?;
+    let ws = s
+        .turno
+        .workspaces()
+        .get(&actor.workspace)
+        .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
+    let list: Vec<TemplateView<'_>> = ws
+        .templates
+        .0
+        .iter()
+        .map(|(k, t)| TemplateView {
+            use_: k,
+            template: t,
+        })
+        .collect();
+    Ok(Json(list).into_response())
+}
