@@ -97,8 +97,47 @@ impl Store for ChangeFeedStore {
         Ok(())
     }
 
+    async fn commit_turn_with_entries(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        // Only a ticket a person works on is in the console; the bot's own turns add nothing
+        // to the feed (and no write to the store).
+        let human = ticket
+            .as_deref()
+            .filter(|t| t.status.is_human())
+            .map(|t| (t.workspace.clone(), t.id.clone()));
+        self.inner
+            .commit_turn_with_entries(conversation, ticket, turn, entries)
+            .await?;
+        if let Some((ws, id)) = human {
+            let kind = if entries.is_empty() {
+                ChangeKind::Ticket
+            } else {
+                ChangeKind::Message
+            };
+            self.note(&ws, &id, kind).await;
+        }
+        Ok(())
+    }
+
     async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
         self.inner.save_turn_progress(turn).await
+    }
+
+    async fn save_turn_progress_with_entries(
+        &self,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        // The bot's replies: written while the bot owns the conversation, so nothing the
+        // console shows changes.
+        self.inner
+            .save_turn_progress_with_entries(turn, entries)
+            .await
     }
 
     async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
