@@ -44,7 +44,7 @@ async fn handed_off(app: &TestApp, customer: &str) -> Value {
 /// the one the demo reads from the environment).
 fn config_with_shop(shop: &MockServer) -> String {
     turno_local::config::DEMO_CONFIG
-        .replace("https://lumen.example/api", &shop.uri())
+        .replace("http://{runner_address}/demo/shop", &shop.uri())
         .replace(
             r#"Authorization: { env: LUMEN_API_TOKEN, prefix: "Bearer " }"#,
             r#"Authorization: "Bearer shop-test-token""#,

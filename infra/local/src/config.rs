@@ -105,6 +105,12 @@ impl LocalConfig {
     }
 
     pub fn workspaces(&self) -> anyhow::Result<Workspaces> {
+        self.workspaces_at(None)
+    }
+
+    /// [`LocalConfig::workspaces`] with `{runner_address}` in action URLs replaced by
+    /// `runner_address` (the runner's own `host:port`), as the demo's shop lookup needs.
+    pub fn workspaces_at(&self, runner_address: Option<&str>) -> anyhow::Result<Workspaces> {
         let (text, origin, dir) = match &self.config_path {
             Some(p) => (
                 std::fs::read_to_string(p)
@@ -118,15 +124,35 @@ impl LocalConfig {
                 None,
             ),
         };
-        parse_config_in(&text, dir.as_deref()).with_context(|| format!("in {origin}"))
+        parse_config_at(&text, dir.as_deref(), runner_address)
+            .with_context(|| format!("in {origin}"))
     }
 }
 
 /// Parses and checks a YAML (or JSON, which is YAML) workspace configuration; files it names
 /// are read relative to `dir` (with no directory, the demo's own files are used).
 pub fn parse_config_in(text: &str, dir: Option<&std::path::Path>) -> anyhow::Result<Workspaces> {
+    parse_config_at(text, dir, None)
+}
+
+/// [`parse_config_in`], and with a `runner_address` every `{runner_address}` in an action's
+/// URL becomes it. Without one the placeholder stays (and the call fails when made).
+pub fn parse_config_at(
+    text: &str,
+    dir: Option<&std::path::Path>,
+    runner_address: Option<&str>,
+) -> anyhow::Result<Workspaces> {
     let mut config: TurnoConfig =
         serde_yaml_ng::from_str(text).context("the configuration is not valid")?;
+    if let Some(address) = runner_address {
+        for ws in &mut config.workspaces {
+            for action in ws.bot.actions.values_mut() {
+                action.url = action
+                    .url
+                    .replace(crate::demo_shop::RUNNER_ADDRESS, address);
+            }
+        }
+    }
     config.load_intents(|file| match dir {
         Some(dir) => std::fs::read_to_string(dir.join(file)).map_err(|e| e.to_string()),
         None if file == "intents.yaml" => Ok(DEMO_INTENTS.to_owned()),
@@ -158,6 +184,20 @@ mod tests {
             err.contains("routing rule money_matters") && err.contains("lawyers"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_runner_address_fills_the_demo_action_url() {
+        let ws = parse_config_at(DEMO_CONFIG, None, Some("127.0.0.1:4321")).unwrap();
+        let bot = &ws.iter().next().unwrap().bot;
+        assert_eq!(
+            bot.actions["order_status"].url,
+            "http://127.0.0.1:4321/demo/shop/orders/{order_number}"
+        );
+        // Without an address (a deployment's loader) the configuration is still valid.
+        let ws = parse_config(DEMO_CONFIG).unwrap();
+        let bot = &ws.iter().next().unwrap().bot;
+        assert!(bot.actions["order_status"].url.contains("{runner_address}"));
     }
 
     #[test]

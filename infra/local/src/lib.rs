@@ -3,6 +3,7 @@
 //! the webhook, the agent API and the sandbox on one address.
 
 pub mod config;
+pub mod demo_shop;
 mod sandbox;
 
 use std::net::SocketAddr;
@@ -74,7 +75,17 @@ impl Running {
 
 /// Starts everything and returns once the server is listening.
 pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
-    let workspaces = cfg.workspaces()?;
+    // Listen first: the demo's shop lookup calls this runner, so its URL needs the address.
+    let listener = tokio::net::TcpListener::bind(cfg.addr)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (TURNO_ADDR): is another turno running?",
+                cfg.addr
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let workspaces = cfg.workspaces_at(Some(&self_address(addr)))?;
     std::fs::create_dir_all(&cfg.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {} (TURNO_DATA_DIR)",
@@ -118,7 +129,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         workspaces,
     )
     .with_bot_integrations(
-        Arc::new(turno_integrations::HttpIntegrations::new()?),
+        Arc::new(turno_integrations::HttpIntegrations::with_env(demo_env())?),
         Arc::new(turno_integrations::OpenAiLlm::new()?),
     );
     turno
@@ -191,17 +202,9 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             auth,
             dev_login: true,
         }))
+        .merge(demo_shop::router(demo_shop::token_from(env_var)))
         .layer(tower_http::trace::TraceLayer::new_for_http());
 
-    let listener = tokio::net::TcpListener::bind(cfg.addr)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (TURNO_ADDR): is another turno running?",
-                cfg.addr
-            )
-        })?;
-    let addr = listener.local_addr()?;
     let mut server_shutdown = shutdown_rx.clone();
     tasks.spawn(async move {
         let stop = async move {
@@ -251,6 +254,29 @@ fn demo_quick_replies() -> Vec<turno_core::app::QuickReplyInput> {
             turno_core::lang::Lang::Es,
         ),
     ]
+}
+
+/// `host:port` to reach this runner from itself: a wildcard listen address becomes loopback.
+fn self_address(addr: SocketAddr) -> String {
+    let ip = match addr.ip() {
+        std::net::IpAddr::V4(ip) if ip.is_unspecified() => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(ip) if ip.is_unspecified() => std::net::Ipv6Addr::LOCALHOST.into(),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port()).to_string()
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The environment the bot's actions read secrets from, plus the demo shop's token when
+/// `LUMEN_API_TOKEN` is not set, so the demo's lookup works with no setup.
+fn demo_env() -> turno_integrations::Env {
+    Arc::new(|name| {
+        env_var(name)
+            .or_else(|| (name == demo_shop::TOKEN_ENV).then(|| demo_shop::DEMO_TOKEN.to_owned()))
+    })
 }
 
 /// The JWT secret: from the environment, or generated once and kept beside the database so
@@ -355,6 +381,13 @@ fn print_banner(running: &Running, cfg: &LocalConfig, sandbox: bool, default_sec
         "  WhatsApp webhook:        {url}/webhook/whatsapp\n"
     ));
     out.push_str(&format!("  Agent API:               {url}/api/v1\n"));
+    if cfg.config_path.is_none() {
+        let numbers: Vec<&str> = demo_shop::ORDERS.iter().map(|(n, _, _)| *n).collect();
+        out.push_str(&format!(
+            "  Demo shop orders:        {} (ask the bot \"¿Dónde está mi paquete?\")\n",
+            numbers.join(", ")
+        ));
+    }
     out.push_str(&format!(
         "  Data:                    {}\n",
         cfg.data_dir.display()
