@@ -898,9 +898,11 @@ async fn main() -> anyhow::Result<()> {
     let esc_msg = escalated.per_message();
     println!("\n## AWS requests per message (from the functions' own requests)");
     println!(
-        "bot-handled: {:.1} {:?}",
+        "bot-handled: {:.1} {:?}; {:.1} WCU, {:.1} RCU",
         bot_msg.total() as f64,
-        bot_msg.requests
+        bot_msg.requests,
+        bot_msg.wcu,
+        bot_msg.rcu
     );
     for p in &bot.probes {
         println!(
@@ -910,9 +912,11 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!(
-        "escalated:   {:.1} {:?}",
+        "escalated:   {:.1} {:?}; {:.1} WCU, {:.1} RCU",
         esc_msg.total() as f64,
-        esc_msg.requests
+        esc_msg.requests,
+        esc_msg.wcu,
+        esc_msg.rcu
     );
     for p in &escalated.probes {
         println!(
