@@ -73,6 +73,9 @@ impl Running {
     }
 }
 
+/// How many bot turns (and, separately, transcript writes) the runner works on at once.
+pub const TURN_CONCURRENCY: usize = 64;
+
 /// Starts everything and returns once the server is listening.
 pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
     // Listen first: the demo's shop lookup calls this runner, so its URL needs the address.
@@ -158,7 +161,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         // writer, not on the CPU: run more of them at once.
         let options = match queue {
             QueueName::Inbound | QueueName::TicketWrites => WorkerOptions {
-                concurrency: 64,
+                concurrency: TURN_CONCURRENCY,
                 batch: 32,
                 ..WorkerOptions::default()
             },
