@@ -3,9 +3,11 @@
 
 pub mod api;
 pub mod auth;
+pub mod console;
 pub mod error;
 pub mod webhook;
 
 pub use api::{ApiState, api_router};
 pub use auth::{Auth, Claims};
+pub use console::{ConsoleConfig, console_router};
 pub use webhook::{WebhookState, webhook_router};
