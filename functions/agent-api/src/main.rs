@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use lambda_http::Error;
 use turno_core::app::Turno;
-use turno_http::{ApiState, Auth, api_router};
+use turno_http::{ApiState, Auth, ConsoleConfig, api_router, console_router};
 
 const FUNCTION: &str = "agent-api";
 /// Names the SSM parameter holding the key that signs agent tokens.
@@ -27,12 +27,16 @@ async fn run() -> Result<(), Error> {
 }
 
 fn app(turno: Turno, jwt_secret: &[u8]) -> anyhow::Result<Router> {
-    Ok(api_router(ApiState {
-        turno,
-        auth: Arc::new(Auth::hs256(jwt_secret)?),
-        // Password-less sign-in is for the local runner only.
-        dev_login: false,
-    }))
+    // The console's files come from this function too, so the browser calls the API on its
+    // own origin; it signs in with Cognito when configured, else with a pasted token.
+    Ok(
+        console_router(&ConsoleConfig::from_env()).merge(api_router(ApiState {
+            turno,
+            auth: Arc::new(Auth::hs256(jwt_secret)?),
+            // Password-less sign-in is for the local runner only.
+            dev_login: false,
+        })),
+    )
 }
 
 #[cfg(test)]
@@ -126,6 +130,27 @@ mod tests {
             .expect("infallible");
 
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn the_console_is_served_by_the_function_without_dev_login() {
+        let t = turno().await;
+        let app = app(t.turno.clone(), SAMPLE_JWT_SECRET.as_bytes()).expect("valid key");
+        let mut event: Value =
+            serde_json::from_str(&sample("apigw-api-list-tickets.json")).expect("JSON");
+        event["rawPath"] = "/console/config.json".into();
+        event["rawQueryString"] = "".into();
+        event["queryStringParameters"] = serde_json::json!({});
+
+        let response = app
+            .oneshot(request(&event.to_string()))
+            .await
+            .expect("infallible");
+
+        assert_eq!(response.status(), StatusCode::OK);
+        let config = json_body(response).await;
+        assert_ne!(config["sign_in"]["mode"], "dev");
+        assert_eq!(config["sandbox"], false);
     }
 
     #[tokio::test]

@@ -131,10 +131,11 @@ export function mountConversation(pane, ctx, id, onChange) {
     } catch (e) { ctx.toast(t('conv.error', { message: e.message }), true); }
   }
 
-  async function act(path, body) {
+  async function act(path, body, leaves = false) {
     try {
       await api(`/tickets/${encodeURIComponent(id)}${path}`, { method: 'POST', body });
       ctx.toast(t('conv.done'));
+      if (leaves) { destroyed = true; onChange(); ctx.go('#/inbox'); return; }
       await refresh();
       onChange();
     } catch (e) { ctx.toast(t('conv.error', { message: e.message }), true); }
@@ -146,7 +147,8 @@ export function mountConversation(pane, ctx, id, onChange) {
     const resolved = tk.status === 'resolved' || tk.status === 'closed';
     const transferSel = h('select', { 'aria-label': t('conv.transfer.to'), 'data-testid': 'transfer-target' },
       h('option', { value: '' }, t('conv.transfer.to')),
-      ctx.agents.filter((a) => a.id !== tk.assignee).map((a) => h('option', { value: `agent:${a.id}` }, t('conv.transfer.agent', { name: a.name }))),
+      // Agents hand over to a team's queue; supervisors may also pick the agent.
+      ctx.isSupervisor() && ctx.agents.filter((a) => a.id !== tk.assignee).map((a) => h('option', { value: `agent:${a.id}` }, t('conv.transfer.agent', { name: a.name }))),
       ctx.teams.map((x) => h('option', { value: `team:${x.id}` }, t('conv.transfer.team', { name: x.name }))));
     const transferNote = h('input', { type: 'text', placeholder: t('conv.transfer.note'), 'aria-label': t('conv.transfer.note'), 'data-testid': 'transfer-note' });
     const transfer = h('details', { class: 'transfer' },
@@ -156,7 +158,9 @@ export function mountConversation(pane, ctx, id, onChange) {
           const [kind, target] = transferSel.value.split(':');
           if (!target) return;
           const note = transferNote.value.trim() || undefined;
-          act('/transfer', kind === 'agent' ? { agent_id: target, note } : { team_id: target, note });
+          // Handing over to a team I am not in takes the ticket out of my sight: back to the list.
+          const leaves = !ctx.isSupervisor() && kind === 'team' && !(me.teams || []).includes(target);
+          act('/transfer', kind === 'agent' ? { agent_id: target, note } : { team_id: target, note }, leaves);
         } }, t('conv.transfer'))));
     clear(header,
       h('button', { class: 'btn ghost small back', type: 'button', onclick: () => ctx.go('#/inbox') }, '← ', t('conv.back')),

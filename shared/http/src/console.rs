@@ -105,9 +105,13 @@ struct ConsoleState {
 
 /// `/console/` and its files, plus `/console/config.json`.
 pub fn console_router(config: &ConsoleConfig) -> Router {
-    let json = serde_json::to_string(config).unwrap_or_else(|_| r#"{"sign_in":{"mode":"token"},"sandbox":false}"#.into());
+    let json = serde_json::to_string(config)
+        .unwrap_or_else(|_| r#"{"sign_in":{"mode":"token"},"sandbox":false}"#.into());
     Router::new()
-        .route("/console", get(|| async { Redirect::permanent("/console/") }))
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
         .route("/console/", get(index))
         .route("/console/config.json", get(config_json))
         .route("/console/{file}", get(file))
@@ -220,7 +224,10 @@ mod tests {
     async fn index_is_html_with_a_policy_that_forbids_inline_script() {
         let r = get("/console/", None).await;
         assert_eq!(r.status(), StatusCode::OK);
-        assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
         let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
             .to_str()
             .expect("ascii");
@@ -241,7 +248,10 @@ mod tests {
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers()[header::CONTENT_TYPE], JS);
         assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
-        let tag = r.headers()[header::ETAG].to_str().expect("ascii").to_owned();
+        let tag = r.headers()[header::ETAG]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
 
         let again = get("/console/app.js", Some(&tag)).await;
 

@@ -127,21 +127,52 @@ test('the agent opens the ticket, sees the history and the reason, sends a quick
   await shot(ana, 'conversation');
 });
 
-test('the agent transfers the ticket with a note and it is resolved', async () => {
+test('an agent of another team cannot open the ticket, in the console or through the API', async () => {
+  const carla = await signIn(browser.context, turno.url, 'carla');
+  await carla.locator('[data-scope="all"]').click();
+  await carla.locator('[data-testid="ticket-list"] .empty').waitFor();
+  assert.equal(await carla.locator(`.ticket-row[data-ticket="${ticketId}"]`).count(), 0);
+  await carla.goto(`${turno.url}/console/#/inbox/${ticketId}`);
+  await carla.locator('[data-testid="not-allowed"]').waitFor();
+  assert.match(await carla.locator('[data-testid="not-allowed"]').textContent(), /not allowed/);
+  assert.equal(await carla.locator('[data-testid="transcript"]').count(), 0, 'nothing of the conversation is shown');
+  const api = await apiAs(turno.url, 'carla');
+  const r = await api(`/tickets/${ticketId}`);
+  assert.ok([403, 404].includes(r.status), `carla got ${r.status}`);
+  const reply = await api(`/tickets/${ticketId}/messages`, { method: 'POST', body: JSON.stringify({ text: 'hola' }) });
+  assert.ok([403, 404].includes(reply.status), `carla's reply got ${reply.status}`);
+  const list = await (await api('/tickets')).json();
+  assert.ok(!(list.items || list.tickets).some((x) => x.id === ticketId));
+  await carla.close();
+});
+
+test('the agent transfers the ticket to the specialists, whose agent resolves it', async () => {
   const conv = ana.locator('[data-testid="conversation"]');
   await conv.locator('[data-testid="transfer"]').click();
-  await conv.locator('[data-testid="transfer-target"]').selectOption('agent:bruno');
-  await conv.locator('[data-testid="transfer-note"]').fill('Cambio de talla: mejor lo lleva Bruno');
+  await conv.locator('[data-testid="transfer-target"]').selectOption('team:specialists');
+  await conv.locator('[data-testid="transfer-note"]').fill('Cambio de talla con reembolso: lo llevan especialistas');
   await conv.locator('[data-testid="transfer-go"]').click();
-  await eventually('the transfer in the audit trail', async () => /transferred/.test(await conv.locator('[data-testid="audit"]').textContent()));
-  await eventually('Bruno as the assignee', async () => /Bruno Souza/.test(await conv.locator('.conv-side').textContent()));
+  // The ticket left Ana's team: her console goes back to the list, where it is gone.
+  await eventually('the inbox without the ticket', async () => ana.url().endsWith('#/inbox')
+    && (await ana.locator(`.ticket-row[data-ticket="${ticketId}"]`).count()) === 0);
 
-  await conv.locator('[data-testid="resolve"]').click();
-  await eventually('the resolved status', async () => (await conv.locator('[data-testid="conv-status"]').textContent()) === 'Resolved');
-  const api = await apiAs(turno.url, 'ana');
+  const carla = await signIn(browser.context, turno.url, 'carla');
+  const row = carla.locator(`.ticket-row[data-ticket="${ticketId}"]`);
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
+  const cconv = carla.locator('[data-testid="conversation"]');
+  await eventually('the transfer in the audit trail', async () => /transferred/.test(await cconv.locator('[data-testid="audit"]').textContent()));
+  assert.match(await cconv.locator('[data-testid="audit"]').textContent(), /reembolso/);
+  await cconv.locator('.msg.from-note', { hasText: 'cambio de talla' }).waitFor();
+  await cconv.locator('[data-testid="resolve"]').click();
+  await eventually('the resolved status', async () => (await cconv.locator('[data-testid="conv-status"]').textContent()) === 'Resolved');
+  const api = await apiAs(turno.url, 'bruno');
   const t = await (await api(`/tickets/${ticketId}`)).json();
   assert.equal(t.status ?? t.ticket?.status, 'resolved');
+  assert.deepEqual(carla.errors, []);
   assert.deepEqual(ana.errors, []);
+  await carla.close();
+  await ana.goto(`${turno.url}/console/#/inbox`);
 });
 
 test('a supervisor sees the breach on the dashboard', async () => {
@@ -162,20 +193,6 @@ test('a supervisor sees the breach on the dashboard', async () => {
   await shot(bruno, 'inbox');
   assert.deepEqual(bruno.errors, []);
   await bruno.close();
-});
-
-test('an agent of another team cannot open the ticket, in the console or through the API', async () => {
-  const carla = await signIn(browser.context, turno.url, 'carla');
-  assert.equal(await carla.locator(`.ticket-row[data-ticket="${ticketId}"]`).count(), 0);
-  await carla.goto(`${turno.url}/console/#/inbox/${ticketId}`);
-  await carla.locator('[data-testid="not-allowed"]').waitFor();
-  assert.match(await carla.locator('[data-testid="not-allowed"]').textContent(), /not allowed/);
-  const api = await apiAs(turno.url, 'carla');
-  const r = await api(`/tickets/${ticketId}`);
-  assert.ok([403, 404].includes(r.status), `carla got ${r.status}`);
-  const list = await (await api('/tickets')).json();
-  assert.ok(!(list.items || list.tickets).some((x) => x.id === ticketId));
-  await carla.close();
 });
 
 test('the interface switches between Spanish, English and Portuguese and keeps the choice', async () => {
