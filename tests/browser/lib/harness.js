@@ -99,7 +99,20 @@ export async function customerSays(url, customer, name, text) {
 
 /// Opens the console in a new tab and signs in as `agentId` with the dev-login picker.
 export async function signIn(context, url, agentId, { lang = 'en', viewport } = {}) {
+  await context.grantPermissions(['notifications'], { origin: url });
   const page = await context.newPage();
+  // Keep what the console shows as system notifications, for the tests to read.
+  await page.addInitScript(() => {
+    window.shownNotifications = [];
+    const Native = window.Notification;
+    if (!Native) return;
+    window.Notification = class extends Native {
+      constructor(title, options) {
+        super(title, options);
+        window.shownNotifications.push({ title, body: options?.body });
+      }
+    };
+  });
   if (viewport) await page.setViewportSize(viewport);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));

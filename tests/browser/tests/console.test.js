@@ -95,6 +95,8 @@ test('a sandbox customer asks for an agent and the ticket reaches the agent\'s i
   assert.equal(await countdown.getAttribute('data-state'), 'ok');
   assert.match(await countdown.textContent(), /due in \d+ m/);
   assert.equal(await ana.locator('img[src="x"]').count(), 0, 'no element was made from the customer\'s name');
+  const shown = await ana.evaluate(() => window.shownNotifications);
+  assert.ok(shown.some((n) => n.body.includes(XSS_NAME)), `a notification for the new assignment: ${JSON.stringify(shown)}`);
   await shot(ana, 'sandbox');
   await ana.locator('[data-testid="sandbox-toggle"]').click();
 });
