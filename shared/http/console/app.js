@@ -104,7 +104,7 @@ function route() {
 function tickCountdowns() {
   const now = Date.now();
   for (const el of document.querySelectorAll('[data-due]')) {
-    const due = Date.parse(el.dataset.due);
+    const due = el.dataset.due ? Date.parse(el.dataset.due) : NaN;
     const warn = el.dataset.warn ? Date.parse(el.dataset.warn) : null;
     const breached = el.dataset.breached === 'true' || now >= due;
     const state = breached ? 'breached' : (warn && now >= warn ? 'warning' : 'ok');
@@ -112,7 +112,8 @@ function tickCountdowns() {
     el.classList.add(`sla-${state}`);
     el.dataset.state = state;
     const label = el.querySelector('.cd-text') || el;
-    label.textContent = state === 'breached' ? t('sla.breached', { d: duration(now - due) }) : t(`sla.${state}`, { d: duration(due - now) });
+    if (Number.isNaN(due)) label.textContent = t(`sla.state.${state}`);
+    else label.textContent = state === 'breached' ? t('sla.breached', { d: duration(now - due) }) : t(`sla.${state}`, { d: duration(due - now) });
   }
   for (const el of document.querySelectorAll('[data-since]')) {
     el.textContent = t('inbox.waiting', { d: duration(now - Date.parse(el.dataset.since)) });

@@ -21,9 +21,9 @@ function normalize(v) {
     ticket,
     transcript,
     audit: v.audit ?? ticket.audit ?? [],
-    customer: v.customer && typeof v.customer === 'object' ? v.customer : null,
+    customer: v.customer_profile ?? (v.customer && typeof v.customer === 'object' ? v.customer : null),
     window: { open, closes_at: closes },
-    reasons: v.escalation?.reasons ?? v.reasons ?? ticket.reasons ?? [],
+    reasons: v.escalation_reasons ?? v.escalation?.reasons ?? ticket.reasons ?? [],
   };
 }
 
@@ -276,7 +276,8 @@ export function mountConversation(pane, ctx, id, onChange) {
     const c = customer || {};
     const tags = c.tags || tk.tags || [];
     const vip = c.vip ?? tags.includes('vip');
-    const previous = c.previous_tickets || c.tickets || (tk.previous_ticket ? [{ id: tk.previous_ticket }] : []);
+    const previous = (c.previous_tickets || c.tickets || (tk.previous_ticket ? [{ id: tk.previous_ticket }] : []))
+      .filter((p) => (p.id || p) !== tk.id);
     const clocks = Object.entries(tk.sla?.clocks || {});
     clear(side,
       h('section', { class: 'card', 'data-testid': 'customer-panel' },

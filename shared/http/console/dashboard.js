@@ -13,7 +13,8 @@ const OPEN = ['queued', 'assigned', 'pending', 'snoozed'];
 
 function num(...vals) { for (const v of vals) if (typeof v === 'number' && Number.isFinite(v)) return v; return null; }
 function secs(v) { return v === null ? t('dash.nodata') : duration(v * 1000); }
-function pct(v) { if (v === null) return t('dash.nodata'); return `${(v <= 1 ? v * 100 : v).toFixed(1)} %`; }
+/// `v` in percent (0–100).
+function pct(v) { return v === null ? t('dash.nodata') : `${v.toFixed(1)} %`; }
 
 export function mountDashboard(view, ctx) {
   const root = h('div', { class: 'dashboard', 'data-testid': 'dashboard' });
@@ -61,7 +62,7 @@ export function mountDashboard(view, ctx) {
       teams.set(s.team, q);
     }
     const queues = m.queues
-      ? m.queues.map((q) => ({ team: q.team ?? q.team_id, depth: q.depth ?? q.waiting ?? 0, longest: num(q.longest_wait_secs, q.longest_wait) }))
+      ? m.queues.map((q) => ({ team: q.team ?? q.team_id, depth: q.queued ?? q.depth ?? 0, longest: num(q.longest_wait_secs, q.longest_wait) }))
       : [...teams.values()].map((q) => ({ team: q.team, depth: q.depth, longest: q.oldest ? Math.round((now - q.oldest) / 1000) : null }));
 
     clear(root,
@@ -71,7 +72,7 @@ export function mountDashboard(view, ctx) {
         kpi(t('dash.compliance'), pct(num(m.sla_compliance_pct, m.sla_compliance, m.sla?.compliance_pct)), null, '', 'kpi-compliance'),
         kpi(t('dash.frt'), secs(num(fr.median_secs, fr.median, m.first_response_median_secs)), `${t('dash.p90')} ${secs(num(fr.p90_secs, fr.p90, m.first_response_p90_secs))}`, '', 'kpi-frt'),
         kpi(t('dash.rt'), secs(num(rt.median_secs, rt.median, m.resolution_median_secs)), `${t('dash.p90')} ${secs(num(rt.p90_secs, rt.p90, m.resolution_p90_secs))}`, '', 'kpi-rt'),
-        kpi(t('dash.deflection'), pct(num(m.bot_deflection_rate, m.bot_deflection_pct, m.deflection_rate)), null, '', 'kpi-deflection'),
+        kpi(t('dash.deflection'), pct(num(m.bot_deflection_pct, typeof m.bot_deflection_rate === 'number' ? m.bot_deflection_rate * 100 : undefined)), null, '', 'kpi-deflection'),
         kpi(t('dash.csat'), (() => { const v = num(m.csat?.score, m.csat?.average, typeof m.csat === 'number' ? m.csat : undefined); return v === null ? t('dash.nodata') : v.toFixed(2); })(),
           m.csat?.responses !== undefined ? `n = ${m.csat.responses}` : null, '', 'kpi-csat')),
       h('div', { class: 'dash-grid' },

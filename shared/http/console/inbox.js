@@ -42,7 +42,7 @@ export function countdown(sla, extra = {}) {
   if (!sla) return h('span', { class: 'countdown none', ...extra }, t('sla.none'));
   return h('span', {
     class: 'countdown', ...extra,
-    dataset: { due: sla.due_at, warn: sla.warn_at || '', breached: String(!!sla.breached_at) },
+    dataset: { due: sla.due_at || '', warn: sla.warn_at || '', breached: String(!!sla.breached_at) },
     title: sla.clock ? t(`sla.${sla.clock}`) : '',
   }, h('span', { class: 'cd-icon', 'aria-hidden': 'true' }), h('span', { class: 'cd-text' }));
 }

@@ -7,8 +7,10 @@ const ORDER = ['first_response', 'next_response', 'resolution', 'escalate_after'
 export function slaOf(ticket) {
   const s = ticket?.sla;
   if (!s) return null;
-  if (s.due_at && !s.clocks) {
-    return { clock: s.clock || null, due_at: s.due_at, warn_at: s.warn_at || null, breached_at: s.state === 'breached' ? s.due_at : null };
+  if (s.state !== undefined && !s.clocks) {
+    // The API's summary: `{state: none|ok|warning|breached, clock, due_at, warn_at}`.
+    if (s.state === 'none' || (!s.due_at && s.state !== 'breached')) return null;
+    return { clock: s.clock || null, due_at: s.due_at || null, warn_at: s.warn_at || null, breached_at: s.state === 'breached' ? (s.due_at || 'unknown') : null };
   }
   const clocks = Object.entries(s.clocks || {}).map(([kind, c]) => ({ kind, ...c }));
   const breached = clocks.filter((c) => c.breached_at && !c.met_at)
