@@ -251,7 +251,7 @@ impl TestApp {
     /// The customer's ticket as the supervisor sees it (with transcript), if there is one.
     pub async fn ticket_of(&self, customer: &str) -> Option<Value> {
         let (_, list) = self.api_get("bruno", "/api/v1/tickets?limit=500").await;
-        let id = list["tickets"]
+        let id = list["items"]
             .as_array()?
             .iter()
             .find(|t| t["customer"] == customer)?["id"]

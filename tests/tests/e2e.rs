@@ -242,7 +242,7 @@ async fn assert_nothing_stored(app: &TestApp) {
         assert_eq!(q["dead_letters"], 0, "{q}");
     }
     let (_, list) = app.api_get("bruno", "/api/v1/tickets").await;
-    assert_eq!(list["tickets"], json!([]));
+    assert_eq!(list["items"], json!([]));
     assert!(app.graph.sent().await.is_empty());
 }
 

@@ -42,7 +42,7 @@ async fn ask_for_agent(app: &TestApp, customer: &str) {
 
 async fn tickets(app: &TestApp) -> Vec<Value> {
     let (_, list) = app.api_get("bruno", "/api/v1/tickets?limit=500").await;
-    list["tickets"].as_array().cloned().unwrap_or_default()
+    list["items"].as_array().cloned().unwrap_or_default()
 }
 
 async fn loads(app: &TestApp) -> HashMap<String, (u64, u64)> {

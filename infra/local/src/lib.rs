@@ -21,7 +21,7 @@ use turno_core::ports::{QueueName, SystemClock, WhatsApp};
 use turno_embedded::{
     Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore, WorkerOptions, run_worker,
 };
-use turno_http::{ApiState, Auth, WebhookState, api_router, webhook_router};
+use turno_http::{ApiState, Auth, WebhookState, api_router, events_stream_router, webhook_router};
 
 pub use config::LocalConfig;
 
@@ -121,6 +121,12 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         .seed_agents()
         .await
         .context("cannot write the configured agents")?;
+    for ws in turno.workspaces().iter() {
+        turno
+            .seed_quick_replies(&ws.id, &demo_quick_replies())
+            .await
+            .context("cannot write the demo quick replies")?;
+    }
 
     let auth = Arc::new(Auth::hs256(jwt_secret(&cfg)?.as_bytes())?);
     let tokens = issue_tokens(&turno, &auth)?;
@@ -172,6 +178,11 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             &turno,
             sandbox.is_some(),
         )))
+        .merge(events_stream_router(ApiState {
+            turno: turno.clone(),
+            auth: auth.clone(),
+            dev_login: false,
+        }))
         .merge(api_router(ApiState {
             turno: turno.clone(),
             auth,
@@ -215,7 +226,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
 
 /// The console signs in with the dev login here: it lists the configured agents to pick from.
 fn console_config(turno: &Turno, sandbox: bool) -> turno_http::ConsoleConfig {
-    use turno_http::console::{DevAgent, SignIn};
+    use turno_http::console_files::{DevAgent, SignIn};
     let mut agents = Vec::new();
     for ws in turno.workspaces().iter() {
         for a in &ws.agents {
@@ -234,6 +245,32 @@ fn console_config(turno: &Turno, sandbox: bool) -> turno_http::ConsoleConfig {
         sign_in: SignIn::Dev { agents },
         sandbox,
     }
+}
+
+/// A few quick replies for a workspace that has none yet, so `/saludo` works in the demo.
+fn demo_quick_replies() -> Vec<turno_core::app::QuickReplyInput> {
+    let q = |shortcut: &str, text: &str, language| turno_core::app::QuickReplyInput {
+        shortcut: shortcut.into(),
+        text: text.into(),
+        language: Some(language),
+    };
+    vec![
+        q(
+            "saludo",
+            "Hola {{customer_name}}, soy {{agent_name}}. ¿En qué puedo ayudarte?",
+            turno_core::lang::Lang::Es,
+        ),
+        q(
+            "hello",
+            "Hi {{customer_name}}, this is {{agent_name}}. How can I help?",
+            turno_core::lang::Lang::En,
+        ),
+        q(
+            "gracias",
+            "¡Gracias por escribirnos! Si necesitas algo más, aquí estamos.",
+            turno_core::lang::Lang::Es,
+        ),
+    ]
 }
 
 /// The JWT secret: from the environment, or generated once and kept beside the database so

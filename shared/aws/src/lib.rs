@@ -18,6 +18,8 @@
 //! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`) |
 //! | turn record | `WS#<ws>#TURN#<message id>` | `TURN` | — | `expires_at` = commit + 30 days (TTL) |
 //! | agent | `WS#<ws>#AGENTS` | `AGENT#<id>` | — | `load` counted atomically against `capacity` |
+//! | record | `WS#<ws>#REC#<kind>` | `<key>` | — | quick replies, customer profiles, settings: `body` (JSON), versioned (`version`) |
+//! | change | `WS#<ws>#CHANGES` | `<at, 20 digits>#<uuid v7>` (the cursor) | — | the console's change feed: `body` (JSON); `expires_at` = at + 24 h (TTL) |
 //!
 //! | index | PK | SK | holds | serves |
 //! |---|---|---|---|---|

@@ -18,6 +18,7 @@ use turno_core::conversation::Conversation;
 use turno_core::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::message::{Body, DeliveryState, DeliveryStatus, TranscriptEntry};
 use turno_core::ports::{Store, StoreError, TicketFilter};
+use turno_core::records::{Change, Record, RecordKind, change_cursor};
 use turno_core::ticket::{Ticket, TicketStatus};
 use turno_core::turn::TurnRecord;
 
@@ -83,6 +84,37 @@ fn agents_pk(ws: &WorkspaceId) -> String {
 
 fn agent_sk(id: &AgentId) -> String {
     format!("AGENT#{id}")
+}
+
+/// How long the change feed keeps an entry (TTL).
+const CHANGE_TTL: SignedDuration = SignedDuration::from_hours(24);
+
+fn records_pk(ws: &WorkspaceId, kind: RecordKind) -> String {
+    format!("WS#{ws}#REC#{}", kind.as_str())
+}
+
+fn record_key(ws: &WorkspaceId, kind: RecordKind, key_: &str) -> Item {
+    key(records_pk(ws, kind), key_)
+}
+
+fn changes_pk(ws: &WorkspaceId) -> String {
+    format!("WS#{ws}#CHANGES")
+}
+
+fn record_from_item(item: Item) -> Result<Record, StoreError> {
+    let body = item
+        .get("body")
+        .and_then(|v| v.as_s().ok())
+        .ok_or_else(|| anyhow!("a stored record has no body"))?;
+    let version = item
+        .get("version")
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| anyhow!("a stored record has no version"))?;
+    let mut record: Record =
+        serde_json::from_str(body).context("a stored record does not read back")?;
+    record.version = version;
+    Ok(record)
 }
 
 const CONVERSATION_SK: &str = "CONV";
@@ -1097,6 +1129,130 @@ impl Store for DynamoStore {
             }
         }
         Err(StoreError::Conflict)
+    }
+
+    async fn record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<Option<Record>, StoreError> {
+        self.get("read record", record_key(ws, kind, key))
+            .await?
+            .map(record_from_item)
+            .transpose()
+    }
+
+    async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
+        let pk = records_pk(ws, kind);
+        let items = self
+            .query_all(
+                "list records",
+                || {
+                    self.client
+                        .query()
+                        .table_name(&self.table)
+                        .key_condition_expression("PK = :pk")
+                        .expression_attribute_values(":pk", s(pk.clone()))
+                        .consistent_read(true)
+                },
+                None,
+            )
+            .await?;
+        items.into_iter().map(record_from_item).collect()
+    }
+
+    async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {
+        let next = record.version + 1;
+        let mut stored = record.clone();
+        stored.version = next;
+        let body = serde_json::to_string(&stored).context("cannot write a record as JSON")?;
+        let mut item = record_key(&record.workspace, record.kind, &record.key);
+        item.insert("version".into(), n(next));
+        item.insert("body".into(), s(body));
+        if !self
+            .put("save record", CondPut::versioned(item, record.version))
+            .await?
+        {
+            return Err(StoreError::Conflict);
+        }
+        record.version = next;
+        Ok(())
+    }
+
+    async fn delete_record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(record_key(ws, kind, key)))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unexpected("delete record"))?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    async fn append_change(&self, change: &Change) -> Result<(), StoreError> {
+        let cursor = change_cursor(change.at, &uuid::Uuid::now_v7().simple().to_string());
+        let mut stored = change.clone();
+        stored.cursor = cursor.clone();
+        let body = serde_json::to_string(&stored).context("cannot write a change as JSON")?;
+        let expires = change
+            .at
+            .saturating_add(CHANGE_TTL)
+            .unwrap_or(change.at)
+            .as_second();
+        let mut item = key(changes_pk(&change.workspace), cursor);
+        item.insert("body".into(), s(body));
+        item.insert("expires_at".into(), n(expires));
+        self.put("append change", CondPut::new_record(item)).await?;
+        Ok(())
+    }
+
+    async fn changes_since(
+        &self,
+        ws: &WorkspaceId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Change>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let pk = changes_pk(ws);
+        // The empty string is not a valid key value; "0" sorts before every cursor.
+        let after = after.filter(|a| !a.is_empty()).unwrap_or("0").to_owned();
+        let items = self
+            .query_all(
+                "read changes",
+                || {
+                    self.client
+                        .query()
+                        .table_name(&self.table)
+                        .key_condition_expression("PK = :pk AND SK > :after")
+                        .expression_attribute_values(":pk", s(pk.clone()))
+                        .expression_attribute_values(":after", s(after.clone()))
+                        .consistent_read(true)
+                        .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+                },
+                Some(limit as usize),
+            )
+            .await?;
+        items
+            .into_iter()
+            .map(|item| {
+                let body = item
+                    .get("body")
+                    .and_then(|v| v.as_s().ok())
+                    .ok_or_else(|| anyhow!("a stored change has no body"))?;
+                Ok(serde_json::from_str(body).context("a stored change does not read back")?)
+            })
+            .collect()
     }
 }
 

@@ -29,6 +29,25 @@ use crate::text::normalise;
 use crate::ticket::{EscalationReason, Ticket, TicketStatus, TransitionError};
 use crate::turn::{Effect, TurnRecord};
 
+mod admin;
+mod console;
+mod customers;
+mod live;
+mod metrics;
+mod notes;
+mod quick_replies;
+
+pub use admin::TeamView;
+pub use console::{
+    AssigneeFilter, ListPage, ListParams, MessagePreview, SlaState, SlaSummary, TicketDetail,
+    TicketSummary, WindowView,
+};
+pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
+pub use live::{ChangeEvent, ChangePage};
+pub use metrics::{AgentLoad, Dashboard, Durations, TeamQueue, dashboard};
+pub use notes::mentions_in;
+pub use quick_replies::{QuickReply, QuickReplyInput};
+
 /// Everything the use cases talk to.
 #[derive(Clone)]
 pub struct Ports {
@@ -207,7 +226,12 @@ pub struct Turno {
 }
 
 impl Turno {
-    pub fn new(ports: Ports, workspaces: Workspaces) -> Self {
+    pub fn new(mut ports: Ports, workspaces: Workspaces) -> Self {
+        // Every write the use cases make also feeds the console's live updates.
+        ports.store = Arc::new(crate::change_feed::ChangeFeedStore::new(
+            ports.store,
+            Arc::clone(&ports.clock),
+        ));
         Turno {
             ports,
             workspaces: Arc::new(workspaces),

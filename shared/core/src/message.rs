@@ -286,8 +286,19 @@ pub enum Author {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "direction", rename_all = "snake_case")]
 pub enum Body {
-    Inbound { content: Content },
-    Outbound { message: Outbound },
+    Inbound {
+        content: Content,
+    },
+    Outbound {
+        message: Outbound,
+    },
+    /// A private note between agents; never sent to the customer.
+    Note {
+        text: String,
+        /// The agents it @mentions.
+        #[serde(default)]
+        mentions: Vec<AgentId>,
+    },
 }
 
 /// One line of a ticket's transcript.

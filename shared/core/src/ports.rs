@@ -12,6 +12,7 @@ use crate::conversation::Conversation;
 use crate::events::DomainEvent;
 use crate::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use crate::message::{DeliveryStatus, Outbound, TranscriptEntry};
+use crate::records::{Change, Record, RecordKind};
 use crate::ticket::{Ticket, TicketStatus};
 use crate::turn::TurnRecord;
 
@@ -146,6 +147,41 @@ pub trait Store: Send + Sync {
 
     /// Atomically: saves the ticket (versioned) and gives one unit of capacity back to `agent`.
     async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError>;
+
+    // ---- records and the change feed (agent API) ----
+
+    async fn record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<Option<Record>, StoreError>;
+
+    /// A workspace's records of one kind, by key.
+    async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError>;
+
+    /// Inserts (version 0) or updates a record, versioned like tickets.
+    async fn put_record(&self, record: &mut Record) -> Result<(), StoreError>;
+
+    /// Returns `false` if there was no such record.
+    async fn delete_record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Adds an entry to the workspace's change feed (kept at least a day).
+    async fn append_change(&self, change: &Change) -> Result<(), StoreError>;
+
+    /// The changes after `after` (a cursor a previous read returned; `None`: from the oldest
+    /// kept), oldest first, at most `limit`, each with its cursor set.
+    async fn changes_since(
+        &self,
+        ws: &WorkspaceId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Change>, StoreError>;
 }
 
 /// The queues between functions.
@@ -265,6 +301,8 @@ pub enum NotificationKind {
     TicketAssigned,
     SlaWarning,
     SlaBreached,
+    /// An agent was @mentioned in a private note.
+    Mentioned,
 }
 
 /// A notice to people (agents, supervisors). Holds no customer message text.

@@ -13,7 +13,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Schema changes, applied in order; `PRAGMA user_version` counts how many a database has.
 /// Append only: a released migration is never edited, a change is a new entry.
-const MIGRATIONS: &[&str] = &[include_str!("schema/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema/001_initial.sql"),
+    include_str!("schema/002_records_and_changes.sql"),
+];
 
 /// A handle on the SQLite database file that holds the store, the queues, the events and the
 /// sandbox outbox. Cheap to clone: every clone shares one connection.

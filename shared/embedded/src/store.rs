@@ -9,6 +9,7 @@ use turno_core::conversation::Conversation;
 use turno_core::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::message::{Body, DeliveryState, DeliveryStatus, TranscriptEntry};
 use turno_core::ports::{Store, StoreError, TicketFilter};
+use turno_core::records::{Change, Record, RecordKind, change_cursor};
 use turno_core::ticket::{Ticket, TicketStatus};
 use turno_core::turn::TurnRecord;
 
@@ -597,6 +598,156 @@ impl Store for SqliteStore {
         ticket.version = version;
         Ok(())
     }
+
+    async fn record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<Option<Record>, StoreError> {
+        self.read("read record", |conn| {
+            conn.prepare_cached(
+                "SELECT version, body FROM records WHERE workspace = ?1 AND kind = ?2 AND key = ?3",
+            )?
+            .query_row(params![ws.as_str(), kind.as_str(), key], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?
+            .map(|(v, body)| record_from_row(v, &body))
+            .transpose()
+        })
+    }
+
+    async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
+        self.read("list records", |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT version, body FROM records WHERE workspace = ?1 AND kind = ?2 ORDER BY key",
+            )?;
+            let rows = stmt.query_map(params![ws.as_str(), kind.as_str()], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (v, body) = row?;
+                out.push(record_from_row(v, &body)?);
+            }
+            Ok(out)
+        })
+    }
+
+    async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {
+        let next = record.version + 1;
+        let body = versioned_json(record, |r| r.version = next)
+            .map_err(|e| e.into_store("save record"))?;
+        let r = &*record;
+        self.write("save record", |tx| {
+            let changed = if r.version == 0 {
+                tx.prepare_cached(
+                    "INSERT INTO records (workspace, kind, key, version, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                )?
+                .execute(params![
+                    r.workspace.as_str(),
+                    r.kind.as_str(),
+                    r.key,
+                    int(next)?,
+                    body
+                ])?
+            } else {
+                tx.prepare_cached(
+                    "UPDATE records SET version = ?4, body = ?5
+                     WHERE workspace = ?1 AND kind = ?2 AND key = ?3 AND version = ?6",
+                )?
+                .execute(params![
+                    r.workspace.as_str(),
+                    r.kind.as_str(),
+                    r.key,
+                    int(next)?,
+                    body,
+                    int(r.version)?
+                ])?
+            };
+            if changed == 0 {
+                return Err(DbError::Conflict);
+            }
+            Ok(())
+        })?;
+        record.version = next;
+        Ok(())
+    }
+
+    async fn delete_record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        self.write("delete record", |tx| {
+            let n = tx
+                .prepare_cached(
+                    "DELETE FROM records WHERE workspace = ?1 AND kind = ?2 AND key = ?3",
+                )?
+                .execute(params![ws.as_str(), kind.as_str(), key])?;
+            Ok(n > 0)
+        })
+    }
+
+    async fn append_change(&self, change: &Change) -> Result<(), StoreError> {
+        let cursor = change_cursor(change.at, &uuid::Uuid::now_v7().simple().to_string());
+        let mut stored = change.clone();
+        stored.cursor = cursor.clone();
+        let body = serde_json::to_string(&stored).map_err(|e| StoreError::Unexpected(e.into()))?;
+        let keep_from = change
+            .at
+            .saturating_sub(CHANGE_RETENTION)
+            .unwrap_or(change.at);
+        self.write("append change", |tx| {
+            tx.prepare_cached(
+                "INSERT INTO changes (workspace, cursor, at, body) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                change.workspace.as_str(),
+                cursor,
+                nanos(change.at),
+                body
+            ])?;
+            tx.prepare_cached("DELETE FROM changes WHERE at < ?1")?
+                .execute(params![nanos(keep_from)])?;
+            Ok(())
+        })
+    }
+
+    async fn changes_since(
+        &self,
+        ws: &WorkspaceId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Change>, StoreError> {
+        self.read("read changes", |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM changes WHERE workspace = ?1 AND cursor > ?2
+                 ORDER BY cursor LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(
+                params![ws.as_str(), after.unwrap_or(""), i64::from(limit)],
+                |r| r.get::<_, String>(0),
+            )?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(serde_json::from_str(&row?)?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// How long the change feed keeps an entry.
+const CHANGE_RETENTION: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+
+fn record_from_row(version: i64, body: &str) -> Result<Record, DbError> {
+    let mut r: Record = serde_json::from_str(body)?;
+    r.version = int_to_version(version)?;
+    Ok(r)
 }
 
 fn int_to_version(v: i64) -> Result<u64, DbError> {

@@ -106,8 +106,17 @@ export function mountConversation(pane, ctx, id, onChange) {
     const lang = data?.ticket.language;
     list.sort((a, b) => Number(b.language === lang) - Number(a.language === lang));
     clear(quickMenu, list.length ? list.map((q) => h('li', {},
-      h('button', { type: 'button', role: 'option', 'data-shortcut': q.shortcut, onclick: () => { text.value = q.text; toggleQuick(false); text.focus(); } },
+      h('button', { type: 'button', role: 'option', 'data-shortcut': q.shortcut, onclick: () => { text.value = fillQuick(q.text); toggleQuick(false); text.focus(); } },
         h('strong', {}, `/${String(q.shortcut).replace(/^\//, '')}`), h('span', {}, q.text)))) : h('li', { class: 'muted' }, t('conv.quick.none')));
+  }
+
+  /// The placeholders a quick reply may hold, filled in so the agent sees what will be sent.
+  function fillQuick(body) {
+    const tk = data?.ticket || {};
+    const customerName = tk.customer_name || data?.customer?.name || '';
+    return String(body)
+      .split('{{customer_name}}').join(customerName)
+      .split('{{agent_name}}').join(me.name);
   }
 
   async function submit() {

@@ -28,7 +28,7 @@ export function mountDashboard(view, ctx) {
     const [metrics, agents, list] = await Promise.all([
       api('/metrics/dashboard', { feature: 'dashboard' }).catch(() => null),
       api('/agents').catch(() => []),
-      api('/tickets?limit=500').catch(() => ({ tickets: [] })),
+      api('/tickets?limit=100').catch(() => ({ tickets: [] })),
     ]);
     const tickets = (list.items || list.tickets || []).map((raw) => ({ raw, s: summary(raw) }));
     draw(metrics || {}, agents, tickets);
@@ -76,7 +76,8 @@ export function mountDashboard(view, ctx) {
         kpi(t('dash.csat'), (() => { const v = num(m.csat?.score, m.csat?.average, typeof m.csat === 'number' ? m.csat : undefined); return v === null ? t('dash.nodata') : v.toFixed(2); })(),
           m.csat?.responses !== undefined ? `n = ${m.csat.responses}` : null, '', 'kpi-csat')),
       h('div', { class: 'dash-grid' },
-        h('section', { class: 'card' }, h('h3', {}, t('dash.online')),
+        h('section', { class: 'card' }, h('h3', {}, t('dash.online'), h('span', { class: 'pill status-assigned', 'data-testid': 'agents-online' },
+          t('dash.online.count', { n: num(m.agents_online) ?? onlineAgents.filter((a) => a.availability === 'online').length }))),
           h('ul', { class: 'agent-load', 'data-testid': 'agents' }, onlineAgents.map((a) => h('li', {},
             h('span', { class: `avatar small presence ${a.availability}` }, initials(a.name)),
             h('span', { class: 'who' }, h('strong', {}, a.name), h('small', {}, t(`avail.${a.availability}`))),

@@ -68,7 +68,7 @@ export function mountInbox(view, ctx, ticketId) {
   let conversation = null;
 
   function query() {
-    const p = new URLSearchParams({ limit: '200' });
+    const p = new URLSearchParams({ limit: '100' });
     if (state.scope === 'mine') p.set('assignee', me.id);
     else if (state.scope.startsWith('team:')) p.set('team', state.scope.slice(5));
     return `/tickets?${p}`;

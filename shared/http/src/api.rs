@@ -10,10 +10,8 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use turno_core::agent::{Agent, Availability};
-use turno_core::app::{StatusChange, Transfer, Turno};
-use turno_core::ids::{AgentId, TeamId, TicketId, WorkspaceId};
-use turno_core::ports::TicketFilter;
-use turno_core::ticket::TicketStatus;
+use turno_core::app::{Transfer, Turno};
+use turno_core::ids::{AgentId, TicketId, WorkspaceId};
 
 use crate::auth::{Auth, Caller};
 use crate::error::ApiError;
@@ -41,24 +39,32 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/me", get(me))
         .route("/me/availability", put(set_availability))
         .route("/agents", get(agents))
-        .route("/tickets", get(list_tickets))
-        .route("/tickets/{id}", get(ticket))
+        .route("/tickets", get(crate::console::list_tickets))
+        .route("/tickets/{id}", get(crate::console::ticket))
         .route("/tickets/{id}/messages", post(reply))
         .route("/tickets/{id}/assign", post(assign))
-        .route("/tickets/{id}/status", post(change_status))
-        .route("/tickets/{id}/transfer", post(transfer));
+        .route("/tickets/{id}/status", post(crate::console::change_status))
+        .route("/tickets/{id}/transfer", post(transfer))
+        .merge(crate::console::routes());
     if state.dev_login {
         v1 = v1.route("/auth/dev-login", post(dev_login));
     }
     Router::new()
         .nest("/api/v1", v1)
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method: see /api/v1/openapi.json",
+            )
+        })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
         .with_state(state)
 }
 
 /// `Json` whose rejections use the API's error format.
-struct JsonBody<T>(T);
+pub(crate) struct JsonBody<T>(pub(crate) T);
 
 impl<S, T> FromRequest<S> for JsonBody<T>
 where
@@ -76,7 +82,7 @@ where
 }
 
 /// `Query` whose rejections use the API's error format.
-struct QueryParams<T>(T);
+pub(crate) struct QueryParams<T>(pub(crate) T);
 
 impl<S, T> FromRequestParts<S> for QueryParams<T>
 where
@@ -129,58 +135,6 @@ async fn agents(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
-    status: Option<String>,
-    team: Option<String>,
-    assignee: Option<String>,
-    limit: Option<u32>,
-}
-
-#[derive(Serialize)]
-struct TicketList {
-    tickets: Vec<turno_core::ticket::Ticket>,
-}
-
-async fn list_tickets(
-    State(s): State<ApiState>,
-    Caller(actor): Caller,
-    QueryParams(q): QueryParams<ListQuery>,
-) -> Result<Json<TicketList>, ApiError> {
-    let bad = |e: String| ApiError::bad_request(e);
-    let filter = TicketFilter {
-        status: q
-            .status
-            .map(|v| v.parse::<TicketStatus>())
-            .transpose()
-            .map_err(bad)?,
-        team: q
-            .team
-            .map(TeamId::parse)
-            .transpose()
-            .map_err(|e| ApiError::bad_request(e.to_string()))?,
-        assignee: q
-            .assignee
-            .map(AgentId::parse)
-            .transpose()
-            .map_err(|e| ApiError::bad_request(e.to_string()))?,
-        limit: q.limit,
-        ..TicketFilter::default()
-    };
-    let tickets = s.turno.list_tickets(&actor, filter).await?;
-    Ok(Json(TicketList { tickets }))
-}
-
-async fn ticket(
-    State(s): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let view = s.turno.ticket_view(&actor, &ticket_id(&id)?).await?;
-    Ok(Json(view).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ReplyBody {
     text: String,
 }
@@ -191,10 +145,10 @@ async fn reply(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ReplyBody>,
 ) -> Result<Response, ApiError> {
-    let entry = s
-        .turno
-        .agent_reply(&actor, &ticket_id(&id)?, &body.text)
-        .await?;
+    let id = ticket_id(&id)?;
+    // `/shortcut …` becomes the quick reply's text.
+    let text = s.turno.expand_reply(&actor, &id, &body.text).await?;
+    let entry = s.turno.agent_reply(&actor, &id, &text).await?;
     Ok((StatusCode::CREATED, Json(entry)).into_response())
 }
 
@@ -213,27 +167,6 @@ async fn assign(
     let t = s
         .turno
         .assign(&actor, &ticket_id(&id)?, &body.agent_id)
-        .await?;
-    Ok(Json(t).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StatusBody {
-    status: StatusChange,
-    /// For `snoozed`: when the ticket wakes up by itself.
-    until: Option<jiff::Timestamp>,
-}
-
-async fn change_status(
-    State(s): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<StatusBody>,
-) -> Result<Response, ApiError> {
-    let t = s
-        .turno
-        .change_status(&actor, &ticket_id(&id)?, body.status, body.until)
         .await?;
     Ok(Json(t).into_response())
 }

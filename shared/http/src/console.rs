@@ -1,286 +1,429 @@
-//! The agent console: static files (HTML, CSS, JavaScript modules) compiled into the binary
-//! and served under `/console/`, so the Lambda function and the local runner serve the same
-//! bytes with no build step.
-//!
-//! Every response carries a strict Content-Security-Policy: scripts only from this origin,
-//! no inline script, no plugins, no framing. The console renders customer text with
-//! `textContent`; the policy is the second line of defence against injected markup.
+//! The agent API routes behind the console: the ticket list with filters, counts, paging and
+//! ETags; a ticket with everything beside it; notes, tags, escalation, statuses with reopen;
+//! quick replies; customers; teams; admin settings; the dashboard; and the change feed.
 
-use axum::Router;
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use serde::Serialize;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use turno_core::app::{
+    AssigneeFilter, CustomerPatch, ListParams, QuickReplyInput, SlaState, StatusChange,
+};
+use turno_core::ids::{TeamId, TicketId, WaId};
+use turno_core::ticket::{Priority, TicketStatus};
 
-/// The policy every console response carries.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; \
-     font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; \
-     frame-ancestors 'none'";
+use crate::api::{ApiState, JsonBody, QueryParams};
+use crate::auth::Caller;
+use crate::error::ApiError;
 
-struct Asset {
-    name: &'static str,
-    content_type: &'static str,
-    body: &'static str,
+/// The routes under `/api/v1` this module serves (the list and the ticket replace the first
+/// cut's).
+pub(crate) fn routes() -> Router<ApiState> {
+    Router::new()
+        .route("/tickets/{id}/notes", post(add_note))
+        .route("/tickets/{id}/escalate", post(escalate))
+        .route("/tickets/{id}/tags", put(set_tags))
+        .route(
+            "/quick-replies",
+            get(quick_replies).post(create_quick_reply),
+        )
+        .route(
+            "/quick-replies/{id}",
+            put(update_quick_reply).delete(delete_quick_reply),
+        )
+        .route("/customers/{wa_id}", get(customer).patch(update_customer))
+        .route("/teams", get(teams))
+        .route("/admin/sla-policies", get(sla_policies))
+        .route("/admin/bot-config", get(bot_config))
+        .route("/metrics/dashboard", get(dashboard))
+        .route("/events", get(events))
+        .route("/openapi.json", get(openapi))
 }
 
-macro_rules! asset {
-    ($name:literal, $ty:expr) => {
-        Asset {
-            name: $name,
-            content_type: $ty,
-            body: include_str!(concat!("../console/", $name)),
-        }
-    };
+/// `GET /api/v1/events/stream`: the change feed as server-sent events, for a long-lived
+/// server (the local runner). Each event's id is its cursor, so a reconnecting browser
+/// resumes from `Last-Event-ID`.
+pub fn events_stream_router(state: ApiState) -> Router {
+    Router::new()
+        .route("/api/v1/events/stream", get(events_stream))
+        .with_state(state)
 }
 
-const JS: &str = "text/javascript; charset=utf-8";
-
-static ASSETS: &[Asset] = &[
-    asset!("index.html", "text/html; charset=utf-8"),
-    asset!("style.css", "text/css; charset=utf-8"),
-    asset!("app.js", JS),
-    asset!("api.js", JS),
-    asset!("auth.js", JS),
-    asset!("dom.js", JS),
-    asset!("i18n.js", JS),
-    asset!("inbox.js", JS),
-    asset!("conversation.js", JS),
-    asset!("dashboard.js", JS),
-    asset!("sandbox.js", JS),
-    asset!("sla.js", JS),
-    asset!("live.js", JS),
-    asset!("icon.svg", "image/svg+xml"),
-];
-
-/// How agents sign in, told to the console by `GET /console/config.json`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
-pub enum SignIn {
-    /// Local runner: pick a configured agent, no password (`POST /api/v1/auth/dev-login`).
-    Dev { agents: Vec<DevAgent> },
-    /// Cognito's hosted UI: the console sends the agent there and reads the token it returns.
-    Cognito { domain: String, client_id: String },
-    /// No identity provider configured: the agent pastes a bearer token.
-    Token,
+fn ticket_id(raw: &str) -> Result<TicketId, ApiError> {
+    TicketId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct DevAgent {
-    pub workspace: String,
-    pub id: String,
-    pub name: String,
-    pub role: String,
+fn parse<T: std::str::FromStr>(what: &str, v: Option<String>) -> Result<Option<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<T>()
+                .map_err(|e| ApiError::bad_request(format!("{what}: {e}")))
+        })
+        .transpose()
 }
 
-/// What the console needs to know about where it runs.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConsoleConfig {
-    pub sign_in: SignIn,
-    /// The local runner's sandbox chat is available (`/sandbox/api/messages`).
-    pub sandbox: bool,
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ListQuery {
+    status: Option<String>,
+    team: Option<String>,
+    assignee: Option<String>,
+    priority: Option<String>,
+    sla: Option<String>,
+    q: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
 }
 
-impl ConsoleConfig {
-    /// For the Lambda function: Cognito when `TURNO_COGNITO_DOMAIN` and
-    /// `TURNO_COGNITO_CLIENT_ID` are set, else pasting a token.
-    pub fn from_env() -> Self {
-        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
-        let sign_in = match (var("TURNO_COGNITO_DOMAIN"), var("TURNO_COGNITO_CLIENT_ID")) {
-            (Some(domain), Some(client_id)) => SignIn::Cognito { domain, client_id },
-            _ => SignIn::Token,
-        };
-        ConsoleConfig {
-            sign_in,
-            sandbox: false,
-        }
+struct PriorityParam(Priority);
+
+impl std::str::FromStr for PriorityParam {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .map(PriorityParam)
+            .map_err(|_| format!("unknown priority {s:?}: use low, normal, high or urgent"))
     }
 }
 
-#[derive(Clone)]
-struct ConsoleState {
-    config: std::sync::Arc<str>,
+/// A weak ETag over a response body: equal bodies, equal tags.
+fn etag(body: &[u8]) -> String {
+    let mut h = std::hash::DefaultHasher::new();
+    body.hash(&mut h);
+    format!("W/\"{:016x}\"", h.finish())
 }
 
-/// `/console/` and its files, plus `/console/config.json`.
-pub fn console_router(config: &ConsoleConfig) -> Router {
-    let json = serde_json::to_string(config)
-        .unwrap_or_else(|_| r#"{"sign_in":{"mode":"token"},"sandbox":false}"#.into());
-    Router::new()
-        .route(
-            "/console",
-            get(|| async { Redirect::permanent("/console/") }),
-        )
-        .route("/console/", get(index))
-        .route("/console/config.json", get(config_json))
-        .route("/console/{file}", get(file))
-        .with_state(ConsoleState {
-            config: json.into(),
-        })
-}
-
-async fn index(headers: HeaderMap) -> Response {
-    serve("index.html", &headers)
-}
-
-async fn file(Path(name): Path<String>, headers: HeaderMap) -> Response {
-    serve(&name, &headers)
-}
-
-async fn config_json(State(s): State<ConsoleState>) -> Response {
-    let mut r = (
-        [(header::CONTENT_TYPE, "application/json")],
-        s.config.to_string(),
-    )
-        .into_response();
-    secure(&mut r, "no-store");
-    r
-}
-
-fn serve(name: &str, headers: &HeaderMap) -> Response {
-    let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
-        let mut r = (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            "no such console file",
-        )
-            .into_response();
-        secure(&mut r, "no-store");
-        return r;
-    };
-    let etag = etag(asset.body);
-    let fresh = headers
+fn json_with_etag<T: Serialize>(headers: &HeaderMap, value: &T) -> Result<Response, ApiError> {
+    let body =
+        serde_json::to_vec(value).map_err(|e| turno_core::app::AppError::Unexpected(e.into()))?;
+    let tag = etag(&body);
+    let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
-    let mut r = if fresh {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        ([(header::CONTENT_TYPE, asset.content_type)], asset.body).into_response()
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let tag_header = HeaderValue::from_str(&tag)
+        .map_err(|e| turno_core::app::AppError::Unexpected(anyhow::anyhow!("ETag header: {e}")))?;
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag_header)]).into_response());
+    }
+    Ok((
+        [
+            (header::ETAG, tag_header),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+pub(crate) async fn list_tickets(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> Result<Response, ApiError> {
+    let params = ListParams {
+        status: parse::<TicketStatus>("status", q.status)?,
+        team: q
+            .team
+            .filter(|t| !t.is_empty())
+            .map(TeamId::parse)
+            .transpose()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
+        assignee: parse::<AssigneeFilter>("assignee", q.assignee)?,
+        priority: parse::<PriorityParam>("priority", q.priority)?.map(|p| p.0),
+        sla: parse::<SlaState>("sla", q.sla)?,
+        q: q.q.filter(|x| !x.trim().is_empty()),
+        cursor: q.cursor.filter(|c| !c.is_empty()),
+        limit: q.limit,
     };
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        r.headers_mut().insert(header::ETAG, v);
-    }
-    // Revalidate every time: the files change with the binary, and a 304 costs little.
-    secure(&mut r, "no-cache");
-    r
+    let page = s.turno.ticket_page(&actor, params).await?;
+    json_with_etag(&headers, &page)
 }
 
-fn secure(r: &mut Response, cache: &'static str) {
-    let h = r.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+pub(crate) async fn ticket(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let detail = s.turno.ticket_detail(&actor, &ticket_id(&id)?).await?;
+    json_with_etag(&headers, &detail)
 }
 
-/// A strong validator from the file's bytes (FNV-1a; collisions only cost a stale cache).
-fn etag(body: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in body.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("\"{hash:016x}\"")
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatusBody {
+    /// `pending`, `snoozed` (with `until`), `resolved`, `queued`, `closed`, or `reopen`.
+    status: String,
+    until: Option<jiff::Timestamp>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::{Body, to_bytes};
-    use axum::http::Request;
-    use tower::ServiceExt;
-
-    fn app() -> Router {
-        console_router(&ConsoleConfig {
-            sign_in: SignIn::Token,
-            sandbox: false,
-        })
-    }
-
-    async fn get(uri: &str, etag: Option<&str>) -> Response {
-        let mut req = Request::get(uri);
-        if let Some(t) = etag {
-            req = req.header(header::IF_NONE_MATCH, t);
+pub(crate) async fn change_status(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<StatusBody>,
+) -> Result<Response, ApiError> {
+    let id = ticket_id(&id)?;
+    let t = if body.status == "reopen" {
+        if body.until.is_some() {
+            return Err(ApiError::from(turno_core::app::AppError::Invalid(
+                "`until` goes only with the snoozed status".into(),
+            )));
         }
-        app()
-            .oneshot(req.body(Body::empty()).expect("request"))
-            .await
-            .expect("infallible")
+        s.turno.reopen(&actor, &id).await?
+    } else {
+        let change: StatusChange = serde_json::from_value(serde_json::Value::String(
+            body.status.clone(),
+        ))
+        .map_err(|_| {
+            ApiError::bad_request(format!(
+                "unknown status {:?}: use pending, snoozed, resolved, queued, closed or reopen",
+                body.status
+            ))
+        })?;
+        s.turno
+            .change_status(&actor, &id, change, body.until)
+            .await?
+    };
+    Ok(Json(t).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteBody {
+    text: String,
+}
+
+async fn add_note(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<NoteBody>,
+) -> Result<Response, ApiError> {
+    let entry = s
+        .turno
+        .add_note(&actor, &ticket_id(&id)?, &body.text)
+        .await?;
+    Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct EscalateBody {
+    reason: Option<String>,
+}
+
+async fn escalate(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<EscalateBody>,
+) -> Result<Response, ApiError> {
+    let t = s
+        .turno
+        .escalate_by_hand(&actor, &ticket_id(&id)?, body.reason)
+        .await?;
+    Ok(Json(t).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagsBody {
+    tags: Vec<String>,
+}
+
+async fn set_tags(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TagsBody>,
+) -> Result<Response, ApiError> {
+    let t = s
+        .turno
+        .set_tags(&actor, &ticket_id(&id)?, &body.tags)
+        .await?;
+    Ok(Json(t).into_response())
+}
+
+fn quick_reply_id(raw: &str) -> Result<&str, ApiError> {
+    if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::bad_request(
+            "a quick reply id is 1 to 64 letters and digits",
+        ));
     }
+    Ok(raw)
+}
 
-    #[tokio::test]
-    async fn index_is_html_with_a_policy_that_forbids_inline_script() {
-        let r = get("/console/", None).await;
-        assert_eq!(r.status(), StatusCode::OK);
-        assert_eq!(
-            r.headers()[header::CONTENT_TYPE],
-            "text/html; charset=utf-8"
-        );
-        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
-            .to_str()
-            .expect("ascii");
-        assert!(csp.contains("script-src 'self';"), "{csp}");
-        assert!(!csp.contains("unsafe-inline"), "{csp}");
-        let body = to_bytes(r.into_body(), 1 << 20).await.expect("body");
-        let html = String::from_utf8(body.to_vec()).expect("utf-8");
-        assert!(html.contains(r#"<script type="module" src="app.js">"#));
-        assert!(
-            !html.contains("<script>"),
-            "the console must not carry inline script"
-        );
-    }
+async fn quick_replies(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.quick_replies(&actor).await?).into_response())
+}
 
-    #[tokio::test]
-    async fn scripts_are_served_as_javascript_and_revalidate_with_their_etag() {
-        let r = get("/console/app.js", None).await;
-        assert_eq!(r.status(), StatusCode::OK);
-        assert_eq!(r.headers()[header::CONTENT_TYPE], JS);
-        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
-        let tag = r.headers()[header::ETAG]
-            .to_str()
-            .expect("ascii")
-            .to_owned();
+async fn create_quick_reply(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    JsonBody(body): JsonBody<QuickReplyInput>,
+) -> Result<Response, ApiError> {
+    let q = s.turno.save_quick_reply(&actor, None, body).await?;
+    Ok((StatusCode::CREATED, Json(q)).into_response())
+}
 
-        let again = get("/console/app.js", Some(&tag)).await;
+async fn update_quick_reply(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<QuickReplyInput>,
+) -> Result<Response, ApiError> {
+    let q = s
+        .turno
+        .save_quick_reply(&actor, Some(quick_reply_id(&id)?), body)
+        .await?;
+    Ok(Json(q).into_response())
+}
 
-        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-    }
+async fn delete_quick_reply(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    s.turno
+        .delete_quick_reply(&actor, quick_reply_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
 
-    #[tokio::test]
-    async fn every_listed_asset_is_served_and_unknown_files_are_404() {
-        for a in ASSETS {
-            let r = get(&format!("/console/{}", a.name), None).await;
-            assert_eq!(r.status(), StatusCode::OK, "{}", a.name);
-        }
-        assert_eq!(
-            get("/console/../Cargo.toml", None).await.status(),
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            get("/console/secret.js", None).await.status(),
-            StatusCode::NOT_FOUND
-        );
-    }
+fn wa_id(raw: &str) -> Result<WaId, ApiError> {
+    WaId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
+}
 
-    #[tokio::test]
-    async fn config_tells_the_sign_in_mode_and_is_never_cached() {
-        let r = get("/console/config.json", None).await;
-        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
-        let body = to_bytes(r.into_body(), 1 << 20).await.expect("body");
-        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
-        assert_eq!(v["sign_in"]["mode"], "token");
-        assert_eq!(v["sandbox"], false);
-    }
+async fn customer(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.customer(&actor, &wa_id(&id)?).await?).into_response())
+}
+
+async fn update_customer(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CustomerPatch>,
+) -> Result<Response, ApiError> {
+    let view = s.turno.update_customer(&actor, &wa_id(&id)?, body).await?;
+    Ok(Json(view).into_response())
+}
+
+async fn teams(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.teams(&actor).await?).into_response())
+}
+
+async fn sla_policies(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.sla_settings(&actor).await?).into_response())
+}
+
+async fn bot_config(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.bot_settings(&actor).await?).into_response())
+}
+
+async fn dashboard(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.dashboard(&actor).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    since: Option<String>,
+}
+
+async fn events(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    QueryParams(q): QueryParams<EventsQuery>,
+) -> Result<Response, ApiError> {
+    let page = s
+        .turno
+        .changes(&actor, q.since.as_deref().filter(|x| !x.is_empty()))
+        .await?;
+    Ok(Json(page).into_response())
+}
+
+async fn openapi() -> Response {
+    Json(crate::openapi::document()).into_response()
+}
+
+/// How often the stream reads the change feed.
+const STREAM_POLL: Duration = Duration::from_millis(500);
+
+async fn events_stream(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // The first read checks the cursor and the caller, so errors are plain HTTP errors.
+    let first = s.turno.changes(&actor, resume.as_deref()).await?;
+    let stream = futures::stream::unfold(
+        (s, actor, first, false),
+        |(s, actor, page, mut polled)| async move {
+            let mut page = page;
+            loop {
+                if polled {
+                    tokio::time::sleep(STREAM_POLL).await;
+                    match s.turno.changes(&actor, Some(&page.cursor)).await {
+                        Ok(next) => page = next,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "event stream stopped");
+                            return None;
+                        }
+                    }
+                }
+                polled = true;
+                if page.events.is_empty() {
+                    continue;
+                }
+                let data = serde_json::to_string(&page).unwrap_or_default();
+                let event = Event::default()
+                    .event("changes")
+                    .id(page.cursor.clone())
+                    .data(data);
+                let next = turno_core::app::ChangePage {
+                    events: Vec::new(),
+                    cursor: page.cursor.clone(),
+                };
+                return Some((
+                    Ok::<_, std::convert::Infallible>(event),
+                    (s, actor, next, true),
+                ));
+            }
+        },
+    );
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
 }

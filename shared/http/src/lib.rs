@@ -4,10 +4,13 @@
 pub mod api;
 pub mod auth;
 pub mod console;
+pub mod console_files;
 pub mod error;
+pub mod openapi;
 pub mod webhook;
 
 pub use api::{ApiState, api_router};
 pub use auth::{Auth, Claims};
-pub use console::{ConsoleConfig, console_router};
+pub use console::events_stream_router;
+pub use console_files::{ConsoleConfig, console_router};
 pub use webhook::{WebhookState, webhook_router};

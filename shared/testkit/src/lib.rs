@@ -60,6 +60,8 @@ macro_rules! store_contract_tests {
             transfer_to_a_full_agent_fails_and_keeps_the_previous_assignee,
             release_gives_capacity_back_and_load_never_goes_below_zero,
             records_are_scoped_by_workspace,
+            records_are_versioned_listed_by_kind_and_deleted,
+            changes_come_after_their_cursor_in_time_order_per_workspace,
         );
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
         async fn concurrent_assigns_never_exceed_capacity() {

@@ -9,10 +9,12 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use serde_json::json;
 use turno_core::agent::Availability;
 use turno_core::ids::{TicketId, WorkspaceId};
 use turno_core::message::DeliveryState;
 use turno_core::ports::{Store, StoreError, TicketFilter};
+use turno_core::records::{Change, ChangeKind, Record, RecordKind, cursor_at};
 use turno_core::ticket::{Priority, Ticket, TicketStatus, Tier};
 
 use crate::builders::*;
@@ -1105,6 +1107,189 @@ pub async fn records_are_scoped_by_workspace(store: &dyn Store) {
         .expect("independent");
 }
 
+fn record(ws: &WorkspaceId, kind: RecordKind, key: &str, value: serde_json::Value) -> Record {
+    Record {
+        workspace: ws.clone(),
+        kind,
+        key: key.to_owned(),
+        value,
+        updated_at: at(100),
+        version: 0,
+    }
+}
+
+pub async fn records_are_versioned_listed_by_kind_and_deleted(store: &dyn Store) {
+    let (ws, other) = (workspace(), workspace());
+    let mut b = record(
+        &ws,
+        RecordKind::QuickReply,
+        "b",
+        json!({"text": "hola", "n": [1, 2]}),
+    );
+    let mut a = record(&ws, RecordKind::QuickReply, "a", json!({"text": "adiós"}));
+    let mut c = record(
+        &ws,
+        RecordKind::Customer,
+        "34600000001",
+        json!({"tags": ["vip"]}),
+    );
+    for r in [&mut b, &mut a, &mut c] {
+        store.put_record(r).await.expect("insert record");
+        assert_eq!(r.version, 1);
+    }
+    let again = &mut record(&ws, RecordKind::QuickReply, "a", json!({}));
+    assert_conflict(
+        store.put_record(again).await,
+        "inserting an existing record",
+    );
+
+    let read = store
+        .record(&ws, RecordKind::QuickReply, "b")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(read, b, "reads back unchanged, at version 1");
+    let keys: Vec<String> = store
+        .records(&ws, RecordKind::QuickReply)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(keys, vec!["a", "b"], "only that kind, by key");
+
+    let mut stale = read.clone();
+    let mut fresh = read;
+    fresh.value = json!({"text": "hola de nuevo"});
+    store.put_record(&mut fresh).await.expect("update");
+    assert_eq!(fresh.version, 2);
+    stale.value = json!({"text": "lost"});
+    assert_conflict(store.put_record(&mut stale).await, "a stale record write");
+    assert_eq!(
+        store
+            .record(&ws, RecordKind::QuickReply, "b")
+            .await
+            .unwrap()
+            .unwrap()
+            .value,
+        json!({"text": "hola de nuevo"})
+    );
+
+    assert!(
+        store
+            .record(&other, RecordKind::QuickReply, "b")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .records(&other, RecordKind::QuickReply)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !store
+            .delete_record(&other, RecordKind::QuickReply, "b")
+            .await
+            .unwrap()
+    );
+
+    assert!(
+        store
+            .delete_record(&ws, RecordKind::QuickReply, "b")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .delete_record(&ws, RecordKind::QuickReply, "b")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record(&ws, RecordKind::QuickReply, "b")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn changes_come_after_their_cursor_in_time_order_per_workspace(store: &dyn Store) {
+    let (ws, other) = (workspace(), workspace());
+    let t1 = TicketId::generate();
+    let t2 = TicketId::generate();
+    let change = |ws: &WorkspaceId, id: &TicketId, kind: ChangeKind, secs: i64| Change {
+        workspace: ws.clone(),
+        kind,
+        ticket_id: id.clone(),
+        at: at(secs),
+        cursor: String::new(),
+    };
+    store
+        .append_change(&change(&ws, &t1, ChangeKind::Message, 10))
+        .await
+        .unwrap();
+    store
+        .append_change(&change(&ws, &t2, ChangeKind::Assignment, 12))
+        .await
+        .unwrap();
+    store
+        .append_change(&change(&ws, &t1, ChangeKind::Note, 11))
+        .await
+        .unwrap();
+    store
+        .append_change(&change(&other, &t1, ChangeKind::Sla, 11))
+        .await
+        .unwrap();
+
+    let all = store.changes_since(&ws, None, 100).await.unwrap();
+    let kinds: Vec<ChangeKind> = all.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ChangeKind::Message,
+            ChangeKind::Note,
+            ChangeKind::Assignment
+        ],
+        "in time order, only this workspace"
+    );
+    assert!(
+        all.iter().all(|c| !c.cursor.is_empty()),
+        "each has its cursor"
+    );
+    assert_eq!(all[0].ticket_id, t1);
+    assert_eq!(all[0].at, at(10));
+
+    let first = store.changes_since(&ws, None, 1).await.unwrap();
+    assert_eq!(first.len(), 1, "limit");
+    let rest = store
+        .changes_since(&ws, Some(&first[0].cursor), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest,
+        all[1..].to_vec(),
+        "after the cursor, not including it"
+    );
+    let none = store
+        .changes_since(&ws, Some(&all[2].cursor), 100)
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let from_time = store
+        .changes_since(&ws, Some(&cursor_at(at(11))), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        from_time,
+        all[1..].to_vec(),
+        "a time cursor starts at that time"
+    );
+}
+
 /// Many tasks assign different tickets to one agent at once: exactly `capacity` succeed.
 pub async fn concurrent_assigns_never_exceed_capacity(store: Arc<dyn Store>) {
     const CAPACITY: u32 = 3;
@@ -1236,6 +1421,8 @@ pub async fn run_all(store: Arc<dyn Store>) {
     transfer_to_a_full_agent_fails_and_keeps_the_previous_assignee(s).await;
     release_gives_capacity_back_and_load_never_goes_below_zero(s).await;
     records_are_scoped_by_workspace(s).await;
+    records_are_versioned_listed_by_kind_and_deleted(s).await;
+    changes_come_after_their_cursor_in_time_order_per_workspace(s).await;
     concurrent_assigns_never_exceed_capacity(Arc::clone(&store)).await;
     concurrent_assigns_of_one_ticket_take_exactly_one_unit(store).await;
 }

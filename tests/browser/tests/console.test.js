@@ -109,18 +109,19 @@ test('the agent opens the ticket, sees the history and the reason, sends a quick
   assert.match(await conv.locator('[data-testid="reason"]').textContent(), /explicit_request/);
   assert.ok(await conv.locator('.msg.from-bot').count() >= 2, 'the bot\'s part of the conversation is shown');
 
-  // A quick reply the team keeps.
-  const api = await apiAs(turno.url, 'bruno');
-  const created = await api('/quick-replies', { method: 'POST', body: JSON.stringify({ shortcut: 'hola', text: 'Hola, soy Ana. Ya estoy revisando tu caso.' }) });
-  assert.ok(created.ok, `creating a quick reply: ${created.status} ${await created.text()}`);
+  // A quick reply the workspace keeps (the local runner seeds `/saludo`), filled in for
+  // this customer and agent: the customer's name stays text in the transcript too.
   await conv.locator('[data-testid="quick-replies"]').click();
-  await conv.locator('[data-testid="quick-menu"] [data-shortcut="hola"]').click();
-  assert.equal(await conv.locator('[data-testid="composer"]').inputValue(), 'Hola, soy Ana. Ya estoy revisando tu caso.');
+  await conv.locator('[data-testid="quick-menu"] [data-shortcut="saludo"]').click();
+  const filled = `Hola ${XSS_NAME}, soy Ana García. ¿En qué puedo ayudarte?`;
+  assert.equal(await conv.locator('[data-testid="composer"]').inputValue(), filled);
   await conv.locator('[data-testid="send"]').click();
-  await conv.locator('.msg.from-agent', { hasText: 'Ya estoy revisando tu caso' }).waitFor();
+  await conv.locator('.msg.from-agent', { hasText: 'soy Ana García' }).waitFor();
+  assert.equal(await conv.locator('.msg.from-agent .text').last().textContent(), filled);
+  assert.equal(await ana.locator('img[src="x"]').count(), 0);
   // The customer gets it on "WhatsApp" (the sandbox).
   const outbox = await (await fetch(`${turno.url}/sandbox/api/messages?customer=${CUSTOMER}`)).json();
-  assert.ok(outbox.messages.some((m) => m.message.body === 'Hola, soy Ana. Ya estoy revisando tu caso.'));
+  assert.ok(outbox.messages.some((m) => m.message.body === filled), JSON.stringify(outbox.messages.map((m) => m.message.body)));
 
   await conv.locator('[data-tab="note"]').click();
   await conv.locator('[data-testid="composer"]').fill('Cliente pide cambio de talla; lo pasa @bruno.');

@@ -1,0 +1,259 @@
+//! Customers as agents see them: the profile agents keep (tags, custom attributes, consent),
+//! the configured tags, and their previous tickets.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::{Actor, AppError, MAX_CONFLICT_RETRIES, Turno};
+use crate::agent::Role;
+use crate::app::console::normalise_tags;
+use crate::ids::{TeamId, TicketId, WaId, WorkspaceId};
+use crate::ports::{StoreError, TicketFilter};
+use crate::records::{Record, RecordKind};
+use crate::ticket::{TicketStatus, VIP_TAG};
+
+const MAX_ATTRIBUTES: usize = 50;
+const MAX_PREVIOUS: usize = 50;
+
+/// What agents keep about a customer (stored as a record).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerProfile {
+    /// A name agents set; WhatsApp's profile name is used when absent.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// Whether the customer agreed to receive marketing templates; `None`: not asked.
+    #[serde(default)]
+    pub marketing_consent: Option<bool>,
+    #[serde(default)]
+    pub consent_updated_at: Option<Timestamp>,
+}
+
+/// A change to a profile; absent fields stay as they are. An attribute set to `null` is
+/// removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPatch {
+    pub name: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub attributes: Option<BTreeMap<String, Option<String>>>,
+    pub marketing_consent: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviousTicket {
+    pub id: TicketId,
+    pub status: TicketStatus,
+    pub team: Option<TeamId>,
+    pub created_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerView {
+    pub wa_id: WaId,
+    pub name: Option<String>,
+    /// The configured tags and the ones agents added.
+    pub tags: Vec<String>,
+    pub vip: bool,
+    pub attributes: BTreeMap<String, String>,
+    pub marketing_consent: Option<bool>,
+    pub consent_updated_at: Option<Timestamp>,
+    /// Newest first.
+    pub tickets: Vec<PreviousTicket>,
+}
+
+impl Turno {
+    async fn profile_record(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<(CustomerProfile, Option<Record>), AppError> {
+        let record = self
+            .ports
+            .store
+            .record(ws, RecordKind::Customer, customer.as_str())
+            .await?;
+        let profile = match &record {
+            Some(r) => serde_json::from_value(r.value.clone()).map_err(|e| {
+                AppError::Unexpected(anyhow::anyhow!("stored customer profile: {e}"))
+            })?,
+            None => CustomerProfile::default(),
+        };
+        Ok((profile, record))
+    }
+
+    /// The customer as `actor` sees it, without checking that they may (the caller did).
+    pub(crate) async fn customer_view_unchecked(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        actor: &Actor,
+    ) -> Result<CustomerView, AppError> {
+        let (profile, _) = self.profile_record(ws, customer).await?;
+        let mut tickets: Vec<_> = self
+            .ports
+            .store
+            .list_tickets(
+                ws,
+                &TicketFilter {
+                    limit: Some(super::console::LIST_SCAN_LIMIT),
+                    ..TicketFilter::default()
+                },
+            )
+            .await?
+            .into_iter()
+            .filter(|t| &t.customer == customer)
+            .collect();
+        tickets.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        let agent = self.caller(actor).await?;
+        let may_see = |t: &crate::ticket::Ticket| Self::may_see(actor, &agent, t);
+        let name = profile
+            .name
+            .clone()
+            .or_else(|| tickets.iter().find_map(|t| t.customer_name.clone()));
+        let mut tags = self
+            .config(ws)
+            .map(|c| c.customer_tags(customer))
+            .unwrap_or_default();
+        for t in &profile.tags {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+        Ok(CustomerView {
+            wa_id: customer.clone(),
+            name,
+            vip: tags.iter().any(|t| t == VIP_TAG),
+            tags,
+            attributes: profile.attributes,
+            marketing_consent: profile.marketing_consent,
+            consent_updated_at: profile.consent_updated_at,
+            tickets: tickets
+                .iter()
+                .filter(|t| may_see(t))
+                .take(MAX_PREVIOUS)
+                .map(|t| PreviousTicket {
+                    id: t.id.clone(),
+                    status: t.status,
+                    team: t.team.clone(),
+                    created_at: t.created_at,
+                    resolved_at: t.resolved_at,
+                })
+                .collect(),
+        })
+    }
+
+    /// A customer, for a supervisor, or for an agent who may see one of their tickets; to
+    /// anyone else the customer does not exist.
+    pub async fn customer(&self, actor: &Actor, customer: &WaId) -> Result<CustomerView, AppError> {
+        let view = self
+            .customer_view_unchecked(&actor.workspace, customer, actor)
+            .await?;
+        let known = !view.tickets.is_empty()
+            || self
+                .ports
+                .store
+                .record(&actor.workspace, RecordKind::Customer, customer.as_str())
+                .await?
+                .is_some()
+            || self
+                .ports
+                .store
+                .conversation(&actor.workspace, customer)
+                .await?
+                .is_some();
+        if !known || (actor.role < Role::Supervisor && view.tickets.is_empty()) {
+            return Err(AppError::NotFound("customer"));
+        }
+        Ok(view)
+    }
+
+    /// Changes what agents keep about a customer.
+    pub async fn update_customer(
+        &self,
+        actor: &Actor,
+        customer: &WaId,
+        patch: CustomerPatch,
+    ) -> Result<CustomerView, AppError> {
+        self.customer(actor, customer).await?;
+        let tags = patch.tags.as_deref().map(normalise_tags).transpose()?;
+        let name = patch.name.map(|n| n.trim().to_owned());
+        if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
+            return Err(AppError::Invalid(
+                "the name is longer than 200 characters".into(),
+            ));
+        }
+        if let Some(attrs) = &patch.attributes {
+            for (k, v) in attrs {
+                let key_ok = !k.is_empty()
+                    && k.len() <= 64
+                    && k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+                if !key_ok {
+                    return Err(AppError::Invalid(format!(
+                        "attribute name {k:?} must be 1 to 64 letters, digits, '_', '-' or '.'"
+                    )));
+                }
+                if v.as_ref().is_some_and(|v| v.chars().count() > 500) {
+                    return Err(AppError::Invalid(format!(
+                        "attribute {k:?} is longer than 500 characters"
+                    )));
+                }
+            }
+        }
+        let now = self.now();
+        for _ in 0..MAX_CONFLICT_RETRIES {
+            let (mut profile, record) = self.profile_record(&actor.workspace, customer).await?;
+            if let Some(n) = &name {
+                profile.name = (!n.is_empty()).then(|| n.clone());
+            }
+            if let Some(t) = &tags {
+                profile.tags = t.clone();
+            }
+            if let Some(attrs) = &patch.attributes {
+                for (k, v) in attrs {
+                    match v {
+                        Some(v) => profile.attributes.insert(k.clone(), v.clone()),
+                        None => profile.attributes.remove(k),
+                    };
+                }
+                if profile.attributes.len() > MAX_ATTRIBUTES {
+                    return Err(AppError::Invalid(format!(
+                        "a customer has at most {MAX_ATTRIBUTES} attributes"
+                    )));
+                }
+            }
+            if let Some(c) = patch.marketing_consent
+                && profile.marketing_consent != Some(c)
+            {
+                profile.marketing_consent = Some(c);
+                profile.consent_updated_at = Some(now);
+            }
+            let mut record = Record {
+                workspace: actor.workspace.clone(),
+                kind: RecordKind::Customer,
+                key: customer.as_str().to_owned(),
+                value: serde_json::to_value(&profile)
+                    .map_err(|e| AppError::Unexpected(e.into()))?,
+                updated_at: now,
+                version: record.map_or(0, |r| r.version),
+            };
+            match self.ports.store.put_record(&mut record).await {
+                Ok(()) => {
+                    return self
+                        .customer_view_unchecked(&actor.workspace, customer, actor)
+                        .await;
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+}

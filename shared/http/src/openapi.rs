@@ -1,0 +1,542 @@
+//! The agent API's OpenAPI 3 document, served at `GET /api/v1/openapi.json`.
+//!
+//! Written by hand next to the routes; the API tests (`tests/tests/api.rs`) call every route
+//! and validate each real response against the schema documented here, so the two cannot
+//! drift apart unnoticed.
+
+use serde_json::{Value, json};
+
+fn r(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn nullable(mut schema: Value) -> Value {
+    if schema.get("$ref").is_some() {
+        return json!({ "allOf": [schema], "nullable": true });
+    }
+    schema["nullable"] = json!(true);
+    schema
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn time() -> Value {
+    json!({ "type": "string", "format": "date-time" })
+}
+
+fn int() -> Value {
+    json!({ "type": "integer" })
+}
+
+fn array(items: Value) -> Value {
+    json!({ "type": "array", "items": items })
+}
+
+fn strings() -> Value {
+    array(string())
+}
+
+fn enumeration(values: &[&str]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+/// An object whose every listed property is required; `closed` forbids others.
+fn object(props: Value, closed: bool) -> Value {
+    let required: Vec<String> = props
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut o = json!({ "type": "object", "required": required, "properties": props });
+    if closed {
+        o["additionalProperties"] = json!(false);
+    }
+    o
+}
+
+const STATUSES: &[&str] = &[
+    "bot", "queued", "assigned", "pending", "snoozed", "resolved", "closed",
+];
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": r("Error") } }
+    })
+}
+
+fn json_response(description: &str, schema: Value) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": schema } }
+    })
+}
+
+/// An operation: its success response, the error statuses it can answer, and its body.
+fn op(summary: &str, ok: (&str, Option<Value>), errors: &[&str], body: Option<Value>) -> Value {
+    let mut responses = serde_json::Map::new();
+    let (status, schema) = ok;
+    responses.insert(
+        status.to_owned(),
+        match schema {
+            Some(s) => json_response("success", s),
+            None => json!({ "description": "success, no content" }),
+        },
+    );
+    for e in errors {
+        let description = match *e {
+            "304" => {
+                responses.insert(
+                    "304".into(),
+                    json!({ "description": "not modified since the ETag sent in If-None-Match" }),
+                );
+                continue;
+            }
+            "400" => "malformed request: bad JSON, unknown field, bad id or query value",
+            "401" => "missing, malformed or expired bearer token",
+            "403" => "the caller's role may not do this",
+            "404" => "no such record in the caller's workspace (or not visible to the caller)",
+            "409" => "conflicts with the record's state (status, capacity, window, duplicate)",
+            "422" => "well-formed but invalid input",
+            "502" | "503" => "WhatsApp did not take the message",
+            _ => "error",
+        };
+        responses.insert((*e).to_owned(), error_response(description));
+    }
+    let mut o = json!({ "summary": summary, "responses": responses });
+    if let Some(b) = body {
+        o["requestBody"] = json!({
+            "required": true,
+            "content": { "application/json": { "schema": b } }
+        });
+    }
+    o
+}
+
+fn with_params(mut operation: Value, params: Value) -> Value {
+    operation["parameters"] = params;
+    operation
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": string() })
+}
+
+fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
+}
+
+fn schemas() -> Value {
+    let author = json!({
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "kind": enumeration(&["customer", "bot", "agent", "system"]),
+            "id": string()
+        }
+    });
+    let clock = json!({
+        "type": "object",
+        "properties": {
+            "target_secs": int(),
+            "elapsed_secs": int(),
+            "running_since": nullable(time()),
+            "started_at": nullable(time()),
+            "warn_at": nullable(time()),
+            "due_at": nullable(time()),
+            "warned_at": nullable(time()),
+            "breached_at": nullable(time()),
+            "met_at": nullable(time())
+        }
+    });
+    let clock_kind = enumeration(&[
+        "first_response",
+        "next_response",
+        "resolution",
+        "escalate_after",
+    ]);
+    json!({
+        "Error": object(json!({
+            "error": object(json!({
+                "code": { "type": "string", "description": "stable, for programs: invalid_request, unauthorized, forbidden, not_found, conflict, window_closed, invalid_input, method_not_allowed, whatsapp_*, internal" },
+                "message": { "type": "string", "description": "for people; names the fix" }
+            }), true)
+        }), true),
+        "Agent": object(json!({
+            "workspace": string(),
+            "id": string(),
+            "name": string(),
+            "email": string(),
+            "role": enumeration(&["agent", "supervisor", "admin"]),
+            "teams": strings(),
+            "capacity": int(),
+            "availability": enumeration(&["online", "away", "offline"]),
+            "load": int(),
+            "last_assigned_at": nullable(time())
+        }), true),
+        "AuditEntry": object(json!({
+            "at": time(),
+            "actor": nullable(string()),
+            "action": string(),
+            "detail": nullable(string())
+        }), true),
+        "Ticket": {
+            "type": "object",
+            "required": ["id", "workspace", "customer", "status", "priority", "tier", "reasons", "created_at", "updated_at", "tags", "sla", "audit", "version"],
+            "properties": {
+                "id": string(),
+                "workspace": string(),
+                "customer": { "type": "string", "description": "the customer's WhatsApp id" },
+                "customer_name": nullable(string()),
+                "language": enumeration(&["es", "en", "pt"]),
+                "status": enumeration(STATUSES),
+                "priority": enumeration(&["low", "normal", "high", "urgent"]),
+                "tier": enumeration(&["L1", "L2", "L3"]),
+                "team": nullable(string()),
+                "assignee": nullable(string()),
+                "reasons": strings(),
+                "created_at": time(),
+                "updated_at": time(),
+                "queued_at": nullable(time()),
+                "resolved_at": nullable(time()),
+                "tags": strings(),
+                "sla": {
+                    "type": "object",
+                    "properties": {
+                        "policy": nullable(string()),
+                        "clocks": { "type": "object", "additionalProperties": clock }
+                    }
+                },
+                "previous_ticket": nullable(string()),
+                "wait_notice_at": nullable(time()),
+                "snoozed_until": nullable(time()),
+                "audit": array(r("AuditEntry")),
+                "version": int()
+            }
+        },
+        "TranscriptEntry": {
+            "type": "object",
+            "required": ["workspace", "ticket_id", "message_id", "customer", "author", "at", "body"],
+            "properties": {
+                "workspace": string(),
+                "ticket_id": string(),
+                "message_id": string(),
+                "customer": string(),
+                "author": author.clone(),
+                "at": time(),
+                "body": {
+                    "type": "object",
+                    "required": ["direction"],
+                    "properties": {
+                        "direction": enumeration(&["inbound", "outbound", "note"]),
+                        "content": { "type": "object", "description": "inbound: what the customer sent" },
+                        "message": { "type": "object", "description": "outbound: what was sent" },
+                        "text": { "type": "string", "description": "note: its text" },
+                        "mentions": strings()
+                    }
+                },
+                "delivery": nullable(enumeration(&["sent", "delivered", "read", "failed"])),
+                "delivery_error": nullable(string())
+            }
+        },
+        "SlaSummary": object(json!({
+            "state": enumeration(&["none", "ok", "warning", "breached"]),
+            "policy": nullable(string()),
+            "clock": nullable(clock_kind),
+            "due_at": nullable(time()),
+            "warn_at": nullable(time())
+        }), true),
+        "TicketSummary": object(json!({
+            "id": string(),
+            "status": enumeration(STATUSES),
+            "priority": enumeration(&["low", "normal", "high", "urgent"]),
+            "tier": enumeration(&["L1", "L2", "L3"]),
+            "team": nullable(string()),
+            "assignee": nullable(string()),
+            "customer": string(),
+            "customer_name": nullable(string()),
+            "vip": { "type": "boolean" },
+            "tags": strings(),
+            "reasons": strings(),
+            "created_at": time(),
+            "updated_at": time(),
+            "queued_at": nullable(time()),
+            "resolved_at": nullable(time()),
+            "previous_ticket": nullable(string()),
+            "waiting_since": nullable(time()),
+            "last_message": nullable(object(json!({
+                "at": time(),
+                "author": author,
+                "text": string()
+            }), true)),
+            "sla": r("SlaSummary")
+        }), true),
+        "TicketPage": object(json!({
+            "items": array(r("TicketSummary")),
+            "next_cursor": nullable(string()),
+            "counts": { "type": "object", "additionalProperties": int(), "description": "tickets per status under the same filters, the status filter aside" }
+        }), true),
+        "Window": object(json!({
+            "open": { "type": "boolean" },
+            "closes_at": nullable(time())
+        }), true),
+        "PreviousTicket": object(json!({
+            "id": string(),
+            "status": enumeration(STATUSES),
+            "team": nullable(string()),
+            "created_at": time(),
+            "resolved_at": nullable(time())
+        }), true),
+        "Customer": object(json!({
+            "wa_id": string(),
+            "name": nullable(string()),
+            "tags": strings(),
+            "vip": { "type": "boolean" },
+            "attributes": { "type": "object", "additionalProperties": string() },
+            "marketing_consent": nullable(json!({ "type": "boolean" })),
+            "consent_updated_at": nullable(time()),
+            "tickets": array(r("PreviousTicket"))
+        }), true),
+        "TicketDetail": {
+            "allOf": [r("Ticket"), object(json!({
+                "sla_due_at": nullable(time()),
+                "window_closes_at": nullable(time()),
+                "transcript": array(r("TranscriptEntry")),
+                "window": r("Window"),
+                "sla_status": r("SlaSummary"),
+                "customer_profile": r("Customer"),
+                "escalation_reasons": strings()
+            }), false)]
+        },
+        "QuickReply": object(json!({
+            "id": string(),
+            "shortcut": string(),
+            "text": string(),
+            "language": nullable(enumeration(&["es", "en", "pt"])),
+            "updated_at": time()
+        }), true),
+        "QuickReplyInput": {
+            "type": "object",
+            "required": ["shortcut", "text"],
+            "additionalProperties": false,
+            "properties": {
+                "shortcut": { "type": "string", "description": "typed as /shortcut: 1 to 32 of a-z 0-9 - _" },
+                "text": { "type": "string", "description": "may use {{customer_name}} and {{agent_name}}" },
+                "language": enumeration(&["es", "en", "pt"])
+            }
+        },
+        "Team": object(json!({
+            "id": string(),
+            "name": string(),
+            "tier": enumeration(&["L1", "L2", "L3"]),
+            "members": strings()
+        }), true),
+        "Durations": object(json!({
+            "count": int(),
+            "median_secs": nullable(int()),
+            "p90_secs": nullable(int())
+        }), true),
+        "Dashboard": object(json!({
+            "generated_at": time(),
+            "since": time(),
+            "agents_online": int(),
+            "agents": array(object(json!({
+                "id": string(),
+                "name": string(),
+                "availability": enumeration(&["online", "away", "offline"]),
+                "load": int(),
+                "capacity": int()
+            }), true)),
+            "queues": array(object(json!({
+                "team": string(),
+                "queued": int(),
+                "longest_wait_secs": nullable(int())
+            }), true)),
+            "open_tickets": int(),
+            "breaches": int(),
+            "first_response": r("Durations"),
+            "resolution": r("Durations"),
+            "sla_compliance_pct": nullable(json!({ "type": "number" })),
+            "bot_deflection_pct": nullable(json!({ "type": "number" })),
+            "csat": nullable(json!({ "type": "number" }))
+        }), true),
+        "ChangePage": object(json!({
+            "events": array(object(json!({
+                "kind": enumeration(&["message", "note", "assignment", "sla", "ticket"]),
+                "ticket_id": string(),
+                "at": time()
+            }), true)),
+            "cursor": { "type": "string", "description": "pass back as `since`" }
+        }), true),
+        "SlaSettings": {
+            "type": "object",
+            "required": ["calendars", "policies"],
+            "properties": {
+                "first_response_secs": nullable(int()),
+                "calendars": { "type": "object" },
+                "policies": array(json!({ "type": "object", "required": ["name"], "properties": { "name": string() } })),
+                "max_timer_delay_secs": int()
+            }
+        },
+        "BotSettings": {
+            "type": "object",
+            "required": ["greeting", "menu", "handoff", "fallback"],
+            "properties": {
+                "greeting": { "type": "object" },
+                "menu": { "type": "object" },
+                "handoff": { "type": "object" },
+                "fallback": { "type": "object" },
+                "escalation_keywords": strings(),
+                "greeting_words": strings(),
+                "max_failed_attempts": int()
+            }
+        },
+        "Token": object(json!({
+            "token": string(),
+            "agent": r("Agent")
+        }), true)
+    })
+}
+
+fn paths() -> Value {
+    let id = || json!([path_param("id", "ticket id")]);
+    let std = ["400", "401", "404"];
+    let write = ["400", "401", "404", "409", "422"];
+    json!({
+        "/me": { "get": op("the caller", ("200", Some(r("Agent"))), &["401", "403"], None) },
+        "/me/availability": { "put": op("set the caller's availability; going online pulls waiting tickets", ("200", Some(r("Agent"))), &["400", "401", "403", "404"], Some(object(json!({
+            "availability": enumeration(&["online", "away", "offline"])
+        }), true))) },
+        "/agents": { "get": op("agents with availability and load", ("200", Some(array(r("Agent")))), &["401", "403"], None) },
+        "/tickets": { "get": with_params(
+            op("tickets the caller may see, newest activity first, with counts per status; send If-None-Match with the last ETag to get 304 when nothing changed", ("200", Some(r("TicketPage"))), &["304", "400", "401", "403", "422"], None),
+            json!([
+                query_param("status", "one status", enumeration(STATUSES)),
+                query_param("team", "team id", string()),
+                query_param("assignee", "`me`, `none` or an agent id", string()),
+                query_param("priority", "one priority", enumeration(&["low", "normal", "high", "urgent"])),
+                query_param("sla", "SLA state", enumeration(&["none", "ok", "warning", "breached"])),
+                query_param("q", "text in the customer's name or number, the ticket id or a tag", string()),
+                query_param("cursor", "next_cursor of the previous page", string()),
+                query_param("limit", "page size, 1 to 500 (default 50)", int())
+            ])
+        ) },
+        "/tickets/{id}": { "get": with_params(
+            op("a ticket with transcript (notes included), audit trail, SLA state, 24 h window and customer", ("200", Some(r("TicketDetail"))), &["304", "400", "401", "404"], None),
+            id()
+        ) },
+        "/tickets/{id}/messages": { "post": with_params(
+            op("reply on WhatsApp inside the 24 h window (error code window_closed outside it); text starting with /shortcut expands that quick reply", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(object(json!({ "text": string() }), true))),
+            id()
+        ) },
+        "/tickets/{id}/notes": { "post": with_params(
+            op("a private note; @agent_id mentions are recorded and notified", ("201", Some(r("TranscriptEntry"))), &write, Some(object(json!({ "text": string() }), true))),
+            id()
+        ) },
+        "/tickets/{id}/assign": { "post": with_params(
+            op("assign or transfer to an agent, within capacity (agents may only take tickets themselves)", ("200", Some(r("Ticket"))), &["400", "401", "403", "404", "409", "422"], Some(object(json!({ "agent_id": string() }), true))),
+            id()
+        ) },
+        "/tickets/{id}/status": { "post": with_params(
+            op("change status: pending, snoozed (with until), resolved, queued, closed, or reopen (a resolved ticket)", ("200", Some(r("Ticket"))), &write, Some(json!({
+                "type": "object", "required": ["status"], "additionalProperties": false,
+                "properties": {
+                    "status": enumeration(&["pending", "snoozed", "resolved", "queued", "closed", "reopen"]),
+                    "until": time()
+                }
+            }))),
+            id()
+        ) },
+        "/tickets/{id}/transfer": { "post": with_params(
+            op("transfer to an agent or to a team's queue, with a note for the audit trail", ("200", Some(r("Ticket"))), &["400", "401", "403", "404", "409", "422"], Some(json!({
+                "type": "object", "additionalProperties": false,
+                "properties": { "agent_id": string(), "team_id": string(), "note": string() }
+            }))),
+            id()
+        ) },
+        "/tickets/{id}/escalate": { "post": with_params(
+            op("move up a tier, into the queue of the next tier's team", ("200", Some(r("Ticket"))), &write, Some(json!({
+                "type": "object", "additionalProperties": false,
+                "properties": { "reason": string() }
+            }))),
+            id()
+        ) },
+        "/tickets/{id}/tags": { "put": with_params(
+            op("replace the ticket's tags (the SLA policy is chosen again)", ("200", Some(r("Ticket"))), &write, Some(object(json!({ "tags": strings() }), true))),
+            id()
+        ) },
+        "/quick-replies": {
+            "get": op("the workspace's quick replies", ("200", Some(array(r("QuickReply")))), &["401", "403"], None),
+            "post": op("create a quick reply (supervisors and admins)", ("201", Some(r("QuickReply"))), &["400", "401", "403", "409", "422"], Some(r("QuickReplyInput")))
+        },
+        "/quick-replies/{id}": {
+            "put": with_params(op("replace a quick reply (supervisors and admins)", ("200", Some(r("QuickReply"))), &["400", "401", "403", "404", "409", "422"], Some(r("QuickReplyInput"))), json!([path_param("id", "quick reply id")])),
+            "delete": with_params(op("delete a quick reply (supervisors and admins)", ("204", None), &["400", "401", "403", "404"], None), json!([path_param("id", "quick reply id")]))
+        },
+        "/customers/{wa_id}": {
+            "get": with_params(op("a customer: profile, tags, VIP, attributes, consent, previous tickets", ("200", Some(r("Customer"))), &std, None), json!([path_param("wa_id", "WhatsApp id (E.164 digits)")])),
+            "patch": with_params(op("change a customer's name, tags, attributes (null removes one) or consent", ("200", Some(r("Customer"))), &["400", "401", "404", "409", "422"], Some(json!({
+                "type": "object", "additionalProperties": false,
+                "properties": {
+                    "name": string(),
+                    "tags": strings(),
+                    "attributes": { "type": "object", "additionalProperties": nullable(string()) },
+                    "marketing_consent": { "type": "boolean" }
+                }
+            }))), json!([path_param("wa_id", "WhatsApp id (E.164 digits)")]))
+        },
+        "/teams": { "get": op("the workspace's teams and their members", ("200", Some(array(r("Team")))), &["401", "403"], None) },
+        "/admin/sla-policies": { "get": op("SLA calendars and policies in force (admins)", ("200", Some(r("SlaSettings"))), &["401", "403"], None) },
+        "/admin/bot-config": { "get": op("the bot's configuration in force (admins)", ("200", Some(r("BotSettings"))), &["401", "403"], None) },
+        "/metrics/dashboard": { "get": op("today's dashboard (supervisors and admins)", ("200", Some(r("Dashboard"))), &["401", "403"], None) },
+        "/events": { "get": with_params(
+            op("what changed since a cursor (without `since`: no events, and the cursor to start from); events may repeat", ("200", Some(r("ChangePage"))), &["400", "401", "403", "422"], None),
+            json!([query_param("since", "the cursor of the previous page", string())])
+        ) },
+        "/events/stream": { "get": {
+            "summary": "local runner only: the change feed as server-sent events (`event: changes`, data a ChangePage, id its cursor; resumes from Last-Event-ID)",
+            "responses": {
+                "200": { "description": "an event stream", "content": { "text/event-stream": { "schema": string() } } },
+                "401": error_response("missing, malformed or expired bearer token")
+            }
+        } },
+        "/auth/dev-login": { "post": {
+            "summary": "local runner only: a token for a configured agent, no password",
+            "security": [],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "required": ["agent_id"], "additionalProperties": false,
+                "properties": { "agent_id": string(), "workspace": string() }
+            } } } },
+            "responses": {
+                "200": json_response("a token valid 12 hours", r("Token")),
+                "400": error_response("malformed request"),
+                "401": error_response("no configured agent has that id")
+            }
+        } },
+        "/openapi.json": { "get": {
+            "summary": "this document",
+            "security": [],
+            "responses": { "200": { "description": "the OpenAPI document", "content": { "application/json": { "schema": { "type": "object" } } } } }
+        } }
+    })
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "turno agent API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "What the agent console uses. Bearer JWT on every route but this document and dev-login. Errors are {\"error\": {\"code\", \"message\"}}. An agent sees only their teams' tickets and their own; supervisors see the whole workspace and the dashboard; admins also the configuration. Every query is scoped to the caller's workspace: another workspace's records answer 404."
+        },
+        "servers": [{ "url": "/api/v1" }],
+        "security": [{ "bearer": [] }],
+        "paths": paths(),
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
+            "schemas": schemas()
+        }
+    })
+}
