@@ -23,6 +23,8 @@ async function shot(page, name) {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });
   await page.waitForTimeout(300);
+  await page.evaluate(() => document.getElementById('toast')?.classList.remove('show'));
+  await page.waitForTimeout(250);
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
@@ -161,7 +163,7 @@ test('the agent transfers the ticket to the specialists, whose agent resolves it
 
   const carla = await signIn(browser.context, turno.url, 'carla');
   const row = carla.locator(`.ticket-row[data-ticket="${ticketId}"]`);
-  await row.waitFor({ timeout: 10_000 });
+  await row.waitFor({ timeout: 20_000 });
   await row.click();
   const cconv = carla.locator('[data-testid="conversation"]');
   await eventually('the transfer in the audit trail', async () => /transferred/.test(await cconv.locator('[data-testid="audit"]').textContent()));
@@ -193,6 +195,8 @@ test('a supervisor sees the breach on the dashboard', async () => {
   const vip = bruno.locator('.ticket-row', { hasText: 'Vera Vidal' });
   await vip.waitFor();
   await eventually('the red countdown', async () => (await vip.locator('[data-testid="row-sla"]').getAttribute('data-state')) === 'breached');
+  await vip.click();
+  await bruno.locator('[data-testid="conversation"] .msg.from-customer').first().waitFor();
   await shot(bruno, 'inbox');
   assert.deepEqual(bruno.errors, []);
   await bruno.close();
