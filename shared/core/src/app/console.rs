@@ -360,7 +360,7 @@ impl Turno {
             *counts.entry(t.status.as_str().to_owned()).or_insert(0) += 1;
         }
         tickets.retain(|(t, _)| p.status.is_none_or(|s| t.status == s));
-        tickets.sort_by(|(a, _), (b, _)| page_key(b).cmp(&page_key(a)));
+        tickets.sort_by_key(|(b, _)| std::cmp::Reverse(page_key(b)));
         if let Some((n, id)) = &after {
             let key = format!("{n:020}.{id}");
             tickets.retain(|(t, _)| page_key(t) < key);

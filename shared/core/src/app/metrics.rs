@@ -320,7 +320,13 @@ mod tests {
                 }
             },
         ];
-        let d = dashboard(&[bot, a, b, c], &agents, &[support.clone()], since, now);
+        let d = dashboard(
+            &[bot, a, b, c],
+            &agents,
+            std::slice::from_ref(&support),
+            since,
+            now,
+        );
         assert_eq!(d.agents_online, 1);
         assert_eq!(d.first_response.count, 2);
         assert_eq!(d.first_response.median_secs, Some(60));
