@@ -82,10 +82,7 @@ mod tests {
             .expect("infallible");
 
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(
-            json_body(response).await,
-            serde_json::json!({ "tickets": [] })
-        );
+        assert_eq!(json_body(response).await["items"], serde_json::json!([]));
     }
 
     #[tokio::test]
