@@ -70,8 +70,26 @@ impl FakeGraph {
         FakeGraph { server }
     }
 
-    /// Every message body sent so far.
+    /// Every message body sent so far (read receipts aside).
     pub async fn sent(&self) -> Vec<Value> {
+        self.posts_to_messages()
+            .await
+            .into_iter()
+            .filter(|m| m["status"] != "read")
+            .collect()
+    }
+
+    /// The ids of the customer messages marked as read, in order.
+    pub async fn read_receipts(&self) -> Vec<String> {
+        self.posts_to_messages()
+            .await
+            .into_iter()
+            .filter(|m| m["status"] == "read")
+            .filter_map(|m| m["message_id"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    async fn posts_to_messages(&self) -> Vec<Value> {
         self.server
             .received_requests()
             .await
@@ -162,6 +180,16 @@ impl TestApp {
     }
 
     pub async fn spawn_with(opts: Options) -> Self {
+        Self::spawn_configured(opts, Some("test-access-token")).await
+    }
+
+    /// The local runner in sandbox mode: no access token, so WhatsApp is the sandbox channel
+    /// (the fake Graph API is there but never called).
+    pub async fn spawn_sandbox() -> Self {
+        Self::spawn_configured(Options::default(), None).await
+    }
+
+    async fn spawn_configured(opts: Options, access_token: Option<&str>) -> Self {
         let data_dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let graph = FakeGraph::start().await;
         let notify = FakeNotify::start().await;
@@ -179,7 +207,7 @@ impl TestApp {
         cfg.config_path = Some(config_path);
         cfg.app_secret = APP_SECRET.into();
         cfg.verify_token = VERIFY_TOKEN.into();
-        cfg.access_token = Some("test-access-token".into());
+        cfg.access_token = access_token.map(str::to_owned);
         cfg.api_base_url = graph.server.uri();
         cfg.notify_url = Some(format!("{}/notify", notify.server.uri()));
         cfg.sweep_every = opts.sweep_every;

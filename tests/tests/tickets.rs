@@ -95,8 +95,10 @@ async fn a_burst_of_100_escalations_over_3_agents_never_exceeds_capacity_and_ski
     })
     .await;
     assert_eq!(all.len(), 100);
-    for (agent, (load, capacity)) in loads(&app).await {
-        assert_eq!((load, capacity), (5, 5), "{agent}");
+    let held = loads(&app).await;
+    // The demo's other agents start offline and take nothing.
+    for agent in ["ana", "bruno", "carla"] {
+        assert_eq!(held[agent], (5, 5), "{agent}");
     }
 
     // Resolve one at a time: each frees a slot that the head of the queue takes at once.

@@ -82,7 +82,10 @@ mod tests {
             .expect("infallible");
 
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(json_body(response).await["items"], serde_json::json!([]));
+        let body = json_body(response).await;
+        assert_eq!(body["items"], serde_json::json!([]));
+        assert_eq!(body["next_cursor"], Value::Null);
+        assert_eq!(body["counts"]["queued"], 0);
     }
 
     #[tokio::test]

@@ -178,11 +178,14 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             &turno,
             sandbox.is_some(),
         )))
-        .merge(events_stream_router(ApiState {
-            turno: turno.clone(),
-            auth: auth.clone(),
-            dev_login: false,
-        }))
+        .merge(events_stream_router(
+            ApiState {
+                turno: turno.clone(),
+                auth: auth.clone(),
+                dev_login: false,
+            },
+            shutdown_rx.clone(),
+        ))
         .merge(api_router(ApiState {
             turno: turno.clone(),
             auth,

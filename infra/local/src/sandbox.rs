@@ -4,20 +4,23 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use turno_core::app::{Turno, WebhookBatch};
 use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::{Content, InboundMessage};
+use turno_core::message::{Content, InboundMessage, MediaKind};
 use turno_core::ports::QueueName;
 use turno_embedded::{SandboxWhatsApp, SqliteQueues};
 use turno_http::error::ApiError;
 
 const PAGE: &str = include_str!("../static/sandbox.html");
+/// The largest file the sandbox customer may send: WhatsApp's limit for audio and video.
+const MEDIA_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct SandboxState {
@@ -32,6 +35,10 @@ pub fn router(state: SandboxState) -> Router {
         .route("/healthz", get(health))
         .route("/sandbox", get(page))
         .route("/sandbox/api/messages", get(outbox).post(send))
+        .route(
+            "/sandbox/api/media",
+            post(send_media).layer(DefaultBodyLimit::max(MEDIA_MAX_BYTES)),
+        )
         .with_state(state)
 }
 
@@ -144,6 +151,84 @@ async fn send(
         })
         .await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MediaQuery {
+    workspace: Option<WorkspaceId>,
+    customer: String,
+    name: Option<String>,
+    caption: Option<String>,
+    filename: Option<String>,
+}
+
+/// `POST /sandbox/api/media?customer=…`: the customer sends a file (the request body, with its
+/// `Content-Type`), kept by the sandbox channel as WhatsApp keeps media, so agents open it
+/// through the same media route as in production.
+async fn send_media(
+    State(s): State<SandboxState>,
+    Query(q): Query<MediaQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let sandbox = sandbox_of(&s)?;
+    let workspace = workspace_or_only(&s.turno, q.workspace)?;
+    let from = WaId::parse(&q.customer).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if body.is_empty() {
+        return Err(ApiError::bad_request("the request body must hold the file"));
+    }
+    let mime_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|m| m.contains('/'))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "set Content-Type to the file's type (image/jpeg, audio/ogg, ...)",
+            )
+        })?
+        .to_owned();
+    let kind = match mime_type.split('/').next() {
+        Some("image") if mime_type.starts_with("image/webp") => MediaKind::Sticker,
+        Some("image") => MediaKind::Image,
+        Some("audio") => MediaKind::Audio,
+        Some("video") => MediaKind::Video,
+        _ => MediaKind::Document,
+    };
+    let media_id = sandbox
+        .put_media(&workspace, &mime_type, &body)
+        .map_err(internal)?;
+    let id = MessageId::parse(format!(
+        "wamid.sandbox.in.{}",
+        uuid::Uuid::now_v7().simple()
+    ))
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let message = InboundMessage {
+        workspace,
+        id: id.clone(),
+        from,
+        profile_name: q.name.filter(|n| !n.trim().is_empty()),
+        at: jiff::Timestamp::now(),
+        content: Content::Media {
+            kind,
+            media_id: media_id.clone(),
+            mime_type: Some(mime_type),
+            caption: q.caption.filter(|c| !c.trim().is_empty()),
+            filename: q.filename.filter(|_| kind == MediaKind::Document),
+        },
+        context: None,
+    };
+    s.turno
+        .accept_webhook(WebhookBatch {
+            messages: vec![message],
+            statuses: vec![],
+        })
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({ "id": id, "media_id": media_id })),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

@@ -30,6 +30,7 @@ use crate::ticket::{EscalationReason, Ticket, TicketStatus, TransitionError};
 use crate::turn::{Effect, TurnRecord};
 
 mod admin;
+mod channel;
 mod console;
 mod customers;
 mod live;
@@ -40,7 +41,7 @@ mod quick_replies;
 pub use admin::TeamView;
 pub use console::{
     AssigneeFilter, ListPage, ListParams, MessagePreview, SlaState, SlaSummary, TicketDetail,
-    TicketSummary, WindowView,
+    TicketSummary,
 };
 pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
 pub use live::{ChangeEvent, ChangePage};
@@ -117,6 +118,8 @@ pub enum AppError {
     WindowClosed,
     #[error("WhatsApp did not take the message: {0}")]
     Channel(SendError),
+    #[error("could not fetch the media from WhatsApp: {0}")]
+    Media(crate::ports::MediaError),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -175,6 +178,8 @@ pub struct TicketView {
     pub ticket: Ticket,
     pub sla_due_at: Option<Timestamp>,
     pub window_closes_at: Option<Timestamp>,
+    /// The 24-hour window: while closed, only a template can be sent.
+    pub window: crate::channel::WindowState,
     pub transcript: Vec<TranscriptEntry>,
 }
 
@@ -353,6 +358,7 @@ impl Turno {
                 .await
             {
                 Ok(()) => {
+                    self.mark_read(&ws, &msg).await;
                     if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
                         // The customer's message may have started or resumed a clock.
                         self.arm_sla_timer(&ws, t).await?;
@@ -485,6 +491,7 @@ impl Turno {
                 at: msg.at,
                 body: Body::Inbound {
                     content: msg.content.clone(),
+                    context: msg.context.clone(),
                 },
                 delivery: None,
                 delivery_error: None,
@@ -572,8 +579,8 @@ impl Turno {
                     // Queue what came before first, so the transcript keeps its order.
                     self.flush(&mut idempotent).await?;
                     let reply_id = MessageId::derived(&turn.message_id, &format!("r{index}"));
-                    let write = self.send_reply(&turn, &reply_id, &message).await?;
-                    idempotent.push(write.envelope());
+                    let writes = self.send_reply(&turn, &reply_id, &message).await?;
+                    idempotent.extend(writes.into_iter().map(|w| w.envelope()));
                     self.flush(&mut idempotent).await?;
                     turn.done = index + 1;
                     self.ports.store.save_turn_progress(&turn).await?;
@@ -596,13 +603,20 @@ impl Turno {
 
     /// Sends a bot reply. A retryable failure gives the job back to the queue (the reply is
     /// sent on redelivery); a permanent one is recorded on the transcript as failed, never
-    /// dropped silently.
+    /// dropped silently. A reply refused for the closed window goes as the `re_engagement`
+    /// template when one is configured.
     async fn send_reply(
         &self,
         turn: &TurnRecord,
         reply_id: &MessageId,
         message: &Outbound,
-    ) -> Result<TicketWrite, JobError> {
+    ) -> Result<Vec<TicketWrite>, JobError> {
+        let Some(ws) = self.config(&turn.workspace) else {
+            return Err(JobError::permanent(anyhow::anyhow!(
+                "workspace {} is not configured",
+                turn.workspace
+            )));
+        };
         let now = self.now();
         let mut entry = TranscriptEntry {
             workspace: turn.workspace.clone(),
@@ -618,12 +632,16 @@ impl Turno {
             delivery_error: None,
         };
         match self
-            .ports
-            .whatsapp
-            .send(&turn.workspace, &turn.customer, message)
+            .send_or_re_engage(&ws, &turn.customer, Some(&turn.ticket_id), message)
             .await
         {
-            Ok(wamid) => entry.message_id = wamid,
+            Ok(sent) => {
+                return Ok(sent
+                    .entries(entry)
+                    .into_iter()
+                    .map(|entry| TicketWrite::Append { entry })
+                    .collect());
+            }
             Err(e @ SendError::Unauthorized { .. }) => {
                 error!(workspace = %turn.workspace, wamid = %turn.message_id, error = %e, "WhatsApp refused the access token; the reply waits in the queue until it is fixed");
                 return Err(JobError::retry(e));
@@ -638,7 +656,7 @@ impl Turno {
                 entry.delivery_error = Some(e.to_string());
             }
         }
-        Ok(TicketWrite::Append { entry })
+        Ok(vec![TicketWrite::Append { entry }])
     }
 
     // ---- ticket-writer ----------------------------------------------------------------------
@@ -794,16 +812,14 @@ impl Turno {
                     .replace("{position}", &position.to_string()),
             );
             match self
-                .ports
-                .whatsapp
-                .send(&ws.id, &ticket.customer, &message)
+                .send_or_re_engage(ws, &ticket.customer, Some(&ticket.id), &message)
                 .await
             {
-                Ok(wamid) => {
+                Ok(sent) => {
                     let entry = TranscriptEntry {
                         workspace: ws.id.clone(),
                         ticket_id: ticket.id.clone(),
-                        message_id: wamid,
+                        message_id: MessageId::local(),
                         customer: ticket.customer.clone(),
                         author: Author::Bot,
                         at: now,
@@ -811,10 +827,12 @@ impl Turno {
                         delivery: None,
                         delivery_error: None,
                     };
-                    self.ports
-                        .queue
-                        .send(vec![TicketWrite::Append { entry }.envelope()])
-                        .await?;
+                    let writes = sent
+                        .entries(entry)
+                        .into_iter()
+                        .map(|entry| TicketWrite::Append { entry }.envelope())
+                        .collect();
+                    self.ports.queue.send(writes).await?;
                 }
                 Err(e) => {
                     warn!(workspace = %ws.id, ticket_id = %id, error = %e, "queue position notice not sent")
@@ -1302,6 +1320,7 @@ impl Turno {
             .await?;
         Ok(TicketView {
             sla_due_at: ticket.sla_due_at(),
+            window: crate::channel::WindowState::of(conversation.as_ref(), self.now()),
             window_closes_at: conversation.and_then(|c| c.window_closes_at()),
             ticket,
             transcript,
@@ -1316,58 +1335,13 @@ impl Turno {
         id: &TicketId,
         text: &str,
     ) -> Result<TranscriptEntry, AppError> {
-        let ticket = self.visible_ticket(actor, id).await?;
-        if !ticket.status.is_human() {
-            return Err(AppError::Conflict(format!(
-                "the ticket is {}: only tickets with a person (queued, assigned, pending, snoozed) take replies",
-                ticket.status.as_str()
-            )));
-        }
-        let message = Outbound::text(text.trim());
-        message.validate().map_err(AppError::Invalid)?;
-        let now = self.now();
-        let conversation = self
-            .ports
-            .store
-            .conversation(&actor.workspace, &ticket.customer)
-            .await?
-            .ok_or(AppError::NotFound("conversation"))?;
-        if !conversation.window_open(now) {
-            return Err(AppError::WindowClosed);
-        }
-        let wamid = self
-            .ports
-            .whatsapp
-            .send(&actor.workspace, &ticket.customer, &message)
-            .await
-            .map_err(|e| match e {
-                SendError::WindowClosed => AppError::WindowClosed,
-                other => AppError::Channel(other),
-            })?;
-        let entry = TranscriptEntry {
-            workspace: actor.workspace.clone(),
-            ticket_id: ticket.id.clone(),
-            message_id: wamid,
-            customer: ticket.customer.clone(),
-            author: Author::Agent {
-                id: actor.agent.clone(),
-            },
-            at: now,
-            body: Body::Outbound { message },
-            delivery: None,
-            delivery_error: None,
+        let body = text.trim();
+        // A link shows its preview, as it would had the agent typed it in WhatsApp.
+        let message = Outbound::Text {
+            body: body.to_owned(),
+            preview_url: body.contains("https://") || body.contains("http://"),
         };
-        self.ports.store.append_message(&entry).await?;
-        let ws = self
-            .config(&actor.workspace)
-            .ok_or(AppError::NotFound("workspace"))?;
-        self.update_ticket(&actor.workspace, id, |t| {
-            t.record_human_reply(ws.sla.policies(), now)
-                .map_err(AppError::from)
-        })
-        .await?;
-        info!(workspace = %actor.workspace, ticket_id = %id, agent = %actor.agent, "agent replied");
-        Ok(entry)
+        self.agent_send(actor, id, message).await
     }
 
     /// Loads, changes and saves a ticket, retrying when another writer got there first.

@@ -38,6 +38,12 @@ pub struct WorkspaceConfig {
     /// Known customers and their tags (`vip`, ...), matched by phone number.
     #[serde(default)]
     pub customers: Vec<CustomerConfig>,
+    /// Approved WhatsApp templates by use (`re_engagement`, `csat`, `follow_up`, ...).
+    #[serde(default)]
+    pub templates: crate::channel::TemplatesConfig,
+    /// Read receipts and other channel behaviour.
+    #[serde(default)]
+    pub whatsapp: crate::channel::ChannelConfig,
 }
 
 impl WorkspaceConfig {
@@ -518,6 +524,9 @@ impl TurnoConfig {
                         p.name
                     ));
                 }
+            }
+            if let Err(e) = ws.templates.validate() {
+                return err(format!("workspace {w}: {e}"));
             }
             let mut ws = ws;
             if let Err(e) = ws.sla.compile() {

@@ -7,6 +7,7 @@ pub mod app;
 pub mod bot;
 pub mod calendar;
 pub mod change_feed;
+pub mod channel;
 pub mod config;
 pub mod conversation;
 pub mod events;

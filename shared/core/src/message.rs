@@ -156,6 +156,56 @@ pub enum Outbound {
         button: String,
         rows: Vec<ListRow>,
     },
+    /// An approved message template: the only kind WhatsApp delivers outside the 24-hour
+    /// customer-service window.
+    Template(TemplateMessage),
+    /// An image, audio, video, document or sticker, by a media id WhatsApp already holds or by
+    /// a public link.
+    Media {
+        kind: MediaKind,
+        source: MediaSource,
+        /// Images, videos and documents only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+        /// Documents only: the name the customer sees.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename: Option<String>,
+    },
+}
+
+/// A template send: its name and language as approved in WhatsApp Manager, and the values of
+/// its `{{1}}`, `{{2}}`, ... placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateMessage {
+    pub name: String,
+    /// The template's language code as approved (`es`, `en_US`, `pt_BR`).
+    pub language: String,
+    /// Values of the header's text placeholders, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub header_params: Vec<String>,
+    /// Values of the body's placeholders, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub body_params: Vec<String>,
+    /// The payload returned when the customer taps each quick-reply button, in button order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub button_payloads: Vec<String>,
+}
+
+/// Where outbound media comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaSource {
+    /// A media id from an upload to (or a message received through) the Graph API.
+    Id(String),
+    /// An `https` URL WhatsApp downloads the media from.
+    Link(String),
+}
+
+/// Media bytes fetched from WhatsApp, with their content type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub mime_type: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Outbound {
@@ -166,11 +216,31 @@ impl Outbound {
         }
     }
 
+    /// The text the customer reads: the body, a media caption (empty without one), or empty
+    /// for a template, whose text lives in WhatsApp Manager.
     pub fn body(&self) -> &str {
         match self {
             Outbound::Text { body, .. }
             | Outbound::Buttons { body, .. }
             | Outbound::List { body, .. } => body,
+            Outbound::Media { caption, .. } => caption.as_deref().unwrap_or_default(),
+            Outbound::Template(_) => "",
+        }
+    }
+
+    /// Whether this is a template, the one kind WhatsApp accepts outside the 24-hour window.
+    pub fn is_template(&self) -> bool {
+        matches!(self, Outbound::Template(_))
+    }
+
+    /// A short, body-free description for logs (`text`, `template`, `image`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outbound::Text { .. } => "text",
+            Outbound::Buttons { .. } => "buttons",
+            Outbound::List { .. } => "list",
+            Outbound::Template(_) => "template",
+            Outbound::Media { kind, .. } => kind.as_str(),
         }
     }
 
@@ -180,6 +250,16 @@ impl Outbound {
         const TEXT_MAX: usize = 4096;
         const INTERACTIVE_BODY_MAX: usize = 1024;
         let count = |s: &str| s.chars().count();
+        match self {
+            Outbound::Template(t) => return t.validate(),
+            Outbound::Media {
+                kind,
+                source,
+                caption,
+                filename,
+            } => return validate_media(*kind, source, caption.as_deref(), filename.as_deref()),
+            _ => {}
+        }
         let body = self.body();
         if body.trim().is_empty() {
             return Err("message body is empty".into());
@@ -210,7 +290,7 @@ impl Outbound {
             Ok(())
         };
         match self {
-            Outbound::Text { .. } => Ok(()),
+            Outbound::Text { .. } | Outbound::Template(_) | Outbound::Media { .. } => Ok(()),
             Outbound::Buttons { buttons, .. } => {
                 if buttons.is_empty() || buttons.len() > 3 {
                     return Err("reply buttons need 1 to 3 buttons".into());
@@ -238,6 +318,156 @@ impl Outbound {
             }
         }
     }
+}
+
+impl TemplateMessage {
+    /// A template with no placeholders.
+    pub fn new(name: impl Into<String>, language: impl Into<String>) -> Self {
+        TemplateMessage {
+            name: name.into(),
+            language: language.into(),
+            header_params: Vec::new(),
+            body_params: Vec::new(),
+            button_payloads: Vec::new(),
+        }
+    }
+
+    /// WhatsApp's rules for a template send: a name of lowercase letters, digits and `_`; a
+    /// language code such as `es` or `pt_BR`; placeholder values that are not empty and hold no
+    /// new lines, tabs or more than four spaces in a row (Graph error 132018 otherwise).
+    pub fn validate(&self) -> Result<(), String> {
+        let name_ok = !self.name.is_empty()
+            && self.name.len() <= 512
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !name_ok {
+            return Err(format!(
+                "template name {:?} must be 1 to 512 lowercase letters, digits or underscores",
+                self.name
+            ));
+        }
+        if !is_language_code(&self.language) {
+            return Err(format!(
+                "template language {:?} must be a code such as es, en_US or pt_BR",
+                self.language
+            ));
+        }
+        let check = |what: &str, values: &[String], max_len: usize| -> Result<(), String> {
+            for (i, v) in values.iter().enumerate() {
+                let n = i + 1;
+                if v.trim().is_empty() || v.chars().count() > max_len {
+                    return Err(format!(
+                        "template {what} parameter {n} must be 1 to {max_len} characters"
+                    ));
+                }
+                if v.contains(['\n', '\t']) || v.contains("     ") {
+                    return Err(format!(
+                        "template {what} parameter {n} may not hold new lines, tabs or more than four spaces in a row"
+                    ));
+                }
+            }
+            Ok(())
+        };
+        if self.header_params.len() > 1 {
+            return Err("a template header takes at most 1 parameter".into());
+        }
+        check("header", &self.header_params, 60)?;
+        check("body", &self.body_params, 1024)?;
+        if self.button_payloads.len() > 10 {
+            return Err("a template has at most 10 quick-reply buttons".into());
+        }
+        for (i, p) in self.button_payloads.iter().enumerate() {
+            if p.is_empty() || p.chars().count() > 128 {
+                return Err(format!(
+                    "template button payload {} must be 1 to 128 characters",
+                    i + 1
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `es`, `pt_BR`, `zh_CN`, `fil`: two or three lowercase letters, optionally `_` and a region.
+fn is_language_code(code: &str) -> bool {
+    let (lang, region) = match code.split_once('_') {
+        Some((l, r)) => (l, Some(r)),
+        None => (code, None),
+    };
+    (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_lowercase())
+        && region.is_none_or(|r| {
+            (2..=4).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+}
+
+impl MediaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Image => "image",
+            MediaKind::Audio => "audio",
+            MediaKind::Video => "video",
+            MediaKind::Document => "document",
+            MediaKind::Sticker => "sticker",
+        }
+    }
+
+    /// Whether WhatsApp shows a caption with this kind.
+    pub fn takes_caption(self) -> bool {
+        matches!(
+            self,
+            MediaKind::Image | MediaKind::Video | MediaKind::Document
+        )
+    }
+}
+
+fn validate_media(
+    kind: MediaKind,
+    source: &MediaSource,
+    caption: Option<&str>,
+    filename: Option<&str>,
+) -> Result<(), String> {
+    const CAPTION_MAX: usize = 1024;
+    const FILENAME_MAX: usize = 240;
+    match source {
+        MediaSource::Id(id) => {
+            if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(format!("media id {id:?} must be 1 to 64 letters or digits"));
+            }
+        }
+        MediaSource::Link(link) => {
+            let scheme_ok = link.starts_with("https://") || link.starts_with("http://");
+            if !scheme_ok || link.len() > 2048 || link.contains(char::is_whitespace) {
+                return Err(format!(
+                    "media link must be an http(s) URL without spaces, up to 2048 characters: {link:?}"
+                ));
+            }
+        }
+    }
+    if let Some(c) = caption {
+        if !kind.takes_caption() {
+            return Err(format!(
+                "{} messages take no caption: send the text as its own message",
+                kind.as_str()
+            ));
+        }
+        if c.trim().is_empty() || c.chars().count() > CAPTION_MAX {
+            return Err(format!("a caption must be 1 to {CAPTION_MAX} characters"));
+        }
+    }
+    if let Some(f) = filename {
+        if kind != MediaKind::Document {
+            return Err("only documents take a filename".into());
+        }
+        if f.trim().is_empty() || f.chars().count() > FILENAME_MAX || f.contains(['/', '\\']) {
+            return Err(format!(
+                "a document filename must be 1 to {FILENAME_MAX} characters without slashes"
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -288,6 +518,9 @@ pub enum Author {
 pub enum Body {
     Inbound {
         content: Content,
+        /// The message the customer replied to, when they used "reply".
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        context: Option<MessageId>,
     },
     Outbound {
         message: Outbound,
@@ -360,5 +593,99 @@ mod tests {
         assert!(long_body.validate().unwrap_err().contains("1024"));
         assert!(Outbound::text(" ").validate().is_err());
         assert!(Outbound::text("hola").validate().is_ok());
+    }
+
+    #[test]
+    fn templates_are_checked_against_whatsapps_rules() {
+        let ok = TemplateMessage {
+            body_params: vec!["Lucía".into(), "T-42".into()],
+            button_payloads: vec!["yes".into()],
+            ..TemplateMessage::new("follow_up_2", "pt_BR")
+        };
+        assert_eq!(Outbound::Template(ok.clone()).validate(), Ok(()));
+        let bad_name = TemplateMessage::new("Follow Up", "es");
+        assert!(bad_name.validate().unwrap_err().contains("lowercase"));
+        let bad_language = TemplateMessage::new("hello", "spanish");
+        assert!(bad_language.validate().unwrap_err().contains("en_US"));
+        let new_line = TemplateMessage {
+            body_params: vec!["line one\nline two".into()],
+            ..ok.clone()
+        };
+        assert!(new_line.validate().unwrap_err().contains("new lines"));
+        let empty = TemplateMessage {
+            body_params: vec!["ok".into(), " ".into()],
+            ..ok.clone()
+        };
+        assert!(empty.validate().unwrap_err().contains("body parameter 2"));
+        let buttons = TemplateMessage {
+            button_payloads: vec!["p".into(); 11],
+            ..ok
+        };
+        assert!(buttons.validate().unwrap_err().contains("10"));
+    }
+
+    #[test]
+    fn media_is_checked_for_source_caption_and_filename() {
+        let media = |kind, source, caption: Option<&str>, filename: Option<&str>| Outbound::Media {
+            kind,
+            source,
+            caption: caption.map(Into::into),
+            filename: filename.map(Into::into),
+        };
+        let id = || MediaSource::Id("1234567890".into());
+        assert!(
+            media(MediaKind::Image, id(), Some("look"), None)
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            media(
+                MediaKind::Document,
+                MediaSource::Link("https://x.example/a.pdf".into()),
+                None,
+                Some("a.pdf")
+            )
+            .validate()
+            .is_ok()
+        );
+        assert!(
+            media(MediaKind::Audio, id(), Some("hi"), None)
+                .validate()
+                .unwrap_err()
+                .contains("no caption")
+        );
+        assert!(
+            media(MediaKind::Image, id(), None, Some("a.png"))
+                .validate()
+                .unwrap_err()
+                .contains("only documents")
+        );
+        assert!(
+            media(
+                MediaKind::Image,
+                MediaSource::Link("ftp://x/a.png".into()),
+                None,
+                None
+            )
+            .validate()
+            .unwrap_err()
+            .contains("http(s)")
+        );
+        assert!(
+            media(MediaKind::Image, id(), Some(&"x".repeat(1025)), None)
+                .validate()
+                .unwrap_err()
+                .contains("1024")
+        );
+        assert!(
+            media(
+                MediaKind::Sticker,
+                MediaSource::Id("../etc".into()),
+                None,
+                None
+            )
+            .validate()
+            .is_err()
+        );
     }
 }

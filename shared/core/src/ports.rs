@@ -11,7 +11,7 @@ use crate::agent::{Agent, Availability};
 use crate::conversation::Conversation;
 use crate::events::DomainEvent;
 use crate::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
-use crate::message::{DeliveryStatus, Outbound, TranscriptEntry};
+use crate::message::{DeliveryStatus, MediaFile, Outbound, TranscriptEntry};
 use crate::records::{Change, Record, RecordKind};
 use crate::ticket::{Ticket, TicketStatus};
 use crate::turn::TurnRecord;
@@ -283,6 +283,25 @@ impl SendError {
     }
 }
 
+/// Why media could not be fetched from WhatsApp.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    /// WhatsApp does not know the id, or no longer keeps the file (media expires after about
+    /// 30 days).
+    #[error("WhatsApp has no media with that id (it may have expired)")]
+    NotFound,
+    /// Larger than turno is willing to pass through.
+    #[error("the media is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("WhatsApp refused the access token (code {code})")]
+    Unauthorized { code: i64 },
+    /// Throttling, 5xx, timeouts: try again later.
+    #[error("WhatsApp is unavailable: {0}")]
+    Unavailable(String),
+    #[error("WhatsApp refused the media request: {code} {message}")]
+    Rejected { code: i64, message: String },
+}
+
 /// Sends messages to customers on WhatsApp (or to the sandbox).
 #[async_trait]
 pub trait WhatsApp: Send + Sync {
@@ -293,6 +312,14 @@ pub trait WhatsApp: Send + Sync {
         to: &WaId,
         message: &Outbound,
     ) -> Result<MessageId, SendError>;
+
+    /// Fetches the bytes of media a customer sent (an image, a voice note, a document), by
+    /// the media id their message carried.
+    async fn media(&self, ws: &WorkspaceId, media_id: &str) -> Result<MediaFile, MediaError>;
+
+    /// Tells WhatsApp the customer's message was read (their ticks turn blue). One attempt,
+    /// no retries: a lost receipt is harmless.
+    async fn mark_read(&self, ws: &WorkspaceId, message: &MessageId) -> Result<(), SendError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Append only: a released migration is never edited, a change is a new entry.
 const MIGRATIONS: &[&str] = &[
     include_str!("schema/001_initial.sql"),
-    include_str!("schema/002_records_and_changes.sql"),
+    include_str!("schema/002_sandbox_media.sql"),
+    include_str!("schema/003_records_and_changes.sql"),
 ];
 
 /// A handle on the SQLite database file that holds the store, the queues, the events and the

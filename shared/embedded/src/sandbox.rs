@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use rusqlite::params;
 use serde::Serialize;
 use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::Outbound;
-use turno_core::ports::{SendError, WhatsApp};
+use turno_core::message::{MediaFile, Outbound};
+use turno_core::ports::{MediaError, SendError, WhatsApp};
 
 use crate::db::{Db, DbError};
 use crate::time::nanos;
@@ -101,8 +101,72 @@ impl SandboxWhatsApp {
     }
 }
 
+impl SandboxWhatsApp {
+    /// The largest media the sandbox keeps, as WhatsApp's own limit for documents.
+    pub const MEDIA_MAX_BYTES: usize = 100 * 1024 * 1024;
+
+    /// Keeps media as if a customer had sent it through WhatsApp, and returns its media id,
+    /// for a sandbox message to carry.
+    pub fn put_media(
+        &self,
+        ws: &WorkspaceId,
+        mime_type: &str,
+        bytes: &[u8],
+    ) -> anyhow::Result<String> {
+        anyhow::ensure!(
+            bytes.len() <= Self::MEDIA_MAX_BYTES,
+            "sandbox media is limited to {} bytes",
+            Self::MEDIA_MAX_BYTES
+        );
+        // Digits only, like WhatsApp's media ids.
+        let id = (uuid::Uuid::now_v7().as_u128() % 10u128.pow(16)).to_string();
+        self.db
+            .write(|tx| {
+                tx.prepare_cached(
+                    "INSERT INTO sandbox_media (workspace, media_id, mime_type, bytes, at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    ws.as_str(),
+                    id,
+                    mime_type,
+                    bytes,
+                    nanos(Timestamp::now())
+                ])?;
+                Ok::<_, DbError>(())
+            })
+            .map_err(|e| e.into_anyhow("store sandbox media"))?;
+        Ok(id)
+    }
+}
+
 #[async_trait]
 impl WhatsApp for SandboxWhatsApp {
+    async fn media(&self, ws: &WorkspaceId, media_id: &str) -> Result<MediaFile, MediaError> {
+        let found = self
+            .db
+            .read(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT mime_type, bytes FROM sandbox_media WHERE workspace = ?1 AND media_id = ?2",
+                )?;
+                let mut rows = stmt.query(params![ws.as_str(), media_id])?;
+                match rows.next()? {
+                    Some(r) => Ok(Some(MediaFile {
+                        mime_type: r.get(0)?,
+                        bytes: r.get(1)?,
+                    })),
+                    None => Ok::<_, DbError>(None),
+                }
+            })
+            .map_err(|e| MediaError::Unavailable(format!("{:#}", e.into_anyhow("sandbox media"))))?;
+        found.ok_or(MediaError::NotFound)
+    }
+
+    async fn mark_read(&self, _ws: &WorkspaceId, _message: &MessageId) -> Result<(), SendError> {
+        // The sandbox customer sees no ticks.
+        Ok(())
+    }
+
     async fn send(
         &self,
         ws: &WorkspaceId,

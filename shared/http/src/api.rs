@@ -45,7 +45,8 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/tickets/{id}/assign", post(assign))
         .route("/tickets/{id}/status", post(crate::console::change_status))
         .route("/tickets/{id}/transfer", post(transfer))
-        .merge(crate::console::routes());
+        .merge(crate::console::routes())
+        .merge(crate::channel::routes());
     if state.dev_login {
         v1 = v1.route("/auth/dev-login", post(dev_login));
     }
@@ -136,7 +137,9 @@ async fn agents(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ReplyBody {
-    text: String,
+    text: Option<String>,
+    /// Outside the 24-hour window only a configured template can be sent.
+    template: Option<crate::console::TemplateChoice>,
 }
 
 async fn reply(
@@ -146,9 +149,19 @@ async fn reply(
     JsonBody(body): JsonBody<ReplyBody>,
 ) -> Result<Response, ApiError> {
     let id = ticket_id(&id)?;
-    // `/shortcut …` becomes the quick reply's text.
-    let text = s.turno.expand_reply(&actor, &id, &body.text).await?;
-    let entry = s.turno.agent_reply(&actor, &id, &text).await?;
+    let entry = match (body.text, body.template) {
+        (Some(text), None) => {
+            // `/shortcut …` becomes the quick reply's text.
+            let text = s.turno.expand_reply(&actor, &id, &text).await?;
+            s.turno.agent_reply(&actor, &id, &text).await?
+        }
+        (None, Some(t)) => crate::console::send_template(&s, &actor, &id, t).await?,
+        _ => {
+            return Err(ApiError::from(turno_core::app::AppError::Invalid(
+                "send exactly one of `text` or `template`".into(),
+            )));
+        }
+    };
     Ok((StatusCode::CREATED, Json(entry)).into_response())
 }
 

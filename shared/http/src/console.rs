@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 use turno_core::app::{
     AssigneeFilter, CustomerPatch, ListParams, QuickReplyInput, SlaState, StatusChange,
 };
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> Router<ApiState> {
         )
         .route("/customers/{wa_id}", get(customer).patch(update_customer))
         .route("/teams", get(teams))
+        .route("/templates", get(templates))
         .route("/admin/sla-policies", get(sla_policies))
         .route("/admin/bot-config", get(bot_config))
         .route("/metrics/dashboard", get(dashboard))
@@ -48,11 +50,27 @@ pub(crate) fn routes() -> Router<ApiState> {
 
 /// `GET /api/v1/events/stream`: the change feed as server-sent events, for a long-lived
 /// server (the local runner). Each event's id is its cursor, so a reconnecting browser
-/// resumes from `Last-Event-ID`.
-pub fn events_stream_router(state: ApiState) -> Router {
+/// resumes from `Last-Event-ID`. Streams end when `shutdown` turns true, so a graceful
+/// shutdown does not wait for open consoles.
+pub fn events_stream_router(state: ApiState, shutdown: watch::Receiver<bool>) -> Router {
     Router::new()
         .route("/api/v1/events/stream", get(events_stream))
-        .with_state(state)
+        .with_state(StreamState {
+            api: state,
+            shutdown,
+        })
+}
+
+#[derive(Clone)]
+struct StreamState {
+    api: ApiState,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl AsRef<crate::auth::Auth> for StreamState {
+    fn as_ref(&self) -> &crate::auth::Auth {
+        &self.api.auth
+    }
 }
 
 fn ticket_id(raw: &str) -> Result<TicketId, ApiError> {
@@ -378,7 +396,7 @@ async fn openapi() -> Response {
 const STREAM_POLL: Duration = Duration::from_millis(500);
 
 async fn events_stream(
-    State(s): State<ApiState>,
+    State(StreamState { api: s, shutdown }): State<StreamState>,
     Caller(actor): Caller,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -389,12 +407,23 @@ async fn events_stream(
     // The first read checks the cursor and the caller, so errors are plain HTTP errors.
     let first = s.turno.changes(&actor, resume.as_deref()).await?;
     let stream = futures::stream::unfold(
-        (s, actor, first, false),
-        |(s, actor, page, mut polled)| async move {
+        (s, actor, first, false, shutdown),
+        |(s, actor, page, mut polled, mut shutdown)| async move {
             let mut page = page;
             loop {
+                if *shutdown.borrow() {
+                    return None;
+                }
                 if polled {
-                    tokio::time::sleep(STREAM_POLL).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(STREAM_POLL) => {}
+                        changed = shutdown.changed() => {
+                            if changed.is_err() {
+                                return None;
+                            }
+                            continue;
+                        }
+                    }
                     match s.turno.changes(&actor, Some(&page.cursor)).await {
                         Ok(next) => page = next,
                         Err(e) => {
@@ -418,7 +447,7 @@ async fn events_stream(
                 };
                 return Some((
                     Ok::<_, std::convert::Infallible>(event),
-                    (s, actor, next, true),
+                    (s, actor, next, true, shutdown),
                 ));
             }
         },
@@ -426,4 +455,78 @@ async fn events_stream(
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response())
+}
+
+/// A configured template to send, by its name in WhatsApp Manager.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TemplateChoice {
+    name: String,
+    /// The approved language code; the configured one when absent.
+    language: Option<String>,
+    /// The body's placeholder values; the configured ones when absent.
+    params: Option<Vec<String>>,
+}
+
+/// Sends one of the workspace's configured templates (allowed outside the 24-hour window).
+pub(crate) async fn send_template(
+    s: &ApiState,
+    actor: &turno_core::app::Actor,
+    id: &TicketId,
+    choice: TemplateChoice,
+) -> Result<turno_core::message::TranscriptEntry, ApiError> {
+    let ws = s
+        .turno
+        .workspaces()
+        .get(&actor.workspace)
+        .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
+    let Some(cfg) = ws.templates.0.values().find(|t| t.name == choice.name) else {
+        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
+            "{:?} is not a configured template: see GET /api/v1/templates",
+            choice.name
+        ))));
+    };
+    let language = choice.language.unwrap_or_else(|| cfg.language.clone());
+    if language != cfg.language && !cfg.languages.values().any(|l| *l == language) {
+        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
+            "template {} is not approved in {language:?}",
+            cfg.name
+        ))));
+    }
+    let message = turno_core::message::Outbound::Template(turno_core::message::TemplateMessage {
+        name: cfg.name.clone(),
+        language,
+        header_params: cfg.header_params.clone(),
+        body_params: choice.params.unwrap_or_else(|| cfg.body_params.clone()),
+        button_payloads: Vec::new(),
+    });
+    Ok(s.turno.agent_send(actor, id, message).await?)
+}
+
+#[derive(Serialize)]
+struct TemplateView<'a> {
+    #[serde(rename = "use")]
+    use_: &'a str,
+    #[serde(flatten)]
+    template: &'a turno_core::channel::TemplateConfig,
+}
+
+/// `GET /templates`: the workspace's approved templates, by use.
+async fn templates(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
+    s.turno.me(&actor).await?;
+    let ws = s
+        .turno
+        .workspaces()
+        .get(&actor.workspace)
+        .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
+    let list: Vec<TemplateView<'_>> = ws
+        .templates
+        .0
+        .iter()
+        .map(|(k, t)| TemplateView {
+            use_: k,
+            template: t,
+        })
+        .collect();
+    Ok(Json(list).into_response())
 }

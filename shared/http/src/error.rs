@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use turno_core::app::AppError;
-use turno_core::ports::SendError;
+use turno_core::ports::{MediaError, SendError};
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -89,6 +89,24 @@ impl From<AppError> for ApiError {
                     status,
                     code,
                     format!("WhatsApp did not take the message: {e}"),
+                )
+            }
+            AppError::Media(e) => {
+                let (status, code) = match e {
+                    MediaError::TooLarge { .. } => (StatusCode::BAD_GATEWAY, "media_too_large"),
+                    MediaError::Unavailable(_) => {
+                        (StatusCode::SERVICE_UNAVAILABLE, "whatsapp_unavailable")
+                    }
+                    MediaError::Unauthorized { .. } => {
+                        (StatusCode::BAD_GATEWAY, "whatsapp_unauthorized")
+                    }
+                    MediaError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+                    MediaError::Rejected { .. } => (StatusCode::BAD_GATEWAY, "whatsapp_rejected"),
+                };
+                ApiError::new(
+                    status,
+                    code,
+                    format!("could not fetch the media from WhatsApp: {e}"),
                 )
             }
             AppError::Unexpected(e) => {

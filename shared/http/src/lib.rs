@@ -1,8 +1,12 @@
 //! turno's HTTP edges as axum routers: the WhatsApp webhook and the agent API. The Lambda
 //! functions run them with `lambda_http`; the local runner serves them with one server.
 
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod auth;
+mod channel;
 pub mod console;
 pub mod console_files;
 pub mod error;

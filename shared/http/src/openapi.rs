@@ -326,6 +326,18 @@ fn schemas() -> Value {
                 "language": enumeration(&["es", "en", "pt"])
             }
         },
+        "Template": {
+            "type": "object",
+            "required": ["use", "name", "language"],
+            "properties": {
+                "use": string(),
+                "name": string(),
+                "language": string(),
+                "languages": { "type": "object", "additionalProperties": string() },
+                "header_params": strings(),
+                "body_params": strings()
+            }
+        },
         "Team": object(json!({
             "id": string(),
             "name": string(),
@@ -427,7 +439,21 @@ fn paths() -> Value {
             id()
         ) },
         "/tickets/{id}/messages": { "post": with_params(
-            op("reply on WhatsApp inside the 24 h window (error code window_closed outside it); text starting with /shortcut expands that quick reply", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(object(json!({ "text": string() }), true))),
+            op("reply on WhatsApp: `text` inside the 24 h window (error code window_closed outside it; text starting with /shortcut expands that quick reply), or a configured `template` at any time", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(json!({
+                "type": "object", "additionalProperties": false,
+                "description": "exactly one of text or template",
+                "properties": {
+                    "text": string(),
+                    "template": {
+                        "type": "object", "required": ["name"], "additionalProperties": false,
+                        "properties": {
+                            "name": { "type": "string", "description": "a name from GET /templates" },
+                            "language": { "type": "string", "description": "an approved language code; the configured one when absent" },
+                            "params": strings()
+                        }
+                    }
+                }
+            }))),
             id()
         ) },
         "/tickets/{id}/notes": { "post": with_params(
@@ -486,6 +512,25 @@ fn paths() -> Value {
                 }
             }))), json!([path_param("wa_id", "WhatsApp id (E.164 digits)")]))
         },
+        "/templates": { "get": op("the workspace's approved WhatsApp templates, by use (the only messages allowed outside the 24 h window)", ("200", Some(array(r("Template")))), &["401", "403"], None) },
+        "/tickets/{id}/templates": { "post": with_params(
+            op("send the workspace's template for a use (`re_engagement`, `follow_up`, ...)", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(object(json!({ "use": string() }), true))),
+            id()
+        ) },
+        "/tickets/{id}/outbound": { "post": with_params(
+            op("send any message WhatsApp takes (text, buttons, list, media, template) as turno writes it on the transcript", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(json!({ "type": "object", "required": ["type"], "properties": { "type": enumeration(&["text", "buttons", "list", "media", "template"]) } }))),
+            id()
+        ) },
+        "/tickets/{id}/media/{media_id}": { "get": {
+            "summary": "the bytes of media on the ticket's transcript, with its content type",
+            "parameters": [path_param("id", "ticket id"), path_param("media_id", "WhatsApp media id")],
+            "responses": {
+                "200": { "description": "the media", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                "400": error_response("malformed id"),
+                "401": error_response("missing, malformed or expired bearer token"),
+                "404": error_response("no such media on a ticket the caller may see")
+            }
+        } },
         "/teams": { "get": op("the workspace's teams and their members", ("200", Some(array(r("Team")))), &["401", "403"], None) },
         "/admin/sla-policies": { "get": op("SLA calendars and policies in force (admins)", ("200", Some(r("SlaSettings"))), &["401", "403"], None) },
         "/admin/bot-config": { "get": op("the bot's configuration in force (admins)", ("200", Some(r("BotSettings"))), &["401", "403"], None) },

@@ -162,6 +162,23 @@ impl WhatsApp for NoWhatsApp {
             ),
         })
     }
+
+    async fn media(
+        &self,
+        _ws: &WorkspaceId,
+        _media_id: &str,
+    ) -> Result<turno_core::message::MediaFile, turno_core::ports::MediaError> {
+        Err(turno_core::ports::MediaError::Rejected {
+            code: 0,
+            message: format!(
+                "this function has no WhatsApp access token ({WHATSAPP_TOKEN_PARAM_VAR} is not set)"
+            ),
+        })
+    }
+
+    async fn mark_read(&self, _ws: &WorkspaceId, _message: &MessageId) -> Result<(), SendError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -133,6 +133,7 @@ pub fn inbound_entry(
             content: Content::Text {
                 body: format!("message {id}"),
             },
+            context: None,
         },
         delivery: None,
         delivery_error: None,

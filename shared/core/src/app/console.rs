@@ -197,19 +197,11 @@ pub struct ListPage {
     pub counts: BTreeMap<String, u32>,
 }
 
-/// The customer's 24-hour window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct WindowView {
-    pub open: bool,
-    pub closes_at: Option<Timestamp>,
-}
-
 /// A ticket with everything the console shows beside it.
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketDetail {
     #[serde(flatten)]
     pub view: TicketView,
-    pub window: WindowView,
     /// Named apart from the ticket's own `sla` (its policy and clocks).
     pub sla_status: SlaSummary,
     pub customer_profile: CustomerView,
@@ -229,7 +221,7 @@ fn parse_cursor(c: &str) -> Result<(i128, String), AppError> {
 
 fn preview(entry: &TranscriptEntry) -> Option<MessagePreview> {
     let text = match &entry.body {
-        Body::Inbound { content } => match content {
+        Body::Inbound { content, .. } => match content {
             Content::Text { body } => body.clone(),
             Content::Media { caption, .. } => caption
                 .clone()
@@ -239,6 +231,7 @@ fn preview(entry: &TranscriptEntry) -> Option<MessagePreview> {
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("[{}]", other.kind())),
         },
+        Body::Outbound { message } if message.body().is_empty() => format!("[{}]", message.kind()),
         Body::Outbound { message } => message.body().to_owned(),
         Body::Note { .. } => return None,
     };
@@ -360,7 +353,7 @@ impl Turno {
             *counts.entry(t.status.as_str().to_owned()).or_insert(0) += 1;
         }
         tickets.retain(|(t, _)| p.status.is_none_or(|s| t.status == s));
-        tickets.sort_by_key(|(b, _)| std::cmp::Reverse(page_key(b)));
+        tickets.sort_by_key(|(t, _)| std::cmp::Reverse(page_key(t)));
         if let Some((n, id)) = &after {
             let key = format!("{n:020}.{id}");
             tickets.retain(|(t, _)| page_key(t) < key);
@@ -421,10 +414,6 @@ impl Turno {
             .customer_view_unchecked(&actor.workspace, &view.ticket.customer, actor)
             .await?;
         Ok(TicketDetail {
-            window: WindowView {
-                open: view.window_closes_at.is_some_and(|c| c > now),
-                closes_at: view.window_closes_at,
-            },
             sla_status: SlaSummary::of(&view.ticket, now),
             escalation_reasons: view.ticket.reasons.clone(),
             customer_profile,

@@ -110,7 +110,7 @@ impl Turno {
             .into_iter()
             .filter(|t| &t.customer == customer)
             .collect();
-        tickets.sort_by_key(|b| std::cmp::Reverse(b.created_at));
+        tickets.sort_by_key(|t| std::cmp::Reverse(t.created_at));
         let agent = self.caller(actor).await?;
         let may_see = |t: &crate::ticket::Ticket| Self::may_see(actor, &agent, t);
         let name = profile

@@ -12,15 +12,18 @@ use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tracing::{Instrument, debug, info_span, warn};
 use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::Outbound;
-use turno_core::ports::{SendError, WhatsApp};
+use turno_core::message::{MediaFile, Outbound};
+use turno_core::ports::{MediaError, SendError, WhatsApp};
 
-use request::SendRequest;
+use request::{ReadReceipt, SendRequest};
 
 /// The Graph API version turno is written against.
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com/v21.0";
 /// How long one request may take, connection included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest media download passed through: WhatsApp's limit for audio and video, and
+/// comfortably under what one HTTP response should carry.
+pub const DEFAULT_MAX_MEDIA_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How one `send` retries throttling and outages before handing the error back. The budget is
 /// small on purpose: the caller's queue redelivers with its own, longer, backoff.
@@ -78,6 +81,8 @@ pub struct GraphConfig {
     /// named by its phone number id, which is how workspaces are normally named.
     pub phone_number_ids: HashMap<WorkspaceId, String>,
     pub retry: RetryPolicy,
+    /// Media downloads larger than this are refused.
+    pub max_media_bytes: u64,
 }
 
 impl GraphConfig {
@@ -88,6 +93,7 @@ impl GraphConfig {
             timeout: DEFAULT_TIMEOUT,
             phone_number_ids: HashMap::new(),
             retry: RetryPolicy::default(),
+            max_media_bytes: DEFAULT_MAX_MEDIA_BYTES,
         }
     }
 }
@@ -100,6 +106,7 @@ impl fmt::Debug for GraphConfig {
             .field("timeout", &self.timeout)
             .field("phone_number_ids", &self.phone_number_ids)
             .field("retry", &self.retry)
+            .field("max_media_bytes", &self.max_media_bytes)
             .finish()
     }
 }
@@ -128,6 +135,7 @@ pub struct GraphClient {
     authorization: HeaderValue,
     phone_number_ids: HashMap<WorkspaceId, String>,
     retry: RetryPolicy,
+    max_media_bytes: u64,
 }
 
 impl fmt::Debug for GraphClient {
@@ -183,6 +191,7 @@ impl GraphClient {
             authorization,
             phone_number_ids: config.phone_number_ids,
             retry: config.retry,
+            max_media_bytes: config.max_media_bytes,
         })
     }
 
@@ -290,6 +299,95 @@ impl GraphClient {
     }
 }
 
+impl GraphClient {
+    /// `GET /{media-id}`: where WhatsApp keeps the file, and its type and size.
+    async fn media_info(&self, media_id: &str) -> Result<response::MediaInfo, MediaError> {
+        let url = format!("{}/{media_id}", self.base_url);
+        let response = self
+            .http
+            .get(&url)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .send()
+            .await
+            .map_err(media_transport_error)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(media_transport_error)?;
+        if !status.is_success() {
+            return Err(media_error(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|_| MediaError::Rejected {
+            code: 0,
+            message: "WhatsApp's media answer carried no download URL".into(),
+        })
+    }
+
+    /// Downloads the file with the same bearer token, refusing it past the size limit.
+    async fn download(&self, info: &response::MediaInfo) -> Result<Vec<u8>, MediaError> {
+        let limit = self.max_media_bytes;
+        if info.file_size.is_some_and(|n| n > limit) {
+            return Err(MediaError::TooLarge { limit });
+        }
+        let mut response = self
+            .http
+            .get(&info.url)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .send()
+            .await
+            .map_err(media_transport_error)?;
+        let status = response.status();
+        if !status.is_success() {
+            let bytes = response.bytes().await.unwrap_or_default();
+            return Err(media_error(status, &bytes));
+        }
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Err(MediaError::TooLarge { limit });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(media_transport_error)? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(MediaError::TooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+}
+
+fn media_transport_error(e: reqwest::Error) -> MediaError {
+    let e = e.without_url();
+    warn!(error = %e, "Graph API unreachable for a media download");
+    MediaError::Unavailable(if e.is_timeout() {
+        "the request timed out".into()
+    } else {
+        "could not reach WhatsApp".into()
+    })
+}
+
+fn media_error(status: reqwest::StatusCode, body: &[u8]) -> MediaError {
+    let graph_error = response::graph_error(body);
+    let error = match (status.as_u16(), graph_error.as_ref().and_then(|e| e.code)) {
+        // Graph answers an unknown or expired media id with 400/404 and code 100.
+        (404, _) | (400, Some(100)) => MediaError::NotFound,
+        _ => match response::classify(status, graph_error.as_ref(), None) {
+            SendError::Unauthorized { code } => MediaError::Unauthorized { code },
+            SendError::Throttled { .. } => MediaError::Unavailable("throttled by WhatsApp".into()),
+            SendError::Unavailable(reason) => MediaError::Unavailable(reason),
+            SendError::WindowClosed => MediaError::Rejected {
+                code: 131047,
+                message: "window closed".into(),
+            },
+            SendError::Rejected { code, message } => MediaError::Rejected { code, message },
+        },
+    };
+    warn!(status = status.as_u16(), error = %error, "Graph API refused a media request");
+    error
+}
+
+/// Media ids are numbers; anything else would change the request's path.
+fn is_media_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 fn is_phone_number_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit())
 }
@@ -316,11 +414,7 @@ impl WhatsApp for GraphClient {
         to: &WaId,
         message: &Outbound,
     ) -> Result<MessageId, SendError> {
-        let kind = match message {
-            Outbound::Text { .. } => "text",
-            Outbound::Buttons { .. } => "buttons",
-            Outbound::List { .. } => "list",
-        };
+        let kind = message.kind();
         let span = info_span!("whatsapp_send", workspace = %ws, kind);
         async {
             if let Err(reason) = message.validate() {
@@ -335,6 +429,54 @@ impl WhatsApp for GraphClient {
             let url = format!("{}/{phone_number_id}/messages", self.base_url);
             self.send_with_retries(&url, &SendRequest::new(to, message))
                 .await
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn media(&self, ws: &WorkspaceId, media_id: &str) -> Result<MediaFile, MediaError> {
+        let span = info_span!("whatsapp_media", workspace = %ws, media_id);
+        async {
+            if !is_media_id(media_id) {
+                return Err(MediaError::NotFound);
+            }
+            let info = self.media_info(media_id).await?;
+            let bytes = self.download(&info).await?;
+            debug!(bytes = bytes.len(), "media downloaded");
+            Ok(MediaFile {
+                mime_type: info
+                    .mime_type
+                    .unwrap_or_else(|| "application/octet-stream".into()),
+                bytes,
+            })
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn mark_read(&self, ws: &WorkspaceId, message: &MessageId) -> Result<(), SendError> {
+        let span = info_span!("whatsapp_mark_read", workspace = %ws, wamid = %message);
+        async {
+            let phone_number_id = self.phone_number_id(ws)?;
+            let url = format!("{}/{phone_number_id}/messages", self.base_url);
+            let response = self
+                .http
+                .post(&url)
+                .header(AUTHORIZATION, self.authorization.clone())
+                .json(&ReadReceipt::new(message.as_str()))
+                .send()
+                .await
+                .map_err(transport_error)?;
+            let status = response.status();
+            if status.is_success() {
+                return Ok(());
+            }
+            let retry_after = response::retry_after(response.headers());
+            let bytes = response.bytes().await.map_err(transport_error)?;
+            let error =
+                response::classify(status, response::graph_error(&bytes).as_ref(), retry_after);
+            warn!(status = status.as_u16(), error = %error, "read receipt refused");
+            Err(error)
         }
         .instrument(span)
         .await

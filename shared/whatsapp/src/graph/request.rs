@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 use turno_core::ids::WaId;
-use turno_core::message::{ListRow, Outbound, ReplyButton};
+use turno_core::message::{
+    ListRow, MediaKind, MediaSource, Outbound, ReplyButton, TemplateMessage,
+};
 
 #[derive(Debug, Serialize)]
 pub(super) struct SendRequest<'a> {
@@ -43,6 +45,35 @@ impl<'a> SendRequest<'a> {
                     },
                 },
             },
+            Outbound::Template(t) => Payload::Template {
+                template: Template::from(t),
+            },
+            Outbound::Media {
+                kind,
+                source,
+                caption,
+                filename,
+            } => {
+                let media = Media {
+                    id: match source {
+                        MediaSource::Id(id) => Some(id),
+                        MediaSource::Link(_) => None,
+                    },
+                    link: match source {
+                        MediaSource::Link(link) => Some(link),
+                        MediaSource::Id(_) => None,
+                    },
+                    caption: caption.as_deref(),
+                    filename: filename.as_deref(),
+                };
+                match kind {
+                    MediaKind::Image => Payload::Image { image: media },
+                    MediaKind::Audio => Payload::Audio { audio: media },
+                    MediaKind::Video => Payload::Video { video: media },
+                    MediaKind::Document => Payload::Document { document: media },
+                    MediaKind::Sticker => Payload::Sticker { sticker: media },
+                }
+            }
         };
         SendRequest {
             messaging_product: "whatsapp",
@@ -58,6 +89,112 @@ impl<'a> SendRequest<'a> {
 enum Payload<'a> {
     Text { text: Text<'a> },
     Interactive { interactive: Interactive<'a> },
+    Template { template: Template<'a> },
+    Image { image: Media<'a> },
+    Audio { audio: Media<'a> },
+    Video { video: Media<'a> },
+    Document { document: Media<'a> },
+    Sticker { sticker: Media<'a> },
+}
+
+/// The read receipt for a message the customer sent (its ticks turn blue).
+#[derive(Debug, Serialize)]
+pub(super) struct ReadReceipt<'a> {
+    messaging_product: &'static str,
+    status: &'static str,
+    message_id: &'a str,
+}
+
+impl<'a> ReadReceipt<'a> {
+    pub(super) fn new(message_id: &'a str) -> Self {
+        ReadReceipt {
+            messaging_product: "whatsapp",
+            status: "read",
+            message_id,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Media<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caption: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    filename: Option<&'a str>,
+}
+
+#[derive(Debug, Serialize)]
+struct Template<'a> {
+    name: &'a str,
+    language: Language<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    components: Vec<Component<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct Language<'a> {
+    code: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Component<'a> {
+    Header {
+        parameters: Vec<Parameter<'a>>,
+    },
+    Body {
+        parameters: Vec<Parameter<'a>>,
+    },
+    Button {
+        sub_type: &'static str,
+        index: String,
+        parameters: Vec<Parameter<'a>>,
+    },
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Parameter<'a> {
+    Text { text: &'a str },
+    Payload { payload: &'a str },
+}
+
+impl<'a> From<&'a TemplateMessage> for Template<'a> {
+    fn from(t: &'a TemplateMessage) -> Self {
+        let texts = |values: &'a [String]| {
+            values
+                .iter()
+                .map(|v| Parameter::Text { text: v })
+                .collect::<Vec<_>>()
+        };
+        let mut components = Vec::new();
+        if !t.header_params.is_empty() {
+            components.push(Component::Header {
+                parameters: texts(&t.header_params),
+            });
+        }
+        if !t.body_params.is_empty() {
+            components.push(Component::Body {
+                parameters: texts(&t.body_params),
+            });
+        }
+        for (i, payload) in t.button_payloads.iter().enumerate() {
+            components.push(Component::Button {
+                sub_type: "quick_reply",
+                index: i.to_string(),
+                parameters: vec![Parameter::Payload { payload }],
+            });
+        }
+        Template {
+            name: &t.name,
+            language: Language { code: &t.language },
+            components,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]

@@ -29,6 +29,30 @@ struct AcceptedMessage {
     id: String,
 }
 
+/// The answer to `GET /{media-id}`.
+#[derive(Debug, Deserialize)]
+pub(super) struct MediaInfo {
+    pub url: String,
+    pub mime_type: Option<String>,
+    /// Graph sends it as a number or a string, depending on the version.
+    #[serde(default, deserialize_with = "number_or_string")]
+    pub file_size: Option<u64>,
+}
+
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        N(u64),
+        S(String),
+    }
+    Ok(match Option::<Size>::deserialize(d)? {
+        Some(Size::N(n)) => Some(n),
+        Some(Size::S(s)) => s.parse().ok(),
+        None => None,
+    })
+}
+
 #[derive(Deserialize)]
 struct ErrorEnvelope {
     error: GraphError,

@@ -1,0 +1,125 @@
+//! The agent API's WhatsApp channel routes: templates (the only messages allowed outside the
+//! 24-hour window), media messages, and the media customers sent.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Path, State};
+use axum::http::StatusCode;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use turno_core::ids::TicketId;
+use turno_core::message::Outbound;
+
+use crate::api::ApiState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+pub(crate) fn routes() -> Router<ApiState> {
+    Router::new()
+        .route("/tickets/{id}/templates", post(send_template))
+        .route("/tickets/{id}/outbound", post(send_outbound))
+        .route("/tickets/{id}/media/{media_id}", get(media))
+}
+
+/// `Json` whose rejections use the API's error format.
+struct JsonBody<T>(T);
+
+impl<S, T> FromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(JsonBody(v)),
+            Err(e) => Err(ApiError::new(e.status(), "invalid_request", e.body_text())),
+        }
+    }
+}
+
+fn ticket_id(raw: &str) -> Result<TicketId, ApiError> {
+    TicketId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateBody {
+    /// The configured use: `re_engagement`, `follow_up`, ...
+    #[serde(rename = "use")]
+    use_: String,
+}
+
+/// `POST /tickets/{id}/templates {"use": "re_engagement"}`: sends the workspace's template for
+/// that use, whether or not the window is open.
+async fn send_template(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<TemplateBody>,
+) -> Result<Response, ApiError> {
+    let entry = s
+        .turno
+        .agent_send_template(&actor, &ticket_id(&id)?, &body.use_)
+        .await?;
+    Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+/// `POST /tickets/{id}/outbound`: any message WhatsApp takes, as turno writes it on the
+/// transcript: `{"type": "buttons", "body": …, "buttons": [{"id", "title"}]}`,
+/// `{"type": "list", "body", "button", "rows": [{"id", "title", "description"}]}`,
+/// `{"type": "media", "kind": "image", "source": {"link": "https://…"}, "caption": …}`,
+/// `{"type": "template", "name", "language", "body_params": […]}` or
+/// `{"type": "text", "body", "preview_url"}`. WhatsApp's limits are checked before sending
+/// (422 `invalid_input` with the reason); free-form outside the window is 409 `window_closed`.
+async fn send_outbound(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonBody(message): JsonBody<Outbound>,
+) -> Result<Response, ApiError> {
+    let entry = s
+        .turno
+        .agent_send(&actor, &ticket_id(&id)?, message)
+        .await?;
+    Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+/// `GET /tickets/{id}/media/{media_id}`: the bytes of media on the ticket's transcript, with
+/// its content type, fetched from WhatsApp.
+async fn media(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path((id, media_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let file = s
+        .turno
+        .ticket_media(&actor, &ticket_id(&id)?, &media_id)
+        .await?;
+    let content_type = HeaderValue::from_str(&file.mime_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (CONTENT_TYPE, content_type),
+            // The bytes are the customer's: never let a browser guess them into HTML.
+            (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            // A customer's "document" may be HTML: it must not run on the console's origin.
+            (
+                CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("sandbox; default-src 'none'"),
+            ),
+            (
+                CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=300"),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
