@@ -31,6 +31,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (unit, handler, contract and end-to-end tests)"
 cargo test --workspace --locked
 
+step "browser tests of the agent console (playwright-core, chromium)"
+./infra/browser-tests.sh
+
 step "sam validate --lint (template.yaml)"
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" .venv/bin/sam validate --lint --template template.yaml
 

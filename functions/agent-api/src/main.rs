@@ -10,7 +10,7 @@ use axum::extract::Request;
 use lambda_http::request::RequestContext;
 use lambda_http::{Error, RequestExt};
 use turno_core::app::Turno;
-use turno_http::{ApiState, Auth, AuthorizerClaims, api_router};
+use turno_http::{ApiState, Auth, AuthorizerClaims, ConsoleConfig, api_router, console_router};
 
 const FUNCTION: &str = "agent-api";
 
@@ -28,13 +28,17 @@ async fn run() -> Result<(), Error> {
 }
 
 fn app(turno: Turno) -> Router {
-    api_router(ApiState {
-        turno,
-        auth: Arc::new(Auth::api_gateway()),
-        // Password-less sign-in is for the local runner only (and needs a signing key).
-        dev_login: false,
-    })
-    .layer(axum::middleware::map_request(authorizer_claims))
+    // The console's files come from this function too, so the browser calls the API on its
+    // own origin; it signs in with Cognito when configured, else with a pasted token.
+    console_router(&ConsoleConfig::from_env()).merge(
+        api_router(ApiState {
+            turno,
+            auth: Arc::new(Auth::api_gateway()),
+            // Password-less sign-in is for the local runner only (and needs a signing key).
+            dev_login: false,
+        })
+        .layer(axum::middleware::map_request(authorizer_claims)),
+    )
 }
 
 /// Hands the claims API Gateway's JWT authorizer verified to the API's identity source.
@@ -190,5 +194,26 @@ mod tests {
             .expect("infallible");
 
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn the_console_is_served_by_the_function_without_dev_login() {
+        let t = turno().await;
+        let app = app(t.turno.clone());
+        let mut event: Value =
+            serde_json::from_str(&sample("apigw-api-list-tickets.json")).expect("JSON");
+        event["rawPath"] = "/console/config.json".into();
+        event["rawQueryString"] = "".into();
+        event["queryStringParameters"] = serde_json::json!({});
+
+        let response = app
+            .oneshot(request(&event.to_string()))
+            .await
+            .expect("infallible");
+
+        assert_eq!(response.status(), StatusCode::OK);
+        let config = json_body(response).await;
+        assert_ne!(config["sign_in"]["mode"], "dev");
+        assert_eq!(config["sandbox"], false);
     }
 }

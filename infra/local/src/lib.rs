@@ -192,6 +192,10 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             sandbox: sandbox.clone(),
             queues: queues.clone(),
         }))
+        .merge(turno_http::console_router(&console_config(
+            &turno,
+            sandbox.is_some(),
+        )))
         .merge(events_stream_router(
             ApiState {
                 turno: turno.clone(),
@@ -231,6 +235,29 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         shutdown,
         tasks,
     })
+}
+
+/// The console signs in with the dev login here: it lists the configured agents to pick from.
+fn console_config(turno: &Turno, sandbox: bool) -> turno_http::ConsoleConfig {
+    use turno_http::console_files::{DevAgent, SignIn};
+    let mut agents = Vec::new();
+    for ws in turno.workspaces().iter() {
+        for a in &ws.agents {
+            agents.push(DevAgent {
+                workspace: ws.id.to_string(),
+                id: a.id.to_string(),
+                name: a.name.clone(),
+                role: serde_json::to_value(a.role)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    turno_http::ConsoleConfig {
+        sign_in: SignIn::Dev { agents },
+        sandbox,
+    }
 }
 
 /// A few quick replies for a workspace that has none yet, so `/saludo` works in the demo.
@@ -370,6 +397,7 @@ fn print_banner(running: &Running, cfg: &LocalConfig, sandbox: bool, default_sec
     let url = running.url();
     let mut out = String::new();
     out.push_str(&format!("\n  turno is running at {url}\n\n"));
+    out.push_str(&format!("  Agent console:           {url}/console/\n"));
     if sandbox {
         out.push_str(&format!(
             "  Sandbox mode (no WHATSAPP_ACCESS_TOKEN): replies stay local.\n  Chat as a customer:      {url}/sandbox\n"

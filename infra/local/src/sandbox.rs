@@ -31,7 +31,7 @@ pub struct SandboxState {
 
 pub fn router(state: SandboxState) -> Router {
     Router::new()
-        .route("/", get(|| async { Redirect::temporary("/sandbox") }))
+        .route("/", get(|| async { Redirect::temporary("/console/") }))
         .route("/healthz", get(health))
         .route("/sandbox", get(page))
         .route("/sandbox/api/messages", get(outbox).post(send))

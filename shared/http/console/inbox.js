@@ -1,0 +1,164 @@
+// The inbox: mine / my teams / one team, counts per status, each row with the customer, the
+// last message, how long they have waited and the SLA countdown. The open conversation sits
+// beside the list (stacked on a phone).
+
+import { api } from './api.js';
+import { h, clear, initials, time } from './dom.js';
+import { t, currentLang } from './i18n.js';
+import { slaOf } from './sla.js';
+import * as live from './live.js';
+import { mountConversation } from './conversation.js';
+
+const OPEN = ['queued', 'assigned', 'pending', 'snoozed'];
+const STATUSES = ['all', 'queued', 'assigned', 'pending', 'snoozed', 'resolved'];
+const state = { scope: 'mine', status: 'all', q: '' };
+const seenAssigned = new Set();
+let primed = false;
+
+/// The list's rows in one shape, whichever shape the server answers with.
+export function summary(raw) {
+  const customer = typeof raw.customer === 'string' ? raw.customer : (raw.customer?.wa_id ?? raw.customer?.phone ?? '');
+  const name = raw.customer_name ?? raw.customer?.name ?? raw.customer?.profile_name ?? null;
+  const last = raw.last_message;
+  const preview = typeof last === 'string' ? last : (last?.preview ?? last?.text ?? raw.last_message_preview ?? null);
+  return {
+    id: raw.id,
+    customer,
+    customer_name: name,
+    preview,
+    last_at: last?.at ?? raw.last_message_at ?? raw.updated_at,
+    waiting_since: raw.waiting_since ?? raw.queued_at ?? raw.created_at,
+    status: raw.status,
+    priority: raw.priority,
+    team: raw.team,
+    assignee: raw.assignee,
+    tags: raw.tags || [],
+    vip: raw.vip ?? (raw.tags || []).includes('vip'),
+    sla: slaOf(raw),
+  };
+}
+
+export function countdown(sla, extra = {}) {
+  if (!sla) return h('span', { class: 'countdown none', ...extra }, t('sla.none'));
+  return h('span', {
+    class: 'countdown', ...extra,
+    dataset: { due: sla.due_at || '', warn: sla.warn_at || '', breached: String(!!sla.breached_at) },
+    title: sla.clock ? t(`sla.${sla.clock}`) : '',
+  }, h('span', { class: 'cd-icon', 'aria-hidden': 'true' }), h('span', { class: 'cd-text' }));
+}
+
+export function mountInbox(view, ctx, ticketId) {
+  const me = ctx.me;
+  const scopes = [['mine', t('inbox.mine')], ['all', ctx.isSupervisor() ? t('status.all') : t('inbox.all')],
+    ...ctx.teams.filter((x) => ctx.isSupervisor() || (me.teams || []).includes(x.id)).map((x) => [`team:${x.id}`, t('inbox.team', { team: x.name })])];
+  const scopeBar = h('div', { class: 'scopes', role: 'tablist' });
+  const statusBar = h('div', { class: 'status-filters' });
+  const search = h('input', { class: 'search', type: 'search', placeholder: t('inbox.search'), 'aria-label': t('inbox.search'), value: state.q,
+    oninput: (e) => { state.q = e.target.value; draw(); } });
+  const list = h('ul', { class: 'ticket-list', 'data-testid': 'ticket-list', 'aria-live': 'polite' });
+  const convPane = h('section', { class: 'conv-pane' });
+  const layout = h('div', { class: `inbox ${ticketId ? 'show-conv' : ''}` },
+    h('section', { class: 'list-pane' }, h('div', { class: 'list-head' }, scopeBar, search, statusBar), list),
+    convPane);
+  clear(view, layout);
+
+  let rows = [];
+  let counts = null;
+  let etag = null;
+  let conversation = null;
+
+  function query() {
+    const p = new URLSearchParams({ limit: '100' });
+    if (state.scope === 'mine') p.set('assignee', me.id);
+    else if (state.scope.startsWith('team:')) p.set('team', state.scope.slice(5));
+    return `/tickets?${p}`;
+  }
+
+  async function load() {
+    const url = query();
+    const r = await api(url, { etag: etag && etag.url === url ? etag.value : undefined });
+    if (r.notModified) return;
+    etag = r.etag ? { url, value: r.etag } : null;
+    const data = r.data || {};
+    rows = (data.items || data.tickets || []).map(summary);
+    counts = data.counts || null;
+    notifyNew();
+    draw();
+  }
+
+  function notifyNew() {
+    const mine = rows.filter((r) => r.assignee === me.id && r.status === 'assigned');
+    for (const r of mine) {
+      if (!seenAssigned.has(r.id) && primed) ctx.notifyAssigned(r);
+      seenAssigned.add(r.id);
+    }
+    if (state.scope === 'mine' || state.scope === 'all') primed = true;
+  }
+
+  function countOf(s) {
+    if (s === 'all') return counts ? OPEN.reduce((n, k) => n + (counts[k] || 0), 0) : rows.filter((r) => OPEN.includes(r.status)).length;
+    return counts ? (counts[s] || 0) : rows.filter((r) => r.status === s).length;
+  }
+
+  function draw() {
+    clear(scopeBar, scopes.map(([id, label]) => h('button', {
+      type: 'button', role: 'tab', class: `scope ${state.scope === id ? 'current' : ''}`, 'aria-selected': String(state.scope === id), 'data-scope': id,
+      onclick: () => { state.scope = id; etag = null; rows = []; draw(); load().catch(showError); },
+    }, label)));
+    clear(statusBar, STATUSES.map((s) => h('button', {
+      type: 'button', class: `chip status-${s} ${state.status === s ? 'current' : ''}`, 'data-status': s,
+      onclick: () => { state.status = s; draw(); },
+    }, t(`status.${s}`), h('span', { class: 'count', 'data-count': s }, String(countOf(s))))));
+    const q = state.q.trim().toLowerCase();
+    const shown = rows
+      .filter((r) => (state.status === 'all' ? OPEN.includes(r.status) : r.status === state.status))
+      .filter((r) => !q || [r.customer_name, r.customer, r.preview].some((v) => v && v.toLowerCase().includes(q)));
+    if (!shown.length) {
+      clear(list, h('li', { class: 'empty' }, t('inbox.empty')));
+    } else {
+      clear(list, shown.map(row));
+    }
+    ctx.tick();
+  }
+
+  function row(r) {
+    const name = r.customer_name || `+${r.customer}`;
+    return h('li', {},
+      h('a', {
+        class: `ticket-row ${r.id === ticketId ? 'current' : ''}`, href: `#/inbox/${encodeURIComponent(r.id)}`,
+        'data-ticket': r.id, 'data-status': r.status,
+      },
+      h('span', { class: `avatar ${r.vip ? 'vip' : ''}` }, initials(name)),
+      h('span', { class: 'row-main' },
+        h('span', { class: 'row-top' },
+          h('span', { class: 'customer-name' }, name),
+          r.vip && h('span', { class: 'badge vip' }, t('conv.vip')),
+          r.priority && r.priority !== 'normal' && h('span', { class: `badge priority-${r.priority}` }, t(`priority.${r.priority}`)),
+          h('span', { class: 'spacer' }),
+          OPEN.includes(r.status) ? countdown(r.sla, { 'data-testid': 'row-sla' }) : h('span', { class: 'row-time' }, time(r.last_at, currentLang()))),
+        r.preview && h('span', { class: 'preview' }, r.preview),
+        h('span', { class: 'row-meta' },
+          h('span', { class: `pill status-${r.status}` }, t(`status.${r.status}`)),
+          r.team && h('span', { class: 'team' }, ctx.teamName(r.team)),
+          h('span', { class: 'assignee' }, r.assignee ? ctx.agentName(r.assignee) : t('inbox.unassigned')),
+          OPEN.includes(r.status) && r.waiting_since && h('span', { class: 'waiting', dataset: { since: r.waiting_since } })))));
+  }
+
+  function showError(e) {
+    clear(list, h('li', { class: 'empty error' }, t('conv.error', { message: e.message })));
+  }
+
+  if (ticketId) {
+    conversation = mountConversation(convPane, ctx, ticketId, () => load().catch(() => {}));
+  } else {
+    clear(convPane, h('div', { class: 'placeholder' }, h('img', { src: 'icon.svg', alt: '' }), h('p', {}, t('inbox.pick'))));
+  }
+
+  draw();
+  load().catch(showError);
+  const unsubscribe = live.subscribe(async (events) => {
+    await load();
+    if (conversation && (events === null || events.some((e) => e.ticket_id === ticketId))) await conversation.refresh();
+  });
+  return { destroy() { unsubscribe(); conversation?.destroy(); } };
+}

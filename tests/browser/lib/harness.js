@@ -1,0 +1,132 @@
+// Starts the local runner (the real `turno` binary, SQLite in a temp dir, the sandbox channel)
+// and Debian's chromium through playwright-core.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repo = resolve(here, '../../..');
+export const fixtures = resolve(here, '../fixtures');
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const BIN = process.env.TURNO_BIN || join(repo, 'target/debug/turno');
+
+/// The runner on a free port; resolves once it listens.
+export async function startTurno({ config = join(fixtures, 'turno.yaml') } = {}) {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`cargo build --bin turno\` first (or set TURNO_BIN)`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'turno-browser-'));
+  const child = spawn(BIN, [], {
+    env: {
+      ...process.env,
+      TURNO_ADDR: '127.0.0.1:0',
+      TURNO_DATA_DIR: dataDir,
+      TURNO_CONFIG: config,
+      TURNO_SLA_SWEEP_SECS: '1',
+      RUST_LOG: process.env.RUST_LOG || 'warn,turno=info',
+      WHATSAPP_ACCESS_TOKEN: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`turno did not start within 30 s:\n${output}`)), 30_000);
+    const onData = (b) => {
+      output += b.toString();
+      const m = output.match(/turno is running at (http:\/\/[\d.]+:\d+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); fail(new Error(`turno exited with ${code}:\n${output}`)); });
+  });
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGINT');
+        await new Promise((ok) => { child.once('exit', ok); setTimeout(() => { child.kill('SIGKILL'); ok(); }, 5000); });
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/// Headless chromium with a fresh profile.
+export async function startBrowser() {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
+  }
+  const profile = mkdtempSync(join(tmpdir(), 'turno-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+      '--no-first-run', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1440, height: 900 },
+    locale: 'en-US',
+  });
+  return {
+    context,
+    async close() { await context.close(); rmSync(profile, { recursive: true, force: true }); },
+  };
+}
+
+/// The agent API as a given agent (for the checks the browser cannot make).
+export async function apiAs(url, agentId) {
+  const r = await fetch(`${url}/api/v1/auth/dev-login`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ agent_id: agentId }),
+  });
+  if (!r.ok) throw new Error(`dev-login ${agentId}: ${r.status}`);
+  const { token } = await r.json();
+  return (path, init = {}) => fetch(`${url}/api/v1${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers || {}) },
+  });
+}
+
+/// A sandbox customer writes to the bot.
+export async function customerSays(url, customer, name, text) {
+  const r = await fetch(`${url}/sandbox/api/messages`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customer, name, text }),
+  });
+  if (r.status !== 202) throw new Error(`sandbox send: ${r.status} ${await r.text()}`);
+}
+
+/// Opens the console in a new tab and signs in as `agentId` with the dev-login picker.
+export async function signIn(context, url, agentId, { lang = 'en', viewport } = {}) {
+  await context.grantPermissions(['notifications'], { origin: url });
+  const page = await context.newPage();
+  // Keep what the console shows as system notifications, for the tests to read.
+  await page.addInitScript(() => {
+    window.shownNotifications = [];
+    const Native = window.Notification;
+    if (!Native) return;
+    window.Notification = class extends Native {
+      constructor(title, options) {
+        super(title, options);
+        window.shownNotifications.push({ title, body: options?.body });
+      }
+    };
+  });
+  if (viewport) await page.setViewportSize(viewport);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  page.on('dialog', (d) => { errors.push(new Error(`unexpected dialog: ${d.message()}`)); d.dismiss(); });
+  page.errors = errors;
+  // The language the test starts in, once per tab: a reload keeps what the agent chose.
+  await page.addInitScript((l) => {
+    if (!sessionStorage.getItem('turno.test.lang')) {
+      localStorage.setItem('turno.lang', l);
+      sessionStorage.setItem('turno.test.lang', l);
+    }
+  }, lang);
+  await page.goto(`${url}/console/`);
+  await page.locator(`[data-agent="${agentId}"]`).click();
+  await page.locator('[data-testid="me"]').waitFor();
+  return page;
+}
