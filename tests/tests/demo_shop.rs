@@ -82,7 +82,7 @@ impl Demo {
             .json()
             .await
             .unwrap();
-        let t = body["tickets"]
+        let t = body["items"]
             .as_array()
             .and_then(|all| all.iter().find(|t| t["customer"] == customer))
             .unwrap_or_else(|| panic!("no ticket for {customer} in {body}"));

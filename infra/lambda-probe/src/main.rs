@@ -1033,16 +1033,8 @@ async fn seed_agents(
     for ws in workspaces.iter() {
         for a in &ws.agents {
             let agent = Agent {
-                workspace: ws.id.clone(),
-                id: a.id.clone(),
-                name: a.name.clone(),
-                email: a.email.clone(),
-                role: a.role,
-                teams: a.teams.clone(),
-                capacity: a.capacity,
                 availability: Availability::Offline,
-                load: 0,
-                last_assigned_at: None,
+                ..a.record(&ws.id)
             };
             store.upsert_agent_profile(&agent).await?;
             store

@@ -281,22 +281,7 @@ impl Turno {
     pub async fn seed_agents(&self) -> Result<(), StoreError> {
         for ws in self.workspaces.iter() {
             for a in &ws.agents {
-                let agent = Agent {
-                    workspace: ws.id.clone(),
-                    id: a.id.clone(),
-                    name: a.name.clone(),
-                    email: a.email.clone(),
-                    role: a.role,
-                    teams: a.teams.clone(),
-                    capacity: a.capacity,
-                    availability: if a.online {
-                        Availability::Online
-                    } else {
-                        Availability::Offline
-                    },
-                    load: 0,
-                    last_assigned_at: None,
-                };
+                let agent = a.record(&ws.id);
                 self.ports.store.upsert_agent_profile(&agent).await?;
                 if a.online {
                     self.ports

@@ -296,6 +296,30 @@ pub struct AgentConfig {
     pub online: bool,
 }
 
+impl AgentConfig {
+    /// The agent's first record in workspace `ws`: its profile, no load, and online only if
+    /// the configuration says so.
+    pub fn record(&self, ws: &WorkspaceId) -> crate::agent::Agent {
+        use crate::agent::{Agent, Availability};
+        Agent {
+            workspace: ws.clone(),
+            id: self.id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            role: self.role,
+            teams: self.teams.clone(),
+            capacity: self.capacity,
+            availability: if self.online {
+                Availability::Online
+            } else {
+                Availability::Offline
+            },
+            load: 0,
+            last_assigned_at: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingConfig {

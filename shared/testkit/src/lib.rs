@@ -26,7 +26,7 @@ pub use clock::ManualClock;
 /// `$make` is an async function (or a path to one) returning a fresh
 /// `Arc<dyn turno_core::ports::Store>`; it is called once per test.
 ///
-/// ```ignore
+/// ```text
 /// async fn store() -> Arc<dyn Store> { Arc::new(SqliteStore::new(Db::open_temporary().unwrap())) }
 /// turno_testkit::store_contract_tests!(store);
 /// ```
