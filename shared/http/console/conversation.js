@@ -36,6 +36,8 @@ export function mountConversation(pane, ctx, id, onChange) {
   let data = null;
   let mode = 'reply';
   let destroyed = false;
+  // The transfer form survives the redraws live updates cause while an agent fills it in.
+  const transferState = { open: false, target: '', note: '', focused: false };
 
   const header = h('header', { class: 'conv-head' });
   const reason = h('div', { class: 'reason', 'data-testid': 'reason', hidden: true });
@@ -160,6 +162,12 @@ export function mountConversation(pane, ctx, id, onChange) {
       ctx.isSupervisor() && ctx.agents.filter((a) => a.id !== tk.assignee).map((a) => h('option', { value: `agent:${a.id}` }, t('conv.transfer.agent', { name: a.name }))),
       ctx.teams.map((x) => h('option', { value: `team:${x.id}` }, t('conv.transfer.team', { name: x.name }))));
     const transferNote = h('input', { type: 'text', placeholder: t('conv.transfer.note'), 'aria-label': t('conv.transfer.note'), 'data-testid': 'transfer-note' });
+    transferSel.value = transferState.target;
+    transferSel.addEventListener('change', () => { transferState.target = transferSel.value; });
+    transferNote.value = transferState.note;
+    transferNote.addEventListener('input', () => { transferState.note = transferNote.value; });
+    transferNote.addEventListener('focus', () => { transferState.focused = true; });
+    transferNote.addEventListener('blur', () => { transferState.focused = false; });
     const transfer = h('details', { class: 'transfer' },
       h('summary', { class: 'btn ghost small', 'data-testid': 'transfer' }, t('conv.transfer')),
       h('div', { class: 'transfer-form' }, transferSel, transferNote,
@@ -169,8 +177,12 @@ export function mountConversation(pane, ctx, id, onChange) {
           const note = transferNote.value.trim() || undefined;
           // Handing over to a team I am not in takes the ticket out of my sight: back to the list.
           const leaves = !ctx.isSupervisor() && kind === 'team' && !(me.teams || []).includes(target);
+          Object.assign(transferState, { open: false, target: '', note: '', focused: false });
           act('/transfer', kind === 'agent' ? { agent_id: target, note } : { team_id: target, note }, leaves);
         } }, t('conv.transfer'))));
+    transfer.open = transferState.open;
+    transfer.addEventListener('toggle', () => { transferState.open = transfer.open; });
+    const refocus = transferState.focused;
     clear(header,
       h('button', { class: 'btn ghost small back', type: 'button', onclick: () => ctx.go('#/inbox') }, '← ', t('conv.back')),
       h('span', { class: `avatar ${tk.tags?.includes('vip') ? 'vip' : ''}` }, initials(name)),
@@ -188,6 +200,7 @@ export function mountConversation(pane, ctx, id, onChange) {
         !resolved && h('button', { class: 'btn success small', type: 'button', 'data-testid': 'resolve', onclick: () => act('/status', { status: 'resolved' }) }, t('conv.status.resolve')),
         tk.status === 'resolved' && h('button', { class: 'btn small', type: 'button', 'data-testid': 'reopen', onclick: () => act('/status', { status: 'queued' }) }, t('conv.status.reopen')),
         tk.status === 'resolved' && h('button', { class: 'btn ghost small', type: 'button', 'data-testid': 'close', onclick: () => act('/status', { status: 'closed' }) }, t('conv.status.close'))));
+    if (refocus && transfer.open) transferNote.focus();
   }
 
   function drawReason() {

@@ -156,6 +156,13 @@ test('the agent transfers the ticket to the specialists, whose agent resolves it
   await conv.locator('[data-testid="transfer"]').click();
   await conv.locator('[data-testid="transfer-target"]').selectOption('team:specialists');
   await conv.locator('[data-testid="transfer-note"]').fill('Cambio de talla con reembolso: lo llevan especialistas');
+  // The customer writes while Ana fills in the form: the live update redraws the
+  // conversation, and the half-filled transfer must survive it.
+  await customerSays(turno.url, CUSTOMER, XSS_NAME, 'es la talla M, gracias');
+  await conv.locator('.msg.from-customer', { hasText: 'es la talla M' }).waitFor();
+  assert.equal(await conv.locator('details.transfer').evaluate((d) => d.open), true, 'the transfer form stays open');
+  assert.equal(await conv.locator('[data-testid="transfer-target"]').inputValue(), 'team:specialists');
+  assert.match(await conv.locator('[data-testid="transfer-note"]').inputValue(), /reembolso/);
   await conv.locator('[data-testid="transfer-go"]').click();
   // The ticket left Ana's team: her console goes back to the list, where it is gone.
   await eventually('the inbox without the ticket', async () => ana.url().endsWith('#/inbox')
