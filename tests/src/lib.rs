@@ -175,6 +175,27 @@ impl Default for Options {
 }
 
 impl TestApp {
+    /// Waits (up to 10 s) until every queue is empty: all accepted work has been processed.
+    pub async fn settled(&self) {
+        eventually("queues to drain", Duration::from_secs(10), || async {
+            let h: Value = self
+                .http
+                .get(self.url("/healthz"))
+                .send()
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
+            let busy = h["queues"]
+                .as_array()?
+                .iter()
+                .any(|q| q["depth"].as_u64() != Some(0));
+            (!busy).then_some(())
+        })
+        .await;
+    }
+
     pub async fn spawn() -> Self {
         Self::spawn_with(Options::default()).await
     }

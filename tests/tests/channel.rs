@@ -105,27 +105,6 @@ async fn entry_like(app: &TestApp, customer: &str, expected: Value) -> Value {
     .await
 }
 
-/// Waits until every queue is empty.
-async fn settled(app: &TestApp) {
-    eventually("queues to drain", WAIT, || async {
-        let h: Value = app
-            .http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        let busy = h["queues"]
-            .as_array()?
-            .iter()
-            .any(|q| q["depth"].as_u64() != Some(0));
-        (!busy).then_some(())
-    })
-    .await;
-}
-
 async fn escalated(app: &TestApp, customer: &str, at: i64) -> String {
     let r = app
         .post_webhook(&text_webhook_at(
@@ -352,7 +331,7 @@ async fn read_receipts_are_not_sent_when_the_workspace_turns_them_off() {
         .await;
 
     entry_like(&app, customer, json!({ "author": { "kind": "bot" } })).await;
-    settled(&app).await;
+    app.settled().await;
     assert!(app.graph.read_receipts().await.is_empty());
     app.stop().await;
 }
@@ -871,7 +850,7 @@ async fn a_bot_reply_refused_with_131047_goes_out_as_the_template_once() {
         json!({ "author": { "kind": "system" }, "body": { "message": { "type": "template" } } }),
     )
     .await;
-    settled(&app).await;
+    app.settled().await;
     let templates = app
         .graph
         .sent()
@@ -910,7 +889,7 @@ async fn recovers_from(status: u16, times: u64, body: Value) {
             .then_some(())
     })
     .await;
-    settled(&app).await;
+    app.settled().await;
     let t = transcript(&app, customer).await;
     assert_eq!(outbound_entries_with(&t, "Hola"), 1, "one greeting: {t:?}");
     assert_eq!(outbound_entries_with(&t, "Responde"), 1, "one menu");

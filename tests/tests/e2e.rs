@@ -21,27 +21,6 @@ async fn wait_for_texts(app: &TestApp, to: &str, n: usize) -> Vec<String> {
     .await
 }
 
-/// Waits until every queue is empty (all accepted work has been processed).
-async fn settled(app: &TestApp) {
-    eventually("queues to drain", WAIT, || async {
-        let h: Value = app
-            .http
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        let busy = h["queues"]
-            .as_array()?
-            .iter()
-            .any(|q| q["depth"].as_u64() != Some(0));
-        (!busy).then_some(())
-    })
-    .await;
-}
-
 async fn escalate(app: &TestApp, customer: &str) -> Value {
     let r = app
         .post_webhook(&text_webhook(
@@ -257,7 +236,7 @@ async fn same_webhook_delivered_three_times_yields_one_stored_message_and_one_re
     }
 
     wait_for_texts(&app, customer, 2).await;
-    settled(&app).await;
+    app.settled().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let texts = app.graph.texts_to(customer).await;
     assert_eq!(texts.len(), 2, "one greeting and one menu, once: {texts:?}");
