@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_lambda_events::sqs::SqsEvent;
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use aws_sdk_sqs::types::{MessageSystemAttributeName, QueueAttributeName};
 use axum::http::StatusCode;
 use tower::ServiceExt;
@@ -147,12 +147,24 @@ impl Topology {
         }
         let response =
             turno_lambda::handle_sqs_batch(&self.turno, q, sqs_event(&received, q)).await;
+        let failed = self.delete_succeeded(url, &received, &response).await;
+        (received, failed)
+    }
+
+    /// What Lambda does with a batch's response: deletes every received message the function
+    /// did not report failed. Returns the ids reported failed.
+    async fn delete_succeeded(
+        &self,
+        url: &str,
+        received: &[aws_sdk_sqs::types::Message],
+        response: &SqsBatchResponse,
+    ) -> HashSet<String> {
         let failed: HashSet<String> = response
             .batch_item_failures
             .iter()
             .map(|f| f.item_identifier.clone())
             .collect();
-        for m in &received {
+        for m in received {
             if !failed.contains(m.message_id().unwrap()) {
                 self.own
                     .sqs
@@ -164,7 +176,7 @@ impl Topology {
                     .expect("delete");
             }
         }
-        (received, failed)
+        failed
     }
 
     /// Plays the event source mappings (delays honoured: a delayed message is polled once it
@@ -249,23 +261,7 @@ impl Topology {
                     "{}: {response:?}",
                     q.as_str()
                 );
-                let failed: HashSet<String> = response
-                    .batch_item_failures
-                    .iter()
-                    .map(|f| f.item_identifier.clone())
-                    .collect();
-                for m in received {
-                    if !failed.contains(m.message_id().unwrap()) {
-                        self.own
-                            .sqs
-                            .delete_message()
-                            .queue_url(url)
-                            .receipt_handle(m.receipt_handle().unwrap())
-                            .send()
-                            .await
-                            .expect("delete");
-                    }
-                }
+                self.delete_succeeded(url, &received, &response).await;
             }
             if !progressed {
                 return total;
