@@ -17,14 +17,14 @@ use axum::http::StatusCode;
 use tower::ServiceExt;
 use turno_aws::testing as emulators;
 use turno_aws::{Clients, DynamoStore, RequestCounter, queue_url_var};
-use turno_core::agent::Role;
 use turno_core::app::{Actor, Turno};
+use turno_core::channel::message::Author;
 use turno_core::config::Workspaces;
-use turno_core::ids::{WaId, WorkspaceId};
-use turno_core::message::Author;
+use turno_core::desk::agent::Role;
+use turno_core::desk::ticket::TicketStatus;
+use turno_core::kernel::ids::{WaId, WorkspaceId};
 use turno_core::ports::{QueueName, Store};
 use turno_core::sla::ClockKind;
-use turno_core::ticket::TicketStatus;
 use turno_http::{WebhookState, webhook_router};
 use turno_tests::{APP_SECRET, FakeGraph, VERIFY_TOKEN, WORKSPACE, sign, text_webhook, wamid};
 
@@ -486,7 +486,7 @@ fn workspaces_with_short_sla(secs: u64, hop_secs: u64) -> Workspaces {
     turno_local::config::parse_config(&yaml).expect("a valid configuration")
 }
 
-async fn escalate(t: &Topology, customer: &str) -> turno_core::ticket::Ticket {
+async fn escalate(t: &Topology, customer: &str) -> turno_core::desk::ticket::Ticket {
     let ws = WorkspaceId::parse(WORKSPACE).unwrap();
     let status = t
         .webhook(text_webhook(
@@ -567,7 +567,7 @@ async fn a_timer_further_than_one_hop_rearms_until_due_and_the_breach_is_recorde
 
     // The sweep and a duplicate timer find the breach already recorded.
     t.turno.sla_sweep().await.expect("sweep");
-    let duplicate = turno_core::jobs::SlaTimer {
+    let duplicate = turno_core::ports::jobs::SlaTimer {
         workspace: ws.clone(),
         ticket_id: ticket.id.clone(),
         clock: ClockKind::FirstResponse,
@@ -620,7 +620,7 @@ async fn a_duplicate_webhook_and_a_redelivered_message_produce_one_ticket_messag
     // Past SQS's deduplication window the same message would come again: the turn record
     // makes bot-turn finish nothing twice.
     let batch = turno_whatsapp::webhook::parse(body.as_bytes()).expect("a webhook");
-    let again = turno_core::jobs::inbound_envelope(&batch.messages[0]);
+    let again = turno_core::ports::jobs::inbound_envelope(&batch.messages[0]);
     t.own
         .sqs
         .send_message()

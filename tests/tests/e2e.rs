@@ -155,7 +155,7 @@ async fn unanswered_ticket_past_its_deadline_breaches_once_with_one_notification
     let events = app
         .running
         .events
-        .events(&turno_core::ids::WorkspaceId::parse(turno_tests::WORKSPACE).unwrap())
+        .events(&turno_core::kernel::ids::WorkspaceId::parse(turno_tests::WORKSPACE).unwrap())
         .unwrap();
     let breaches = events.iter().filter(|e| e.name() == "SlaBreached").count();
     assert_eq!(breaches, 1);

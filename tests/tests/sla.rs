@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use turno_core::ids::{TicketId, WorkspaceId};
-use turno_core::jobs::SlaTimer;
+use turno_core::kernel::ids::{TicketId, WorkspaceId};
 use turno_core::ports::Queue;
+use turno_core::ports::jobs::SlaTimer;
 use turno_core::sla::ClockKind;
 use turno_tests::{Options, TestApp, WORKSPACE, eventually, text_webhook, wamid};
 
@@ -143,7 +143,7 @@ async fn a_breach_with_bump_tier_moves_the_ticket_to_specialists_and_notifies_on
         .events(&WorkspaceId::parse(WORKSPACE).unwrap())
         .unwrap();
     let breach = events.iter().find(|e| e.name() == "SlaBreached").unwrap();
-    if let turno_core::events::DomainEvent::SlaBreached { due_at, at, .. } = breach {
+    if let turno_core::ports::events::DomainEvent::SlaBreached { due_at, at, .. } = breach {
         eprintln!(
             "breach recorded {} ms after its deadline",
             at.duration_since(*due_at).as_millis()

@@ -29,9 +29,9 @@ async fn handler(turno: &Turno, event: LambdaEvent<SqsEvent>) -> Result<SqsBatch
 mod tests {
     use lambda_runtime::Context;
     use turno_core::Timestamp;
-    use turno_core::ids::WaId;
-    use turno_core::jobs::EscalationJob;
-    use turno_core::ticket::TicketStatus;
+    use turno_core::desk::escalation::EscalationJob;
+    use turno_core::desk::ticket::TicketStatus;
+    use turno_core::kernel::ids::WaId;
     use turno_lambda::testing::{TestTurno, sqs_sample};
 
     use super::*;

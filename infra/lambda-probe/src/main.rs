@@ -841,8 +841,8 @@ async fn main() -> anyhow::Result<()> {
     // SLA timers for the escalated tickets, due now, and the once-a-minute sweep.
     let mut timers = Vec::new();
     for c in customers(62) {
-        let ws = turno_core::ids::WorkspaceId::parse(WORKSPACE)?;
-        let customer = turno_core::ids::WaId::parse(&c)?;
+        let ws = turno_core::kernel::ids::WorkspaceId::parse(WORKSPACE)?;
+        let customer = turno_core::kernel::ids::WaId::parse(&c)?;
         if let Some(ticket) = turno_core::ports::Store::conversation(&store, &ws, &customer)
             .await?
             .and_then(|c| c.ticket_id)
@@ -1028,7 +1028,7 @@ async fn seed_agents(
     store: &turno_aws::DynamoStore,
     workspaces: &turno_core::config::Workspaces,
 ) -> anyhow::Result<()> {
-    use turno_core::agent::{Agent, Availability};
+    use turno_core::desk::agent::{Agent, Availability};
     use turno_core::ports::Store;
     for ws in workspaces.iter() {
         for a in &ws.agents {

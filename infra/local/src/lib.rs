@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 use turno_core::app::{Ports, Turno};
-use turno_core::ids::AgentId;
+use turno_core::kernel::ids::AgentId;
 use turno_core::ports::{QueueName, SystemClock, WhatsApp};
 use turno_embedded::{
     Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore, WorkerOptions, run_worker,
@@ -271,17 +271,17 @@ fn demo_quick_replies() -> Vec<turno_core::app::QuickReplyInput> {
         q(
             "saludo",
             "Hola {{customer_name}}, soy {{agent_name}}. ¿En qué puedo ayudarte?",
-            turno_core::lang::Lang::Es,
+            turno_core::kernel::lang::Lang::Es,
         ),
         q(
             "hello",
             "Hi {{customer_name}}, this is {{agent_name}}. How can I help?",
-            turno_core::lang::Lang::En,
+            turno_core::kernel::lang::Lang::En,
         ),
         q(
             "gracias",
             "¡Gracias por escribirnos! Si necesitas algo más, aquí estamos.",
-            turno_core::lang::Lang::Es,
+            turno_core::kernel::lang::Lang::Es,
         ),
     ]
 }

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
-use turno_core::events::DomainEvent;
 use turno_core::ports::EventBus;
+use turno_core::ports::events::DomainEvent;
 
 /// The `source` of every turno event.
 pub const SOURCE: &str = "turno";

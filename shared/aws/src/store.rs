@@ -13,14 +13,14 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-use turno_core::agent::{Agent, Availability};
-use turno_core::conversation::Conversation;
-use turno_core::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
-use turno_core::message::{Body, DeliveryState, DeliveryStatus, TranscriptEntry};
+use turno_core::bot::conversation::Conversation;
+use turno_core::bot::turn::TurnRecord;
+use turno_core::channel::message::{Body, DeliveryState, DeliveryStatus, TranscriptEntry};
+use turno_core::desk::agent::{Agent, Availability};
+use turno_core::desk::ticket::{Ticket, TicketStatus};
+use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
+use turno_core::ports::records::{Change, Record, RecordKind, change_cursor};
 use turno_core::ports::{Store, StoreError, TicketFilter};
-use turno_core::records::{Change, Record, RecordKind, change_cursor};
-use turno_core::ticket::{Ticket, TicketStatus};
-use turno_core::turn::TurnRecord;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -1367,7 +1367,7 @@ impl Store for DynamoStore {
 
 #[cfg(test)]
 mod tests {
-    use turno_core::ticket::Priority;
+    use turno_core::kernel::levels::Priority;
 
     use super::*;
 

@@ -5,9 +5,9 @@ use turno_aws::testing as common;
 
 use jiff::Timestamp;
 use turno_aws::EventBridgeBus;
-use turno_core::events::DomainEvent;
-use turno_core::ids::{TicketId, WorkspaceId};
+use turno_core::kernel::ids::{TicketId, WorkspaceId};
 use turno_core::ports::EventBus;
+use turno_core::ports::events::DomainEvent;
 
 #[tokio::test]
 async fn published_events_reach_the_bus_with_source_detail_type_and_json_detail() {

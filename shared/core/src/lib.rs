@@ -1,28 +1,27 @@
 //! turno's core: the help desk's rules in plain Rust, with no AWS, Lambda, HTTP-client or
-//! database types. Adapters implement [`ports`]; the functions and the local runner call
-//! [`app::Turno`].
+//! database types.
+//!
+//! The folders follow the bounded contexts, lowest first; a folder uses only those above it in
+//! this list (`tests/tests/architecture.rs` checks it):
+//!
+//! - [`kernel`]: ids, languages, text normalisation, priorities and tiers: the shared words.
+//! - [`sla`]: business calendars, SLA policies and the clocks a ticket carries.
+//! - [`channel`]: WhatsApp messages, transcripts and the 24-hour window.
+//! - [`desk`]: tickets and their state machine, agents, routing.
+//! - [`bot`]: the level-1 bot: conversation state, flows, the turn record, integrations.
+//! - [`ports`]: what the use cases need from the world (stores, queues, WhatsApp, notices,
+//!   the event bus, the clock), the jobs the queues carry and the domain events.
+//! - [`config`]: a workspace's configuration, which gathers every context's settings.
+//! - [`app`]: the use cases, one module per capability, over the ports. The Lambda functions
+//!   and the local runner call [`app::Turno`] and nothing else.
 
-pub mod agent;
 pub mod app;
 pub mod bot;
-pub mod calendar;
-pub mod change_feed;
 pub mod channel;
 pub mod config;
-pub mod conversation;
-pub mod events;
-pub mod flow;
-pub mod ids;
-pub mod integrations;
-pub mod jobs;
-pub mod lang;
-pub mod message;
+pub mod desk;
+pub mod kernel;
 pub mod ports;
-pub mod records;
-pub mod routing;
 pub mod sla;
-pub mod text;
-pub mod ticket;
-pub mod turn;
 
 pub use jiff::{SignedDuration, Timestamp};

@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::params;
-use turno_core::events::DomainEvent;
-use turno_core::ids::WorkspaceId;
+use turno_core::kernel::ids::WorkspaceId;
 use turno_core::ports::EventBus;
+use turno_core::ports::events::DomainEvent;
 
 use crate::db::{Db, DbError};
 use crate::time::nanos;

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::params;
 use serde::Serialize;
-use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::{MediaFile, Outbound};
+use turno_core::channel::message::{MediaFile, Outbound};
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{MediaError, SendError, WhatsApp};
 
 use crate::db::{Db, DbError};

@@ -3,10 +3,10 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use jiff::Timestamp;
-use turno_core::events::DomainEvent;
-use turno_core::message::{Outbound, ReplyButton};
+use turno_core::channel::message::{Outbound, ReplyButton};
+use turno_core::kernel::levels::Priority;
+use turno_core::ports::events::DomainEvent;
 use turno_core::ports::{EventBus, SendError, Store, WhatsApp};
-use turno_core::ticket::Priority;
 use turno_embedded::{Db, SandboxWhatsApp, SqliteEventBus, SqliteStore};
 use turno_testkit::{at, customer, queued_ticket, workspace};
 
@@ -73,9 +73,9 @@ async fn committed_tickets_survive_closing_and_reopening_the_file() {
 async fn published_events_are_kept_in_order_per_workspace() {
     let bus = SqliteEventBus::new(Db::open_in_memory().unwrap());
     let (ws, other) = (workspace(), workspace());
-    let created = |ws: &turno_core::ids::WorkspaceId, n: i64| DomainEvent::TicketCreated {
+    let created = |ws: &turno_core::kernel::ids::WorkspaceId, n: i64| DomainEvent::TicketCreated {
         workspace: ws.clone(),
-        ticket_id: turno_core::ids::TicketId::parse(format!("T{n}")).unwrap(),
+        ticket_id: turno_core::kernel::ids::TicketId::parse(format!("T{n}")).unwrap(),
         at: at(n),
     };
     bus.publish(&[created(&ws, 1), created(&other, 2)])

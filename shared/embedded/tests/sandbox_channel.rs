@@ -2,8 +2,8 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use turno_core::ids::WorkspaceId;
-use turno_core::message::{MediaKind, MediaSource, Outbound, TemplateMessage};
+use turno_core::channel::message::{MediaKind, MediaSource, Outbound, TemplateMessage};
+use turno_core::kernel::ids::WorkspaceId;
 use turno_core::ports::{MediaError, SendError, WhatsApp};
 use turno_embedded::{Db, SandboxWhatsApp};
 use turno_testkit::{customer, workspace};

@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use turno_core::agent::{Agent, Availability};
 use turno_core::app::{Transfer, Turno};
+use turno_core::desk::agent::{Agent, Availability};
 #[cfg(feature = "dev-login")]
-use turno_core::ids::WorkspaceId;
-use turno_core::ids::{AgentId, TicketId};
+use turno_core::kernel::ids::WorkspaceId;
+use turno_core::kernel::ids::{AgentId, TicketId};
 
 use crate::auth::{Auth, Caller};
 use crate::error::ApiError;

@@ -13,9 +13,9 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
-use turno_core::agent::Role;
 use turno_core::app::Actor;
-use turno_core::ids::{AgentId, WorkspaceId};
+use turno_core::desk::agent::Role;
+use turno_core::kernel::ids::{AgentId, WorkspaceId};
 
 use crate::error::ApiError;
 

@@ -12,8 +12,8 @@ use axum::http::header::{
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use turno_core::ids::TicketId;
-use turno_core::message::Outbound;
+use turno_core::channel::message::Outbound;
+use turno_core::kernel::ids::TicketId;
 
 use crate::api::ApiState;
 use crate::auth::Caller;

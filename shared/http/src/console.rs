@@ -16,8 +16,9 @@ use tokio::sync::watch;
 use turno_core::app::{
     AssigneeFilter, CustomerPatch, ListParams, QuickReplyInput, SlaState, StatusChange,
 };
-use turno_core::ids::{TeamId, TicketId, WaId};
-use turno_core::ticket::{Priority, TicketStatus};
+use turno_core::desk::ticket::TicketStatus;
+use turno_core::kernel::ids::{TeamId, TicketId, WaId};
+use turno_core::kernel::levels::Priority;
 
 use crate::api::{ApiState, JsonBody, QueryParams};
 use crate::auth::Caller;
@@ -474,7 +475,7 @@ pub(crate) async fn send_template(
     actor: &turno_core::app::Actor,
     id: &TicketId,
     choice: TemplateChoice,
-) -> Result<turno_core::message::TranscriptEntry, ApiError> {
+) -> Result<turno_core::channel::message::TranscriptEntry, ApiError> {
     let ws = s
         .turno
         .workspaces()
@@ -493,13 +494,15 @@ pub(crate) async fn send_template(
             cfg.name
         ))));
     }
-    let message = turno_core::message::Outbound::Template(turno_core::message::TemplateMessage {
-        name: cfg.name.clone(),
-        language,
-        header_params: cfg.header_params.clone(),
-        body_params: choice.params.unwrap_or_else(|| cfg.body_params.clone()),
-        button_payloads: Vec::new(),
-    });
+    let message = turno_core::channel::message::Outbound::Template(
+        turno_core::channel::message::TemplateMessage {
+            name: cfg.name.clone(),
+            language,
+            header_params: cfg.header_params.clone(),
+            body_params: choice.params.unwrap_or_else(|| cfg.body_params.clone()),
+            button_payloads: Vec::new(),
+        },
+    );
     Ok(s.turno.agent_send(actor, id, message).await?)
 }
 
@@ -508,7 +511,7 @@ struct TemplateView<'a> {
     #[serde(rename = "use")]
     use_: &'a str,
     #[serde(flatten)]
-    template: &'a turno_core::channel::TemplateConfig,
+    template: &'a turno_core::channel::window::TemplateConfig,
 }
 
 /// `GET /templates`: the workspace's approved templates, by use.

@@ -11,9 +11,9 @@ use anyhow::Context;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use tracing::debug;
-use turno_core::flow::{ActionConfig, HeaderValue, HttpMethod, LlmConfig, Vars};
-use turno_core::ids::WorkspaceId;
-use turno_core::integrations::{ChatMessage, IntegrationError, Integrations, Llm, LlmError};
+use turno_core::bot::flow::{ActionConfig, HeaderValue, HttpMethod, LlmConfig, Vars};
+use turno_core::bot::integrations::{ChatMessage, IntegrationError, Integrations, Llm, LlmError};
+use turno_core::kernel::ids::WorkspaceId;
 
 /// Reads an environment variable; tests pass their own.
 pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;

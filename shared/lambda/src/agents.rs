@@ -2,8 +2,8 @@
 //! record for each before they can use the console or be assigned tickets.
 
 use anyhow::Context;
-use turno_core::agent::{Agent, Availability};
 use turno_core::app::Turno;
+use turno_core::desk::agent::{Agent, Availability};
 
 /// Writes the record of every configured agent the table does not have yet, as the local
 /// runner's seeding does (`Turno::seed_agents`); agents already there keep their profile,
@@ -53,7 +53,7 @@ pub async fn write_missing_agents(turno: &Turno) -> anyhow::Result<usize> {
 #[cfg(all(test, feature = "testing"))]
 mod tests {
     use turno_core::Timestamp;
-    use turno_core::ids::{AgentId, WorkspaceId};
+    use turno_core::kernel::ids::{AgentId, WorkspaceId};
 
     use super::*;
     use crate::testing::TestTurno;

@@ -23,9 +23,9 @@ use async_trait::async_trait;
 use tokio::sync::OnceCell;
 use turno_aws::{Clients, DynamoStore, EventBridgeBus, SqsQueue};
 use turno_core::app::{Ports, Turno};
+use turno_core::channel::message::Outbound;
 use turno_core::config::Workspaces;
-use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::Outbound;
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{QueueName, SendError, SystemClock, WhatsApp};
 
 pub const TABLE_VAR: &str = "TURNO_TABLE";
@@ -187,7 +187,7 @@ impl WhatsApp for NoWhatsApp {
         &self,
         _ws: &WorkspaceId,
         _media_id: &str,
-    ) -> Result<turno_core::message::MediaFile, turno_core::ports::MediaError> {
+    ) -> Result<turno_core::channel::message::MediaFile, turno_core::ports::MediaError> {
         Err(turno_core::ports::MediaError::Rejected {
             code: 0,
             message: format!(

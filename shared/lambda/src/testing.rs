@@ -9,10 +9,10 @@ use aws_lambda_events::sqs::SqsEvent;
 use turno_core::Timestamp;
 use turno_core::app::{Ports, Turno};
 use turno_core::config::Workspaces;
-use turno_core::ids::{TicketId, WaId, WorkspaceId};
-use turno_core::lang::Lang;
+use turno_core::desk::ticket::Ticket;
+use turno_core::kernel::ids::{TicketId, WaId, WorkspaceId};
+use turno_core::kernel::lang::Lang;
 use turno_core::ports::{Clock, Notification, Notifier};
-use turno_core::ticket::Ticket;
 use turno_embedded::{Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore};
 
 /// The demo workspace every sample event belongs to.

@@ -7,8 +7,9 @@ use std::time::Duration;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use turno_core::Timestamp;
-use turno_core::jobs::{EscalationJob, SlaTimer, TicketWrite, inbound_envelope};
-use turno_core::message::InboundMessage;
+use turno_core::channel::message::InboundMessage;
+use turno_core::desk::escalation::EscalationJob;
+use turno_core::ports::jobs::{SlaTimer, TicketWrite, inbound_envelope};
 use turno_core::ports::{Envelope, QueueName};
 
 fn sample(name: &str) -> SqsEvent {

@@ -70,7 +70,7 @@ impl Notifier for WebhookNotifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use turno_core::ids::{TicketId, WorkspaceId};
+    use turno_core::kernel::ids::{TicketId, WorkspaceId};
     use turno_core::ports::NotificationKind;
     use wiremock::matchers::{body_partial_json, method};
     use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -4,15 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::Timestamp;
-use turno_core::agent::{Agent, Availability, Role};
-use turno_core::conversation::Conversation;
-use turno_core::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
-use turno_core::lang::Lang;
-use turno_core::message::{
+use turno_core::bot::conversation::Conversation;
+use turno_core::bot::turn::{Effect, TurnRecord};
+use turno_core::channel::message::{
     Author, Body, Content, DeliveryState, DeliveryStatus, Outbound, TranscriptEntry,
 };
-use turno_core::ticket::{Priority, Ticket, Tier};
-use turno_core::turn::{Effect, TurnRecord};
+use turno_core::desk::agent::{Agent, Availability, Role};
+use turno_core::desk::ticket::Ticket;
+use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
+use turno_core::kernel::lang::Lang;
+use turno_core::kernel::levels::{Priority, Tier};
 
 /// The instant [`at`] counts from: 2025-01-01T00:00:00Z.
 pub const BASE: i64 = 1_735_689_600;

@@ -10,12 +10,13 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
-use turno_core::agent::Availability;
-use turno_core::ids::{TicketId, WorkspaceId};
-use turno_core::message::DeliveryState;
+use turno_core::channel::message::DeliveryState;
+use turno_core::desk::agent::Availability;
+use turno_core::desk::ticket::{Ticket, TicketStatus};
+use turno_core::kernel::ids::{TicketId, WorkspaceId};
+use turno_core::kernel::levels::{Priority, Tier};
+use turno_core::ports::records::{Change, ChangeKind, Record, RecordKind, cursor_at};
 use turno_core::ports::{Store, StoreError, TicketFilter};
-use turno_core::records::{Change, ChangeKind, Record, RecordKind, cursor_at};
-use turno_core::ticket::{Priority, Ticket, TicketStatus, Tier};
 
 use crate::builders::*;
 
@@ -766,7 +767,7 @@ pub async fn vip_tickets_go_ahead_within_their_priority(store: &dyn Store) {
         |n: u32, p: Priority, secs: i64| queued_ticket(&ws, &customer(n), "support", p, at(secs));
     let normal_first = save(store, q(1, Priority::Normal, 10)).await;
     let mut vip = q(2, Priority::Normal, 50);
-    vip.tags.push(turno_core::ticket::VIP_TAG.into());
+    vip.tags.push(turno_core::desk::ticket::VIP_TAG.into());
     let vip = save(store, vip).await;
     let high = save(store, q(3, Priority::High, 60)).await;
 

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::{ListRow, Outbound, ReplyButton};
+use turno_core::channel::message::{ListRow, Outbound, ReplyButton};
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{SendError, WhatsApp};
 use turno_whatsapp::graph::{GraphClient, GraphConfig, RetryPolicy};
 use wiremock::matchers::{body_json, header, method, path};

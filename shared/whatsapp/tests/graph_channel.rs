@@ -1,8 +1,8 @@
 //! The Graph API client's templates, media and read receipts against a fake Graph API.
 
 use serde_json::json;
-use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::{MediaKind, MediaSource, Outbound, TemplateMessage};
+use turno_core::channel::message::{MediaKind, MediaSource, Outbound, TemplateMessage};
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{MediaError, SendError, WhatsApp};
 use turno_whatsapp::graph::{GraphClient, GraphConfig, RetryPolicy};
 use wiremock::matchers::{body_json, header, method, path};

@@ -4,8 +4,8 @@ use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::{Content, DeliveryState, MediaKind};
+use turno_core::channel::message::{Content, DeliveryState, MediaKind};
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_whatsapp::webhook::{
     ChallengeError, ParseError, SignatureError, parse, verify_challenge, verify_signature,
 };

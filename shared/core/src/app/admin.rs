@@ -4,10 +4,11 @@
 use serde::Serialize;
 
 use super::{Actor, AppError, Turno};
-use crate::agent::Role;
-use crate::config::{BotConfig, SlaConfig};
-use crate::ids::{AgentId, TeamId};
-use crate::ticket::Tier;
+use crate::bot::config::BotConfig;
+use crate::config::SlaConfig;
+use crate::desk::agent::Role;
+use crate::kernel::ids::{AgentId, TeamId};
+use crate::kernel::levels::Tier;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TeamView {
@@ -28,7 +29,7 @@ impl Turno {
     }
 
     pub async fn teams(&self, actor: &Actor) -> Result<Vec<TeamView>, AppError> {
-        self.caller(actor).await?;
+        self.actor_agent(actor).await?;
         let ws = self
             .config(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;
@@ -52,7 +53,7 @@ impl Turno {
     /// The SLA calendars and policies in force.
     pub async fn sla_settings(&self, actor: &Actor) -> Result<SlaConfig, AppError> {
         Self::admin_only(actor)?;
-        self.caller(actor).await?;
+        self.actor_agent(actor).await?;
         let ws = self
             .config(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;
@@ -62,7 +63,7 @@ impl Turno {
     /// The bot's texts, menu, keywords and understanding settings in force.
     pub async fn bot_settings(&self, actor: &Actor) -> Result<BotConfig, AppError> {
         Self::admin_only(actor)?;
-        self.caller(actor).await?;
+        self.actor_agent(actor).await?;
         let ws = self
             .config(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;

@@ -5,14 +5,14 @@ use tracing::{info, warn};
 
 use super::{AppError, Turno};
 use crate::app::Actor;
-use crate::channel::{RE_ENGAGEMENT, TemplateVars};
-use crate::config::WorkspaceConfig;
-use crate::ids::{MessageId, TicketId, WaId, WorkspaceId};
-use crate::jobs::TicketWrite;
-use crate::message::{
+use crate::channel::message::{
     Author, Body, Content, DeliveryState, InboundMessage, MediaFile, MediaSource, Outbound,
     TranscriptEntry,
 };
+use crate::channel::window::{RE_ENGAGEMENT, TemplateVars};
+use crate::config::WorkspaceConfig;
+use crate::kernel::ids::{MessageId, TicketId, WaId, WorkspaceId};
+use crate::ports::jobs::TicketWrite;
 use crate::ports::{MediaError, SendError};
 
 /// How a message went out.
@@ -54,6 +54,23 @@ impl Sent {
 }
 
 impl Turno {
+    /// An agent's public reply: sent on WhatsApp inside the 24-hour window, added to the
+    /// transcript, and the first one stops the first-response clock.
+    pub async fn agent_reply(
+        &self,
+        actor: &Actor,
+        id: &TicketId,
+        text: &str,
+    ) -> Result<TranscriptEntry, AppError> {
+        let body = text.trim();
+        // A link shows its preview, as it would had the agent typed it in WhatsApp.
+        let message = Outbound::Text {
+            body: body.to_owned(),
+            preview_url: body.contains("https://") || body.contains("http://"),
+        };
+        self.agent_send(actor, id, message).await
+    }
+
     /// Sends a message; if WhatsApp answers that the customer's 24-hour window has closed
     /// (131047) and the workspace configures a `re_engagement` template, sends that instead.
     pub(super) async fn send_or_re_engage(
@@ -170,10 +187,11 @@ impl Turno {
         }
         if !fell_back {
             self.update_ticket(&actor.workspace, id, |t| {
-                t.record_human_reply(ws.sla.policies(), now)
-                    .map_err(AppError::from)
+                t.record_human_reply(ws.sla.policies(), now)?;
+                Ok::<_, AppError>(None)
             })
-            .await?;
+            .await?
+            .ok_or(AppError::NotFound("ticket"))?;
         }
         let last = entries.into_iter().last().ok_or_else(|| {
             AppError::Unexpected(anyhow::anyhow!("a send produced no transcript entry"))

@@ -5,16 +5,17 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use tracing::info;
 
-use super::{Actor, AppError, MAX_CONFLICT_RETRIES, StatusChange, TicketView, Turno};
-use crate::agent::{Agent, Role};
+use super::{Actor, AppError, Turno};
 use crate::app::customers::CustomerView;
-use crate::ids::{AgentId, TeamId, TicketId};
-use crate::message::{Author, Body, Content, TranscriptEntry};
-use crate::ports::{StoreError, TicketFilter};
+use crate::app::desk::TicketView;
+use crate::channel::message::{Author, Body, Content, TranscriptEntry};
+use crate::desk::agent::Role;
+use crate::desk::ticket::{Ticket, TicketStatus, VIP_TAG};
+use crate::kernel::ids::{AgentId, TeamId, TicketId};
+use crate::kernel::levels::Priority;
+use crate::ports::TicketFilter;
 use crate::sla::ClockKind;
-use crate::ticket::{EscalationReason, Priority, Ticket, TicketStatus, VIP_TAG};
 
 /// The most tickets one list request looks at (filters, counts and paging run over them).
 pub const LIST_SCAN_LIMIT: u32 = 2000;
@@ -133,10 +134,10 @@ pub struct TicketSummary {
     pub id: TicketId,
     pub status: TicketStatus,
     pub priority: Priority,
-    pub tier: crate::ticket::Tier,
+    pub tier: crate::kernel::levels::Tier,
     pub team: Option<TeamId>,
     pub assignee: Option<AgentId>,
-    pub customer: crate::ids::WaId,
+    pub customer: crate::kernel::ids::WaId,
     pub customer_name: Option<String>,
     pub vip: bool,
     pub tags: Vec<String>,
@@ -420,125 +421,6 @@ impl Turno {
             view,
         })
     }
-
-    /// Replaces a ticket's tags; the SLA policy is chosen again (a `vip` tag may change it).
-    pub async fn set_tags(
-        &self,
-        actor: &Actor,
-        id: &TicketId,
-        tags: &[String],
-    ) -> Result<Ticket, AppError> {
-        let ws = self
-            .config(&actor.workspace)
-            .ok_or(AppError::NotFound("workspace"))?;
-        let tags = normalise_tags(tags)?;
-        self.visible_ticket(actor, id).await?;
-        let now = self.now();
-        let ticket = self
-            .update_ticket(&actor.workspace, id, |t| {
-                t.tags = tags.clone();
-                t.updated_at = now;
-                t.refresh_sla(ws.sla.policies(), now);
-                t.record(now, Some(&actor.agent), "tags", Some(tags.join(", ")));
-                Ok(())
-            })
-            .await?;
-        self.arm_sla_timer(&ws, &ticket)
-            .await
-            .map_err(|e| AppError::Unexpected(e.source))?;
-        Ok(ticket)
-    }
-
-    /// Moves a ticket up a tier by hand: into the queue of the first team of the next tier
-    /// (or its own team's, if none), with the reason in the audit trail.
-    pub async fn escalate_by_hand(
-        &self,
-        actor: &Actor,
-        id: &TicketId,
-        reason: Option<String>,
-    ) -> Result<Ticket, AppError> {
-        let ws = self
-            .config(&actor.workspace)
-            .ok_or(AppError::NotFound("workspace"))?;
-        let reason = reason
-            .map(|r| r.trim().to_owned())
-            .filter(|r| !r.is_empty());
-        if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
-            return Err(AppError::Invalid(
-                "the reason is longer than 500 characters".into(),
-            ));
-        }
-        for _ in 0..MAX_CONFLICT_RETRIES {
-            let mut ticket = self.visible_ticket(actor, id).await?;
-            let next = ticket.tier.next().ok_or_else(|| {
-                AppError::Conflict("the ticket is already at the top tier (L3)".into())
-            })?;
-            let team = ws
-                .teams
-                .iter()
-                .find(|t| t.tier == next)
-                .map(|t| t.id.clone())
-                .or_else(|| ticket.team.clone())
-                .unwrap_or_else(|| ws.routing.default_team.clone());
-            let now = self.now();
-            let released = ticket.transfer_to_team(team.clone(), next, ws.sla.policies(), now)?;
-            let code = EscalationReason::Manual.code().to_owned();
-            if !ticket.reasons.contains(&code) {
-                ticket.reasons.push(code);
-            }
-            let detail = match &reason {
-                Some(r) => format!("to {next:?} ({team}): {r}"),
-                None => format!("to {next:?} ({team})"),
-            };
-            ticket.record(now, Some(&actor.agent), "escalated", Some(detail));
-            let saved = match &released {
-                Some(agent) => self.ports.store.release_ticket(&mut ticket, agent).await,
-                None => self.ports.store.save_ticket(&mut ticket).await,
-            };
-            match saved {
-                Ok(()) => {}
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-            info!(workspace = %actor.workspace, ticket_id = %id, team = %team, "ticket escalated by hand");
-            self.arm_sla_timer(&ws, &ticket)
-                .await
-                .map_err(|e| AppError::Unexpected(e.source))?;
-            for t in &ws.teams {
-                self.assign_from_queue(&ws, &t.id).await?;
-            }
-            return Ok(self
-                .ports
-                .store
-                .ticket(&actor.workspace, id)
-                .await?
-                .unwrap_or(ticket));
-        }
-        Err(StoreError::Conflict.into())
-    }
-
-    /// Reopens a resolved ticket into its team's queue.
-    pub async fn reopen(&self, actor: &Actor, id: &TicketId) -> Result<Ticket, AppError> {
-        let ticket = self.visible_ticket(actor, id).await?;
-        if ticket.status != TicketStatus::Resolved {
-            return Err(AppError::Conflict(format!(
-                "only a resolved ticket can be reopened; this one is {}",
-                ticket.status.as_str()
-            )));
-        }
-        self.change_status(actor, id, StatusChange::Queued, None)
-            .await
-    }
-
-    /// The ticket, if the caller may see it (404 otherwise, as for a missing one).
-    pub async fn visible(&self, actor: &Actor, id: &TicketId) -> Result<Ticket, AppError> {
-        self.visible_ticket(actor, id).await
-    }
-
-    /// The caller's own agent record.
-    pub(crate) async fn caller(&self, actor: &Actor) -> Result<Agent, AppError> {
-        self.actor_agent(actor).await
-    }
 }
 
 #[cfg(test)]
@@ -552,10 +434,10 @@ mod tests {
 
     fn ticket_with(clocks: Vec<(ClockKind, SlaClock)>) -> Ticket {
         let mut t = Ticket::new(
-            crate::ids::WorkspaceId::parse("ws").unwrap(),
-            crate::ids::WaId::parse("34600000001").unwrap(),
+            crate::kernel::ids::WorkspaceId::parse("ws").unwrap(),
+            crate::kernel::ids::WaId::parse("34600000001").unwrap(),
             None,
-            crate::lang::Lang::Es,
+            crate::kernel::lang::Lang::Es,
             ts(0),
         );
         t.sla.clocks = clocks.into_iter().collect();

@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, AppError, MAX_CONFLICT_RETRIES, Turno};
-use crate::agent::Role;
+use super::effects::{Retry, retry_on_conflict};
+use super::{Actor, AppError, Turno};
 use crate::app::console::normalise_tags;
-use crate::ids::{TeamId, TicketId, WaId, WorkspaceId};
-use crate::ports::{StoreError, TicketFilter};
-use crate::records::{Record, RecordKind};
-use crate::ticket::{TicketStatus, VIP_TAG};
+use crate::desk::agent::Role;
+use crate::desk::ticket::{TicketStatus, VIP_TAG};
+use crate::kernel::ids::{TeamId, TicketId, WaId, WorkspaceId};
+use crate::ports::TicketFilter;
+use crate::ports::records::{Record, RecordKind};
 
 const MAX_ATTRIBUTES: usize = 50;
 const MAX_PREVIOUS: usize = 50;
@@ -111,8 +112,8 @@ impl Turno {
             .filter(|t| &t.customer == customer)
             .collect();
         tickets.sort_by_key(|t| std::cmp::Reverse(t.created_at));
-        let agent = self.caller(actor).await?;
-        let may_see = |t: &crate::ticket::Ticket| Self::may_see(actor, &agent, t);
+        let agent = self.actor_agent(actor).await?;
+        let may_see = |t: &crate::desk::ticket::Ticket| Self::may_see(actor, &agent, t);
         let name = profile
             .name
             .clone()
@@ -183,7 +184,7 @@ impl Turno {
     ) -> Result<CustomerView, AppError> {
         self.customer(actor, customer).await?;
         let tags = patch.tags.as_deref().map(normalise_tags).transpose()?;
-        let name = patch.name.map(|n| n.trim().to_owned());
+        let name = patch.name.as_deref().map(|n| n.trim().to_owned());
         if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
             return Err(AppError::Invalid(
                 "the name is longer than 200 characters".into(),
@@ -208,7 +209,8 @@ impl Turno {
             }
         }
         let now = self.now();
-        for _ in 0..MAX_CONFLICT_RETRIES {
+        let (name, tags, patch) = (&name, &tags, &patch);
+        retry_on_conflict(|_| async move {
             let (mut profile, record) = self.profile_record(&actor.workspace, customer).await?;
             if let Some(n) = &name {
                 profile.name = (!n.is_empty()).then(|| n.clone());
@@ -224,9 +226,9 @@ impl Turno {
                     };
                 }
                 if profile.attributes.len() > MAX_ATTRIBUTES {
-                    return Err(AppError::Invalid(format!(
+                    return Err(Retry::Fail(AppError::Invalid(format!(
                         "a customer has at most {MAX_ATTRIBUTES} attributes"
-                    )));
+                    ))));
                 }
             }
             if let Some(c) = patch.marketing_consent
@@ -244,16 +246,11 @@ impl Turno {
                 updated_at: now,
                 version: record.map_or(0, |r| r.version),
             };
-            match self.ports.store.put_record(&mut record).await {
-                Ok(()) => {
-                    return self
-                        .customer_view_unchecked(&actor.workspace, customer, actor)
-                        .await;
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Conflict.into())
+            self.ports.store.put_record(&mut record).await?;
+            Ok(())
+        })
+        .await?;
+        self.customer_view_unchecked(&actor.workspace, customer, actor)
+            .await
     }
 }

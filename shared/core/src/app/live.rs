@@ -6,9 +6,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use super::{Actor, AppError, Turno};
-use crate::agent::Role;
-use crate::ids::TicketId;
-use crate::records::{ChangeKind, cursor_at};
+use crate::desk::agent::Role;
+use crate::kernel::ids::TicketId;
+use crate::ports::records::{ChangeKind, cursor_at};
 
 /// Writers stamp a change a moment before it is stored, so the newest changes may still be
 /// joined by slightly older ones: a page never moves the cursor closer to now than this, and
@@ -49,7 +49,7 @@ impl Turno {
         actor: &Actor,
         since: Option<&str>,
     ) -> Result<ChangePage, AppError> {
-        let agent = self.caller(actor).await?;
+        let agent = self.actor_agent(actor).await?;
         let now = self.now();
         let settled = cursor_at(now.saturating_sub(SETTLE).unwrap_or(now));
         let Some(since) = since else {

@@ -17,11 +17,11 @@ use jiff::{Timestamp, tz::TimeZone};
 use serde::Serialize;
 
 use super::{Actor, AppError, Turno};
-use crate::agent::{Agent, Availability, Role};
-use crate::ids::{AgentId, TeamId};
+use crate::desk::agent::{Agent, Availability, Role};
+use crate::desk::ticket::{Ticket, TicketStatus};
+use crate::kernel::ids::{AgentId, TeamId};
 use crate::ports::TicketFilter;
 use crate::sla::ClockKind;
-use crate::ticket::{Ticket, TicketStatus};
 
 /// The most tickets the dashboard reads (newest activity first).
 pub const DASHBOARD_SCAN_LIMIT: u32 = 10_000;
@@ -200,7 +200,7 @@ impl Turno {
                 "the dashboard is for supervisors and admins".into(),
             ));
         }
-        self.caller(actor).await?;
+        self.actor_agent(actor).await?;
         let ws = self
             .config(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;
@@ -230,8 +230,8 @@ impl Turno {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{WaId, WorkspaceId};
-    use crate::lang::Lang;
+    use crate::kernel::ids::{WaId, WorkspaceId};
+    use crate::kernel::lang::Lang;
     use crate::sla::SlaClock;
 
     fn ts(s: i64) -> Timestamp {

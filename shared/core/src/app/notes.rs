@@ -3,8 +3,8 @@
 use tracing::{info, warn};
 
 use super::{Actor, AppError, Turno};
-use crate::ids::{AgentId, MessageId, TicketId};
-use crate::message::{Author, Body, TranscriptEntry};
+use crate::channel::message::{Author, Body, TranscriptEntry};
+use crate::kernel::ids::{AgentId, MessageId, TicketId};
 use crate::ports::{Notification, NotificationKind};
 
 const NOTE_MAX: usize = 4096;

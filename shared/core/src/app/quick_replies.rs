@@ -4,10 +4,10 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::{Actor, AppError, Turno};
-use crate::agent::Role;
-use crate::ids::TicketId;
-use crate::lang::Lang;
-use crate::records::{Record, RecordKind};
+use crate::desk::agent::Role;
+use crate::kernel::ids::TicketId;
+use crate::kernel::lang::Lang;
+use crate::ports::records::{Record, RecordKind};
 
 const TEXT_MAX: usize = 4096;
 
@@ -71,7 +71,7 @@ impl Turno {
 
     /// The workspace's quick replies, by shortcut.
     pub async fn quick_replies(&self, actor: &Actor) -> Result<Vec<QuickReply>, AppError> {
-        self.caller(actor).await?;
+        self.actor_agent(actor).await?;
         let mut out = self
             .ports
             .store
@@ -92,7 +92,7 @@ impl Turno {
         input: QuickReplyInput,
     ) -> Result<QuickReply, AppError> {
         Self::may_edit_quick_replies(actor)?;
-        self.caller(actor).await?;
+        self.actor_agent(actor).await?;
         let (shortcut, text) = check(&input)?;
         let existing = self.quick_replies(actor).await?;
         if existing
@@ -138,7 +138,7 @@ impl Turno {
 
     pub async fn delete_quick_reply(&self, actor: &Actor, id: &str) -> Result<(), AppError> {
         Self::may_edit_quick_replies(actor)?;
-        self.caller(actor).await?;
+        self.actor_agent(actor).await?;
         if !self
             .ports
             .store
@@ -175,7 +175,7 @@ impl Turno {
                 ))
             })?;
         let t = self.visible_ticket(actor, ticket).await?;
-        let me = self.caller(actor).await?;
+        let me = self.actor_agent(actor).await?;
         let mut out = reply
             .text
             .replace(
@@ -194,7 +194,7 @@ impl Turno {
     /// Adds the given quick replies to a workspace that has none yet (demo data).
     pub async fn seed_quick_replies(
         &self,
-        ws: &crate::ids::WorkspaceId,
+        ws: &crate::kernel::ids::WorkspaceId,
         replies: &[QuickReplyInput],
     ) -> Result<(), AppError> {
         if !self

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tracing::{Instrument, debug, info_span, warn};
-use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::{MediaFile, Outbound};
+use turno_core::channel::message::{MediaFile, Outbound};
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{MediaError, SendError, WhatsApp};
 
 use request::{ReadReceipt, SendRequest};

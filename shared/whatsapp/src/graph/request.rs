@@ -1,10 +1,10 @@
 //! The Graph API's `/messages` request body, built from a domain `Outbound`.
 
 use serde::Serialize;
-use turno_core::ids::WaId;
-use turno_core::message::{
+use turno_core::channel::message::{
     ListRow, MediaKind, MediaSource, Outbound, ReplyButton, TemplateMessage,
 };
+use turno_core::kernel::ids::WaId;
 
 #[derive(Debug, Serialize)]
 pub(super) struct SendRequest<'a> {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
-use turno_core::ids::MessageId;
+use turno_core::kernel::ids::MessageId;
 use turno_core::ports::SendError;
 
 /// Graph error codes that mean "slow down": 130429 (throughput), 131056 (pair rate limit),

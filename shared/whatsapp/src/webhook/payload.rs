@@ -11,8 +11,10 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::{debug, warn};
 use turno_core::app::WebhookBatch;
-use turno_core::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::message::{Content, DeliveryState, DeliveryStatus, InboundMessage, MediaKind};
+use turno_core::channel::message::{
+    Content, DeliveryState, DeliveryStatus, InboundMessage, MediaKind,
+};
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 
 const OBJECT: &str = "whatsapp_business_account";
 

@@ -1,0 +1,282 @@
+//! A [`Store`] decorator that writes the change feed: every ticket, transcript and
+//! assignment write that succeeds adds a [`Change`] the console polls (or streams) to refresh
+//! what it shows. One wrapper serves every adapter, so no write path can forget it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+use tracing::warn;
+
+use crate::bot::conversation::Conversation;
+use crate::bot::turn::TurnRecord;
+use crate::channel::message::{Body, DeliveryStatus, TranscriptEntry};
+use crate::desk::agent::{Agent, Availability};
+use crate::desk::ticket::Ticket;
+use crate::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
+use crate::ports::records::{Change, ChangeKind, Record, RecordKind};
+use crate::ports::{Clock, Store, StoreError, TicketFilter};
+
+/// Wraps a store; see the module docs.
+pub struct ChangeFeedStore {
+    inner: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ChangeFeedStore {
+    pub fn new(inner: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
+        ChangeFeedStore { inner, clock }
+    }
+
+    /// The feed is a hint to refresh, not a record: losing one entry only delays the
+    /// console until its next full reload, so a failed append is logged, not raised.
+    async fn note(&self, ws: &WorkspaceId, ticket: &TicketId, kind: ChangeKind) {
+        let change = Change {
+            workspace: ws.clone(),
+            kind,
+            ticket_id: ticket.clone(),
+            at: self.clock.now(),
+            cursor: String::new(),
+        };
+        if let Err(e) = self.inner.append_change(&change).await {
+            warn!(workspace = %ws, ticket_id = %ticket, error = %e, "could not add to the change feed");
+        }
+    }
+
+    /// What a ticket save was about, from the audit entry it just recorded (if any).
+    fn kind_of_save(&self, ticket: &Ticket) -> ChangeKind {
+        let recent = SignedDuration::from_secs(5);
+        let now: Timestamp = self.clock.now();
+        match ticket.audit.last() {
+            Some(a) if now.duration_since(a.at) <= recent => {
+                if a.action.starts_with("sla_") || a.action == "tier_bumped" {
+                    ChangeKind::Sla
+                } else if a.action == "assigned" || a.action == "transferred" {
+                    ChangeKind::Assignment
+                } else {
+                    ChangeKind::Ticket
+                }
+            }
+            _ => ChangeKind::Ticket,
+        }
+    }
+}
+
+#[async_trait]
+impl Store for ChangeFeedStore {
+    async fn conversation(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        self.inner.conversation(ws, customer).await
+    }
+
+    async fn turn(
+        &self,
+        ws: &WorkspaceId,
+        message: &MessageId,
+    ) -> Result<Option<TurnRecord>, StoreError> {
+        self.inner.turn(ws, message).await
+    }
+
+    async fn commit_turn(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+    ) -> Result<(), StoreError> {
+        let human = ticket
+            .as_deref()
+            .filter(|t| t.status.is_human())
+            .map(|t| (t.workspace.clone(), t.id.clone()));
+        self.inner.commit_turn(conversation, ticket, turn).await?;
+        if let Some((ws, id)) = human {
+            self.note(&ws, &id, ChangeKind::Ticket).await;
+        }
+        Ok(())
+    }
+
+    async fn commit_turn_with_entries(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        // Only a ticket a person works on is in the console; the bot's own turns add nothing
+        // to the feed (and no write to the store).
+        let human = ticket
+            .as_deref()
+            .filter(|t| t.status.is_human())
+            .map(|t| (t.workspace.clone(), t.id.clone()));
+        self.inner
+            .commit_turn_with_entries(conversation, ticket, turn, entries)
+            .await?;
+        if let Some((ws, id)) = human {
+            let kind = if entries.is_empty() {
+                ChangeKind::Ticket
+            } else {
+                ChangeKind::Message
+            };
+            self.note(&ws, &id, kind).await;
+        }
+        Ok(())
+    }
+
+    async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
+        self.inner.save_turn_progress(turn).await
+    }
+
+    async fn save_turn_progress_with_entries(
+        &self,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        // The bot's replies: written while the bot owns the conversation, so nothing the
+        // console shows changes.
+        self.inner
+            .save_turn_progress_with_entries(turn, entries)
+            .await
+    }
+
+    async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
+        let inserted = self.inner.append_message(entry).await?;
+        if inserted {
+            let kind = match entry.body {
+                Body::Note { .. } => ChangeKind::Note,
+                _ => ChangeKind::Message,
+            };
+            self.note(&entry.workspace, &entry.ticket_id, kind).await;
+        }
+        Ok(inserted)
+    }
+
+    async fn record_delivery(&self, status: &DeliveryStatus) -> Result<(), StoreError> {
+        self.inner.record_delivery(status).await
+    }
+
+    async fn transcript(
+        &self,
+        ws: &WorkspaceId,
+        ticket: &TicketId,
+    ) -> Result<Vec<TranscriptEntry>, StoreError> {
+        self.inner.transcript(ws, ticket).await
+    }
+
+    async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.inner.ticket(ws, id).await
+    }
+
+    async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
+        self.inner.save_ticket(ticket).await?;
+        let kind = self.kind_of_save(ticket);
+        self.note(&ticket.workspace, &ticket.id, kind).await;
+        Ok(())
+    }
+
+    async fn list_tickets(
+        &self,
+        ws: &WorkspaceId,
+        filter: &TicketFilter,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.list_tickets(ws, filter).await
+    }
+
+    async fn queued_tickets(
+        &self,
+        ws: &WorkspaceId,
+        team: &TeamId,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.queued_tickets(ws, team, limit).await
+    }
+
+    async fn tickets_sla_due(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(WorkspaceId, TicketId)>, StoreError> {
+        self.inner.tickets_sla_due(before, limit).await
+    }
+
+    async fn agents(&self, ws: &WorkspaceId) -> Result<Vec<Agent>, StoreError> {
+        self.inner.agents(ws).await
+    }
+
+    async fn agent(&self, ws: &WorkspaceId, id: &AgentId) -> Result<Option<Agent>, StoreError> {
+        self.inner.agent(ws, id).await
+    }
+
+    async fn upsert_agent_profile(&self, agent: &Agent) -> Result<(), StoreError> {
+        self.inner.upsert_agent_profile(agent).await
+    }
+
+    async fn set_availability(
+        &self,
+        ws: &WorkspaceId,
+        id: &AgentId,
+        availability: Availability,
+    ) -> Result<bool, StoreError> {
+        self.inner.set_availability(ws, id, availability).await
+    }
+
+    async fn assign_ticket(
+        &self,
+        ticket: &mut Ticket,
+        to: &AgentId,
+        release: Option<&AgentId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.assign_ticket(ticket, to, release, now).await?;
+        self.note(&ticket.workspace, &ticket.id, ChangeKind::Assignment)
+            .await;
+        Ok(())
+    }
+
+    async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
+        self.inner.release_ticket(ticket, agent).await?;
+        let kind = self.kind_of_save(ticket);
+        self.note(&ticket.workspace, &ticket.id, kind).await;
+        Ok(())
+    }
+
+    async fn record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<Option<Record>, StoreError> {
+        self.inner.record(ws, kind, key).await
+    }
+
+    async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
+        self.inner.records(ws, kind).await
+    }
+
+    async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {
+        self.inner.put_record(record).await
+    }
+
+    async fn delete_record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.delete_record(ws, kind, key).await
+    }
+
+    async fn append_change(&self, change: &Change) -> Result<(), StoreError> {
+        self.inner.append_change(change).await
+    }
+
+    async fn changes_since(
+        &self,
+        ws: &WorkspaceId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Change>, StoreError> {
+        self.inner.changes_since(ws, after, limit).await
+    }
+}

@@ -1,0 +1,255 @@
+//! What several use cases do after they change a ticket, written once: save it (giving an
+//! agent's capacity back when one let it go), arm its SLA timer, pull the queues it may have
+//! freed room in, announce an assignment, publish events. Also the one retry loop for
+//! optimistic-concurrency races. The capability modules call down into this one, never into
+//! each other.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tracing::{info, warn};
+
+use super::{Actor, AppError, JobError, Turno};
+use crate::config::WorkspaceConfig;
+use crate::desk::agent::pick_agent;
+use crate::desk::ticket::{Ticket, TransitionError};
+use crate::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+use crate::ports::events::DomainEvent;
+use crate::ports::jobs::SlaTimer;
+use crate::ports::{Notification, NotificationKind, StoreError};
+
+/// How often a use case tries again after losing an optimistic-concurrency race before it
+/// gives up (a job goes back to its queue; an agent gets a 409).
+const MAX_CONFLICT_RETRIES: usize = 8;
+
+/// Why one attempt at a versioned write did not finish: it lost the race (somebody wrote the
+/// record since it was read: read it again and redo the change) or it failed.
+pub(super) enum Retry<E> {
+    Lost,
+    Fail(E),
+}
+
+impl<E: From<StoreError>> From<StoreError> for Retry<E> {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => Retry::Lost,
+            e => Retry::Fail(E::from(e)),
+        }
+    }
+}
+
+impl From<AppError> for Retry<AppError> {
+    fn from(e: AppError) -> Self {
+        Retry::Fail(e)
+    }
+}
+
+impl From<TransitionError> for Retry<AppError> {
+    fn from(e: TransitionError) -> Self {
+        Retry::Fail(e.into())
+    }
+}
+
+impl From<JobError> for Retry<JobError> {
+    fn from(e: JobError) -> Self {
+        Retry::Fail(e)
+    }
+}
+
+impl From<crate::ports::QueueError> for Retry<JobError> {
+    fn from(e: crate::ports::QueueError) -> Self {
+        Retry::Fail(e.into())
+    }
+}
+
+/// Runs `attempt` (given its number, from 0) until it does not lose an optimistic-concurrency
+/// race: the one retry loop of the use cases. After [`MAX_CONFLICT_RETRIES`] lost races it
+/// gives up with the store's `Conflict`, as the caller's error type says it.
+///
+/// Each attempt is a fresh `async move` block over shared references, so the use cases'
+/// futures stay `Send` for every lifetime (an async closure borrowing its captures would not).
+pub(super) async fn retry_on_conflict<T, E, Attempt>(
+    mut attempt: impl FnMut(usize) -> Attempt,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+    Attempt: Future<Output = Result<T, Retry<E>>>,
+{
+    for number in 0..MAX_CONFLICT_RETRIES {
+        match attempt(number).await {
+            Ok(done) => return Ok(done),
+            Err(Retry::Lost) => {}
+            Err(Retry::Fail(e)) => return Err(e),
+        }
+    }
+    Err(E::from(StoreError::Conflict))
+}
+
+impl Turno {
+    /// Loads a ticket, changes it and saves it (versioned), from the load again whenever
+    /// another writer got there first. `change` returns the agent the change let go of, if
+    /// any: that agent's capacity is given back in the same write. `Ok(None)`: no such ticket.
+    pub(super) async fn update_ticket<E: From<StoreError>>(
+        &self,
+        ws: &WorkspaceId,
+        id: &TicketId,
+        change: impl Fn(&mut Ticket) -> Result<Option<AgentId>, E> + Sync,
+    ) -> Result<Option<Ticket>, E> {
+        let change = &change;
+        retry_on_conflict(|_| async move {
+            let Some(mut ticket) = self.ports.store.ticket(ws, id).await? else {
+                return Ok(None);
+            };
+            let released = change(&mut ticket).map_err(Retry::Fail)?;
+            self.save_or_release(&mut ticket, released.as_ref()).await?;
+            Ok(Some(ticket))
+        })
+        .await
+    }
+
+    /// [`update_ticket`](Self::update_ticket) of a ticket the caller may see (404 otherwise).
+    pub(super) async fn update_visible_ticket(
+        &self,
+        actor: &Actor,
+        id: &TicketId,
+        change: impl Fn(&mut Ticket) -> Result<Option<AgentId>, AppError> + Sync,
+    ) -> Result<Ticket, AppError> {
+        let change = &change;
+        retry_on_conflict(|_| async move {
+            let mut ticket = self.visible_ticket(actor, id).await?;
+            let released = change(&mut ticket)?;
+            self.save_or_release(&mut ticket, released.as_ref()).await?;
+            Ok(ticket)
+        })
+        .await
+    }
+
+    /// Saves a changed ticket (versioned); with `released`, gives that agent's unit of
+    /// capacity back in the same write.
+    pub(super) async fn save_or_release(
+        &self,
+        ticket: &mut Ticket,
+        released: Option<&AgentId>,
+    ) -> Result<(), StoreError> {
+        match released {
+            Some(agent) => self.ports.store.release_ticket(ticket, agent).await,
+            None => self.ports.store.save_ticket(ticket).await,
+        }
+    }
+
+    /// What follows a change to a ticket: a timer for its next SLA event (paused clocks have
+    /// none; resumed or restarted ones need one), then a pull from the queues of `teams`, in
+    /// that order, where the change may have freed capacity or queued a ticket.
+    pub(super) async fn after_change(
+        &self,
+        ws: &WorkspaceConfig,
+        ticket: &Ticket,
+        teams: &[TeamId],
+    ) -> Result<(), JobError> {
+        self.arm_sla_timer(ws, ticket).await?;
+        for team in teams {
+            self.assign_from_queue(ws, team).await?;
+        }
+        Ok(())
+    }
+
+    /// Arms a timer for the ticket's next SLA event (a warning, a deadline, a notice to
+    /// retry). Extra timers are harmless: enforcement is idempotent.
+    pub(super) async fn arm_sla_timer(
+        &self,
+        ws: &WorkspaceConfig,
+        ticket: &Ticket,
+    ) -> Result<(), JobError> {
+        let Some((clock, due_at)) = ticket.sla.next_event_with_clock() else {
+            return Ok(());
+        };
+        let timer = SlaTimer {
+            workspace: ticket.workspace.clone(),
+            ticket_id: ticket.id.clone(),
+            clock,
+            due_at,
+        };
+        let max = Duration::from_secs(ws.sla.max_timer_delay_secs);
+        self.ports
+            .queue
+            .send(vec![timer.envelope(self.now(), max)])
+            .await?;
+        Ok(())
+    }
+
+    /// Assigns the team's queued tickets, head first, while an agent has capacity. A race
+    /// lost to another assigner (the head changed, the agent filled up) reads the queue again.
+    pub async fn assign_from_queue(
+        &self,
+        ws: &WorkspaceConfig,
+        team: &TeamId,
+    ) -> Result<usize, StoreError> {
+        let store = &self.ports.store;
+        let mut assigned = 0;
+        loop {
+            let next = retry_on_conflict(|_| async move {
+                let Some(mut ticket) = store.queued_tickets(&ws.id, team, 1).await?.pop() else {
+                    return Ok(None);
+                };
+                let agents = store.agents(&ws.id).await?;
+                let Some(agent) = pick_agent(&agents, team) else {
+                    return Ok(None);
+                };
+                let now = self.now();
+                let agent_id = agent.id.clone();
+                ticket
+                    .assign(agent_id.clone(), now)
+                    .map_err(|_| Retry::<StoreError>::Lost)?;
+                ticket.record(
+                    now,
+                    None,
+                    "assigned",
+                    Some(format!("to {agent_id} from the queue")),
+                );
+                match store.assign_ticket(&mut ticket, &agent_id, None, now).await {
+                    Ok(()) => Ok(Some((ticket, agent_id, now))),
+                    Err(StoreError::AtCapacity) => Err(Retry::Lost),
+                    Err(e) => Err(e.into()),
+                }
+            })
+            .await?;
+            let Some((ticket, agent_id, now)) = next else {
+                return Ok(assigned);
+            };
+            assigned += 1;
+            info!(workspace = %ws.id, ticket_id = %ticket.id, agent = %agent_id, "ticket assigned");
+            self.announce_assignment(&ticket, &agent_id, now).await;
+        }
+    }
+
+    pub(super) async fn announce_assignment(
+        &self,
+        ticket: &Ticket,
+        agent: &AgentId,
+        now: Timestamp,
+    ) {
+        self.publish(&[DomainEvent::Assigned {
+            workspace: ticket.workspace.clone(),
+            ticket_id: ticket.id.clone(),
+            agent: agent.clone(),
+            at: now,
+        }])
+        .await;
+        let note = Notification {
+            workspace: ticket.workspace.clone(),
+            kind: NotificationKind::TicketAssigned,
+            ticket_id: ticket.id.clone(),
+            agent: Some(agent.clone()),
+            text: format!("Ticket {} was assigned to {agent}", ticket.id),
+        };
+        if let Err(e) = self.ports.notifier.notify(&note).await {
+            warn!(ticket_id = %ticket.id, error = %format!("{e:#}"), "assignment notification failed");
+        }
+    }
+
+    pub(super) async fn publish(&self, events: &[DomainEvent]) {
+        if let Err(e) = self.ports.events.publish(events).await {
+            warn!(error = %format!("{e:#}"), "domain events not published");
+        }
+    }
+}

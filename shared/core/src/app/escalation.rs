@@ -1,0 +1,189 @@
+//! escalation: route a handoff to a team and tier, queue it, start its clocks, assign it, and
+//! tell the customer where they stand.
+
+use jiff::Timestamp;
+use tracing::{info, warn};
+
+use super::effects::retry_on_conflict;
+use super::{JobError, Turno};
+use crate::channel::message::{Author, Body, Outbound, TranscriptEntry};
+use crate::config::WorkspaceConfig;
+use crate::desk::escalation::EscalationJob;
+use crate::desk::routing::{RoutingDecision, RoutingInput, route};
+use crate::desk::ticket::{Ticket, TicketStatus};
+use crate::kernel::ids::{MessageId, TicketId};
+use crate::ports::events::DomainEvent;
+use crate::ports::jobs::TicketWrite;
+
+impl Turno {
+    /// Routes the ticket to a team, queues it, starts its first-response clock and arms the
+    /// timer, then assigns from the team's queue. Safe to run again for the same job.
+    pub async fn handle_escalation(&self, job: EscalationJob) -> Result<(), JobError> {
+        let Some(ws) = self.config(&job.workspace) else {
+            return Err(JobError::permanent(anyhow::anyhow!(
+                "workspace {} is not configured",
+                job.workspace
+            )));
+        };
+        let store = &self.ports.store;
+        let (ws, job) = (&ws, &job);
+        let escalated = retry_on_conflict(|_| async move {
+            let mut ticket = store
+                .ticket(&job.workspace, &job.ticket_id)
+                .await?
+                .ok_or_else(|| {
+                    JobError::permanent(anyhow::anyhow!("ticket {} does not exist", job.ticket_id))
+                })?;
+            if ticket.status.is_human() {
+                return Ok(Escalated::Before(ticket));
+            }
+            let mut decision = route(
+                &ws.routing,
+                &ws.teams,
+                &RoutingInput {
+                    reason: job.reason,
+                    requested_team: job.requested_team.as_ref(),
+                    menu_choice: job.menu_choice.as_deref(),
+                    text: &job.text,
+                    language: job.language,
+                    tags: &ticket.tags,
+                    intent: job.intent.as_deref(),
+                },
+            );
+            let now = self.now();
+            if job.out_of_hours {
+                decision.reasons.insert(1, super::bot_io::OUT_OF_HOURS.into());
+            }
+            ticket.priority = ticket.priority.max(decision.priority);
+            ticket.record(now, None, "escalated", Some(decision.reasons.join(", ")));
+            if let Err(e) = ticket.escalate(
+                decision.team.clone(),
+                decision.tier,
+                decision.reasons.clone(),
+                ws.sla.policies(),
+                now,
+            ) {
+                warn!(workspace = %job.workspace, ticket_id = %job.ticket_id, error = %e, "escalation skipped");
+                return Ok(Escalated::Skipped);
+            }
+            store.save_ticket(&mut ticket).await?;
+            Ok(Escalated::Now(ticket, decision, now))
+        })
+        .await?;
+        let (ticket, decision, now) = match escalated {
+            Escalated::Skipped => return Ok(()),
+            Escalated::Before(ticket) => {
+                // A redelivery: make sure the timer and assignment happened.
+                let team = ticket
+                    .team
+                    .clone()
+                    .unwrap_or_else(|| ws.routing.default_team.clone());
+                let pull = if job.out_of_hours { vec![] } else { vec![team] };
+                return self.after_change(ws, &ticket, &pull).await;
+            }
+            Escalated::Now(ticket, decision, now) => (ticket, decision, now),
+        };
+        info!(
+            workspace = %job.workspace, ticket_id = %ticket.id, team = %decision.team,
+            tier = ?decision.tier, reasons = ?decision.reasons, "ticket escalated"
+        );
+        self.arm_sla_timer(ws, &ticket).await?;
+        self.publish(&[DomainEvent::Escalated {
+            workspace: job.workspace.clone(),
+            ticket_id: ticket.id.clone(),
+            team: decision.team.clone(),
+            tier: ticket.tier,
+            reasons: decision.reasons,
+            at: now,
+        }])
+        .await;
+        if job.out_of_hours {
+            // Nobody is expected now: it waits in the queue for the next shift, and the
+            // customer was told when to expect an answer.
+            return Ok(());
+        }
+        self.assign_from_queue(ws, &decision.team).await?;
+        self.tell_to_wait(ws, &ticket.id).await
+    }
+
+    /// Tells a customer whose ticket nobody could take at once where they stand in the queue,
+    /// once per handoff. The notice is claimed before it is sent, so a redelivered job does
+    /// not say it twice (a send that fails after the claim is logged, not retried).
+    async fn tell_to_wait(&self, ws: &WorkspaceConfig, id: &TicketId) -> Result<(), JobError> {
+        let Some(text) = &ws.bot.queued else {
+            return Ok(());
+        };
+        let store = &self.ports.store;
+        let claimed = retry_on_conflict::<_, JobError, _>(|_| async move {
+            let Some(mut ticket) = store.ticket(&ws.id, id).await? else {
+                return Ok(None);
+            };
+            if ticket.status != TicketStatus::Queued || ticket.wait_notice_at.is_some() {
+                return Ok(None);
+            }
+            let Some(team) = ticket.team.clone() else {
+                return Ok(None);
+            };
+            let queue = store.queued_tickets(&ws.id, &team, 500).await?;
+            let position = queue
+                .iter()
+                .position(|t| t.id == ticket.id)
+                .map_or(queue.len() + 1, |p| p + 1);
+            let now = self.now();
+            ticket.wait_notice_at = Some(now);
+            ticket.record(
+                now,
+                None,
+                "told_to_wait",
+                Some(format!("position {position}")),
+            );
+            store.save_ticket(&mut ticket).await?;
+            Ok(Some((ticket, position, now)))
+        })
+        .await?;
+        let Some((ticket, position, now)) = claimed else {
+            return Ok(());
+        };
+        let message = Outbound::text(
+            text.get(ticket.language)
+                .replace("{position}", &position.to_string()),
+        );
+        match self
+            .send_or_re_engage(ws, &ticket.customer, Some(&ticket.id), &message)
+            .await
+        {
+            Ok(sent) => {
+                let entry = TranscriptEntry {
+                    workspace: ws.id.clone(),
+                    ticket_id: ticket.id.clone(),
+                    message_id: MessageId::local(),
+                    customer: ticket.customer.clone(),
+                    author: Author::Bot,
+                    at: now,
+                    body: Body::Outbound { message },
+                    delivery: None,
+                    delivery_error: None,
+                };
+                let writes = sent
+                    .entries(entry)
+                    .into_iter()
+                    .map(|entry| TicketWrite::Append { entry }.envelope())
+                    .collect();
+                self.ports.queue.send(writes).await?;
+            }
+            Err(e) => {
+                warn!(workspace = %ws.id, ticket_id = %id, error = %e, "queue position notice not sent")
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one attempt at escalating found or did.
+enum Escalated {
+    /// The job was redelivered: the ticket was escalated before.
+    Before(Ticket),
+    /// The ticket cannot be escalated as it is (closed, say).
+    Skipped,
+    Now(Ticket, RoutingDecision, Timestamp),
+}

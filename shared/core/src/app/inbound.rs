@@ -1,0 +1,411 @@
+//! bot-turn: one conversation step per inbound message: decide (thread window, bot or
+//! person), commit the decision with the customer's transcript entry, send the replies, and
+//! finish what a crash left undone.
+
+use tracing::{error, info, warn};
+
+use super::effects::{Retry, retry_on_conflict};
+use super::{JobError, Turno};
+use crate::bot::conversation::Conversation;
+use crate::bot::engine;
+use crate::bot::turn::{Effect, TurnRecord};
+use crate::channel::message::{
+    Author, Body, DeliveryState, InboundMessage, Outbound, TranscriptEntry,
+};
+use crate::config::WorkspaceConfig;
+use crate::desk::escalation::EscalationJob;
+use crate::desk::ticket::{EscalationReason, Ticket, TicketStatus};
+use crate::kernel::ids::MessageId;
+use crate::kernel::lang::{self, Lang};
+use crate::kernel::text::normalise;
+use crate::ports::SendError;
+use crate::ports::events::DomainEvent;
+use crate::ports::jobs::TicketWrite;
+
+/// The transcript entries a turn's commit writes: its leading `Record` effects, the ones
+/// counted done from the start.
+fn committed_entries(record: &TurnRecord) -> Vec<TranscriptEntry> {
+    record.effects[..record.done.min(record.effects.len())]
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Record { entry } => Some(entry.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whose decision a turn carries out: one committed by an earlier delivery of the message, or
+/// the one just committed.
+enum Committed {
+    Before(TurnRecord),
+    Now(Box<DecidedTurn>),
+}
+
+struct DecidedTurn {
+    conversation: Conversation,
+    ticket: Option<Ticket>,
+    ticket_created: bool,
+    record: TurnRecord,
+}
+
+impl Turno {
+    /// One conversation step for one inbound message. Safe to run again for the same message:
+    /// the first run's decision is recorded and a rerun only finishes what it left undone.
+    pub async fn handle_inbound(&self, msg: InboundMessage) -> Result<(), JobError> {
+        let Some(ws) = self.config(&msg.workspace) else {
+            return Err(JobError::permanent(anyhow::anyhow!(
+                "workspace {} is not configured",
+                msg.workspace
+            )));
+        };
+        let store = &self.ports.store;
+        let (ws, msg) = (&ws, &msg);
+        let committed = retry_on_conflict(|attempt| async move {
+            let attempt_is_first = attempt == 0;
+            // A message seen before has a turn record, which makes the commit conflict: the
+            // record is read only then, so a first delivery spends no request on it.
+            if !attempt_is_first && let Some(turn) = store.turn(&msg.workspace, &msg.id).await? {
+                return Ok(Committed::Before(turn));
+            }
+            let mut turn = match self.decide_turn(ws, msg).await {
+                Ok(turn) => turn,
+                Err(e) if attempt_is_first => match store.turn(&msg.workspace, &msg.id).await? {
+                    // A redelivery whose first run decided already: finish that decision.
+                    Some(turn) => return Ok(Committed::Before(turn)),
+                    None => return Err(Retry::Fail(e)),
+                },
+                Err(e) => return Err(Retry::Fail(e)),
+            };
+            let recorded = committed_entries(&turn.record);
+            store
+                .commit_turn_with_entries(
+                    &mut turn.conversation,
+                    turn.ticket.as_mut(),
+                    &turn.record,
+                    &recorded,
+                )
+                .await?;
+            Ok(Committed::Now(Box::new(turn)))
+        })
+        .await?;
+        let turn = match committed {
+            Committed::Before(record) => return self.finish_turn(record).await,
+            Committed::Now(turn) => turn,
+        };
+        self.mark_read(ws, msg).await;
+        if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
+            // The customer's message may have started or resumed a clock.
+            self.arm_sla_timer(ws, t).await?;
+        }
+        if turn.ticket_created {
+            let created = DomainEvent::TicketCreated {
+                workspace: msg.workspace.clone(),
+                ticket_id: turn.record.ticket_id.clone(),
+                at: self.now(),
+            };
+            self.publish(&[created]).await;
+        }
+        self.finish_turn(turn.record).await
+    }
+
+    async fn decide_turn(
+        &self,
+        ws: &WorkspaceConfig,
+        msg: &InboundMessage,
+    ) -> Result<DecidedTurn, JobError> {
+        let store = &self.ports.store;
+        let now = self.now();
+        let mut conversation = store
+            .conversation(&msg.workspace, &msg.from)
+            .await?
+            .unwrap_or_else(|| {
+                Conversation::new(msg.workspace.clone(), msg.from.clone(), ws.default_language)
+            });
+        let current = match &conversation.ticket_id {
+            Some(id) => store.ticket(&msg.workspace, id).await?,
+            None => None,
+        };
+        let text = msg
+            .content
+            .text_for_bot()
+            .map(normalise)
+            .unwrap_or_default();
+        let raw = msg.content.text_for_bot().unwrap_or_default();
+        let language = turno_nlu::detect_language(raw)
+            .map(|l| match l {
+                turno_nlu::Lang::Es => Lang::Es,
+                turno_nlu::Lang::En => Lang::En,
+                turno_nlu::Lang::Pt => Lang::Pt,
+            })
+            .or_else(|| lang::detect(&text))
+            .unwrap_or(conversation.language);
+        // The thread window: within it a message joins the current ticket (a resolved one
+        // reopens to its team); after it, or after a close, a new ticket links to the old.
+        let last_activity = current.as_ref().map(|t| {
+            conversation
+                .last_customer_message_at
+                .map_or(t.updated_at, |m| m.max(t.updated_at))
+        });
+        let within_window =
+            last_activity.is_some_and(|at| now.duration_since(at) <= ws.tickets.thread_window());
+        let mut reopened = false;
+        let (mut ticket, ticket_created) = match current {
+            Some(mut t) if t.status == TicketStatus::Resolved && within_window => {
+                let team = t
+                    .team
+                    .clone()
+                    .unwrap_or_else(|| ws.routing.default_team.clone());
+                let tier = t.tier;
+                t.escalate(
+                    team,
+                    tier,
+                    vec![EscalationReason::Reopened.code().into()],
+                    ws.sla.policies(),
+                    now,
+                )
+                .map_err(JobError::permanent)?;
+                t.record(
+                    now,
+                    None,
+                    "reopened",
+                    Some("the customer wrote within the thread window".into()),
+                );
+                reopened = true;
+                (t, false)
+            }
+            // A person owns it: it stays one conversation however long the pause.
+            Some(t) if t.status.is_human() => (t, false),
+            Some(t) if t.status == TicketStatus::Bot && within_window => (t, false),
+            previous => {
+                // A new thread: the bot starts afresh.
+                conversation.bot = engine::BotState::default();
+                let mut t = Ticket::new(
+                    msg.workspace.clone(),
+                    msg.from.clone(),
+                    msg.profile_name.clone(),
+                    language,
+                    now,
+                );
+                t.tags = ws.customer_tags(&msg.from);
+                t.previous_ticket = previous.map(|p| p.id);
+                t.record(
+                    now,
+                    None,
+                    "created",
+                    t.previous_ticket.as_ref().map(|p| format!("follows {p}")),
+                );
+                (t, true)
+            }
+        };
+        conversation.ticket_id = Some(ticket.id.clone());
+        if msg.profile_name.is_some() {
+            conversation.profile_name = msg.profile_name.clone();
+        }
+        conversation.last_customer_message_at = Some(
+            conversation
+                .last_customer_message_at
+                .map_or(msg.at, |prev| prev.max(msg.at)),
+        );
+
+        let mut effects = vec![Effect::Record {
+            entry: TranscriptEntry {
+                workspace: msg.workspace.clone(),
+                ticket_id: ticket.id.clone(),
+                message_id: msg.id.clone(),
+                customer: msg.from.clone(),
+                author: Author::Customer,
+                at: msg.at,
+                body: Body::Inbound {
+                    content: msg.content.clone(),
+                    context: msg.context.clone(),
+                },
+                delivery: None,
+                delivery_error: None,
+            },
+        }];
+        let mut ticket_changed = ticket_created || reopened;
+        if reopened {
+            effects.push(Effect::Escalate {
+                job: EscalationJob {
+                    workspace: msg.workspace.clone(),
+                    ticket_id: ticket.id.clone(),
+                    reason: EscalationReason::Reopened,
+                    requested_team: ticket.team.clone(),
+                    menu_choice: None,
+                    text: String::new(),
+                    language,
+                    trigger: Some(msg.id.clone()),
+                    intent: None,
+                    out_of_hours: false,
+                },
+            });
+        } else if ticket.status.is_human() {
+            // A person owns the conversation: the bot stays silent.
+            ticket.customer_wrote(ws.sla.policies(), now);
+            ticket_changed = true;
+            info!(workspace = %msg.workspace, wamid = %msg.id, ticket_id = %ticket.id, "message for a human-owned ticket");
+        } else {
+            conversation.language = language;
+            ticket.language = language;
+            let step = self
+                .bot_step(ws, &conversation, language, &msg.content, now)
+                .await;
+            info!(
+                workspace = %msg.workspace, wamid = %msg.id, ticket_id = %ticket.id,
+                kind = msg.content.kind(), understood_as = %step.understood_as, "bot turn"
+            );
+            conversation.bot = step.state;
+            effects.extend(
+                step.replies
+                    .into_iter()
+                    .map(|message| Effect::Reply { message }),
+            );
+            if let Some(h) = step.handoff {
+                effects.push(Effect::Escalate {
+                    job: EscalationJob {
+                        workspace: msg.workspace.clone(),
+                        ticket_id: ticket.id.clone(),
+                        reason: h.reason,
+                        requested_team: h.team,
+                        menu_choice: h.menu_choice,
+                        text: msg.content.text_for_bot().unwrap_or_default().to_owned(),
+                        language,
+                        trigger: Some(msg.id.clone()),
+                        intent: h.intent,
+                        out_of_hours: h.out_of_hours,
+                    },
+                });
+            }
+        }
+        let record = TurnRecord {
+            workspace: msg.workspace.clone(),
+            message_id: msg.id.clone(),
+            customer: msg.from.clone(),
+            ticket_id: ticket.id.clone(),
+            effects,
+            // The customer's message (the first effect) is written with the commit.
+            done: 1,
+        };
+        Ok(DecidedTurn {
+            conversation,
+            ticket: ticket_changed.then_some(ticket),
+            ticket_created,
+            record,
+        })
+    }
+
+    /// Carries out a committed turn's effects from where they stopped. Replies are sent first;
+    /// then the escalation (and any failed send's record) is queued in one batch, and the
+    /// delivered replies' transcript entries and the progress are written in one request.
+    /// A send that fails saves the progress made so far before the job goes back to the
+    /// queue, so the redelivery resumes after the last delivered reply. The window left: if
+    /// the process dies (or the final write fails) after a reply was delivered and before that
+    /// write, the redelivery sends the reply again.
+    async fn finish_turn(&self, mut turn: TurnRecord) -> Result<(), JobError> {
+        if turn.is_complete() {
+            return Ok(());
+        }
+        let started = turn.done;
+        let mut entries = Vec::new();
+        let mut envelopes = Vec::new();
+        while turn.done < turn.effects.len() {
+            let index = turn.done;
+            match turn.effects[index].clone() {
+                Effect::Record { entry } => entries.push(entry),
+                Effect::Escalate { job } => envelopes.push(job.envelope()),
+                Effect::Reply { message } => {
+                    let reply_id = MessageId::derived(&turn.message_id, &format!("r{index}"));
+                    match self.send_reply(&turn, &reply_id, &message).await {
+                        Ok(sent) => {
+                            for entry in sent {
+                                if entry.delivery.is_some() {
+                                    // A refused message: the ticket-writer records the entry
+                                    // and its failed state together.
+                                    envelopes.push(TicketWrite::Append { entry }.envelope())
+                                } else {
+                                    entries.push(entry)
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            self.flush(&mut envelopes).await?;
+                            if turn.done > started {
+                                self.ports
+                                    .store
+                                    .save_turn_progress_with_entries(&turn, &entries)
+                                    .await?;
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+            turn.done = index + 1;
+        }
+        self.flush(&mut envelopes).await?;
+        self.ports
+            .store
+            .save_turn_progress_with_entries(&turn, &entries)
+            .await?;
+        Ok(())
+    }
+
+    async fn flush(&self, envelopes: &mut Vec<crate::ports::Envelope>) -> Result<(), JobError> {
+        if !envelopes.is_empty() {
+            self.ports.queue.send(std::mem::take(envelopes)).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends a bot reply. A retryable failure gives the job back to the queue (the reply is
+    /// sent on redelivery); a permanent one is recorded on the transcript as failed, never
+    /// dropped silently. A reply refused for the closed window goes as the `re_engagement`
+    /// template when one is configured.
+    async fn send_reply(
+        &self,
+        turn: &TurnRecord,
+        reply_id: &MessageId,
+        message: &Outbound,
+    ) -> Result<Vec<TranscriptEntry>, JobError> {
+        let Some(ws) = self.config(&turn.workspace) else {
+            return Err(JobError::permanent(anyhow::anyhow!(
+                "workspace {} is not configured",
+                turn.workspace
+            )));
+        };
+        let now = self.now();
+        let mut entry = TranscriptEntry {
+            workspace: turn.workspace.clone(),
+            ticket_id: turn.ticket_id.clone(),
+            message_id: reply_id.clone(),
+            customer: turn.customer.clone(),
+            author: Author::Bot,
+            at: now,
+            body: Body::Outbound {
+                message: message.clone(),
+            },
+            delivery: None,
+            delivery_error: None,
+        };
+        match self
+            .send_or_re_engage(&ws, &turn.customer, Some(&turn.ticket_id), message)
+            .await
+        {
+            Ok(sent) => return Ok(sent.entries(entry)),
+            Err(e @ SendError::Unauthorized { .. }) => {
+                error!(workspace = %turn.workspace, wamid = %turn.message_id, error = %e, "WhatsApp refused the access token; the reply waits in the queue until it is fixed");
+                return Err(JobError::retry(e));
+            }
+            Err(e) if e.is_retryable() => {
+                warn!(workspace = %turn.workspace, wamid = %turn.message_id, error = %e, "reply not sent; will retry");
+                return Err(JobError::retry(e));
+            }
+            Err(e) => {
+                warn!(workspace = %turn.workspace, wamid = %turn.message_id, error = %e, "reply rejected by WhatsApp");
+                entry.delivery = Some(DeliveryState::Failed);
+                entry.delivery_error = Some(e.to_string());
+            }
+        }
+        Ok(vec![entry])
+    }
+}

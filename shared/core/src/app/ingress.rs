@@ -1,0 +1,69 @@
+//! webhook-ingress: a verified webhook's messages and statuses onto the queues, and the
+//! dispatch of every queued job to its use case.
+
+use serde::Serialize;
+use tracing::warn;
+
+use super::{AppError, JobError, Turno};
+use crate::channel::message::{DeliveryStatus, InboundMessage};
+use crate::ports::QueueName;
+use crate::ports::jobs::{TicketWrite, inbound_envelope};
+
+/// A webhook's content, split into what the queues carry.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebhookBatch {
+    pub messages: Vec<InboundMessage>,
+    pub statuses: Vec<DeliveryStatus>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Accepted {
+    pub messages: usize,
+    pub statuses: usize,
+    /// Items for phone numbers this deployment does not serve.
+    pub ignored: usize,
+}
+
+impl Turno {
+    /// Enqueues every message and status of a verified webhook. Returns once all are durably
+    /// queued; only then may the webhook be answered 200.
+    pub async fn accept_webhook(&self, batch: WebhookBatch) -> Result<Accepted, AppError> {
+        let mut accepted = Accepted::default();
+        let mut envelopes = Vec::with_capacity(batch.messages.len() + batch.statuses.len());
+        for m in &batch.messages {
+            if self.config(&m.workspace).is_none() {
+                warn!(workspace = %m.workspace, wamid = %m.id, "message for a phone number this deployment does not serve; ignored");
+                accepted.ignored += 1;
+                continue;
+            }
+            envelopes.push(inbound_envelope(m));
+            accepted.messages += 1;
+        }
+        for s in batch.statuses {
+            if self.config(&s.workspace).is_none() {
+                accepted.ignored += 1;
+                continue;
+            }
+            envelopes.push(TicketWrite::Delivery { status: s }.envelope());
+            accepted.statuses += 1;
+        }
+        if !envelopes.is_empty() {
+            self.ports.queue.send(envelopes).await?;
+        }
+        Ok(accepted)
+    }
+
+    /// Decodes and runs one queued job. Used by every queue consumer, Lambda or local.
+    pub async fn handle_job(&self, queue: QueueName, body: &str) -> Result<(), JobError> {
+        fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, JobError> {
+            serde_json::from_str(body)
+                .map_err(|e| JobError::permanent(anyhow::anyhow!("malformed job body: {e}")))
+        }
+        match queue {
+            QueueName::Inbound => self.handle_inbound(decode(body)?).await,
+            QueueName::TicketWrites => self.handle_ticket_write(decode(body)?).await,
+            QueueName::Escalations => self.handle_escalation(decode(body)?).await,
+            QueueName::SlaTimers => self.handle_sla_timer(decode(body)?).await,
+        }
+    }
+}

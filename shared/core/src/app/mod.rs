@@ -1,0 +1,125 @@
+//! The use cases, one module per capability, written once over the ports. The Lambda
+//! functions and the local runner call [`Turno`] and nothing else.
+//!
+//! | capability | module | run by |
+//! |---|---|---|
+//! | accept a webhook, dispatch a queued job | [`ingress`] | webhook-ingress, every consumer |
+//! | the bot's turn for one inbound message | [`inbound`] (with [`bot_io`]) | bot-turn |
+//! | transcript entries and delivery statuses | [`transcript`] | ticket-writer |
+//! | route, queue, assign a handoff | [`escalation`] | escalation |
+//! | timers, sweep, warnings, breaches | [`sla`] | sla-enforcer |
+//! | what agents do to tickets | [`desk`], [`channel`], [`notes`], [`assignment`] | agent-api |
+//! | the console's reads | [`console`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`] | agent-api |
+//!
+//! Effects several of them share (save or release, arm the SLA timer, pull the queue,
+//! announce) and the one optimistic-concurrency retry loop live below them, in [`effects`];
+//! who may see what, in [`access`].
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::config::{WorkspaceConfig, Workspaces};
+use crate::kernel::ids::WorkspaceId;
+use crate::ports::{Clock, EventBus, Notifier, Queue, Store, WhatsApp};
+
+mod access;
+mod admin;
+mod assignment;
+mod bot_io;
+mod change_feed;
+mod channel;
+mod console;
+mod customers;
+mod desk;
+mod effects;
+mod errors;
+mod escalation;
+mod inbound;
+mod ingress;
+mod live;
+mod metrics;
+mod notes;
+mod quick_replies;
+mod sla;
+mod transcript;
+
+pub use access::Actor;
+pub use admin::TeamView;
+pub use console::{
+    AssigneeFilter, ListPage, ListParams, MessagePreview, SlaState, SlaSummary, TicketDetail,
+    TicketSummary,
+};
+pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
+pub use desk::{StatusChange, TicketView, Transfer};
+pub use errors::{AppError, JobError};
+pub use ingress::{Accepted, WebhookBatch};
+pub use live::{ChangeEvent, ChangePage};
+pub use metrics::{AgentLoad, Dashboard, Durations, TeamQueue, dashboard};
+pub use notes::mentions_in;
+pub use quick_replies::{QuickReply, QuickReplyInput};
+pub use sla::SweepReport;
+
+/// Everything the use cases talk to.
+#[derive(Clone)]
+pub struct Ports {
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn Queue>,
+    pub whatsapp: Arc<dyn WhatsApp>,
+    pub notifier: Arc<dyn Notifier>,
+    pub events: Arc<dyn EventBus>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The help desk's use cases over one set of ports and the workspaces' configuration.
+#[derive(Clone)]
+pub struct Turno {
+    ports: Ports,
+    workspaces: Arc<Workspaces>,
+    bot_io: bot_io::BotIo,
+}
+
+impl Turno {
+    pub fn new(mut ports: Ports, workspaces: Workspaces) -> Self {
+        // Every write the use cases make also feeds the console's live updates.
+        ports.store = Arc::new(change_feed::ChangeFeedStore::new(
+            ports.store,
+            Arc::clone(&ports.clock),
+        ));
+        Turno {
+            ports,
+            workspaces: Arc::new(workspaces),
+            bot_io: bot_io::BotIo::default(),
+        }
+    }
+
+    /// Lets the bot call the business's API (flows with actions) and the optional LLM.
+    /// Without them an action fails (the flow hands off) and the LLM is never asked.
+    pub fn with_bot_integrations(
+        mut self,
+        integrations: Arc<dyn crate::bot::integrations::Integrations>,
+        llm: Arc<dyn crate::bot::integrations::Llm>,
+    ) -> Self {
+        self.bot_io = bot_io::BotIo {
+            integrations: Some(integrations),
+            llm: Some(llm),
+        };
+        self
+    }
+
+    pub fn workspaces(&self) -> &Workspaces {
+        &self.workspaces
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.ports.store
+    }
+
+    fn now(&self) -> Timestamp {
+        self.ports.clock.now()
+    }
+
+    fn config(&self, ws: &WorkspaceId) -> Option<Arc<WorkspaceConfig>> {
+        self.workspaces.get(ws)
+    }
+}

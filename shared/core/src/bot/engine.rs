@@ -1,0 +1,580 @@
+//! The level-1 bot: one step per customer message, a pure function of the configuration, the
+//! conversation's bot state and the message. A step that needs the business's API returns a
+//! [`FlowCall`]; the caller makes it and finishes the step with [`complete_call`]. The
+//! optional LLM is asked the same way, by the caller, with the prompts built here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bot::config::{BotConfig, MenuAction, MenuOption, NluConfig};
+use crate::bot::flow::{FlowConfig, Vars, render};
+use crate::bot::integrations::IntegrationError;
+use crate::channel::message::{Content, ListRow, Outbound};
+use crate::desk::ticket::EscalationReason;
+use crate::kernel::ids::TeamId;
+use crate::kernel::lang::Lang;
+use crate::kernel::text::{contains_phrase, normalise};
+
+/// What the bot remembers between messages of one conversation.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotState {
+    /// Consecutive messages the bot did not understand.
+    pub failed_attempts: u8,
+    /// Whether the customer has seen the greeting in this conversation.
+    pub greeted: bool,
+    /// The slot the bot asked for and expects in the next message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting: Option<Awaiting>,
+}
+
+/// A flow waiting for the customer to give a slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Awaiting {
+    pub flow: String,
+    pub slot: String,
+    /// The slots already filled.
+    #[serde(default)]
+    pub vars: Vars,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handoff {
+    pub reason: EscalationReason,
+    /// A team the customer chose from the menu; routing decides otherwise.
+    pub team: Option<TeamId>,
+    /// The menu key chosen, for routing rules.
+    pub menu_choice: Option<String>,
+    /// The intent understood, for routing rules.
+    pub intent: Option<String>,
+    /// Outside business hours: the out-of-hours path instead of a live handoff.
+    pub out_of_hours: bool,
+}
+
+/// An action to call before the step can answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowCall {
+    pub flow: String,
+    pub action: String,
+    /// The slots, filled.
+    pub vars: Vars,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub replies: Vec<Outbound>,
+    pub handoff: Option<Handoff>,
+    pub state: BotState,
+    /// What the bot made of the message, for logs and reports (`greeting`, `menu:2`, ...).
+    pub understood_as: String,
+    /// The action to call; the step is finished by [`complete_call`].
+    pub call: Option<FlowCall>,
+}
+
+impl Step {
+    pub(crate) fn reply(
+        state: BotState,
+        replies: Vec<Outbound>,
+        understood_as: impl Into<String>,
+    ) -> Self {
+        Step {
+            replies,
+            handoff: None,
+            state,
+            understood_as: understood_as.into(),
+            call: None,
+        }
+    }
+
+    /// Whether the bot did not understand the message (a fallback or a failed-attempts
+    /// handoff): the case for asking the LLM.
+    pub fn not_understood(&self) -> bool {
+        self.understood_as == NOT_UNDERSTOOD
+    }
+}
+
+/// What the bot knows of the customer, for templates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Customer<'a> {
+    pub name: Option<&'a str>,
+}
+
+impl Customer<'_> {
+    fn vars(&self) -> Vars {
+        let mut v = Vars::new();
+        v.insert(
+            "customer.name".into(),
+            self.name.unwrap_or_default().trim().to_owned(),
+        );
+        v
+    }
+}
+
+const MENU_CHOICE_PREFIX: &str = "menu:";
+const NOT_UNDERSTOOD: &str = "not_understood";
+
+/// Runs one bot step for a message in `lang`.
+pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content) -> Step {
+    step_for(config, state, lang, content, &Customer::default())
+}
+
+/// [`step`] for a known customer (their name fills `{customer.name}`).
+pub fn step_for(
+    config: &BotConfig,
+    state: &BotState,
+    lang: Lang,
+    content: &Content,
+    customer: &Customer<'_>,
+) -> Step {
+    let text = content.text_for_bot().map(normalise).unwrap_or_default();
+    let mut next = state.clone();
+    let awaiting = next.awaiting.take();
+
+    if config
+        .escalation_keywords
+        .iter()
+        .any(|k| contains_phrase(&text, &normalise(k)))
+    {
+        return handoff(
+            config,
+            next,
+            lang,
+            EscalationReason::ExplicitRequest,
+            None,
+            None,
+            "explicit_request",
+        );
+    }
+
+    let raw = content.text_for_bot().unwrap_or_default();
+    if let Some(nlu) = &config.nlu
+        && nlu.frustration_handoff
+        && !raw.trim().is_empty()
+    {
+        let f = turno_nlu::frustration(raw);
+        if f.frustrated {
+            return handoff(
+                config,
+                next,
+                lang,
+                EscalationReason::Frustration,
+                None,
+                None,
+                &format!("frustrated:{}", f.signals.join("+")),
+            );
+        }
+    }
+
+    if let Some(a) = &awaiting
+        && let Some(flow) = config.flows.get(&a.flow)
+        && let Some(value) = flow.slots.get(&a.slot).and_then(|s| s.find(raw))
+    {
+        // Not reset yet: a value the business does not know is still a failed attempt.
+        next.greeted = true;
+        let mut vars = a.vars.clone();
+        vars.insert(a.slot.clone(), value);
+        return run_flow(next, lang, &a.flow, flow, vars, raw, customer);
+    }
+
+    if let Some(option) = chosen_option(config, content, &text) {
+        next.failed_attempts = 0;
+        next.greeted = true;
+        return match &option.action {
+            MenuAction::Answer(answer) => Step::reply(
+                next,
+                vec![Outbound::text(answer.get(lang))],
+                format!("menu:{}", option.key),
+            ),
+            MenuAction::Handoff { team } => handoff(
+                config,
+                next,
+                lang,
+                EscalationReason::MenuChoice,
+                team.clone(),
+                Some(option.key.clone()),
+                &format!("menu:{}", option.key),
+            ),
+            MenuAction::Flow(name) => match config.flows.get(name) {
+                Some(flow) => run_flow(next, lang, name, flow, Vars::new(), "", customer),
+                None => not_understood(config, next, lang, None),
+            },
+        };
+    }
+
+    let understood = config
+        .nlu
+        .as_ref()
+        .and_then(|nlu| nlu.classifier().map(|c| (nlu, c.classify(raw))))
+        .filter(|_| !text.is_empty());
+    if let Some((nlu, c)) = &understood
+        && let Some(intent) = c.intent.as_deref()
+        && intent != "greeting"
+        && let Some(s) = on_intent(config, nlu, next.clone(), lang, intent, raw, customer)
+    {
+        return s;
+    }
+
+    let is_greeting = config
+        .greeting_words
+        .iter()
+        .any(|g| text == normalise(g) || text.starts_with(&format!("{} ", normalise(g))))
+        || understood
+            .as_ref()
+            .is_some_and(|(_, c)| c.intent.as_deref() == Some("greeting"));
+    if is_greeting || !state.greeted {
+        next.failed_attempts = 0;
+        next.greeted = true;
+        return Step::reply(
+            next,
+            vec![
+                Outbound::text(config.greeting.get(lang)),
+                menu(config, lang),
+            ],
+            "greeting",
+        );
+    }
+
+    not_understood(config, next, lang, awaiting)
+}
+
+/// The step for a message nobody understood: a failed attempt, and the handoff at the limit.
+/// A flow waiting for a slot asks for it again instead of showing the menu.
+fn not_understood(
+    config: &BotConfig,
+    mut next: BotState,
+    lang: Lang,
+    awaiting: Option<Awaiting>,
+) -> Step {
+    next.failed_attempts = next.failed_attempts.saturating_add(1);
+    if next.failed_attempts >= config.max_failed_attempts {
+        return handoff(
+            config,
+            next,
+            lang,
+            EscalationReason::FailedAttempts,
+            None,
+            None,
+            NOT_UNDERSTOOD,
+        );
+    }
+    let prompt = awaiting.as_ref().and_then(|a| {
+        config
+            .flows
+            .get(&a.flow)
+            .and_then(|f| f.slots.get(&a.slot))
+            .map(|s| Outbound::text(s.prompt.get(lang)))
+    });
+    let second = match prompt {
+        Some(p) => {
+            next.awaiting = awaiting;
+            p
+        }
+        None => menu(config, lang),
+    };
+    Step::reply(
+        next,
+        vec![Outbound::text(config.fallback.get(lang)), second],
+        NOT_UNDERSTOOD,
+    )
+}
+
+/// What the bot does with an intent it recognised, if it handles that intent at all.
+pub(crate) fn on_intent(
+    config: &BotConfig,
+    nlu: &NluConfig,
+    mut next: BotState,
+    lang: Lang,
+    intent: &str,
+    raw: &str,
+    customer: &Customer<'_>,
+) -> Option<Step> {
+    next.failed_attempts = 0;
+    next.greeted = true;
+    next.awaiting = None;
+    let reason = if intent == "human_agent" {
+        Some(EscalationReason::ExplicitRequest)
+    } else if nlu.handoff_intents.iter().any(|i| i == intent) {
+        Some(EscalationReason::SensitiveTopic)
+    } else {
+        None
+    };
+    if let Some(reason) = reason {
+        let mut s = handoff(
+            config,
+            next,
+            lang,
+            reason,
+            None,
+            None,
+            &format!("intent:{intent}"),
+        );
+        if let Some(h) = s.handoff.as_mut() {
+            h.intent = Some(intent.to_owned());
+        }
+        return Some(s);
+    }
+    if let Some(flow) = config.flows.get(intent) {
+        return Some(run_flow(
+            next,
+            lang,
+            intent,
+            flow,
+            Vars::new(),
+            raw,
+            customer,
+        ));
+    }
+    nlu.answers.get(intent).map(|answer| {
+        Step::reply(
+            next,
+            vec![Outbound::text(answer.get(lang))],
+            format!("intent:{intent}"),
+        )
+    })
+}
+
+/// Moves a flow on: takes what slots `text` holds, asks for the first still missing, or
+/// calls the action (or answers, for a flow without one) once all are there.
+fn run_flow(
+    mut next: BotState,
+    lang: Lang,
+    name: &str,
+    flow: &FlowConfig,
+    mut vars: Vars,
+    text: &str,
+    customer: &Customer<'_>,
+) -> Step {
+    for (slot_name, slot) in &flow.slots {
+        if vars.contains_key(slot_name) {
+            continue;
+        }
+        match slot.find(text) {
+            Some(v) => {
+                vars.insert(slot_name.clone(), v);
+            }
+            None => {
+                let mut all = customer.vars();
+                all.extend(vars.clone());
+                next.awaiting = Some(Awaiting {
+                    flow: name.to_owned(),
+                    slot: slot_name.clone(),
+                    vars,
+                });
+                return Step::reply(
+                    next,
+                    vec![Outbound::text(render(slot.prompt.get(lang), &all))],
+                    format!("flow:{name}:ask:{slot_name}"),
+                );
+            }
+        }
+    }
+    match &flow.call {
+        Some(action) => Step {
+            replies: Vec::new(),
+            handoff: None,
+            state: next,
+            understood_as: format!("flow:{name}:call"),
+            call: Some(FlowCall {
+                flow: name.to_owned(),
+                action: action.clone(),
+                vars,
+            }),
+        },
+        None => {
+            next.failed_attempts = 0;
+            let mut all = customer.vars();
+            all.extend(vars);
+            Step::reply(
+                next,
+                vec![Outbound::text(render(flow.answer.get(lang), &all))],
+                format!("flow:{name}:answered"),
+            )
+        }
+    }
+}
+
+/// Finishes a step that called an action: the answer with the action's fields; for a value
+/// the business does not know (404), says so, counts a failed attempt and asks again; for a
+/// failure (timeout, 5xx), apologises and hands off with reason `integration_failed`.
+pub fn complete_call(
+    config: &BotConfig,
+    mut state: BotState,
+    lang: Lang,
+    call: &FlowCall,
+    outcome: Result<Vars, IntegrationError>,
+    customer: &Customer<'_>,
+) -> Step {
+    let name = &call.flow;
+    let Some(flow) = config.flows.get(name) else {
+        return handoff(
+            config,
+            state,
+            lang,
+            EscalationReason::IntegrationFailed,
+            None,
+            None,
+            &format!("flow:{name}:unknown"),
+        );
+    };
+    let mut vars = customer.vars();
+    vars.extend(call.vars.clone());
+    match outcome {
+        Ok(fields) => {
+            let prefix = flow.result_name().unwrap_or("result");
+            vars.extend(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (format!("{prefix}.{k}"), v)),
+            );
+            state.failed_attempts = 0;
+            Step::reply(
+                state,
+                vec![Outbound::text(render(flow.answer.get(lang), &vars))],
+                format!("flow:{name}:answered"),
+            )
+        }
+        Err(IntegrationError::NotFound) => {
+            state.failed_attempts = state.failed_attempts.saturating_add(1);
+            let said = match &flow.not_found {
+                Some(t) => Outbound::text(render(t.get(lang), &vars)),
+                None => Outbound::text(config.fallback.get(lang)),
+            };
+            if state.failed_attempts >= config.max_failed_attempts {
+                let mut s = handoff(
+                    config,
+                    state,
+                    lang,
+                    EscalationReason::FailedAttempts,
+                    None,
+                    None,
+                    &format!("flow:{name}:not_found"),
+                );
+                s.replies.insert(0, said);
+                return s;
+            }
+            let mut replies = vec![said];
+            // Ask again for the slots, from the first.
+            if let Some((slot_name, slot)) = flow.slots.iter().next() {
+                if flow.not_found.is_none() {
+                    replies.push(Outbound::text(render(slot.prompt.get(lang), &vars)));
+                }
+                state.awaiting = Some(Awaiting {
+                    flow: name.clone(),
+                    slot: slot_name.clone(),
+                    vars: Vars::new(),
+                });
+            }
+            Step::reply(state, replies, format!("flow:{name}:not_found"))
+        }
+        Err(_) => {
+            let mut s = handoff(
+                config,
+                state,
+                lang,
+                EscalationReason::IntegrationFailed,
+                None,
+                None,
+                &format!("flow:{name}:failed"),
+            );
+            if let Some(t) = &flow.failed {
+                s.replies
+                    .insert(0, Outbound::text(render(t.get(lang), &vars)));
+            }
+            s
+        }
+    }
+}
+
+/// Turns a handoff step into the out-of-hours path: the out-of-hours text (when to expect an
+/// answer, other ways to write) instead of the handoff text, and the handoff marked so the
+/// ticket waits in its queue. Steps without a handoff are returned as they are.
+pub fn out_of_hours(config: &BotConfig, mut step: Step, lang: Lang) -> Step {
+    let (Some(h), Some(text)) = (step.handoff.as_mut(), config.out_of_hours.as_ref()) else {
+        return step;
+    };
+    h.out_of_hours = true;
+    // The handoff text is always a handoff step's last reply.
+    step.replies.pop();
+    step.replies.push(Outbound::text(text.get(lang)));
+    step.understood_as.push_str("+out_of_hours");
+    step
+}
+
+fn handoff(
+    config: &BotConfig,
+    mut state: BotState,
+    lang: Lang,
+    reason: EscalationReason,
+    team: Option<TeamId>,
+    menu_choice: Option<String>,
+    understood_as: &str,
+) -> Step {
+    state.failed_attempts = 0;
+    state.awaiting = None;
+    Step {
+        replies: vec![Outbound::text(config.handoff.get(lang))],
+        handoff: Some(Handoff {
+            reason,
+            team,
+            menu_choice,
+            intent: None,
+            out_of_hours: false,
+        }),
+        state,
+        understood_as: understood_as.into(),
+        call: None,
+    }
+}
+
+// ---- the optional LLM ----------------------------------------------------------------------
+
+fn chosen_option<'a>(
+    config: &'a BotConfig,
+    content: &Content,
+    text: &str,
+) -> Option<&'a MenuOption> {
+    let options = &config.menu.options;
+    if let Some(id) = content
+        .choice_id()
+        .and_then(|id| id.strip_prefix(MENU_CHOICE_PREFIX))
+    {
+        return options.iter().find(|o| o.key == id);
+    }
+    options.iter().find(|o| {
+        text == normalise(&o.key)
+            || o.title.0.values().any(|t| {
+                let t = normalise(t);
+                !t.is_empty() && text == t
+            })
+    })
+}
+
+/// The menu, as numbered text or as an interactive list.
+pub fn menu(config: &BotConfig, lang: Lang) -> Outbound {
+    let m = &config.menu;
+    if m.interactive {
+        let button = match m.button.get(lang) {
+            "" => "Menu",
+            b => b,
+        };
+        return Outbound::List {
+            body: m.prompt.get(lang).to_owned(),
+            button: button.to_owned(),
+            rows: m
+                .options
+                .iter()
+                .map(|o| ListRow {
+                    id: format!("{MENU_CHOICE_PREFIX}{}", o.key),
+                    title: o.title.get(lang).to_owned(),
+                    description: None,
+                })
+                .collect(),
+        };
+    }
+    let mut body = m.prompt.get(lang).to_owned();
+    for o in &m.options {
+        body.push_str(&format!("\n{}. {}", o.key, o.title.get(lang)));
+    }
+    Outbound::text(body)
+}
+
+#[cfg(test)]
+mod tests;

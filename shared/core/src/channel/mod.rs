@@ -1,0 +1,5 @@
+//! The WhatsApp channel's rules: what customers send and what turno sends back, transcripts
+//! and delivery states, and the 24-hour customer service window.
+
+pub mod message;
+pub mod window;

@@ -1,0 +1,7 @@
+//! The help desk: tickets and their state machine, agents and their capacity, and routing
+//! (which team and tier a handoff goes to).
+
+pub mod agent;
+pub mod escalation;
+pub mod routing;
+pub mod ticket;

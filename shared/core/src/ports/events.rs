@@ -1,0 +1,75 @@
+//! Domain events published for integrations.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+use crate::kernel::levels::Tier;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum DomainEvent {
+    TicketCreated {
+        workspace: WorkspaceId,
+        ticket_id: TicketId,
+        at: Timestamp,
+    },
+    Escalated {
+        workspace: WorkspaceId,
+        ticket_id: TicketId,
+        team: TeamId,
+        tier: Tier,
+        reasons: Vec<String>,
+        at: Timestamp,
+    },
+    Assigned {
+        workspace: WorkspaceId,
+        ticket_id: TicketId,
+        agent: AgentId,
+        at: Timestamp,
+    },
+    SlaWarning {
+        workspace: WorkspaceId,
+        ticket_id: TicketId,
+        clock: String,
+        due_at: Timestamp,
+        at: Timestamp,
+    },
+    SlaBreached {
+        workspace: WorkspaceId,
+        ticket_id: TicketId,
+        clock: String,
+        due_at: Timestamp,
+        at: Timestamp,
+    },
+    Resolved {
+        workspace: WorkspaceId,
+        ticket_id: TicketId,
+        at: Timestamp,
+    },
+}
+
+impl DomainEvent {
+    /// The event's type name (`detail-type` on EventBridge).
+    pub fn name(&self) -> &'static str {
+        match self {
+            DomainEvent::TicketCreated { .. } => "TicketCreated",
+            DomainEvent::Escalated { .. } => "Escalated",
+            DomainEvent::Assigned { .. } => "Assigned",
+            DomainEvent::SlaWarning { .. } => "SlaWarning",
+            DomainEvent::SlaBreached { .. } => "SlaBreached",
+            DomainEvent::Resolved { .. } => "Resolved",
+        }
+    }
+
+    pub fn workspace(&self) -> &WorkspaceId {
+        match self {
+            DomainEvent::TicketCreated { workspace, .. }
+            | DomainEvent::Escalated { workspace, .. }
+            | DomainEvent::Assigned { workspace, .. }
+            | DomainEvent::SlaWarning { workspace, .. }
+            | DomainEvent::SlaBreached { workspace, .. }
+            | DomainEvent::Resolved { workspace, .. } => workspace,
+        }
+    }
+}

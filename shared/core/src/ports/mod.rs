@@ -1,0 +1,19 @@
+//! Ports: what the use cases need from the world, in domain types. The AWS adapters and the
+//! embedded (SQLite) adapters implement each one, and one contract test suite runs on both.
+//! Beside them, the jobs the queues carry, the domain events, and the records and change feed
+//! the agent API keeps.
+
+mod clock;
+pub mod events;
+pub mod jobs;
+mod notify;
+mod queue;
+pub mod records;
+mod store;
+mod whatsapp;
+
+pub use clock::{Clock, SystemClock};
+pub use notify::{EventBus, Notification, NotificationKind, Notifier};
+pub use queue::{Envelope, Queue, QueueError, QueueName};
+pub use store::*;
+pub use whatsapp::{MediaError, SendError, WhatsApp};

@@ -1,0 +1,38 @@
+//! Telling people (agents, supervisors) and integrations what happened.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::kernel::ids::{AgentId, TicketId, WorkspaceId};
+use crate::ports::events::DomainEvent;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    TicketAssigned,
+    SlaWarning,
+    SlaBreached,
+    /// An agent was @mentioned in a private note.
+    Mentioned,
+}
+
+/// A notice to people (agents, supervisors). Holds no customer message text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub workspace: WorkspaceId,
+    pub kind: NotificationKind,
+    pub ticket_id: TicketId,
+    pub agent: Option<AgentId>,
+    pub text: String,
+}
+
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn notify(&self, notification: &Notification) -> anyhow::Result<()>;
+}
+
+/// Domain events for integrations (EventBridge in AWS).
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    async fn publish(&self, events: &[DomainEvent]) -> anyhow::Result<()>;
+}

@@ -1,0 +1,98 @@
+//! Small workspace records the agent API edits (quick replies, customer profiles, settings)
+//! and the change feed the console polls for live updates.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::kernel::ids::{TicketId, WorkspaceId};
+
+/// What a [`Record`] holds; records of one kind are listed together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A canned answer agents insert with `/shortcut`; keyed by its id.
+    QuickReply,
+    /// What agents added to a customer (tags, attributes, consent); keyed by WhatsApp id.
+    Customer,
+    /// A workspace setting edited at run time; keyed by the setting's name.
+    Setting,
+}
+
+impl RecordKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::QuickReply => "quick_reply",
+            RecordKind::Customer => "customer",
+            RecordKind::Setting => "setting",
+        }
+    }
+}
+
+/// One record: a JSON value under a workspace, a kind and a key, versioned like tickets
+/// (the write succeeds only if the stored version still equals the caller's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub workspace: WorkspaceId,
+    pub kind: RecordKind,
+    /// 1 to 200 characters.
+    pub key: String,
+    pub value: serde_json::Value,
+    pub updated_at: Timestamp,
+    /// 0 for a record not stored yet.
+    pub version: u64,
+}
+
+/// What changed, for the console's live view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A message in or out of the ticket's conversation.
+    Message,
+    /// A private note.
+    Note,
+    /// An assignment or a transfer to an agent.
+    Assignment,
+    /// An SLA warning or breach.
+    Sla,
+    /// Anything else about the ticket: status, tags, team, priority.
+    Ticket,
+}
+
+/// One entry of a workspace's change feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub workspace: WorkspaceId,
+    pub kind: ChangeKind,
+    pub ticket_id: TicketId,
+    pub at: Timestamp,
+    /// Where this change sits in the feed, set by the store when read: pass it back to get
+    /// what came after.
+    #[serde(default)]
+    pub cursor: String,
+}
+
+/// A change feed cursor: the change's time as fixed-width nanoseconds (so cursors sort as
+/// strings, in time order), then something unique.
+pub fn change_cursor(at: Timestamp, unique: &str) -> String {
+    format!("{:020}#{unique}", at.as_nanosecond().max(0))
+}
+
+/// The cursor just before anything at or after `at`: reads after it start at `at`.
+pub fn cursor_at(at: Timestamp) -> String {
+    format!("{:020}", at.as_nanosecond().max(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_sort_in_time_order_and_a_time_cursor_precedes_changes_at_that_time() {
+        let t = |s: i64| Timestamp::from_second(s).unwrap();
+        let a = change_cursor(t(9), "zzz");
+        let b = change_cursor(t(10), "aaa");
+        assert!(a < b);
+        assert!(cursor_at(t(10)) < b);
+        assert!(cursor_at(t(10)) > a);
+    }
+}

@@ -1,0 +1,81 @@
+//! Sending to customers on WhatsApp (or the sandbox), and fetching what they sent.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::channel::message::{MediaFile, Outbound};
+use crate::kernel::ids::{MessageId, WaId, WorkspaceId};
+
+/// Why the WhatsApp channel did not send a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Outside the 24-hour window only templates may be sent (Graph error 131047).
+    #[error("the 24-hour customer service window is closed")]
+    WindowClosed,
+    /// Rate limited (429, 130429, 131056): try again later.
+    #[error("throttled by WhatsApp")]
+    Throttled { retry_after: Option<Duration> },
+    /// 5xx, timeouts, connection errors: try again later.
+    #[error("WhatsApp is unavailable: {0}")]
+    Unavailable(String),
+    /// The access token was refused: needs an operator.
+    #[error("WhatsApp refused the access token (code {code})")]
+    Unauthorized { code: i64 },
+    /// A request that cannot succeed as it is.
+    #[error("WhatsApp rejected the message: {code} {message}")]
+    Rejected { code: i64, message: String },
+}
+
+impl SendError {
+    /// Whether the message should be sent again later. A refused token is retryable too: the
+    /// reply must not be dropped, so it waits in the queue (and reaches the dead-letter queue,
+    /// which alarms) until an operator fixes the token.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            SendError::Throttled { .. }
+                | SendError::Unavailable(_)
+                | SendError::Unauthorized { .. }
+        )
+    }
+}
+
+/// Why media could not be fetched from WhatsApp.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MediaError {
+    /// WhatsApp does not know the id, or no longer keeps the file (media expires after about
+    /// 30 days).
+    #[error("WhatsApp has no media with that id (it may have expired)")]
+    NotFound,
+    /// Larger than turno is willing to pass through.
+    #[error("the media is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("WhatsApp refused the access token (code {code})")]
+    Unauthorized { code: i64 },
+    /// Throttling, 5xx, timeouts: try again later.
+    #[error("WhatsApp is unavailable: {0}")]
+    Unavailable(String),
+    #[error("WhatsApp refused the media request: {code} {message}")]
+    Rejected { code: i64, message: String },
+}
+
+/// Sends messages to customers on WhatsApp (or to the sandbox).
+#[async_trait]
+pub trait WhatsApp: Send + Sync {
+    /// Sends one message and returns WhatsApp's id for it.
+    async fn send(
+        &self,
+        ws: &WorkspaceId,
+        to: &WaId,
+        message: &Outbound,
+    ) -> Result<MessageId, SendError>;
+
+    /// Fetches the bytes of media a customer sent (an image, a voice note, a document), by
+    /// the media id their message carried.
+    async fn media(&self, ws: &WorkspaceId, media_id: &str) -> Result<MediaFile, MediaError>;
+
+    /// Tells WhatsApp the customer's message was read (their ticks turn blue). One attempt,
+    /// no retries: a lost receipt is harmless.
+    async fn mark_read(&self, ws: &WorkspaceId, message: &MessageId) -> Result<(), SendError>;
+}
