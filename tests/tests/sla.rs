@@ -143,7 +143,7 @@ async fn a_breach_with_bump_tier_moves_the_ticket_to_specialists_and_notifies_on
         .events(&WorkspaceId::parse(WORKSPACE).unwrap())
         .unwrap();
     let breach = events.iter().find(|e| e.name() == "SlaBreached").unwrap();
-    if let turno_core::ports::events::DomainEvent::SlaBreached { due_at, at, .. } = breach {
+    if let turno_core::ports::domain_events::DomainEvent::SlaBreached { due_at, at, .. } = breach {
         eprintln!(
             "breach recorded {} ms after its deadline",
             at.duration_since(*due_at).as_millis()

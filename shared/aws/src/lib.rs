@@ -39,7 +39,7 @@
 //! `AtCapacity` (`load < capacity` on the agent), and which are tried again when they lose to
 //! a concurrent transaction (`TransactionConflict`).
 
-mod events;
+mod event_bus;
 mod queue;
 mod sdk;
 mod secrets;
@@ -47,7 +47,7 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use events::{EventBridgeBus, SOURCE as EVENT_SOURCE};
+pub use event_bus::{EventBridgeBus, SOURCE as EVENT_SOURCE};
 pub use queue::{MAX_DELAY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id};
 pub use sdk::{Clients, RequestCounter, load_sdk_config};
 pub use secrets::parameter;

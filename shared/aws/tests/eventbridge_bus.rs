@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use turno_aws::EventBridgeBus;
 use turno_core::kernel::ids::{TicketId, WorkspaceId};
 use turno_core::ports::EventBus;
-use turno_core::ports::events::DomainEvent;
+use turno_core::ports::domain_events::DomainEvent;
 
 #[tokio::test]
 async fn published_events_reach_the_bus_with_source_detail_type_and_json_detail() {

@@ -12,7 +12,7 @@
 #![warn(missing_docs)]
 
 mod db;
-mod events;
+mod event_bus;
 mod queue;
 mod sandbox;
 mod store;
@@ -20,7 +20,7 @@ mod time;
 mod worker;
 
 pub use db::Db;
-pub use events::SqliteEventBus;
+pub use event_bus::SqliteEventBus;
 pub use queue::{DeadLetter, Delivery, QueueOptions, Receipt, Settlement, SqliteQueues};
 pub use sandbox::{SANDBOX_PAGE, SandboxMessage, SandboxWhatsApp};
 pub use store::SqliteStore;

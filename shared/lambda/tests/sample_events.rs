@@ -9,7 +9,7 @@ use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use turno_core::Timestamp;
 use turno_core::channel::message::InboundMessage;
 use turno_core::desk::escalation::EscalationJob;
-use turno_core::ports::jobs::{SlaTimer, TicketWrite, inbound_envelope};
+use turno_core::ports::jobs::{SlaTimer, TranscriptWrite, inbound_envelope};
 use turno_core::ports::{Envelope, QueueName};
 
 fn sample(name: &str) -> SqsEvent {
@@ -81,9 +81,9 @@ fn inbound_sample_records_are_inbound_envelopes_grouped_by_customer() {
 #[test]
 fn ticket_write_sample_records_are_an_append_and_a_delivery() {
     let event = sample("sqs-ticket-writes.json");
-    let writes: Vec<TicketWrite> = event.records.iter().map(decode).collect();
-    assert!(matches!(writes[0], TicketWrite::Append { .. }));
-    assert!(matches!(writes[1], TicketWrite::Delivery { .. }));
+    let writes: Vec<TranscriptWrite> = event.records.iter().map(decode).collect();
+    assert!(matches!(writes[0], TranscriptWrite::Append { .. }));
+    assert!(matches!(writes[1], TranscriptWrite::Delivery { .. }));
     for (record, write) in event.records.iter().zip(&writes) {
         assert_delivers(record, &write.envelope(), QueueName::TicketWrites);
     }

@@ -16,10 +16,13 @@ use serde::{Deserialize, Serialize};
 use crate::normalise::normalise;
 
 /// A language the bot speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
-    /// Spanish.
+    /// Spanish, the default where nothing says otherwise.
+    #[default]
     Es,
     /// English.
     En,

@@ -12,7 +12,7 @@ use crate::channel::message::{
 use crate::channel::window::{RE_ENGAGEMENT, TemplateVars};
 use crate::config::WorkspaceConfig;
 use crate::kernel::ids::{MessageId, TicketId, WaId, WorkspaceId};
-use crate::ports::jobs::TicketWrite;
+use crate::ports::jobs::TranscriptWrite;
 use crate::ports::{MediaError, SendError};
 
 /// How a message went out.
@@ -181,7 +181,7 @@ impl Turno {
         };
         let entries = sent.entries(entry);
         for e in &entries {
-            self.handle_ticket_write(TicketWrite::Append { entry: e.clone() })
+            self.write_transcript(TranscriptWrite::Append { entry: e.clone() })
                 .await
                 .map_err(|e| AppError::Unexpected(e.source))?;
         }

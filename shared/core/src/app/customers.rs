@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::effects::{Retry, retry_on_conflict};
 use super::{Actor, AppError, Turno};
-use crate::app::console::normalise_tags;
+use crate::app::inbox::normalise_tags;
 use crate::desk::agent::Role;
 use crate::desk::ticket::{TicketStatus, VIP_TAG};
 use crate::kernel::ids::{TeamId, TicketId, WaId, WorkspaceId};
@@ -103,7 +103,7 @@ impl Turno {
             .list_tickets(
                 ws,
                 &TicketFilter {
-                    limit: Some(super::console::LIST_SCAN_LIMIT),
+                    limit: Some(super::inbox::LIST_SCAN_LIMIT),
                     ..TicketFilter::default()
                 },
             )

@@ -4,12 +4,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
-use super::console::normalise_tags;
+use super::inbox::normalise_tags;
 use super::{Actor, AppError, Turno};
 use crate::channel::message::TranscriptEntry;
 use crate::desk::ticket::{EscalationReason, Ticket, TicketStatus};
 use crate::kernel::ids::{AgentId, TeamId, TicketId};
-use crate::ports::events::DomainEvent;
+use crate::ports::domain_events::DomainEvent;
 
 /// A ticket with what the console shows beside it.
 #[derive(Debug, Clone, Serialize)]

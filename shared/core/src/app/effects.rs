@@ -14,7 +14,7 @@ use crate::config::WorkspaceConfig;
 use crate::desk::agent::pick_agent;
 use crate::desk::ticket::{Ticket, TransitionError};
 use crate::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
-use crate::ports::events::DomainEvent;
+use crate::ports::domain_events::DomainEvent;
 use crate::ports::jobs::SlaTimer;
 use crate::ports::{Notification, NotificationKind, StoreError};
 

@@ -12,8 +12,8 @@ use crate::desk::escalation::EscalationJob;
 use crate::desk::routing::{RoutingDecision, RoutingInput, route};
 use crate::desk::ticket::{Ticket, TicketStatus};
 use crate::kernel::ids::{MessageId, TicketId};
-use crate::ports::events::DomainEvent;
-use crate::ports::jobs::TicketWrite;
+use crate::ports::domain_events::DomainEvent;
+use crate::ports::jobs::TranscriptWrite;
 
 impl Turno {
     /// Routes the ticket to a team, queues it, starts its first-response clock and arms the
@@ -167,7 +167,7 @@ impl Turno {
                 let writes = sent
                     .entries(entry)
                     .into_iter()
-                    .map(|entry| TicketWrite::Append { entry }.envelope())
+                    .map(|entry| TranscriptWrite::Append { entry }.envelope())
                     .collect();
                 self.ports.queue.send(writes).await?;
             }

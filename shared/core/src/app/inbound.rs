@@ -16,11 +16,9 @@ use crate::config::WorkspaceConfig;
 use crate::desk::escalation::EscalationJob;
 use crate::desk::ticket::{EscalationReason, Ticket, TicketStatus};
 use crate::kernel::ids::MessageId;
-use crate::kernel::lang::{self, Lang};
-use crate::kernel::text::normalise;
 use crate::ports::SendError;
-use crate::ports::events::DomainEvent;
-use crate::ports::jobs::TicketWrite;
+use crate::ports::domain_events::DomainEvent;
+use crate::ports::jobs::TranscriptWrite;
 
 /// The transcript entries a turn's commit writes: its leading `Record` effects, the ones
 /// counted done from the start.
@@ -125,20 +123,10 @@ impl Turno {
             Some(id) => store.ticket(&msg.workspace, id).await?,
             None => None,
         };
-        let text = msg
-            .content
-            .text_for_bot()
-            .map(normalise)
-            .unwrap_or_default();
+        // Only a confident detection changes the conversation's language; short or
+        // ambiguous text keeps it.
         let raw = msg.content.text_for_bot().unwrap_or_default();
-        let language = turno_nlu::detect_language(raw)
-            .map(|l| match l {
-                turno_nlu::Lang::Es => Lang::Es,
-                turno_nlu::Lang::En => Lang::En,
-                turno_nlu::Lang::Pt => Lang::Pt,
-            })
-            .or_else(|| lang::detect(&text))
-            .unwrap_or(conversation.language);
+        let language = turno_nlu::detect_language(raw).unwrap_or(conversation.language);
         // The thread window: within it a message joins the current ticket (a resolved one
         // reopens to its team); after it, or after a close, a new ticket links to the old.
         let last_activity = current.as_ref().map(|t| {
@@ -321,7 +309,7 @@ impl Turno {
                                 if entry.delivery.is_some() {
                                     // A refused message: the ticket-writer records the entry
                                     // and its failed state together.
-                                    envelopes.push(TicketWrite::Append { entry }.envelope())
+                                    envelopes.push(TranscriptWrite::Append { entry }.envelope())
                                 } else {
                                     entries.push(entry)
                                 }

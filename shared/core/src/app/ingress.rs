@@ -7,7 +7,7 @@ use tracing::warn;
 use super::{AppError, JobError, Turno};
 use crate::channel::message::{DeliveryStatus, InboundMessage};
 use crate::ports::QueueName;
-use crate::ports::jobs::{TicketWrite, inbound_envelope};
+use crate::ports::jobs::{TranscriptWrite, inbound_envelope};
 
 /// A webhook's content, split into what the queues carry.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -44,7 +44,7 @@ impl Turno {
                 accepted.ignored += 1;
                 continue;
             }
-            envelopes.push(TicketWrite::Delivery { status: s }.envelope());
+            envelopes.push(TranscriptWrite::Delivery { status: s }.envelope());
             accepted.statuses += 1;
         }
         if !envelopes.is_empty() {
@@ -61,7 +61,7 @@ impl Turno {
         }
         match queue {
             QueueName::Inbound => self.handle_inbound(decode(body)?).await,
-            QueueName::TicketWrites => self.handle_ticket_write(decode(body)?).await,
+            QueueName::TicketWrites => self.write_transcript(decode(body)?).await,
             QueueName::Escalations => self.handle_escalation(decode(body)?).await,
             QueueName::SlaTimers => self.handle_sla_timer(decode(body)?).await,
         }

@@ -9,7 +9,7 @@
 //! | route, queue, assign a handoff | [`escalation`] | escalation |
 //! | timers, sweep, warnings, breaches | [`sla`] | sla-enforcer |
 //! | what agents do to tickets | [`desk`], [`channel`], [`notes`], [`assignment`] | agent-api |
-//! | the console's reads | [`console`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`] | agent-api |
+//! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`] | agent-api |
 //!
 //! Effects several of them share (save or release, arm the SLA timer, pull the queue,
 //! announce) and the one optimistic-concurrency retry loop live below them, in [`effects`];
@@ -29,13 +29,13 @@ mod assignment;
 mod bot_io;
 mod change_feed;
 mod channel;
-mod console;
 mod customers;
 mod desk;
 mod effects;
 mod errors;
 mod escalation;
 mod inbound;
+mod inbox;
 mod ingress;
 mod live;
 mod metrics;
@@ -46,13 +46,13 @@ mod transcript;
 
 pub use access::Actor;
 pub use admin::TeamView;
-pub use console::{
-    AssigneeFilter, ListPage, ListParams, MessagePreview, SlaState, SlaSummary, TicketDetail,
-    TicketSummary,
-};
 pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
 pub use desk::{StatusChange, TicketView, Transfer};
 pub use errors::{AppError, JobError};
+pub use inbox::{
+    AssigneeFilter, ListPage, ListParams, MessagePreview, SlaState, SlaSummary, TicketDetail,
+    TicketSummary,
+};
 pub use ingress::{Accepted, WebhookBatch};
 pub use live::{ChangeEvent, ChangePage};
 pub use metrics::{AgentLoad, Dashboard, Durations, TeamQueue, dashboard};

@@ -13,7 +13,7 @@ use crate::config::WorkspaceConfig;
 use crate::desk::agent::Role;
 use crate::desk::ticket::{Ticket, TicketStatus};
 use crate::kernel::ids::{TeamId, TicketId, WorkspaceId};
-use crate::ports::events::DomainEvent;
+use crate::ports::domain_events::DomainEvent;
 use crate::ports::jobs::SlaTimer;
 use crate::ports::{Notification, NotificationKind, StoreError};
 use crate::sla::{BreachActions, ClockKind, SlaEventKind};

@@ -5,12 +5,12 @@ use tracing::info;
 
 use super::{JobError, Turno};
 use crate::channel::message::DeliveryStatus;
-use crate::ports::jobs::TicketWrite;
+use crate::ports::jobs::TranscriptWrite;
 
 impl Turno {
-    pub async fn handle_ticket_write(&self, write: TicketWrite) -> Result<(), JobError> {
+    pub async fn write_transcript(&self, write: TranscriptWrite) -> Result<(), JobError> {
         match write {
-            TicketWrite::Append { entry } => {
+            TranscriptWrite::Append { entry } => {
                 let inserted = self.ports.store.append_message(&entry).await?;
                 if !inserted {
                     info!(workspace = %entry.workspace, wamid = %entry.message_id, "transcript entry already stored");
@@ -30,7 +30,9 @@ impl Turno {
                         .await?;
                 }
             }
-            TicketWrite::Delivery { status } => self.ports.store.record_delivery(&status).await?,
+            TranscriptWrite::Delivery { status } => {
+                self.ports.store.record_delivery(&status).await?
+            }
         }
         Ok(())
     }

@@ -33,19 +33,19 @@ pub fn inbound_envelope(message: &InboundMessage) -> Envelope {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "write", rename_all = "snake_case")]
-pub enum TicketWrite {
+pub enum TranscriptWrite {
     Append { entry: TranscriptEntry },
     Delivery { status: DeliveryStatus },
 }
 
-impl TicketWrite {
+impl TranscriptWrite {
     pub fn envelope(&self) -> Envelope {
         let (group, dedupe) = match self {
-            TicketWrite::Append { entry } => (
+            TranscriptWrite::Append { entry } => (
                 customer_group(&entry.workspace, &entry.customer),
                 format!("append#{}", entry.message_id),
             ),
-            TicketWrite::Delivery { status } => (
+            TranscriptWrite::Delivery { status } => (
                 customer_group(&status.workspace, &status.recipient),
                 format!("delivery#{}#{:?}", status.message_id, status.state),
             ),

@@ -4,7 +4,7 @@
 //! the agent API keeps.
 
 mod clock;
-pub mod events;
+pub mod domain_events;
 pub mod jobs;
 mod notify;
 mod queue;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::kernel::ids::{AgentId, TicketId, WorkspaceId};
-use crate::ports::events::DomainEvent;
+use crate::ports::domain_events::DomainEvent;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

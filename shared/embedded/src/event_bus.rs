@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use rusqlite::params;
 use turno_core::kernel::ids::WorkspaceId;
 use turno_core::ports::EventBus;
-use turno_core::ports::events::DomainEvent;
+use turno_core::ports::domain_events::DomainEvent;
 
 use crate::db::{Db, DbError};
 use crate::time::nanos;

@@ -6,7 +6,7 @@ use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use turno_core::ports::EventBus;
-use turno_core::ports::events::DomainEvent;
+use turno_core::ports::domain_events::DomainEvent;
 
 /// The `source` of every turno event.
 pub const SOURCE: &str = "turno";
