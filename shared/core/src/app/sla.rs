@@ -22,6 +22,8 @@ use crate::sla::{BreachActions, ClockKind, SlaEventKind};
 pub struct SweepReport {
     pub looked_at: usize,
     pub breaches: usize,
+    /// Tickets whose enforcement failed this round (logged; the next round tries again).
+    pub failed: usize,
 }
 
 /// What one enforcement pass found: newly recorded events, notices to send again, and each
@@ -55,7 +57,8 @@ impl Turno {
     }
 
     /// The periodic safety net: enforces every ticket whose SLA is due, whatever happened to
-    /// its timer.
+    /// its timer. Each ticket on its own: one that fails is logged and left for the next
+    /// round, and never keeps the others from being enforced.
     pub async fn sla_sweep(&self) -> Result<SweepReport, JobError> {
         let now = self.now();
         let due = self.ports.store.tickets_sla_due(now, 500).await?;
@@ -65,7 +68,13 @@ impl Turno {
             let Some(cfg) = self.config(&ws) else {
                 continue;
             };
-            report.breaches += self.enforce(&cfg, &id).await?;
+            match self.enforce(&cfg, &id).await {
+                Ok(breaches) => report.breaches += breaches,
+                Err(e) => {
+                    report.failed += 1;
+                    warn!(workspace = %ws, ticket_id = %id, error = %e, "SLA enforcement failed; the next sweep tries again");
+                }
+            }
         }
         Ok(report)
     }
@@ -186,7 +195,10 @@ impl Turno {
     }
 
     /// Publishes the newly recorded events, sends the notices (new and reclaimed) and marks
-    /// them sent.
+    /// the ones that went out as sent. The events are already recorded on the ticket: a
+    /// notice that cannot be sent now (the notification endpoint is down) stays claimed, and
+    /// the timer or sweep that finds it stale sends it again, so it goes out once, late,
+    /// without holding up the rest.
     async fn announce_sla(
         &self,
         ws: &WorkspaceConfig,
@@ -238,37 +250,41 @@ impl Turno {
         }
         let all: Vec<(ClockKind, SlaEventKind)> =
             recorded.iter().chain(reclaimed).copied().collect();
-        if notify {
-            for (kind, event) in &all {
-                let (what, kind_note) = match event {
-                    SlaEventKind::Warning => {
-                        ("is close to breaching", NotificationKind::SlaWarning)
-                    }
-                    SlaEventKind::Breach => ("breached", NotificationKind::SlaBreached),
-                };
-                let due = due(*kind);
-                let note = Notification {
-                    workspace: ws.id.clone(),
-                    kind: kind_note,
-                    ticket_id: ticket.id.clone(),
-                    agent: ticket.assignee.clone(),
-                    text: format!(
-                        "SLA {what}: {} on ticket {} (team {}, tier {:?}, due {})",
-                        kind.code().replace('_', " "),
-                        ticket.id,
-                        ticket.team.as_ref().map_or("none", |t| t.as_str()),
-                        ticket.tier,
-                        due.map_or_else(|| "-".to_owned(), |d| d.to_string()),
-                    ),
-                };
-                self.ports
-                    .notifier
-                    .notify(&note)
-                    .await
-                    .map_err(|e| JobError::retry(e.context("SLA notice not sent")))?;
+        let mut sent = Vec::with_capacity(all.len());
+        for (kind, event) in &all {
+            if !notify {
+                sent.push((*kind, *event));
+                continue;
+            }
+            let (what, kind_note) = match event {
+                SlaEventKind::Warning => ("is close to breaching", NotificationKind::SlaWarning),
+                SlaEventKind::Breach => ("breached", NotificationKind::SlaBreached),
+            };
+            let due = due(*kind);
+            let note = Notification {
+                workspace: ws.id.clone(),
+                kind: kind_note,
+                ticket_id: ticket.id.clone(),
+                agent: ticket.assignee.clone(),
+                text: format!(
+                    "SLA {what}: {} on ticket {} (team {}, tier {:?}, due {})",
+                    kind.code().replace('_', " "),
+                    ticket.id,
+                    ticket.team.as_ref().map_or("none", |t| t.as_str()),
+                    ticket.tier,
+                    due.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                ),
+            };
+            match self.ports.notifier.notify(&note).await {
+                Ok(()) => sent.push((*kind, *event)),
+                Err(e) => {
+                    warn!(workspace = %ws.id, ticket_id = %ticket.id, clock = kind.code(), error = %format!("{e:#}"), "SLA notice not sent; it is sent again once stale");
+                }
             }
         }
-        self.mark_notices_sent(&ws.id, &ticket.id, &all).await?;
+        if !sent.is_empty() {
+            self.mark_notices_sent(&ws.id, &ticket.id, &sent).await?;
+        }
         Ok(())
     }
 
