@@ -524,8 +524,6 @@ fn handoff(
     }
 }
 
-// ---- the optional LLM ----------------------------------------------------------------------
-
 fn chosen_option<'a>(
     config: &'a BotConfig,
     content: &Content,
