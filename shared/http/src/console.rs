@@ -385,7 +385,12 @@ async fn events(
     let page = s
         .turno
         .changes(&actor, q.since.as_deref().filter(|x| !x.is_empty()))
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The only input `changes` judges is the cursor: a malformed query parameter.
+            turno_core::app::AppError::Invalid(m) => ApiError::bad_request(m),
+            e => ApiError::from(e),
+        })?;
     Ok(Json(page).into_response())
 }
 
