@@ -65,6 +65,7 @@ pub fn api_router(state: ApiState) -> Router {
             )
         })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(crate::error::catch_panic())
         .with_state(state)
 }
 

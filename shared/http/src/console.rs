@@ -56,6 +56,7 @@ pub(crate) fn routes() -> Router<ApiState> {
 pub fn events_stream_router(state: ApiState, shutdown: watch::Receiver<bool>) -> Router {
     Router::new()
         .route("/api/v1/events/stream", get(events_stream))
+        .layer(crate::error::catch_panic())
         .with_state(StreamState {
             api: state,
             shutdown,
