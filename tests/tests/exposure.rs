@@ -1,9 +1,10 @@
 //! What the local runner exposes to whoever can reach it: password-less sign-in only on a
-//! loopback listener in sandbox mode and only to requests naming a loopback host.
+//! loopback listener in sandbox mode and only to requests naming a loopback host, and customer
+//! media served so that it can never run on the console's origin.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use reqwest::header::HOST;
+use reqwest::header::{CONTENT_TYPE, HOST};
 use serde_json::{Value, json};
 use turno_local::LocalConfig;
 use turno_tests::TestApp;
@@ -88,4 +89,63 @@ async fn dev_login_does_not_exist_on_a_listener_other_machines_reach() {
     assert_eq!(status, 404, "{body}");
     assert_eq!(sign_in_mode(&url).await, "token");
     running.stop().await;
+}
+
+#[tokio::test]
+async fn customer_media_is_served_as_a_sandboxed_attachment() {
+    let app = TestApp::spawn_sandbox().await;
+    let customer = "34691900002";
+    let page = b"<html><script>alert(document.cookie)</script></html>".to_vec();
+    let r = app
+        .http
+        .post(app.url(&format!(
+            "/sandbox/api/media?customer={customer}&filename=..%2F..%2Fx.html%22%0d%0a"
+        )))
+        .header(CONTENT_TYPE, "text/html")
+        .body(page.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let media_id = r.json::<Value>().await.unwrap()["media_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = turno_tests::eventually(
+        "the media on the ticket",
+        std::time::Duration::from_secs(10),
+        || async {
+            let ticket = app.ticket_of(customer).await?;
+            let id = ticket["id"].as_str()?;
+            let r = app
+                .http
+                .get(app.url(&format!("/api/v1/tickets/{id}/media/{media_id}")))
+                .bearer_auth(app.token("bruno"))
+                .send()
+                .await
+                .ok()?;
+            (r.status() == 200).then_some(r)
+        },
+    )
+    .await;
+
+    assert_eq!(r.status(), 200);
+    let header = |name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    let csp = header("content-security-policy");
+    assert!(csp.split(';').any(|d| d.trim() == "sandbox"), "{csp}");
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    let disposition = header("content-disposition");
+    assert_eq!(
+        disposition,
+        format!("attachment; filename=\"media-{media_id}.html\""),
+        "an attachment with a name made of safe characters only"
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), page.as_slice());
+    app.stop().await;
 }
