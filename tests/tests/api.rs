@@ -1376,8 +1376,17 @@ async fn invalid_input_gets_a_4xx_in_the_error_format_and_changes_nothing() {
             "/events",
             "/events?since=yesterday".into(),
             None,
-            422,
-            "invalid_input",
+            400,
+            "invalid_request",
+        ),
+        (
+            Method::GET,
+            "/events",
+            // Byte 20 falls inside the two-byte `é`.
+            "/events?since=0000000000000000000%C3%A9".into(),
+            None,
+            400,
+            "invalid_request",
         ),
     ];
     for (method, route, path, body, status, code) in cases {

@@ -181,6 +181,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         shutdown_rx.clone(),
     ));
 
+    let dev_login = dev_login_allowed(addr, sandbox.is_some());
     let app = Router::new()
         .merge(webhook_router(WebhookState {
             turno: turno.clone(),
@@ -195,6 +196,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         .merge(turno_http::console_router(&console_config(
             &turno,
             sandbox.is_some(),
+            dev_login,
         )))
         .merge(events_stream_router(
             ApiState {
@@ -207,10 +209,10 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         .merge(api_router(ApiState {
             turno: turno.clone(),
             auth,
-            dev_login: true,
+            dev_login,
         }))
-        .merge(demo_shop::router(demo_shop::token_from(env_var)))
-        .layer(tower_http::trace::TraceLayer::new_for_http());
+        .merge(demo_shop::router(demo_shop::token_from(env_var)));
+    let app = guarded(app);
 
     let mut server_shutdown = shutdown_rx.clone();
     tasks.spawn(async move {
@@ -224,7 +226,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             error!(error = %e, "HTTP server stopped");
         }
     });
-    info!(%addr, sandbox = sandbox.is_some(), "turno is running");
+    info!(%addr, sandbox = sandbox.is_some(), dev_login, "turno is running");
     Ok(Running {
         addr,
         tokens,
@@ -237,9 +239,30 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
     })
 }
 
-/// The console signs in with the dev login here: it lists the configured agents to pick from.
-fn console_config(turno: &Turno, sandbox: bool) -> turno_http::ConsoleConfig {
+/// Password-less sign-in only where nobody else can use it: a listener on a loopback address
+/// (nobody on the network reaches it) in sandbox mode (no real customers or WhatsApp account
+/// behind the desk). The route also refuses requests whose `Host` is not a loopback name, so
+/// a web page cannot reach it through DNS rebinding.
+fn dev_login_allowed(addr: SocketAddr, sandbox: bool) -> bool {
+    addr.ip().is_loopback() && sandbox
+}
+
+/// Every route of the runner, with a panicking request answered 500 rather than dropped.
+fn guarded(app: Router) -> Router {
+    app.layer(turno_http::error::catch_panic())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// With the dev login the console lists the configured agents to pick from; without it the
+/// agent pastes a token (printed at start-up).
+fn console_config(turno: &Turno, sandbox: bool, dev_login: bool) -> turno_http::ConsoleConfig {
     use turno_http::console_files::{DevAgent, SignIn};
+    if !dev_login {
+        return turno_http::ConsoleConfig {
+            sign_in: SignIn::Token,
+            sandbox,
+        };
+    }
     let mut agents = Vec::new();
     for ws in turno.workspaces().iter() {
         for a in &ws.agents {
@@ -437,7 +460,79 @@ fn print_banner(running: &Running, cfg: &LocalConfig, sandbox: bool, default_sec
         ));
     }
     out.push_str(&format!(
-        "    curl -s -H \"Authorization: Bearer $TOKEN\" {url}/api/v1/tickets\n  or get a token: curl -s -X POST {url}/api/v1/auth/dev-login -H 'content-type: application/json' -d '{{\"agent_id\":\"ana\"}}'\n\n  Ctrl-C stops turno.\n"
+        "    curl -s -H \"Authorization: Bearer $TOKEN\" {url}/api/v1/tickets\n"
     ));
+    if dev_login_allowed(running.addr, sandbox) {
+        out.push_str(&format!(
+            "  or get a token: curl -s -X POST {url}/api/v1/auth/dev-login -H 'content-type: application/json' -d '{{\"agent_id\":\"ana\"}}'\n"
+        ));
+    } else {
+        out.push_str(
+            "  (no password-less sign-in: it needs a loopback TURNO_ADDR and sandbox mode)\n",
+        );
+    }
+    out.push_str("\n  Ctrl-C stops turno.\n");
     eprintln!("{out}");
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn get_raw(addr: SocketAddr, path: &str) -> String {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        let _ = stream.read_to_end(&mut out).await;
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// The runner's routes go through [`guarded`]: a test-only route that panics shows what
+    /// any of them would do.
+    #[tokio::test]
+    async fn a_panicking_route_answers_500_and_the_runner_serves_the_next_request() {
+        let app = guarded(
+            Router::new()
+                .route(
+                    "/test/panic",
+                    get(|| async {
+                        let v: Vec<u8> = Vec::new();
+                        v[1].to_string()
+                    }),
+                )
+                .route("/test/ok", get(|| async { "ok" })),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let panicked = get_raw(addr, "/test/panic").await;
+
+        assert!(panicked.starts_with("HTTP/1.1 500"), "{panicked}");
+        assert!(
+            panicked.contains(r#"{"error":{"code":"internal","#),
+            "{panicked}"
+        );
+        assert!(!panicked.contains("index out of bounds"), "{panicked}");
+        let next = get_raw(addr, "/test/ok").await;
+        assert!(next.starts_with("HTTP/1.1 200"), "{next}");
+        server.abort();
+    }
+
+    #[test]
+    fn dev_login_needs_a_loopback_listener_and_the_sandbox() {
+        let at = |a: &str| a.parse::<SocketAddr>().unwrap();
+        assert!(dev_login_allowed(at("127.0.0.1:3000"), true));
+        assert!(dev_login_allowed(at("[::1]:3000"), true));
+        assert!(!dev_login_allowed(at("127.0.0.1:3000"), false));
+        assert!(!dev_login_allowed(at("0.0.0.0:3000"), true));
+        assert!(!dev_login_allowed(at("[::]:3000"), true));
+        assert!(!dev_login_allowed(at("192.168.1.10:3000"), true));
+    }
 }

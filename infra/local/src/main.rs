@@ -1,5 +1,10 @@
 //! `turno`: runs the whole help desk locally. See the README for configuration.
 
+// A long-running server: a panic in one request must become that request's 500, which only
+// unwinding allows.
+#[cfg(panic = "abort")]
+compile_error!("the local runner must be built with panic = \"unwind\"");
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     turno_local::init_tracing();

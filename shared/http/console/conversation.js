@@ -9,6 +9,16 @@ import { slaOf } from './sla.js';
 import { countdown } from './inbox.js';
 
 const TICKS = { sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
+// Customer media shown inline: raster images only, which a browser decodes without running
+// anything. A blob URL belongs to the console's origin, so HTML or SVG opened from one would
+// run with the agent's session; everything else is only ever saved as a file.
+const INLINE_IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+/// A file name for a download, from the customer's name for it when it is plain.
+function downloadName(c) {
+  const plain = String(c.filename || '').replace(/[^\w.\- ]+/g, '_').replace(/^[.\s]+/, '').slice(0, 100);
+  return plain || `media-${String(c.media_id || '').replace(/\W+/g, '')}`;
+}
 
 function normalize(v) {
   const ticket = v.ticket ?? v;
@@ -245,9 +255,20 @@ export function mountConversation(pane, ctx, id, onChange) {
         headers: { authorization: `Bearer ${sessionStorage.getItem('turno.token')}` },
       });
       if (!r.ok) return;
-      const url = URL.createObjectURL(await r.blob());
-      if (download) { window.open(url, '_blank', 'noopener'); return; }
-      box.insertBefore(h('img', { src: url, alt: c.caption || c.filename || c.kind, class: 'media-img' }), label);
+      const blob = await r.blob();
+      const type = blob.type.split(';')[0].trim().toLowerCase();
+      if (!download) {
+        if (!INLINE_IMAGE_TYPES.has(type)) return;
+        box.insertBefore(h('img', { src: URL.createObjectURL(blob), alt: c.caption || c.filename || c.kind, class: 'media-img' }), label);
+        return;
+      }
+      // Saved, never opened: typed as bytes so no browser renders it on this origin.
+      const url = URL.createObjectURL(new Blob([blob], { type: 'application/octet-stream' }));
+      const link = h('a', { href: url, download: downloadName(c), hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
     } catch { /* shown as the label only */ }
   }
 

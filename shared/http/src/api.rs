@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+#[cfg(feature = "dev-login")]
+use serde::Serialize;
 use turno_core::app::{Transfer, Turno};
 use turno_core::desk::agent::{Agent, Availability};
 #[cfg(feature = "dev-login")]
@@ -56,7 +58,7 @@ pub fn api_router(state: ApiState) -> Router {
     }
     Router::new()
         .nest("/api/v1", v1)
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .fallback(|| async { no_such_route() })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -65,7 +67,12 @@ pub fn api_router(state: ApiState) -> Router {
             )
         })
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(crate::error::catch_panic())
         .with_state(state)
+}
+
+fn no_such_route() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
 /// `Json` whose rejections use the API's error format.
@@ -224,12 +231,20 @@ struct TokenResponse {
     agent: Agent,
 }
 
-/// Local runner only: a token for a configured agent, no password.
+/// Local runner only: a token for a configured agent, no password. Requests that do not name
+/// a loopback host get the unknown-route answer (see [`crate::auth::names_loopback_host`]).
 #[cfg(feature = "dev-login")]
 async fn dev_login(
     State(s): State<ApiState>,
-    JsonBody(body): JsonBody<DevLogin>,
+    request: axum::extract::Request,
 ) -> Result<Json<TokenResponse>, ApiError> {
+    let (parts, body) = request.into_parts();
+    if !crate::auth::names_loopback_host(&parts) {
+        return Err(no_such_route());
+    }
+    let JsonBody(body) =
+        JsonBody::<DevLogin>::from_request(axum::extract::Request::from_parts(parts, body), &s)
+            .await?;
     let ws = match body.workspace {
         Some(ws) => s
             .turno

@@ -225,6 +225,55 @@ fn groups(raw: &str) -> Vec<&str> {
         .collect()
 }
 
+/// Whether a request names this machine as its host: `localhost`, an address in 127.0.0.0/8
+/// or `[::1]`, with or without a port. A browser sends the name it resolved, so a page whose
+/// own name was rebound to 127.0.0.1 still sends its own name, not one of these. Requests
+/// without a `Host` are refused too.
+pub fn names_loopback_host(parts: &Parts) -> bool {
+    let Some(host) = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    // An absolute-form request target names a host of its own: it must agree.
+    let target_ok = parts
+        .uri
+        .authority()
+        .is_none_or(|a| is_loopback_host(a.as_str()));
+    is_loopback_host(host) && target_ok
+}
+
+/// `host[:port]` (a `Host` header or URI authority) names a loopback host.
+pub fn is_loopback_host(host: &str) -> bool {
+    let (loopback, rest) = match host.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((v6, rest)) => (
+                v6.parse::<std::net::Ipv6Addr>()
+                    .is_ok_and(|ip| ip.is_loopback()),
+                rest,
+            ),
+            None => return false,
+        },
+        None => {
+            let (name, rest) = host.split_at(host.find(':').unwrap_or(host.len()));
+            (
+                name.eq_ignore_ascii_case("localhost")
+                    || name
+                        .parse::<std::net::Ipv4Addr>()
+                        .is_ok_and(|ip| ip.is_loopback()),
+                rest,
+            )
+        }
+    };
+    let port_ok = rest.is_empty()
+        || rest.strip_prefix(':').is_some_and(|p| {
+            !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok()
+        });
+    loopback && port_ok
+}
+
 fn forbidden(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
 }
@@ -365,5 +414,63 @@ mod tests {
         ]));
         assert_eq!(gateway.caller(&parts).unwrap().role, Role::Agent);
         assert_eq!(hs.caller(&parts).unwrap().role, Role::Admin);
+    }
+
+    #[test]
+    fn only_loopback_names_count_as_this_machine() {
+        for host in [
+            "localhost",
+            "LocalHost:3000",
+            "127.0.0.1",
+            "127.0.0.1:3000",
+            "127.200.3.4:80",
+            "[::1]",
+            "[::1]:3000",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "evil.example",
+            "evil.example:3000",
+            "localhost.evil.example",
+            "localhost.",
+            "127.0.0.1.nip.io",
+            "128.0.0.1",
+            "0.0.0.0:3000",
+            "10.0.0.1",
+            "[::2]:3000",
+            "[::1",
+            "[::1]x",
+            "::1",
+            "localhost:",
+            "localhost:http",
+            "localhost:99999",
+            "127.0.0.1:3000:1",
+            "[::ffff:127.0.0.1]",
+        ] {
+            assert!(!is_loopback_host(host), "{host:?}");
+        }
+    }
+
+    #[test]
+    fn a_request_names_a_loopback_host_only_by_its_host_header_and_target() {
+        let parts = |uri: &str, host: Option<&str>| {
+            let mut b = axum::http::Request::builder().uri(uri);
+            if let Some(h) = host {
+                b = b.header("host", h);
+            }
+            b.body(()).unwrap().into_parts().0
+        };
+        assert!(names_loopback_host(&parts("/x", Some("localhost:3000"))));
+        assert!(!names_loopback_host(&parts("/x", None)));
+        assert!(!names_loopback_host(&parts(
+            "/x",
+            Some("rebound.example:3000")
+        )));
+        assert!(!names_loopback_host(&parts(
+            "http://evil.example/x",
+            Some("localhost")
+        )));
     }
 }

@@ -7,7 +7,8 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue, X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue,
+    X_CONTENT_TYPE_OPTIONS,
 };
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -92,7 +93,8 @@ async fn send_outbound(
 }
 
 /// `GET /tickets/{id}/media/{media_id}`: the bytes of media on the ticket's transcript, with
-/// its content type, fetched from WhatsApp.
+/// its content type, fetched from WhatsApp. Always an attachment: the customer chose the bytes
+/// and their type, and a browser must never render them as a page of the console's origin.
 async fn media(
     State(s): State<ApiState>,
     Caller(actor): Caller,
@@ -104,6 +106,11 @@ async fn media(
         .await?;
     let content_type = HeaderValue::from_str(&file.mime_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let disposition = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        attachment_name(&media_id, &file.mime_type)
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"));
     Ok((
         [
             (CONTENT_TYPE, content_type),
@@ -118,8 +125,65 @@ async fn media(
                 CACHE_CONTROL,
                 HeaderValue::from_static("private, max-age=300"),
             ),
+            (CONTENT_DISPOSITION, disposition),
         ],
         file.bytes,
     )
         .into_response())
+}
+
+/// `media-<id>.<ext>` from letters and digits only: nothing the customer wrote (their file's
+/// name, a quote, a path) reaches the header.
+fn attachment_name(media_id: &str, mime_type: &str) -> String {
+    let id: String = media_id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(64)
+        .collect();
+    let essence = mime_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let ext = match essence.as_str() {
+        "image/jpeg" => "jpg",
+        "image/svg+xml" => "svg",
+        "audio/mpeg" => "mp3",
+        "audio/mp4" => "m4a",
+        "video/3gpp" => "3gp",
+        "text/plain" => "txt",
+        other => other
+            .split_once('/')
+            .map(|(_, sub)| sub)
+            .filter(|sub| {
+                (1..=8).contains(&sub.len()) && sub.bytes().all(|b| b.is_ascii_alphanumeric())
+            })
+            .unwrap_or("bin"),
+    };
+    format!("media-{id}.{ext}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachment_names_keep_only_safe_characters() {
+        assert_eq!(
+            attachment_name("7770001", "image/jpeg"),
+            "media-7770001.jpg"
+        );
+        assert_eq!(
+            attachment_name("12\"; x=../../a", "application/pdf; q=1"),
+            "media-12xa.pdf"
+        );
+        assert_eq!(attachment_name("1", "text/html"), "media-1.html");
+        assert_eq!(
+            attachment_name("1", "application/vnd.openxmlformats-officedocument"),
+            "media-1.bin"
+        );
+        assert_eq!(attachment_name("1", "nonsense"), "media-1.bin");
+        assert_eq!(attachment_name("\u{e9}\u{e9}", "x/\u{e9}"), "media-.bin");
+    }
 }

@@ -56,6 +56,7 @@ pub(crate) fn routes() -> Router<ApiState> {
 pub fn events_stream_router(state: ApiState, shutdown: watch::Receiver<bool>) -> Router {
     Router::new()
         .route("/api/v1/events/stream", get(events_stream))
+        .layer(crate::error::catch_panic())
         .with_state(StreamState {
             api: state,
             shutdown,
@@ -385,7 +386,12 @@ async fn events(
     let page = s
         .turno
         .changes(&actor, q.since.as_deref().filter(|x| !x.is_empty()))
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // The only input `changes` judges is the cursor: a malformed query parameter.
+            turno_core::app::AppError::Invalid(m) => ApiError::bad_request(m),
+            e => ApiError::from(e),
+        })?;
     Ok(Json(page).into_response())
 }
 

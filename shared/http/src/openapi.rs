@@ -536,7 +536,7 @@ fn paths() -> Value {
         "/admin/bot-config": { "get": op("the bot's configuration in force (admins)", ("200", Some(r("BotSettings"))), &["401", "403"], None) },
         "/metrics/dashboard": { "get": op("today's dashboard (supervisors and admins)", ("200", Some(r("Dashboard"))), &["401", "403"], None) },
         "/events": { "get": with_params(
-            op("what changed since a cursor (without `since`: no events, and the cursor to start from); events may repeat", ("200", Some(r("ChangePage"))), &["400", "401", "403", "422"], None),
+            op("what changed since a cursor (without `since`: no events, and the cursor to start from); events may repeat", ("200", Some(r("ChangePage"))), &["400", "401", "403"], None),
             json!([query_param("since", "the cursor of the previous page", string())])
         ) },
         "/events/stream": { "get": {
@@ -547,7 +547,7 @@ fn paths() -> Value {
             }
         } },
         "/auth/dev-login": { "post": {
-            "summary": "local runner only: a token for a configured agent, no password",
+            "summary": "local runner only, on a loopback address in sandbox mode, for requests whose Host is localhost, 127.0.0.0/8 or [::1]: a token for a configured agent, no password",
             "security": [],
             "requestBody": { "required": true, "content": { "application/json": { "schema": {
                 "type": "object", "required": ["agent_id"], "additionalProperties": false,
@@ -556,7 +556,8 @@ fn paths() -> Value {
             "responses": {
                 "200": json_response("a token valid 12 hours", r("Token")),
                 "400": error_response("malformed request"),
-                "401": error_response("no configured agent has that id")
+                "401": error_response("no configured agent has that id"),
+                "404": error_response("not served here: not the local runner, not loopback and sandbox, or a Host that is not a loopback name")
             }
         } },
         "/openapi.json": { "get": {

@@ -31,6 +31,7 @@ pub fn webhook_router(state: WebhookState) -> Router {
     Router::new()
         .route(WEBHOOK_PATH, get(handshake).post(deliver))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(crate::error::catch_panic())
         .with_state(state)
 }
 

@@ -4,6 +4,8 @@
 //! Secrets (header values, the LLM's API key) are read from the environment when a call is
 //! made, by the variable name the configuration gives; they are never logged.
 
+mod guard;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +16,13 @@ use tracing::debug;
 use turno_core::bot::flow::{ActionConfig, HeaderValue, HttpMethod, LlmConfig, Vars};
 use turno_core::bot::integrations::{ChatMessage, IntegrationError, Integrations, Llm, LlmError};
 use turno_core::kernel::ids::WorkspaceId;
+
+pub use guard::MAX_ANSWER_BYTES;
+use guard::{ReadError, action_url, read_capped};
+
+/// The most any call may take, whatever its configuration says: configured timeouts are at
+/// most 30 s, so this only catches a call made without one.
+const CALL_TIMEOUT_CAP: Duration = Duration::from_secs(60);
 
 /// Reads an environment variable; tests pass their own.
 pub type Env = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -26,6 +35,10 @@ fn client() -> anyhow::Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(concat!("turno/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(5))
+        .timeout(CALL_TIMEOUT_CAP)
+        // A redirect would carry the secret headers to wherever the API points, and its
+        // target was never configured: a 3xx is answered as a failure instead.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("cannot build the HTTP client")
 }
@@ -60,7 +73,8 @@ impl Integrations for HttpIntegrations {
         action: &ActionConfig,
         vars: &Vars,
     ) -> Result<Vars, IntegrationError> {
-        let url = action.url_with(vars);
+        let url = action_url(action, vars)
+            .map_err(|e| IntegrationError::Failed(format!("action {name}: {e}")))?;
         let mut req = match action.method {
             HttpMethod::Get => self.client.get(&url),
             HttpMethod::Post => self.client.post(&url),
@@ -98,18 +112,32 @@ impl Integrations for HttpIntegrations {
         if status == reqwest::StatusCode::NOT_FOUND {
             return Err(IntegrationError::NotFound);
         }
+        if status.is_redirection() {
+            return Err(IntegrationError::Failed(format!(
+                "action {name}: the API answered with a redirect (HTTP {}), which is not followed: configure the URL it redirects to",
+                status.as_u16()
+            )));
+        }
         if !status.is_success() {
             return Err(IntegrationError::Failed(format!(
                 "action {name}: the API answered HTTP {}",
                 status.as_u16()
             )));
         }
-        let answer: Value = response.json().await.map_err(|e| {
-            if e.is_timeout() {
-                IntegrationError::Timeout
-            } else {
-                IntegrationError::Failed(format!("action {name}: the answer is not JSON: {e}"))
-            }
+        let body = read_capped(response, MAX_ANSWER_BYTES)
+            .await
+            .map_err(|e| match e {
+                ReadError::TooLarge => IntegrationError::Failed(format!(
+                    "action {name}: the answer is larger than {MAX_ANSWER_BYTES} bytes"
+                )),
+                ReadError::Transport(e) if e.is_timeout() => IntegrationError::Timeout,
+                ReadError::Transport(e) => IntegrationError::Failed(format!(
+                    "action {name}: the answer could not be read: {}",
+                    e.without_url()
+                )),
+            })?;
+        let answer: Value = serde_json::from_slice(&body).map_err(|e| {
+            IntegrationError::Failed(format!("action {name}: the answer is not JSON: {e}"))
         })?;
         Ok(action.fields_from(&answer))
     }
@@ -172,9 +200,17 @@ impl Llm for OpenAiLlm {
         if !status.is_success() {
             return Err(LlmError(format!("HTTP {}", status.as_u16())));
         }
-        let answer: Value = response
-            .json()
+        let body = read_capped(response, MAX_ANSWER_BYTES)
             .await
+            .map_err(|e| match e {
+                ReadError::TooLarge => LlmError(format!(
+                    "the answer is larger than {MAX_ANSWER_BYTES} bytes"
+                )),
+                ReadError::Transport(e) => {
+                    LlmError(format!("the answer could not be read: {}", e.without_url()))
+                }
+            })?;
+        let answer: Value = serde_json::from_slice(&body)
             .map_err(|e| LlmError(format!("the answer is not JSON: {e}")))?;
         answer["choices"][0]["message"]["content"]
             .as_str()
@@ -292,6 +328,104 @@ mod tests {
             .await
             .unwrap_err();
         assert!(e.to_string().contains("SHOP_TOKEN"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_redirect_is_a_failure_and_is_not_followed() {
+        let server = MockServer::start().await;
+        Mock::given(path("/orders/1"))
+            .respond_with(
+                ResponseTemplate::new(302)
+                    .insert_header("location", format!("{}/elsewhere", server.uri())),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(path("/elsewhere"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "x"})))
+            .expect(0)
+            .mount(&server)
+            .await;
+        let i = HttpIntegrations::with_env(env()).unwrap();
+
+        let e = i
+            .call(&ws(), "order_status", &action(&server, 2000), &vars("1"))
+            .await
+            .unwrap_err();
+
+        assert!(
+            matches!(&e, IntegrationError::Failed(m) if m.contains("redirect") && m.contains("302")),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_past_the_size_limit_is_a_failure() {
+        let server = MockServer::start().await;
+        let big = format!(
+            "{{\"status\": \"ok\", \"pad\": \"{}\"}}",
+            "x".repeat(MAX_ANSWER_BYTES)
+        );
+        Mock::given(path("/orders/big"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(big, "application/json"))
+            .mount(&server)
+            .await;
+        Mock::given(path("/orders/small"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "ok"})))
+            .mount(&server)
+            .await;
+        let i = HttpIntegrations::with_env(env()).unwrap();
+        let a = action(&server, 5000);
+
+        let e = i
+            .call(&ws(), "order_status", &a, &vars("big"))
+            .await
+            .unwrap_err();
+
+        assert!(
+            matches!(&e, IntegrationError::Failed(m) if m.contains("larger than")),
+            "{e}"
+        );
+        let fine = i.call(&ws(), "order_status", &a, &vars("small")).await;
+        assert_eq!(fine.unwrap().get("status").map(String::as_str), Some("ok"));
+    }
+
+    #[tokio::test]
+    async fn slot_values_cannot_leave_their_path_segment() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "ok"})))
+            .mount(&server)
+            .await;
+        let i = HttpIntegrations::with_env(env()).unwrap();
+        let a = action(&server, 2000);
+
+        for n in ["..", ".", "%2e%2e"] {
+            let got = i.call(&ws(), "order_status", &a, &vars(n)).await;
+            if n.starts_with('%') {
+                assert!(got.is_ok(), "{n}: the percent sign itself is encoded");
+            } else {
+                assert!(
+                    matches!(&got, Err(IntegrationError::Failed(m)) if m.contains("path segment")),
+                    "{n}: {got:?}"
+                );
+            }
+        }
+        i.call(&ws(), "order_status", &a, &vars("../admin?x=1#f"))
+            .await
+            .unwrap();
+
+        let paths: Vec<String> = server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.url.path().to_owned())
+            .collect();
+        assert_eq!(
+            paths,
+            ["/orders/%252e%252e", "/orders/%2E%2E%2Fadmin%3Fx%3D1%23f"],
+            "only the two acceptable calls were made, each to one segment under /orders"
+        );
     }
 
     fn llm_config(server: &MockServer) -> LlmConfig {

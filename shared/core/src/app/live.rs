@@ -32,9 +32,11 @@ pub struct ChangePage {
 }
 
 fn valid_cursor(c: &str) -> bool {
-    let (time, rest) = c.split_at(c.len().min(20));
-    time.len() == 20
-        && time.bytes().all(|b| b.is_ascii_digit())
+    // Checked: byte 20 of a string from the query may fall inside a multi-byte character.
+    let Some((time, rest)) = c.split_at_checked(20) else {
+        return false;
+    };
+    time.bytes().all(|b| b.is_ascii_digit())
         && (rest.is_empty()
             || rest.strip_prefix('#').is_some_and(|u| {
                 !u.is_empty() && u.len() <= 64 && u.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -116,5 +118,7 @@ mod tests {
         assert!(!valid_cursor("00000000001700000000#"));
         assert!(!valid_cursor("0000000000170000000x"));
         assert!(!valid_cursor("00000000001700000000#a b"));
+        assert!(!valid_cursor("0000000000000000000\u{e9}"));
+        assert!(!valid_cursor("0000000000000000000\u{e9}#abc"));
     }
 }
