@@ -57,7 +57,7 @@ struct Handled {
 
 impl Topology {
     async fn deploy() -> Self {
-        Self::deploy_with(turno_lambda::testing::demo_workspaces()).await
+        Self::deploy_with(turno_testkit::harness::demo_workspaces()).await
     }
 
     async fn deploy_with(workspaces: Workspaces) -> Self {

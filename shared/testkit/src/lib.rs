@@ -6,7 +6,9 @@
 //!   into one `#[tokio::test]` per behaviour in the calling crate (which needs `tokio` with
 //!   the `macros` and `rt-multi-thread` features).
 //! - [`builders`] (re-exported here): small constructors of domain values for tests.
-//! - [`ManualClock`]: a clock tests move by hand.
+//! - [`ManualClock`]: a clock tests move by hand, the only one.
+//! - `harness` (feature `harness`): [`TestTurno`](harness::TestTurno), the use cases on the
+//!   embedded adapters and a manual clock, driven one step at a time.
 //!
 //! The suites write into fresh, randomly named workspaces, so they can share one store (an
 //! emulator) with other tests and with each other.
@@ -15,6 +17,8 @@
 
 pub mod builders;
 mod clock;
+#[cfg(feature = "harness")]
+pub mod harness;
 pub mod queue;
 pub mod store;
 
