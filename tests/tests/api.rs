@@ -273,7 +273,6 @@ async fn handed_off_ticket(api: &Api) -> String {
     assert_eq!(r.status(), 200);
     eventually(
         "the ticket is assigned to ana",
-        Duration::from_secs(30),
         || async {
             // Tokens of both workspaces exist: ask with the first workspace's own.
             let token = Some(api.token(WORKSPACE, "bruno"));
@@ -411,7 +410,6 @@ async fn every_route_answers_as_the_openapi_document_says() {
     assert_eq!(note.body["body"]["mentions"], json!(["bruno"]));
     eventually(
         "bruno is notified of the mention",
-        Duration::from_secs(5),
         || async {
             let n = api.app.notify.of_kind("mentioned").await;
             n.iter()
@@ -461,7 +459,6 @@ async fn every_route_answers_as_the_openapi_document_says() {
     .await;
     eventually(
         "the note shows in the change feed",
-        Duration::from_secs(5),
         || async {
             let page = api
                 .call(

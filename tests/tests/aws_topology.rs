@@ -538,7 +538,7 @@ async fn a_timer_further_than_one_hop_rearms_until_due_and_the_breach_is_recorde
     let handled = t
         .run_until(
             "the first-response breach",
-            Duration::from_secs(30),
+            turno_tests::EVENTUALLY,
             || async {
                 t.store
                     .ticket(&ws, &ticket.id)
