@@ -31,8 +31,8 @@ const MAX_DRAINED_JOBS: usize = 10_000;
 
 /// A YAML configuration with the demo's intents, checked.
 pub fn workspaces_from_yaml(text: &str) -> Workspaces {
-    let mut config: TurnoConfig = serde_yaml_ng::from_str(text)
-        .unwrap_or_else(|e| panic!("not a turno configuration: {e}"));
+    let mut config: TurnoConfig =
+        serde_yaml_ng::from_str(text).unwrap_or_else(|e| panic!("not a turno configuration: {e}"));
     config
         .load_intents(|_| Ok(DEMO_INTENTS_YAML.to_owned()))
         .unwrap_or_else(|e| panic!("the demo intents: {e}"));
