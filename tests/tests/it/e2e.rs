@@ -1,7 +1,6 @@
 //! End to end on the local runner: signed webhooks in, replies at a fake Graph API, tickets
 //! through the agent API, SLA breaches at a fake notification webhook.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use std::time::Duration;
 
@@ -11,7 +10,6 @@ use turno_tests::{
     APP_SECRET, Options, TestApp, VERIFY_TOKEN, demo_config_with_first_response, eventually, sign,
     text_webhook, text_webhook_at, wamid,
 };
-
 
 async fn wait_for_texts(app: &TestApp, to: &str, n: usize) -> Vec<String> {
     eventually(&format!("{n} messages to {to}"), || async {

@@ -2,14 +2,11 @@
 //! configuration, sandbox mode): a sandbox customer asks where their parcel is, and the
 //! order-status flow gets a live answer from the demo shop the runner serves itself.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use turno_local::{LocalConfig, Running, demo_shop};
 use turno_tests::eventually;
-
 
 struct Demo {
     running: Running,

@@ -5,7 +5,6 @@
 //! forwards them to a queue, and the Graph API is a fake. Every AWS request the use cases make
 //! is counted.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

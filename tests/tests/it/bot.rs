@@ -2,7 +2,6 @@
 //! on the business's API (a fake at the network edge), the optional LLM (a fake too), and
 //! every escalation trigger with its reason code, including the out-of-hours path.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use std::time::Duration;
 
@@ -11,7 +10,6 @@ use turno_core::ports::QueueName;
 use turno_tests::{Options, TestApp, eventually, text_webhook, wamid};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
 
 async fn say(app: &TestApp, customer: &str, text: &str) {
     let r = app

@@ -2,7 +2,6 @@
 //! process, is killed with SIGKILL while webhooks are arriving, and is started again over the
 //! same data directory.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};

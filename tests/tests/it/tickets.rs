@@ -1,6 +1,5 @@
 //! Tickets, queue-first assignment and the thread window end to end on the local runner.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use std::collections::HashMap;
 use std::time::Instant;

@@ -3,15 +3,12 @@
 //! its template fallback, media downloads, and recovery from Graph API throttling and outages
 //! with no reply lost and none sent twice.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
-use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 use turno_tests::{Options, TestApp, WORKSPACE, eventually, text_webhook, text_webhook_at, wamid};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Match, Mock, Request, ResponseTemplate};
-
 
 // ---- webhook bodies ---------------------------------------------------------------------------
 
@@ -91,15 +88,12 @@ async fn transcript(app: &TestApp, customer: &str) -> Vec<Value> {
 
 /// Waits for a transcript entry that has every field of `expected`.
 async fn entry_like(app: &TestApp, customer: &str, expected: Value) -> Value {
-    eventually(
-        &format!("a transcript entry like {expected}"),
-        || async {
-            transcript(app, customer)
-                .await
-                .into_iter()
-                .find(|e| has(e, &expected))
-        },
-    )
+    eventually(&format!("a transcript entry like {expected}"), || async {
+        transcript(app, customer)
+            .await
+            .into_iter()
+            .find(|e| has(e, &expected))
+    })
     .await
 }
 

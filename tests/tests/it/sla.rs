@@ -2,15 +2,14 @@
 //! runner tells time by a manual clock: a test moves it past a deadline and the due timers
 //! run at once, so no test waits for a deadline in real time.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use std::time::Duration;
 
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 use turno_core::kernel::ids::{TicketId, WorkspaceId};
-use turno_core::ports::{Clock, Queue};
 use turno_core::ports::jobs::SlaTimer;
+use turno_core::ports::{Clock, Queue};
 use turno_core::sla::ClockKind;
 use turno_tests::{Options, TestApp, WORKSPACE, eventually, text_webhook, wamid};
 
@@ -25,7 +24,6 @@ async fn spawn(config: String) -> TestApp {
     })
     .await
 }
-
 
 /// The demo configuration with one policy for the support team, written as YAML.
 fn config_with_support_policy(policy: &str) -> String {
@@ -164,7 +162,10 @@ async fn a_breach_with_bump_tier_moves_the_ticket_to_specialists_and_notifies_on
         .events
         .events(&WorkspaceId::parse(WORKSPACE).unwrap())
         .unwrap();
-    let breaches: Vec<_> = events.iter().filter(|e| e.name() == "SlaBreached").collect();
+    let breaches: Vec<_> = events
+        .iter()
+        .filter(|e| e.name() == "SlaBreached")
+        .collect();
     assert_eq!(breaches.len(), 1, "{events:?}");
 }
 

@@ -1,0 +1,15 @@
+//! turno's integration tests, one module per suite, in one test binary: each suite links the
+//! whole runner, and eleven binaries linked it eleven times.
+
+
+mod api;
+mod architecture;
+mod aws_topology;
+mod bot;
+mod channel;
+mod demo_shop;
+mod e2e;
+mod lambda_build;
+mod restart;
+mod sla;
+mod tickets;
