@@ -20,7 +20,8 @@ use turno_core::app::{Ports, Turno};
 use turno_core::kernel::ids::AgentId;
 use turno_core::ports::{QueueName, WhatsApp};
 use turno_embedded::{
-    Db, QueueOptions, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore, WorkerOptions, run_worker,
+    Db, QueueOptions, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore, WorkerOptions,
+    run_worker,
 };
 use turno_http::{ApiState, Auth, WebhookState, api_router, events_stream_router, webhook_router};
 
