@@ -5,7 +5,6 @@
 //! forwards them to a queue, and the Graph API is a fake. Every AWS request the use cases make
 //! is counted.
 
-
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;

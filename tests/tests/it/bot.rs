@@ -2,7 +2,6 @@
 //! on the business's API (a fake at the network edge), the optional LLM (a fake too), and
 //! every escalation trigger with its reason code, including the out-of-hours path.
 
-
 use std::time::Duration;
 
 use serde_json::{Value, json};

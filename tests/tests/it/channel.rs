@@ -3,8 +3,6 @@
 //! its template fallback, media downloads, and recovery from Graph API throttling and outages
 //! with no reply lost and none sent twice.
 
-
-
 use serde_json::{Map, Value, json};
 use turno_tests::{Options, TestApp, WORKSPACE, eventually, text_webhook, text_webhook_at, wamid};
 use wiremock::matchers::{method, path, path_regex};

@@ -2,8 +2,6 @@
 //! configuration, sandbox mode): a sandbox customer asks where their parcel is, and the
 //! order-status flow gets a live answer from the demo shop the runner serves itself.
 
-
-
 use serde_json::{Value, json};
 use turno_local::{LocalConfig, Running, demo_shop};
 use turno_tests::eventually;

@@ -1,7 +1,6 @@
 //! End to end on the local runner: signed webhooks in, replies at a fake Graph API, tickets
 //! through the agent API, SLA breaches at a fake notification webhook.
 
-
 use std::time::Duration;
 
 use jiff::SignedDuration;

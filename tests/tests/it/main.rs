@@ -1,6 +1,7 @@
 //! turno's integration tests, one module per suite, in one test binary: each suite links the
 //! whole runner, and eleven binaries linked it eleven times.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A failed unwrap is a failed test.
 
 mod api;
 mod architecture;

@@ -2,7 +2,6 @@
 //! process, is killed with SIGKILL while webhooks are arriving, and is started again over the
 //! same data directory.
 
-
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

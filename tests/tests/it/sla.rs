@@ -2,7 +2,6 @@
 //! runner tells time by a manual clock: a test moves it past a deadline and the due timers
 //! run at once, so no test waits for a deadline in real time.
 
-
 use std::time::Duration;
 
 use jiff::SignedDuration;

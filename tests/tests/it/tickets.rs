@@ -1,6 +1,5 @@
 //! Tickets, queue-first assignment and the thread window end to end on the local runner.
 
-
 use std::collections::HashMap;
 use std::time::Instant;
 
