@@ -6,9 +6,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
+use jiff::SignedDuration;
 use serde_json::{Value, json};
 use sha2::Sha256;
+use turno_core::app::SweepReport;
+use turno_core::ports::QueueName;
+use turno_embedded::SqliteEventBus;
 use turno_local::{LocalConfig, Running};
+pub use turno_testkit::ManualClock;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -158,11 +163,18 @@ pub struct TestApp {
     pub notify: FakeNotify,
     pub http: reqwest::Client,
     pub data_dir: Arc<tempfile::TempDir>,
+    /// The runner's clock when it runs on a manual one ([`Options::manual_clock`]).
+    pub clock: Option<Arc<ManualClock>>,
 }
 
 pub struct Options {
     pub config: String,
     pub sweep_every: Duration,
+    /// Runs the use cases and the queues on a [`ManualClock`] that starts at the real time
+    /// and moves only by [`TestApp::advance`]: deadlines pass when the test says, and the
+    /// test drives the sweep itself ([`TestApp::sweep`]). Off by default, because on a
+    /// stopped clock a failed job's retry never comes due.
+    pub manual_clock: bool,
 }
 
 impl Default for Options {
@@ -170,14 +182,22 @@ impl Default for Options {
         Options {
             config: turno_local::config::DEMO_CONFIG.to_owned(),
             sweep_every: Duration::from_secs(60),
+            manual_clock: false,
         }
     }
 }
 
+/// What a stopped [`TestApp`] leaves to look at: everything it did is finished.
+pub struct Stopped {
+    pub graph: FakeGraph,
+    pub notify: FakeNotify,
+    pub events: Arc<SqliteEventBus>,
+}
+
 impl TestApp {
-    /// Waits (up to 10 s) until every queue is empty: all accepted work has been processed.
+    /// Waits until every queue is empty: all accepted work has been processed.
     pub async fn settled(&self) {
-        eventually("queues to drain", Duration::from_secs(10), || async {
+        eventually("queues to drain", || async {
             let h: Value = self
                 .http
                 .get(self.url("/healthz"))
@@ -194,6 +214,59 @@ impl TestApp {
             (!busy).then_some(())
         })
         .await;
+    }
+
+    /// The manual clock the runner tells time by; panics if it runs on the system clock.
+    pub fn manual_clock(&self) -> &ManualClock {
+        self.clock
+            .as_deref()
+            .expect("spawned with Options { manual_clock: true, .. }")
+    }
+
+    /// Moves the runner's manual clock forward by `by` and wakes every worker, so what fell
+    /// due runs now instead of at the workers' next poll.
+    pub fn advance(&self, by: SignedDuration) {
+        self.manual_clock().advance(by);
+        for queue in QueueName::ALL {
+            self.running.queues.waker(queue).notify_waiters();
+        }
+    }
+
+    /// One SLA sweep, now by the runner's clock, as the periodic sweep would run it.
+    pub async fn sweep(&self) -> SweepReport {
+        self.running.turno.sla_sweep().await.expect("the SLA sweep")
+    }
+
+    /// Waits until no queue holds a message that is due by the runner's clock: every job
+    /// that could run now has been taken by a worker. Delayed ones (timers not due) stay.
+    pub async fn idle(&self) {
+        eventually("no job due", || async {
+            QueueName::ALL
+                .iter()
+                .all(|q| {
+                    self.running
+                        .queues
+                        .next_visible_in(*q)
+                        .expect("next visible")
+                        .is_none_or(|d| !d.is_zero())
+                })
+                .then_some(())
+        })
+        .await;
+    }
+
+    /// [`idle`](Self::idle), then stops the runner, which waits for the jobs its workers
+    /// hold: what is left to look at is final, so "exactly once" can be checked without
+    /// waiting for a duplicate that might still come.
+    pub async fn stop_when_idle(self) -> Stopped {
+        self.idle().await;
+        let events = self.running.events.clone();
+        self.running.stop().await;
+        Stopped {
+            graph: self.graph,
+            notify: self.notify,
+            events,
+        }
     }
 
     pub async fn spawn() -> Self {
@@ -232,6 +305,12 @@ impl TestApp {
         cfg.api_base_url = graph.server.uri();
         cfg.notify_url = Some(format!("{}/notify", notify.server.uri()));
         cfg.sweep_every = opts.sweep_every;
+        let clock = opts
+            .manual_clock
+            .then(|| Arc::new(ManualClock::new(jiff::Timestamp::now())));
+        if let Some(clock) = &clock {
+            cfg.clock = clock.clone();
+        }
         let running = turno_local::start(cfg).await.expect("turno starts");
         TestApp {
             running,
@@ -239,6 +318,7 @@ impl TestApp {
             notify,
             http: reqwest::Client::new(),
             data_dir,
+            clock,
         }
     }
 
@@ -369,8 +449,23 @@ fn webhook_at(messages: &[(&str, &str, &str, &str)], unix_secs: i64) -> String {
     .to_string()
 }
 
-/// Waits until `check` returns `Some`, polling; panics with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+/// How long an end-to-end test waits for something the runner does in the background (a
+/// reply, an assignment, a drained queue) before it fails. Generous, because a test that
+/// passes stops waiting as soon as it sees the result; only a failing one waits this long,
+/// and a loaded CI machine must not turn a slow pass into a failure.
+pub const EVENTUALLY: Duration = Duration::from_secs(30);
+
+/// Waits until `check` returns `Some`, polling; panics with `what` after [`EVENTUALLY`].
+pub async fn eventually<T, F, Fut>(what: &str, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    eventually_within(what, EVENTUALLY, check).await
+}
+
+/// [`eventually`] with another limit, for the rare wait that is known to take longer.
+pub async fn eventually_within<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -383,9 +478,12 @@ where
         if tokio::time::Instant::now() >= deadline {
             panic!("timed out after {timeout:?} waiting for: {what}");
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+        tokio::time::sleep(POLL).await;
     }
 }
+
+/// How often [`eventually`] looks again.
+const POLL: Duration = Duration::from_millis(25);
 
 /// A fresh unique WhatsApp message id.
 pub fn wamid() -> String {

@@ -65,7 +65,8 @@ mod tests {
     use serde_json::Value;
     use tower::ServiceExt;
     use turno_core::Timestamp;
-    use turno_lambda::testing::{TestTurno, sample};
+    use turno_lambda::testing::sample;
+    use turno_testkit::harness::TestTurno;
 
     use super::*;
 

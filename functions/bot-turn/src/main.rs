@@ -29,7 +29,8 @@ async fn handler(turno: &Turno, event: LambdaEvent<SqsEvent>) -> Result<SqsBatch
 mod tests {
     use lambda_runtime::Context;
     use turno_core::Timestamp;
-    use turno_lambda::testing::{TestTurno, sqs_sample};
+    use turno_lambda::testing::sqs_sample;
+    use turno_testkit::harness::TestTurno;
 
     use super::*;
 

@@ -32,7 +32,8 @@ mod tests {
     use turno_core::desk::escalation::EscalationJob;
     use turno_core::desk::ticket::TicketStatus;
     use turno_core::kernel::ids::WaId;
-    use turno_lambda::testing::{TestTurno, sqs_sample};
+    use turno_lambda::testing::sqs_sample;
+    use turno_testkit::harness::TestTurno;
 
     use super::*;
 

@@ -68,7 +68,8 @@ mod tests {
     use lambda_runtime::Context;
     use serde_json::json;
     use turno_core::Timestamp;
-    use turno_lambda::testing::{TestTurno, sample};
+    use turno_lambda::testing::sample;
+    use turno_testkit::harness::TestTurno;
 
     use super::*;
 

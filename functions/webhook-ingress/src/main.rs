@@ -47,7 +47,8 @@ mod tests {
     use tower::ServiceExt;
     use turno_core::Timestamp;
     use turno_core::ports::QueueName;
-    use turno_lambda::testing::{SAMPLE_APP_SECRET, SAMPLE_VERIFY_TOKEN, TestTurno, sample};
+    use turno_lambda::testing::{SAMPLE_APP_SECRET, SAMPLE_VERIFY_TOKEN, sample};
+    use turno_testkit::harness::TestTurno;
 
     use super::*;
 

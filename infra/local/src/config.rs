@@ -2,10 +2,12 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use turno_core::config::{TurnoConfig, Workspaces};
+use turno_core::ports::{Clock, SystemClock};
 
 /// The demo workspace, used when `TURNO_CONFIG` is not set.
 pub const DEMO_CONFIG: &str = include_str!("../../demo/turno.yaml");
@@ -33,6 +35,9 @@ pub struct LocalConfig {
     /// `None`: a secret generated once and kept in the data directory.
     pub jwt_secret: Option<String>,
     pub sweep_every: Duration,
+    /// What the use cases and the queues take the time from: the system clock, or a manual
+    /// one in tests that move it past a deadline instead of waiting for it.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for LocalConfig {
@@ -62,6 +67,7 @@ impl LocalConfig {
             notify_url: None,
             jwt_secret: None,
             sweep_every: Duration::from_secs(5),
+            clock: Arc::new(SystemClock),
         }
     }
 

@@ -18,9 +18,10 @@ use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 use turno_core::app::{Ports, Turno};
 use turno_core::kernel::ids::AgentId;
-use turno_core::ports::{QueueName, SystemClock, WhatsApp};
+use turno_core::ports::{QueueName, WhatsApp};
 use turno_embedded::{
-    Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore, WorkerOptions, run_worker,
+    Db, QueueOptions, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore, WorkerOptions,
+    run_worker,
 };
 use turno_http::{ApiState, Auth, WebhookState, api_router, events_stream_router, webhook_router};
 
@@ -97,7 +98,11 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
     })?;
     let db = Db::open(&cfg.data_dir.join("turno.db"))?;
     let store = Arc::new(SqliteStore::new(db.clone()));
-    let queues = Arc::new(SqliteQueues::new(db.clone()));
+    let queues = Arc::new(SqliteQueues::with_options(
+        db.clone(),
+        QueueOptions::default(),
+        cfg.clock.clone(),
+    ));
     // This process is the database's only consumer: whatever the previous run held when it
     // stopped is free to run again now, not after its visibility timeout.
     let released = queues.release_in_flight()?;
@@ -127,7 +132,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             whatsapp,
             notifier,
             events: events.clone(),
-            clock: Arc::new(SystemClock),
+            clock: cfg.clock.clone(),
         },
         workspaces,
     )

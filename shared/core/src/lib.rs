@@ -2,7 +2,7 @@
 //! database types.
 //!
 //! The folders follow the bounded contexts, lowest first; a folder uses only those above it in
-//! this list (`tests/tests/architecture.rs` checks it):
+//! this list (`tests/tests/it/architecture.rs` checks it):
 //!
 //! - [`kernel`]: ids, languages, text normalisation, priorities and tiers: the shared words.
 //! - [`sla`]: business calendars, SLA policies and the clocks a ticket carries.

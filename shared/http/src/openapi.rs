@@ -1,6 +1,6 @@
 //! The agent API's OpenAPI 3 document, served at `GET /api/v1/openapi.json`.
 //!
-//! Written by hand next to the routes; the API tests (`tests/tests/api.rs`) call every route
+//! Written by hand next to the routes; the API tests (`tests/tests/it/api.rs`) call every route
 //! and validate each real response against the schema documented here, so the two cannot
 //! drift apart unnoticed.
 

@@ -50,13 +50,13 @@ pub async fn write_missing_agents(turno: &Turno) -> anyhow::Result<usize> {
     Ok(written)
 }
 
-#[cfg(all(test, feature = "testing"))]
+#[cfg(test)]
 mod tests {
     use turno_core::Timestamp;
     use turno_core::kernel::ids::{AgentId, WorkspaceId};
 
     use super::*;
-    use crate::testing::TestTurno;
+    use turno_testkit::harness::TestTurno;
 
     fn now() -> Timestamp {
         Timestamp::from_second(1_748_876_945).expect("time")

@@ -83,15 +83,6 @@ fn read_file(path: &Path) -> anyhow::Result<TurnoConfig> {
     }
 }
 
-/// A YAML configuration, checked.
-#[cfg(feature = "testing")]
-pub(crate) fn config_from_yaml(text: &str) -> anyhow::Result<Workspaces> {
-    const DEMO_INTENTS: &str = include_str!("../../../infra/demo/intents.yaml");
-    let mut config = serde_yaml_ng::from_str::<TurnoConfig>(text)?;
-    config.load_intents(|_| Ok(DEMO_INTENTS.to_owned()))?;
-    Ok(config.validate()?)
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::Write;

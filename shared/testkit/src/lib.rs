@@ -6,7 +6,10 @@
 //!   into one `#[tokio::test]` per behaviour in the calling crate (which needs `tokio` with
 //!   the `macros` and `rt-multi-thread` features).
 //! - [`builders`] (re-exported here): small constructors of domain values for tests.
-//! - [`ManualClock`]: a clock tests move by hand.
+//! - [`races::LosingStore`]: a store that loses optimistic-concurrency races on demand.
+//! - [`ManualClock`]: a clock tests move by hand, the only one.
+//! - `harness` (feature `harness`): [`TestTurno`](harness::TestTurno), the use cases on the
+//!   embedded adapters and a manual clock, driven one step at a time.
 //!
 //! The suites write into fresh, randomly named workspaces, so they can share one store (an
 //! emulator) with other tests and with each other.
@@ -15,7 +18,10 @@
 
 pub mod builders;
 mod clock;
+#[cfg(feature = "harness")]
+pub mod harness;
 pub mod queue;
+pub mod races;
 pub mod store;
 
 pub use builders::*;

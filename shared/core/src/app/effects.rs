@@ -253,3 +253,68 @@ impl Turno {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Runs `retry_on_conflict` with attempts that lose the race while `lost(number)` holds,
+    /// and then return `Ok(number)`; returns the result and how many attempts ran.
+    async fn attempts_until(
+        lost: impl Fn(usize) -> bool,
+        fail_at: Option<usize>,
+    ) -> (Result<usize, StoreError>, usize) {
+        let ran = AtomicUsize::new(0);
+        let (ran_ref, lost) = (&ran, &lost);
+        let result = retry_on_conflict(|number| async move {
+            ran_ref.fetch_add(1, Ordering::SeqCst);
+            if fail_at == Some(number) {
+                return Err(Retry::Fail(StoreError::AtCapacity));
+            }
+            if lost(number) {
+                return Err(Retry::<StoreError>::Lost);
+            }
+            Ok(number)
+        })
+        .await;
+        (result, ran.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn when_every_attempt_loses_the_race_should_give_up_with_a_conflict() {
+        let (result, ran) = attempts_until(|_| true, None).await;
+
+        assert!(matches!(result, Err(StoreError::Conflict)), "{result:?}");
+        assert_eq!(ran, MAX_CONFLICT_RETRIES);
+    }
+
+    #[tokio::test]
+    async fn when_the_last_allowed_attempt_wins_should_return_its_result() {
+        let (result, ran) = attempts_until(|n| n + 1 < MAX_CONFLICT_RETRIES, None).await;
+
+        assert_eq!(result.ok(), Some(MAX_CONFLICT_RETRIES - 1));
+        assert_eq!(ran, MAX_CONFLICT_RETRIES);
+    }
+
+    #[tokio::test]
+    async fn when_an_attempt_fails_otherwise_should_stop_at_once_with_that_error() {
+        let (result, ran) = attempts_until(|_| true, Some(2)).await;
+
+        assert!(matches!(result, Err(StoreError::AtCapacity)), "{result:?}");
+        assert_eq!(ran, 3);
+    }
+
+    #[test]
+    fn a_store_conflict_is_a_lost_race_and_anything_else_a_failure() {
+        assert!(matches!(
+            Retry::<AppError>::from(StoreError::Conflict),
+            Retry::Lost
+        ));
+        assert!(matches!(
+            Retry::<AppError>::from(StoreError::AtCapacity),
+            Retry::Fail(_)
+        ));
+    }
+}

@@ -1,17 +1,28 @@
-//! SLA clocks end to end on the local runner: pauses, breach actions, duplicate timers.
-
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+//! SLA clocks end to end on the local runner: pauses, breach actions, duplicate timers. The
+//! runner tells time by a manual clock: a test moves it past a deadline and the due timers
+//! run at once, so no test waits for a deadline in real time.
 
 use std::time::Duration;
 
+use jiff::SignedDuration;
 use serde_json::{Value, json};
 use turno_core::kernel::ids::{TicketId, WorkspaceId};
-use turno_core::ports::Queue;
 use turno_core::ports::jobs::SlaTimer;
+use turno_core::ports::{Clock, Queue};
 use turno_core::sla::ClockKind;
 use turno_tests::{Options, TestApp, WORKSPACE, eventually, text_webhook, wamid};
 
-const WAIT: Duration = Duration::from_secs(15);
+/// Longer than every target the tests set (2 s): one step of the clock past a deadline.
+const PAST_THE_DEADLINE: SignedDuration = SignedDuration::from_secs(3);
+
+async fn spawn(config: String) -> TestApp {
+    TestApp::spawn_with(Options {
+        config,
+        manual_clock: true,
+        ..Options::default()
+    })
+    .await
+}
 
 /// The demo configuration with one policy for the support team, written as YAML.
 fn config_with_support_policy(policy: &str) -> String {
@@ -27,7 +38,7 @@ async fn escalate(app: &TestApp, customer: &str) -> Value {
         "quiero hablar con un agente",
     ))
     .await;
-    eventually("the ticket to be assigned", WAIT, || async {
+    eventually("the ticket to be assigned", || async {
         let t = app.ticket_of(customer).await?;
         (t["status"] == "assigned").then_some(t)
     })
@@ -42,11 +53,7 @@ async fn ticket(app: &TestApp, id: &str) -> Value {
 
 #[tokio::test]
 async fn a_pending_ticket_does_not_breach_until_the_customer_writes_again() {
-    let app = TestApp::spawn_with(Options {
-        config: turno_tests::demo_config_with_first_response(2),
-        sweep_every: Duration::from_millis(200),
-    })
-    .await;
+    let app = spawn(turno_tests::demo_config_with_first_response(2)).await;
     let customer = "34655000111";
     let t = escalate(&app, customer).await;
     let id = t["id"].as_str().unwrap().to_owned();
@@ -59,7 +66,9 @@ async fn a_pending_ticket_does_not_breach_until_the_customer_writes_again() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    app.advance(PAST_THE_DEADLINE);
+    app.sweep().await;
+    app.idle().await;
 
     let paused = ticket(&app, &id).await;
     let clock = &paused["sla"]["clocks"]["first_response"];
@@ -77,7 +86,19 @@ async fn a_pending_ticket_does_not_breach_until_the_customer_writes_again() {
         "sigo esperando",
     ))
     .await;
-    let resumed = eventually("the breach after resuming", WAIT, || async {
+    let woken = eventually("the customer's message to wake the ticket", || async {
+        let t = ticket(&app, &id).await;
+        t["sla"]["clocks"]["first_response"]["running_since"]
+            .is_string()
+            .then_some(t)
+    })
+    .await;
+    assert!(
+        woken["sla"]["clocks"]["first_response"]["breached_at"].is_null(),
+        "the time spent pending did not count: {woken}"
+    );
+    app.advance(PAST_THE_DEADLINE);
+    let resumed = eventually("the breach after resuming", || async {
         let t = ticket(&app, &id).await;
         t["sla"]["clocks"]["first_response"]["breached_at"]
             .is_string()
@@ -94,17 +115,15 @@ async fn a_pending_ticket_does_not_breach_until_the_customer_writes_again() {
 #[tokio::test]
 async fn a_breach_with_bump_tier_moves_the_ticket_to_specialists_and_notifies_once() {
     let policy = "        - name: support_fast\n          when: { teams: [support] }\n          first_response_secs: 2\n          escalation_team: specialists\n          on_breach: { notify: true, bump_tier: true }\n";
-    let app = TestApp::spawn_with(Options {
-        config: config_with_support_policy(policy),
-        sweep_every: Duration::from_secs(60),
-    })
-    .await;
+    let app = spawn(config_with_support_policy(policy)).await;
     let t = escalate(&app, "34655000222").await;
     let id = t["id"].as_str().unwrap().to_owned();
     assert_eq!(t["assignee"], "ana");
     assert_eq!(t["sla"]["policy"], "support_fast");
 
-    let bumped = eventually("the tier bump", WAIT, || async {
+    app.advance(PAST_THE_DEADLINE);
+
+    let bumped = eventually("the tier bump", || async {
         let t = ticket(&app, &id).await;
         (t["tier"] == "L3" && t["status"] == "assigned").then_some(t)
     })
@@ -135,30 +154,23 @@ async fn a_breach_with_bump_tier_moves_the_ticket_to_specialists_and_notifies_on
     };
     assert_eq!(load("ana"), 0, "ana's capacity was given back");
     assert_eq!(load("bruno"), 1);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(app.notify.of_kind("sla_breached").await.len(), 1);
-    let events = app
-        .running
+    app.sweep().await;
+    let stopped = app.stop_when_idle().await;
+    assert_eq!(stopped.notify.of_kind("sla_breached").await.len(), 1);
+    let events = stopped
         .events
         .events(&WorkspaceId::parse(WORKSPACE).unwrap())
         .unwrap();
-    let breach = events.iter().find(|e| e.name() == "SlaBreached").unwrap();
-    if let turno_core::ports::domain_events::DomainEvent::SlaBreached { due_at, at, .. } = breach {
-        eprintln!(
-            "breach recorded {} ms after its deadline",
-            at.duration_since(*due_at).as_millis()
-        );
-    }
-    app.stop().await;
+    let breaches: Vec<_> = events
+        .iter()
+        .filter(|e| e.name() == "SlaBreached")
+        .collect();
+    assert_eq!(breaches.len(), 1, "{events:?}");
 }
 
 #[tokio::test]
 async fn duplicate_timers_record_warning_and_breach_once() {
-    let app = TestApp::spawn_with(Options {
-        config: turno_tests::demo_config_with_first_response(2),
-        sweep_every: Duration::from_secs(60),
-    })
-    .await;
+    let app = spawn(turno_tests::demo_config_with_first_response(2)).await;
     let t = escalate(&app, "34655000333").await;
     let id = t["id"].as_str().unwrap().to_owned();
     let due: turno_core::Timestamp = t["sla"]["clocks"]["first_response"]["due_at"]
@@ -173,13 +185,14 @@ async fn duplicate_timers_record_warning_and_breach_once() {
         clock: ClockKind::FirstResponse,
         due_at: due,
     };
-    let now = turno_core::Timestamp::now();
+    let now = app.manual_clock().now();
     let envelopes = (0..10)
         .map(|_| timer.envelope(now, Duration::from_secs(900)))
         .collect();
     app.running.queues.send(envelopes).await.unwrap();
 
-    eventually("the breach", WAIT, || async {
+    app.advance(PAST_THE_DEADLINE);
+    eventually("the breach", || async {
         let t = ticket(&app, &id).await;
         t["sla"]["clocks"]["first_response"]["breach_notice"]["state"]
             .as_str()
@@ -187,12 +200,12 @@ async fn duplicate_timers_record_warning_and_breach_once() {
             .then_some(())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.sweep().await;
+    let stopped = app.stop_when_idle().await;
 
-    assert_eq!(app.notify.of_kind("sla_breached").await.len(), 1);
-    assert_eq!(app.notify.of_kind("sla_warning").await.len(), 1);
-    let events = app
-        .running
+    assert_eq!(stopped.notify.of_kind("sla_breached").await.len(), 1);
+    assert_eq!(stopped.notify.of_kind("sla_warning").await.len(), 1);
+    let events = stopped
         .events
         .events(&WorkspaceId::parse(WORKSPACE).unwrap())
         .unwrap();
@@ -204,18 +217,13 @@ async fn duplicate_timers_record_warning_and_breach_once() {
         events.iter().filter(|e| e.name() == "SlaWarning").count(),
         1
     );
-    app.stop().await;
 }
 
 #[tokio::test]
 async fn next_response_starts_after_a_reply_pauses_while_pending_and_resolution_is_met_on_resolve()
 {
     let policy = "        - name: support_clocks\n          when: { teams: [support] }\n          first_response_secs: 600\n          next_response_secs: 2\n          resolution_secs: 600\n";
-    let app = TestApp::spawn_with(Options {
-        config: config_with_support_policy(policy),
-        sweep_every: Duration::from_millis(200),
-    })
-    .await;
+    let app = spawn(config_with_support_policy(policy)).await;
     let customer = "34655000444";
     let t = escalate(&app, customer).await;
     let id = t["id"].as_str().unwrap().to_owned();
@@ -235,7 +243,7 @@ async fn next_response_starts_after_a_reply_pauses_while_pending_and_resolution_
         "mi pedido 1234 no llega",
     ))
     .await;
-    let started = eventually("the next-response clock", WAIT, || async {
+    let started = eventually("the next-response clock", || async {
         let t = ticket(&app, &id).await;
         t["sla"]["clocks"]["next_response"]["running_since"]
             .is_string()
@@ -251,7 +259,9 @@ async fn next_response_starts_after_a_reply_pauses_while_pending_and_resolution_
         )
         .await;
     assert_eq!(status, 200);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    app.advance(PAST_THE_DEADLINE);
+    app.sweep().await;
+    app.idle().await;
     let paused = ticket(&app, &id).await;
     assert!(
         paused["sla"]["clocks"]["next_response"]["breached_at"].is_null(),
@@ -260,7 +270,19 @@ async fn next_response_starts_after_a_reply_pauses_while_pending_and_resolution_
 
     app.post_webhook(&text_webhook(customer, "Cliente", &wamid(), "¿hola?"))
         .await;
-    eventually("the next-response breach once resumed", WAIT, || async {
+    let resumed = eventually("the next-response clock to run again", || async {
+        let t = ticket(&app, &id).await;
+        t["sla"]["clocks"]["next_response"]["running_since"]
+            .is_string()
+            .then_some(t)
+    })
+    .await;
+    assert!(
+        resumed["sla"]["clocks"]["next_response"]["breached_at"].is_null(),
+        "the time spent pending did not count: {resumed}"
+    );
+    app.advance(PAST_THE_DEADLINE);
+    eventually("the next-response breach once resumed", || async {
         let t = ticket(&app, &id).await;
         t["sla"]["clocks"]["next_response"]["breached_at"]
             .is_string()

@@ -1,20 +1,17 @@
 //! End to end on the local runner: signed webhooks in, replies at a fake Graph API, tickets
 //! through the agent API, SLA breaches at a fake notification webhook.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
-
 use std::time::Duration;
 
+use jiff::SignedDuration;
 use serde_json::{Value, json};
 use turno_tests::{
     APP_SECRET, Options, TestApp, VERIFY_TOKEN, demo_config_with_first_response, eventually, sign,
     text_webhook, text_webhook_at, wamid,
 };
 
-const WAIT: Duration = Duration::from_secs(10);
-
 async fn wait_for_texts(app: &TestApp, to: &str, n: usize) -> Vec<String> {
-    eventually(&format!("{n} messages to {to}"), WAIT, || async {
+    eventually(&format!("{n} messages to {to}"), || async {
         let t = app.graph.texts_to(to).await;
         (t.len() >= n).then_some(t)
     })
@@ -31,7 +28,7 @@ async fn escalate(app: &TestApp, customer: &str) -> Value {
         ))
         .await;
     assert_eq!(r.status(), 200);
-    eventually("the ticket to be assigned", WAIT, || async {
+    eventually("the ticket to be assigned", || async {
         let t = app.ticket_of(customer).await?;
         (t["status"] == "assigned").then_some(t)
     })
@@ -89,7 +86,7 @@ async fn when_customer_asks_for_agent_should_queue_assign_arm_sla_and_agent_repl
         "first-response clock armed: {ticket}"
     );
     let id = ticket["id"].as_str().unwrap().to_owned();
-    eventually("the assignment notification", WAIT, || async {
+    eventually("the assignment notification", || async {
         let n = app.notify.of_kind("ticket_assigned").await;
         (n.len() == 1 && n[0]["turno"]["agent"] == "ana").then_some(())
     })
@@ -121,45 +118,52 @@ async fn when_customer_asks_for_agent_should_queue_assign_arm_sla_and_agent_repl
 async fn unanswered_ticket_past_its_deadline_breaches_once_with_one_notification() {
     let app = TestApp::spawn_with(Options {
         config: demo_config_with_first_response(2),
-        sweep_every: Duration::from_millis(300),
+        manual_clock: true,
+        ..Options::default()
     })
     .await;
     let customer = "34600999888";
-
     let ticket = escalate(&app, customer).await;
     let id = ticket["id"].as_str().unwrap().to_owned();
+    let first_response = |t: &Value| t["sla"]["clocks"]["first_response"].clone();
 
-    let breached = eventually("the breach", WAIT, || async {
+    // The 80 % warning first, then the deadline: the timer's two hops.
+    app.advance(SignedDuration::from_millis(1700));
+    eventually("the warning", || async {
         let (_, t) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
-        t["sla"]["clocks"]["first_response"]["breached_at"]
-            .is_string()
-            .then_some(t)
+        first_response(&t)["warned_at"].is_string().then_some(())
     })
     .await;
-    // Both the timer and several sweeps look at the ticket; only one notice goes out.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let notices = app.notify.of_kind("sla_breached").await;
+    app.advance(SignedDuration::from_secs(1));
+    let breached = eventually("the breach", || async {
+        let (_, t) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
+        first_response(&t)["breached_at"].is_string().then_some(t)
+    })
+    .await;
+    // Both the timer and the sweeps look at the ticket; only one notice goes out.
+    for _ in 0..3 {
+        app.advance(SignedDuration::from_secs(1));
+        app.sweep().await;
+    }
+    let (_, later) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
+    let stopped = app.stop_when_idle().await;
+
+    let notices = stopped.notify.of_kind("sla_breached").await;
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(notices[0]["turno"]["ticket_id"], id.as_str());
-    let (_, later) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
     assert_eq!(
-        later["sla"]["clocks"]["first_response"]["breached_at"],
-        breached["sla"]["clocks"]["first_response"]["breached_at"]
+        first_response(&later)["breached_at"],
+        first_response(&breached)["breached_at"]
     );
-    assert_eq!(
-        later["sla"]["clocks"]["first_response"]["breach_notice"]["state"],
-        "sent"
-    );
-    let warnings = app.notify.of_kind("sla_warning").await;
+    assert_eq!(first_response(&later)["breach_notice"]["state"], "sent");
+    let warnings = stopped.notify.of_kind("sla_warning").await;
     assert_eq!(warnings.len(), 1, "the 80 % warning, once: {warnings:?}");
-    let events = app
-        .running
+    let events = stopped
         .events
         .events(&turno_core::kernel::ids::WorkspaceId::parse(turno_tests::WORKSPACE).unwrap())
         .unwrap();
     let breaches = events.iter().filter(|e| e.name() == "SlaBreached").count();
     assert_eq!(breaches, 1);
-    app.stop().await;
 }
 
 #[tokio::test]
@@ -316,7 +320,7 @@ async fn third_unrecognised_message_hands_off_with_failed_attempts_reason() {
         wait_for_texts(&app, customer, 2 + 2 * (i + 1).min(2) + usize::from(i == 2)).await;
     }
 
-    let ticket = eventually("the handoff", WAIT, || async {
+    let ticket = eventually("the handoff", || async {
         let t = app.ticket_of(customer).await?;
         (t["status"] == "assigned").then_some(t)
     })
@@ -339,7 +343,7 @@ async fn agent_reply_outside_the_24_hour_window_is_refused_with_window_closed() 
     let old = jiff::Timestamp::now().as_second() - 25 * 3600;
     let body = text_webhook_at(customer, "Old", &wamid(), "quiero un agente", old);
     app.post_webhook(&body).await;
-    let ticket = eventually("the ticket", WAIT, || async {
+    let ticket = eventually("the ticket", || async {
         let t = app.ticket_of(customer).await?;
         (t["status"] == "assigned").then_some(t)
     })

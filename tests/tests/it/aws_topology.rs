@@ -5,8 +5,6 @@
 //! forwards them to a queue, and the Graph API is a fake. Every AWS request the use cases make
 //! is counted.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,7 +55,7 @@ struct Handled {
 
 impl Topology {
     async fn deploy() -> Self {
-        Self::deploy_with(turno_lambda::testing::demo_workspaces()).await
+        Self::deploy_with(turno_testkit::harness::demo_workspaces()).await
     }
 
     async fn deploy_with(workspaces: Workspaces) -> Self {
@@ -538,7 +536,7 @@ async fn a_timer_further_than_one_hop_rearms_until_due_and_the_breach_is_recorde
     let handled = t
         .run_until(
             "the first-response breach",
-            Duration::from_secs(30),
+            turno_tests::EVENTUALLY,
             || async {
                 t.store
                     .ticket(&ws, &ticket.id)

@@ -2,13 +2,13 @@
 //! process, is killed with SIGKILL while webhooks are arriving, and is started again over the
 //! same data directory.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
-
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use turno_tests::{APP_SECRET, FakeGraph, eventually, sign, text_webhook, wamid};
+use turno_tests::{
+    APP_SECRET, EVENTUALLY, FakeGraph, eventually, eventually_within, sign, text_webhook, wamid,
+};
 
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -31,7 +31,7 @@ fn spawn_runner(port: u16, data: &std::path::Path, graph: &str) -> Child {
 }
 
 async fn wait_up(http: &reqwest::Client, port: u16) {
-    eventually("the runner to listen", Duration::from_secs(20), || async {
+    eventually("the runner to listen", || async {
         let r = http
             .get(format!("http://127.0.0.1:{port}/healthz"))
             .send()
@@ -120,9 +120,10 @@ async fn kill_and_restart_mid_burst_loses_no_accepted_message() {
         assert_eq!(r.status(), 200);
     }
 
-    let sent = eventually(
+    let sent = eventually_within(
         "every customer to get the greeting and the menu",
-        Duration::from_secs(90),
+        // A killed runner's backlog is redelivered and worked through from the start.
+        EVENTUALLY * 3,
         || async {
             let sent = graph.sent().await;
             let got = |needle: &str| -> HashSet<String> {

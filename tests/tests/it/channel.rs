@@ -3,16 +3,10 @@
 //! its template fallback, media downloads, and recovery from Graph API throttling and outages
 //! with no reply lost and none sent twice.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
-
-use std::time::Duration;
-
 use serde_json::{Map, Value, json};
 use turno_tests::{Options, TestApp, WORKSPACE, eventually, text_webhook, text_webhook_at, wamid};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Match, Mock, Request, ResponseTemplate};
-
-const WAIT: Duration = Duration::from_secs(10);
 
 // ---- webhook bodies ---------------------------------------------------------------------------
 
@@ -92,16 +86,12 @@ async fn transcript(app: &TestApp, customer: &str) -> Vec<Value> {
 
 /// Waits for a transcript entry that has every field of `expected`.
 async fn entry_like(app: &TestApp, customer: &str, expected: Value) -> Value {
-    eventually(
-        &format!("a transcript entry like {expected}"),
-        WAIT,
-        || async {
-            transcript(app, customer)
-                .await
-                .into_iter()
-                .find(|e| has(e, &expected))
-        },
-    )
+    eventually(&format!("a transcript entry like {expected}"), || async {
+        transcript(app, customer)
+            .await
+            .into_iter()
+            .find(|e| has(e, &expected))
+    })
     .await
 }
 
@@ -116,7 +106,7 @@ async fn escalated(app: &TestApp, customer: &str, at: i64) -> String {
         ))
         .await;
     assert_eq!(r.status(), 200);
-    let t = eventually("the ticket to be assigned", WAIT, || async {
+    let t = eventually("the ticket to be assigned", || async {
         let t = app.ticket_of(customer).await?;
         (t["status"] == "assigned").then_some(t)
     })
@@ -285,7 +275,7 @@ async fn every_inbound_type_reaches_the_transcript_as_sent_and_is_marked_read() 
             entry["body"]
         );
     }
-    let read = eventually("a read receipt for each message", WAIT, || async {
+    let read = eventually("a read receipt for each message", || async {
         let r = app.graph.read_receipts().await;
         (r.len() >= sent.len()).then_some(r)
     })
@@ -342,7 +332,7 @@ async fn delivery_statuses_move_each_reply_forward_and_failures_keep_their_error
     let customer = "34691200001";
     app.post_webhook(&text_webhook(customer, "Cliente", &wamid(), "hola"))
         .await;
-    let replies = eventually("two bot replies on the transcript", WAIT, || async {
+    let replies = eventually("two bot replies on the transcript", || async {
         let bot: Vec<String> = transcript(&app, customer)
             .await
             .into_iter()
@@ -590,7 +580,7 @@ async fn an_agent_sends_every_outbound_type_and_whatsapps_limits_are_refused_bef
         .await;
     assert_eq!(s, 201, "{e}");
 
-    let sent: Vec<Value> = eventually("seven agent messages at Graph", WAIT, || async {
+    let sent: Vec<Value> = eventually("seven agent messages at Graph", || async {
         let s: Vec<Value> = app
             .graph
             .sent()
@@ -741,7 +731,7 @@ async fn after_24_hours_a_free_form_reply_is_refused_and_a_template_goes_through
     assert_eq!(s, 201, "{e}");
     assert_eq!(e["body"]["message"]["type"], "template");
     assert_eq!(sends_of(&app, customer, "¿Sigues ahí?").await, 0);
-    let template = eventually("the template at Graph", WAIT, || async {
+    let template = eventually("the template at Graph", || async {
         app.graph
             .sent()
             .await
@@ -883,7 +873,7 @@ async fn recovers_from(status: u16, times: u64, body: Value) {
     app.post_webhook(&text_webhook(customer, "Cliente", &wamid(), "hola"))
         .await;
 
-    eventually("greeting and menu on the transcript", WAIT, || async {
+    eventually("greeting and menu on the transcript", || async {
         let t = transcript(&app, customer).await;
         (outbound_entries_with(&t, "Hola") >= 1 && outbound_entries_with(&t, "Responde") >= 1)
             .then_some(())

@@ -3,8 +3,6 @@
 //! the table policy allows exactly the DynamoDB operations the adapter makes, queues fail
 //! into alarmed dead-letter queues, and only the agent API sits behind the Cognito authorizer.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 

@@ -2,8 +2,6 @@
 //! on the business's API (a fake at the network edge), the optional LLM (a fake too), and
 //! every escalation trigger with its reason code, including the out-of-hours path.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
-
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -11,8 +9,6 @@ use turno_core::ports::QueueName;
 use turno_tests::{Options, TestApp, eventually, text_webhook, wamid};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const WAIT: Duration = Duration::from_secs(10);
 
 async fn say(app: &TestApp, customer: &str, text: &str) {
     let r = app
@@ -22,7 +18,7 @@ async fn say(app: &TestApp, customer: &str, text: &str) {
 }
 
 async fn replies(app: &TestApp, customer: &str, n: usize) -> Vec<String> {
-    eventually(&format!("{n} replies"), WAIT, || async {
+    eventually(&format!("{n} replies"), || async {
         let t = app.graph.texts_to(customer).await;
         (t.len() >= n).then_some(t)
     })
@@ -30,7 +26,7 @@ async fn replies(app: &TestApp, customer: &str, n: usize) -> Vec<String> {
 }
 
 async fn handed_off(app: &TestApp, customer: &str) -> Value {
-    eventually("the handoff", WAIT, || async {
+    eventually("the handoff", || async {
         let t = app.ticket_of(customer).await?;
         t["status"]
             .as_str()
@@ -345,7 +341,7 @@ async fn outside_business_hours_the_message_is_taken_and_queued_without_a_live_h
 
     say(&app, customer, "I want to talk to a person").await;
 
-    let t = eventually("the queued ticket", WAIT, || async {
+    let t = eventually("the queued ticket", || async {
         let t = app.ticket_of(customer).await?;
         (t["status"] == "queued").then_some(t)
     })
@@ -354,7 +350,7 @@ async fn outside_business_hours_the_message_is_taken_and_queued_without_a_live_h
     assert_eq!(r[0], "explicit_request", "{t}");
     assert!(r.contains(&"out_of_hours".to_owned()), "{t}");
     // The escalation is done and nobody was given the ticket, though agents are online.
-    eventually("the escalation to finish", WAIT, || async {
+    eventually("the escalation to finish", || async {
         (app.running.queues.depth(QueueName::Escalations).unwrap() == 0).then_some(())
     })
     .await;

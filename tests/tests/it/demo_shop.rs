@@ -2,15 +2,9 @@
 //! configuration, sandbox mode): a sandbox customer asks where their parcel is, and the
 //! order-status flow gets a live answer from the demo shop the runner serves itself.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
-
-use std::time::Duration;
-
 use serde_json::{Value, json};
 use turno_local::{LocalConfig, Running, demo_shop};
 use turno_tests::eventually;
-
-const WAIT: Duration = Duration::from_secs(10);
 
 struct Demo {
     running: Running,
@@ -45,7 +39,7 @@ impl Demo {
 
     /// The texts sent to `customer`, once there are at least `n`.
     async fn replies(&self, customer: &str, n: usize) -> Vec<String> {
-        eventually(&format!("{n} replies to {customer}"), WAIT, || async {
+        eventually(&format!("{n} replies to {customer}"), || async {
             let body: Value = self
                 .http
                 .get(format!("{}/sandbox/api/messages", self.running.url()))

@@ -271,21 +271,17 @@ async fn handed_off_ticket(api: &Api) -> String {
         ))
         .await;
     assert_eq!(r.status(), 200);
-    eventually(
-        "the ticket is assigned to ana",
-        Duration::from_secs(30),
-        || async {
-            // Tokens of both workspaces exist: ask with the first workspace's own.
-            let token = Some(api.token(WORKSPACE, "bruno"));
-            let list = api.raw(Method::GET, "/tickets", token, None, &[]).await;
-            let t = list.body["items"]
-                .as_array()?
-                .iter()
-                .find(|t| t["customer"] == CUSTOMER)?
-                .clone();
-            (t["assignee"] == "ana").then(|| t["id"].as_str().map(str::to_owned))?
-        },
-    )
+    eventually("the ticket is assigned to ana", || async {
+        // Tokens of both workspaces exist: ask with the first workspace's own.
+        let token = Some(api.token(WORKSPACE, "bruno"));
+        let list = api.raw(Method::GET, "/tickets", token, None, &[]).await;
+        let t = list.body["items"]
+            .as_array()?
+            .iter()
+            .find(|t| t["customer"] == CUSTOMER)?
+            .clone();
+        (t["assignee"] == "ana").then(|| t["id"].as_str().map(str::to_owned))?
+    })
     .await
 }
 
@@ -409,16 +405,12 @@ async fn every_route_answers_as_the_openapi_document_says() {
         .await;
     assert_eq!(note.status, 201);
     assert_eq!(note.body["body"]["mentions"], json!(["bruno"]));
-    eventually(
-        "bruno is notified of the mention",
-        Duration::from_secs(5),
-        || async {
-            let n = api.app.notify.of_kind("mentioned").await;
-            n.iter()
-                .any(|n| n["turno"]["agent"] == "bruno")
-                .then_some(())
-        },
-    )
+    eventually("bruno is notified of the mention", || async {
+        let n = api.app.notify.of_kind("mentioned").await;
+        n.iter()
+            .any(|n| n["turno"]["agent"] == "bruno")
+            .then_some(())
+    })
     .await;
     let detail = api
         .call("ana", Method::GET, "/tickets/{id}", &t(""), None)
@@ -459,26 +451,22 @@ async fn every_route_answers_as_the_openapi_document_says() {
         Some(json!({"text": "otra nota"})),
     )
     .await;
-    eventually(
-        "the note shows in the change feed",
-        Duration::from_secs(5),
-        || async {
-            let page = api
-                .call(
-                    "ana",
-                    Method::GET,
-                    "/events",
-                    &format!("/events?since={cursor}"),
-                    None,
-                )
-                .await;
-            page.body["events"]
-                .as_array()?
-                .iter()
-                .any(|e| e["kind"] == "note" && e["ticket_id"] == id.as_str())
-                .then_some(())
-        },
-    )
+    eventually("the note shows in the change feed", || async {
+        let page = api
+            .call(
+                "ana",
+                Method::GET,
+                "/events",
+                &format!("/events?since={cursor}"),
+                None,
+            )
+            .await;
+        page.body["events"]
+            .as_array()?
+            .iter()
+            .any(|e| e["kind"] == "note" && e["ticket_id"] == id.as_str())
+            .then_some(())
+    })
     .await;
 
     // Escalation to the specialists, resolve, reopen, transfer back, assign.

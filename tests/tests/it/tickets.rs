@@ -1,14 +1,12 @@
 //! Tickets, queue-first assignment and the thread window end to end on the local runner.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
-
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{Value, json};
+use turno_core::ports::Clock;
 use turno_tests::{Options, TestApp, eventually, text_webhook, wamid};
 
-const WAIT: Duration = Duration::from_secs(20);
 const ANA: &str = "      - { id: ana, name: Ana García, email: ana@lumen.example, role: agent, teams: [support], capacity: 5, online: true }\n";
 const BRUNO: &str = "      - { id: bruno, name: Bruno Souza, email: bruno@lumen.example, role: supervisor, teams: [support, specialists], capacity: 5, online: true }\n";
 
@@ -24,7 +22,7 @@ fn demo() -> String {
 fn spawn_options(config: String) -> Options {
     Options {
         config,
-        sweep_every: Duration::from_secs(60),
+        ..Options::default()
     }
 }
 
@@ -88,7 +86,7 @@ async fn a_burst_of_100_escalations_over_3_agents_never_exceeds_capacity_and_ski
     for c in &customers {
         ask_for_agent(&app, c).await;
     }
-    let all = eventually("15 assigned and 85 queued", WAIT, || async {
+    let all = eventually("15 assigned and 85 queued", || async {
         let t = tickets(&app).await;
         let count = |s: &str| t.iter().filter(|x| x["status"] == s).count();
         (count("assigned") == 15 && count("queued") == 85).then_some(t)
@@ -153,7 +151,7 @@ async fn with_nobody_online_the_ticket_waits_and_is_taken_the_moment_an_agent_co
     let customer = "34680000001";
 
     ask_for_agent(&app, customer).await;
-    let queued = eventually("the position notice", WAIT, || async {
+    let queued = eventually("the position notice", || async {
         let texts = app.graph.texts_to(customer).await;
         texts
             .iter()
@@ -184,13 +182,13 @@ async fn a_vip_customer_goes_ahead_of_earlier_customers_in_the_queue() {
     set_availability(&app, "bruno", "offline").await;
 
     ask_for_agent(&app, "34680000002").await;
-    eventually("the first ticket queued", WAIT, || async {
+    eventually("the first ticket queued", || async {
         let t = app.ticket_of("34680000002").await?;
         (t["status"] == "queued").then_some(())
     })
     .await;
     ask_for_agent(&app, "34600000001").await; // the demo's VIP
-    eventually("the VIP ticket queued", WAIT, || async {
+    eventually("the VIP ticket queued", || async {
         let t = app.ticket_of("34600000001").await?;
         (t["status"] == "queued").then_some(())
     })
@@ -211,7 +209,7 @@ async fn a_vip_customer_goes_ahead_of_earlier_customers_in_the_queue() {
 
 async fn escalate_and_resolve(app: &TestApp, customer: &str) -> String {
     ask_for_agent(app, customer).await;
-    let t = eventually("assigned", WAIT, || async {
+    let t = eventually("assigned", || async {
         let t = app.ticket_of(customer).await?;
         (t["status"] == "assigned").then_some(t)
     })
@@ -242,7 +240,7 @@ async fn within_the_thread_window_a_message_reopens_the_resolved_ticket() {
     ))
     .await;
 
-    let t = eventually("the reopened ticket assigned again", WAIT, || async {
+    let t = eventually("the reopened ticket assigned again", || async {
         let (_, t) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
         (t["status"] == "assigned").then_some(t)
     })
@@ -279,7 +277,7 @@ async fn after_the_thread_window_a_message_starts_a_new_ticket_linked_to_the_old
     ))
     .await;
 
-    let fresh = eventually("a new ticket", WAIT, || async {
+    let fresh = eventually("a new ticket", || async {
         let t = tickets(&app).await;
         t.into_iter()
             .find(|x| x["id"] != old.as_str() && x["customer"] == customer)
@@ -299,7 +297,7 @@ async fn a_transfer_to_another_team_frees_the_agent_and_keeps_the_note_in_the_au
     let app = TestApp::spawn_with(spawn_options(demo())).await;
     let customer = "34680000005";
     ask_for_agent(&app, customer).await;
-    let t = eventually("assigned to ana", WAIT, || async {
+    let t = eventually("assigned to ana", || async {
         let t = app.ticket_of(customer).await?;
         (t["assignee"] == "ana").then_some(t)
     })
@@ -349,18 +347,19 @@ async fn a_transfer_to_another_team_frees_the_agent_and_keeps_the_note_in_the_au
 async fn a_snoozed_ticket_wakes_by_itself_at_its_time() {
     let app = TestApp::spawn_with(Options {
         config: demo(),
-        sweep_every: Duration::from_millis(200),
+        manual_clock: true,
+        ..Options::default()
     })
     .await;
     let customer = "34680000006";
     ask_for_agent(&app, customer).await;
-    let t = eventually("assigned", WAIT, || async {
+    let t = eventually("assigned", || async {
         let t = app.ticket_of(customer).await?;
         (t["status"] == "assigned").then_some(t)
     })
     .await;
     let id = t["id"].as_str().unwrap();
-    let until = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(2)).to_string();
+    let until = (app.manual_clock().now() + jiff::SignedDuration::from_secs(2)).to_string();
 
     let (status, body) = app
         .api_post(
@@ -388,8 +387,12 @@ async fn a_snoozed_ticket_wakes_by_itself_at_its_time() {
         )
         .await;
     assert_eq!(status, 409, "already snoozed: {err}");
+    let (_, t) = app.api_get("ana", &format!("/api/v1/tickets/{id}")).await;
+    assert_eq!(t["status"], "snoozed", "asleep until its time");
 
-    eventually("the ticket to wake", WAIT, || async {
+    app.advance(jiff::SignedDuration::from_secs(3));
+    app.sweep().await;
+    eventually("the ticket to wake", || async {
         let (_, t) = app.api_get("ana", &format!("/api/v1/tickets/{id}")).await;
         (t["status"] == "assigned").then_some(())
     })

@@ -2,8 +2,6 @@
 //! loopback listener in sandbox mode and only to requests naming a loopback host, and customer
 //! media served so that it can never run on the console's origin.
 
-#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
-
 use reqwest::header::{CONTENT_TYPE, HOST};
 use serde_json::{Value, json};
 use turno_local::LocalConfig;
@@ -111,22 +109,18 @@ async fn customer_media_is_served_as_a_sandboxed_attachment() {
         .as_str()
         .unwrap()
         .to_owned();
-    let r = turno_tests::eventually(
-        "the media on the ticket",
-        std::time::Duration::from_secs(10),
-        || async {
-            let ticket = app.ticket_of(customer).await?;
-            let id = ticket["id"].as_str()?;
-            let r = app
-                .http
-                .get(app.url(&format!("/api/v1/tickets/{id}/media/{media_id}")))
-                .bearer_auth(app.token("bruno"))
-                .send()
-                .await
-                .ok()?;
-            (r.status() == 200).then_some(r)
-        },
-    )
+    let r = turno_tests::eventually("the media on the ticket", || async {
+        let ticket = app.ticket_of(customer).await?;
+        let id = ticket["id"].as_str()?;
+        let r = app
+            .http
+            .get(app.url(&format!("/api/v1/tickets/{id}/media/{media_id}")))
+            .bearer_auth(app.token("bruno"))
+            .send()
+            .await
+            .ok()?;
+        (r.status() == 200).then_some(r)
+    })
     .await;
 
     assert_eq!(r.status(), 200);

@@ -1,0 +1,247 @@
+//! A [`Store`] that loses optimistic-concurrency races on purpose: its next ticket writes fail
+//! with [`StoreError::Conflict`], as if another writer had got there first, so a test can
+//! drive the use cases' retry loop through every branch without racing real tasks.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use turno_core::bot::conversation::Conversation;
+use turno_core::bot::turn::TurnRecord;
+use turno_core::channel::message::{DeliveryStatus, TranscriptEntry};
+use turno_core::desk::agent::{Agent, Availability};
+use turno_core::desk::ticket::Ticket;
+use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
+use turno_core::ports::records::{Change, Record, RecordKind};
+use turno_core::ports::{Store, StoreError, TicketFilter};
+
+/// Wraps a store; ticket writes (`save_ticket`, `assign_ticket`, `release_ticket`) lose the
+/// next [`lose`](Self::lose) races, then go through. Every other call goes straight through.
+pub struct LosingStore {
+    inner: Arc<dyn Store>,
+    to_lose: AtomicUsize,
+    ticket_writes: AtomicUsize,
+}
+
+impl std::fmt::Debug for LosingStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LosingStore")
+            .field("to_lose", &self.to_lose)
+            .field("ticket_writes", &self.ticket_writes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LosingStore {
+    /// Wraps `inner`, losing nothing yet.
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        LosingStore {
+            inner,
+            to_lose: AtomicUsize::new(0),
+            ticket_writes: AtomicUsize::new(0),
+        }
+    }
+
+    /// The next `races` ticket writes fail with a conflict.
+    pub fn lose(&self, races: usize) {
+        self.to_lose.store(races, Ordering::SeqCst);
+        self.ticket_writes.store(0, Ordering::SeqCst);
+    }
+
+    /// Ticket writes tried since the last [`lose`](Self::lose), lost ones included.
+    pub fn ticket_writes(&self) -> usize {
+        self.ticket_writes.load(Ordering::SeqCst)
+    }
+
+    fn lose_a_race(&self) -> Result<(), StoreError> {
+        self.ticket_writes.fetch_add(1, Ordering::SeqCst);
+        let lost = self
+            .to_lose
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        match lost {
+            Ok(_) => Err(StoreError::Conflict),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+#[async_trait]
+impl Store for LosingStore {
+    async fn conversation(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        self.inner.conversation(ws, customer).await
+    }
+
+    async fn turn(
+        &self,
+        ws: &WorkspaceId,
+        message: &MessageId,
+    ) -> Result<Option<TurnRecord>, StoreError> {
+        self.inner.turn(ws, message).await
+    }
+
+    async fn commit_turn(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+    ) -> Result<(), StoreError> {
+        self.inner.commit_turn(conversation, ticket, turn).await
+    }
+
+    async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
+        self.inner.save_turn_progress(turn).await
+    }
+
+    async fn commit_turn_with_entries(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        self.inner
+            .commit_turn_with_entries(conversation, ticket, turn, entries)
+            .await
+    }
+
+    async fn save_turn_progress_with_entries(
+        &self,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        self.inner
+            .save_turn_progress_with_entries(turn, entries)
+            .await
+    }
+
+    async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
+        self.inner.append_message(entry).await
+    }
+
+    async fn record_delivery(&self, status: &DeliveryStatus) -> Result<(), StoreError> {
+        self.inner.record_delivery(status).await
+    }
+
+    async fn transcript(
+        &self,
+        ws: &WorkspaceId,
+        ticket: &TicketId,
+    ) -> Result<Vec<TranscriptEntry>, StoreError> {
+        self.inner.transcript(ws, ticket).await
+    }
+
+    async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.inner.ticket(ws, id).await
+    }
+
+    async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
+        self.lose_a_race()?;
+        self.inner.save_ticket(ticket).await
+    }
+
+    async fn list_tickets(
+        &self,
+        ws: &WorkspaceId,
+        filter: &TicketFilter,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.list_tickets(ws, filter).await
+    }
+
+    async fn queued_tickets(
+        &self,
+        ws: &WorkspaceId,
+        team: &TeamId,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.queued_tickets(ws, team, limit).await
+    }
+
+    async fn tickets_sla_due(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(WorkspaceId, TicketId)>, StoreError> {
+        self.inner.tickets_sla_due(before, limit).await
+    }
+
+    async fn agents(&self, ws: &WorkspaceId) -> Result<Vec<Agent>, StoreError> {
+        self.inner.agents(ws).await
+    }
+
+    async fn agent(&self, ws: &WorkspaceId, id: &AgentId) -> Result<Option<Agent>, StoreError> {
+        self.inner.agent(ws, id).await
+    }
+
+    async fn upsert_agent_profile(&self, agent: &Agent) -> Result<(), StoreError> {
+        self.inner.upsert_agent_profile(agent).await
+    }
+
+    async fn set_availability(
+        &self,
+        ws: &WorkspaceId,
+        id: &AgentId,
+        availability: Availability,
+    ) -> Result<bool, StoreError> {
+        self.inner.set_availability(ws, id, availability).await
+    }
+
+    async fn assign_ticket(
+        &self,
+        ticket: &mut Ticket,
+        to: &AgentId,
+        release: Option<&AgentId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.lose_a_race()?;
+        self.inner.assign_ticket(ticket, to, release, now).await
+    }
+
+    async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
+        self.lose_a_race()?;
+        self.inner.release_ticket(ticket, agent).await
+    }
+
+    async fn record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<Option<Record>, StoreError> {
+        self.inner.record(ws, kind, key).await
+    }
+
+    async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
+        self.inner.records(ws, kind).await
+    }
+
+    async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {
+        self.inner.put_record(record).await
+    }
+
+    async fn delete_record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.delete_record(ws, kind, key).await
+    }
+
+    async fn append_change(&self, change: &Change) -> Result<(), StoreError> {
+        self.inner.append_change(change).await
+    }
+
+    async fn changes_since(
+        &self,
+        ws: &WorkspaceId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Change>, StoreError> {
+        self.inner.changes_since(ws, after, limit).await
+    }
+}

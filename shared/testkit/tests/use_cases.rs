@@ -1,0 +1,348 @@
+//! The use cases on the in-process harness and its manual clock: the branches of the
+//! escalation, SLA and update paths that the end-to-end suite reaches only by luck of timing
+//! (a redelivered job, a lost race, a timer that never fired).
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use turno_core::app::{Actor, AppError, StatusChange};
+use turno_core::desk::agent::{Availability, Role};
+use turno_core::desk::escalation::EscalationJob;
+use turno_core::desk::ticket::{EscalationReason, Ticket, TicketStatus};
+use turno_core::kernel::ids::{AgentId, TicketId, WaId};
+use turno_core::kernel::lang::Lang;
+use turno_core::ports::domain_events::DomainEvent;
+use turno_core::ports::{NotificationKind, QueueName, Store};
+use turno_core::sla::ClockKind;
+use turno_testkit::harness::{TestTurno, demo_workspace, demo_workspaces};
+use turno_testkit::races::LosingStore;
+
+/// The demo's first-response target (900 s), and one second more.
+const PAST_FIRST_RESPONSE: SignedDuration = SignedDuration::from_secs(901);
+
+fn start() -> Timestamp {
+    Timestamp::from_second(1_748_876_667).unwrap()
+}
+
+fn agent(id: &str) -> AgentId {
+    AgentId::parse(id).unwrap()
+}
+
+fn ana() -> Actor {
+    Actor {
+        workspace: demo_workspace(),
+        agent: agent("ana"),
+        role: Role::Agent,
+    }
+}
+
+/// A ticket the bot is handing off, and the job that hands it off.
+async fn handoff(t: &TestTurno, customer: &str) -> EscalationJob {
+    let ws = demo_workspace();
+    let id = TicketId::generate();
+    t.seed_bot_ticket(&ws, &id, &WaId::parse(customer).unwrap())
+        .await;
+    EscalationJob {
+        workspace: ws,
+        ticket_id: id,
+        reason: EscalationReason::ExplicitRequest,
+        requested_team: None,
+        menu_choice: None,
+        text: "quiero hablar con un agente".into(),
+        language: Lang::Es,
+        trigger: None,
+        intent: None,
+        out_of_hours: false,
+    }
+}
+
+/// Hands a ticket off and runs what follows, so it is assigned (or queued) with its timer.
+async fn escalated(t: &TestTurno, customer: &str) -> Ticket {
+    let job = handoff(t, customer).await;
+    t.turno.handle_escalation(job.clone()).await.unwrap();
+    t.drain().await;
+    t.ticket(&job.workspace, &job.ticket_id).await
+}
+
+async fn everyone_offline(t: &TestTurno) {
+    let ws = demo_workspace();
+    for a in t.store.agents(&ws).await.unwrap() {
+        t.store
+            .set_availability(&ws, &a.id, Availability::Offline)
+            .await
+            .unwrap();
+    }
+}
+
+fn audited(ticket: &Ticket, action: &str) -> usize {
+    ticket.audit.iter().filter(|a| a.action == action).count()
+}
+
+fn escalated_events(t: &TestTurno) -> usize {
+    let events = t.events.events(&demo_workspace()).unwrap();
+    events
+        .iter()
+        .filter(|e| matches!(e, DomainEvent::Escalated { .. }))
+        .count()
+}
+
+fn sla_breaches(t: &TestTurno) -> usize {
+    let events = t.events.events(&demo_workspace()).unwrap();
+    events
+        .iter()
+        .filter(|e| matches!(e, DomainEvent::SlaBreached { .. }))
+        .count()
+}
+
+async fn load_of(t: &TestTurno, id: &str) -> u32 {
+    let ws = demo_workspace();
+    t.store.agent(&ws, &agent(id)).await.unwrap().unwrap().load
+}
+
+// ---- escalation ----
+
+#[tokio::test]
+async fn when_an_escalation_job_is_redelivered_should_rearm_the_timer_and_pull_the_queue_without_escalating_again()
+ {
+    let t = TestTurno::demo(start()).await;
+    everyone_offline(&t).await;
+    let job = handoff(&t, "34600100001").await;
+    t.turno.handle_escalation(job.clone()).await.unwrap();
+    let queued = t.ticket(&job.workspace, &job.ticket_id).await;
+    assert_eq!(queued.status, TicketStatus::Queued);
+    assert_eq!(t.queues.depth(QueueName::SlaTimers).unwrap(), 1);
+
+    // Ana comes online without anything pulling the queue; the redelivery must.
+    t.store
+        .set_availability(&job.workspace, &agent("ana"), Availability::Online)
+        .await
+        .unwrap();
+    t.turno.handle_escalation(job.clone()).await.unwrap();
+
+    let after = t.ticket(&job.workspace, &job.ticket_id).await;
+    assert_eq!(after.status, TicketStatus::Assigned);
+    assert_eq!(after.assignee, Some(agent("ana")));
+    assert_eq!(
+        t.queues.depth(QueueName::SlaTimers).unwrap(),
+        2,
+        "the redelivery armed the timer again"
+    );
+    assert_eq!(audited(&after, "escalated"), 1, "{:?}", after.audit);
+    assert_eq!(escalated_events(&t), 1);
+    assert_eq!(
+        after
+            .sla
+            .clock(ClockKind::FirstResponse)
+            .unwrap()
+            .started_at,
+        queued
+            .sla
+            .clock(ClockKind::FirstResponse)
+            .unwrap()
+            .started_at,
+        "the clock was not restarted"
+    );
+}
+
+#[tokio::test]
+async fn when_nobody_can_take_the_ticket_should_tell_the_customer_their_place_once_even_if_the_job_comes_again()
+ {
+    let t = TestTurno::demo(start()).await;
+    everyone_offline(&t).await;
+    let customer = WaId::parse("34600100002").unwrap();
+    let job = handoff(&t, customer.as_str()).await;
+
+    t.turno.handle_escalation(job.clone()).await.unwrap();
+    t.turno.handle_escalation(job.clone()).await.unwrap();
+    t.drain().await;
+
+    let told = t
+        .whatsapp
+        .messages(&job.workspace, Some(&customer), 0)
+        .unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    let ticket = t.ticket(&job.workspace, &job.ticket_id).await;
+    assert_eq!(ticket.wait_notice_at, Some(start()));
+    assert_eq!(audited(&ticket, "told_to_wait"), 1);
+    let transcript = t
+        .turno
+        .store()
+        .transcript(&job.workspace, &job.ticket_id)
+        .await
+        .unwrap();
+    assert_eq!(transcript.len(), 1, "the notice is on the transcript once");
+}
+
+#[tokio::test]
+async fn when_an_agent_is_free_should_assign_at_once_and_not_tell_the_customer_to_wait() {
+    let t = TestTurno::demo(start()).await;
+    let ticket = escalated(&t, "34600100003").await;
+
+    assert_eq!(ticket.status, TicketStatus::Assigned);
+    assert_eq!(ticket.wait_notice_at, None);
+    assert_eq!(audited(&ticket, "told_to_wait"), 0);
+    let assigned = t.notifier.of_kind(NotificationKind::TicketAssigned);
+    assert_eq!(assigned.len(), 1);
+}
+
+// ---- the SLA sweep ----
+
+#[tokio::test]
+async fn when_nothing_is_due_the_sweep_should_look_at_nothing() {
+    let t = TestTurno::demo(start()).await;
+    escalated(&t, "34600100004").await;
+
+    let report = t.turno.sla_sweep().await.unwrap();
+
+    assert_eq!((report.looked_at, report.breaches), (0, 0));
+    assert!(t.notifier.of_kind(NotificationKind::SlaBreached).is_empty());
+}
+
+#[tokio::test]
+async fn when_a_timer_never_fires_the_sweep_should_record_the_breach_once_and_notify_once() {
+    let t = TestTurno::demo(start()).await;
+    let ticket = escalated(&t, "34600100005").await;
+    // The timer is still in its queue: the sweep gets there first, as if it had been lost.
+    t.advance(PAST_FIRST_RESPONSE);
+
+    let first = t.turno.sla_sweep().await.unwrap();
+    let second = t.turno.sla_sweep().await.unwrap();
+    t.drain().await;
+
+    assert_eq!((first.looked_at, first.breaches), (1, 1));
+    assert_eq!(second.breaches, 0);
+    let after = t.ticket(&ticket.workspace, &ticket.id).await;
+    let clock = after.sla.clock(ClockKind::FirstResponse).unwrap();
+    assert_eq!(clock.breached_at, Some(start() + PAST_FIRST_RESPONSE));
+    assert_eq!(
+        t.notifier.of_kind(NotificationKind::SlaBreached).len(),
+        1,
+        "the late timer found the breach recorded"
+    );
+    assert_eq!(t.notifier.of_kind(NotificationKind::SlaWarning).len(), 1);
+    assert_eq!(sla_breaches(&t), 1);
+}
+
+#[tokio::test]
+async fn when_a_ticket_is_pending_past_its_deadline_the_sweep_should_not_breach_it() {
+    let t = TestTurno::demo(start()).await;
+    let ticket = escalated(&t, "34600100006").await;
+    t.turno
+        .change_status(&ana(), &ticket.id, StatusChange::Pending, None)
+        .await
+        .unwrap();
+    t.advance(PAST_FIRST_RESPONSE);
+
+    let report = t.turno.sla_sweep().await.unwrap();
+    t.drain().await;
+
+    assert_eq!(report.breaches, 0);
+    let after = t.ticket(&ticket.workspace, &ticket.id).await;
+    assert_eq!(
+        after
+            .sla
+            .clock(ClockKind::FirstResponse)
+            .unwrap()
+            .breached_at,
+        None
+    );
+    assert!(t.notifier.of_kind(NotificationKind::SlaBreached).is_empty());
+}
+
+// ---- optimistic concurrency: retry_on_conflict and the update helpers ----
+
+/// The demo on a store whose ticket writes can be made to lose races.
+async fn losing() -> (TestTurno, Arc<LosingStore>) {
+    let mut handle = None;
+    let t = TestTurno::with_store(demo_workspaces(), start(), |inner| {
+        let store = Arc::new(LosingStore::new(inner));
+        handle = Some(store.clone());
+        store
+    });
+    t.turno.seed_agents().await.unwrap();
+    (t, handle.unwrap())
+}
+
+#[tokio::test]
+async fn when_every_ticket_write_loses_the_race_should_give_up_with_a_conflict_after_eight_tries() {
+    let (t, races) = losing().await;
+    let ticket = escalated(&t, "34600100007").await;
+    races.lose(usize::MAX);
+
+    let result = t
+        .turno
+        .change_status(&ana(), &ticket.id, StatusChange::Pending, None)
+        .await;
+
+    assert!(matches!(result, Err(AppError::Conflict(_))), "{result:?}");
+    assert_eq!(races.ticket_writes(), 8);
+    let after = t.ticket(&ticket.workspace, &ticket.id).await;
+    assert_eq!(after.status, TicketStatus::Assigned);
+    assert_eq!(after.version, ticket.version, "nothing was written");
+}
+
+#[tokio::test]
+async fn when_a_write_loses_seven_races_should_redo_the_change_on_the_fresh_ticket_and_succeed() {
+    let (t, races) = losing().await;
+    let ticket = escalated(&t, "34600100008").await;
+    races.lose(7);
+
+    let changed = t
+        .turno
+        .change_status(&ana(), &ticket.id, StatusChange::Pending, None)
+        .await
+        .unwrap();
+
+    assert_eq!(changed.status, TicketStatus::Pending);
+    assert_eq!(races.ticket_writes(), 8);
+    let after = t.ticket(&ticket.workspace, &ticket.id).await;
+    assert_eq!(after.status, TicketStatus::Pending);
+    assert_eq!(after.version, ticket.version + 1, "written once");
+    assert_eq!(
+        after.audit.len(),
+        changed.audit.len(),
+        "the change was applied to the ticket as read, once"
+    );
+}
+
+#[tokio::test]
+async fn when_a_resolve_loses_races_should_give_the_agent_capacity_back_exactly_once() {
+    let (t, races) = losing().await;
+    let first = escalated(&t, "34600100009").await;
+    let second = escalated(&t, "34600100010").await;
+    assert_eq!(first.assignee, Some(agent("ana")));
+    assert_eq!(second.assignee, Some(agent("bruno")), "least busy first");
+    races.lose(3);
+
+    t.turno
+        .change_status(&ana(), &first.id, StatusChange::Resolved, None)
+        .await
+        .unwrap();
+
+    assert_eq!(races.ticket_writes(), 4);
+    assert_eq!(load_of(&t, "ana").await, 0);
+    assert_eq!(load_of(&t, "bruno").await, 1);
+}
+
+#[tokio::test]
+async fn when_tagging_loses_every_race_should_fail_with_a_conflict_and_keep_the_old_tags() {
+    let (t, races) = losing().await;
+    let ticket = escalated(&t, "34600100011").await;
+    races.lose(usize::MAX);
+
+    let result = t
+        .turno
+        .set_tags(&ana(), &ticket.id, &["billing".to_owned()])
+        .await;
+
+    assert!(matches!(result, Err(AppError::Conflict(_))), "{result:?}");
+    assert_eq!(races.ticket_writes(), 8);
+    assert!(
+        t.ticket(&ticket.workspace, &ticket.id)
+            .await
+            .tags
+            .is_empty()
+    );
+}

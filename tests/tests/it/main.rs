@@ -1,0 +1,17 @@
+//! turno's integration tests, one module per suite, in one test binary: each suite links the
+//! whole runner, and a binary per suite linked it once each.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A failed unwrap is a failed test.
+
+mod api;
+mod architecture;
+mod aws_topology;
+mod bot;
+mod channel;
+mod demo_shop;
+mod e2e;
+mod exposure;
+mod lambda_build;
+mod restart;
+mod sla;
+mod tickets;
