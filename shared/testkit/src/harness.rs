@@ -3,6 +3,7 @@
 //! background: a test moves the clock and then [`drains`](TestTurno::drain) the queues, so
 //! every deadline is reached by arithmetic, never by waiting.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -51,14 +52,18 @@ pub fn demo_workspace() -> WorkspaceId {
     WorkspaceId::parse(DEMO_WORKSPACE).unwrap_or_else(|e| panic!("demo workspace id: {e}"))
 }
 
-/// A notifier that keeps what it was asked to send.
+/// A notifier that keeps what it was asked to send, and can play a notification endpoint
+/// that is down (every notice refused, nothing kept).
 #[derive(Debug, Default)]
-pub struct RecordingNotifier(Mutex<Vec<Notification>>);
+pub struct RecordingNotifier {
+    sent: Mutex<Vec<Notification>>,
+    down: AtomicBool,
+}
 
 impl RecordingNotifier {
     /// Everything sent so far, in order.
     pub fn sent(&self) -> Vec<Notification> {
-        self.0
+        self.sent
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
@@ -68,12 +73,20 @@ impl RecordingNotifier {
     pub fn of_kind(&self, kind: NotificationKind) -> Vec<Notification> {
         self.sent().into_iter().filter(|n| n.kind == kind).collect()
     }
+
+    /// Takes the endpoint down (`true`) or brings it back.
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
 }
 
 #[async_trait]
 impl Notifier for RecordingNotifier {
     async fn notify(&self, notification: &Notification) -> anyhow::Result<()> {
-        self.0
+        if self.down.load(Ordering::SeqCst) {
+            anyhow::bail!("the notification endpoint answered 503");
+        }
+        self.sent
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(notification.clone());

@@ -226,6 +226,43 @@ async fn when_a_timer_never_fires_the_sweep_should_record_the_breach_once_and_no
 }
 
 #[tokio::test]
+async fn when_the_notification_endpoint_is_down_for_three_minutes_the_breach_should_be_recorded_on_time_and_notified_once_after_it_recovers()
+ {
+    let t = TestTurno::demo(start()).await;
+    let ticket = escalated(&t, "34600100009").await;
+    t.notifier.set_down(true);
+
+    t.advance_and_drain(PAST_FIRST_RESPONSE).await;
+    let after = t.ticket(&ticket.workspace, &ticket.id).await;
+    let clock = after.sla.clock(ClockKind::FirstResponse).unwrap();
+    assert_eq!(
+        clock.breached_at,
+        Some(start() + PAST_FIRST_RESPONSE),
+        "the breach is recorded by the timer that fell due, notification endpoint or not"
+    );
+    for _ in 0..6 {
+        t.advance_and_drain(SignedDuration::from_secs(30)).await;
+        let report = t.turno.sla_sweep().await.unwrap();
+        assert_eq!(report.failed, 0, "a refused notice fails no enforcement");
+        t.drain().await;
+    }
+    assert!(t.notifier.of_kind(NotificationKind::SlaBreached).is_empty());
+    assert!(t.notifier.of_kind(NotificationKind::SlaWarning).is_empty());
+    assert_eq!(sla_breaches(&t), 1, "the breach event is published once");
+
+    t.notifier.set_down(false);
+    for _ in 0..5 {
+        t.advance_and_drain(SignedDuration::from_secs(60)).await;
+        t.turno.sla_sweep().await.unwrap();
+        t.drain().await;
+    }
+
+    assert_eq!(t.notifier.of_kind(NotificationKind::SlaBreached).len(), 1);
+    assert_eq!(t.notifier.of_kind(NotificationKind::SlaWarning).len(), 1);
+    assert_eq!(sla_breaches(&t), 1);
+}
+
+#[tokio::test]
 async fn when_a_ticket_is_pending_past_its_deadline_the_sweep_should_not_breach_it() {
     let t = TestTurno::demo(start()).await;
     let ticket = escalated(&t, "34600100006").await;
