@@ -499,6 +499,20 @@ impl DynamoStore {
         }
     }
 
+    /// A turn's progress alone: one conditional put, no transaction.
+    async fn put_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
+        // Progress never goes back: a slower run that read an older record must not undo what
+        // a faster one recorded (the failed condition is that case, and is no error).
+        let put = CondPut {
+            item: turn_item(turn, Timestamp::now())?,
+            condition: "attribute_not_exists(PK) OR #done <= :done".into(),
+            names: HashMap::from([("#done".into(), "done".into())]),
+            values: HashMap::from([(":done".into(), n(turn.done))]),
+        };
+        self.put("save turn progress", put).await?;
+        Ok(())
+    }
+
     async fn read_agent(
         &self,
         ws: &WorkspaceId,
@@ -694,16 +708,6 @@ impl Store for DynamoStore {
         conversation: &mut Conversation,
         ticket: Option<&mut Ticket>,
         turn: &TurnRecord,
-    ) -> Result<(), StoreError> {
-        self.commit_turn_with_entries(conversation, ticket, turn, &[])
-            .await
-    }
-
-    async fn commit_turn_with_entries(
-        &self,
-        conversation: &mut Conversation,
-        ticket: Option<&mut Ticket>,
-        turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         let now = Timestamp::now();
@@ -740,26 +744,13 @@ impl Store for DynamoStore {
         Ok(())
     }
 
-    async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
-        // Progress never goes back: a slower run that read an older record must not undo what
-        // a faster one recorded (the failed condition is that case, and is no error).
-        let put = CondPut {
-            item: turn_item(turn, Timestamp::now())?,
-            condition: "attribute_not_exists(PK) OR #done <= :done".into(),
-            names: HashMap::from([("#done".into(), "done".into())]),
-            values: HashMap::from([(":done".into(), n(turn.done))]),
-        };
-        self.put("save turn progress", put).await?;
-        Ok(())
-    }
-
-    async fn save_turn_progress_with_entries(
+    async fn save_turn_progress(
         &self,
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         if entries.is_empty() {
-            return self.save_turn_progress(turn).await;
+            return self.put_turn_progress(turn).await;
         }
         let now = Timestamp::now();
         let progress = || {

@@ -289,16 +289,6 @@ impl Store for SqliteStore {
         conversation: &mut Conversation,
         ticket: Option<&mut Ticket>,
         turn: &TurnRecord,
-    ) -> Result<(), StoreError> {
-        self.commit_turn_with_entries(conversation, ticket, turn, &[])
-            .await
-    }
-
-    async fn commit_turn_with_entries(
-        &self,
-        conversation: &mut Conversation,
-        ticket: Option<&mut Ticket>,
-        turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         let (conversation_version, ticket_version) = self.write("commit turn", |tx| {
@@ -334,11 +324,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
-        self.save_turn_progress_with_entries(turn, &[]).await
-    }
-
-    async fn save_turn_progress_with_entries(
+    async fn save_turn_progress(
         &self,
         turn: &TurnRecord,
         entries: &[TranscriptEntry],

@@ -116,7 +116,7 @@ pub async fn conversation_write_with_a_stale_version_conflicts(store: &dyn Store
     let t = ticket(&ws, &cu);
     let mut c = conversation(&ws, &cu);
     store
-        .commit_turn(&mut c, None, &turn(&ws, "wamid.a", &cu, &t.id))
+        .commit_turn(&mut c, None, &turn(&ws, "wamid.a", &cu, &t.id), &[])
         .await
         .expect("insert");
     assert_eq!(c.version, 1);
@@ -125,7 +125,7 @@ pub async fn conversation_write_with_a_stale_version_conflicts(store: &dyn Store
 
     c.profile_name = Some("Ana".into());
     store
-        .commit_turn(&mut c, None, &turn(&ws, "wamid.b", &cu, &t.id))
+        .commit_turn(&mut c, None, &turn(&ws, "wamid.b", &cu, &t.id), &[])
         .await
         .expect("update");
     assert_eq!(c.version, 2);
@@ -133,7 +133,7 @@ pub async fn conversation_write_with_a_stale_version_conflicts(store: &dyn Store
     stale.profile_name = Some("Bea".into());
     let late = turn(&ws, "wamid.c", &cu, &t.id);
     assert_conflict(
-        store.commit_turn(&mut stale, None, &late).await,
+        store.commit_turn(&mut stale, None, &late, &[]).await,
         "stale conversation",
     );
     assert_eq!(stale.version, 1);
@@ -143,7 +143,7 @@ pub async fn conversation_write_with_a_stale_version_conflicts(store: &dyn Store
     let mut twin = conversation(&ws, &cu);
     let other = turn(&ws, "wamid.d", &cu, &t.id);
     assert_conflict(
-        store.commit_turn(&mut twin, None, &other).await,
+        store.commit_turn(&mut twin, None, &other, &[]).await,
         "second insert",
     );
 }
@@ -156,7 +156,7 @@ pub async fn commit_turn_writes_conversation_ticket_and_turn_together(store: &dy
     c.ticket_id = Some(t.id.clone());
     let record = turn(&ws, "wamid.a", &cu, &t.id);
     store
-        .commit_turn(&mut c, Some(&mut t), &record)
+        .commit_turn(&mut c, Some(&mut t), &record, &[])
         .await
         .expect("commit");
     assert_eq!((c.version, t.version), (1, 1));
@@ -171,7 +171,7 @@ pub async fn commit_turn_writes_conversation_ticket_and_turn_together(store: &dy
     t.customer_wrote(&first_response_policy(3600), at(5));
     let next = turn(&ws, "wamid.b", &cu, &t.id);
     store
-        .commit_turn(&mut c, Some(&mut t), &next)
+        .commit_turn(&mut c, Some(&mut t), &next, &[])
         .await
         .expect("second commit");
     assert_eq!((c.version, t.version), (2, 2));
@@ -190,7 +190,9 @@ pub async fn commit_turn_with_a_stale_ticket_writes_nothing(store: &dyn Store) {
     let mut stale = original.clone();
     stale.priority = Priority::Low;
     let record = turn(&ws, "wamid.a", &cu, &stale.id);
-    let result = store.commit_turn(&mut c, Some(&mut stale), &record).await;
+    let result = store
+        .commit_turn(&mut c, Some(&mut stale), &record, &[])
+        .await;
     assert_conflict(result, "commit with a stale ticket");
     assert_eq!(
         (c.version, stale.version),
@@ -214,17 +216,24 @@ pub async fn commit_turn_with_a_stale_conversation_writes_nothing(store: &dyn St
     let first_ticket = ticket(&ws, &cu);
     let mut c = conversation(&ws, &cu);
     let first = turn(&ws, "wamid.a", &cu, &first_ticket.id);
-    store.commit_turn(&mut c, None, &first).await.unwrap();
+    store.commit_turn(&mut c, None, &first, &[]).await.unwrap();
     let mut stale = c.clone();
     c.profile_name = Some("Ana".into());
     store
-        .commit_turn(&mut c, None, &turn(&ws, "wamid.b", &cu, &first_ticket.id))
+        .commit_turn(
+            &mut c,
+            None,
+            &turn(&ws, "wamid.b", &cu, &first_ticket.id),
+            &[],
+        )
         .await
         .unwrap();
 
     let mut t = ticket(&ws, &cu);
     let record = turn(&ws, "wamid.c", &cu, &t.id);
-    let result = store.commit_turn(&mut stale, Some(&mut t), &record).await;
+    let result = store
+        .commit_turn(&mut stale, Some(&mut t), &record, &[])
+        .await;
     assert_conflict(result, "commit with a stale conversation");
     assert_eq!(
         (stale.version, t.version),
@@ -253,7 +262,7 @@ pub async fn commit_turn_for_a_processed_message_conflicts_and_writes_nothing(st
     let mut c = conversation(&ws, &cu);
     let record = turn(&ws, "wamid.a", &cu, &t.id);
     store
-        .commit_turn(&mut c, Some(&mut t), &record)
+        .commit_turn(&mut c, Some(&mut t), &record, &[])
         .await
         .unwrap();
 
@@ -264,7 +273,7 @@ pub async fn commit_turn_for_a_processed_message_conflicts_and_writes_nothing(st
     t2.priority = Priority::Urgent;
     let mut again = record.clone();
     again.effects.truncate(1);
-    let result = store.commit_turn(&mut c2, Some(&mut t2), &again).await;
+    let result = store.commit_turn(&mut c2, Some(&mut t2), &again, &[]).await;
     assert_conflict(result, "second commit of one message");
     assert_eq!((c2.version, t2.version), (1, 1));
     assert_eq!(
@@ -285,12 +294,12 @@ pub async fn turn_progress_is_saved(store: &dyn Store) {
     let t = ticket(&ws, &cu);
     let mut record = turn(&ws, "wamid.a", &cu, &t.id);
     store
-        .commit_turn(&mut conversation(&ws, &cu), None, &record)
+        .commit_turn(&mut conversation(&ws, &cu), None, &record, &[])
         .await
         .unwrap();
     record.done = 1;
     store
-        .save_turn_progress(&record)
+        .save_turn_progress(&record, &[])
         .await
         .expect("save progress");
     let read = store
@@ -300,7 +309,7 @@ pub async fn turn_progress_is_saved(store: &dyn Store) {
         .expect("stored");
     assert_eq!(read.done, 1);
     record.done = 2;
-    store.save_turn_progress(&record).await.unwrap();
+    store.save_turn_progress(&record, &[]).await.unwrap();
     assert!(
         store
             .turn(&ws, &record.message_id)
@@ -311,7 +320,7 @@ pub async fn turn_progress_is_saved(store: &dyn Store) {
     );
 }
 
-pub async fn commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all(store: &dyn Store) {
+pub async fn commit_turn_writes_its_entries_with_the_turn_or_not_at_all(store: &dyn Store) {
     let ws = workspace();
     let cu = customer(1);
     let mut t = ticket(&ws, &cu);
@@ -319,7 +328,7 @@ pub async fn commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all(st
     let record = turn(&ws, "wamid.a", &cu, &t.id);
     let inbound = inbound_entry(&ws, &t.id, &cu, "wamid.a", at(1));
     store
-        .commit_turn_with_entries(
+        .commit_turn(
             &mut c,
             Some(&mut t),
             &record,
@@ -340,7 +349,7 @@ pub async fn commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all(st
     let late = inbound_entry(&ws, &t.id, &cu, "wamid.late", at(3));
     assert_conflict(
         store
-            .commit_turn_with_entries(&mut c2, None, &record, &[again, late.clone()])
+            .commit_turn(&mut c2, None, &record, &[again, late.clone()])
             .await,
         "second commit of one message",
     );
@@ -355,7 +364,7 @@ pub async fn commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all(st
     let other = turn(&ws, "wamid.b", &cu, &t.id);
     assert_conflict(
         store
-            .commit_turn_with_entries(&mut stale, None, &other, std::slice::from_ref(&late))
+            .commit_turn(&mut stale, None, &other, std::slice::from_ref(&late))
             .await,
         "commit with a stale conversation",
     );
@@ -373,7 +382,7 @@ pub async fn commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all(st
     let fresh = outbound_entry(&ws, &t.id, &cu, "wamid.c-reply", at(5));
     let third = turn(&ws, "wamid.c", &cu, &t.id);
     store
-        .commit_turn_with_entries(&mut c2, None, &third, &[retry, fresh.clone()])
+        .commit_turn(&mut c2, None, &third, &[retry, fresh.clone()])
         .await
         .expect("commit skipping a stored entry");
     assert_eq!(c2.version, 2);
@@ -383,16 +392,14 @@ pub async fn commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all(st
     );
 }
 
-pub async fn turn_progress_with_entries_adds_each_entry_once_and_never_goes_back(
-    store: &dyn Store,
-) {
+pub async fn turn_progress_adds_each_entry_once_and_never_goes_back(store: &dyn Store) {
     let ws = workspace();
     let cu = customer(1);
     let t = ticket(&ws, &cu);
     let mut record = turn(&ws, "wamid.a", &cu, &t.id);
     record.effects.push(record.effects[1].clone());
     store
-        .commit_turn(&mut conversation(&ws, &cu), None, &record)
+        .commit_turn(&mut conversation(&ws, &cu), None, &record, &[])
         .await
         .unwrap();
     let first = outbound_entry(&ws, &t.id, &cu, "wamid.r1", at(1));
@@ -400,7 +407,7 @@ pub async fn turn_progress_with_entries_adds_each_entry_once_and_never_goes_back
 
     record.done = 2;
     store
-        .save_turn_progress_with_entries(&record, std::slice::from_ref(&first))
+        .save_turn_progress(&record, std::slice::from_ref(&first))
         .await
         .expect("progress with one entry");
     assert_eq!(
@@ -420,7 +427,7 @@ pub async fn turn_progress_with_entries_adds_each_entry_once_and_never_goes_back
     // The same entry again (a retried write) is not added twice.
     record.done = 3;
     store
-        .save_turn_progress_with_entries(&record, &[first.clone(), second.clone()])
+        .save_turn_progress(&record, &[first.clone(), second.clone()])
         .await
         .expect("progress with a stored entry and a new one");
     assert!(
@@ -440,7 +447,7 @@ pub async fn turn_progress_with_entries_adds_each_entry_once_and_never_goes_back
     let third = outbound_entry(&ws, &t.id, &cu, "wamid.r3", at(3));
     record.done = 1;
     store
-        .save_turn_progress_with_entries(&record, std::slice::from_ref(&third))
+        .save_turn_progress(&record, std::slice::from_ref(&third))
         .await
         .expect("older progress");
     assert_eq!(
@@ -1214,7 +1221,7 @@ pub async fn records_are_scoped_by_workspace(store: &dyn Store) {
     let mut t = ticket(&ws, &cu);
     let record = turn(&ws, "wamid.same", &cu, &t.id);
     store
-        .commit_turn(&mut conversation(&ws, &cu), Some(&mut t), &record)
+        .commit_turn(&mut conversation(&ws, &cu), Some(&mut t), &record, &[])
         .await
         .unwrap();
     store
@@ -1250,7 +1257,7 @@ pub async fn records_are_scoped_by_workspace(store: &dyn Store) {
     // The same message id in another workspace is another message.
     let elsewhere = turn(&other, "wamid.same", &cu, &t.id);
     store
-        .commit_turn(&mut conversation(&other, &cu), None, &elsewhere)
+        .commit_turn(&mut conversation(&other, &cu), None, &elsewhere, &[])
         .await
         .expect("independent");
 }
@@ -1551,8 +1558,8 @@ pub async fn run_all(store: Arc<dyn Store>) {
     commit_turn_with_a_stale_conversation_writes_nothing(s).await;
     commit_turn_for_a_processed_message_conflicts_and_writes_nothing(s).await;
     turn_progress_is_saved(s).await;
-    commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all(s).await;
-    turn_progress_with_entries_adds_each_entry_once_and_never_goes_back(s).await;
+    commit_turn_writes_its_entries_with_the_turn_or_not_at_all(s).await;
+    turn_progress_adds_each_entry_once_and_never_goes_back(s).await;
     append_message_is_idempotent_by_workspace_and_message_id(s).await;
     delivery_state_only_moves_forward(s).await;
     failed_delivery_is_final_and_keeps_its_error(s).await;

@@ -85,23 +85,6 @@ impl Store for ChangeFeedStore {
         conversation: &mut Conversation,
         ticket: Option<&mut Ticket>,
         turn: &TurnRecord,
-    ) -> Result<(), StoreError> {
-        let human = ticket
-            .as_deref()
-            .filter(|t| t.status.is_human())
-            .map(|t| (t.workspace.clone(), t.id.clone()));
-        self.inner.commit_turn(conversation, ticket, turn).await?;
-        if let Some((ws, id)) = human {
-            self.note(&ws, &id, ChangeKind::Ticket).await;
-        }
-        Ok(())
-    }
-
-    async fn commit_turn_with_entries(
-        &self,
-        conversation: &mut Conversation,
-        ticket: Option<&mut Ticket>,
-        turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         // Only a ticket a person works on is in the console; the bot's own turns add nothing
@@ -111,7 +94,7 @@ impl Store for ChangeFeedStore {
             .filter(|t| t.status.is_human())
             .map(|t| (t.workspace.clone(), t.id.clone()));
         self.inner
-            .commit_turn_with_entries(conversation, ticket, turn, entries)
+            .commit_turn(conversation, ticket, turn, entries)
             .await?;
         if let Some((ws, id)) = human {
             let kind = if entries.is_empty() {
@@ -124,20 +107,14 @@ impl Store for ChangeFeedStore {
         Ok(())
     }
 
-    async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
-        self.inner.save_turn_progress(turn).await
-    }
-
-    async fn save_turn_progress_with_entries(
+    async fn save_turn_progress(
         &self,
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         // The bot's replies: written while the bot owns the conversation, so nothing the
         // console shows changes.
-        self.inner
-            .save_turn_progress_with_entries(turn, entries)
-            .await
+        self.inner.save_turn_progress(turn, entries).await
     }
 
     async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {

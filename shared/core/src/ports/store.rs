@@ -58,22 +58,11 @@ pub trait Store: Send + Sync {
         message: &MessageId,
     ) -> Result<Option<TurnRecord>, StoreError>;
 
-    /// Atomically: writes the conversation and, if given, the ticket (both versioned), and
-    /// inserts the turn record, which must not exist yet (`Conflict` if it does).
+    /// Atomically: writes the conversation and, if given, the ticket (both versioned), inserts
+    /// the turn record, which must not exist yet (`Conflict` if it does), and adds `entries` to
+    /// the transcript: all of it or nothing. An entry whose workspace and message id are
+    /// already stored is left as it is (as [`append_message`](Store::append_message) would).
     async fn commit_turn(
-        &self,
-        conversation: &mut Conversation,
-        ticket: Option<&mut Ticket>,
-        turn: &TurnRecord,
-    ) -> Result<(), StoreError>;
-
-    /// Records how far a committed turn's effects have got.
-    async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError>;
-
-    /// [`commit_turn`](Store::commit_turn), adding `entries` to the transcript in the same
-    /// atomic write: all of it or nothing. An entry whose workspace and message id are already
-    /// stored is left as it is (as [`append_message`](Store::append_message) would).
-    async fn commit_turn_with_entries(
         &self,
         conversation: &mut Conversation,
         ticket: Option<&mut Ticket>,
@@ -81,10 +70,11 @@ pub trait Store: Send + Sync {
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError>;
 
-    /// [`save_turn_progress`](Store::save_turn_progress) (progress never goes back) and
-    /// [`append_message`](Store::append_message) of each of `entries` (those already stored
-    /// are left as they are), in one write: the way a turn records its delivered replies.
-    async fn save_turn_progress_with_entries(
+    /// Records how far a committed turn's effects have got (progress never goes back) and adds
+    /// each of `entries` to the transcript as [`append_message`](Store::append_message) would
+    /// (those already stored are left as they are), in one write: the way a turn records its
+    /// delivered replies.
+    async fn save_turn_progress(
         &self,
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
