@@ -843,9 +843,10 @@ async fn main() -> anyhow::Result<()> {
     for c in customers(62) {
         let ws = turno_core::kernel::ids::WorkspaceId::parse(WORKSPACE)?;
         let customer = turno_core::kernel::ids::WaId::parse(&c)?;
-        if let Some(ticket) = turno_core::ports::Store::conversation(&store, &ws, &customer)
-            .await?
-            .and_then(|c| c.ticket_id)
+        if let Some(ticket) =
+            turno_core::ports::ConversationStore::conversation(&store, &ws, &customer)
+                .await?
+                .and_then(|c| c.ticket_id)
         {
             timers.push(json!({
                 "workspace": WORKSPACE, "ticket_id": ticket.as_str(),
@@ -1029,7 +1030,7 @@ async fn seed_agents(
     workspaces: &turno_core::config::Workspaces,
 ) -> anyhow::Result<()> {
     use turno_core::desk::agent::{Agent, Availability};
-    use turno_core::ports::Store;
+    use turno_core::ports::AgentStore;
     for ws in workspaces.iter() {
         for a in &ws.agents {
             let agent = Agent {

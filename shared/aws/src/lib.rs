@@ -23,10 +23,10 @@
 //!
 //! | index | PK | SK | holds | serves |
 //! |---|---|---|---|---|
-//! | GSI1 | `WS#<ws>#QUEUE#<team>` | `<255 - Ticket::queue_rank (priority, then VIP), 3 digits>#<queued at>#<id>` | queued tickets with a team | [`queued_tickets`](turno_core::ports::Store::queued_tickets) |
-//! | GSI2 | `WS#<ws>#AGENT#<agent>` | `<updated at>#<id>` | tickets with an assignee | an agent's tickets, [`list_tickets`](turno_core::ports::Store::list_tickets) by assignee |
-//! | GSI3 (keys only) | `SLA#<0..4>`, by a hash of the ticket id | `<sla due at>#<ws>#<id>` | tickets whose SLA clock runs | [`tickets_sla_due`](turno_core::ports::Store::tickets_sla_due) across workspaces, every shard queried and merged |
-//! | GSI4 | `WS#<ws>#TICKETS` | `<updated at>#<id>` | every ticket | [`list_tickets`](turno_core::ports::Store::list_tickets), newest activity first, other filters as filter expressions |
+//! | GSI1 | `WS#<ws>#QUEUE#<team>` | `<255 - Ticket::queue_rank (priority, then VIP), 3 digits>#<queued at>#<id>` | queued tickets with a team | [`queued_tickets`](turno_core::ports::TicketStore::queued_tickets) |
+//! | GSI2 | `WS#<ws>#AGENT#<agent>` | `<updated at>#<id>` | tickets with an assignee | an agent's tickets, [`list_tickets`](turno_core::ports::TicketStore::list_tickets) by assignee |
+//! | GSI3 (keys only) | `SLA#<0..4>`, by a hash of the ticket id | `<sla due at>#<ws>#<id>` | tickets whose SLA clock runs | [`tickets_sla_due`](turno_core::ports::TicketStore::tickets_sla_due) across workspaces, every shard queried and merged |
+//! | GSI4 | `WS#<ws>#TICKETS` | `<updated at>#<id>` | every ticket | [`list_tickets`](turno_core::ports::TicketStore::list_tickets), newest activity first, other filters as filter expressions |
 //!
 //! Times in keys are fixed-width nanoseconds since jiff's minimum timestamp, so they sort as
 //! strings. A ticket is written whole (a conditional `PutItem`), so it leaves an index by not

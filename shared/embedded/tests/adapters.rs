@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use turno_core::channel::message::{Outbound, ReplyButton};
 use turno_core::kernel::levels::Priority;
 use turno_core::ports::domain_events::DomainEvent;
-use turno_core::ports::{EventBus, SendError, Store, WhatsApp};
+use turno_core::ports::{EventBus, SendError, TicketStore, WhatsApp};
 use turno_embedded::{Db, SandboxWhatsApp, SqliteEventBus, SqliteStore};
 use turno_testkit::{at, customer, queued_ticket, workspace};
 

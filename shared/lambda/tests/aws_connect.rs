@@ -11,7 +11,7 @@ use turno_aws::testing as emulators;
 use turno_aws::{Clients, DynamoStore, queue_url_var};
 use turno_core::channel::message::Author;
 use turno_core::kernel::ids::{WaId, WorkspaceId};
-use turno_core::ports::{QueueName, Store};
+use turno_core::ports::{ConversationStore, QueueName, TranscriptStore};
 use turno_lambda::testing::sqs_sample;
 use turno_testkit::harness::demo_workspaces;
 use wiremock::matchers::{header, method, path};

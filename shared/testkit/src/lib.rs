@@ -27,7 +27,9 @@ pub mod store;
 pub use builders::*;
 pub use clock::ManualClock;
 
-/// Generates one `#[tokio::test]` per store contract behaviour.
+/// Generates one `#[tokio::test]` per store contract behaviour, in one module per port
+/// (`conversation_store`, `transcript_store`, `ticket_store`, `agent_store`, `record_store`,
+/// `change_feed`), so a test's name says which port it checks.
 ///
 /// `$make` is an async function (or a path to one) returning a fresh
 /// `Arc<dyn turno_core::ports::Store>`; it is called once per test.
@@ -39,61 +41,84 @@ pub use clock::ManualClock;
 #[macro_export]
 macro_rules! store_contract_tests {
     ($make:path) => {
-        $crate::__store_contract_tests!($make;
-            new_ticket_is_stored_at_version_one_and_reads_back_unchanged,
-            stale_ticket_write_conflicts_and_changes_nothing,
+        $crate::__store_contract_tests!($make; conversation_store => conversations [
             conversation_write_with_a_stale_version_conflicts,
             commit_turn_writes_conversation_ticket_and_turn_together,
             commit_turn_with_a_stale_ticket_writes_nothing,
             commit_turn_with_a_stale_conversation_writes_nothing,
             commit_turn_for_a_processed_message_conflicts_and_writes_nothing,
             turn_progress_is_saved,
-            commit_turn_with_entries_writes_them_with_the_turn_or_not_at_all,
-            turn_progress_with_entries_adds_each_entry_once_and_never_goes_back,
+            commit_turn_writes_its_entries_with_the_turn_or_not_at_all,
+            turn_progress_adds_each_entry_once_and_never_goes_back,
+            conversations_and_turns_are_scoped_by_workspace,
+        ]);
+        $crate::__store_contract_tests!($make; transcript_store => transcripts [
             append_message_is_idempotent_by_workspace_and_message_id,
             delivery_state_only_moves_forward,
             failed_delivery_is_final_and_keeps_its_error,
             delivery_status_recorded_before_its_message_shows_once_the_message_arrives,
             transcript_is_ordered_by_time_then_insertion_and_holds_only_its_ticket,
+        ]);
+        $crate::__store_contract_tests!($make; ticket_store => tickets [
+            new_ticket_is_stored_at_version_one_and_reads_back_unchanged,
+            stale_ticket_write_conflicts_and_changes_nothing,
+            tickets_are_scoped_by_workspace,
             list_tickets_honours_every_filter_most_recently_updated_first,
             queued_tickets_come_by_priority_then_longest_waiting,
             vip_tickets_go_ahead_within_their_priority,
             sla_due_tickets_are_listed_soonest_first_across_workspaces,
-            upserting_an_agent_profile_keeps_availability_load_and_last_assignment,
-            set_availability_reports_a_missing_agent,
             assign_takes_one_unit_of_capacity_and_records_the_time,
             assign_at_capacity_fails_and_writes_nothing,
             assign_with_a_stale_ticket_conflicts_and_takes_no_capacity,
             transfer_gives_the_previous_agent_a_unit_back,
             transfer_to_a_full_agent_fails_and_keeps_the_previous_assignee,
             release_gives_capacity_back_and_load_never_goes_below_zero,
-            records_are_scoped_by_workspace,
+        ] concurrent [
+            concurrent_assigns_never_exceed_capacity,
+            concurrent_assigns_of_one_ticket_take_exactly_one_unit,
+        ]);
+        $crate::__store_contract_tests!($make; agent_store => agents [
+            upserting_an_agent_profile_keeps_availability_load_and_last_assignment,
+            set_availability_reports_a_missing_agent,
+            agents_are_scoped_by_workspace,
+        ]);
+        $crate::__store_contract_tests!($make; record_store => records [
             records_are_versioned_listed_by_kind_and_deleted,
+        ]);
+        $crate::__store_contract_tests!($make; change_feed => changes [
             changes_come_after_their_cursor_in_time_order_per_workspace,
-        );
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn concurrent_assigns_never_exceed_capacity() {
-            $crate::store::concurrent_assigns_never_exceed_capacity($make().await).await;
-        }
-        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-        async fn concurrent_assigns_of_one_ticket_take_exactly_one_unit() {
-            $crate::store::concurrent_assigns_of_one_ticket_take_exactly_one_unit($make().await)
-                .await;
-        }
+        ]);
     };
 }
 
+/// One port's module of [`store_contract_tests!`]: a test per check of
+/// `turno_testkit::store::$suite`, those under `concurrent` on a multi-threaded runtime.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __store_contract_tests {
-    ($make:path; $($name:ident),* $(,)?) => {
-        $(
-            #[tokio::test]
-            async fn $name() {
-                let store = $make().await;
-                $crate::store::$name(&*store).await;
-            }
-        )*
+    (
+        $make:path; $port:ident => $suite:ident [$($name:ident),* $(,)?]
+        $(concurrent [$($concurrent:ident),* $(,)?])?
+    ) => {
+        mod $port {
+            // `$make` names a function of the calling module.
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let store = $make().await;
+                    $crate::store::$suite::$name(&*store).await;
+                }
+            )*
+            $($(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $concurrent() {
+                    $crate::store::$suite::$concurrent($make().await).await;
+                }
+            )*)?
+        }
     };
 }
 

@@ -14,7 +14,10 @@ use turno_core::desk::agent::{Agent, Availability};
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::records::{Change, Record, RecordKind};
-use turno_core::ports::{Store, StoreError, TicketFilter};
+use turno_core::ports::{
+    AgentStore, ChangeFeed, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
+    TicketStore, TranscriptStore,
+};
 
 /// Wraps a store; ticket writes (`save_ticket`, `assign_ticket`, `release_ticket`) lose the
 /// next [`lose`](Self::lose) races, then go through. Every other call goes straight through.
@@ -67,7 +70,7 @@ impl LosingStore {
 }
 
 #[async_trait]
-impl Store for LosingStore {
+impl ConversationStore for LosingStore {
     async fn conversation(
         &self,
         ws: &WorkspaceId,
@@ -89,36 +92,24 @@ impl Store for LosingStore {
         conversation: &mut Conversation,
         ticket: Option<&mut Ticket>,
         turn: &TurnRecord,
-    ) -> Result<(), StoreError> {
-        self.inner.commit_turn(conversation, ticket, turn).await
-    }
-
-    async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
-        self.inner.save_turn_progress(turn).await
-    }
-
-    async fn commit_turn_with_entries(
-        &self,
-        conversation: &mut Conversation,
-        ticket: Option<&mut Ticket>,
-        turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         self.inner
-            .commit_turn_with_entries(conversation, ticket, turn, entries)
+            .commit_turn(conversation, ticket, turn, entries)
             .await
     }
 
-    async fn save_turn_progress_with_entries(
+    async fn save_turn_progress(
         &self,
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
-        self.inner
-            .save_turn_progress_with_entries(turn, entries)
-            .await
+        self.inner.save_turn_progress(turn, entries).await
     }
+}
 
+#[async_trait]
+impl TranscriptStore for LosingStore {
     async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
         self.inner.append_message(entry).await
     }
@@ -134,7 +125,10 @@ impl Store for LosingStore {
     ) -> Result<Vec<TranscriptEntry>, StoreError> {
         self.inner.transcript(ws, ticket).await
     }
+}
 
+#[async_trait]
+impl TicketStore for LosingStore {
     async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         self.inner.ticket(ws, id).await
     }
@@ -169,6 +163,25 @@ impl Store for LosingStore {
         self.inner.tickets_sla_due(before, limit).await
     }
 
+    async fn assign_ticket(
+        &self,
+        ticket: &mut Ticket,
+        to: &AgentId,
+        release: Option<&AgentId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.lose_a_race()?;
+        self.inner.assign_ticket(ticket, to, release, now).await
+    }
+
+    async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
+        self.lose_a_race()?;
+        self.inner.release_ticket(ticket, agent).await
+    }
+}
+
+#[async_trait]
+impl AgentStore for LosingStore {
     async fn agents(&self, ws: &WorkspaceId) -> Result<Vec<Agent>, StoreError> {
         self.inner.agents(ws).await
     }
@@ -189,23 +202,10 @@ impl Store for LosingStore {
     ) -> Result<bool, StoreError> {
         self.inner.set_availability(ws, id, availability).await
     }
+}
 
-    async fn assign_ticket(
-        &self,
-        ticket: &mut Ticket,
-        to: &AgentId,
-        release: Option<&AgentId>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.lose_a_race()?;
-        self.inner.assign_ticket(ticket, to, release, now).await
-    }
-
-    async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
-        self.lose_a_race()?;
-        self.inner.release_ticket(ticket, agent).await
-    }
-
+#[async_trait]
+impl RecordStore for LosingStore {
     async fn record(
         &self,
         ws: &WorkspaceId,
@@ -231,7 +231,10 @@ impl Store for LosingStore {
     ) -> Result<bool, StoreError> {
         self.inner.delete_record(ws, kind, key).await
     }
+}
 
+#[async_trait]
+impl ChangeFeed for LosingStore {
     async fn append_change(&self, change: &Change) -> Result<(), StoreError> {
         self.inner.append_change(change).await
     }

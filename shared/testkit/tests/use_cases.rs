@@ -14,7 +14,7 @@ use turno_core::desk::ticket::{EscalationReason, Ticket, TicketStatus};
 use turno_core::kernel::ids::{AgentId, TicketId, WaId};
 use turno_core::kernel::lang::Lang;
 use turno_core::ports::domain_events::DomainEvent;
-use turno_core::ports::{NotificationKind, QueueName, Store};
+use turno_core::ports::{AgentStore, NotificationKind, QueueName};
 use turno_core::sla::ClockKind;
 use turno_testkit::harness::{TestTurno, demo_workspace, demo_workspaces};
 use turno_testkit::races::LosingStore;

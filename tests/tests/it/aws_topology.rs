@@ -21,7 +21,7 @@ use turno_core::config::Workspaces;
 use turno_core::desk::agent::Role;
 use turno_core::desk::ticket::TicketStatus;
 use turno_core::kernel::ids::{WaId, WorkspaceId};
-use turno_core::ports::{QueueName, Store};
+use turno_core::ports::{AgentStore, ConversationStore, QueueName, TicketStore, TranscriptStore};
 use turno_core::sla::ClockKind;
 use turno_http::{WebhookState, webhook_router};
 use turno_tests::{APP_SECRET, FakeGraph, VERIFY_TOKEN, WORKSPACE, sign, text_webhook, wamid};

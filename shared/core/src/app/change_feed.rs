@@ -15,7 +15,10 @@ use crate::desk::agent::{Agent, Availability};
 use crate::desk::ticket::Ticket;
 use crate::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use crate::ports::records::{Change, ChangeKind, Record, RecordKind};
-use crate::ports::{Clock, Store, StoreError, TicketFilter};
+use crate::ports::{
+    AgentStore, ChangeFeed, Clock, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
+    TicketStore, TranscriptStore,
+};
 
 /// Wraps a store; see the module docs.
 pub struct ChangeFeedStore {
@@ -63,7 +66,7 @@ impl ChangeFeedStore {
 }
 
 #[async_trait]
-impl Store for ChangeFeedStore {
+impl ConversationStore for ChangeFeedStore {
     async fn conversation(
         &self,
         ws: &WorkspaceId,
@@ -85,23 +88,6 @@ impl Store for ChangeFeedStore {
         conversation: &mut Conversation,
         ticket: Option<&mut Ticket>,
         turn: &TurnRecord,
-    ) -> Result<(), StoreError> {
-        let human = ticket
-            .as_deref()
-            .filter(|t| t.status.is_human())
-            .map(|t| (t.workspace.clone(), t.id.clone()));
-        self.inner.commit_turn(conversation, ticket, turn).await?;
-        if let Some((ws, id)) = human {
-            self.note(&ws, &id, ChangeKind::Ticket).await;
-        }
-        Ok(())
-    }
-
-    async fn commit_turn_with_entries(
-        &self,
-        conversation: &mut Conversation,
-        ticket: Option<&mut Ticket>,
-        turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         // Only a ticket a person works on is in the console; the bot's own turns add nothing
@@ -111,7 +97,7 @@ impl Store for ChangeFeedStore {
             .filter(|t| t.status.is_human())
             .map(|t| (t.workspace.clone(), t.id.clone()));
         self.inner
-            .commit_turn_with_entries(conversation, ticket, turn, entries)
+            .commit_turn(conversation, ticket, turn, entries)
             .await?;
         if let Some((ws, id)) = human {
             let kind = if entries.is_empty() {
@@ -124,22 +110,19 @@ impl Store for ChangeFeedStore {
         Ok(())
     }
 
-    async fn save_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
-        self.inner.save_turn_progress(turn).await
-    }
-
-    async fn save_turn_progress_with_entries(
+    async fn save_turn_progress(
         &self,
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         // The bot's replies: written while the bot owns the conversation, so nothing the
         // console shows changes.
-        self.inner
-            .save_turn_progress_with_entries(turn, entries)
-            .await
+        self.inner.save_turn_progress(turn, entries).await
     }
+}
 
+#[async_trait]
+impl TranscriptStore for ChangeFeedStore {
     async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
         let inserted = self.inner.append_message(entry).await?;
         if inserted {
@@ -163,7 +146,10 @@ impl Store for ChangeFeedStore {
     ) -> Result<Vec<TranscriptEntry>, StoreError> {
         self.inner.transcript(ws, ticket).await
     }
+}
 
+#[async_trait]
+impl TicketStore for ChangeFeedStore {
     async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         self.inner.ticket(ws, id).await
     }
@@ -200,6 +186,29 @@ impl Store for ChangeFeedStore {
         self.inner.tickets_sla_due(before, limit).await
     }
 
+    async fn assign_ticket(
+        &self,
+        ticket: &mut Ticket,
+        to: &AgentId,
+        release: Option<&AgentId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.assign_ticket(ticket, to, release, now).await?;
+        self.note(&ticket.workspace, &ticket.id, ChangeKind::Assignment)
+            .await;
+        Ok(())
+    }
+
+    async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
+        self.inner.release_ticket(ticket, agent).await?;
+        let kind = self.kind_of_save(ticket);
+        self.note(&ticket.workspace, &ticket.id, kind).await;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl AgentStore for ChangeFeedStore {
     async fn agents(&self, ws: &WorkspaceId) -> Result<Vec<Agent>, StoreError> {
         self.inner.agents(ws).await
     }
@@ -220,27 +229,10 @@ impl Store for ChangeFeedStore {
     ) -> Result<bool, StoreError> {
         self.inner.set_availability(ws, id, availability).await
     }
+}
 
-    async fn assign_ticket(
-        &self,
-        ticket: &mut Ticket,
-        to: &AgentId,
-        release: Option<&AgentId>,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.inner.assign_ticket(ticket, to, release, now).await?;
-        self.note(&ticket.workspace, &ticket.id, ChangeKind::Assignment)
-            .await;
-        Ok(())
-    }
-
-    async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
-        self.inner.release_ticket(ticket, agent).await?;
-        let kind = self.kind_of_save(ticket);
-        self.note(&ticket.workspace, &ticket.id, kind).await;
-        Ok(())
-    }
-
+#[async_trait]
+impl RecordStore for ChangeFeedStore {
     async fn record(
         &self,
         ws: &WorkspaceId,
@@ -266,7 +258,10 @@ impl Store for ChangeFeedStore {
     ) -> Result<bool, StoreError> {
         self.inner.delete_record(ws, kind, key).await
     }
+}
 
+#[async_trait]
+impl ChangeFeed for ChangeFeedStore {
     async fn append_change(&self, change: &Change) -> Result<(), StoreError> {
         self.inner.append_change(change).await
     }

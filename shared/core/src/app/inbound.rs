@@ -76,7 +76,7 @@ impl Turno {
             };
             let recorded = committed_entries(&turn.record);
             store
-                .commit_turn_with_entries(
+                .commit_turn(
                     &mut turn.conversation,
                     turn.ticket.as_mut(),
                     &turn.record,
@@ -318,10 +318,7 @@ impl Turno {
                         Err(e) => {
                             self.flush(&mut envelopes).await?;
                             if turn.done > started {
-                                self.ports
-                                    .store
-                                    .save_turn_progress_with_entries(&turn, &entries)
-                                    .await?;
+                                self.ports.store.save_turn_progress(&turn, &entries).await?;
                             }
                             return Err(e);
                         }
@@ -331,10 +328,7 @@ impl Turno {
             turn.done = index + 1;
         }
         self.flush(&mut envelopes).await?;
-        self.ports
-            .store
-            .save_turn_progress_with_entries(&turn, &entries)
-            .await?;
+        self.ports.store.save_turn_progress(&turn, &entries).await?;
         Ok(())
     }
 

@@ -1,5 +1,5 @@
-//! Small workspace records the agent API edits (quick replies, customer profiles, settings)
-//! and the change feed the console polls for live updates.
+//! Small workspace records the agent API edits (quick replies, customer profiles) and the
+//! change feed the console polls for live updates.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,6 @@ pub enum RecordKind {
     QuickReply,
     /// What agents added to a customer (tags, attributes, consent); keyed by WhatsApp id.
     Customer,
-    /// A workspace setting edited at run time; keyed by the setting's name.
-    Setting,
 }
 
 impl RecordKind {
@@ -23,7 +21,6 @@ impl RecordKind {
         match self {
             RecordKind::QuickReply => "quick_reply",
             RecordKind::Customer => "customer",
-            RecordKind::Setting => "setting",
         }
     }
 }

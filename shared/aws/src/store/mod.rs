@@ -1,0 +1,472 @@
+//! The store ports on DynamoDB, one module per port; the keys, the item layout and the
+//! conditional writes they share are here. The key design is in the crate docs.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use turno_core::bot::conversation::Conversation;
+use turno_core::bot::turn::TurnRecord;
+use turno_core::desk::agent::Agent;
+use turno_core::desk::ticket::{Ticket, TicketStatus};
+use turno_core::kernel::ids::{AgentId, MessageId, TicketId, WaId, WorkspaceId};
+use turno_core::ports::StoreError;
+use turno_core::ports::records::RecordKind;
+
+mod agents;
+mod changes;
+mod conversations;
+mod records;
+mod tickets;
+mod transcripts;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The index names, as in `template.yaml`.
+pub const QUEUE_INDEX: &str = "GSI1";
+pub const AGENT_TICKETS_INDEX: &str = "GSI2";
+pub const SLA_INDEX: &str = "GSI3";
+pub const WORKSPACE_TICKETS_INDEX: &str = "GSI4";
+
+/// Partitions of the cross-workspace SLA index; the sweep queries each one.
+pub const SLA_SHARDS: u8 = 4;
+
+/// How long a turn record is kept: well past SQS's longest retention (14 days), so a redelivered
+/// message always finds its record.
+pub const TURN_TTL: SignedDuration = SignedDuration::from_hours(30 * 24);
+
+/// How many times a transaction that lost to a concurrent one (`TransactionConflict`) is tried.
+const TRANSACTION_ATTEMPTS: u32 = 25;
+
+/// [`Store`](turno_core::ports::Store) on one DynamoDB table (single-table design, see the
+/// crate docs).
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+// ---- keys ------------------------------------------------------------------------------
+
+fn conversation_pk(ws: &WorkspaceId, customer: &WaId) -> String {
+    format!("WS#{ws}#CONV#{customer}")
+}
+
+fn ticket_pk(ws: &WorkspaceId, id: &TicketId) -> String {
+    format!("WS#{ws}#TICKET#{id}")
+}
+
+fn turn_pk(ws: &WorkspaceId, message: &MessageId) -> String {
+    format!("WS#{ws}#TURN#{message}")
+}
+
+fn message_pk(ws: &WorkspaceId, message: &MessageId) -> String {
+    format!("WS#{ws}#MSG#{message}")
+}
+
+fn agents_pk(ws: &WorkspaceId) -> String {
+    format!("WS#{ws}#AGENTS")
+}
+
+fn agent_sk(id: &AgentId) -> String {
+    format!("AGENT#{id}")
+}
+
+fn records_pk(ws: &WorkspaceId, kind: RecordKind) -> String {
+    format!("WS#{ws}#REC#{}", kind.as_str())
+}
+
+fn record_key(ws: &WorkspaceId, kind: RecordKind, key_: &str) -> Item {
+    key(records_pk(ws, kind), key_)
+}
+
+fn changes_pk(ws: &WorkspaceId) -> String {
+    format!("WS#{ws}#CHANGES")
+}
+
+const CONVERSATION_SK: &str = "CONV";
+const TICKET_SK: &str = "TICKET";
+const TURN_SK: &str = "TURN";
+const MESSAGE_SK: &str = "MSG";
+const ENTRY_PREFIX: &str = "ENTRY#";
+
+/// A timestamp as a fixed-width string that sorts like the time (nanoseconds since jiff's
+/// minimum, so times before 1970 sort too).
+fn sort_time(t: Timestamp) -> String {
+    let since_min = t.as_nanosecond() - Timestamp::MIN.as_nanosecond();
+    format!("{since_min:030}")
+}
+
+/// The queue index sorts ascending, so the rank (highest first) is stored inverted, fixed width.
+fn queue_rank_key(t: &Ticket) -> String {
+    format!("{:03}", u8::MAX - t.queue_rank())
+}
+
+fn sla_shard(id: &TicketId) -> String {
+    let digest = Sha256::digest(id.as_str().as_bytes());
+    format!("SLA#{}", digest[0] % SLA_SHARDS)
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn key(pk: String, sk: impl Into<String>) -> Item {
+    HashMap::from([("PK".to_owned(), s(pk)), ("SK".to_owned(), s(sk))])
+}
+
+// ---- item <-> domain -------------------------------------------------------------------
+
+fn to_item<T: Serialize>(record: &T) -> anyhow::Result<Item> {
+    serde_dynamo::to_item(record).context("cannot convert a record to a DynamoDB item")
+}
+
+fn from_item<T: DeserializeOwned>(item: Item, what: &str) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item)
+        .with_context(|| format!("a stored {what} does not read back"))
+        .map_err(StoreError::Unexpected)
+}
+
+fn attr<T: Serialize>(value: &T) -> anyhow::Result<AttributeValue> {
+    serde_dynamo::to_attribute_value(value).context("cannot convert a value to a DynamoDB value")
+}
+
+/// A record with its keys: the domain fields flattened into top-level attributes (so
+/// conditions can read `version`, `load`, `capacity`, `done`), plus the key attributes.
+fn record_item<T: Serialize>(record: &T, keys: Item) -> anyhow::Result<Item> {
+    let mut item = to_item(record)?;
+    item.extend(keys);
+    Ok(item)
+}
+
+fn ticket_item(t: &Ticket, next_version: u64) -> anyhow::Result<Item> {
+    let mut stored = t.clone();
+    stored.version = next_version;
+    let mut keys = key(ticket_pk(&t.workspace, &t.id), TICKET_SK);
+    let updated = format!("{}#{}", sort_time(t.updated_at), t.id);
+    keys.insert("GSI4PK".into(), s(format!("WS#{}#TICKETS", t.workspace)));
+    keys.insert("GSI4SK".into(), s(updated.clone()));
+    if let Some(agent) = &t.assignee {
+        keys.insert(
+            "GSI2PK".into(),
+            s(format!("WS#{}#AGENT#{agent}", t.workspace)),
+        );
+        keys.insert("GSI2SK".into(), s(updated));
+    }
+    if let (TicketStatus::Queued, Some(team)) = (t.status, &t.team) {
+        let waiting_since = t.queued_at.unwrap_or(t.created_at);
+        keys.insert(
+            "GSI1PK".into(),
+            s(format!("WS#{}#QUEUE#{team}", t.workspace)),
+        );
+        keys.insert(
+            "GSI1SK".into(),
+            s(format!(
+                "{}#{}#{}",
+                queue_rank_key(t),
+                sort_time(waiting_since),
+                t.id
+            )),
+        );
+    }
+    if let Some(due) = t.sla_due_at() {
+        keys.insert("GSI3PK".into(), s(sla_shard(&t.id)));
+        keys.insert(
+            "GSI3SK".into(),
+            s(format!("{}#{}#{}", sort_time(due), t.workspace, t.id)),
+        );
+    }
+    record_item(&stored, keys)
+}
+
+fn conversation_item(c: &Conversation, next_version: u64) -> anyhow::Result<Item> {
+    let mut stored = c.clone();
+    stored.version = next_version;
+    record_item(
+        &stored,
+        key(conversation_pk(&c.workspace, &c.customer), CONVERSATION_SK),
+    )
+}
+
+fn turn_item(turn: &TurnRecord, now: Timestamp) -> anyhow::Result<Item> {
+    let mut keys = key(turn_pk(&turn.workspace, &turn.message_id), TURN_SK);
+    let expires = now.saturating_add(TURN_TTL).unwrap_or(now).as_second();
+    keys.insert("expires_at".into(), n(expires));
+    record_item(turn, keys)
+}
+
+fn agent_item(agent: &Agent) -> anyhow::Result<Item> {
+    record_item(agent, key(agents_pk(&agent.workspace), agent_sk(&agent.id)))
+}
+
+// ---- conditional writes ------------------------------------------------------------------
+
+/// A put with its condition, usable alone or in a transaction.
+struct CondPut {
+    item: Item,
+    condition: String,
+    names: HashMap<String, String>,
+    values: Item,
+}
+
+impl CondPut {
+    /// A put of a versioned record that read `version`: absent for 0, else stored at `version`.
+    fn versioned(item: Item, version: u64) -> Self {
+        if version == 0 {
+            CondPut::new_record(item)
+        } else {
+            CondPut {
+                item,
+                condition: "#version = :read_version".into(),
+                names: HashMap::from([("#version".into(), "version".into())]),
+                values: HashMap::from([(":read_version".into(), n(version))]),
+            }
+        }
+    }
+
+    fn new_record(item: Item) -> Self {
+        CondPut {
+            item,
+            condition: "attribute_not_exists(PK)".into(),
+            names: HashMap::new(),
+            values: HashMap::new(),
+        }
+    }
+
+    fn into_transact(self, table: &str) -> anyhow::Result<TransactWriteItem> {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(self.item))
+            .condition_expression(self.condition)
+            .set_expression_attribute_names(non_empty(self.names))
+            .set_expression_attribute_values(non_empty(self.values))
+            .build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+fn non_empty<V>(map: HashMap<String, V>) -> Option<HashMap<String, V>> {
+    (!map.is_empty()).then_some(map)
+}
+
+/// What stopped a transaction.
+enum TxFailure {
+    /// The conditions of these items (by position) failed.
+    Conditions(Vec<usize>),
+    /// Lost to a concurrent transaction or throttled: nothing was written, try again.
+    Retry,
+    Other(anyhow::Error),
+}
+
+fn tx_failure(err: SdkError<TransactWriteItemsError>, op: &str) -> TxFailure {
+    if let Some(TransactWriteItemsError::TransactionCanceledException(e)) = err.as_service_error() {
+        let reasons = e.cancellation_reasons();
+        let failed: Vec<usize> = reasons
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+            .map(|(i, _)| i)
+            .collect();
+        if !failed.is_empty() {
+            return TxFailure::Conditions(failed);
+        }
+        if reasons.iter().any(|r| {
+            matches!(
+                r.code(),
+                Some("TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded")
+            )
+        }) {
+            return TxFailure::Retry;
+        }
+    }
+    if let Some(TransactWriteItemsError::TransactionInProgressException(_)) = err.as_service_error()
+    {
+        return TxFailure::Retry;
+    }
+    TxFailure::Other(sdk_error(op, err))
+}
+
+fn sdk_error<E, R>(op: &str, err: SdkError<E, R>) -> anyhow::Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    anyhow!("DynamoDB {op} failed: {}", DisplayErrorContext(&err))
+}
+
+fn unexpected<E, R>(op: &str) -> impl FnOnce(SdkError<E, R>) -> StoreError + '_
+where
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    move |e| StoreError::Unexpected(sdk_error(op, e))
+}
+
+/// A short wait that grows with the attempt, with some jitter so racing writers spread out.
+async fn backoff(attempt: u32) {
+    let jitter = u64::from(Timestamp::now().subsec_nanosecond().unsigned_abs() % 10);
+    let ms = (u64::from(attempt) * 10).min(200) + jitter;
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+impl DynamoStore {
+    /// Runs one transaction, trying again while it loses to concurrent ones.
+    async fn transact(
+        &self,
+        op: &str,
+        items: impl Fn() -> anyhow::Result<Vec<TransactWriteItem>>,
+    ) -> Result<Result<(), Vec<usize>>, StoreError> {
+        for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items()?))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(Ok(())),
+                Err(e) => match tx_failure(e, op) {
+                    TxFailure::Conditions(failed) => return Ok(Err(failed)),
+                    TxFailure::Retry => backoff(attempt).await,
+                    TxFailure::Other(e) => return Err(StoreError::Unexpected(e)),
+                },
+            }
+        }
+        // Still losing after this many tries: the caller reloads and tries again.
+        Err(StoreError::Conflict)
+    }
+
+    async fn put(&self, op: &str, put: CondPut) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(put.item))
+            .condition_expression(put.condition)
+            .set_expression_attribute_names(non_empty(put.names))
+            .set_expression_attribute_values(non_empty(put.values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::Unexpected(sdk_error(op, e))),
+        }
+    }
+
+    async fn get(&self, op: &str, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unexpected(op))?;
+        Ok(out.item)
+    }
+
+    /// Queries an index (or the table) to the end or until `limit` items are collected.
+    async fn query_all(
+        &self,
+        op: &str,
+        build: impl Fn() -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+        limit: Option<usize>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = build()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unexpected(op))?;
+            out.extend(page.items.unwrap_or_default());
+            if limit.is_some_and(|l| out.len() >= l) {
+                out.truncate(limit.unwrap_or(usize::MAX));
+                return Ok(out);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use turno_core::kernel::levels::Priority;
+
+    use super::*;
+
+    #[test]
+    fn sort_time_orders_like_time_including_before_1970_and_sub_second() {
+        let times = [
+            Timestamp::MIN,
+            Timestamp::from_second(-1).unwrap(),
+            Timestamp::UNIX_EPOCH,
+            Timestamp::from_nanosecond(1).unwrap(),
+            Timestamp::from_second(20).unwrap(),
+            Timestamp::from_second(20).unwrap() + SignedDuration::from_millis(1),
+            Timestamp::MAX,
+        ];
+        let keys: Vec<String> = times.iter().map(|t| sort_time(*t)).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        assert!(keys.iter().all(|k| k.len() == keys[0].len()));
+    }
+
+    #[test]
+    fn queue_key_puts_higher_rank_first_and_sorts_as_text() {
+        let ws = WorkspaceId::parse("ws").unwrap();
+        let customer = WaId::parse("34600111222").unwrap();
+        let t0 = Timestamp::UNIX_EPOCH;
+        let ticket = |p: Priority| {
+            let mut t = Ticket::new(ws.clone(), customer.clone(), None, Default::default(), t0);
+            t.priority = p;
+            t
+        };
+        let order = [
+            Priority::Urgent,
+            Priority::High,
+            Priority::Normal,
+            Priority::Low,
+        ];
+        let keys: Vec<String> = order.iter().map(|p| queue_rank_key(&ticket(*p))).collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    }
+}

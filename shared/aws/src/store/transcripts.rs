@@ -1,0 +1,291 @@
+//! [`TranscriptStore`] on DynamoDB.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem, Update};
+use turno_core::channel::message::{Body, DeliveryState, DeliveryStatus, TranscriptEntry};
+use turno_core::kernel::ids::{MessageId, TicketId, WorkspaceId};
+use turno_core::ports::{StoreError, TranscriptStore};
+
+use super::{
+    CondPut, DynamoStore, ENTRY_PREFIX, Item, MESSAGE_SK, TRANSACTION_ATTEMPTS, attr, backoff,
+    from_item, key, message_pk, record_item, s, sdk_error, sort_time, ticket_pk, unexpected,
+};
+
+impl DynamoStore {
+    /// A new transcript entry's sort key: its time, then insertion order (a v7 UUID is
+    /// monotonic within the process).
+    fn entry_sk(entry: &TranscriptEntry) -> String {
+        format!(
+            "{ENTRY_PREFIX}{}#{}",
+            sort_time(entry.at),
+            uuid::Uuid::now_v7().simple()
+        )
+    }
+
+    /// The two writes that add `entry` under sort key `sk`: the claim of its message id (whose
+    /// condition fails if an entry with that id is stored) and the entry itself.
+    fn entry_writes(
+        &self,
+        entry: &TranscriptEntry,
+        sk: &str,
+    ) -> anyhow::Result<[TransactWriteItem; 2]> {
+        let ws = &entry.workspace;
+        let claim = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(message_pk(ws, &entry.message_id), MESSAGE_SK)))
+            .update_expression("SET #mid = :mid, #ticket = :ticket, #entry = :entry")
+            .condition_expression("attribute_not_exists(#entry)")
+            .expression_attribute_names("#mid", "message_id")
+            .expression_attribute_names("#ticket", "ticket_id")
+            .expression_attribute_names("#entry", "entry_sk")
+            .expression_attribute_values(":mid", s(entry.message_id.as_str()))
+            .expression_attribute_values(":ticket", s(entry.ticket_id.as_str()))
+            .expression_attribute_values(":entry", s(sk))
+            .build()?;
+        let put = CondPut::new_record(record_item(
+            entry,
+            key(ticket_pk(ws, &entry.ticket_id), sk),
+        )?);
+        Ok([
+            TransactWriteItem::builder().update(claim).build(),
+            put.into_transact(&self.table)?,
+        ])
+    }
+
+    /// Runs `fixed` (the writes whose conditions must hold) and the writes of `entries` as one
+    /// transaction. An entry whose message id is already stored is dropped and the rest tried
+    /// again, so stored entries are skipped, not failed on. Returns the positions in `fixed`
+    /// whose conditions failed (nothing written), or an empty list once it is written.
+    pub(super) async fn transact_with_entries(
+        &self,
+        op: &str,
+        fixed: impl Fn() -> anyhow::Result<Vec<TransactWriteItem>>,
+        entries: &[TranscriptEntry],
+    ) -> Result<Vec<usize>, StoreError> {
+        let sks: Vec<String> = entries.iter().map(Self::entry_sk).collect();
+        // One transaction may not write an item twice: an id given twice is written once.
+        let mut pending: Vec<usize> = (0..entries.len())
+            .filter(|&i| {
+                !entries[..i].iter().any(|e| {
+                    e.workspace == entries[i].workspace && e.message_id == entries[i].message_id
+                })
+            })
+            .collect();
+        let fixed_len = fixed()?.len();
+        loop {
+            if fixed_len == 0 && pending.is_empty() {
+                return Ok(Vec::new());
+            }
+            let outcome = self
+                .transact(op, || {
+                    let mut items = fixed()?;
+                    for &i in &pending {
+                        items.extend(self.entry_writes(&entries[i], &sks[i])?);
+                    }
+                    Ok(items)
+                })
+                .await?;
+            let failed = match outcome {
+                Ok(()) => return Ok(Vec::new()),
+                Err(failed) => failed,
+            };
+            let fixed_failed: Vec<usize> =
+                failed.iter().copied().filter(|&f| f < fixed_len).collect();
+            if !fixed_failed.is_empty() {
+                return Ok(fixed_failed);
+            }
+            let stored: Vec<usize> = failed
+                .iter()
+                .map(|&f| pending[(f - fixed_len) / 2])
+                .collect();
+            pending.retain(|i| !stored.contains(i));
+        }
+    }
+
+    /// The latest delivery state (and error) of each of `messages`, by message id.
+    async fn deliveries(
+        &self,
+        ws: &WorkspaceId,
+        messages: Vec<&MessageId>,
+    ) -> Result<HashMap<String, (DeliveryState, Option<String>)>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in messages.chunks(100) {
+            let keys: Vec<Item> = chunk
+                .iter()
+                .map(|m| key(message_pk(ws, m), MESSAGE_SK))
+                .collect();
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(|e| StoreError::Unexpected(e.into()))?,
+            );
+            let mut attempt = 0;
+            while let Some(keys) = request.take() {
+                let page = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .map_err(unexpected("read delivery states"))?;
+                for item in page
+                    .responses
+                    .and_then(|mut r| r.remove(&self.table))
+                    .unwrap_or_default()
+                {
+                    let Some(AttributeValue::S(id)) = item.get("message_id").cloned() else {
+                        continue;
+                    };
+                    let Some(state) = item.get("delivery_state").cloned() else {
+                        continue;
+                    };
+                    let state: DeliveryState = serde_dynamo::from_attribute_value(state)
+                        .context("a stored delivery state does not read back")?;
+                    let error = match item.get("delivery_error") {
+                        Some(AttributeValue::S(e)) => Some(e.clone()),
+                        _ => None,
+                    };
+                    out.insert(id, (state, error));
+                }
+                request = page
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+                if request.is_some() {
+                    attempt += 1;
+                    backoff(attempt).await;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl TranscriptStore for DynamoStore {
+    async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
+        let sk = Self::entry_sk(entry);
+        let outcome = self
+            .transact("append transcript entry", || {
+                Ok(self.entry_writes(entry, &sk)?.into())
+            })
+            .await?;
+        Ok(outcome.is_ok())
+    }
+
+    async fn record_delivery(&self, status: &DeliveryStatus) -> Result<(), StoreError> {
+        let item_key = key(
+            message_pk(&status.workspace, &status.message_id),
+            MESSAGE_SK,
+        );
+        for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let current = self
+                .get("read delivery state", item_key.clone())
+                .await?
+                .and_then(|mut i| i.remove("delivery_state"))
+                .map(|v| {
+                    serde_dynamo::from_attribute_value::<_, DeliveryState>(v)
+                        .context("a stored delivery state does not read back")
+                })
+                .transpose()?;
+            if !status.state.advances(current) {
+                return Ok(());
+            }
+            let mut values = HashMap::from([
+                (":mid".to_owned(), s(status.message_id.as_str())),
+                (":state".to_owned(), attr(&status.state)?),
+                (":at".to_owned(), attr(&status.at)?),
+                (":error".to_owned(), attr(&status.error)?),
+            ]);
+            let condition = match current {
+                None => "attribute_not_exists(#state)",
+                Some(c) => {
+                    values.insert(":current".into(), attr(&c)?);
+                    "#state = :current"
+                }
+            };
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(item_key.clone()))
+                .update_expression("SET #mid = :mid, #state = :state, #at = :at, #error = :error")
+                .condition_expression(condition)
+                .expression_attribute_names("#mid", "message_id")
+                .expression_attribute_names("#state", "delivery_state")
+                .expression_attribute_names("#at", "delivery_at")
+                .expression_attribute_names("#error", "delivery_error")
+                .set_expression_attribute_values(Some(values))
+                .send()
+                .await;
+            match result {
+                Ok(_) => return Ok(()),
+                // Another status landed between the read and the write: decide again.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                {
+                    backoff(attempt).await;
+                }
+                Err(e) => return Err(StoreError::Unexpected(sdk_error("record delivery", e))),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    async fn transcript(
+        &self,
+        ws: &WorkspaceId,
+        ticket: &TicketId,
+    ) -> Result<Vec<TranscriptEntry>, StoreError> {
+        let items = self
+            .query_all(
+                "read transcript",
+                || {
+                    self.client
+                        .query()
+                        .table_name(&self.table)
+                        .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                        .expression_attribute_values(":pk", s(ticket_pk(ws, ticket)))
+                        .expression_attribute_values(":prefix", s(ENTRY_PREFIX))
+                        .consistent_read(true)
+                },
+                None,
+            )
+            .await?;
+        let mut entries: Vec<TranscriptEntry> = items
+            .into_iter()
+            .map(|i| from_item(i, "transcript entry"))
+            .collect::<Result<_, _>>()?;
+        // BatchGetItem refuses a key twice.
+        let mut outbound: Vec<&MessageId> = entries
+            .iter()
+            .filter(|e| matches!(e.body, Body::Outbound { .. }))
+            .map(|e| &e.message_id)
+            .collect();
+        outbound.sort();
+        outbound.dedup();
+        if outbound.is_empty() {
+            return Ok(entries);
+        }
+        let states = self.deliveries(ws, outbound).await?;
+        for entry in &mut entries {
+            if let (Body::Outbound { .. }, Some((state, error))) =
+                (&entry.body, states.get(entry.message_id.as_str()))
+            {
+                // The entry may carry a state of its own (a send that failed); the same
+                // forward-only rule decides which of the two is the latest.
+                if state.advances(entry.delivery) {
+                    entry.delivery = Some(*state);
+                    entry.delivery_error = error.clone();
+                }
+            }
+        }
+        Ok(entries)
+    }
+}

@@ -1,0 +1,52 @@
+//! Conversations and the turns that process inbound messages.
+
+use async_trait::async_trait;
+
+use crate::bot::conversation::Conversation;
+use crate::bot::turn::TurnRecord;
+use crate::channel::message::TranscriptEntry;
+use crate::desk::ticket::Ticket;
+use crate::kernel::ids::{MessageId, WaId, WorkspaceId};
+use crate::ports::StoreError;
+
+/// A customer's conversation and the records of the inbound messages processed in it, which
+/// make a redelivered message idempotent. Conversations (and the tickets a turn writes) are
+/// versioned as the [module docs](super) describe.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    async fn conversation(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Option<Conversation>, StoreError>;
+
+    /// The record of a processed inbound message, if that message was processed before.
+    async fn turn(
+        &self,
+        ws: &WorkspaceId,
+        message: &MessageId,
+    ) -> Result<Option<TurnRecord>, StoreError>;
+
+    /// Atomically: writes the conversation and, if given, the ticket (both versioned), inserts
+    /// the turn record, which must not exist yet (`Conflict` if it does), and adds `entries` to
+    /// the transcript: all of it or nothing. An entry whose workspace and message id are
+    /// already stored is left as it is (as
+    /// [`append_message`](super::TranscriptStore::append_message) would).
+    async fn commit_turn(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError>;
+
+    /// Records how far a committed turn's effects have got (progress never goes back) and adds
+    /// each of `entries` to the transcript as
+    /// [`append_message`](super::TranscriptStore::append_message) would (those already stored
+    /// are left as they are), in one write: the way a turn records its delivered replies.
+    async fn save_turn_progress(
+        &self,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError>;
+}

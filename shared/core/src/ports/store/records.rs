@@ -1,0 +1,32 @@
+//! The small records the agent API edits.
+
+use async_trait::async_trait;
+
+use crate::kernel::ids::WorkspaceId;
+use crate::ports::StoreError;
+use crate::ports::records::{Record, RecordKind};
+
+/// A workspace's [`Record`]s, by kind and key, versioned like tickets.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    async fn record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<Option<Record>, StoreError>;
+
+    /// A workspace's records of one kind, by key.
+    async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError>;
+
+    /// Inserts (version 0) or updates a record, versioned like tickets.
+    async fn put_record(&self, record: &mut Record) -> Result<(), StoreError>;
+
+    /// Returns `false` if there was no such record.
+    async fn delete_record(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        key: &str,
+    ) -> Result<bool, StoreError>;
+}

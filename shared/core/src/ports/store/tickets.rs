@@ -1,0 +1,57 @@
+//! Tickets, the team queues they wait in, and their assignment to agents.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use crate::desk::ticket::Ticket;
+use crate::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+use crate::ports::{StoreError, TicketFilter};
+
+/// Tickets, versioned as the [module docs](super) describe, with the views the desk reads
+/// them through (filtered lists, team queues, SLA deadlines) and the writes that move an
+/// agent's capacity with the ticket.
+#[async_trait]
+pub trait TicketStore: Send + Sync {
+    async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError>;
+
+    /// Inserts (version 0) or updates a ticket, versioned.
+    async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError>;
+
+    /// Tickets matching the filter, most recently updated first.
+    async fn list_tickets(
+        &self,
+        ws: &WorkspaceId,
+        filter: &TicketFilter,
+    ) -> Result<Vec<Ticket>, StoreError>;
+
+    /// A team's queued tickets: highest `Ticket::queue_rank` first (priority, then VIP), then
+    /// longest waiting (`queued_at`).
+    async fn queued_tickets(
+        &self,
+        ws: &WorkspaceId,
+        team: &TeamId,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError>;
+
+    /// Tickets of every workspace whose SLA is due at or before `before`, soonest first.
+    async fn tickets_sla_due(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(WorkspaceId, TicketId)>, StoreError>;
+
+    /// Atomically: saves the ticket (versioned, already mutated to show `to` as its assignee),
+    /// takes one unit of `to`'s capacity (`AtCapacity` if it has none, writing nothing) and
+    /// sets its last assignment time to `now`; and, for a transfer, gives one unit back to
+    /// `release`.
+    async fn assign_ticket(
+        &self,
+        ticket: &mut Ticket,
+        to: &AgentId,
+        release: Option<&AgentId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Atomically: saves the ticket (versioned) and gives one unit of capacity back to `agent`.
+    async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError>;
+}

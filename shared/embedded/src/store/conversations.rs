@@ -1,0 +1,156 @@
+//! [`ConversationStore`] on SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, Transaction, params};
+use turno_core::bot::conversation::Conversation;
+use turno_core::bot::turn::TurnRecord;
+use turno_core::channel::message::TranscriptEntry;
+use turno_core::desk::ticket::Ticket;
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
+use turno_core::ports::{ConversationStore, StoreError};
+
+use super::tickets::write_ticket;
+use super::transcripts::insert_entry;
+use super::{SqliteStore, int_to_version, versioned_json};
+use crate::db::{DbError, int};
+
+/// Writes a conversation if its stored version is still `conversation.version` (absent for 0).
+/// Returns the new version; the caller updates its copy once the transaction commits.
+fn write_conversation(tx: &Transaction<'_>, c: &Conversation) -> Result<u64, DbError> {
+    let next = c.version + 1;
+    let body = versioned_json(c, |s| s.version = next)?;
+    let changed =
+        if c.version == 0 {
+            tx.prepare_cached(
+            "INSERT INTO conversations (workspace, customer, version, body) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (workspace, customer) DO NOTHING",
+        )?
+        .execute(params![c.workspace.as_str(), c.customer.as_str(), int(next)?, body])?
+        } else {
+            tx.prepare_cached(
+                "UPDATE conversations SET version = ?3, body = ?4
+             WHERE workspace = ?1 AND customer = ?2 AND version = ?5",
+            )?
+            .execute(params![
+                c.workspace.as_str(),
+                c.customer.as_str(),
+                int(next)?,
+                body,
+                int(c.version)?
+            ])?
+        };
+    if changed == 0 {
+        return Err(DbError::Conflict);
+    }
+    Ok(next)
+}
+
+#[async_trait]
+impl ConversationStore for SqliteStore {
+    async fn conversation(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        self.read("read conversation", |conn| {
+            let row = conn
+                .prepare_cached(
+                    "SELECT version, body FROM conversations
+                     WHERE workspace = ?1 AND customer = ?2",
+                )?
+                .query_row(params![ws.as_str(), customer.as_str()], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()?;
+            let Some((version, body)) = row else {
+                return Ok(None);
+            };
+            let mut c: Conversation = serde_json::from_str(&body)?;
+            c.version = int_to_version(version)?;
+            Ok(Some(c))
+        })
+    }
+
+    async fn turn(
+        &self,
+        ws: &WorkspaceId,
+        message: &MessageId,
+    ) -> Result<Option<TurnRecord>, StoreError> {
+        self.read("read turn", |conn| {
+            conn.prepare_cached("SELECT body FROM turns WHERE workspace = ?1 AND message_id = ?2")?
+                .query_row(params![ws.as_str(), message.as_str()], |r| {
+                    r.get::<_, String>(0)
+                })
+                .optional()?
+                .map(|body| serde_json::from_str(&body).map_err(DbError::from))
+                .transpose()
+        })
+    }
+
+    async fn commit_turn(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        let (conversation_version, ticket_version) = self.write("commit turn", |tx| {
+            let conversation_version = write_conversation(tx, conversation)?;
+            let ticket_version = match ticket.as_deref() {
+                Some(t) => Some(write_ticket(tx, t)?),
+                None => None,
+            };
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO turns (workspace, message_id, done, body) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (workspace, message_id) DO NOTHING",
+                )?
+                .execute(params![
+                    turn.workspace.as_str(),
+                    turn.message_id.as_str(),
+                    int(turn.done)?,
+                    serde_json::to_string(turn)?
+                ])?;
+            if inserted == 0 {
+                // Another run of this message committed first.
+                return Err(DbError::Conflict);
+            }
+            for entry in entries {
+                insert_entry(tx, entry)?;
+            }
+            Ok((conversation_version, ticket_version))
+        })?;
+        conversation.version = conversation_version;
+        if let (Some(t), Some(v)) = (ticket, ticket_version) {
+            t.version = v;
+        }
+        Ok(())
+    }
+
+    async fn save_turn_progress(
+        &self,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        self.write("save turn progress", |tx| {
+            // Progress never goes back: a slower run that read an older record must not undo
+            // what a faster one recorded.
+            tx.prepare_cached(
+                "INSERT INTO turns (workspace, message_id, done, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (workspace, message_id) DO UPDATE
+                 SET done = excluded.done, body = excluded.body
+                 WHERE excluded.done >= turns.done",
+            )?
+            .execute(params![
+                turn.workspace.as_str(),
+                turn.message_id.as_str(),
+                int(turn.done)?,
+                serde_json::to_string(turn)?
+            ])?;
+            for entry in entries {
+                insert_entry(tx, entry)?;
+            }
+            Ok(())
+        })
+    }
+}

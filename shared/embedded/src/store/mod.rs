@@ -1,0 +1,58 @@
+//! The store ports on SQLite, one module per port; the helpers here are shared by several.
+
+use rusqlite::{Connection, Transaction};
+use turno_core::ports::StoreError;
+
+use crate::db::{Db, DbError};
+
+mod agents;
+mod changes;
+mod conversations;
+mod records;
+mod tickets;
+mod transcripts;
+
+/// [`Store`](turno_core::ports::Store) on the shared SQLite database. Each record is a JSON
+/// column next to copies of the fields it is looked up by; versioned writes are conditional
+/// statements, and every multi-record operation is one transaction.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    db: Db,
+}
+
+impl SqliteStore {
+    /// The store on `db`.
+    pub fn new(db: Db) -> Self {
+        SqliteStore { db }
+    }
+
+    fn read<T>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T, DbError>,
+    ) -> Result<T, StoreError> {
+        self.db.read(f).map_err(|e| e.into_store(op))
+    }
+
+    fn write<T>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError>,
+    ) -> Result<T, StoreError> {
+        self.db.write(f).map_err(|e| e.into_store(op))
+    }
+}
+
+/// The stored JSON of a versioned record, with `version` already at the value it will have.
+fn versioned_json<T: serde::Serialize + Clone>(
+    record: &T,
+    set_version: impl FnOnce(&mut T),
+) -> Result<String, DbError> {
+    let mut stored = record.clone();
+    set_version(&mut stored);
+    Ok(serde_json::to_string(&stored)?)
+}
+
+fn int_to_version(v: i64) -> Result<u64, DbError> {
+    u64::try_from(v).map_err(|_| DbError::other("negative record version"))
+}

@@ -1,0 +1,251 @@
+//! [`TicketStore`] on SQLite.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
+use turno_core::desk::ticket::{Ticket, TicketStatus};
+use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+use turno_core::ports::{StoreError, TicketFilter, TicketStore};
+
+use super::agents::{read_agent, write_agent};
+use super::{SqliteStore, versioned_json};
+use crate::db::{DbError, int};
+use crate::time::nanos;
+
+/// Writes a ticket if its stored version is still `ticket.version` (absent for 0), with its
+/// query columns (SLA due time included) recomputed. Returns the new version.
+pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbError> {
+    let next = t.version + 1;
+    let body = versioned_json(t, |s| s.version = next)?;
+    let columns = params![
+        t.workspace.as_str(),
+        t.id.as_str(),
+        int(next)?,
+        t.status.as_str(),
+        t.team.as_ref().map(TeamId::as_str),
+        t.assignee.as_ref().map(AgentId::as_str),
+        i64::from(t.queue_rank()),
+        t.queued_at.map(nanos),
+        nanos(t.updated_at),
+        t.sla_due_at().map(nanos),
+        body,
+        int(t.version)?,
+    ];
+    let changed = if t.version == 0 {
+        // `INSERT … SELECT … WHERE` so both statements take the same parameter list (and SQLite
+        // needs a WHERE to parse ON CONFLICT after a SELECT).
+        tx.prepare_cached(
+            "INSERT INTO tickets (workspace, id, version, status, team, assignee, priority,
+                                  queued_at, updated_at, sla_due_at, body)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE ?12 = 0
+             ON CONFLICT (workspace, id) DO NOTHING",
+        )?
+        .execute(columns)?
+    } else {
+        tx.prepare_cached(
+            "UPDATE tickets SET version = ?3, status = ?4, team = ?5, assignee = ?6,
+                    priority = ?7, queued_at = ?8, updated_at = ?9, sla_due_at = ?10, body = ?11
+             WHERE workspace = ?1 AND id = ?2 AND version = ?12",
+        )?
+        .execute(columns)?
+    };
+    if changed == 0 {
+        return Err(DbError::Conflict);
+    }
+    Ok(next)
+}
+
+fn read_ticket(
+    conn: &Connection,
+    ws: &WorkspaceId,
+    id: &TicketId,
+) -> Result<Option<Ticket>, DbError> {
+    conn.prepare_cached("SELECT version, body FROM tickets WHERE workspace = ?1 AND id = ?2")?
+        .query_row(params![ws.as_str(), id.as_str()], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })
+        .optional()?
+        .map(|(version, body)| ticket_from_row(version, &body))
+        .transpose()
+}
+
+fn ticket_from_row(version: i64, body: &str) -> Result<Ticket, DbError> {
+    let mut t: Ticket = serde_json::from_str(body)?;
+    // The column is the authority: it is what the conditional writes compare against.
+    t.version = u64::try_from(version).map_err(|_| DbError::other("negative ticket version"))?;
+    Ok(t)
+}
+
+fn query_tickets(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Ticket>, DbError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (version, body) = row?;
+        out.push(ticket_from_row(version, &body)?);
+    }
+    Ok(out)
+}
+
+/// Gives one unit of capacity back, never going below zero; an agent that no longer exists has
+/// nothing to give back.
+fn release_unit(tx: &Transaction<'_>, ws: &WorkspaceId, id: &AgentId) -> Result<(), DbError> {
+    if let Some(mut agent) = read_agent(tx, ws, id)? {
+        agent.load = agent.load.saturating_sub(1);
+        write_agent(tx, &agent)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl TicketStore for SqliteStore {
+    async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
+        self.read("read ticket", |conn| read_ticket(conn, ws, id))
+    }
+
+    async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
+        ticket.version = self.write("save ticket", |tx| write_ticket(tx, ticket))?;
+        Ok(())
+    }
+
+    async fn list_tickets(
+        &self,
+        ws: &WorkspaceId,
+        filter: &TicketFilter,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        let mut sql = String::from("SELECT version, body FROM tickets WHERE workspace = ?");
+        let mut args: Vec<Value> = vec![Value::Text(ws.to_string())];
+        if let Some(status) = filter.status {
+            sql.push_str(" AND status = ?");
+            args.push(Value::Text(status.as_str().to_owned()));
+        }
+        if let Some(team) = &filter.team {
+            sql.push_str(" AND team = ?");
+            args.push(Value::Text(team.to_string()));
+        }
+        if let Some(assignee) = &filter.assignee {
+            sql.push_str(" AND assignee = ?");
+            args.push(Value::Text(assignee.to_string()));
+        }
+        if let Some(teams) = &filter.teams {
+            let mut visible = Vec::new();
+            if !teams.is_empty() {
+                visible.push(format!("team IN ({})", vec!["?"; teams.len()].join(", ")));
+                args.extend(teams.iter().map(|t| Value::Text(t.to_string())));
+            }
+            if let Some(agent) = &filter.visible_to_agent {
+                visible.push("assignee = ?".to_owned());
+                args.push(Value::Text(agent.to_string()));
+            }
+            if visible.is_empty() {
+                return Ok(Vec::new());
+            }
+            sql.push_str(&format!(" AND ({})", visible.join(" OR ")));
+        }
+        sql.push_str(" ORDER BY updated_at DESC, seq DESC");
+        if let Some(limit) = filter.limit {
+            sql.push_str(" LIMIT ?");
+            args.push(Value::Integer(i64::from(limit)));
+        }
+        self.read("list tickets", |conn| {
+            query_tickets(conn, &sql, params_from_iter(args))
+        })
+    }
+
+    async fn queued_tickets(
+        &self,
+        ws: &WorkspaceId,
+        team: &TeamId,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.read("read team queue", |conn| {
+            query_tickets(
+                conn,
+                "SELECT version, body FROM tickets
+                 WHERE workspace = ?1 AND team = ?2 AND status = ?3
+                 ORDER BY priority DESC, queued_at ASC, seq ASC
+                 LIMIT ?4",
+                params![
+                    ws.as_str(),
+                    team.as_str(),
+                    TicketStatus::Queued.as_str(),
+                    limit
+                ],
+            )
+        })
+    }
+
+    async fn tickets_sla_due(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(WorkspaceId, TicketId)>, StoreError> {
+        self.read("list tickets with SLA due", |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT workspace, id FROM tickets
+                 WHERE sla_due_at IS NOT NULL AND sla_due_at <= ?1
+                 ORDER BY sla_due_at ASC, seq ASC
+                 LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![nanos(before), limit], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (ws, id) = row?;
+                let ws = WorkspaceId::parse(ws).map_err(|e| DbError::Other(e.into()))?;
+                let id = TicketId::parse(id).map_err(|e| DbError::Other(e.into()))?;
+                out.push((ws, id));
+            }
+            Ok(out)
+        })
+    }
+
+    async fn assign_ticket(
+        &self,
+        ticket: &mut Ticket,
+        to: &AgentId,
+        release: Option<&AgentId>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let version = self.write("assign ticket", |tx| {
+            let ws = &ticket.workspace;
+            let mut agent = read_agent(tx, ws, to)?
+                .ok_or_else(|| DbError::other(format!("there is no agent {to} in {ws}")))?;
+            // Handing a ticket to the agent who already holds it changes nobody's load.
+            let same_agent = release == Some(to);
+            if !same_agent && agent.load >= agent.capacity {
+                return Err(DbError::AtCapacity);
+            }
+            let version = write_ticket(tx, ticket)?;
+            if !same_agent {
+                agent.load += 1;
+            }
+            agent.last_assigned_at = Some(now);
+            write_agent(tx, &agent)?;
+            if let Some(previous) = release.filter(|_| !same_agent) {
+                release_unit(tx, ws, previous)?;
+            }
+            Ok(version)
+        })?;
+        ticket.version = version;
+        Ok(())
+    }
+
+    async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
+        let version = self.write("release ticket", |tx| {
+            let version = write_ticket(tx, ticket)?;
+            release_unit(tx, &ticket.workspace, agent)?;
+            Ok(version)
+        })?;
+        ticket.version = version;
+        Ok(())
+    }
+}

@@ -1,0 +1,391 @@
+//! The contract of [`ConversationStore`](turno_core::ports::ConversationStore).
+
+use turno_core::kernel::levels::Priority;
+use turno_core::ports::Store;
+
+use super::{assert_conflict, save, stored};
+use crate::builders::*;
+
+pub async fn conversation_write_with_a_stale_version_conflicts(store: &dyn Store) {
+    let ws = workspace();
+    let cu = customer(1);
+    let t = ticket(&ws, &cu);
+    let mut c = conversation(&ws, &cu);
+    store
+        .commit_turn(&mut c, None, &turn(&ws, "wamid.a", &cu, &t.id), &[])
+        .await
+        .expect("insert");
+    assert_eq!(c.version, 1);
+    let mut stale = store.conversation(&ws, &cu).await.unwrap().expect("stored");
+    assert_eq!(stale, c);
+
+    c.profile_name = Some("Ana".into());
+    store
+        .commit_turn(&mut c, None, &turn(&ws, "wamid.b", &cu, &t.id), &[])
+        .await
+        .expect("update");
+    assert_eq!(c.version, 2);
+
+    stale.profile_name = Some("Bea".into());
+    let late = turn(&ws, "wamid.c", &cu, &t.id);
+    assert_conflict(
+        store.commit_turn(&mut stale, None, &late, &[]).await,
+        "stale conversation",
+    );
+    assert_eq!(stale.version, 1);
+    assert_eq!(store.conversation(&ws, &cu).await.unwrap(), Some(c));
+    assert!(store.turn(&ws, &late.message_id).await.unwrap().is_none());
+
+    let mut twin = conversation(&ws, &cu);
+    let other = turn(&ws, "wamid.d", &cu, &t.id);
+    assert_conflict(
+        store.commit_turn(&mut twin, None, &other, &[]).await,
+        "second insert",
+    );
+}
+
+pub async fn commit_turn_writes_conversation_ticket_and_turn_together(store: &dyn Store) {
+    let ws = workspace();
+    let cu = customer(1);
+    let mut t = ticket(&ws, &cu);
+    let mut c = conversation(&ws, &cu);
+    c.ticket_id = Some(t.id.clone());
+    let record = turn(&ws, "wamid.a", &cu, &t.id);
+    store
+        .commit_turn(&mut c, Some(&mut t), &record, &[])
+        .await
+        .expect("commit");
+    assert_eq!((c.version, t.version), (1, 1));
+    assert_eq!(store.conversation(&ws, &cu).await.unwrap(), Some(c.clone()));
+    assert_eq!(stored(store, &t).await, t);
+    assert_eq!(
+        store.turn(&ws, &record.message_id).await.unwrap(),
+        Some(record)
+    );
+
+    // A later turn updates both again.
+    t.customer_wrote(&first_response_policy(3600), at(5));
+    let next = turn(&ws, "wamid.b", &cu, &t.id);
+    store
+        .commit_turn(&mut c, Some(&mut t), &next, &[])
+        .await
+        .expect("second commit");
+    assert_eq!((c.version, t.version), (2, 2));
+    assert_eq!(stored(store, &t).await, t);
+}
+
+pub async fn commit_turn_with_a_stale_ticket_writes_nothing(store: &dyn Store) {
+    let ws = workspace();
+    let cu = customer(1);
+    let original = save(store, ticket(&ws, &cu)).await;
+    let mut newer = original.clone();
+    newer.priority = Priority::High;
+    store.save_ticket(&mut newer).await.unwrap();
+
+    let mut c = conversation(&ws, &cu);
+    let mut stale = original.clone();
+    stale.priority = Priority::Low;
+    let record = turn(&ws, "wamid.a", &cu, &stale.id);
+    let result = store
+        .commit_turn(&mut c, Some(&mut stale), &record, &[])
+        .await;
+    assert_conflict(result, "commit with a stale ticket");
+    assert_eq!(
+        (c.version, stale.version),
+        (0, 1),
+        "caller copies untouched"
+    );
+    assert!(
+        store.conversation(&ws, &cu).await.unwrap().is_none(),
+        "conversation not written"
+    );
+    assert_eq!(stored(store, &original).await, newer, "ticket unchanged");
+    assert!(
+        store.turn(&ws, &record.message_id).await.unwrap().is_none(),
+        "turn not written"
+    );
+}
+
+pub async fn commit_turn_with_a_stale_conversation_writes_nothing(store: &dyn Store) {
+    let ws = workspace();
+    let cu = customer(1);
+    let first_ticket = ticket(&ws, &cu);
+    let mut c = conversation(&ws, &cu);
+    let first = turn(&ws, "wamid.a", &cu, &first_ticket.id);
+    store.commit_turn(&mut c, None, &first, &[]).await.unwrap();
+    let mut stale = c.clone();
+    c.profile_name = Some("Ana".into());
+    store
+        .commit_turn(
+            &mut c,
+            None,
+            &turn(&ws, "wamid.b", &cu, &first_ticket.id),
+            &[],
+        )
+        .await
+        .unwrap();
+
+    let mut t = ticket(&ws, &cu);
+    let record = turn(&ws, "wamid.c", &cu, &t.id);
+    let result = store
+        .commit_turn(&mut stale, Some(&mut t), &record, &[])
+        .await;
+    assert_conflict(result, "commit with a stale conversation");
+    assert_eq!(
+        (stale.version, t.version),
+        (1, 0),
+        "caller copies untouched"
+    );
+    assert_eq!(
+        store.conversation(&ws, &cu).await.unwrap(),
+        Some(c),
+        "conversation unchanged"
+    );
+    assert!(
+        store.ticket(&ws, &t.id).await.unwrap().is_none(),
+        "ticket not written"
+    );
+    assert!(
+        store.turn(&ws, &record.message_id).await.unwrap().is_none(),
+        "turn not written"
+    );
+}
+
+pub async fn commit_turn_for_a_processed_message_conflicts_and_writes_nothing(store: &dyn Store) {
+    let ws = workspace();
+    let cu = customer(1);
+    let mut t = ticket(&ws, &cu);
+    let mut c = conversation(&ws, &cu);
+    let record = turn(&ws, "wamid.a", &cu, &t.id);
+    store
+        .commit_turn(&mut c, Some(&mut t), &record, &[])
+        .await
+        .unwrap();
+
+    // A redelivery that missed the record decides again from fresh copies.
+    let mut c2 = store.conversation(&ws, &cu).await.unwrap().unwrap();
+    let mut t2 = stored(store, &t).await;
+    c2.profile_name = Some("changed".into());
+    t2.priority = Priority::Urgent;
+    let mut again = record.clone();
+    again.effects.truncate(1);
+    let result = store.commit_turn(&mut c2, Some(&mut t2), &again, &[]).await;
+    assert_conflict(result, "second commit of one message");
+    assert_eq!((c2.version, t2.version), (1, 1));
+    assert_eq!(
+        store.conversation(&ws, &cu).await.unwrap(),
+        Some(c),
+        "conversation unchanged"
+    );
+    assert_eq!(stored(store, &t).await, t, "ticket unchanged");
+    assert_eq!(
+        store.turn(&ws, &record.message_id).await.unwrap(),
+        Some(record)
+    );
+}
+
+pub async fn turn_progress_is_saved(store: &dyn Store) {
+    let ws = workspace();
+    let cu = customer(1);
+    let t = ticket(&ws, &cu);
+    let mut record = turn(&ws, "wamid.a", &cu, &t.id);
+    store
+        .commit_turn(&mut conversation(&ws, &cu), None, &record, &[])
+        .await
+        .unwrap();
+    record.done = 1;
+    store
+        .save_turn_progress(&record, &[])
+        .await
+        .expect("save progress");
+    let read = store
+        .turn(&ws, &record.message_id)
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(read.done, 1);
+    record.done = 2;
+    store.save_turn_progress(&record, &[]).await.unwrap();
+    assert!(
+        store
+            .turn(&ws, &record.message_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_complete()
+    );
+}
+
+pub async fn commit_turn_writes_its_entries_with_the_turn_or_not_at_all(store: &dyn Store) {
+    let ws = workspace();
+    let cu = customer(1);
+    let mut t = ticket(&ws, &cu);
+    let mut c = conversation(&ws, &cu);
+    let record = turn(&ws, "wamid.a", &cu, &t.id);
+    let inbound = inbound_entry(&ws, &t.id, &cu, "wamid.a", at(1));
+    store
+        .commit_turn(
+            &mut c,
+            Some(&mut t),
+            &record,
+            std::slice::from_ref(&inbound),
+        )
+        .await
+        .expect("commit with an entry");
+    assert_eq!((c.version, t.version), (1, 1));
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![inbound.clone()]
+    );
+
+    // A second commit of the message conflicts: no second entry, nothing else written.
+    let mut c2 = store.conversation(&ws, &cu).await.unwrap().unwrap();
+    let mut again = inbound.clone();
+    again.at = at(2);
+    let late = inbound_entry(&ws, &t.id, &cu, "wamid.late", at(3));
+    assert_conflict(
+        store
+            .commit_turn(&mut c2, None, &record, &[again, late.clone()])
+            .await,
+        "second commit of one message",
+    );
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![inbound.clone()],
+        "a commit that conflicts adds no entry"
+    );
+
+    // A stale conversation: nothing written either.
+    let mut stale = conversation(&ws, &cu);
+    let other = turn(&ws, "wamid.b", &cu, &t.id);
+    assert_conflict(
+        store
+            .commit_turn(&mut stale, None, &other, std::slice::from_ref(&late))
+            .await,
+        "commit with a stale conversation",
+    );
+    assert!(store.turn(&ws, &other.message_id).await.unwrap().is_none());
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![inbound.clone()]
+    );
+
+    // An entry already stored is skipped, not failed on; the others are added.
+    let stored_before = inbound_entry(&ws, &t.id, &cu, "wamid.c", at(4));
+    assert!(store.append_message(&stored_before).await.unwrap());
+    let mut retry = stored_before.clone();
+    retry.at = at(9);
+    let fresh = outbound_entry(&ws, &t.id, &cu, "wamid.c-reply", at(5));
+    let third = turn(&ws, "wamid.c", &cu, &t.id);
+    store
+        .commit_turn(&mut c2, None, &third, &[retry, fresh.clone()])
+        .await
+        .expect("commit skipping a stored entry");
+    assert_eq!(c2.version, 2);
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![inbound, stored_before, fresh]
+    );
+}
+
+pub async fn turn_progress_adds_each_entry_once_and_never_goes_back(store: &dyn Store) {
+    let ws = workspace();
+    let cu = customer(1);
+    let t = ticket(&ws, &cu);
+    let mut record = turn(&ws, "wamid.a", &cu, &t.id);
+    record.effects.push(record.effects[1].clone());
+    store
+        .commit_turn(&mut conversation(&ws, &cu), None, &record, &[])
+        .await
+        .unwrap();
+    let first = outbound_entry(&ws, &t.id, &cu, "wamid.r1", at(1));
+    let second = outbound_entry(&ws, &t.id, &cu, "wamid.r2", at(2));
+
+    record.done = 2;
+    store
+        .save_turn_progress(&record, std::slice::from_ref(&first))
+        .await
+        .expect("progress with one entry");
+    assert_eq!(
+        store
+            .turn(&ws, &record.message_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .done,
+        2
+    );
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![first.clone()]
+    );
+
+    // The same entry again (a retried write) is not added twice.
+    record.done = 3;
+    store
+        .save_turn_progress(&record, &[first.clone(), second.clone()])
+        .await
+        .expect("progress with a stored entry and a new one");
+    assert!(
+        store
+            .turn(&ws, &record.message_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_complete()
+    );
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![first.clone(), second.clone()]
+    );
+
+    // A slower run's older progress does not undo the record; its entries still land.
+    let third = outbound_entry(&ws, &t.id, &cu, "wamid.r3", at(3));
+    record.done = 1;
+    store
+        .save_turn_progress(&record, std::slice::from_ref(&third))
+        .await
+        .expect("older progress");
+    assert_eq!(
+        store
+            .turn(&ws, &record.message_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .done,
+        3
+    );
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![first, second, third]
+    );
+}
+
+pub async fn conversations_and_turns_are_scoped_by_workspace(store: &dyn Store) {
+    let (ws, other) = (workspace(), workspace());
+    let cu = customer(1);
+    let mut t = ticket(&ws, &cu);
+    let record = turn(&ws, "wamid.same", &cu, &t.id);
+    store
+        .commit_turn(&mut conversation(&ws, &cu), Some(&mut t), &record, &[])
+        .await
+        .unwrap();
+    assert!(store.conversation(&ws, &cu).await.unwrap().is_some());
+
+    assert!(store.conversation(&other, &cu).await.unwrap().is_none());
+    assert!(store.ticket(&other, &t.id).await.unwrap().is_none());
+    assert!(
+        store
+            .turn(&other, &record.message_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The same message id in another workspace is another message.
+    let elsewhere = turn(&other, "wamid.same", &cu, &t.id);
+    store
+        .commit_turn(&mut conversation(&other, &cu), None, &elsewhere, &[])
+        .await
+        .expect("independent");
+}
