@@ -101,7 +101,10 @@ mod tests {
             .await
             .expect("handled");
 
-        assert_eq!(answer, json!({ "looked_at": 0, "breaches": 0 }));
+        assert_eq!(
+            answer,
+            json!({ "looked_at": 0, "breaches": 0, "failed": 0 })
+        );
     }
 
     #[tokio::test]
