@@ -244,16 +244,56 @@ async fn a_due_timer_records_the_breach_and_notifies_once_even_when_redelivered(
 
 #[tokio::test]
 async fn a_timer_that_is_not_due_yet_is_armed_again_not_failed() {
-    let timers = sqs_sample("sqs-sla-timers.json");
-    let twenty_minutes_early = sent_at(&timers.records[0]) - SignedDuration::from_mins(20);
-    let t = TestTurno::demo(twenty_minutes_early).await;
+    let escalations = sqs_sample("sqs-escalations.json");
+    let t = TestTurno::demo(sent_at(&escalations.records[0])).await;
+    let job = seed_escalation_ticket(&t).await;
+    let escalated = handle_sqs_batch(&t.turno, QueueName::Escalations, escalations).await;
+    assert_eq!(failed_ids(&escalated), Vec::<&str>::new());
+    let (clock, due_at) = ticket(&t, &job.workspace, &job.ticket_id)
+        .await
+        .sla
+        .next_event_with_clock()
+        .expect("a running clock");
+    // A hop of the ticket's live timer chain, arriving before its event is due.
+    let mut timers = sqs_sample("sqs-sla-timers.json");
+    timers.records[0].body = Some(
+        serde_json::to_string(&SlaTimer {
+            workspace: job.workspace.clone(),
+            ticket_id: job.ticket_id.clone(),
+            clock,
+            due_at,
+        })
+        .expect("a timer body"),
+    );
+    let armed = t.queues.depth(QueueName::SlaTimers).expect("queue depth");
 
     let response = handle_sqs_batch(&t.turno, QueueName::SlaTimers, timers).await;
 
     assert_eq!(failed_ids(&response), Vec::<&str>::new());
     assert_eq!(
         t.queues.depth(QueueName::SlaTimers).expect("queue depth"),
-        1
+        armed + 1
+    );
+}
+
+#[tokio::test]
+async fn a_timer_whose_ticket_moved_on_is_dropped_at_its_hop_not_armed_again() {
+    let escalations = sqs_sample("sqs-escalations.json");
+    let timers = sqs_sample("sqs-sla-timers.json");
+    let t = TestTurno::demo(sent_at(&escalations.records[0])).await;
+    seed_escalation_ticket(&t).await;
+    let escalated = handle_sqs_batch(&t.turno, QueueName::Escalations, escalations).await;
+    assert_eq!(failed_ids(&escalated), Vec::<&str>::new());
+    // The sample timer is for the first-response deadline; the ticket's next event is the
+    // warning before it, with a timer of its own.
+    let armed = t.queues.depth(QueueName::SlaTimers).expect("queue depth");
+
+    let response = handle_sqs_batch(&t.turno, QueueName::SlaTimers, timers).await;
+
+    assert_eq!(failed_ids(&response), Vec::<&str>::new());
+    assert_eq!(
+        t.queues.depth(QueueName::SlaTimers).expect("queue depth"),
+        armed
     );
 }
 

@@ -262,6 +262,66 @@ async fn when_the_notification_endpoint_is_down_for_three_minutes_the_breach_sho
     assert_eq!(sla_breaches(&t), 1);
 }
 
+fn sla_timers(t: &TestTurno) -> u64 {
+    t.queues.depth(QueueName::SlaTimers).unwrap()
+}
+
+#[tokio::test]
+async fn when_a_ticket_is_edited_a_hundred_times_it_should_keep_one_sla_timer_and_breach_once() {
+    let t = TestTurno::demo(start()).await;
+    let ticket = escalated(&t, "34600100011").await;
+    assert_eq!(sla_timers(&t), 1, "the handoff armed one timer");
+
+    for i in 0..100 {
+        let tag = if i % 2 == 0 { "returning" } else { "wholesale" };
+        t.turno
+            .set_tags(&ana(), &ticket.id, &[tag.to_owned()])
+            .await
+            .unwrap();
+    }
+
+    assert_eq!(
+        sla_timers(&t),
+        1,
+        "edits that leave the next SLA event where it was arm nothing"
+    );
+    t.advance_and_drain(PAST_FIRST_RESPONSE).await;
+    assert_eq!(sla_breaches(&t), 1);
+    assert_eq!(t.notifier.of_kind(NotificationKind::SlaBreached).len(), 1);
+}
+
+#[tokio::test]
+async fn when_a_change_moves_the_next_sla_event_the_old_timer_should_stop_at_its_next_hop() {
+    // A first response of two hours: the timer hops (15 minutes at most per hop).
+    let yaml = turno_testkit::harness::DEMO_CONFIG_YAML
+        .replace("first_response_secs: 900", "first_response_secs: 7200");
+    let t =
+        TestTurno::configured(turno_testkit::harness::workspaces_from_yaml(&yaml), start()).await;
+    let ticket = escalated(&t, "34600100012").await;
+    assert_eq!(sla_timers(&t), 1);
+
+    // VIP: a five-minute first response, a timer of its own.
+    t.turno
+        .set_tags(&ana(), &ticket.id, &["vip".to_owned()])
+        .await
+        .unwrap();
+    assert_eq!(sla_timers(&t), 2);
+    t.advance_and_drain(SignedDuration::from_secs(900)).await;
+
+    assert_eq!(sla_breaches(&t), 1, "the VIP deadline was enforced");
+    let after = t.ticket(&ticket.workspace, &ticket.id).await;
+    assert_eq!(
+        after.sla.next_event_with_clock(),
+        None,
+        "the VIP policy's only clock is done"
+    );
+    assert_eq!(
+        sla_timers(&t),
+        0,
+        "the two-hour chain stopped at its hop instead of hopping on"
+    );
+}
+
 #[tokio::test]
 async fn when_a_ticket_is_pending_past_its_deadline_the_sweep_should_not_breach_it() {
     let t = TestTurno::demo(start()).await;

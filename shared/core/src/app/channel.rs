@@ -186,12 +186,17 @@ impl Turno {
                 .map_err(|e| AppError::Unexpected(e.source))?;
         }
         if !fell_back {
-            self.update_ticket(&actor.workspace, id, |t| {
-                t.record_human_reply(ws.sla.policies(), now)?;
-                Ok::<_, AppError>(None)
-            })
-            .await?
-            .ok_or(AppError::NotFound("ticket"))?;
+            let updated = self
+                .update_ticket(&actor.workspace, id, |t| {
+                    t.record_human_reply(ws.sla.policies(), now)?;
+                    Ok::<_, AppError>(None)
+                })
+                .await?
+                .ok_or(AppError::NotFound("ticket"))?;
+            // A reply stops the response clock: what is due next (resolution, say) needs its
+            // own timer.
+            self.arm_sla_timer(&ws, &updated.ticket, updated.sla_before)
+                .await?;
         }
         let last = entries.into_iter().last().ok_or_else(|| {
             AppError::Unexpected(anyhow::anyhow!("a send produced no transcript entry"))

@@ -4,6 +4,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
+use super::effects::Updated;
 use super::inbox::normalise_tags;
 use super::{Actor, AppError, Turno};
 use crate::channel::message::TranscriptEntry;
@@ -130,7 +131,7 @@ impl Turno {
                     .ok_or_else(|| {
                         AppError::Invalid(format!("there is no team {team} in this workspace"))
                     })?;
-                let ticket = self
+                let updated = self
                     .update_visible_ticket(actor, id, |ticket| {
                         let now = self.now();
                         let released =
@@ -143,12 +144,13 @@ impl Turno {
                         Ok(released)
                     })
                     .await?;
+                let Updated { ticket, sla_before } = updated;
                 info!(workspace = %actor.workspace, ticket_id = %id, team = %team, "ticket transferred to a team");
                 // The new team's queue first; then the old teams', where the agent who let it
                 // go has room for the next ticket.
                 let mut pull = vec![team.clone()];
                 pull.extend(ws.teams.iter().map(|x| x.id.clone()).filter(|x| *x != team));
-                self.after_change(&ws, &ticket, &pull).await?;
+                self.after_change(&ws, &ticket, sla_before, &pull).await?;
                 Ok(ticket)
             }
             _ => Err(AppError::Invalid(
@@ -178,7 +180,7 @@ impl Turno {
             ));
         }
         let now = self.now();
-        let ticket = self
+        let updated = self
             .update_visible_ticket(actor, id, |ticket| {
                 let released = match change {
                     StatusChange::Pending => {
@@ -232,7 +234,8 @@ impl Turno {
             .await;
         }
         // Freed capacity or a newly queued ticket: pull from the queue now.
-        self.after_change(&ws, &ticket, ticket.team.as_slice())
+        let Updated { ticket, sla_before } = updated;
+        self.after_change(&ws, &ticket, sla_before, ticket.team.as_slice())
             .await?;
         self.visible_ticket(actor, id).await
     }
@@ -250,7 +253,7 @@ impl Turno {
         let tags = normalise_tags(tags)?;
         self.visible_ticket(actor, id).await?;
         let now = self.now();
-        let ticket = self
+        let Updated { ticket, sla_before } = self
             .update_ticket(&actor.workspace, id, |t| {
                 t.tags = tags.clone();
                 t.updated_at = now;
@@ -260,7 +263,7 @@ impl Turno {
             })
             .await?
             .ok_or(AppError::NotFound("ticket"))?;
-        self.arm_sla_timer(&ws, &ticket).await?;
+        self.arm_sla_timer(&ws, &ticket, sla_before).await?;
         Ok(ticket)
     }
 
@@ -283,7 +286,7 @@ impl Turno {
                 "the reason is longer than 500 characters".into(),
             ));
         }
-        let ticket = self
+        let updated = self
             .update_visible_ticket(actor, id, |ticket| {
                 let next = ticket.tier.next().ok_or_else(|| {
                     AppError::Conflict("the ticket is already at the top tier (L3)".into())
@@ -310,10 +313,11 @@ impl Turno {
                 Ok(released)
             })
             .await?;
+        let Updated { ticket, sla_before } = updated;
         let team = ticket.team.as_ref().map_or("-", |t| t.as_str());
         info!(workspace = %actor.workspace, ticket_id = %id, team = %team, "ticket escalated by hand");
         let all: Vec<TeamId> = ws.teams.iter().map(|t| t.id.clone()).collect();
-        self.after_change(&ws, &ticket, &all).await?;
+        self.after_change(&ws, &ticket, sla_before, &all).await?;
         Ok(self
             .ports
             .store

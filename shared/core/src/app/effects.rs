@@ -17,10 +17,21 @@ use crate::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
 use crate::ports::domain_events::DomainEvent;
 use crate::ports::jobs::SlaTimer;
 use crate::ports::{Notification, NotificationKind, StoreError};
+use crate::sla::ClockKind;
 
 /// How often a use case tries again after losing an optimistic-concurrency race before it
 /// gives up (a job goes back to its queue; an agent gets a 409).
 const MAX_CONFLICT_RETRIES: usize = 8;
+
+/// A ticket's next SLA event: which clock, and when.
+pub(super) type SlaTarget = (ClockKind, Timestamp);
+
+/// A ticket as a change left it, and the SLA event it had before the change (to arm a timer
+/// only when the change moved it).
+pub(super) struct Updated {
+    pub ticket: Ticket,
+    pub sla_before: Option<SlaTarget>,
+}
 
 /// Why one attempt at a versioned write did not finish: it lost the race (somebody wrote the
 /// record since it was read: read it again and redo the change) or it failed.
@@ -94,15 +105,16 @@ impl Turno {
         ws: &WorkspaceId,
         id: &TicketId,
         change: impl Fn(&mut Ticket) -> Result<Option<AgentId>, E> + Sync,
-    ) -> Result<Option<Ticket>, E> {
+    ) -> Result<Option<Updated>, E> {
         let change = &change;
         retry_on_conflict(|_| async move {
             let Some(mut ticket) = self.ports.store.ticket(ws, id).await? else {
                 return Ok(None);
             };
+            let sla_before = ticket.sla.next_event_with_clock();
             let released = change(&mut ticket).map_err(Retry::Fail)?;
             self.save_or_release(&mut ticket, released.as_ref()).await?;
-            Ok(Some(ticket))
+            Ok(Some(Updated { ticket, sla_before }))
         })
         .await
     }
@@ -113,13 +125,14 @@ impl Turno {
         actor: &Actor,
         id: &TicketId,
         change: impl Fn(&mut Ticket) -> Result<Option<AgentId>, AppError> + Sync,
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<Updated, AppError> {
         let change = &change;
         retry_on_conflict(|_| async move {
             let mut ticket = self.visible_ticket(actor, id).await?;
+            let sla_before = ticket.sla.next_event_with_clock();
             let released = change(&mut ticket)?;
             self.save_or_release(&mut ticket, released.as_ref()).await?;
-            Ok(ticket)
+            Ok(Updated { ticket, sla_before })
         })
         .await
     }
@@ -144,9 +157,10 @@ impl Turno {
         &self,
         ws: &WorkspaceConfig,
         ticket: &Ticket,
+        sla_before: Option<SlaTarget>,
         teams: &[TeamId],
     ) -> Result<(), JobError> {
-        self.arm_sla_timer(ws, ticket).await?;
+        self.arm_sla_timer(ws, ticket, sla_before).await?;
         for team in teams {
             self.assign_from_queue(ws, team).await?;
         }
@@ -154,15 +168,24 @@ impl Turno {
     }
 
     /// Arms a timer for the ticket's next SLA event (a warning, a deadline, a notice to
-    /// retry). Extra timers are harmless: enforcement is idempotent.
+    /// retry), unless the change left it where it was (`sla_before`, the event the ticket
+    /// had before the change): the timer armed for it then still stands. So a ticket has one
+    /// live timer chain whatever the number of edits; a chain whose event moved dies at its
+    /// next hop ([`handle_sla_timer`](Turno::handle_sla_timer)). Pass `None` to arm whatever
+    /// happened before (a redelivered job cannot know). An extra timer is harmless:
+    /// enforcement is idempotent.
     pub(super) async fn arm_sla_timer(
         &self,
         ws: &WorkspaceConfig,
         ticket: &Ticket,
+        sla_before: Option<SlaTarget>,
     ) -> Result<(), JobError> {
         let Some((clock, due_at)) = ticket.sla.next_event_with_clock() else {
             return Ok(());
         };
+        if sla_before == Some((clock, due_at)) {
+            return Ok(());
+        }
         let timer = SlaTimer {
             workspace: ticket.workspace.clone(),
             ticket_id: ticket.id.clone(),

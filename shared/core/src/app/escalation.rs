@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use tracing::{info, warn};
 
-use super::effects::retry_on_conflict;
+use super::effects::{SlaTarget, retry_on_conflict};
 use super::{JobError, Turno};
 use crate::channel::message::{Author, Body, Outbound, TranscriptEntry};
 use crate::config::WorkspaceConfig;
@@ -56,6 +56,7 @@ impl Turno {
             }
             ticket.priority = ticket.priority.max(decision.priority);
             ticket.record(now, None, "escalated", Some(decision.reasons.join(", ")));
+            let sla_before = ticket.sla.next_event_with_clock();
             if let Err(e) = ticket.escalate(
                 decision.team.clone(),
                 decision.tier,
@@ -67,10 +68,10 @@ impl Turno {
                 return Ok(Escalated::Skipped);
             }
             store.save_ticket(&mut ticket).await?;
-            Ok(Escalated::Now(ticket, decision, now))
+            Ok(Escalated::Now(ticket, decision, now, sla_before))
         })
         .await?;
-        let (ticket, decision, now) = match escalated {
+        let (ticket, decision, now, sla_before) = match escalated {
             Escalated::Skipped => return Ok(()),
             Escalated::Before(ticket) => {
                 // A redelivery: make sure the timer and assignment happened.
@@ -79,15 +80,17 @@ impl Turno {
                     .clone()
                     .unwrap_or_else(|| ws.routing.default_team.clone());
                 let pull = if job.out_of_hours { vec![] } else { vec![team] };
-                return self.after_change(ws, &ticket, &pull).await;
+                return self.after_change(ws, &ticket, None, &pull).await;
             }
-            Escalated::Now(ticket, decision, now) => (ticket, decision, now),
+            Escalated::Now(ticket, decision, now, sla_before) => {
+                (ticket, decision, now, sla_before)
+            }
         };
         info!(
             workspace = %job.workspace, ticket_id = %ticket.id, team = %decision.team,
             tier = ?decision.tier, reasons = ?decision.reasons, "ticket escalated"
         );
-        self.arm_sla_timer(ws, &ticket).await?;
+        self.arm_sla_timer(ws, &ticket, sla_before).await?;
         self.publish(&[DomainEvent::Escalated {
             workspace: job.workspace.clone(),
             ticket_id: ticket.id.clone(),
@@ -185,5 +188,6 @@ enum Escalated {
     Before(Ticket),
     /// The ticket cannot be escalated as it is (closed, say).
     Skipped,
-    Now(Ticket, RoutingDecision, Timestamp),
+    /// Escalated now, with the SLA event the ticket had before (a reopened one has some).
+    Now(Ticket, RoutingDecision, Timestamp, Option<SlaTarget>),
 }

@@ -4,7 +4,7 @@
 
 use tracing::{error, info, warn};
 
-use super::effects::{Retry, retry_on_conflict};
+use super::effects::{Retry, SlaTarget, retry_on_conflict};
 use super::{JobError, Turno};
 use crate::bot::conversation::Conversation;
 use crate::bot::engine;
@@ -44,6 +44,9 @@ struct DecidedTurn {
     ticket: Option<Ticket>,
     ticket_created: bool,
     record: TurnRecord,
+    /// The ticket's next SLA event before this message (a customer message may start or
+    /// resume a clock).
+    sla_before: Option<SlaTarget>,
 }
 
 impl Turno {
@@ -93,7 +96,7 @@ impl Turno {
         self.mark_read(ws, msg).await;
         if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
             // The customer's message may have started or resumed a clock.
-            self.arm_sla_timer(ws, t).await?;
+            self.arm_sla_timer(ws, t, turn.sla_before).await?;
         }
         if turn.ticket_created {
             let created = DomainEvent::TicketCreated {
@@ -137,6 +140,7 @@ impl Turno {
         let within_window =
             last_activity.is_some_and(|at| now.duration_since(at) <= ws.tickets.thread_window());
         let mut reopened = false;
+        let sla_before = current.as_ref().and_then(|t| t.sla.next_event_with_clock());
         let (mut ticket, ticket_created) = match current {
             Some(mut t) if t.status == TicketStatus::Resolved && within_window => {
                 let team = t
@@ -279,6 +283,7 @@ impl Turno {
             ticket: ticket_changed.then_some(ticket),
             ticket_created,
             record,
+            sla_before,
         })
     }
 

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
-use super::effects::retry_on_conflict;
+use super::effects::{SlaTarget, retry_on_conflict};
 use super::{JobError, Turno};
 use crate::config::WorkspaceConfig;
 use crate::desk::agent::Role;
@@ -34,6 +34,18 @@ struct SlaFindings {
     deadlines: Vec<(ClockKind, Option<Timestamp>)>,
 }
 
+/// What one enforcement wrote, for the effects that follow.
+struct Enforced {
+    ticket: Ticket,
+    findings: SlaFindings,
+    notify: bool,
+    bumped: bool,
+    to_supervisor: bool,
+    now: Timestamp,
+    /// The ticket's next SLA event when it was read, before anything was recorded.
+    sla_before: Option<SlaTarget>,
+}
+
 impl Turno {
     pub async fn handle_sla_timer(&self, timer: SlaTimer) -> Result<(), JobError> {
         let Some(ws) = self.config(&timer.workspace) else {
@@ -44,7 +56,22 @@ impl Turno {
         };
         let now = self.now();
         if timer.due_at > now {
-            // Further out than one queue delay allows: sleep another hop.
+            // Further out than one queue delay allows: sleep another hop, if this chain is
+            // still the ticket's. A change that moved the ticket's next event armed a timer
+            // of its own, so this one stops here: one live chain per ticket, however many
+            // edits.
+            let Some(ticket) = self
+                .ports
+                .store
+                .ticket(&timer.workspace, &timer.ticket_id)
+                .await?
+            else {
+                return Ok(());
+            };
+            if ticket.sla.next_event_with_clock() != Some((timer.clock, timer.due_at)) {
+                debug!(workspace = %timer.workspace, ticket_id = %timer.ticket_id, clock = timer.clock.code(), "stale SLA timer dropped");
+                return Ok(());
+            }
             let max = Duration::from_secs(ws.sla.max_timer_delay_secs);
             self.ports
                 .queue
@@ -92,10 +119,11 @@ impl Turno {
                 return Ok(None);
             };
             let now = self.now();
+            let sla_before = ticket.sla.next_event_with_clock();
             if ticket.wake_if_due(policies, now) {
                 store.save_ticket(&mut ticket).await?;
                 info!(workspace = %ws.id, ticket_id = %id, "snoozed ticket woke up");
-                self.arm_sla_timer(ws, &ticket).await?;
+                self.arm_sla_timer(ws, &ticket, sla_before).await?;
             }
             let recorded = ticket.sla.check(now);
             let reclaimed = ticket.sla.reclaim_stale_notices(now);
@@ -167,10 +195,27 @@ impl Turno {
                 reclaimed,
                 deadlines,
             };
-            Ok(Some((ticket, findings, on_breach.notify, bumped, to_supervisor, now)))
+            Ok(Some(Enforced {
+                ticket,
+                findings,
+                notify: on_breach.notify,
+                bumped,
+                to_supervisor,
+                now,
+                sla_before,
+            }))
         })
         .await?;
-        let Some((ticket, findings, notify, bumped, to_supervisor, now)) = enforced else {
+        let Some(Enforced {
+            ticket,
+            findings,
+            notify,
+            bumped,
+            to_supervisor,
+            now,
+            sla_before,
+        }) = enforced
+        else {
             return Ok(0);
         };
         let breaches = findings
@@ -187,7 +232,7 @@ impl Turno {
         // The timer for what comes next, from the ticket as the notices left it; then the new
         // team's queue, where a bump put it.
         let latest = store.ticket(&ws.id, id).await?.unwrap_or(ticket.clone());
-        self.after_change(ws, &latest, &pull).await?;
+        self.after_change(ws, &latest, sla_before, &pull).await?;
         if to_supervisor {
             self.reassign_to_supervisor(ws, id).await?;
         }
