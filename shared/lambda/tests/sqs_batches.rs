@@ -10,7 +10,7 @@ use turno_core::kernel::ids::{MessageId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::jobs::SlaTimer;
 use turno_core::ports::{NotificationKind, QueueName};
 use turno_core::sla::ClockKind;
-use turno_core::{SignedDuration, Timestamp};
+use turno_core::Timestamp;
 use turno_lambda::testing::{sample, sqs_sample};
 use turno_lambda::{handle_schedule, handle_sqs_batch};
 use turno_testkit::harness::TestTurno;
