@@ -198,7 +198,7 @@ fn paths() -> Value {
         ) },
         "/tickets/{id}/messages": { "post": with_params(
             op("reply on WhatsApp: `text` inside the 24 h window (error code window_closed outside it; text starting with /shortcut expands that quick reply), or a configured `template` at any time", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(json!({
-                "type": "object", "additionalProperties": false,
+                "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,
                 "description": "exactly one of text or template",
                 "properties": {
                     "text": string(),
@@ -215,7 +215,7 @@ fn paths() -> Value {
             id()
         ) },
         "/tickets/{id}/notes": { "post": with_params(
-            op("a private note; @agent_id mentions are recorded and notified", ("201", Some(r("TranscriptEntry"))), &write, Some(object(json!({ "text": string() }), true))),
+            op("a private note; @agent_id mentions are recorded and notified", ("201", Some(r("TranscriptEntry"))), &write, Some(object(json!({ "text": pattern("\\S") }), true))),
             id()
         ) },
         "/tickets/{id}/assign": { "post": with_params(
@@ -235,7 +235,8 @@ fn paths() -> Value {
         "/tickets/{id}/transfer": { "post": with_params(
             op("transfer to an agent or to a team's queue, with a note for the audit trail", ("200", Some(r("Ticket"))), &["400", "401", "403", "404", "409", "422"], Some(json!({
                 "type": "object", "additionalProperties": false,
-                "properties": { "agent_id": slug(), "team_id": slug(), "note": string() }
+                "properties": { "agent_id": slug(), "team_id": slug(), "note": string() },
+                "oneOf": [{ "required": ["agent_id"] }, { "required": ["team_id"] }]
             }))),
             id()
         ) },
@@ -247,7 +248,7 @@ fn paths() -> Value {
             id()
         ) },
         "/tickets/{id}/tags": { "put": with_params(
-            op("replace the ticket's tags (the SLA policy is chosen again)", ("200", Some(r("Ticket"))), &write, Some(object(json!({ "tags": strings() }), true))),
+            op("replace the ticket's tags (the SLA policy is chosen again)", ("200", Some(r("Ticket"))), &write, Some(object(json!({ "tags": array(pattern("^[A-Za-z0-9_:.-]{1,32}$")) }), true))),
             id()
         ) },
         "/quick-replies": {

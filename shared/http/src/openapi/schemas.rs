@@ -198,7 +198,7 @@ pub(super) fn schemas() -> Value {
             "required": ["shortcut", "text"],
             "additionalProperties": false,
             "properties": {
-                "shortcut": { "type": "string", "description": "typed as /shortcut: 1 to 32 of a-z 0-9 - _" },
+                "shortcut": { "type": "string", "pattern": "^[a-z0-9_-]{1,32}$", "description": "typed as /shortcut" },
                 "text": { "type": "string", "description": "may use {{customer_name}} and {{agent_name}}" },
                 "language": enumeration(&["es", "en", "pt"])
             }
