@@ -250,7 +250,8 @@ async fn dev_login(
             .turno
             .workspaces()
             .get(&ws)
-            .ok_or_else(|| ApiError::bad_request("unknown workspace"))?,
+            // As for an unknown agent: which workspaces exist is not told to anonymous callers.
+            .ok_or_else(|| ApiError::unauthorized("no configured agent has that id"))?,
         None => s
             .turno
             .workspaces()

@@ -59,6 +59,29 @@ async fn dev_login_on_loopback_in_the_sandbox_answers_only_loopback_host_names()
 }
 
 #[tokio::test]
+async fn dev_login_answers_an_unknown_workspace_as_an_unknown_agent() {
+    // 401 either way, as documented: the answer does not tell which workspaces exist.
+    let app = TestApp::spawn_sandbox().await;
+    let url = app.running.url();
+    for body in [
+        json!({ "agent_id": "ana", "workspace": "no-such-workspace" }),
+        json!({ "agent_id": "nobody" }),
+    ] {
+        let r = reqwest::Client::new()
+            .post(format!("{url}/api/v1/auth/dev-login"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 401, "{body}: {v}");
+        assert_eq!(v["error"]["code"], "unauthorized", "{body}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn dev_login_does_not_exist_in_live_mode() {
     let app = TestApp::spawn().await;
     let url = app.running.url();

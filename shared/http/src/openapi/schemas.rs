@@ -1,0 +1,289 @@
+//! The document's component schemas: what the API returns and takes.
+
+use serde_json::{Value, json};
+
+use super::{STATUSES, array, enumeration, int, nullable, object, r, string, strings, time};
+
+pub(super) fn schemas() -> Value {
+    let author = json!({
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "kind": enumeration(&["customer", "bot", "agent", "system"]),
+            "id": string()
+        }
+    });
+    let clock = json!({
+        "type": "object",
+        "properties": {
+            "target_secs": int(),
+            "elapsed_secs": int(),
+            "running_since": nullable(time()),
+            "started_at": nullable(time()),
+            "warn_at": nullable(time()),
+            "due_at": nullable(time()),
+            "warned_at": nullable(time()),
+            "breached_at": nullable(time()),
+            "met_at": nullable(time())
+        }
+    });
+    let clock_kind = enumeration(&[
+        "first_response",
+        "next_response",
+        "resolution",
+        "escalate_after",
+    ]);
+    json!({
+        "Error": object(json!({
+            "error": object(json!({
+                "code": { "type": "string", "description": "stable, for programs: invalid_request, unauthorized, forbidden, not_found, conflict, window_closed, invalid_input, method_not_allowed, whatsapp_*, internal" },
+                "message": { "type": "string", "description": "for people; names the fix" }
+            }), true)
+        }), true),
+        "Agent": object(json!({
+            "workspace": string(),
+            "id": string(),
+            "name": string(),
+            "email": string(),
+            "role": enumeration(&["agent", "supervisor", "admin"]),
+            "teams": strings(),
+            "capacity": int(),
+            "availability": enumeration(&["online", "away", "offline"]),
+            "load": int(),
+            "last_assigned_at": nullable(time())
+        }), true),
+        "AuditEntry": object(json!({
+            "at": time(),
+            "actor": nullable(string()),
+            "action": string(),
+            "detail": nullable(string())
+        }), true),
+        "Ticket": {
+            "type": "object",
+            "required": ["id", "workspace", "customer", "status", "priority", "tier", "reasons", "created_at", "updated_at", "tags", "sla", "audit", "version"],
+            "properties": {
+                "id": string(),
+                "workspace": string(),
+                "customer": { "type": "string", "description": "the customer's WhatsApp id" },
+                "customer_name": nullable(string()),
+                "language": enumeration(&["es", "en", "pt"]),
+                "status": enumeration(STATUSES),
+                "priority": enumeration(&["low", "normal", "high", "urgent"]),
+                "tier": enumeration(&["L1", "L2", "L3"]),
+                "team": nullable(string()),
+                "assignee": nullable(string()),
+                "reasons": strings(),
+                "created_at": time(),
+                "updated_at": time(),
+                "queued_at": nullable(time()),
+                "resolved_at": nullable(time()),
+                "tags": strings(),
+                "sla": {
+                    "type": "object",
+                    "properties": {
+                        "policy": nullable(string()),
+                        "clocks": { "type": "object", "additionalProperties": clock }
+                    }
+                },
+                "previous_ticket": nullable(string()),
+                "wait_notice_at": nullable(time()),
+                "snoozed_until": nullable(time()),
+                "audit": array(r("AuditEntry")),
+                "version": int()
+            }
+        },
+        "TranscriptEntry": {
+            "type": "object",
+            "required": ["workspace", "ticket_id", "message_id", "customer", "author", "at", "body"],
+            "properties": {
+                "workspace": string(),
+                "ticket_id": string(),
+                "message_id": string(),
+                "customer": string(),
+                "author": author.clone(),
+                "at": time(),
+                "body": {
+                    "type": "object",
+                    "required": ["direction"],
+                    "properties": {
+                        "direction": enumeration(&["inbound", "outbound", "note"]),
+                        "content": { "type": "object", "description": "inbound: what the customer sent" },
+                        "message": { "type": "object", "description": "outbound: what was sent" },
+                        "text": { "type": "string", "description": "note: its text" },
+                        "mentions": strings()
+                    }
+                },
+                "delivery": nullable(enumeration(&["sent", "delivered", "read", "failed"])),
+                "delivery_error": nullable(string())
+            }
+        },
+        "SlaSummary": object(json!({
+            "state": enumeration(&["none", "ok", "warning", "breached"]),
+            "policy": nullable(string()),
+            "clock": nullable(clock_kind),
+            "due_at": nullable(time()),
+            "warn_at": nullable(time())
+        }), true),
+        "TicketSummary": object(json!({
+            "id": string(),
+            "status": enumeration(STATUSES),
+            "priority": enumeration(&["low", "normal", "high", "urgent"]),
+            "tier": enumeration(&["L1", "L2", "L3"]),
+            "team": nullable(string()),
+            "assignee": nullable(string()),
+            "customer": string(),
+            "customer_name": nullable(string()),
+            "vip": { "type": "boolean" },
+            "tags": strings(),
+            "reasons": strings(),
+            "created_at": time(),
+            "updated_at": time(),
+            "queued_at": nullable(time()),
+            "resolved_at": nullable(time()),
+            "previous_ticket": nullable(string()),
+            "waiting_since": nullable(time()),
+            "last_message": nullable(object(json!({
+                "at": time(),
+                "author": author,
+                "text": string()
+            }), true)),
+            "sla": r("SlaSummary")
+        }), true),
+        "TicketPage": object(json!({
+            "items": array(r("TicketSummary")),
+            "next_cursor": nullable(string()),
+            "counts": { "type": "object", "additionalProperties": int(), "description": "tickets per status under the same filters, the status filter aside" }
+        }), true),
+        "Window": object(json!({
+            "open": { "type": "boolean" },
+            "closes_at": nullable(time())
+        }), true),
+        "PreviousTicket": object(json!({
+            "id": string(),
+            "status": enumeration(STATUSES),
+            "team": nullable(string()),
+            "created_at": time(),
+            "resolved_at": nullable(time())
+        }), true),
+        "Customer": object(json!({
+            "wa_id": string(),
+            "name": nullable(string()),
+            "tags": strings(),
+            "vip": { "type": "boolean" },
+            "attributes": { "type": "object", "additionalProperties": string() },
+            "marketing_consent": nullable(json!({ "type": "boolean" })),
+            "consent_updated_at": nullable(time()),
+            "tickets": array(r("PreviousTicket"))
+        }), true),
+        "TicketDetail": {
+            "allOf": [r("Ticket"), object(json!({
+                "sla_due_at": nullable(time()),
+                "window_closes_at": nullable(time()),
+                "transcript": array(r("TranscriptEntry")),
+                "window": r("Window"),
+                "sla_status": r("SlaSummary"),
+                "customer_profile": r("Customer"),
+                "escalation_reasons": strings()
+            }), false)]
+        },
+        "QuickReply": object(json!({
+            "id": string(),
+            "shortcut": string(),
+            "text": string(),
+            "language": nullable(enumeration(&["es", "en", "pt"])),
+            "updated_at": time()
+        }), true),
+        "QuickReplyInput": {
+            "type": "object",
+            "required": ["shortcut", "text"],
+            "additionalProperties": false,
+            "properties": {
+                "shortcut": { "type": "string", "pattern": "^[a-z0-9_-]{1,32}$", "description": "typed as /shortcut" },
+                "text": { "type": "string", "description": "may use {{customer_name}} and {{agent_name}}" },
+                "language": enumeration(&["es", "en", "pt"])
+            }
+        },
+        "Template": {
+            "type": "object",
+            "required": ["use", "name", "language"],
+            "properties": {
+                "use": string(),
+                "name": string(),
+                "language": string(),
+                "languages": { "type": "object", "additionalProperties": string() },
+                "header_params": strings(),
+                "body_params": strings()
+            }
+        },
+        "Team": object(json!({
+            "id": string(),
+            "name": string(),
+            "tier": enumeration(&["L1", "L2", "L3"]),
+            "members": strings()
+        }), true),
+        "Durations": object(json!({
+            "count": int(),
+            "median_secs": nullable(int()),
+            "p90_secs": nullable(int())
+        }), true),
+        "Dashboard": object(json!({
+            "generated_at": time(),
+            "since": time(),
+            "agents_online": int(),
+            "agents": array(object(json!({
+                "id": string(),
+                "name": string(),
+                "availability": enumeration(&["online", "away", "offline"]),
+                "load": int(),
+                "capacity": int()
+            }), true)),
+            "queues": array(object(json!({
+                "team": string(),
+                "queued": int(),
+                "longest_wait_secs": nullable(int())
+            }), true)),
+            "open_tickets": int(),
+            "breaches": int(),
+            "first_response": r("Durations"),
+            "resolution": r("Durations"),
+            "sla_compliance_pct": nullable(json!({ "type": "number" })),
+            "bot_deflection_pct": nullable(json!({ "type": "number" })),
+            "csat": nullable(json!({ "type": "number" }))
+        }), true),
+        "ChangePage": object(json!({
+            "events": array(object(json!({
+                "kind": enumeration(&["message", "note", "assignment", "sla", "ticket"]),
+                "ticket_id": string(),
+                "at": time()
+            }), true)),
+            "cursor": { "type": "string", "description": "pass back as `since`" }
+        }), true),
+        "SlaSettings": {
+            "type": "object",
+            "required": ["calendars", "policies"],
+            "properties": {
+                "first_response_secs": nullable(int()),
+                "calendars": { "type": "object" },
+                "policies": array(json!({ "type": "object", "required": ["name"], "properties": { "name": string() } })),
+                "max_timer_delay_secs": int()
+            }
+        },
+        "BotSettings": {
+            "type": "object",
+            "required": ["greeting", "menu", "handoff", "fallback"],
+            "properties": {
+                "greeting": { "type": "object" },
+                "menu": { "type": "object" },
+                "handoff": { "type": "object" },
+                "fallback": { "type": "object" },
+                "escalation_keywords": strings(),
+                "greeting_words": strings(),
+                "max_failed_attempts": int()
+            }
+        },
+        "Token": object(json!({
+            "token": string(),
+            "agent": r("Agent")
+        }), true)
+    })
+}
