@@ -86,13 +86,12 @@ async fn health(State(s): State<SandboxState>) -> Result<Json<Health>, ApiError>
         ));
     }
     let whatsapp = s.breaker.as_ref().map(|b| b.state());
-    match &whatsapp {
-        Some(BreakerState::Open { reason, .. } | BreakerState::Probing { reason, .. }) => {
-            reasons.push(format!(
-                "sending to WhatsApp is paused ({reason}); replies wait in the queue and go once a probe succeeds"
-            ));
-        }
-        _ => {}
+    if let Some(BreakerState::Open { reason, .. } | BreakerState::Probing { reason, .. }) =
+        &whatsapp
+    {
+        reasons.push(format!(
+            "sending to WhatsApp is paused ({reason}); replies wait in the queue and go once a probe succeeds"
+        ));
     }
     Ok(Json(Health {
         status: if reasons.is_empty() { "ok" } else { "degraded" },
