@@ -1,8 +1,8 @@
 //! Test support for turno's end-to-end tests: the local runner on port 0 with fakes at the
 //! network edge only (the Graph API and the notification webhook).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -29,23 +29,52 @@ pub fn demo_config_with_first_response(secs: u64) -> String {
     )
 }
 
-/// A fake Graph API: answers every send with a fresh `wamid`, records what it got.
+/// A fake Graph API: answers every send with a fresh `wamid`, records what it got. It can play
+/// an outage ([`FakeGraph::fail_with`]) until told to recover.
 pub struct FakeGraph {
     pub server: MockServer,
+    fault: Arc<Mutex<Option<Fault>>>,
+    delivered: Arc<Mutex<Vec<Value>>>,
+}
+
+/// What the fake answers every request with while it plays an outage.
+#[derive(Debug, Clone, Copy)]
+pub struct Fault {
+    pub status: u16,
+    /// Graph's error code in the body (130429 for throughput throttling).
+    pub code: i64,
+    /// A `Retry-After` header, in seconds.
+    pub retry_after_secs: Option<u64>,
 }
 
 struct NewWamid {
     next: AtomicU64,
     latency: Duration,
+    fault: Arc<Mutex<Option<Fault>>>,
+    delivered: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Respond for NewWamid {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        let fault = *self.fault.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(f) = fault {
+            let mut answer = ResponseTemplate::new(f.status).set_body_json(json!({
+                "error": { "message": "fake outage", "type": "OAuthException", "code": f.code }
+            }));
+            if let Some(secs) = f.retry_after_secs {
+                answer = answer.insert_header("retry-after", secs.to_string().as_str());
+            }
+            return answer;
+        }
         let n = self.next.fetch_add(1, Ordering::SeqCst);
-        let to = serde_json::from_slice::<Value>(&req.body)
-            .ok()
-            .and_then(|b| b["to"].as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let body = serde_json::from_slice::<Value>(&req.body).unwrap_or_default();
+        let to = body["to"].as_str().unwrap_or_default().to_owned();
+        if body["status"] != "read" {
+            self.delivered
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(body);
+        }
         ResponseTemplate::new(200)
             .set_body_json(json!({
                 "messaging_product": "whatsapp",
@@ -64,15 +93,49 @@ impl FakeGraph {
     /// A fake Graph API that takes `latency` to answer each send.
     pub async fn start_with_latency(latency: Duration) -> Self {
         let server = MockServer::start().await;
+        let fault = Arc::new(Mutex::new(None));
+        let delivered = Arc::new(Mutex::new(Vec::new()));
         Mock::given(method("POST"))
             .and(path_regex(r"^/[0-9]+/messages$"))
             .respond_with(NewWamid {
                 next: AtomicU64::new(1),
                 latency,
+                fault: fault.clone(),
+                delivered: delivered.clone(),
             })
             .mount(&server)
             .await;
-        FakeGraph { server }
+        FakeGraph {
+            server,
+            fault,
+            delivered,
+        }
+    }
+
+    /// Answers every request with `fault` until [`FakeGraph::recover`].
+    pub fn fail_with(&self, fault: Fault) {
+        *self.fault.lock().unwrap_or_else(|p| p.into_inner()) = Some(fault);
+    }
+
+    pub fn recover(&self) {
+        *self.fault.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The messages (read receipts aside) the fake accepted with a 200, in order.
+    pub fn delivered(&self) -> Vec<Value> {
+        self.delivered
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// How many requests reached the fake, failed ones included.
+    pub async fn requests(&self) -> usize {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .len()
     }
 
     /// Every message body sent so far (read receipts aside).
@@ -251,6 +314,22 @@ impl TestApp {
                         .is_none_or(|d| !d.is_zero())
                 })
                 .then_some(())
+        })
+        .await;
+    }
+
+    /// [`idle`](Self::idle), and no job is running either: on a manual clock, what is left
+    /// waits for the clock to move.
+    pub async fn quiet(&self) {
+        eventually("no job due or running", || async {
+            let idle = QueueName::ALL.iter().all(|q| {
+                self.running
+                    .queues
+                    .next_visible_in(*q)
+                    .expect("next visible")
+                    .is_none_or(|d| !d.is_zero())
+            });
+            (idle && self.running.queues.held() == 0).then_some(())
         })
         .await;
     }

@@ -38,6 +38,8 @@ pub struct LocalConfig {
     /// What the use cases and the queues take the time from: the system clock, or a manual
     /// one in tests that move it past a deadline instead of waiting for it.
     pub clock: Arc<dyn Clock>,
+    /// When sending to the Graph API pauses and how it probes again.
+    pub breaker: turno_whatsapp::breaker::BreakerOptions,
 }
 
 impl std::fmt::Debug for LocalConfig {
@@ -68,6 +70,7 @@ impl LocalConfig {
             jwt_secret: None,
             sweep_every: Duration::from_secs(5),
             clock: Arc::new(SystemClock),
+            breaker: turno_whatsapp::breaker::BreakerOptions::default(),
         }
     }
 

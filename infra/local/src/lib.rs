@@ -2,6 +2,7 @@
 //! cases the Lambda functions run, starts every function's worker in this process, and serves
 //! the webhook, the agent API and the sandbox on one address.
 
+pub mod cli;
 pub mod config;
 pub mod demo_shop;
 mod sandbox;
@@ -24,6 +25,7 @@ use turno_embedded::{
     run_worker,
 };
 use turno_http::{ApiState, Auth, WebhookState, api_router, events_stream_router, webhook_router};
+use turno_whatsapp::breaker::{BreakerWhatsApp, CircuitBreaker};
 
 pub use config::LocalConfig;
 
@@ -49,6 +51,8 @@ pub struct Running {
     pub turno: Turno,
     pub queues: Arc<SqliteQueues>,
     pub sandbox: Option<Arc<SandboxWhatsApp>>,
+    /// The breaker in front of the Graph API (live mode only).
+    pub breaker: Option<Arc<CircuitBreaker>>,
     pub events: Arc<SqliteEventBus>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
@@ -110,15 +114,18 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         info!(released, "resuming work the previous run left unfinished");
     }
     let events = Arc::new(SqliteEventBus::new(db.clone()));
+    let mut breaker = None;
     let (whatsapp, sandbox): (Arc<dyn WhatsApp>, Option<Arc<SandboxWhatsApp>>) =
         match &cfg.access_token {
-            Some(token) => (
-                Arc::new(turno_whatsapp::graph::GraphClient::new(
+            Some(token) => {
+                let graph = Arc::new(turno_whatsapp::graph::GraphClient::new(
                     &cfg.api_base_url,
                     token,
-                )?),
-                None,
-            ),
+                )?);
+                let b = Arc::new(CircuitBreaker::new(cfg.breaker, cfg.clock.clone()));
+                breaker = Some(b.clone());
+                (Arc::new(BreakerWhatsApp::new(graph, b)), None)
+            }
             None => {
                 let s = Arc::new(SandboxWhatsApp::new(db.clone()));
                 (s.clone(), Some(s))
@@ -136,6 +143,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         },
         workspaces,
     )
+    .with_dead_letters(queues.clone())
     .with_bot_integrations(
         Arc::new(turno_integrations::HttpIntegrations::with_env(demo_env())?),
         Arc::new(turno_integrations::OpenAiLlm::new()?),
@@ -197,6 +205,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             turno: turno.clone(),
             sandbox: sandbox.clone(),
             queues: queues.clone(),
+            breaker: breaker.clone(),
         }))
         .merge(turno_http::console_router(&console_config(
             &turno,
@@ -238,6 +247,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         turno,
         queues,
         sandbox,
+        breaker,
         events,
         shutdown,
         tasks,

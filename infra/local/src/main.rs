@@ -8,7 +8,12 @@ compile_error!("the local runner must be built with panic = \"unwind\"");
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     turno_local::init_tracing();
-    match turno_local::run_from_env().await {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match turno_local::cli::run(&args) {
+        Some(result) => result,
+        None => turno_local::run_from_env().await,
+    };
+    match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("turno: {e:#}");

@@ -17,6 +17,7 @@ use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::QueueName;
 use turno_embedded::{SandboxWhatsApp, SqliteQueues};
 use turno_http::error::ApiError;
+use turno_whatsapp::breaker::{BreakerState, CircuitBreaker};
 
 const PAGE: &str = include_str!("../static/sandbox.html");
 /// The largest file the sandbox customer may send: WhatsApp's limit for audio and video.
@@ -27,6 +28,7 @@ pub struct SandboxState {
     pub turno: Turno,
     pub sandbox: Option<Arc<SandboxWhatsApp>>,
     pub queues: Arc<SqliteQueues>,
+    pub breaker: Option<Arc<CircuitBreaker>>,
 }
 
 pub fn router(state: SandboxState) -> Router {
@@ -46,10 +48,15 @@ async fn page() -> Response {
     ([(header::CACHE_CONTROL, "no-store")], Html(PAGE)).into_response()
 }
 
+/// `ok`, or `degraded` with every reason: messages in the dead letters (redrive them with
+/// `turno dead-letters redrive` or the admin API once the cause is fixed) or sending paused
+/// because WhatsApp keeps failing.
 #[derive(Serialize)]
 struct Health {
     status: &'static str,
+    reasons: Vec<String>,
     sandbox: bool,
+    whatsapp: Option<BreakerState>,
     queues: Vec<QueueHealth>,
 }
 
@@ -71,9 +78,26 @@ async fn health(State(s): State<SandboxState>) -> Result<Json<Health>, ApiError>
             dead_letters,
         });
     }
+    let mut reasons = Vec::new();
+    for q in queues.iter().filter(|q| q.dead_letters > 0) {
+        reasons.push(format!(
+            "{} message(s) of the {} queue are in the dead letters: fix the cause, then run `turno dead-letters redrive` (or POST /api/v1/admin/dead-letters/redrive)",
+            q.dead_letters, q.queue
+        ));
+    }
+    let whatsapp = s.breaker.as_ref().map(|b| b.state());
+    if let Some(BreakerState::Open { reason, .. } | BreakerState::Probing { reason, .. }) =
+        &whatsapp
+    {
+        reasons.push(format!(
+            "sending to WhatsApp is paused ({reason}); replies wait in the queue and go once a probe succeeds"
+        ));
+    }
     Ok(Json(Health {
-        status: "ok",
+        status: if reasons.is_empty() { "ok" } else { "degraded" },
+        reasons,
         sandbox: s.sandbox.is_some(),
+        whatsapp,
         queues,
     }))
 }

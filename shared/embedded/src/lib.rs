@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod db;
+mod dead_letters;
 mod event_bus;
 mod queue;
 mod sandbox;
@@ -20,8 +21,9 @@ mod time;
 mod worker;
 
 pub use db::Db;
+pub use dead_letters::DeadLetter;
 pub use event_bus::SqliteEventBus;
-pub use queue::{DeadLetter, Delivery, QueueOptions, Receipt, Settlement, SqliteQueues};
+pub use queue::{Delivery, QueueOptions, Receipt, Settlement, SqliteQueues};
 pub use sandbox::{SANDBOX_PAGE, SandboxMessage, SandboxWhatsApp};
 pub use store::SqliteStore;
 pub use worker::{WorkerOptions, run_worker};

@@ -4,13 +4,12 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, params};
-use serde::Serialize;
 use tokio::sync::Notify;
 use turno_core::ports::{Clock, Envelope, Queue, QueueError, QueueName, SystemClock};
 
@@ -83,6 +82,9 @@ pub struct Delivery {
     pub group: Option<String>,
     /// How many times this message has been received, this time included (1 the first time).
     pub receive_count: u32,
+    /// How many of those receives were deferred ([`Settlement::Defer`]) and do not count
+    /// toward `max_receives`.
+    pub deferrals: u32,
     /// When it was sent.
     pub sent_at: Timestamp,
 }
@@ -96,29 +98,9 @@ pub enum Settlement {
     RetryAfter(Duration),
     /// It cannot succeed: move it to the dead letters with this reason.
     DeadLetter(String),
-}
-
-/// A message that was given up on, kept with its queue, body and the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeadLetter {
-    /// Increasing in the order messages were given up on.
-    pub id: i64,
-    /// The queue it was given up on.
-    pub queue: QueueName,
-    /// The message's id while it was in its queue.
-    pub message_id: i64,
-    /// Its FIFO message group, if any.
-    pub group: Option<String>,
-    /// The job, as sent.
-    pub body: String,
-    /// How many times it was received.
-    pub receive_count: u32,
-    /// Why it was given up on: the job's last error, or too many receives.
-    pub reason: String,
-    /// When it was sent.
-    pub sent_at: Timestamp,
-    /// When it was given up on.
-    pub dead_at: Timestamp,
+    /// It could not run because something outside is down (WhatsApp): deliver it again
+    /// after this delay without counting this receive toward `max_receives`.
+    Defer(Duration),
 }
 
 /// The four queues of turno ([`QueueName`]) in the shared SQLite database. Implements the
@@ -137,12 +119,14 @@ pub struct DeadLetter {
 ///   after it unless acknowledged; each delivery counts, and a message received
 ///   `max_receives` times is moved to the dead letters instead of being delivered again.
 pub struct SqliteQueues {
-    db: Db,
+    pub(crate) db: Db,
     clock: Arc<dyn Clock>,
     options: QueueOptions,
     wakers: HashMap<QueueName, Arc<Notify>>,
     /// When expired deduplication records were last purged (ms).
     last_purge: AtomicI64,
+    /// Deliveries handed out by this process and not settled yet.
+    held: AtomicU64,
 }
 
 impl fmt::Debug for SqliteQueues {
@@ -176,7 +160,19 @@ impl SqliteQueues {
             options,
             wakers,
             last_purge: AtomicI64::new(i64::MIN),
+            held: AtomicU64::new(0),
         }
+    }
+
+    /// Deliveries this process received and has not settled yet: jobs running now. A
+    /// delivery whose visibility timeout ran out before it was settled stays counted.
+    pub fn held(&self) -> u64 {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    /// Now, by the queues' clock.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
     }
 
     /// The options the queues run with.
@@ -193,13 +189,13 @@ impl SqliteQueues {
             .unwrap_or_else(|| Arc::new(Notify::new()))
     }
 
-    fn wake(&self, queue: QueueName) {
+    pub(crate) fn wake(&self, queue: QueueName) {
         if let Some(n) = self.wakers.get(&queue) {
             n.notify_waiters();
         }
     }
 
-    fn now_ms(&self) -> i64 {
+    pub(crate) fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()
     }
 
@@ -259,7 +255,8 @@ impl SqliteQueues {
         let now = self.now_ms();
         let hidden_until = now.saturating_add(millis(visibility));
         let max_receives = self.options.max_receives;
-        self.db
+        let received = self
+            .db
             .write(|tx| {
                 let mut out = Vec::new();
                 // Each round may dead-letter group heads, which makes their successors heads;
@@ -272,7 +269,7 @@ impl SqliteQueues {
                     }
                     let mut dead = 0;
                     for m in candidates {
-                        if m.receive_count >= max_receives {
+                        if m.receive_count.saturating_sub(m.deferrals) >= max_receives {
                             let reason = format!(
                                 "received {} times without being acknowledged",
                                 m.receive_count
@@ -298,6 +295,7 @@ impl SqliteQueues {
                             body: m.body,
                             group: m.group,
                             receive_count,
+                            deferrals: m.deferrals,
                             sent_at: from_millis(m.sent_at),
                         });
                     }
@@ -307,7 +305,10 @@ impl SqliteQueues {
                 }
                 Ok(out)
             })
-            .map_err(|e| e.into_anyhow("receive from queue"))
+            .map_err(|e| e.into_anyhow("receive from queue"))?;
+        self.held
+            .fetch_add(received.len() as u64, Ordering::Relaxed);
+        Ok(received)
     }
 
     /// Deletes a received message. Returns `false` if the receipt is stale (the message was
@@ -367,11 +368,27 @@ impl SqliteQueues {
                         Settlement::DeadLetter(reason) => {
                             move_to_dead_letters(tx, receipt.message, reason, now)?;
                         }
+                        Settlement::Defer(delay) => {
+                            tx.prepare_cached(
+                                "UPDATE queue_messages
+                                 SET visible_at = ?2, deferrals = deferrals + 1 WHERE id = ?1",
+                            )?
+                            .execute(params![
+                                receipt.message,
+                                now.saturating_add(millis(*delay))
+                            ])?;
+                        }
                     }
                 }
                 Ok(settled)
             })
             .map_err(|e| e.into_anyhow("settle queue messages"))?;
+        let n = settlements.len() as u64;
+        let _ = self
+            .held
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
+                Some(h.saturating_sub(n))
+            });
         for q in QueueName::ALL
             .into_iter()
             .filter(|q| settlements.iter().any(|(r, _)| r.queue == *q))
@@ -420,32 +437,6 @@ impl SqliteQueues {
         }))
     }
 
-    /// The queue's dead letters, oldest first.
-    pub fn dead_letters(&self, queue: QueueName) -> anyhow::Result<Vec<DeadLetter>> {
-        self.db
-            .read(|c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT id, message_id, grp, body, receive_count, reason, sent_at, dead_at
-                     FROM dead_letters WHERE queue = ?1 ORDER BY id",
-                )?;
-                let rows = stmt.query_map(params![queue.as_str()], |r| {
-                    Ok(DeadLetter {
-                        id: r.get(0)?,
-                        queue,
-                        message_id: r.get(1)?,
-                        group: r.get(2)?,
-                        body: r.get(3)?,
-                        receive_count: r.get(4)?,
-                        reason: r.get(5)?,
-                        sent_at: from_millis(r.get(6)?),
-                        dead_at: from_millis(r.get(7)?),
-                    })
-                })?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .map_err(|e| e.into_anyhow("list dead letters"))
-    }
-
     /// Makes every received-but-unsettled message visible again at once, on every queue.
     ///
     /// Only for a process that is the sole consumer of this database, at start-up: whoever
@@ -463,41 +454,6 @@ impl SqliteQueues {
                 )?)
             })
             .map_err(|e| e.into_anyhow("release in-flight messages"))
-    }
-
-    /// Sends the queue's dead letters again, as new messages in their original order, and
-    /// removes them from the dead letters (SQS "redrive"). Returns how many were sent.
-    pub fn redrive(&self, queue: QueueName) -> anyhow::Result<usize> {
-        let now = self.now_ms();
-        let moved = self
-            .db
-            .write(|tx| {
-                let letters: Vec<(i64, Option<String>, String)> = {
-                    let mut stmt = tx.prepare_cached(
-                        "SELECT id, grp, body FROM dead_letters WHERE queue = ?1 ORDER BY id",
-                    )?;
-                    stmt.query_map(params![queue.as_str()], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })?
-                    .collect::<Result<_, _>>()?
-                };
-                for (id, group, body) in &letters {
-                    let env = Envelope {
-                        queue,
-                        group: group.clone(),
-                        dedupe_id: None,
-                        delay: Duration::ZERO,
-                        body: body.clone(),
-                    };
-                    insert_message(tx, &env, now)?;
-                    tx.prepare_cached("DELETE FROM dead_letters WHERE id = ?1")?
-                        .execute(params![id])?;
-                }
-                Ok(letters.len())
-            })
-            .map_err(|e| e.into_anyhow("redrive dead letters"))?;
-        self.wake(queue);
-        Ok(moved)
     }
 }
 
@@ -534,7 +490,11 @@ fn claim_dedupe_id(
     Ok(claimed == 1)
 }
 
-fn insert_message(tx: &Transaction<'_>, env: &Envelope, now: i64) -> Result<(), DbError> {
+pub(crate) fn insert_message(
+    tx: &Transaction<'_>,
+    env: &Envelope,
+    now: i64,
+) -> Result<(), DbError> {
     let group = if env.queue.is_fifo() {
         env.group.as_deref()
     } else {
@@ -568,6 +528,7 @@ struct Ready {
     group: Option<String>,
     body: String,
     receive_count: u32,
+    deferrals: u32,
     sent_at: i64,
 }
 
@@ -578,7 +539,7 @@ fn ready_messages(
     limit: usize,
 ) -> Result<Vec<Ready>, DbError> {
     let mut stmt = tx.prepare_cached(
-        "SELECT id, grp, body, receive_count, sent_at FROM queue_messages
+        "SELECT id, grp, body, receive_count, sent_at, deferrals FROM queue_messages
          WHERE queue = ?1 AND is_head = 1 AND visible_at <= ?2
          ORDER BY visible_at, id
          LIMIT ?3",
@@ -591,6 +552,7 @@ fn ready_messages(
             body: r.get(2)?,
             receive_count: r.get(3)?,
             sent_at: r.get(4)?,
+            deferrals: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

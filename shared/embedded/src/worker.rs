@@ -31,6 +31,16 @@ pub struct WorkerOptions {
     pub retry_base: Duration,
     /// The longest delay between retries (a throttling error may ask for longer).
     pub retry_max: Duration,
+    /// The delay before the first retry of a job that failed because WhatsApp is down or
+    /// throttling; it doubles with each such retry. These retries do not spend the job's
+    /// receives, so an outage of any length leaves nothing in the dead letters.
+    pub outage_base: Duration,
+    /// The longest delay between outage retries: how long after WhatsApp recovers a waiting
+    /// job may still sleep.
+    pub outage_max: Duration,
+    /// A job older than this stops waiting for free: its outage retries count again, so a
+    /// channel that never comes back still ends in the dead letters (which alarm).
+    pub outage_budget: Duration,
 }
 
 impl Default for WorkerOptions {
@@ -42,6 +52,9 @@ impl Default for WorkerOptions {
             poll: Duration::from_millis(200),
             retry_base: Duration::from_millis(250),
             retry_max: Duration::from_secs(30),
+            outage_base: Duration::from_secs(1),
+            outage_max: Duration::from_secs(60),
+            outage_budget: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -108,7 +121,9 @@ pub async fn run_worker<F, Fut>(
             match queues.receive(queue, free.min(batch), opts.visibility) {
                 Ok(deliveries) if !deliveries.is_empty() => {
                     for d in deliveries {
-                        spawn_job(&mut running, &handler, d, &opts, max_receives);
+                        let age = queues.now().duration_since(d.sent_at).unsigned_abs();
+                        let in_budget = age <= opts.outage_budget;
+                        spawn_job(&mut running, &handler, d, &opts, max_receives, in_budget);
                     }
                     continue;
                 }
@@ -165,6 +180,7 @@ fn spawn_job<F, Fut>(
     delivery: Delivery,
     opts: &WorkerOptions,
     max_receives: u32,
+    outage_is_free: bool,
 ) where
     F: Fn(String) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), JobError>> + Send + 'static,
@@ -177,11 +193,13 @@ fn spawn_job<F, Fut>(
     );
     let handler = Arc::clone(handler);
     let (retry_base, retry_max) = (opts.retry_base, opts.retry_max);
+    let (outage_base, outage_max) = (opts.outage_base, opts.outage_max);
     let job = async move {
         let Delivery {
             receipt,
             body,
             receive_count,
+            deferrals,
             ..
         } = delivery;
         let started = Instant::now();
@@ -201,12 +219,19 @@ fn spawn_job<F, Fut>(
             Ok(Err(e)) => e,
             Err(_) => JobError::retry(anyhow::anyhow!("the job panicked")),
         };
-        if receive_count >= max_receives {
+        if outage_is_free && outage(&error) {
+            let delay = backoff(deferrals + 1, retry_after(&error), outage_base, outage_max);
+            let retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            warn!(elapsed_ms, retry_in_ms, deferrals, error = %error, "WhatsApp is down; the job waits for it");
+            return (receipt, Settlement::Defer(delay));
+        }
+        let attempts = receive_count.saturating_sub(deferrals);
+        if attempts >= max_receives {
             warn!(elapsed_ms, %error, "job failed on its last attempt; moved to the dead letters");
-            let reason = format!("failed {receive_count} times; last error: {error}");
+            let reason = format!("failed {attempts} times; last error: {error}");
             return (receipt, Settlement::DeadLetter(reason));
         }
-        let delay = backoff(receive_count, retry_after(&error), retry_base, retry_max);
+        let delay = backoff(attempts, retry_after(&error), retry_base, retry_max);
         let retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         warn!(elapsed_ms, retry_in_ms, error = %error, "job failed; will retry");
         (receipt, Settlement::RetryAfter(delay))
@@ -222,15 +247,22 @@ fn backoff(receive_count: u32, asked: Option<Duration>, base: Duration, max: Dur
     asked.map_or(delay, |asked| asked.max(delay))
 }
 
-/// The delay a throttled WhatsApp call asked for, wherever it sits in the error's chain.
+/// The delay a throttled (or paused) WhatsApp call asked for, wherever it sits in the error's
+/// chain.
 fn retry_after(error: &JobError) -> Option<Duration> {
     error
         .source
         .chain()
-        .find_map(|cause| match cause.downcast_ref::<SendError>() {
-            Some(SendError::Throttled { retry_after }) => *retry_after,
-            _ => None,
-        })
+        .find_map(|cause| cause.downcast_ref::<SendError>()?.retry_after())
+}
+
+/// Whether the job failed only because WhatsApp is down or throttling.
+fn outage(error: &JobError) -> bool {
+    error.source.chain().any(|cause| {
+        cause
+            .downcast_ref::<SendError>()
+            .is_some_and(SendError::is_outage)
+    })
 }
 
 #[cfg(test)]
@@ -256,6 +288,22 @@ mod tests {
         assert_eq!(asked, Some(Duration::from_secs(7)));
         let delay = backoff(1, asked, Duration::from_millis(100), Duration::from_secs(1));
         assert_eq!(delay, Duration::from_secs(7));
+    }
+
+    #[test]
+    fn only_a_channel_outage_waits_without_spending_attempts() {
+        let paused = JobError::retry(SendError::Paused {
+            retry_after: Duration::from_secs(3),
+        });
+        assert!(outage(&paused));
+        assert_eq!(retry_after(&paused), Some(Duration::from_secs(3)));
+        assert!(outage(&JobError::retry(SendError::Unavailable(
+            "503".into()
+        ))));
+        assert!(!outage(&JobError::retry(SendError::Unauthorized {
+            code: 190
+        })));
+        assert!(!outage(&JobError::retry(anyhow::anyhow!("store down"))));
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/tickets/{id}/assign", post(assign))
         .route("/tickets/{id}/status", post(crate::console::change_status))
         .route("/tickets/{id}/transfer", post(transfer))
+        .route("/admin/dead-letters", get(dead_letters))
+        .route("/admin/dead-letters/redrive", post(redrive_dead_letters))
         .merge(crate::console::routes())
         .merge(crate::channel::routes());
     if state.dev_login {
@@ -69,6 +71,32 @@ pub fn api_router(state: ApiState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(crate::error::catch_panic())
         .with_state(state)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueueQuery {
+    queue: Option<turno_core::ports::QueueName>,
+}
+
+/// `GET /api/v1/admin/dead-letters[?queue=inbound]` (admins).
+async fn dead_letters(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    axum::extract::Query(q): axum::extract::Query<QueueQuery>,
+) -> Result<Response, ApiError> {
+    let letters = s.turno.dead_letters(&actor, q.queue).await?;
+    Ok(Json(serde_json::json!({ "dead_letters": letters })).into_response())
+}
+
+/// `POST /api/v1/admin/dead-letters/redrive[?queue=inbound]` (admins).
+async fn redrive_dead_letters(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    axum::extract::Query(q): axum::extract::Query<QueueQuery>,
+) -> Result<Response, ApiError> {
+    let redriven = s.turno.redrive_dead_letters(&actor, q.queue).await?;
+    Ok(Json(serde_json::json!({ "redriven": redriven })).into_response())
 }
 
 fn no_such_route() -> ApiError {

@@ -101,10 +101,19 @@ pub async fn connect_with(
                 max_media_bytes: LAMBDA_MAX_MEDIA_BYTES,
                 ..turno_whatsapp::graph::GraphConfig::new(token)
             };
-            Arc::new(
+            let graph = Arc::new(
                 turno_whatsapp::graph::GraphClient::with_config(config)
                     .with_context(|| format!("turno {function}: the Graph API client"))?,
-            )
+            );
+            // One breaker per execution environment: while Graph is down a warm function
+            // fails its sends at once instead of waiting out timeouts on every record.
+            let breaker = Arc::new(turno_whatsapp::breaker::CircuitBreaker::new(
+                turno_whatsapp::breaker::BreakerOptions::default(),
+                Arc::new(SystemClock),
+            ));
+            Arc::new(turno_whatsapp::breaker::BreakerWhatsApp::new(
+                graph, breaker,
+            ))
         }
         None => Arc::new(NoWhatsApp),
     };

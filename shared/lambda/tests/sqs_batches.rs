@@ -3,6 +3,7 @@
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use turno_core::Timestamp;
 use turno_core::channel::message::InboundMessage;
 use turno_core::desk::escalation::EscalationJob;
 use turno_core::desk::ticket::{Ticket, TicketStatus};
@@ -10,7 +11,6 @@ use turno_core::kernel::ids::{MessageId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::jobs::SlaTimer;
 use turno_core::ports::{NotificationKind, QueueName};
 use turno_core::sla::ClockKind;
-use turno_core::Timestamp;
 use turno_lambda::testing::{sample, sqs_sample};
 use turno_lambda::{handle_schedule, handle_sqs_batch};
 use turno_testkit::harness::TestTurno;

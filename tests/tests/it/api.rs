@@ -685,6 +685,26 @@ async fn every_route_answers_as_the_openapi_document_says() {
         )
         .await;
     assert_eq!(bot.status, 200);
+    let dead = api
+        .call(
+            "diego",
+            Method::GET,
+            "/admin/dead-letters",
+            "/admin/dead-letters?queue=inbound",
+            None,
+        )
+        .await;
+    assert_eq!(dead.body["dead_letters"], json!([]), "{}", dead.body);
+    let redrive = api
+        .call(
+            "diego",
+            Method::POST,
+            "/admin/dead-letters/redrive",
+            "/admin/dead-letters/redrive",
+            None,
+        )
+        .await;
+    assert_eq!(redrive.body["redriven"].as_array().map(Vec::len), Some(4));
     let dash = api
         .call(
             "bruno",
@@ -813,6 +833,18 @@ fn all_routes(id: &str) -> Vec<(Method, &'static str, String, Option<Value>)> {
         ),
         (
             Method::GET,
+            "/admin/dead-letters",
+            "/admin/dead-letters".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/admin/dead-letters/redrive",
+            "/admin/dead-letters/redrive".into(),
+            None,
+        ),
+        (
+            Method::GET,
             "/metrics/dashboard",
             "/metrics/dashboard".into(),
             None,
@@ -908,6 +940,20 @@ async fn routes_refuse_strangers_wrong_roles_other_workspaces_and_other_teams() 
             Method::GET,
             "/admin/bot-config",
             "/admin/bot-config".to_owned(),
+            None,
+        ),
+        (
+            "bruno",
+            Method::GET,
+            "/admin/dead-letters",
+            "/admin/dead-letters".to_owned(),
+            None,
+        ),
+        (
+            "bruno",
+            Method::POST,
+            "/admin/dead-letters/redrive",
+            "/admin/dead-letters/redrive".to_owned(),
             None,
         ),
         (

@@ -12,6 +12,7 @@ mod demo_shop;
 mod e2e;
 mod exposure;
 mod lambda_build;
+mod outage;
 mod restart;
 mod sla;
 mod tickets;

@@ -9,6 +9,17 @@ use crate::config::SlaConfig;
 use crate::desk::agent::Role;
 use crate::kernel::ids::{AgentId, TeamId};
 use crate::kernel::levels::Tier;
+use crate::ports::{DeadLetterView, QueueName};
+
+/// The most dead letters one listing returns per queue.
+const DEAD_LETTERS_LISTED: usize = 100;
+
+/// What a redrive moved back, per queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Redriven {
+    pub queue: QueueName,
+    pub moved: usize,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TeamView {
@@ -68,5 +79,46 @@ impl Turno {
             .config(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;
         Ok(ws.bot.clone())
+    }
+
+    fn dead_letter_port(&self) -> Result<&dyn crate::ports::DeadLetters, AppError> {
+        self.dead_letters.as_deref().ok_or_else(|| {
+            AppError::Invalid("this deployment has no dead-letter access configured".into())
+        })
+    }
+
+    /// The dead letters of `queue` (every queue when `None`), oldest first. Admins only: they
+    /// are the deployment's, not one workspace's, so only ids, groups and reasons are shown.
+    pub async fn dead_letters(
+        &self,
+        actor: &Actor,
+        queue: Option<QueueName>,
+    ) -> Result<Vec<DeadLetterView>, AppError> {
+        Self::admin_only(actor)?;
+        self.actor_agent(actor).await?;
+        let port = self.dead_letter_port()?;
+        let mut out = Vec::new();
+        for q in queue.map_or(QueueName::ALL.to_vec(), |q| vec![q]) {
+            out.extend(port.list(q, DEAD_LETTERS_LISTED).await?);
+        }
+        Ok(out)
+    }
+
+    /// Sends the dead letters of `queue` (every queue when `None`) back to their queues.
+    pub async fn redrive_dead_letters(
+        &self,
+        actor: &Actor,
+        queue: Option<QueueName>,
+    ) -> Result<Vec<Redriven>, AppError> {
+        Self::admin_only(actor)?;
+        let agent = self.actor_agent(actor).await?;
+        let port = self.dead_letter_port()?;
+        let mut out = Vec::new();
+        for q in queue.map_or(QueueName::ALL.to_vec(), |q| vec![q]) {
+            let moved = port.redrive(q).await?;
+            tracing::info!(agent = %agent.id, queue = q.as_str(), moved, "dead letters redriven");
+            out.push(Redriven { queue: q, moved });
+        }
+        Ok(out)
     }
 }

@@ -45,7 +45,7 @@ mod sla;
 mod transcript;
 
 pub use access::Actor;
-pub use admin::TeamView;
+pub use admin::{Redriven, TeamView};
 pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
 pub use desk::{StatusChange, TicketView, Transfer};
 pub use errors::{AppError, JobError};
@@ -77,6 +77,7 @@ pub struct Turno {
     ports: Ports,
     workspaces: Arc<Workspaces>,
     bot_io: bot_io::BotIo,
+    dead_letters: Option<Arc<dyn crate::ports::DeadLetters>>,
 }
 
 impl Turno {
@@ -90,11 +91,18 @@ impl Turno {
             ports,
             workspaces: Arc::new(workspaces),
             bot_io: bot_io::BotIo::default(),
+            dead_letters: None,
         }
     }
 
     /// Lets the bot call the business's API (flows with actions) and the optional LLM.
     /// Without them an action fails (the flow hands off) and the LLM is never asked.
+    /// Lets admins list and redrive the queues' dead letters.
+    pub fn with_dead_letters(mut self, dead_letters: Arc<dyn crate::ports::DeadLetters>) -> Self {
+        self.dead_letters = Some(dead_letters);
+        self
+    }
+
     pub fn with_bot_integrations(
         mut self,
         integrations: Arc<dyn crate::bot::integrations::Integrations>,

@@ -14,6 +14,6 @@ mod whatsapp;
 
 pub use clock::{Clock, SystemClock};
 pub use notify::{EventBus, Notification, NotificationKind, Notifier};
-pub use queue::{Envelope, Queue, QueueError, QueueName};
+pub use queue::{DeadLetterView, DeadLetters, Envelope, Queue, QueueError, QueueName};
 pub use store::*;
 pub use whatsapp::{MediaError, SendError, WhatsApp};

@@ -69,3 +69,30 @@ pub trait Queue: Send + Sync {
     /// every consumer is idempotent.
     async fn send(&self, envelopes: Vec<Envelope>) -> Result<(), QueueError>;
 }
+
+/// A message a queue gave up on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetterView {
+    pub queue: QueueName,
+    /// The adapter's id for it (a row id locally, the SQS message id on AWS).
+    pub id: String,
+    /// Its FIFO message group (the customer, for inbound messages).
+    pub group: Option<String>,
+    /// How many times it was received before it was given up on, when known.
+    pub receive_count: Option<u32>,
+    /// Why it was given up on, when the adapter records it.
+    pub reason: Option<String>,
+}
+
+/// The dead letters of the queues: what an operator lists and sends back once the cause is
+/// fixed (the equivalent of SQS's DLQ redrive).
+#[async_trait]
+pub trait DeadLetters: Send + Sync {
+    /// Up to `limit` dead letters of `queue`, oldest first.
+    async fn list(&self, queue: QueueName, limit: usize)
+    -> Result<Vec<DeadLetterView>, QueueError>;
+
+    /// Sends every dead letter of `queue` back to it, in their original order; returns how
+    /// many were moved.
+    async fn redrive(&self, queue: QueueName) -> Result<usize, QueueError>;
+}

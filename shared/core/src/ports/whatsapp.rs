@@ -25,6 +25,10 @@ pub enum SendError {
     /// A request that cannot succeed as it is.
     #[error("WhatsApp rejected the message: {code} {message}")]
     Rejected { code: i64, message: String },
+    /// Not attempted: WhatsApp failed repeatedly and sending is paused until a probe after
+    /// `retry_after` succeeds.
+    #[error("sending to WhatsApp is paused after repeated failures; next probe in {retry_after:?}")]
+    Paused { retry_after: Duration },
 }
 
 impl SendError {
@@ -37,7 +41,26 @@ impl SendError {
             SendError::Throttled { .. }
                 | SendError::Unavailable(_)
                 | SendError::Unauthorized { .. }
+                | SendError::Paused { .. }
         )
+    }
+
+    /// WhatsApp is down or asked to slow down: the message is fine and will go once WhatsApp
+    /// recovers, so waiting for it should not spend the job's attempts.
+    pub fn is_outage(&self) -> bool {
+        matches!(
+            self,
+            SendError::Throttled { .. } | SendError::Unavailable(_) | SendError::Paused { .. }
+        )
+    }
+
+    /// How long WhatsApp (or the paused channel) asked to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SendError::Throttled { retry_after } => *retry_after,
+            SendError::Paused { retry_after } => Some(*retry_after),
+            _ => None,
+        }
     }
 }
 

@@ -293,6 +293,8 @@ fn paths() -> Value {
         "/teams": { "get": op("the workspace's teams and their members", ("200", Some(array(r("Team")))), &["401", "403"], None) },
         "/admin/sla-policies": { "get": op("SLA calendars and policies in force (admins)", ("200", Some(r("SlaSettings"))), &["401", "403"], None) },
         "/admin/bot-config": { "get": op("the bot's configuration in force (admins)", ("200", Some(r("BotSettings"))), &["401", "403"], None) },
+        "/admin/dead-letters": { "get": with_params(op("the deployment's dead letters, oldest first, up to 100 per queue (admins); ids, groups and reasons only", ("200", Some(r("DeadLetters"))), &["400", "401", "403", "422"], None), json!([query_param("queue", "one queue; all when absent", enumeration(&["inbound", "ticket-writes", "escalations", "sla-timers"]))])) },
+        "/admin/dead-letters/redrive": { "post": with_params(op("send the dead letters back to their queues, in their original order, once their cause is fixed (admins)", ("200", Some(r("Redriven"))), &["400", "401", "403", "422"], None), json!([query_param("queue", "one queue; all when absent", enumeration(&["inbound", "ticket-writes", "escalations", "sla-timers"]))])) },
         "/metrics/dashboard": { "get": op("today's dashboard (supervisors and admins)", ("200", Some(r("Dashboard"))), &["401", "403"], None) },
         "/events": { "get": with_params(
             op("what changed since a cursor (without `since`: no events, and the cursor to start from); events may repeat", ("200", Some(r("ChangePage"))), &["400", "401", "403"], None),

@@ -258,6 +258,13 @@ pub(super) fn schemas() -> Value {
             }), true)),
             "cursor": { "type": "string", "description": "pass back as `since`" }
         }), true),
+        "DeadLetters": { "type": "object", "required": ["dead_letters"], "properties": { "dead_letters": array(json!({
+            "type": "object", "required": ["queue", "id"],
+            "properties": { "queue": string(), "id": string(), "group": nullable(string()), "receive_count": nullable(int()), "reason": nullable(string()) }
+        })) } },
+        "Redriven": { "type": "object", "required": ["redriven"], "properties": { "redriven": array(json!({
+            "type": "object", "required": ["queue", "moved"], "properties": { "queue": string(), "moved": int() }
+        })) } },
         "SlaSettings": {
             "type": "object",
             "required": ["calendars", "policies"],

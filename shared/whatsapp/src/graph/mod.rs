@@ -371,6 +371,7 @@ fn media_error(status: reqwest::StatusCode, body: &[u8]) -> MediaError {
         _ => match response::classify(status, graph_error.as_ref(), None) {
             SendError::Unauthorized { code } => MediaError::Unauthorized { code },
             SendError::Throttled { .. } => MediaError::Unavailable("throttled by WhatsApp".into()),
+            e @ SendError::Paused { .. } => MediaError::Unavailable(e.to_string()),
             SendError::Unavailable(reason) => MediaError::Unavailable(reason),
             SendError::WindowClosed => MediaError::Rejected {
                 code: 131047,
