@@ -148,6 +148,7 @@ async fn send(
         .accept_webhook(WebhookBatch {
             messages: vec![message],
             statuses: vec![],
+            quarantined: vec![],
         })
         .await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response())
@@ -222,6 +223,7 @@ async fn send_media(
         .accept_webhook(WebhookBatch {
             messages: vec![message],
             statuses: vec![],
+            quarantined: vec![],
         })
         .await?;
     Ok((

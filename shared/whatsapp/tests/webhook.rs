@@ -4,10 +4,11 @@ use hmac::{Hmac, Mac};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use sha2::Sha256;
+use turno_core::app::{QuarantineKind, QuarantinedItem, WebhookBatch};
 use turno_core::channel::message::{Content, DeliveryState, MediaKind};
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_whatsapp::webhook::{
-    ChallengeError, ParseError, SignatureError, parse, verify_challenge, verify_signature,
+    ChallengeError, SignatureError, parse, verify_challenge, verify_signature,
 };
 
 const SECRET: &[u8] = b"a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6";
@@ -55,7 +56,7 @@ fn one_message(message: Value) -> Vec<u8> {
 }
 
 fn only_content(body: &[u8]) -> Content {
-    let batch = parse(body).expect("parses");
+    let batch = parse(body);
     assert_eq!(batch.messages.len(), 1);
     batch
         .messages
@@ -65,11 +66,19 @@ fn only_content(body: &[u8]) -> Content {
         .expect("one message")
 }
 
-fn invalid_path(result: Result<impl std::fmt::Debug, ParseError>) -> String {
-    match result {
-        Err(ParseError::Invalid { path, .. }) => path,
-        other => panic!("expected ParseError::Invalid, got {other:?}"),
-    }
+/// The one item the batch set aside as malformed.
+fn quarantined(batch: &WebhookBatch) -> &QuarantinedItem {
+    let malformed: Vec<_> = batch
+        .quarantined
+        .iter()
+        .filter(|q| q.kind == QuarantineKind::Malformed)
+        .collect();
+    assert_eq!(malformed.len(), 1, "{:?}", batch.quarantined);
+    malformed[0]
+}
+
+fn invalid_path(batch: WebhookBatch) -> String {
+    quarantined(&batch).path.clone()
 }
 
 // ---- signature ---------------------------------------------------------------------------
@@ -227,7 +236,7 @@ fn handshake_without_a_configured_token_is_refused() {
 
 #[test]
 fn every_message_and_status_of_every_entry_and_change_is_read() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
 
     assert_eq!(batch.messages.len(), 9);
     assert_eq!(batch.statuses.len(), 2);
@@ -263,7 +272,7 @@ fn every_message_and_status_of_every_entry_and_change_is_read() {
 
 #[test]
 fn text_message_carries_sender_profile_time_and_reply_context() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     let m = &batch.messages[0];
 
     assert_eq!(
@@ -289,7 +298,7 @@ fn text_message_carries_sender_profile_time_and_reply_context() {
 
 #[test]
 fn profile_names_are_matched_to_each_sender() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     let names: Vec<Option<&str>> = batch
         .messages
         .iter()
@@ -309,7 +318,7 @@ fn profile_names_are_matched_to_each_sender() {
 
 #[test]
 fn interactive_replies_keep_their_choice_ids() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     assert_eq!(
         batch.messages[1].content,
         Content::ButtonReply {
@@ -330,7 +339,7 @@ fn interactive_replies_keep_their_choice_ids() {
 
 #[test]
 fn media_location_reaction_and_template_button_are_read() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     assert_eq!(
         batch.messages[3].content,
         Content::Media {
@@ -378,7 +387,7 @@ fn media_location_reaction_and_template_button_are_read() {
 
 #[test]
 fn unsupported_message_is_kept_with_whatsapps_error() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     assert_eq!(
         batch.messages[6].content,
         Content::Unsupported {
@@ -458,14 +467,14 @@ fn forwarded_message_context_without_an_id_is_no_reply_context() {
         "type": "text", "text": { "body": "reenviado" },
         "context": { "forwarded": true }
     }));
-    let batch = parse(&body).expect("parses");
+    let batch = parse(&body);
     assert_eq!(batch.messages[0].context, None);
     assert_eq!(batch.messages[0].at, at(1_749_416_383));
 }
 
 #[test]
 fn statuses_only_payload_gives_statuses_with_failure_reason() {
-    let batch = parse(STATUSES_ONLY).expect("parses");
+    let batch = parse(STATUSES_ONLY);
 
     assert!(batch.messages.is_empty());
     let states: Vec<DeliveryState> = batch.statuses.iter().map(|s| s.state).collect();
@@ -491,7 +500,7 @@ fn statuses_only_payload_gives_statuses_with_failure_reason() {
 
 #[test]
 fn failed_status_outside_the_window_reports_131047() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     let failed = &batch.statuses[1];
     assert_eq!(failed.state, DeliveryState::Failed);
     assert_eq!(
@@ -513,56 +522,79 @@ fn statuses_turno_does_not_track_are_skipped() {
             ]
         }}]}]
     });
-    let batch = parse(body.to_string().as_bytes()).expect("parses");
+    let batch = parse(body.to_string().as_bytes());
     assert_eq!(batch.statuses.len(), 1);
     assert_eq!(batch.statuses[0].state, DeliveryState::Delivered);
 }
 
 #[test]
-fn changes_for_other_fields_are_skipped() {
-    let batch = parse(TEMPLATE_UPDATE).expect("parses");
+fn changes_for_other_fields_are_kept_as_unhandled_and_read_no_further() {
+    let batch = parse(TEMPLATE_UPDATE);
     assert!(batch.messages.is_empty());
     assert!(batch.statuses.is_empty());
+    let fields: Vec<_> = batch
+        .quarantined
+        .iter()
+        .inspect(|q| assert_eq!(q.kind, QuarantineKind::UnhandledField))
+        .map(|q| q.field.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "message_template_status_update",
+            "phone_number_quality_update"
+        ]
+    );
+    assert!(batch.quarantined[0].raw.contains("REJECTED"));
 }
 
 #[test]
-fn malformed_json_is_a_parse_error() {
-    assert!(matches!(
-        parse(b"{\"object\": \"whatsapp_business_account\", "),
-        Err(ParseError::Json(_))
-    ));
-    assert!(matches!(parse(b""), Err(ParseError::Json(_))));
+fn a_body_that_is_not_json_is_one_quarantined_item_kept_raw() {
+    let batch = parse(b"{\"object\": \"whatsapp_business_account\", ");
+    let item = quarantined(&batch);
+    assert!(item.reason.contains("not valid JSON"), "{}", item.reason);
+    assert_eq!(item.raw, "{\"object\": \"whatsapp_business_account\", ");
+    assert_eq!(item.workspace, None);
+    assert!(batch.messages.is_empty() && batch.statuses.is_empty());
+    assert!(quarantined(&parse(b"")).reason.contains("not valid JSON"));
 }
 
 #[test]
-fn webhook_for_another_object_is_refused() {
+fn a_body_for_another_object_is_quarantined() {
     let page = br#"{"object":"page","entry":[]}"#;
-    let err = parse(page).expect_err("not a WhatsApp webhook");
-    assert!(matches!(err, ParseError::WrongObject(_)));
-    assert!(err.to_string().contains("\"page\""), "{err}");
-    assert!(matches!(
-        parse(br#"{"entry":[]}"#),
-        Err(ParseError::WrongObject(_))
-    ));
-    assert!(matches!(parse(b"[]"), Err(ParseError::WrongObject(_))));
+    let item = quarantined(&parse(page)).clone();
+    assert!(item.reason.contains("\"page\""), "{}", item.reason);
+    assert!(
+        quarantined(&parse(br#"{"entry":[]}"#))
+            .reason
+            .contains("object is missing")
+    );
+    assert!(
+        quarantined(&parse(b"[]"))
+            .reason
+            .contains("not a JSON object")
+    );
 }
 
 #[test]
-fn invalid_sender_is_reported_with_its_path() {
+fn a_bad_sender_is_quarantined_and_its_batch_mates_are_read() {
+    let good = parse(MULTI_ENTRY);
     let mut body: Value = serde_json::from_slice(MULTI_ENTRY).expect("fixture is JSON");
     body["entry"][0]["changes"][0]["value"]["messages"][1]["from"] = json!("not-a-number");
 
-    let err = parse(body.to_string().as_bytes()).expect_err("bad sender");
+    let batch = parse(body.to_string().as_bytes());
 
-    assert_eq!(
-        invalid_path(Err::<(), _>(err.clone())),
-        "entry[0].changes[0].value.messages[1].from"
-    );
-    assert!(err.to_string().contains("WhatsApp id"), "{err}");
+    let item = quarantined(&batch);
+    assert_eq!(item.path, "entry[0].changes[0].value.messages[1].from");
+    assert!(item.reason.contains("WhatsApp id"), "{}", item.reason);
+    assert_eq!(item.workspace, Some(ws("106540352242922")));
+    assert!(item.raw.contains("not-a-number"));
+    assert_eq!(batch.messages.len(), good.messages.len() - 1);
+    assert_eq!(batch.statuses, good.statuses);
 }
 
 #[test]
-fn invalid_ids_and_timestamps_are_reported_with_their_paths() {
+fn invalid_ids_and_timestamps_are_quarantined_with_their_paths() {
     let mut body: Value = serde_json::from_slice(MULTI_ENTRY).expect("fixture is JSON");
     body["entry"][1]["changes"][0]["value"]["metadata"]["phone_number_id"] = json!("");
     assert_eq!(
@@ -593,7 +625,7 @@ fn invalid_ids_and_timestamps_are_reported_with_their_paths() {
 }
 
 #[test]
-fn missing_required_parts_are_reported_with_their_paths() {
+fn missing_required_parts_are_quarantined_with_their_paths() {
     let no_text = one_message(json!({
         "from": "34600111222", "id": "wamid.t1", "timestamp": "1749416383", "type": "text"
     }));
@@ -605,28 +637,64 @@ fn missing_required_parts_are_reported_with_their_paths() {
     let no_id = one_message(json!({
         "from": "34600111222", "timestamp": "1749416383", "type": "text", "text": { "body": "hola" }
     }));
-    let err = parse(&no_id).expect_err("no id");
-    assert!(err.to_string().contains("missing field `id`"), "{err}");
+    let batch = parse(&no_id);
+    let item = quarantined(&batch);
+    assert!(
+        item.reason.contains("missing field `id`"),
+        "{}",
+        item.reason
+    );
+    assert_eq!(item.path, "entry[0].changes[0].value.messages[0]");
+
+    let no_time = one_message(json!({
+        "from": "34600111222", "id": "wamid.t3", "type": "text", "text": { "body": "hola" }
+    }));
+    let batch = parse(&no_time);
     assert_eq!(
-        invalid_path(Err::<(), _>(err)),
-        "entry[0].changes[0].value.messages[0]"
+        quarantined(&batch).path,
+        "entry[0].changes[0].value.messages[0].timestamp"
+    );
+    assert_eq!(quarantined(&batch).reason, "missing");
+
+    let no_body = one_message(json!({
+        "from": "34600111222", "id": "wamid.t4", "timestamp": "1749416383", "type": "interactive"
+    }));
+    assert_eq!(
+        invalid_path(parse(&no_body)),
+        "entry[0].changes[0].value.messages[0].interactive"
     );
 }
 
 #[test]
-fn parse_errors_never_quote_the_customers_words() {
+fn quarantine_reasons_never_quote_the_customers_words() {
     let body = one_message(json!({
         "from": "34600111222", "id": "wamid.t2", "timestamp": "1749416383",
         "type": "text", "text": "mi contraseña es hunter2"
     }));
-    let err = parse(&body).expect_err("text must be an object");
-    assert!(!err.to_string().contains("hunter2"), "{err}");
+    let batch = parse(&body);
+    let item = quarantined(&batch);
+    assert!(!item.reason.contains("hunter2"), "{}", item.reason);
+    assert!(
+        item.raw.contains("hunter2"),
+        "the raw item is kept for admins"
+    );
+}
+
+#[test]
+fn the_same_raw_item_has_the_same_fingerprint() {
+    let body = one_message(
+        json!({ "from": "x", "id": "wamid.t5", "timestamp": "1", "type": "text", "text": {"body": "a"} }),
+    );
+    let a = quarantined(&parse(&body)).fingerprint.clone();
+    let b = quarantined(&parse(&body)).fingerprint.clone();
+    assert_eq!(a, b);
+    assert_eq!(a.len(), 32);
 }
 
 #[test]
 fn delivery_without_entries_is_an_empty_batch() {
-    let batch = parse(br#"{"object":"whatsapp_business_account"}"#).expect("parses");
-    assert!(batch.messages.is_empty() && batch.statuses.is_empty());
+    let batch = parse(br#"{"object":"whatsapp_business_account"}"#);
+    assert!(batch.messages.is_empty() && batch.statuses.is_empty() && batch.quarantined.is_empty());
     let not_a_list = parse(br#"{"object":"whatsapp_business_account","entry":{}}"#);
     assert_eq!(invalid_path(not_a_list), "entry");
 }
