@@ -172,6 +172,7 @@ async fn send(
         .accept_webhook(WebhookBatch {
             messages: vec![message],
             statuses: vec![],
+            quarantined: vec![],
         })
         .await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response())
@@ -246,6 +247,7 @@ async fn send_media(
         .accept_webhook(WebhookBatch {
             messages: vec![message],
             statuses: vec![],
+            quarantined: vec![],
         })
         .await?;
     Ok((

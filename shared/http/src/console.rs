@@ -44,6 +44,7 @@ pub(crate) fn routes() -> Router<ApiState> {
         .route("/templates", get(templates))
         .route("/admin/sla-policies", get(sla_policies))
         .route("/admin/bot-config", get(bot_config))
+        .route("/admin/quarantine", get(quarantine))
         .route("/metrics/dashboard", get(dashboard))
         .route("/events", get(events))
         .route("/openapi.json", get(openapi))
@@ -366,6 +367,22 @@ async fn bot_config(
     Caller(actor): Caller,
 ) -> Result<Response, ApiError> {
     Ok(Json(s.turno.bot_settings(&actor).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuarantineQuery {
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+async fn quarantine(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    QueryParams(q): QueryParams<QuarantineQuery>,
+) -> Result<Response, ApiError> {
+    let cursor = q.cursor.as_deref().filter(|c| !c.is_empty());
+    Ok(Json(s.turno.quarantine_page(&actor, cursor, q.limit).await?).into_response())
 }
 
 async fn dashboard(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {

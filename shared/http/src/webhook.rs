@@ -1,5 +1,6 @@
 //! The WhatsApp webhook: the `GET` verification handshake and signed `POST` deliveries.
-//! It does as little as possible: verify, parse, enqueue, answer.
+//! It does as little as possible: verify, parse, enqueue (or quarantine), answer. Only a
+//! bad or missing signature (401) or an oversized body (413) is refused.
 
 use std::sync::Arc;
 
@@ -70,20 +71,17 @@ async fn deliver(State(state): State<WebhookState>, headers: HeaderMap, body: By
         return ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", e.to_string())
             .into_response();
     }
-    let batch = match parse(&body) {
-        Ok(b) => b,
-        Err(e) => {
-            warn!(error = %e, "malformed webhook refused");
-            return ApiError::new(StatusCode::BAD_REQUEST, "malformed_webhook", e.to_string())
-                .into_response();
-        }
-    };
+    // Never refused once signed: what cannot be read is quarantined item by item, so Meta
+    // does not redeliver (and eventually disable) a webhook over one odd item.
+    let batch = parse(&body);
     match state.turno.accept_webhook(batch).await {
         Ok(accepted) => {
             info!(
                 messages = accepted.messages,
                 statuses = accepted.statuses,
                 ignored = accepted.ignored,
+                quarantined = accepted.quarantined,
+                unhandled = accepted.unhandled,
                 "webhook accepted"
             );
             (StatusCode::OK, axum::Json(accepted)).into_response()

@@ -7,13 +7,12 @@ use sha2::Sha256;
 use turno_core::channel::message::{Content, DeliveryState, MediaKind};
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_whatsapp::webhook::{
-    ChallengeError, ParseError, SignatureError, parse, verify_challenge, verify_signature,
+    ChallengeError, SignatureError, parse, verify_challenge, verify_signature,
 };
 
 const SECRET: &[u8] = b"a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6";
 const MULTI_ENTRY: &[u8] = include_bytes!("fixtures/multi_entry_batch.json");
 const STATUSES_ONLY: &[u8] = include_bytes!("fixtures/statuses_only.json");
-const TEMPLATE_UPDATE: &[u8] = include_bytes!("fixtures/template_status_update.json");
 
 fn sign(secret: &[u8], body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("any key length works");
@@ -55,7 +54,7 @@ fn one_message(message: Value) -> Vec<u8> {
 }
 
 fn only_content(body: &[u8]) -> Content {
-    let batch = parse(body).expect("parses");
+    let batch = parse(body);
     assert_eq!(batch.messages.len(), 1);
     batch
         .messages
@@ -63,13 +62,6 @@ fn only_content(body: &[u8]) -> Content {
         .next()
         .map(|m| m.content)
         .expect("one message")
-}
-
-fn invalid_path(result: Result<impl std::fmt::Debug, ParseError>) -> String {
-    match result {
-        Err(ParseError::Invalid { path, .. }) => path,
-        other => panic!("expected ParseError::Invalid, got {other:?}"),
-    }
 }
 
 // ---- signature ---------------------------------------------------------------------------
@@ -227,7 +219,7 @@ fn handshake_without_a_configured_token_is_refused() {
 
 #[test]
 fn every_message_and_status_of_every_entry_and_change_is_read() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
 
     assert_eq!(batch.messages.len(), 9);
     assert_eq!(batch.statuses.len(), 2);
@@ -263,7 +255,7 @@ fn every_message_and_status_of_every_entry_and_change_is_read() {
 
 #[test]
 fn text_message_carries_sender_profile_time_and_reply_context() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     let m = &batch.messages[0];
 
     assert_eq!(
@@ -289,7 +281,7 @@ fn text_message_carries_sender_profile_time_and_reply_context() {
 
 #[test]
 fn profile_names_are_matched_to_each_sender() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     let names: Vec<Option<&str>> = batch
         .messages
         .iter()
@@ -309,7 +301,7 @@ fn profile_names_are_matched_to_each_sender() {
 
 #[test]
 fn interactive_replies_keep_their_choice_ids() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     assert_eq!(
         batch.messages[1].content,
         Content::ButtonReply {
@@ -330,7 +322,7 @@ fn interactive_replies_keep_their_choice_ids() {
 
 #[test]
 fn media_location_reaction_and_template_button_are_read() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     assert_eq!(
         batch.messages[3].content,
         Content::Media {
@@ -378,7 +370,7 @@ fn media_location_reaction_and_template_button_are_read() {
 
 #[test]
 fn unsupported_message_is_kept_with_whatsapps_error() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     assert_eq!(
         batch.messages[6].content,
         Content::Unsupported {
@@ -458,14 +450,14 @@ fn forwarded_message_context_without_an_id_is_no_reply_context() {
         "type": "text", "text": { "body": "reenviado" },
         "context": { "forwarded": true }
     }));
-    let batch = parse(&body).expect("parses");
+    let batch = parse(&body);
     assert_eq!(batch.messages[0].context, None);
     assert_eq!(batch.messages[0].at, at(1_749_416_383));
 }
 
 #[test]
 fn statuses_only_payload_gives_statuses_with_failure_reason() {
-    let batch = parse(STATUSES_ONLY).expect("parses");
+    let batch = parse(STATUSES_ONLY);
 
     assert!(batch.messages.is_empty());
     let states: Vec<DeliveryState> = batch.statuses.iter().map(|s| s.state).collect();
@@ -491,7 +483,7 @@ fn statuses_only_payload_gives_statuses_with_failure_reason() {
 
 #[test]
 fn failed_status_outside_the_window_reports_131047() {
-    let batch = parse(MULTI_ENTRY).expect("parses");
+    let batch = parse(MULTI_ENTRY);
     let failed = &batch.statuses[1];
     assert_eq!(failed.state, DeliveryState::Failed);
     assert_eq!(
@@ -513,120 +505,7 @@ fn statuses_turno_does_not_track_are_skipped() {
             ]
         }}]}]
     });
-    let batch = parse(body.to_string().as_bytes()).expect("parses");
+    let batch = parse(body.to_string().as_bytes());
     assert_eq!(batch.statuses.len(), 1);
     assert_eq!(batch.statuses[0].state, DeliveryState::Delivered);
-}
-
-#[test]
-fn changes_for_other_fields_are_skipped() {
-    let batch = parse(TEMPLATE_UPDATE).expect("parses");
-    assert!(batch.messages.is_empty());
-    assert!(batch.statuses.is_empty());
-}
-
-#[test]
-fn malformed_json_is_a_parse_error() {
-    assert!(matches!(
-        parse(b"{\"object\": \"whatsapp_business_account\", "),
-        Err(ParseError::Json(_))
-    ));
-    assert!(matches!(parse(b""), Err(ParseError::Json(_))));
-}
-
-#[test]
-fn webhook_for_another_object_is_refused() {
-    let page = br#"{"object":"page","entry":[]}"#;
-    let err = parse(page).expect_err("not a WhatsApp webhook");
-    assert!(matches!(err, ParseError::WrongObject(_)));
-    assert!(err.to_string().contains("\"page\""), "{err}");
-    assert!(matches!(
-        parse(br#"{"entry":[]}"#),
-        Err(ParseError::WrongObject(_))
-    ));
-    assert!(matches!(parse(b"[]"), Err(ParseError::WrongObject(_))));
-}
-
-#[test]
-fn invalid_sender_is_reported_with_its_path() {
-    let mut body: Value = serde_json::from_slice(MULTI_ENTRY).expect("fixture is JSON");
-    body["entry"][0]["changes"][0]["value"]["messages"][1]["from"] = json!("not-a-number");
-
-    let err = parse(body.to_string().as_bytes()).expect_err("bad sender");
-
-    assert_eq!(
-        invalid_path(Err::<(), _>(err.clone())),
-        "entry[0].changes[0].value.messages[1].from"
-    );
-    assert!(err.to_string().contains("WhatsApp id"), "{err}");
-}
-
-#[test]
-fn invalid_ids_and_timestamps_are_reported_with_their_paths() {
-    let mut body: Value = serde_json::from_slice(MULTI_ENTRY).expect("fixture is JSON");
-    body["entry"][1]["changes"][0]["value"]["metadata"]["phone_number_id"] = json!("");
-    assert_eq!(
-        invalid_path(parse(body.to_string().as_bytes())),
-        "entry[1].changes[0].value.metadata.phone_number_id"
-    );
-
-    let mut body: Value = serde_json::from_slice(MULTI_ENTRY).expect("fixture is JSON");
-    body["entry"][1]["changes"][1]["value"]["statuses"][0]["recipient_id"] = json!("12");
-    assert_eq!(
-        invalid_path(parse(body.to_string().as_bytes())),
-        "entry[1].changes[1].value.statuses[0].recipient_id"
-    );
-
-    let mut body: Value = serde_json::from_slice(MULTI_ENTRY).expect("fixture is JSON");
-    body["entry"][0]["changes"][0]["value"]["messages"][2]["timestamp"] = json!("yesterday");
-    assert_eq!(
-        invalid_path(parse(body.to_string().as_bytes())),
-        "entry[0].changes[0].value.messages[2].timestamp"
-    );
-
-    let mut body: Value = serde_json::from_slice(MULTI_ENTRY).expect("fixture is JSON");
-    body["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = json!("wamid with spaces");
-    assert_eq!(
-        invalid_path(parse(body.to_string().as_bytes())),
-        "entry[0].changes[0].value.messages[0].id"
-    );
-}
-
-#[test]
-fn missing_required_parts_are_reported_with_their_paths() {
-    let no_text = one_message(json!({
-        "from": "34600111222", "id": "wamid.t1", "timestamp": "1749416383", "type": "text"
-    }));
-    assert_eq!(
-        invalid_path(parse(&no_text)),
-        "entry[0].changes[0].value.messages[0].text"
-    );
-
-    let no_id = one_message(json!({
-        "from": "34600111222", "timestamp": "1749416383", "type": "text", "text": { "body": "hola" }
-    }));
-    let err = parse(&no_id).expect_err("no id");
-    assert!(err.to_string().contains("missing field `id`"), "{err}");
-    assert_eq!(
-        invalid_path(Err::<(), _>(err)),
-        "entry[0].changes[0].value.messages[0]"
-    );
-}
-
-#[test]
-fn parse_errors_never_quote_the_customers_words() {
-    let body = one_message(json!({
-        "from": "34600111222", "id": "wamid.t2", "timestamp": "1749416383",
-        "type": "text", "text": "mi contraseña es hunter2"
-    }));
-    let err = parse(&body).expect_err("text must be an object");
-    assert!(!err.to_string().contains("hunter2"), "{err}");
-}
-
-#[test]
-fn delivery_without_entries_is_an_empty_batch() {
-    let batch = parse(br#"{"object":"whatsapp_business_account"}"#).expect("parses");
-    assert!(batch.messages.is_empty() && batch.statuses.is_empty());
-    let not_a_list = parse(br#"{"object":"whatsapp_business_account","entry":{}}"#);
-    assert_eq!(invalid_path(not_a_list), "entry");
 }

@@ -705,6 +705,16 @@ async fn every_route_answers_as_the_openapi_document_says() {
         )
         .await;
     assert_eq!(redrive.body["redriven"].as_array().map(Vec::len), Some(4));
+    let quarantine = api
+        .call(
+            "diego",
+            Method::GET,
+            "/admin/quarantine",
+            "/admin/quarantine?limit=5",
+            None,
+        )
+        .await;
+    assert_eq!(quarantine.body["items"], json!([]));
     let dash = api
         .call(
             "bruno",
@@ -845,6 +855,12 @@ fn all_routes(id: &str) -> Vec<(Method, &'static str, String, Option<Value>)> {
         ),
         (
             Method::GET,
+            "/admin/quarantine",
+            "/admin/quarantine".into(),
+            None,
+        ),
+        (
+            Method::GET,
             "/metrics/dashboard",
             "/metrics/dashboard".into(),
             None,
@@ -929,6 +945,13 @@ async fn routes_refuse_strangers_wrong_roles_other_workspaces_and_other_teams() 
             None,
         ),
         (
+            "ana",
+            Method::GET,
+            "/admin/quarantine",
+            "/admin/quarantine".to_owned(),
+            None,
+        ),
+        (
             "bruno",
             Method::GET,
             "/admin/sla-policies",
@@ -954,6 +977,13 @@ async fn routes_refuse_strangers_wrong_roles_other_workspaces_and_other_teams() 
             Method::POST,
             "/admin/dead-letters/redrive",
             "/admin/dead-letters/redrive".to_owned(),
+            None,
+        ),
+        (
+            "bruno",
+            Method::GET,
+            "/admin/quarantine",
+            "/admin/quarantine".to_owned(),
             None,
         ),
         (

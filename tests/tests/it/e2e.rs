@@ -191,21 +191,49 @@ async fn forged_signature_gets_401_and_stores_nothing() {
 }
 
 #[tokio::test]
-async fn malformed_body_gets_400_and_stores_nothing() {
+async fn signed_bodies_turno_cannot_read_get_200_are_quarantined_and_start_nothing() {
     let app = TestApp::spawn().await;
 
-    for body in [
+    let bodies = [
         "{not json".to_owned(),
         json!({"object": "page", "entry": []}).to_string(),
         text_webhook("34600111222", "Lucía", &wamid(), "hola")
             .replace("34600111222", "not-a-phone"),
-    ] {
-        let r = app.post_webhook(&body).await;
-        assert_eq!(r.status(), 400, "body {body}");
-        let err: Value = r.json().await.unwrap();
-        assert_eq!(err["error"]["code"], "malformed_webhook");
+    ];
+    for body in &bodies {
+        let r = app.post_webhook(body).await;
+        assert_eq!(r.status(), 200, "body {body}");
+        let accepted: Value = r.json().await.unwrap();
+        assert_eq!(accepted["quarantined"], 1, "{accepted}");
+        assert_eq!(accepted["messages"], 0, "{accepted}");
     }
+    // A redelivery is kept once.
+    assert_eq!(app.post_webhook(&bodies[0]).await.status(), 200);
+
     assert_nothing_stored(&app).await;
+    let (status, page) = app.api_get("diego", "/api/v1/admin/quarantine").await;
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{page}");
+    let reasons: Vec<&str> = items
+        .iter()
+        .map(|i| i["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("not valid JSON")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("\"page\"")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("WhatsApp id")),
+        "{reasons:?}"
+    );
+    assert!(items.iter().any(|i| i["raw"] == "{not json"), "{page}");
+    let (status, _) = app.api_get("ana", "/api/v1/admin/quarantine").await;
+    assert_eq!(status, 403, "admins only");
     app.stop().await;
 }
 

@@ -10,6 +10,7 @@ mod bot;
 mod channel;
 mod demo_shop;
 mod e2e;
+mod events;
 mod exposure;
 mod lambda_build;
 mod outage;

@@ -30,7 +30,7 @@ pub struct TeamView {
 }
 
 impl Turno {
-    fn admin_only(actor: &Actor) -> Result<(), AppError> {
+    pub(super) fn admin_only(actor: &Actor) -> Result<(), AppError> {
         if actor.role < Role::Admin {
             return Err(AppError::Forbidden(
                 "only admins see and change the workspace configuration".into(),

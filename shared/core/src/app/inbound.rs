@@ -142,6 +142,9 @@ impl Turno {
         let mut reopened = false;
         let sla_before = current.as_ref().and_then(|t| t.sla.next_event_with_clock());
         let (mut ticket, ticket_created) = match current {
+            // An event (a reaction, an edit...) belongs with what it is about: it joins the
+            // current ticket as it is, never reopening it or starting a new one.
+            Some(t) if msg.content.is_event() => (t, false),
             Some(mut t) if t.status == TicketStatus::Resolved && within_window => {
                 let team = t
                     .team
@@ -231,6 +234,9 @@ impl Turno {
                     out_of_hours: false,
                 },
             });
+        } else if msg.content.is_event() {
+            // Not a question: no reply, and no customer-waiting clock for the agent either.
+            info!(workspace = %msg.workspace, wamid = %msg.id, ticket_id = %ticket.id, kind = msg.content.kind(), "event recorded, not answered");
         } else if ticket.status.is_human() {
             // A person owns the conversation: the bot stays silent.
             ticket.customer_wrote(ws.sla.policies(), now);

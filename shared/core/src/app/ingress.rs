@@ -4,6 +4,7 @@
 use serde::Serialize;
 use tracing::warn;
 
+use super::quarantine::{QuarantineKind, QuarantinedItem};
 use super::{AppError, JobError, Turno};
 use crate::channel::message::{DeliveryStatus, InboundMessage};
 use crate::ports::QueueName;
@@ -14,6 +15,9 @@ use crate::ports::jobs::{TranscriptWrite, inbound_envelope};
 pub struct WebhookBatch {
     pub messages: Vec<InboundMessage>,
     pub statuses: Vec<DeliveryStatus>,
+    /// Items that could not be read, or changes for fields turno does not act on: kept raw,
+    /// never a reason to refuse the rest of the delivery.
+    pub quarantined: Vec<QuarantinedItem>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -22,11 +26,16 @@ pub struct Accepted {
     pub statuses: usize,
     /// Items for phone numbers this deployment does not serve.
     pub ignored: usize,
+    /// Items that could not be read, kept for admins with their reason.
+    pub quarantined: usize,
+    /// Changes for webhook fields turno does not act on, kept the same way.
+    pub unhandled: usize,
 }
 
 impl Turno {
-    /// Enqueues every message and status of a verified webhook. Returns once all are durably
-    /// queued; only then may the webhook be answered 200.
+    /// Enqueues every message and status of a verified webhook and keeps its quarantined
+    /// items. Returns once all are durably queued or stored; only then may the webhook be
+    /// answered 200.
     pub async fn accept_webhook(&self, batch: WebhookBatch) -> Result<Accepted, AppError> {
         let mut accepted = Accepted::default();
         let mut envelopes = Vec::with_capacity(batch.messages.len() + batch.statuses.len());
@@ -46,6 +55,24 @@ impl Turno {
             }
             envelopes.push(TranscriptWrite::Delivery { status: s }.envelope());
             accepted.statuses += 1;
+        }
+        for item in &batch.quarantined {
+            let targets: Vec<_> = match &item.workspace {
+                Some(ws) if self.config(ws).is_some() => vec![ws.clone()],
+                Some(ws) => {
+                    warn!(workspace = %ws, id = %item.fingerprint, "quarantined item for a phone number this deployment does not serve; ignored");
+                    accepted.ignored += 1;
+                    continue;
+                }
+                None => self.workspaces.iter().map(|w| w.id.clone()).collect(),
+            };
+            for ws in &targets {
+                self.quarantine_item(ws, item).await?;
+            }
+            match item.kind {
+                QuarantineKind::Malformed => accepted.quarantined += 1,
+                QuarantineKind::UnhandledField => accepted.unhandled += 1,
+            }
         }
         if !envelopes.is_empty() {
             self.ports.queue.send(envelopes).await?;

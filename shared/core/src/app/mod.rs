@@ -9,7 +9,7 @@
 //! | route, queue, assign a handoff | [`escalation`] | escalation |
 //! | timers, sweep, warnings, breaches | [`sla`] | sla-enforcer |
 //! | what agents do to tickets | [`desk`], [`channel`], [`notes`], [`assignment`] | agent-api |
-//! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`] | agent-api |
+//! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`], [`quarantine`] | agent-api |
 //!
 //! Effects several of them share (save or release, arm the SLA timer, pull the queue,
 //! announce) and the one optimistic-concurrency retry loop live below them, in [`effects`];
@@ -40,6 +40,7 @@ mod ingress;
 mod live;
 mod metrics;
 mod notes;
+mod quarantine;
 mod quick_replies;
 mod sla;
 mod transcript;
@@ -57,6 +58,9 @@ pub use ingress::{Accepted, WebhookBatch};
 pub use live::{ChangeEvent, ChangePage};
 pub use metrics::{AgentLoad, Dashboard, Durations, TeamQueue, dashboard};
 pub use notes::mentions_in;
+pub use quarantine::{
+    MAX_RAW_CHARS, QuarantineEntry, QuarantineKind, QuarantinePage, QuarantinedItem, truncate_raw,
+};
 pub use quick_replies::{QuickReply, QuickReplyInput};
 pub use sla::SweepReport;
 

@@ -93,6 +93,13 @@ impl Content {
         }
     }
 
+    /// An event about the conversation rather than words to answer: a reaction, or a type
+    /// turno does not read (edits, revokes, `system` notices, WhatsApp's `unsupported`).
+    /// Recorded on the transcript; the bot does not reply to it.
+    pub fn is_event(&self) -> bool {
+        matches!(self, Content::Reaction { .. } | Content::Unsupported { .. })
+    }
+
     /// The id of the choice, for interactive replies (a menu option's key).
     pub fn choice_id(&self) -> Option<&str> {
         match self {

@@ -14,6 +14,8 @@ pub enum RecordKind {
     QuickReply,
     /// What agents added to a customer (tags, attributes, consent); keyed by WhatsApp id.
     Customer,
+    /// A webhook item set aside unread, with its reason; keyed by its fingerprint.
+    Quarantine,
 }
 
 impl RecordKind {
@@ -21,6 +23,7 @@ impl RecordKind {
         match self {
             RecordKind::QuickReply => "quick_reply",
             RecordKind::Customer => "customer",
+            RecordKind::Quarantine => "quarantine",
         }
     }
 }

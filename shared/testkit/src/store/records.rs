@@ -34,7 +34,14 @@ pub async fn records_are_versioned_listed_by_kind_and_deleted(store: &dyn Store)
         "34600000001",
         json!({"tags": ["vip"]}),
     );
-    for r in [&mut b, &mut a, &mut c] {
+    // Quarantined webhook items keep raw text up to 64 KiB: it must fit and read back.
+    let mut q = record(
+        &ws,
+        RecordKind::Quarantine,
+        "9f86d081884c7d659a2feaa0c55ad015",
+        json!({"raw": "x".repeat(64 * 1024), "reason": "missing"}),
+    );
+    for r in [&mut b, &mut a, &mut c, &mut q] {
         store.put_record(r).await.expect("insert record");
         assert_eq!(r.version, 1);
     }
@@ -58,6 +65,8 @@ pub async fn records_are_versioned_listed_by_kind_and_deleted(store: &dyn Store)
         .map(|r| r.key)
         .collect();
     assert_eq!(keys, vec!["a", "b"], "only that kind, by key");
+    let quarantined = store.records(&ws, RecordKind::Quarantine).await.unwrap();
+    assert_eq!(quarantined, vec![q], "a kind of its own, read back whole");
 
     let mut stale = read.clone();
     let mut fresh = read;

@@ -1,11 +1,14 @@
 //! Inbound: Meta's webhook deliveries. The HTTP layer checks the handshake with
 //! [`verify_challenge`], the signature with [`verify_signature`] over the raw body (at most
-//! [`MAX_BODY_BYTES`]), then turns the body into domain messages and statuses with [`parse`].
+//! [`MAX_BODY_BYTES`]), then turns the body into domain messages and statuses, and items it cannot read into
+//! quarantined items, with [`parse`].
 
+mod delivery;
 mod payload;
 mod signature;
 
-pub use payload::{ParseError, parse};
+pub use delivery::parse;
+pub use payload::ParseError;
 pub use signature::{ChallengeError, SignatureError, verify_challenge, verify_signature};
 
 /// The largest webhook body the HTTP layer accepts. Meta batches at most a few hundred

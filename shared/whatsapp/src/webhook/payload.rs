@@ -1,22 +1,16 @@
-//! The webhook body as WhatsApp sends it, and its translation into domain types.
-//!
-//! The body is read level by level (entry, change, message, status) so that an error names
-//! where it is, like `entry[0].changes[1].value.messages[2].from`.
-
-use std::collections::HashMap;
+//! The items of a webhook body as WhatsApp sends them (messages, statuses, contacts), and
+//! their translation into domain types. An error names where it is, like
+//! `entry[0].changes[1].value.messages[2].from`.
 
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tracing::{debug, warn};
-use turno_core::app::WebhookBatch;
+use tracing::debug;
 use turno_core::channel::message::{
     Content, DeliveryState, DeliveryStatus, InboundMessage, MediaKind,
 };
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
-
-const OBJECT: &str = "whatsapp_business_account";
 
 /// Why a webhook body could not be read. Messages name the offending place in the body but
 /// never quote message text, so they can be logged and returned to the sender.
@@ -31,7 +25,7 @@ pub enum ParseError {
 }
 
 impl ParseError {
-    fn invalid(path: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(super) fn invalid(path: impl Into<String>, reason: impl Into<String>) -> Self {
         ParseError::Invalid {
             path: path.into(),
             reason: reason.into(),
@@ -39,101 +33,13 @@ impl ParseError {
     }
 }
 
-/// Reads a webhook delivery: every message and status of every change of every entry.
-/// Changes for other fields (templates, account updates...) are skipped, and message types
-/// turno does not know become `Content::Unsupported` rather than errors.
-pub fn parse(raw_body: &[u8]) -> Result<WebhookBatch, ParseError> {
-    let root: Value =
-        serde_json::from_slice(raw_body).map_err(|e| ParseError::Json(describe(&e)))?;
-    let Value::Object(mut root) = root else {
-        return Err(ParseError::WrongObject(
-            "the body is not a JSON object".into(),
-        ));
-    };
-    match root.get("object") {
-        Some(Value::String(o)) if o == OBJECT => {}
-        Some(Value::String(o)) => {
-            let shown: String = o.chars().take(64).collect();
-            return Err(ParseError::WrongObject(format!(
-                "object is {shown:?}, expected {OBJECT:?}"
-            )));
-        }
-        Some(_) => return Err(ParseError::WrongObject("object is not a string".into())),
-        None => return Err(ParseError::WrongObject("object is missing".into())),
-    }
-
-    let mut batch = WebhookBatch::default();
-    let entries: Vec<Value> = decode(
-        root.remove("entry").unwrap_or(Value::Array(Vec::new())),
-        "entry",
-    )?;
-    for (i, entry) in entries.into_iter().enumerate() {
-        let path = format!("entry[{i}]");
-        let entry: RawEntry = decode(entry, &path)?;
-        for (j, change) in entry.changes.into_iter().enumerate() {
-            let path = format!("{path}.changes[{j}]");
-            let change: RawChange = decode(change, &path)?;
-            if change.field != "messages" {
-                debug!(field = %change.field, "webhook change skipped");
-                continue;
-            }
-            let path = format!("{path}.value");
-            let value: RawValue = decode(change.value, &path)?;
-            read_value(value, &path, &mut batch)?;
-        }
-    }
-    Ok(batch)
-}
-
-fn read_value(value: RawValue, path: &str, batch: &mut WebhookBatch) -> Result<(), ParseError> {
-    let workspace = WorkspaceId::parse(value.metadata.phone_number_id).map_err(|e| {
-        ParseError::invalid(format!("{path}.metadata.phone_number_id"), e.to_string())
-    })?;
-
-    for e in &value.errors {
-        warn!(workspace = %workspace, code = e.code, title = e.title.as_deref(), "WhatsApp reported an error in a webhook");
-    }
-
-    let mut profile_names = HashMap::new();
-    for (k, contact) in value.contacts.into_iter().enumerate() {
-        let (Some(wa_id), Some(name)) = (contact.wa_id, contact.profile.and_then(|p| p.name))
-        else {
-            continue;
-        };
-        let wa_id = WaId::parse(&wa_id).map_err(|e| {
-            ParseError::invalid(format!("{path}.contacts[{k}].wa_id"), e.to_string())
-        })?;
-        profile_names.insert(wa_id, name);
-    }
-
-    for (k, message) in value.messages.into_iter().enumerate() {
-        let path = format!("{path}.messages[{k}]");
-        let message: RawMessage = decode(message, &path)?;
-        let message = message.into_domain(&workspace, &path)?;
-        let message = InboundMessage {
-            profile_name: profile_names.get(&message.from).cloned(),
-            ..message
-        };
-        batch.messages.push(message);
-    }
-
-    for (k, status) in value.statuses.into_iter().enumerate() {
-        let path = format!("{path}.statuses[{k}]");
-        let status: RawStatus = decode(status, &path)?;
-        if let Some(status) = status.into_domain(&workspace, &path)? {
-            batch.statuses.push(status);
-        }
-    }
-    Ok(())
-}
-
-fn decode<T: DeserializeOwned>(value: Value, path: &str) -> Result<T, ParseError> {
+pub(super) fn decode<T: DeserializeOwned>(value: Value, path: &str) -> Result<T, ParseError> {
     serde_json::from_value(value).map_err(|e| ParseError::invalid(path, describe(&e)))
 }
 
 /// serde's message, minus any quoted string value: for a wrongly shaped message that value can
 /// be the customer's own words, and these messages end up in logs.
-fn describe(e: &serde_json::Error) -> String {
+pub(super) fn describe(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     for marker in ["invalid type: string ", "invalid value: string "] {
         if let (Some(start), Some(end)) = (msg.find(marker), msg.rfind(", expected")) {
@@ -179,57 +85,26 @@ fn missing(path: &str, field: &str, kind: &str) -> ParseError {
 }
 
 #[derive(Deserialize)]
-struct RawEntry {
-    #[serde(default)]
-    changes: Vec<Value>,
+pub(super) struct RawContact {
+    pub(super) wa_id: Option<String>,
+    pub(super) profile: Option<RawProfile>,
 }
 
 #[derive(Deserialize)]
-struct RawChange {
-    field: String,
-    #[serde(default)]
-    value: Value,
+pub(super) struct RawProfile {
+    pub(super) name: Option<String>,
 }
 
 #[derive(Deserialize)]
-struct RawValue {
-    metadata: RawMetadata,
-    #[serde(default)]
-    contacts: Vec<RawContact>,
-    #[serde(default)]
-    messages: Vec<Value>,
-    #[serde(default)]
-    statuses: Vec<Value>,
-    #[serde(default)]
-    errors: Vec<RawError>,
-}
-
-#[derive(Deserialize)]
-struct RawMetadata {
-    phone_number_id: String,
-}
-
-#[derive(Deserialize)]
-struct RawContact {
-    wa_id: Option<String>,
-    profile: Option<RawProfile>,
-}
-
-#[derive(Deserialize)]
-struct RawProfile {
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawError {
-    code: Option<i64>,
-    title: Option<String>,
+pub(super) struct RawError {
+    pub(super) code: Option<i64>,
+    pub(super) title: Option<String>,
     message: Option<String>,
 }
 
 impl RawError {
     /// `131047 Re-engagement message`: the code and Meta's short title.
-    fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         let title = self
             .title
             .as_deref()
@@ -243,7 +118,7 @@ impl RawError {
 }
 
 #[derive(Deserialize)]
-struct RawMessage {
+pub(super) struct RawMessage {
     from: String,
     id: String,
     #[serde(default)]
@@ -348,7 +223,7 @@ struct RawReaction {
 }
 
 impl RawMessage {
-    fn into_domain(
+    pub(super) fn into_domain(
         self,
         workspace: &WorkspaceId,
         path: &str,
@@ -465,7 +340,7 @@ impl RawMessage {
 }
 
 #[derive(Deserialize)]
-struct RawStatus {
+pub(super) struct RawStatus {
     id: String,
     status: String,
     #[serde(default)]
@@ -477,7 +352,7 @@ struct RawStatus {
 
 impl RawStatus {
     /// `None` for states turno does not track (`deleted`, `warning`...).
-    fn into_domain(
+    pub(super) fn into_domain(
         self,
         workspace: &WorkspaceId,
         path: &str,

@@ -1,0 +1,167 @@
+//! Webhook items turno could not read (or reads no further, like a field it does not
+//! handle), kept raw with the reason so an admin can see what Meta sent and nothing is lost
+//! silently. Stored as workspace records of kind [`RecordKind::Quarantine`], keyed by a
+//! fingerprint of the raw item so a redelivered item is kept once.
+
+use serde::{Deserialize, Serialize};
+use tracing::warn;
+
+use super::{Actor, AppError, Turno};
+use crate::kernel::ids::WorkspaceId;
+use crate::ports::StoreError;
+use crate::ports::records::{Record, RecordKind};
+
+/// The most raw text kept per item: a DynamoDB item holds 400 KB, and one bad item that big
+/// says all it can in its first part.
+pub const MAX_RAW_CHARS: usize = 64 * 1024;
+
+const DEFAULT_PAGE: usize = 50;
+const MAX_PAGE: usize = 200;
+
+/// Why an item was set aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineKind {
+    /// The item does not have the shape Meta documents; `reason` says what is wrong where.
+    Malformed,
+    /// A change for a webhook field turno does not act on; kept, acknowledged, counted.
+    UnhandledField,
+}
+
+/// One item of a delivery set aside by the parser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedItem {
+    /// The phone number the item was for, when that much could be read. Without it the item
+    /// is kept for every workspace this deployment serves (they share the Meta app).
+    pub workspace: Option<WorkspaceId>,
+    pub kind: QuarantineKind,
+    /// The webhook field of the change it came in, when known.
+    pub field: Option<String>,
+    /// Where in the body, like `entry[0].changes[1].value.messages[2]`.
+    pub path: String,
+    /// What is wrong, never quoting message text.
+    pub reason: String,
+    /// The item as received (JSON text, or the body itself when it is not JSON), at most
+    /// [`MAX_RAW_CHARS`].
+    pub raw: String,
+    /// Stable for the same raw item: the record key.
+    pub fingerprint: String,
+}
+
+/// A quarantined item as an admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineEntry {
+    pub id: String,
+    pub kind: QuarantineKind,
+    pub field: Option<String>,
+    pub path: String,
+    pub reason: String,
+    pub raw: String,
+    pub received_at: jiff::Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuarantinePage {
+    /// Newest first.
+    pub items: Vec<QuarantineEntry>,
+    /// Pass as `cursor` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Cuts `raw` to [`MAX_RAW_CHARS`] on a character boundary.
+pub fn truncate_raw(raw: &str) -> String {
+    match raw.char_indices().nth(MAX_RAW_CHARS) {
+        Some((cut, _)) => format!("{}…[truncated]", &raw[..cut]),
+        None => raw.to_owned(),
+    }
+}
+
+/// Where an entry sits in newest-first order: later first, then by id.
+fn page_cursor(e: &QuarantineEntry) -> String {
+    format!("{:020}#{}", e.received_at.as_nanosecond().max(0), e.id)
+}
+
+impl Turno {
+    /// Keeps one quarantined item in `ws`. Returns `false` if it was kept before (a
+    /// redelivery).
+    pub(super) async fn quarantine_item(
+        &self,
+        ws: &WorkspaceId,
+        item: &QuarantinedItem,
+    ) -> Result<bool, StoreError> {
+        let entry = QuarantineEntry {
+            id: item.fingerprint.clone(),
+            kind: item.kind,
+            field: item.field.clone(),
+            path: item.path.clone(),
+            reason: item.reason.clone(),
+            raw: truncate_raw(&item.raw),
+            received_at: self.now(),
+        };
+        let value = serde_json::to_value(&entry)
+            .map_err(|e| StoreError::Unexpected(anyhow::anyhow!("quarantine entry: {e}")))?;
+        let mut record = Record {
+            workspace: ws.clone(),
+            kind: RecordKind::Quarantine,
+            key: item.fingerprint.clone(),
+            value,
+            updated_at: entry.received_at,
+            version: 0,
+        };
+        match self.ports.store.put_record(&mut record).await {
+            Ok(()) => {
+                warn!(workspace = %ws, id = %item.fingerprint, kind = ?item.kind, field = item.field.as_deref(), path = %item.path, reason = %item.reason, "webhook item quarantined");
+                Ok(true)
+            }
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /admin/quarantine`: the workspace's quarantined webhook items, newest first.
+    pub async fn quarantine_page(
+        &self,
+        actor: &Actor,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<QuarantinePage, AppError> {
+        Self::admin_only(actor)?;
+        self.actor_agent(actor).await?;
+        let limit = limit.map_or(DEFAULT_PAGE, |l| (l as usize).clamp(1, MAX_PAGE));
+        let records = self
+            .ports
+            .store
+            .records(&actor.workspace, RecordKind::Quarantine)
+            .await?;
+        let mut items = Vec::with_capacity(records.len());
+        for r in records {
+            match serde_json::from_value::<QuarantineEntry>(r.value) {
+                Ok(e) => items.push(e),
+                Err(e) => {
+                    warn!(workspace = %actor.workspace, id = %r.key, error = %e, "a quarantine record does not read back; skipped")
+                }
+            }
+        }
+        items.sort_by_key(|e| std::cmp::Reverse(page_cursor(e)));
+        if let Some(c) = cursor {
+            items.retain(|e| page_cursor(e).as_str() < c);
+        }
+        let next_cursor = (items.len() > limit).then(|| page_cursor(&items[limit - 1]));
+        items.truncate(limit);
+        Ok(QuarantinePage { items, next_cursor })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_text_is_cut_on_a_character_boundary() {
+        let long = "ñ".repeat(MAX_RAW_CHARS + 10);
+        let cut = truncate_raw(&long);
+        assert!(cut.ends_with("…[truncated]"));
+        assert_eq!(cut.chars().filter(|c| *c == 'ñ').count(), MAX_RAW_CHARS);
+        assert_eq!(truncate_raw("{}"), "{}");
+    }
+}

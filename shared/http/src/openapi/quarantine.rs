@@ -1,0 +1,36 @@
+//! `GET /admin/quarantine`: the webhook items turno set aside, for admins.
+
+use serde_json::{Value, json};
+
+use super::{
+    array, enumeration, int, nullable, object, op, query_param, r, string, time, with_params,
+};
+
+pub(super) fn paths() -> Value {
+    json!({
+        "/admin/quarantine": { "get": with_params(
+            op("webhook items that could not be read, or changes for webhook fields turno does not act on, kept raw with their reason; newest first (admins)", ("200", Some(r("QuarantinePage"))), &["400", "401", "403"], None),
+            json!([
+                query_param("cursor", "next_cursor of the previous page", string()),
+                query_param("limit", "items per page, 1 to 200 (default 50)", int())
+            ])
+        ) }
+    })
+}
+
+pub(super) fn schemas() -> Value {
+    json!({
+        "QuarantinePage": object(json!({
+            "items": array(object(json!({
+                "id": { "type": "string", "description": "a fingerprint of the raw item: a redelivery is kept once" },
+                "kind": enumeration(&["malformed", "unhandled_field"]),
+                "field": nullable(string()),
+                "path": { "type": "string", "description": "where in the delivery, like entry[0].changes[0].value.messages[1]; empty for the whole body" },
+                "reason": { "type": "string", "description": "what is wrong; never quotes message text" },
+                "raw": { "type": "string", "description": "the item as received (JSON text, or the body when it is not JSON), at most 65536 characters" },
+                "received_at": time()
+            }), true)),
+            "next_cursor": nullable(string())
+        }), true)
+    })
+}
