@@ -7,6 +7,10 @@
 #   infra/fuzz.sh                 every target, FUZZ_SECONDS (default 60) each
 #   infra/fuzz.sh api             one target
 #   FUZZ_SECONDS=600 infra/fuzz.sh
+#   FUZZ_SEED=1 FUZZ_RUNS=300000 infra/fuzz.sh
+#                                 a repeatable run: that many inputs from a fixed seed and a
+#                                 fresh scratch corpus (what infra/test.sh runs), still
+#                                 bounded by FUZZ_SECONDS
 #
 # A crash fails the run; its input is kept in fuzz/artifacts/<target>/ to replay with
 # `fuzz/target/<triple>/release/<target> <file>`.
@@ -14,6 +18,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-60}"
+repeatable=()
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  repeatable=(-runs="$FUZZ_RUNS" -seed="${FUZZ_SEED:-1}")
+fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(webhook api)
 
@@ -37,15 +45,21 @@ failed=0
 for t in "${targets[@]}"; do
   corpus="fuzz/target/corpus/$t"
   artifacts="fuzz/artifacts/$t"
+  if [ ${#repeatable[@]} -gt 0 ]; then
+    # The same inputs in the same order on every machine: start from the seeds alone.
+    rm -rf "$corpus"
+  fi
   mkdir -p "$corpus" "$artifacts"
   log="fuzz/target/$t.log"
   echo "fuzz: $t for ${seconds}s"
   # New inputs go to the scratch corpus under target/; the committed seeds are read only.
   if "fuzz/target/$host/release/$t" "$corpus" "fuzz/corpus/$t" \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      "${repeatable[@]}" \
       -artifact_prefix="$artifacts/" >"$log" 2>&1; then
     runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
-    echo "fuzz: $t ok: ${runs:-?} executions in ${seconds}s, $(grep -c . <(ls "$corpus")) inputs in the corpus"
+    secs="$(sed -n 's/.*Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log")"
+    echo "fuzz: $t ok: ${runs:-?} executions in ${secs:-$seconds}s, $(ls "$corpus" | wc -l) inputs in the corpus, no crash"
   else
     failed=1
     echo "fuzz: $t FAILED; the end of its log ($log):" >&2
