@@ -8,8 +8,8 @@
 #   infra/fuzz.sh api             one target
 #   FUZZ_SECONDS=600 infra/fuzz.sh
 #   FUZZ_SEED=1 FUZZ_RUNS=300000 infra/fuzz.sh
-#                                 a repeatable run: that many inputs from a fixed seed and a
-#                                 fresh scratch corpus (what infra/test.sh runs), still
+#                                 a fixed amount of work: that many inputs from a fixed seed
+#                                 and a fresh scratch corpus (what infra/test.sh runs), still
 #                                 bounded by FUZZ_SECONDS
 #
 # A crash fails the run; its input is kept in fuzz/artifacts/<target>/ to replay with
@@ -46,7 +46,7 @@ for t in "${targets[@]}"; do
   corpus="fuzz/target/corpus/$t"
   artifacts="fuzz/artifacts/$t"
   if [ ${#repeatable[@]} -gt 0 ]; then
-    # The same inputs in the same order on every machine: start from the seeds alone.
+    # A fixed amount of work from the committed seeds alone, not from earlier runs' finds.
     rm -rf "$corpus"
   fi
   mkdir -p "$corpus" "$artifacts"

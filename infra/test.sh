@@ -32,8 +32,8 @@ step "cargo test (unit, handler, contract and end-to-end tests)"
 cargo test --workspace --locked
 
 step "fuzz targets: the webhook's signature check and parser, the agent API's request decoding"
-# Coverage-guided (libFuzzer on stable), repeatable: the same inputs from a fixed seed on
-# every machine, so a crash is a bug to fix, not luck. Longer runs: FUZZ_SECONDS=600 infra/fuzz.sh
+# Coverage-guided (libFuzzer on stable), a fixed number of inputs from a fixed seed and the
+# committed seeds, so every run does comparable work. Longer runs: FUZZ_SECONDS=600 infra/fuzz.sh
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 FUZZ_SEED="${FUZZ_SEED:-1}" FUZZ_RUNS="${FUZZ_RUNS:-300000}" FUZZ_SECONDS="${FUZZ_SECONDS:-300}" ./infra/fuzz.sh
 
