@@ -2,13 +2,16 @@
 
 use hmac::{Hmac, Mac};
 use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::Sha256;
 use turno_core::channel::message::{Content, DeliveryState, MediaKind};
-use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
+use turno_core::kernel::ids::{MessageId, WaId};
 use turno_whatsapp::webhook::{
     ChallengeError, SignatureError, parse, verify_challenge, verify_signature,
 };
+
+mod common;
+use common::{one_message, ws};
 
 const SECRET: &[u8] = b"a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6";
 const MULTI_ENTRY: &[u8] = include_bytes!("fixtures/multi_entry_batch.json");
@@ -20,37 +23,12 @@ fn sign(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-fn ws(id: &str) -> WorkspaceId {
-    WorkspaceId::parse(id).expect("valid workspace id")
-}
-
 fn wamid(id: &str) -> MessageId {
     MessageId::parse(id).expect("valid message id")
 }
 
 fn at(seconds: i64) -> Timestamp {
     Timestamp::from_second(seconds).expect("valid timestamp")
-}
-
-/// A delivery holding one message, for the cases a fixture would only obscure.
-fn one_message(message: Value) -> Vec<u8> {
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "102290129340398",
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": { "display_phone_number": "34910000001", "phone_number_id": "106540352242922" },
-                    "contacts": [{ "profile": { "name": "Lucía Pérez" }, "wa_id": "34600111222" }],
-                    "messages": [message]
-                }
-            }]
-        }]
-    })
-    .to_string()
-    .into_bytes()
 }
 
 fn only_content(body: &[u8]) -> Content {

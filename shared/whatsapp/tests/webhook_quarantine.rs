@@ -3,36 +3,13 @@
 
 use serde_json::{Value, json};
 use turno_core::app::{QuarantineKind, QuarantinedItem, WebhookBatch};
-use turno_core::kernel::ids::WorkspaceId;
 use turno_whatsapp::webhook::parse;
+
+mod common;
+use common::{one_message, ws};
 
 const MULTI_ENTRY: &[u8] = include_bytes!("fixtures/multi_entry_batch.json");
 const TEMPLATE_UPDATE: &[u8] = include_bytes!("fixtures/template_status_update.json");
-
-fn ws(id: &str) -> WorkspaceId {
-    WorkspaceId::parse(id).expect("valid workspace id")
-}
-
-/// A delivery holding one message, for the cases a fixture would only obscure.
-fn one_message(message: Value) -> Vec<u8> {
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "102290129340398",
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": { "display_phone_number": "34910000001", "phone_number_id": "106540352242922" },
-                    "contacts": [{ "profile": { "name": "Lucía Pérez" }, "wa_id": "34600111222" }],
-                    "messages": [message]
-                }
-            }]
-        }]
-    })
-    .to_string()
-    .into_bytes()
-}
 
 /// The one item the batch set aside as malformed.
 fn quarantined(batch: &WebhookBatch) -> &QuarantinedItem {
