@@ -145,7 +145,12 @@ async fn unanswered_ticket_past_its_deadline_breaches_once_with_one_notification
         app.advance(SignedDuration::from_secs(1));
         app.sweep().await;
     }
-    let (_, later) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
+    // The notice goes out after the breach is recorded, and is marked sent after that.
+    let later = eventually("the breach notice marked sent", || async {
+        let (_, t) = app.api_get("bruno", &format!("/api/v1/tickets/{id}")).await;
+        (first_response(&t)["breach_notice"]["state"] == "sent").then_some(t)
+    })
+    .await;
     let stopped = app.stop_when_idle().await;
 
     let notices = stopped.notify.of_kind("sla_breached").await;
