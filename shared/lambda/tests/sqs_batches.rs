@@ -249,8 +249,8 @@ async fn a_timer_that_is_not_due_yet_is_armed_again_not_failed() {
     let job = seed_escalation_ticket(&t).await;
     let escalated = handle_sqs_batch(&t.turno, QueueName::Escalations, escalations).await;
     assert_eq!(failed_ids(&escalated), Vec::<&str>::new());
-    let (clock, due_at) = ticket(&t, &job.workspace, &job.ticket_id)
-        .await
+    let escalated_ticket = ticket(&t, &job.workspace, &job.ticket_id).await;
+    let (clock, due_at) = escalated_ticket
         .sla
         .next_event_with_clock()
         .expect("a running clock");
@@ -262,6 +262,7 @@ async fn a_timer_that_is_not_due_yet_is_armed_again_not_failed() {
             ticket_id: job.ticket_id.clone(),
             clock,
             due_at,
+            armed_at: Some(escalated_ticket.version),
         })
         .expect("a timer body"),
     );

@@ -323,6 +323,43 @@ async fn when_a_change_moves_the_next_sla_event_the_old_timer_should_stop_at_its
 }
 
 #[tokio::test]
+async fn when_a_change_moves_the_next_sla_event_away_and_back_only_the_newest_chain_should_live() {
+    let yaml = turno_testkit::harness::DEMO_CONFIG_YAML
+        .replace("first_response_secs: 900", "first_response_secs: 7200");
+    let t =
+        TestTurno::configured(turno_testkit::harness::workspaces_from_yaml(&yaml), start()).await;
+    let ticket = escalated(&t, "34600100013").await;
+    let first = t
+        .ticket(&ticket.workspace, &ticket.id)
+        .await
+        .sla
+        .next_event_with_clock();
+
+    // A → B (VIP: five minutes) → A (the two-hour deadline again): three timers queued.
+    for tags in [vec!["vip".to_owned()], vec![]] {
+        t.turno.set_tags(&ana(), &ticket.id, &tags).await.unwrap();
+    }
+    let back = t.ticket(&ticket.workspace, &ticket.id).await;
+    assert_eq!(
+        back.sla.next_event_with_clock(),
+        first,
+        "the deadline moved back exactly where it was"
+    );
+    assert_eq!(sla_timers(&t), 3);
+
+    // Past one hop: the first chain sees it was superseded, the VIP timer found nothing due.
+    t.advance_and_drain(SignedDuration::from_secs(900)).await;
+    assert_eq!(
+        sla_timers(&t),
+        1,
+        "only the chain armed by the last change hops on"
+    );
+    t.advance_and_drain(SignedDuration::from_secs(7200)).await;
+    assert_eq!(sla_breaches(&t), 1);
+    assert_eq!(t.notifier.of_kind(NotificationKind::SlaBreached).len(), 1);
+}
+
+#[tokio::test]
 async fn when_a_ticket_is_pending_past_its_deadline_the_sweep_should_not_breach_it() {
     let t = TestTurno::demo(start()).await;
     let ticket = escalated(&t, "34600100006").await;

@@ -570,6 +570,7 @@ async fn a_timer_further_than_one_hop_rearms_until_due_and_the_breach_is_recorde
         ticket_id: ticket.id.clone(),
         clock: ClockKind::FirstResponse,
         due_at: due,
+        armed_at: None,
     };
     t.own
         .sqs

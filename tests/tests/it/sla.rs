@@ -184,6 +184,7 @@ async fn duplicate_timers_record_warning_and_breach_once() {
         ticket_id: TicketId::parse(&id).unwrap(),
         clock: ClockKind::FirstResponse,
         due_at: due,
+        armed_at: None,
     };
     let now = app.manual_clock().now();
     let envelopes = (0..10)

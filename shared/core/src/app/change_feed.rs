@@ -1,6 +1,9 @@
 //! A [`Store`] decorator that writes the change feed: every ticket, transcript and
 //! assignment write that succeeds adds a [`Change`] the console polls (or streams) to refresh
-//! what it shows. One wrapper serves every adapter, so no write path can forget it.
+//! what it shows. One wrapper serves every adapter, so no write path can forget it. For the
+//! same reason it stamps every ticket write with the SLA event it moves
+//! ([`TicketSla::mark_target`](crate::sla::TicketSla::mark_target)), which tells timer chains
+//! apart.
 
 use std::sync::Arc;
 
@@ -96,6 +99,10 @@ impl ConversationStore for ChangeFeedStore {
             .as_deref()
             .filter(|t| t.status.is_human())
             .map(|t| (t.workspace.clone(), t.id.clone()));
+        let ticket = ticket.map(|t| {
+            t.sla.mark_target(t.version + 1);
+            t
+        });
         self.inner
             .commit_turn(conversation, ticket, turn, entries)
             .await?;
@@ -155,6 +162,7 @@ impl TicketStore for ChangeFeedStore {
     }
 
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
+        ticket.sla.mark_target(ticket.version + 1);
         self.inner.save_ticket(ticket).await?;
         let kind = self.kind_of_save(ticket);
         self.note(&ticket.workspace, &ticket.id, kind).await;
@@ -193,6 +201,7 @@ impl TicketStore for ChangeFeedStore {
         release: Option<&AgentId>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
+        ticket.sla.mark_target(ticket.version + 1);
         self.inner.assign_ticket(ticket, to, release, now).await?;
         self.note(&ticket.workspace, &ticket.id, ChangeKind::Assignment)
             .await;
@@ -200,6 +209,7 @@ impl TicketStore for ChangeFeedStore {
     }
 
     async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
+        ticket.sla.mark_target(ticket.version + 1);
         self.inner.release_ticket(ticket, agent).await?;
         let kind = self.kind_of_save(ticket);
         self.note(&ticket.workspace, &ticket.id, kind).await;

@@ -191,6 +191,7 @@ impl Turno {
             ticket_id: ticket.id.clone(),
             clock,
             due_at,
+            armed_at: Some(ticket.version),
         };
         let max = Duration::from_secs(ws.sla.max_timer_delay_secs);
         self.ports

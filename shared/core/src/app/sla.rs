@@ -58,8 +58,8 @@ impl Turno {
         if timer.due_at > now {
             // Further out than one queue delay allows: sleep another hop, if this chain is
             // still the ticket's. A change that moved the ticket's next event armed a timer
-            // of its own, so this one stops here: one live chain per ticket, however many
-            // edits.
+            // of its own, so this one stops here, even when a later change moved the event
+            // back: one live chain per ticket, however many edits.
             let Some(ticket) = self
                 .ports
                 .store
@@ -68,7 +68,11 @@ impl Turno {
             else {
                 return Ok(());
             };
-            if ticket.sla.next_event_with_clock() != Some((timer.clock, timer.due_at)) {
+            let stale = match timer.armed_at {
+                Some(armed_at) => ticket.sla.supersedes(timer.clock, timer.due_at, armed_at),
+                None => ticket.sla.next_event_with_clock() != Some((timer.clock, timer.due_at)),
+            };
+            if stale {
                 debug!(workspace = %timer.workspace, ticket_id = %timer.ticket_id, clock = timer.clock.code(), "stale SLA timer dropped");
                 return Ok(());
             }

@@ -84,6 +84,11 @@ pub struct SlaTimer {
     pub ticket_id: TicketId,
     pub clock: ClockKind,
     pub due_at: Timestamp,
+    /// The ticket version the timer was armed at: a hop after the ticket's next event was
+    /// moved since is dropped, so one chain lives per ticket. Absent in timers queued before
+    /// versions were carried; those stop only when their event moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub armed_at: Option<u64>,
 }
 
 impl SlaTimer {
@@ -117,6 +122,7 @@ mod tests {
             ticket_id: TicketId::parse("T1").unwrap(),
             clock: ClockKind::FirstResponse,
             due_at: Timestamp::from_second(1_000 + 3_600).unwrap(),
+            armed_at: Some(1),
         };
         assert_eq!(
             t.envelope(now, Duration::from_secs(900)).delay,

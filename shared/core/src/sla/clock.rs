@@ -199,6 +199,18 @@ pub struct TicketSla {
     pub policy: Option<String>,
     #[serde(default)]
     pub clocks: BTreeMap<ClockKind, SlaClock>,
+    /// The next event as of the last write that moved it, and that write's ticket version:
+    /// the timer armed for a later version is the one live chain, older ones stop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<SlaTargetMark>,
+}
+
+/// Which SLA event a ticket's timer chain is for, and the ticket version that set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlaTargetMark {
+    pub clock: ClockKind,
+    pub due_at: Timestamp,
+    pub version: u64,
 }
 
 static ALWAYS_OPEN: Calendar = Calendar::AlwaysOpen;
@@ -222,6 +234,31 @@ impl TicketSla {
             .iter()
             .filter_map(|(k, c)| c.next_event().map(|t| (*k, t)))
             .min_by_key(|(_, t)| *t)
+    }
+
+    /// Before a ticket is written at `version`: when the write moves the next event, marks
+    /// the new one as set by that version (see [`TicketSla::target`]). A write that leaves the
+    /// next event where it was keeps the mark, so the chain armed for it stays live.
+    pub fn mark_target(&mut self, version: u64) {
+        let next = self.next_event_with_clock();
+        let marked = self.target.map(|m| (m.clock, m.due_at));
+        if next != marked {
+            self.target = next.map(|(clock, due_at)| SlaTargetMark {
+                clock,
+                due_at,
+                version,
+            });
+        }
+    }
+
+    /// Whether a timer armed at ticket version `armed_at` for this event was superseded: the
+    /// event moved after it was armed (even if it later moved back, A→B→A: the chain armed for
+    /// the second A is the live one).
+    pub fn supersedes(&self, clock: ClockKind, due_at: Timestamp, armed_at: u64) -> bool {
+        if self.next_event_with_clock() != Some((clock, due_at)) {
+            return true;
+        }
+        self.target.is_some_and(|m| m.version > armed_at)
     }
 
     /// The policy in force, if it still exists in the configuration.
