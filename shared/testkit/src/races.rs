@@ -106,6 +106,14 @@ impl ConversationStore for LosingStore {
     ) -> Result<(), StoreError> {
         self.inner.save_turn_progress(turn, entries).await
     }
+
+    async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
+        self.inner.save_conversation(conversation).await
+    }
+
+    async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        self.inner.delete_conversation(conversation).await
+    }
 }
 
 #[async_trait]
@@ -144,6 +152,14 @@ impl TicketStore for LosingStore {
         filter: &TicketFilter,
     ) -> Result<Vec<Ticket>, StoreError> {
         self.inner.list_tickets(ws, filter).await
+    }
+
+    async fn customer_tickets(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.customer_tickets(ws, customer).await
     }
 
     async fn queued_tickets(

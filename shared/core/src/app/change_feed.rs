@@ -119,6 +119,14 @@ impl ConversationStore for ChangeFeedStore {
         // console shows changes.
         self.inner.save_turn_progress(turn, entries).await
     }
+
+    async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
+        self.inner.save_conversation(conversation).await
+    }
+
+    async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        self.inner.delete_conversation(conversation).await
+    }
 }
 
 #[async_trait]
@@ -167,6 +175,14 @@ impl TicketStore for ChangeFeedStore {
         filter: &TicketFilter,
     ) -> Result<Vec<Ticket>, StoreError> {
         self.inner.list_tickets(ws, filter).await
+    }
+
+    async fn customer_tickets(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.customer_tickets(ws, customer).await
     }
 
     async fn queued_tickets(
