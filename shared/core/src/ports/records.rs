@@ -16,6 +16,9 @@ pub enum RecordKind {
     Customer,
     /// A webhook item set aside unread, with its reason; keyed by its fingerprint.
     Quarantine,
+    /// Where a customer's phone number moved to, and how far the move got; keyed by the old
+    /// WhatsApp id.
+    NumberChange,
 }
 
 impl RecordKind {
@@ -24,6 +27,7 @@ impl RecordKind {
             RecordKind::QuickReply => "quick_reply",
             RecordKind::Customer => "customer",
             RecordKind::Quarantine => "quarantine",
+            RecordKind::NumberChange => "number_change",
         }
     }
 }
