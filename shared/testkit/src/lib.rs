@@ -85,6 +85,7 @@ macro_rules! store_contract_tests {
         ]);
         $crate::__store_contract_tests!($make; record_store => records [
             records_are_versioned_listed_by_kind_and_deleted,
+            records_are_paged_most_recently_written_first,
         ]);
         $crate::__store_contract_tests!($make; change_feed => changes [
             changes_come_after_their_cursor_in_time_order_per_workspace,

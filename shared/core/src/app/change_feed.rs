@@ -14,7 +14,7 @@ use crate::channel::message::{Body, DeliveryStatus, TranscriptEntry};
 use crate::desk::agent::{Agent, Availability};
 use crate::desk::ticket::Ticket;
 use crate::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
-use crate::ports::records::{Change, ChangeKind, Record, RecordKind};
+use crate::ports::records::{Change, ChangeKind, Record, RecordKind, RecordPage};
 use crate::ports::{
     AgentStore, ChangeFeed, Clock, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
     TicketStore, TranscriptStore,
@@ -260,6 +260,16 @@ impl RecordStore for ChangeFeedStore {
 
     async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
         self.inner.records(ws, kind).await
+    }
+
+    async fn records_page(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        self.inner.records_page(ws, kind, after, limit).await
     }
 
     async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {

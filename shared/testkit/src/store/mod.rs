@@ -96,6 +96,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     agents::agents_are_scoped_by_workspace(s).await;
 
     records::records_are_versioned_listed_by_kind_and_deleted(s).await;
+    records::records_are_paged_most_recently_written_first(s).await;
 
     changes::changes_come_after_their_cursor_in_time_order_per_workspace(s).await;
 
