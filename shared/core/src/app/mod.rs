@@ -61,7 +61,8 @@ pub use live::{ChangeEvent, ChangePage};
 pub use metrics::{AgentLoad, Dashboard, Durations, TeamQueue, dashboard};
 pub use notes::mentions_in;
 pub use quarantine::{
-    MAX_RAW_CHARS, QuarantineEntry, QuarantineKind, QuarantinePage, QuarantinedItem, truncate_raw,
+    MAX_RAW_CHARS, QuarantineEntry, QuarantineKind, QuarantinePage, QuarantineScope,
+    QuarantinedItem, truncate_raw,
 };
 pub use quick_replies::{QuickReply, QuickReplyInput};
 pub use renumber::{NUMBER_CHANGED_ACTION, NumberChange};
