@@ -119,3 +119,21 @@ async fn a_cursor_no_page_could_have_given_is_refused() {
         .unwrap();
     assert!(empty.items.is_empty() && empty.next_cursor.is_none());
 }
+
+#[test]
+fn the_deployments_scope_cannot_be_configured_as_a_workspace() {
+    use turno_core::config::TurnoConfig;
+    use turno_testkit::harness::{DEMO_CONFIG_YAML, DEMO_INTENTS_YAML, DEMO_WORKSPACE};
+
+    let check = |yaml: &str| {
+        let mut config: TurnoConfig = serde_yaml_ng::from_str(yaml).unwrap();
+        config
+            .load_intents(|_| Ok(DEMO_INTENTS_YAML.to_owned()))
+            .unwrap();
+        config.validate().map(|_| ()).map_err(|e| e.to_string())
+    };
+    assert_eq!(check(DEMO_CONFIG_YAML), Ok(()));
+    let reserved = DEMO_CONFIG_YAML.replacen(DEMO_WORKSPACE, WorkspaceId::DEPLOYMENT, 1);
+    let refused = check(&reserved).unwrap_err();
+    assert!(refused.contains("reserved"), "{refused}");
+}
