@@ -18,7 +18,7 @@
 //! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`) |
 //! | turn record | `WS#<ws>#TURN#<message id>` | `TURN` | — | `expires_at` = commit + 30 days (TTL) |
 //! | agent | `WS#<ws>#AGENTS` | `AGENT#<id>` | — | `load` counted atomically against `capacity` |
-//! | record | `WS#<ws>#REC#<kind>` | `<key>` | — | quick replies, customer profiles, settings: `body` (JSON), versioned (`version`) |
+//! | record | `WS#<ws>#REC#<kind>` | `<key>` | GSI4 always | quick replies, customer profiles, quarantined webhook items, number changes: `body` (JSON), versioned (`version`); webhook items with no readable phone number are kept under the reserved workspace `_deployment` |
 //! | change | `WS#<ws>#CHANGES` | `<at, 20 digits>#<uuid v7>` (the cursor) | — | the console's change feed: `body` (JSON); `expires_at` = at + 24 h (TTL) |
 //!
 //! | index | PK | SK | holds | serves |
@@ -26,7 +26,8 @@
 //! | GSI1 | `WS#<ws>#QUEUE#<team>` | `<255 - Ticket::queue_rank (priority, then VIP), 3 digits>#<queued at>#<id>` | queued tickets with a team | [`queued_tickets`](turno_core::ports::TicketStore::queued_tickets) |
 //! | GSI2 | `WS#<ws>#AGENT#<agent>` | `<updated at>#<id>` | tickets with an assignee | an agent's tickets, [`list_tickets`](turno_core::ports::TicketStore::list_tickets) by assignee |
 //! | GSI3 (keys only) | `SLA#<0..4>`, by a hash of the ticket id | `<sla due at>#<ws>#<id>` | tickets whose SLA clock runs | [`tickets_sla_due`](turno_core::ports::TicketStore::tickets_sla_due) across workspaces, every shard queried and merged |
-//! | GSI4 | `WS#<ws>#TICKETS` | `<updated at>#<id>` | every ticket | [`list_tickets`](turno_core::ports::TicketStore::list_tickets), newest activity first, other filters as filter expressions |
+//! | GSI4 | `WS#<ws>#TICKETS` | `<updated at>#<id>` | every ticket | [`list_tickets`](turno_core::ports::TicketStore::list_tickets), newest activity first, other filters as filter expressions; [`customer_tickets`](turno_core::ports::TicketStore::customer_tickets), filtered by customer |
+//! | GSI4 (records) | `WS#<ws>#REC#<kind>` | `<written at, 20 digits>#<key>` ([`record_cursor`](turno_core::ports::records::record_cursor)) | every record | [`records_page`](turno_core::ports::RecordStore::records_page), most recently written first, a page per query |
 //!
 //! Times in keys are fixed-width nanoseconds since jiff's minimum timestamp, so they sort as
 //! strings. A ticket is written whole (a conditional `PutItem`), so it leaves an index by not

@@ -263,6 +263,11 @@ impl TurnoConfig {
         let mut by_id = HashMap::new();
         for mut ws in self.workspaces {
             let w = ws.id.as_str().to_owned();
+            if ws.id.is_deployment() {
+                return err(format!(
+                    "workspace id {w} is reserved for what belongs to the whole deployment"
+                ));
+            }
             let teams: HashSet<&TeamId> = ws.teams.iter().map(|t| &t.id).collect();
             if teams.len() != ws.teams.len() {
                 return err(format!("workspace {w}: two teams share an id"));

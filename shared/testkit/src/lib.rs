@@ -29,7 +29,8 @@ pub use clock::ManualClock;
 
 /// Generates one `#[tokio::test]` per store contract behaviour, in one module per port
 /// (`conversation_store`, `transcript_store`, `ticket_store`, `agent_store`, `record_store`,
-/// `change_feed`), so a test's name says which port it checks.
+/// `change_feed`, and `customer_move` for the calls a customer's change of number makes), so
+/// a test's name says which port it checks.
 ///
 /// `$make` is an async function (or a path to one) returning a fresh
 /// `Arc<dyn turno_core::ports::Store>`; it is called once per test.
@@ -84,9 +85,14 @@ macro_rules! store_contract_tests {
         ]);
         $crate::__store_contract_tests!($make; record_store => records [
             records_are_versioned_listed_by_kind_and_deleted,
+            records_are_paged_most_recently_written_first,
         ]);
         $crate::__store_contract_tests!($make; change_feed => changes [
             changes_come_after_their_cursor_in_time_order_per_workspace,
+        ]);
+        $crate::__store_contract_tests!($make; customer_move => customers [
+            a_conversation_is_saved_alone_versioned_and_deleted_only_as_read,
+            customer_tickets_are_every_ticket_of_that_customer_oldest_first,
         ]);
     };
 }

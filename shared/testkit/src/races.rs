@@ -13,7 +13,7 @@ use turno_core::channel::message::{DeliveryStatus, TranscriptEntry};
 use turno_core::desk::agent::{Agent, Availability};
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
-use turno_core::ports::records::{Change, Record, RecordKind};
+use turno_core::ports::records::{Change, Record, RecordKind, RecordPage};
 use turno_core::ports::{
     AgentStore, ChangeFeed, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
     TicketStore, TranscriptStore,
@@ -106,6 +106,14 @@ impl ConversationStore for LosingStore {
     ) -> Result<(), StoreError> {
         self.inner.save_turn_progress(turn, entries).await
     }
+
+    async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
+        self.inner.save_conversation(conversation).await
+    }
+
+    async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        self.inner.delete_conversation(conversation).await
+    }
 }
 
 #[async_trait]
@@ -144,6 +152,14 @@ impl TicketStore for LosingStore {
         filter: &TicketFilter,
     ) -> Result<Vec<Ticket>, StoreError> {
         self.inner.list_tickets(ws, filter).await
+    }
+
+    async fn customer_tickets(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.customer_tickets(ws, customer).await
     }
 
     async fn queued_tickets(
@@ -217,6 +233,16 @@ impl RecordStore for LosingStore {
 
     async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
         self.inner.records(ws, kind).await
+    }
+
+    async fn records_page(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        self.inner.records_page(ws, kind, after, limit).await
     }
 
     async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {

@@ -237,6 +237,19 @@ async fn signed_bodies_turno_cannot_read_get_200_are_quarantined_and_start_nothi
         "{reasons:?}"
     );
     assert!(items.iter().any(|i| i["raw"] == "{not json"), "{page}");
+    // Only the bad sender's phone number id could be read; the other two are the
+    // deployment's, kept once and shown here.
+    let scopes: Vec<&str> = items.iter().map(|i| i["scope"].as_str().unwrap()).collect();
+    assert_eq!(
+        scopes.iter().filter(|s| **s == "deployment").count(),
+        2,
+        "{page}"
+    );
+    assert_eq!(
+        scopes.iter().filter(|s| **s == "workspace").count(),
+        1,
+        "{page}"
+    );
     let (status, _) = app.api_get("ana", "/api/v1/admin/quarantine").await;
     assert_eq!(status, 403, "admins only");
     app.stop().await;

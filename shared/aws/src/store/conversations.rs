@@ -128,4 +128,46 @@ impl ConversationStore for DynamoStore {
         }
         Ok(())
     }
+
+    async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
+        let put = CondPut::versioned(
+            conversation_item(conversation, conversation.version + 1)?,
+            conversation.version,
+        );
+        if !self.put("save conversation", put).await? {
+            return Err(StoreError::Conflict);
+        }
+        conversation.version += 1;
+        Ok(())
+    }
+
+    async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        let c = conversation;
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                conversation_pk(&c.workspace, &c.customer),
+                CONVERSATION_SK,
+            )))
+            .condition_expression("attribute_not_exists(PK) OR #version = :read_version")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":read_version", n(c.version))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict)
+            }
+            Err(e) => Err(StoreError::Unexpected(super::sdk_error(
+                "delete conversation",
+                e,
+            ))),
+        }
+    }
 }

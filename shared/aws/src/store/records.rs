@@ -1,12 +1,16 @@
 //! [`RecordStore`] on DynamoDB.
 
+use std::collections::HashMap;
+
 use anyhow::{Context, anyhow};
 use async_trait::async_trait;
 use turno_core::kernel::ids::WorkspaceId;
-use turno_core::ports::records::{Record, RecordKind};
+use turno_core::ports::records::{Record, RecordKind, RecordPage, record_cursor};
 use turno_core::ports::{RecordStore, StoreError};
 
-use super::{CondPut, DynamoStore, Item, n, record_key, records_pk, s, unexpected};
+use super::{
+    CondPut, DynamoStore, Item, WORKSPACE_TICKETS_INDEX, n, record_key, records_pk, s, unexpected,
+};
 
 fn record_from_item(item: Item) -> Result<Record, StoreError> {
     let body = item
@@ -57,6 +61,62 @@ impl RecordStore for DynamoStore {
         items.into_iter().map(record_from_item).collect()
     }
 
+    async fn records_page(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        let pk = records_pk(ws, kind);
+        let after = after.filter(|a| !a.is_empty());
+        let wanted = limit as usize + 1;
+        let items = self
+            .query_all(
+                "list records",
+                || {
+                    let mut values = HashMap::from([(":pk".to_owned(), s(pk.clone()))]);
+                    let condition = match after {
+                        Some(a) => {
+                            values.insert(":after".to_owned(), s(a));
+                            "GSI4PK = :pk AND GSI4SK < :after"
+                        }
+                        None => "GSI4PK = :pk",
+                    };
+                    self.client
+                        .query()
+                        .table_name(&self.table)
+                        .index_name(WORKSPACE_TICKETS_INDEX)
+                        .key_condition_expression(condition)
+                        .set_expression_attribute_values(Some(values))
+                        .scan_index_forward(false)
+                        .limit(i32::try_from(wanted).unwrap_or(i32::MAX))
+                },
+                Some(wanted),
+            )
+            .await?;
+        let mut cursors = Vec::with_capacity(items.len());
+        let mut records = Vec::with_capacity(items.len());
+        for item in items {
+            cursors.push(
+                item.get("GSI4SK")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            records.push(record_from_item(item)?);
+        }
+        let more = records.len() > limit as usize;
+        records.truncate(limit as usize);
+        cursors.truncate(records.len());
+        let next = more.then(|| cursors.last().cloned()).flatten();
+        Ok(RecordPage {
+            records,
+            cursors,
+            next,
+        })
+    }
+
     async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {
         let next = record.version + 1;
         let mut stored = record.clone();
@@ -65,6 +125,12 @@ impl RecordStore for DynamoStore {
         let mut item = record_key(&record.workspace, record.kind, &record.key);
         item.insert("version".into(), n(next));
         item.insert("body".into(), s(body));
+        // The records of a kind share GSI4 with the ticket lists, in partitions of their own.
+        item.insert(
+            "GSI4PK".into(),
+            s(records_pk(&record.workspace, record.kind)),
+        );
+        item.insert("GSI4SK".into(), s(record_cursor(record)));
         if !self
             .put("save record", CondPut::versioned(item, record.version))
             .await?

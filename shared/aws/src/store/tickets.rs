@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use jiff::Timestamp;
 use turno_core::desk::ticket::Ticket;
-use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::{StoreError, TicketFilter, TicketStore};
 
 use super::{
@@ -169,6 +169,35 @@ impl TicketStore for DynamoStore {
             )
             .await?;
         entry_ticket_items(items)
+    }
+
+    async fn customer_tickets(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        // No index is keyed by customer: the workspace's tickets are read with a filter, which
+        // a customer's change of number (the one caller) can afford.
+        let items = self
+            .query_all(
+                "read customer tickets",
+                || {
+                    self.client
+                        .query()
+                        .table_name(&self.table)
+                        .index_name(WORKSPACE_TICKETS_INDEX)
+                        .key_condition_expression("GSI4PK = :pk")
+                        .filter_expression("#customer = :customer")
+                        .expression_attribute_names("#customer", "customer")
+                        .expression_attribute_values(":pk", s(format!("WS#{ws}#TICKETS")))
+                        .expression_attribute_values(":customer", s(customer.as_str()))
+                },
+                None,
+            )
+            .await?;
+        let mut tickets = entry_ticket_items(items)?;
+        tickets.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(tickets)
     }
 
     async fn queued_tickets(

@@ -17,7 +17,7 @@ use crate::channel::message::{Body, DeliveryStatus, TranscriptEntry};
 use crate::desk::agent::{Agent, Availability};
 use crate::desk::ticket::Ticket;
 use crate::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
-use crate::ports::records::{Change, ChangeKind, Record, RecordKind};
+use crate::ports::records::{Change, ChangeKind, Record, RecordKind, RecordPage};
 use crate::ports::{
     AgentStore, ChangeFeed, Clock, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
     TicketStore, TranscriptStore,
@@ -126,6 +126,14 @@ impl ConversationStore for ChangeFeedStore {
         // console shows changes.
         self.inner.save_turn_progress(turn, entries).await
     }
+
+    async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
+        self.inner.save_conversation(conversation).await
+    }
+
+    async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        self.inner.delete_conversation(conversation).await
+    }
 }
 
 #[async_trait]
@@ -175,6 +183,14 @@ impl TicketStore for ChangeFeedStore {
         filter: &TicketFilter,
     ) -> Result<Vec<Ticket>, StoreError> {
         self.inner.list_tickets(ws, filter).await
+    }
+
+    async fn customer_tickets(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.customer_tickets(ws, customer).await
     }
 
     async fn queued_tickets(
@@ -254,6 +270,16 @@ impl RecordStore for ChangeFeedStore {
 
     async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
         self.inner.records(ws, kind).await
+    }
+
+    async fn records_page(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        self.inner.records_page(ws, kind, after, limit).await
     }
 
     async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {

@@ -7,6 +7,7 @@ use tracing::warn;
 use super::quarantine::{QuarantineKind, QuarantinedItem};
 use super::{AppError, JobError, Turno};
 use crate::channel::message::{DeliveryStatus, InboundMessage};
+use crate::kernel::ids::WorkspaceId;
 use crate::ports::QueueName;
 use crate::ports::jobs::{TranscriptWrite, inbound_envelope};
 
@@ -64,7 +65,8 @@ impl Turno {
                     accepted.ignored += 1;
                     continue;
                 }
-                None => self.workspaces.iter().map(|w| w.id.clone()).collect(),
+                // No phone number: the deployment's, kept once, listed to every workspace.
+                None => vec![WorkspaceId::deployment()],
             };
             for ws in &targets {
                 self.quarantine_item(ws, item).await?;

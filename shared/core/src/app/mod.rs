@@ -9,6 +9,7 @@
 //! | route, queue, assign a handoff | [`escalation`] | escalation |
 //! | timers, sweep, warnings, breaches | [`sla`] | sla-enforcer |
 //! | what agents do to tickets | [`desk`], [`channel`], [`notes`], [`assignment`] | agent-api |
+//! | a customer's change of phone number | [`renumber`] | bot-turn (a `user_changed_number` notice) |
 //! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`], [`quarantine`] | agent-api |
 //!
 //! Effects several of them share (save or release, arm the SLA timer, pull the queue,
@@ -42,6 +43,7 @@ mod metrics;
 mod notes;
 mod quarantine;
 mod quick_replies;
+mod renumber;
 mod sla;
 mod transcript;
 
@@ -59,9 +61,11 @@ pub use live::{ChangeEvent, ChangePage};
 pub use metrics::{AgentLoad, Dashboard, Durations, TeamQueue, dashboard};
 pub use notes::mentions_in;
 pub use quarantine::{
-    MAX_RAW_CHARS, QuarantineEntry, QuarantineKind, QuarantinePage, QuarantinedItem, truncate_raw,
+    MAX_RAW_CHARS, QuarantineEntry, QuarantineKind, QuarantinePage, QuarantineScope,
+    QuarantinedItem, truncate_raw,
 };
 pub use quick_replies::{QuickReply, QuickReplyInput};
+pub use renumber::{NUMBER_CHANGED_ACTION, NumberChange};
 pub use sla::SweepReport;
 
 /// Everything the use cases talk to.

@@ -1,7 +1,10 @@
 //! Webhook items turno could not read (or reads no further, like a field it does not
 //! handle), kept raw with the reason so an admin can see what Meta sent and nothing is lost
 //! silently. Stored as workspace records of kind [`RecordKind::Quarantine`], keyed by a
-//! fingerprint of the raw item so a redelivered item is kept once.
+//! fingerprint of the raw item so a redelivered item is kept once. An item whose phone number
+//! could not be read belongs to no workspace: it is kept once, under the deployment's scope
+//! ([`WorkspaceId::deployment`]), and every workspace's admins see it in their listing, marked
+//! [`QuarantineScope::Deployment`] (they share the Meta app, so it may be theirs).
 
 use serde::{Deserialize, Serialize};
 use tracing::warn;
@@ -32,7 +35,7 @@ pub enum QuarantineKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuarantinedItem {
     /// The phone number the item was for, when that much could be read. Without it the item
-    /// is kept for every workspace this deployment serves (they share the Meta app).
+    /// is kept once for the deployment, and listed to every workspace's admins.
     pub workspace: Option<WorkspaceId>,
     pub kind: QuarantineKind,
     /// The webhook field of the change it came in, when known.
@@ -48,10 +51,24 @@ pub struct QuarantinedItem {
     pub fingerprint: String,
 }
 
+/// Whose a quarantined item is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuarantineScope {
+    /// The workspace's own phone number.
+    #[default]
+    Workspace,
+    /// No phone number could be read: it is the deployment's, shown to every workspace.
+    Deployment,
+}
+
 /// A quarantined item as an admin sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuarantineEntry {
     pub id: String,
+    /// Set when listed, from where the item is kept.
+    #[serde(default)]
+    pub scope: QuarantineScope,
     pub kind: QuarantineKind,
     pub field: Option<String>,
     pub path: String,
@@ -76,10 +93,8 @@ pub fn truncate_raw(raw: &str) -> String {
     }
 }
 
-/// Where an entry sits in newest-first order: later first, then by id.
-fn page_cursor(e: &QuarantineEntry) -> String {
-    format!("{:020}#{}", e.received_at.as_nanosecond().max(0), e.id)
-}
+/// The longest cursor taken: a cursor is 20 digits, `#` and a fingerprint.
+const MAX_CURSOR: usize = 256;
 
 impl Turno {
     /// Keeps one quarantined item in `ws`. Returns `false` if it was kept before (a
@@ -91,6 +106,11 @@ impl Turno {
     ) -> Result<bool, StoreError> {
         let entry = QuarantineEntry {
             id: item.fingerprint.clone(),
+            scope: if ws.is_deployment() {
+                QuarantineScope::Deployment
+            } else {
+                QuarantineScope::Workspace
+            },
             kind: item.kind,
             field: item.field.clone(),
             path: item.path.clone(),
@@ -118,7 +138,9 @@ impl Turno {
         }
     }
 
-    /// `GET /admin/quarantine`: the workspace's quarantined webhook items, newest first.
+    /// `GET /admin/quarantine`: the workspace's quarantined webhook items and the
+    /// deployment's (those whose phone number could not be read), newest first, one page
+    /// read from each scope. The cursor is the last item's place (receipt time, then id).
     pub async fn quarantine_page(
         &self,
         actor: &Actor,
@@ -127,28 +149,45 @@ impl Turno {
     ) -> Result<QuarantinePage, AppError> {
         Self::admin_only(actor)?;
         self.actor_agent(actor).await?;
+        if cursor.is_some_and(|c| c.len() > MAX_CURSOR) {
+            return Err(AppError::Invalid(
+                "the cursor is not one this API gave".into(),
+            ));
+        }
+        let cursor = cursor.filter(|c| !c.is_empty());
         let limit = limit.map_or(DEFAULT_PAGE, |l| (l as usize).clamp(1, MAX_PAGE));
-        let records = self
-            .ports
-            .store
-            .records(&actor.workspace, RecordKind::Quarantine)
-            .await?;
-        let mut items = Vec::with_capacity(records.len());
-        for r in records {
-            match serde_json::from_value::<QuarantineEntry>(r.value) {
-                Ok(e) => items.push(e),
-                Err(e) => {
-                    warn!(workspace = %actor.workspace, id = %r.key, error = %e, "a quarantine record does not read back; skipped")
+        let mut placed = Vec::with_capacity(2 * limit);
+        let mut more = false;
+        for (ws, scope) in [
+            (actor.workspace.clone(), QuarantineScope::Workspace),
+            (WorkspaceId::deployment(), QuarantineScope::Deployment),
+        ] {
+            let page = self
+                .ports
+                .store
+                .records_page(&ws, RecordKind::Quarantine, cursor, limit as u32)
+                .await?;
+            more |= page.next.is_some();
+            for (r, place) in page.records.into_iter().zip(page.cursors) {
+                match serde_json::from_value::<QuarantineEntry>(r.value) {
+                    Ok(mut e) => {
+                        e.scope = scope;
+                        placed.push((place, e));
+                    }
+                    Err(e) => {
+                        warn!(workspace = %ws, id = %r.key, error = %e, "a quarantine record does not read back; skipped")
+                    }
                 }
             }
         }
-        items.sort_by_key(|e| std::cmp::Reverse(page_cursor(e)));
-        if let Some(c) = cursor {
-            items.retain(|e| page_cursor(e).as_str() < c);
-        }
-        let next_cursor = (items.len() > limit).then(|| page_cursor(&items[limit - 1]));
-        items.truncate(limit);
-        Ok(QuarantinePage { items, next_cursor })
+        placed.sort_by(|a, b| b.0.cmp(&a.0));
+        more |= placed.len() > limit;
+        placed.truncate(limit);
+        let next_cursor = more.then(|| placed.last().map(|p| p.0.clone())).flatten();
+        Ok(QuarantinePage {
+            items: placed.into_iter().map(|(_, e)| e).collect(),
+            next_cursor,
+        })
     }
 }
 

@@ -200,8 +200,9 @@ impl Turno {
         if !self
             .ports
             .store
-            .records(ws, RecordKind::QuickReply)
+            .records_page(ws, RecordKind::QuickReply, None, 1)
             .await?
+            .records
             .is_empty()
         {
             return Ok(());

@@ -100,6 +100,20 @@ string_id!(
     "workspace id",
     slug
 );
+impl WorkspaceId {
+    /// The scope of what belongs to the deployment rather than to one workspace (webhook
+    /// items whose phone number could not be read). No configured workspace may use it.
+    pub const DEPLOYMENT: &'static str = "_deployment";
+
+    pub fn deployment() -> Self {
+        Self(Self::DEPLOYMENT.to_owned())
+    }
+
+    pub fn is_deployment(&self) -> bool {
+        self.0 == Self::DEPLOYMENT
+    }
+}
+
 string_id!(TeamId, "team id", slug);
 string_id!(AgentId, "agent id", slug);
 string_id!(

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+use crate::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
 use crate::kernel::levels::Tier;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +47,15 @@ pub enum DomainEvent {
         ticket_id: TicketId,
         at: Timestamp,
     },
+    /// A customer changed phone number: their conversation, tickets and profile now belong to
+    /// `to`. `tickets` are every ticket of the customer (the ones moved earlier included).
+    CustomerNumberChanged {
+        workspace: WorkspaceId,
+        from: WaId,
+        to: WaId,
+        tickets: Vec<TicketId>,
+        at: Timestamp,
+    },
 }
 
 impl DomainEvent {
@@ -59,6 +68,7 @@ impl DomainEvent {
             DomainEvent::SlaWarning { .. } => "SlaWarning",
             DomainEvent::SlaBreached { .. } => "SlaBreached",
             DomainEvent::Resolved { .. } => "Resolved",
+            DomainEvent::CustomerNumberChanged { .. } => "CustomerNumberChanged",
         }
     }
 
@@ -69,7 +79,8 @@ impl DomainEvent {
             | DomainEvent::Assigned { workspace, .. }
             | DomainEvent::SlaWarning { workspace, .. }
             | DomainEvent::SlaBreached { workspace, .. }
-            | DomainEvent::Resolved { workspace, .. } => workspace,
+            | DomainEvent::Resolved { workspace, .. }
+            | DomainEvent::CustomerNumberChanged { workspace, .. } => workspace,
         }
     }
 }

@@ -16,6 +16,9 @@ pub enum RecordKind {
     Customer,
     /// A webhook item set aside unread, with its reason; keyed by its fingerprint.
     Quarantine,
+    /// Where a customer's phone number moved to, and how far the move got; keyed by the old
+    /// WhatsApp id.
+    NumberChange,
 }
 
 impl RecordKind {
@@ -24,6 +27,7 @@ impl RecordKind {
             RecordKind::QuickReply => "quick_reply",
             RecordKind::Customer => "customer",
             RecordKind::Quarantine => "quarantine",
+            RecordKind::NumberChange => "number_change",
         }
     }
 }
@@ -40,6 +44,25 @@ pub struct Record {
     pub updated_at: Timestamp,
     /// 0 for a record not stored yet.
     pub version: u64,
+}
+
+/// Where a record sits in [`records_page`](super::RecordStore::records_page) order (most
+/// recently written first): its write time as fixed-width nanoseconds, then its key, so
+/// cursors sort as strings. For a quarantined item that is its receipt time and id.
+pub fn record_cursor(record: &Record) -> String {
+    change_cursor(record.updated_at, &record.key)
+}
+
+/// One page of a kind of records, most recently written first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordPage {
+    pub records: Vec<Record>,
+    /// Each record's place in the order, as stored: `cursors[i]` is `records[i]`'s (its
+    /// [`record_cursor`], or for a row written before cursors were kept, as near as the store
+    /// could tell).
+    pub cursors: Vec<String>,
+    /// The [`record_cursor`] of the last record, when more may follow: pass it as `after`.
+    pub next: Option<String>,
 }
 
 /// What changed, for the console's live view.

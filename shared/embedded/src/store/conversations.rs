@@ -153,4 +153,36 @@ impl ConversationStore for SqliteStore {
             Ok(())
         })
     }
+
+    async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
+        conversation.version = self.write("save conversation", |tx| {
+            write_conversation(tx, conversation)
+        })?;
+        Ok(())
+    }
+
+    async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
+        let c = conversation;
+        self.write("delete conversation", |tx| {
+            let stored: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT version FROM conversations WHERE workspace = ?1 AND customer = ?2",
+                )?
+                .query_row(params![c.workspace.as_str(), c.customer.as_str()], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            match stored {
+                None => Ok(()),
+                Some(v) if int_to_version(v)? == c.version => {
+                    tx.prepare_cached(
+                        "DELETE FROM conversations WHERE workspace = ?1 AND customer = ?2",
+                    )?
+                    .execute(params![c.workspace.as_str(), c.customer.as_str()])?;
+                    Ok(())
+                }
+                Some(_) => Err(DbError::Conflict),
+            }
+        })
+    }
 }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use turno_core::kernel::ids::WorkspaceId;
-use turno_core::ports::records::{Record, RecordKind};
+use turno_core::ports::records::{Record, RecordKind, RecordPage, record_cursor};
 use turno_core::ports::{RecordStore, StoreError};
 
 use super::{SqliteStore, int_to_version, versioned_json};
@@ -47,27 +47,71 @@ impl RecordStore for SqliteStore {
         })
     }
 
+    async fn records_page(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError> {
+        self.read("list records", |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT version, body, sort FROM records
+                 WHERE workspace = ?1 AND kind = ?2 AND (?3 IS NULL OR sort < ?3)
+                 ORDER BY sort DESC LIMIT ?4",
+            )?;
+            let rows = stmt.query_map(
+                params![ws.as_str(), kind.as_str(), after, i64::from(limit) + 1],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
+            )?;
+            let mut records = Vec::new();
+            let mut cursors = Vec::new();
+            for row in rows {
+                let (v, body, sort) = row?;
+                records.push(record_from_row(v, &body)?);
+                cursors.push(sort);
+            }
+            let more = records.len() > limit as usize;
+            records.truncate(limit as usize);
+            cursors.truncate(records.len());
+            let next = more.then(|| cursors.last().cloned()).flatten();
+            Ok(RecordPage {
+                records,
+                cursors,
+                next,
+            })
+        })
+    }
+
     async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {
         let next = record.version + 1;
         let body = versioned_json(record, |r| r.version = next)
             .map_err(|e| e.into_store("save record"))?;
         let r = &*record;
+        let sort = record_cursor(r);
         self.write("save record", |tx| {
             let changed = if r.version == 0 {
                 tx.prepare_cached(
-                    "INSERT INTO records (workspace, kind, key, version, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                    "INSERT INTO records (workspace, kind, key, version, body, sort)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
                 )?
                 .execute(params![
                     r.workspace.as_str(),
                     r.kind.as_str(),
                     r.key,
                     int(next)?,
-                    body
+                    body,
+                    sort
                 ])?
             } else {
                 tx.prepare_cached(
-                    "UPDATE records SET version = ?4, body = ?5
+                    "UPDATE records SET version = ?4, body = ?5, sort = ?7
                      WHERE workspace = ?1 AND kind = ?2 AND key = ?3 AND version = ?6",
                 )?
                 .execute(params![
@@ -76,7 +120,8 @@ impl RecordStore for SqliteStore {
                     r.key,
                     int(next)?,
                     body,
-                    int(r.version)?
+                    int(r.version)?,
+                    sort
                 ])?
             };
             if changed == 0 {

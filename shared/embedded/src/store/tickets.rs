@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use turno_core::desk::ticket::{Ticket, TicketStatus};
-use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::{StoreError, TicketFilter, TicketStore};
 
 use super::agents::{read_agent, write_agent};
@@ -157,6 +157,23 @@ impl TicketStore for SqliteStore {
         self.read("list tickets", |conn| {
             query_tickets(conn, &sql, params_from_iter(args))
         })
+    }
+
+    async fn customer_tickets(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        let mut tickets = self.read("read customer tickets", |conn| {
+            query_tickets(
+                conn,
+                "SELECT version, body FROM tickets
+                 WHERE workspace = ?1 AND json_extract(body, '$.customer') = ?2",
+                params![ws.as_str(), customer.as_str()],
+            )
+        })?;
+        tickets.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(tickets)
     }
 
     async fn queued_tickets(

@@ -9,7 +9,7 @@ use super::{
 pub(super) fn paths() -> Value {
     json!({
         "/admin/quarantine": { "get": with_params(
-            op("webhook items that could not be read, or changes for webhook fields turno does not act on, kept raw with their reason; newest first (admins)", ("200", Some(r("QuarantinePage"))), &["400", "401", "403"], None),
+            op("webhook items that could not be read, or changes for webhook fields turno does not act on, kept raw with their reason; newest first (admins). Lists the workspace's items and the deployment's (items whose phone number could not be read, so no workspace can be told; each is kept once and shown to every workspace's admins), told apart by `scope`", ("200", Some(r("QuarantinePage"))), &["400", "401", "403"], None),
             json!([
                 query_param("cursor", "next_cursor of the previous page", string()),
                 query_param("limit", "items per page, 1 to 200 (default 50)", int())
@@ -23,6 +23,7 @@ pub(super) fn schemas() -> Value {
         "QuarantinePage": object(json!({
             "items": array(object(json!({
                 "id": { "type": "string", "description": "a fingerprint of the raw item: a redelivery is kept once" },
+                "scope": { "type": "string", "enum": ["workspace", "deployment"], "description": "workspace: for this workspace's phone number; deployment: its phone number could not be read, shared by every workspace of the deployment" },
                 "kind": enumeration(&["malformed", "unhandled_field"]),
                 "field": nullable(string()),
                 "path": { "type": "string", "description": "where in the delivery, like entry[0].changes[0].value.messages[1]; empty for the whole body" },

@@ -9,6 +9,7 @@
 pub mod agents;
 pub mod changes;
 pub mod conversations;
+pub mod customers;
 pub mod records;
 pub mod tickets;
 pub mod transcripts;
@@ -95,8 +96,12 @@ pub async fn run_all(store: Arc<dyn Store>) {
     agents::agents_are_scoped_by_workspace(s).await;
 
     records::records_are_versioned_listed_by_kind_and_deleted(s).await;
+    records::records_are_paged_most_recently_written_first(s).await;
 
     changes::changes_come_after_their_cursor_in_time_order_per_workspace(s).await;
+
+    customers::a_conversation_is_saved_alone_versioned_and_deleted_only_as_read(s).await;
+    customers::customer_tickets_are_every_ticket_of_that_customer_oldest_first(s).await;
 
     tickets::concurrent_assigns_never_exceed_capacity(Arc::clone(&store)).await;
     tickets::concurrent_assigns_of_one_ticket_take_exactly_one_unit(store).await;

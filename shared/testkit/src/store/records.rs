@@ -3,7 +3,7 @@
 use serde_json::json;
 use turno_core::kernel::ids::WorkspaceId;
 use turno_core::ports::Store;
-use turno_core::ports::records::{Record, RecordKind};
+use turno_core::ports::records::{Record, RecordKind, RecordPage, record_cursor};
 
 use super::assert_conflict;
 use crate::builders::*;
@@ -124,5 +124,74 @@ pub async fn records_are_versioned_listed_by_kind_and_deleted(store: &dyn Store)
             .await
             .unwrap()
             .is_none()
+    );
+}
+
+pub async fn records_are_paged_most_recently_written_first(store: &dyn Store) {
+    let (ws, other) = (workspace(), workspace());
+    // Written at 10, 20, 20 (same time: by key, higher first), 40; one of another kind and one
+    // of another workspace in between.
+    for (key, secs) in [("c", 10), ("a", 20), ("b", 20), ("d", 40)] {
+        let mut r = record(&ws, RecordKind::Quarantine, key, json!({"n": key}));
+        r.updated_at = at(secs);
+        store.put_record(&mut r).await.unwrap();
+    }
+    let mut noise = record(&ws, RecordKind::QuickReply, "z", json!({}));
+    noise.updated_at = at(30);
+    store.put_record(&mut noise).await.unwrap();
+    let mut elsewhere = record(&other, RecordKind::Quarantine, "y", json!({}));
+    elsewhere.updated_at = at(30);
+    store.put_record(&mut elsewhere).await.unwrap();
+
+    let keys =
+        |page: &RecordPage| -> Vec<String> { page.records.iter().map(|r| r.key.clone()).collect() };
+    let first = store
+        .records_page(&ws, RecordKind::Quarantine, None, 3)
+        .await
+        .unwrap();
+    assert_eq!(keys(&first), vec!["d", "b", "a"]);
+    assert_eq!(first.records[0].value, json!({"n": "d"}), "read back whole");
+    let places: Vec<String> = first.records.iter().map(record_cursor).collect();
+    assert_eq!(first.cursors, places, "each record's place, as written");
+    let next = first.next.clone().expect("one more");
+    assert_eq!(next, record_cursor(&first.records[2]));
+    let second = store
+        .records_page(&ws, RecordKind::Quarantine, Some(&next), 3)
+        .await
+        .unwrap();
+    assert_eq!(keys(&second), vec!["c"]);
+    assert_eq!(second.next, None, "the last page says so");
+    let exact = store
+        .records_page(&ws, RecordKind::Quarantine, None, 4)
+        .await
+        .unwrap();
+    assert_eq!((exact.records.len(), exact.next), (4, None));
+
+    // A rewrite moves a record to the front.
+    let mut c = store
+        .record(&ws, RecordKind::Quarantine, "c")
+        .await
+        .unwrap()
+        .unwrap();
+    c.updated_at = at(50);
+    store.put_record(&mut c).await.unwrap();
+    let front = store
+        .records_page(&ws, RecordKind::Quarantine, None, 1)
+        .await
+        .unwrap();
+    assert_eq!(keys(&front), vec!["c"]);
+    assert_eq!(front.records[0].version, 2);
+    store
+        .delete_record(&ws, RecordKind::Quarantine, "c")
+        .await
+        .unwrap();
+    let all = store
+        .records_page(&ws, RecordKind::Quarantine, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&all),
+        vec!["d", "b", "a"],
+        "a deleted record is not listed"
     );
 }

@@ -49,4 +49,12 @@ pub trait ConversationStore: Send + Sync {
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError>;
+
+    /// Writes a conversation alone (versioned), outside any turn: how a conversation moves to
+    /// a customer's new phone number.
+    async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError>;
+
+    /// Deletes a conversation if its stored version still equals `conversation.version`
+    /// (`Conflict` if it changed since it was read). A conversation already gone is no error.
+    async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
 }

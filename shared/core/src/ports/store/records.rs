@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use crate::kernel::ids::WorkspaceId;
 use crate::ports::StoreError;
-use crate::ports::records::{Record, RecordKind};
+use crate::ports::records::{Record, RecordKind, RecordPage};
 
 /// A workspace's [`Record`]s, by kind and key, versioned like tickets.
 #[async_trait]
@@ -18,6 +18,17 @@ pub trait RecordStore: Send + Sync {
 
     /// A workspace's records of one kind, by key.
     async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError>;
+
+    /// At most `limit` of a workspace's records of one kind, most recently written first
+    /// (by [`record_cursor`](crate::ports::records::record_cursor)), starting after the
+    /// cursor `after` (exclusive). Reads only what the page needs.
+    async fn records_page(
+        &self,
+        ws: &WorkspaceId,
+        kind: RecordKind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<RecordPage, StoreError>;
 
     /// Inserts (version 0) or updates a record, versioned like tickets.
     async fn put_record(&self, record: &mut Record) -> Result<(), StoreError>;

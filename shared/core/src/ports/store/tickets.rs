@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use crate::desk::ticket::Ticket;
-use crate::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
+use crate::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
 use crate::ports::{StoreError, TicketFilter};
 
 /// Tickets, versioned as the [module docs](super) describe, with the views the desk reads
@@ -22,6 +22,14 @@ pub trait TicketStore: Send + Sync {
         &self,
         ws: &WorkspaceId,
         filter: &TicketFilter,
+    ) -> Result<Vec<Ticket>, StoreError>;
+
+    /// Every ticket of one customer, open or closed, oldest first (by creation). Read rarely
+    /// (a customer changing phone number), so adapters may scan the workspace's tickets.
+    async fn customer_tickets(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
     ) -> Result<Vec<Ticket>, StoreError>;
 
     /// A team's queued tickets: highest `Ticket::queue_rank` first (priority, then VIP), then
