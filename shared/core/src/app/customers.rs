@@ -70,7 +70,7 @@ pub struct CustomerView {
 }
 
 impl Turno {
-    async fn profile_record(
+    pub(super) async fn profile_record(
         &self,
         ws: &WorkspaceId,
         customer: &WaId,

@@ -166,6 +166,7 @@ impl Turno {
                     body: Body::Outbound { message },
                     delivery: None,
                     delivery_error: None,
+                    amended: Default::default(),
                 };
                 let writes = sent
                     .entries(entry)

@@ -10,7 +10,7 @@ use crate::bot::conversation::Conversation;
 use crate::bot::engine;
 use crate::bot::turn::{Effect, TurnRecord};
 use crate::channel::message::{
-    Author, Body, DeliveryState, InboundMessage, Outbound, TranscriptEntry,
+    Author, Body, Content, DeliveryState, InboundMessage, Outbound, TranscriptEntry,
 };
 use crate::config::WorkspaceConfig;
 use crate::desk::escalation::EscalationJob;
@@ -59,6 +59,14 @@ impl Turno {
                 msg.workspace
             )));
         };
+        // A reaction, edit or deletion of a message on the current ticket marks that message
+        // and is not a line of its own.
+        if let Some(target) = msg.content.amends()
+            && self.amend_message(&msg, target).await?
+        {
+            self.mark_read(&ws, &msg).await;
+            return Ok(());
+        }
         let store = &self.ports.store;
         let (ws, msg) = (&ws, &msg);
         let committed = retry_on_conflict(|attempt| async move {
@@ -93,7 +101,9 @@ impl Turno {
             Committed::Before(record) => return self.finish_turn(record).await,
             Committed::Now(turn) => turn,
         };
-        self.mark_read(ws, msg).await;
+        if msg.content.from_customer() && !matches!(msg.content, Content::Call { .. }) {
+            self.mark_read(ws, msg).await;
+        }
         if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
             // The customer's message may have started or resumed a clock.
             self.arm_sla_timer(ws, t, turn.sla_before).await?;
@@ -196,11 +206,29 @@ impl Turno {
         if msg.profile_name.is_some() {
             conversation.profile_name = msg.profile_name.clone();
         }
-        conversation.last_customer_message_at = Some(
-            conversation
-                .last_customer_message_at
-                .map_or(msg.at, |prev| prev.max(msg.at)),
-        );
+        // Only the customer opens the 24-hour window: the business's own echoes do not.
+        if msg.content.from_customer() {
+            conversation.last_customer_message_at = Some(
+                conversation
+                    .last_customer_message_at
+                    .map_or(msg.at, |prev| prev.max(msg.at)),
+            );
+        }
+        let (author, body) = match &msg.content {
+            Content::Echo { content } => (
+                Author::BusinessApp,
+                Body::Outbound {
+                    message: Outbound::from_echo(content),
+                },
+            ),
+            content => (
+                Author::Customer,
+                Body::Inbound {
+                    content: content.clone(),
+                    context: msg.context.clone(),
+                },
+            ),
+        };
 
         let mut effects = vec![Effect::Record {
             entry: TranscriptEntry {
@@ -208,14 +236,12 @@ impl Turno {
                 ticket_id: ticket.id.clone(),
                 message_id: msg.id.clone(),
                 customer: msg.from.clone(),
-                author: Author::Customer,
+                author,
                 at: msg.at,
-                body: Body::Inbound {
-                    content: msg.content.clone(),
-                    context: msg.context.clone(),
-                },
+                body,
                 delivery: None,
                 delivery_error: None,
+                amended: Default::default(),
             },
         }];
         let mut ticket_changed = ticket_created || reopened;
@@ -379,6 +405,7 @@ impl Turno {
             },
             delivery: None,
             delivery_error: None,
+            amended: Default::default(),
         };
         match self
             .send_or_re_engage(&ws, &turn.customer, Some(&turn.ticket_id), message)

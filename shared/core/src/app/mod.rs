@@ -25,6 +25,7 @@ use crate::ports::{Clock, EventBus, Notifier, Queue, Store, WhatsApp};
 
 mod access;
 mod admin;
+mod amendments;
 mod assignment;
 mod bot_io;
 mod change_feed;
@@ -43,6 +44,7 @@ mod notes;
 mod quarantine;
 mod quick_replies;
 mod sla;
+mod templates;
 mod transcript;
 
 pub use access::Actor;
@@ -63,6 +65,7 @@ pub use quarantine::{
 };
 pub use quick_replies::{QuickReply, QuickReplyInput};
 pub use sla::SweepReport;
+pub use templates::TemplateOffer;
 
 /// Everything the use cases talk to.
 #[derive(Clone)]

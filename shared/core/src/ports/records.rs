@@ -16,6 +16,12 @@ pub enum RecordKind {
     Customer,
     /// A webhook item set aside unread, with its reason; keyed by its fingerprint.
     Quarantine,
+    /// What WhatsApp last reported about a template (status, quality, category); keyed by
+    /// `name#language`.
+    Template,
+    /// What later events did to a ticket's messages (reactions, edits, deletions); keyed by
+    /// ticket id.
+    Amendments,
 }
 
 impl RecordKind {
@@ -24,6 +30,8 @@ impl RecordKind {
             RecordKind::QuickReply => "quick_reply",
             RecordKind::Customer => "customer",
             RecordKind::Quarantine => "quarantine",
+            RecordKind::Template => "template",
+            RecordKind::Amendments => "amendments",
         }
     }
 }
