@@ -138,7 +138,7 @@ pub fn inbound_entry(
         },
         delivery: None,
         delivery_error: None,
-        amended: Default::default(),
+        amended: None,
     }
 }
 
@@ -162,7 +162,7 @@ pub fn outbound_entry(
         },
         delivery: None,
         delivery_error: None,
-        amended: Default::default(),
+        amended: None,
     }
 }
 

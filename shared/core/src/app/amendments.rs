@@ -52,24 +52,24 @@ impl Marks {
     fn take(&mut self, event: &InboundMessage) -> bool {
         let before = self.clone();
         match &event.content {
-            Content::Reaction { emoji, .. } => {
-                if self.reaction.as_ref().is_none_or(|r| r.at <= event.at) {
-                    self.reaction = Some(ReactionMark {
-                        emoji: emoji.clone(),
-                        at: event.at,
-                    });
-                }
+            Content::Reaction { emoji, .. }
+                if self.reaction.as_ref().is_none_or(|r| r.at <= event.at) =>
+            {
+                self.reaction = Some(ReactionMark {
+                    emoji: emoji.clone(),
+                    at: event.at,
+                });
             }
-            Content::Edit { content, .. } => {
-                // A deleted message stays deleted: a late edit does not bring it back.
-                if self.deleted_at.is_none() && !self.edits.iter().any(|e| e.event == event.id) {
-                    self.edits.push(EditMark {
-                        event: event.id.clone(),
-                        content: (**content).clone(),
-                        at: event.at,
-                    });
-                    self.edits.sort_by_key(|e| e.at);
-                }
+            // A deleted message stays deleted: a late edit does not bring it back.
+            Content::Edit { content, .. }
+                if self.deleted_at.is_none() && !self.edits.iter().any(|e| e.event == event.id) =>
+            {
+                self.edits.push(EditMark {
+                    event: event.id.clone(),
+                    content: (**content).clone(),
+                    at: event.at,
+                });
+                self.edits.sort_by_key(|e| e.at);
             }
             Content::Revoke { .. } => {
                 self.deleted_at = Some(self.deleted_at.map_or(event.at, |d| d.min(event.at)));
@@ -81,11 +81,12 @@ impl Marks {
     }
 
     fn lay_over(&self, entry: &mut TranscriptEntry) {
-        entry.amended.reaction = self.reaction.as_ref().and_then(|r| r.emoji.clone());
+        let amended = entry.amended.get_or_insert_default();
+        amended.reaction = self.reaction.as_ref().and_then(|r| r.emoji.clone());
         if let Some(at) = self.deleted_at {
-            entry.amended.deleted_at = Some(at);
-            entry.amended.history.clear();
-            entry.amended.edited_at = None;
+            amended.deleted_at = Some(at);
+            amended.history.clear();
+            amended.edited_at = None;
             if let Body::Inbound { content, .. } = &mut entry.body {
                 *content = Content::Revoke {
                     message_id: entry.message_id.clone(),
@@ -104,8 +105,8 @@ impl Marks {
                 .map(|e| e.content.clone()),
         );
         *content = last.content.clone();
-        entry.amended.history = history;
-        entry.amended.edited_at = Some(last.at);
+        amended.history = history;
+        amended.edited_at = Some(last.at);
     }
 }
 

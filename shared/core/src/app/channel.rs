@@ -182,7 +182,7 @@ impl Turno {
             body: Body::Outbound { message },
             delivery: None,
             delivery_error: None,
-            amended: Default::default(),
+            amended: None,
         };
         let entries = sent.entries(entry);
         for e in &entries {

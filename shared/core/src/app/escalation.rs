@@ -166,7 +166,7 @@ impl Turno {
                     body: Body::Outbound { message },
                     delivery: None,
                     delivery_error: None,
-                    amended: Default::default(),
+                    amended: None,
                 };
                 let writes = sent
                     .entries(entry)

@@ -241,7 +241,7 @@ impl Turno {
                 body,
                 delivery: None,
                 delivery_error: None,
-                amended: Default::default(),
+                amended: None,
             },
         }];
         let mut ticket_changed = ticket_created || reopened;
@@ -405,7 +405,7 @@ impl Turno {
             },
             delivery: None,
             delivery_error: None,
-            amended: Default::default(),
+            amended: None,
         };
         match self
             .send_or_re_engage(&ws, &turn.customer, Some(&turn.ticket_id), message)

@@ -222,7 +222,13 @@ fn parse_cursor(c: &str) -> Result<(i128, String), AppError> {
 
 fn preview(entry: &TranscriptEntry) -> Option<MessagePreview> {
     let text = match &entry.body {
-        _ if entry.amended.deleted_at.is_some() => "[deleted]".to_owned(),
+        _ if entry
+            .amended
+            .as_ref()
+            .is_some_and(|a| a.deleted_at.is_some()) =>
+        {
+            "[deleted]".to_owned()
+        }
         Body::Inbound { content, .. } => match content {
             Content::Text { body } => body.clone(),
             Content::Media { caption, .. } => caption

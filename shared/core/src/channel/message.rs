@@ -473,8 +473,8 @@ pub struct TranscriptEntry {
     pub delivery_error: Option<String>,
     /// What later events did to this message, filled in when read: the customer's reaction,
     /// an edit, a deletion.
-    #[serde(default, skip_serializing_if = "Amended::is_empty")]
-    pub amended: Amended,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amended: Option<Box<Amended>>,
 }
 
 /// The marks later events leave on a transcript entry.
@@ -492,12 +492,6 @@ pub struct Amended {
     /// When the author deleted the message for everyone; its content is then hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<Timestamp>,
-}
-
-impl Amended {
-    pub fn is_empty(&self) -> bool {
-        self == &Amended::default()
-    }
 }
 
 #[cfg(test)]
