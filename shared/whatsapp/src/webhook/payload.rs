@@ -171,6 +171,8 @@ struct RawSystem {
     kind: Option<String>,
     /// For `user_changed_number`: the customer's new WhatsApp id.
     new_wa_id: Option<String>,
+    /// The same, as older payloads name it.
+    wa_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -451,7 +453,7 @@ impl RawBody {
                     Some("customer_identity_changed") => SystemKind::CustomerIdentityChanged,
                     _ => SystemKind::Other,
                 };
-                let new_wa_id = match (kind, s.new_wa_id) {
+                let new_wa_id = match (kind, s.new_wa_id.or(s.wa_id)) {
                     (SystemKind::UserChangedNumber, None) => {
                         return Err(missing(
                             &format!("{path}.system"),
