@@ -171,8 +171,7 @@ async fn send(
     s.turno
         .accept_webhook(WebhookBatch {
             messages: vec![message],
-            statuses: vec![],
-            quarantined: vec![],
+            ..WebhookBatch::default()
         })
         .await?;
     Ok((StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response())
@@ -246,8 +245,7 @@ async fn send_media(
     s.turno
         .accept_webhook(WebhookBatch {
             messages: vec![message],
-            statuses: vec![],
-            quarantined: vec![],
+            ..WebhookBatch::default()
         })
         .await?;
     Ok((

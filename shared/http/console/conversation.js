@@ -102,7 +102,7 @@ export function mountConversation(pane, ctx, id, onChange) {
     try { const r = await api('/templates', { feature: 'templates' }); list = r.templates || r.items || r || []; } catch { list = []; }
     if (!list.length) { clear(templateBox, h('p', { class: 'muted' }, t('conv.template.none'))); return; }
     const sel = h('select', { 'aria-label': t('conv.template'), 'data-testid': 'template' },
-      list.map((tp, i) => h('option', { value: String(i) }, `${tp.name} (${tp.language || tp.languages?.join(', ') || ''})`)));
+      list.map((tp, i) => h('option', { value: String(i) }, `${tp.name} (${[tp.language || tp.languages?.join(', ') || '', tp.category, tp.quality].filter(Boolean).join(' · ')})`)));
     clear(templateBox, h('label', {}, t('conv.template'), ' ', sel));
     templateBox.select = () => list[Number(sel.value)];
   }
@@ -234,6 +234,11 @@ export function mountConversation(pane, ctx, id, onChange) {
       }
       case 'contacts': return h('p', { class: 'text' }, `${t('conv.contacts')}: `, (c.names || []).join(', '));
       case 'reaction': return h('p', { class: 'text reaction' }, c.emoji || '∅');
+      case 'edit': return h('p', { class: 'text muted' }, `${t('conv.edited')}: `, content(c.content));
+      case 'revoke': return h('p', { class: 'text muted deleted' }, t('conv.deleted'));
+      case 'call': return h('p', { class: 'text call' }, h('span', { 'aria-hidden': 'true' }, '📞 '),
+        c.outcome === 'missed' ? t('conv.call.missed') : `${t('conv.call.answered')}${c.duration_secs ? ` (${c.duration_secs} s)` : ''}`);
+      case 'system': return h('p', { class: 'text muted system' }, c.body || t(`conv.system.${c.kind}`));
       default: return h('p', { class: 'text muted' }, `${t('conv.unsupported')} (${c?.type ?? '?'})`);
     }
   }
@@ -289,11 +294,21 @@ export function mountConversation(pane, ctx, id, onChange) {
       : e.body?.direction === 'inbound' ? content(e.body.content)
         : e.body?.direction === 'outbound' ? outbound(e.body.message) : h('p', { class: 'text' }, e.text ?? '');
     const tick = e.delivery && h('span', { class: `tick ${e.delivery}`, title: t(`conv.${e.delivery}`), 'data-delivery': e.delivery }, TICKS[e.delivery] || '');
-    return h('li', { class: `msg from-${kind}`, 'data-author': kind, title: e.delivery_error || '' },
+    const a = e.amended || {};
+    // Earlier versions of an edited message, oldest first; nothing of a deleted one.
+    const history = !a.deleted_at && (a.history || []).length > 0
+      && h('details', { class: 'msg-history' }, h('summary', {}, t('conv.history')), (a.history || []).map((c) => content(c)));
+    const marks = h('div', { class: 'msg-foot' }, h('time', { datetime: e.at }, time(e.at, currentLang())), tick,
+      a.edited_at && !a.deleted_at && h('span', { class: 'mark edited' }, t('conv.edited')),
+      a.deleted_at && h('span', { class: 'mark deleted' }, t('conv.deleted')));
+    const reaction = a.reaction && h('div', { class: 'msg-reaction', role: 'img', 'aria-label': `${t('conv.reaction')}: ${a.reaction}` }, a.reaction);
+    return h('li', { class: `msg from-${kind}${a.deleted_at ? ' is-deleted' : ''}`, 'data-author': kind, title: e.delivery_error || '' },
       h('div', { class: 'bubble' },
         h('div', { class: 'msg-who' }, who),
         body,
-        h('div', { class: 'msg-foot' }, h('time', { datetime: e.at }, time(e.at, currentLang())), tick)));
+        history,
+        marks),
+      reaction);
   }
 
   function drawTranscript() {

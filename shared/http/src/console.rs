@@ -529,30 +529,9 @@ pub(crate) async fn send_template(
     Ok(s.turno.agent_send(actor, id, message).await?)
 }
 
-#[derive(Serialize)]
-struct TemplateView<'a> {
-    #[serde(rename = "use")]
-    use_: &'a str,
-    #[serde(flatten)]
-    template: &'a turno_core::channel::window::TemplateConfig,
-}
-
-/// `GET /templates`: the workspace's approved templates, by use.
+/// `GET /templates`: the workspace's templates WhatsApp has not reported as unusable, by use,
+/// with their last known status, quality and category.
 async fn templates(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
-    s.turno.me(&actor).await?;
-    let ws = s
-        .turno
-        .workspaces()
-        .get(&actor.workspace)
-        .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
-    let list: Vec<TemplateView<'_>> = ws
-        .templates
-        .0
-        .iter()
-        .map(|(k, t)| TemplateView {
-            use_: k,
-            template: t,
-        })
-        .collect();
+    let list = s.turno.templates_offered(&actor).await?;
     Ok(Json(list).into_response())
 }

@@ -138,6 +138,7 @@ pub fn inbound_entry(
         },
         delivery: None,
         delivery_error: None,
+        amended: None,
     }
 }
 
@@ -161,6 +162,7 @@ pub fn outbound_entry(
         },
         delivery: None,
         delivery_error: None,
+        amended: None,
     }
 }
 

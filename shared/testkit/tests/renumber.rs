@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use turno_core::app::{
     Actor, AppError, CustomerPatch, NUMBER_CHANGED_ACTION, NumberChange, WebhookBatch,
 };
-use turno_core::channel::message::{Content, InboundMessage};
+use turno_core::channel::message::{Content, InboundMessage, SystemKind};
 use turno_core::desk::agent::Role;
 use turno_core::desk::ticket::TicketStatus;
 use turno_core::kernel::ids::{AgentId, MessageId, TicketId, WaId};
@@ -190,6 +190,68 @@ async fn everything_moves_to_the_new_number_and_its_next_message_continues_the_t
     assert_eq!(
         t.store.customer_tickets(&ws, &wa(NEW)).await.unwrap().len(),
         2
+    );
+}
+
+#[tokio::test]
+async fn whatsapps_notice_of_a_new_number_moves_the_customer_with_the_notice_on_their_ticket() {
+    let t = TestTurno::demo(start()).await;
+    let ws = demo_workspace();
+    let open = lucia_before_the_change(&t).await;
+    let sent = |t: &TestTurno| {
+        t.whatsapp
+            .messages(&demo_workspace(), None, 0)
+            .unwrap()
+            .len()
+    };
+    let replies_before = sent(&t);
+
+    t.advance(SignedDuration::from_mins(1));
+    let notice = InboundMessage {
+        workspace: ws.clone(),
+        id: MessageId::parse("wamid.system1").unwrap(),
+        from: wa(OLD),
+        profile_name: None,
+        at: t.clock.now(),
+        content: Content::System {
+            kind: SystemKind::UserChangedNumber,
+            new_wa_id: Some(wa(NEW)),
+            body: Some("User A changed from 34600111222 to 34699888777".into()),
+        },
+        context: None,
+    };
+    for _ in 0..2 {
+        // Delivered twice, as WhatsApp may: the second changes nothing.
+        t.turno
+            .accept_webhook(WebhookBatch {
+                messages: vec![notice.clone()],
+                ..WebhookBatch::default()
+            })
+            .await
+            .unwrap();
+        t.drain().await;
+    }
+
+    assert_eq!(t.ticket(&ws, &open).await.customer, wa(NEW));
+    assert!(t.store.conversation(&ws, &wa(OLD)).await.unwrap().is_none());
+    let transcript = t.store.transcript(&ws, &open).await.unwrap();
+    assert!(
+        transcript
+            .iter()
+            .any(|e| e.message_id.as_str() == "wamid.system1"),
+        "the notice is a line on the ticket that moved"
+    );
+    assert_eq!(sent(&t), replies_before, "a notice is not answered");
+    let moves = t
+        .events
+        .events(&ws)
+        .unwrap()
+        .into_iter()
+        .filter(|e| matches!(e, DomainEvent::CustomerNumberChanged { .. }))
+        .count();
+    assert_eq!(
+        moves, 1,
+        "the redelivered notice is recognised and moves nothing more"
     );
 }
 

@@ -27,24 +27,31 @@ fn invalid_path(batch: WebhookBatch) -> String {
 }
 
 #[test]
-fn changes_for_other_fields_are_kept_as_unhandled_and_read_no_further() {
+fn template_changes_are_read_and_other_fields_kept_as_unhandled() {
     let batch = parse(TEMPLATE_UPDATE);
     assert!(batch.messages.is_empty());
     assert!(batch.statuses.is_empty());
+    assert_eq!(batch.templates.len(), 1);
+    let t = &batch.templates[0];
+    assert_eq!(
+        (t.name.as_str(), t.language.as_str()),
+        ("order_shipped", "pt_BR")
+    );
+    assert_eq!(
+        t.change,
+        turno_core::channel::templates::TemplateChange::Status {
+            status: "REJECTED".into(),
+            reason: Some("INCORRECT_CATEGORY".into())
+        }
+    );
+    assert_eq!(t.at.map(|a| a.as_second()), Some(1_749_416_600));
     let fields: Vec<_> = batch
         .quarantined
         .iter()
         .inspect(|q| assert_eq!(q.kind, QuarantineKind::UnhandledField))
         .map(|q| q.field.as_deref().unwrap_or_default())
         .collect();
-    assert_eq!(
-        fields,
-        [
-            "message_template_status_update",
-            "phone_number_quality_update"
-        ]
-    );
-    assert!(batch.quarantined[0].raw.contains("REJECTED"));
+    assert_eq!(fields, ["phone_number_quality_update"]);
 }
 
 #[test]

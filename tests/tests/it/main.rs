@@ -17,3 +17,4 @@ mod outage;
 mod restart;
 mod sla;
 mod tickets;
+mod webhook_corpus;

@@ -143,6 +143,10 @@ impl Turno {
             )));
         }
         message.validate().map_err(AppError::Invalid)?;
+        if let Outbound::Template(t) = &message {
+            self.check_template_send(&actor.workspace, &ticket.customer, t)
+                .await?;
+        }
         let ws = self
             .config(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;
@@ -178,6 +182,7 @@ impl Turno {
             body: Body::Outbound { message },
             delivery: None,
             delivery_error: None,
+            amended: None,
         };
         let entries = sent.entries(entry);
         for e in &entries {
@@ -248,7 +253,7 @@ impl Turno {
         media_id: &str,
     ) -> Result<MediaFile, AppError> {
         self.visible_ticket(actor, id).await?;
-        let transcript = self.ports.store.transcript(&actor.workspace, id).await?;
+        let transcript = self.transcript_view(&actor.workspace, id).await?;
         let on_ticket = transcript.iter().any(|e| match &e.body {
             Body::Inbound {
                 content: Content::Media { media_id: m, .. },

@@ -62,7 +62,7 @@ pub struct Transfer {
 impl Turno {
     pub async fn ticket_view(&self, actor: &Actor, id: &TicketId) -> Result<TicketView, AppError> {
         let ticket = self.visible_ticket(actor, id).await?;
-        let transcript = self.ports.store.transcript(&actor.workspace, id).await?;
+        let transcript = self.transcript_view(&actor.workspace, id).await?;
         let conversation = self
             .ports
             .store

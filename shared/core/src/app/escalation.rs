@@ -166,6 +166,7 @@ impl Turno {
                     body: Body::Outbound { message },
                     delivery: None,
                     delivery_error: None,
+                    amended: None,
                 };
                 let writes = sent
                     .entries(entry)

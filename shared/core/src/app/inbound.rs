@@ -5,12 +5,12 @@
 use tracing::{error, info, warn};
 
 use super::effects::{Retry, SlaTarget, retry_on_conflict};
-use super::{JobError, Turno};
+use super::{AppError, JobError, Turno};
 use crate::bot::conversation::Conversation;
 use crate::bot::engine;
 use crate::bot::turn::{Effect, TurnRecord};
 use crate::channel::message::{
-    Author, Body, DeliveryState, InboundMessage, Outbound, TranscriptEntry,
+    Author, Body, Content, DeliveryState, InboundMessage, Outbound, SystemKind, TranscriptEntry,
 };
 use crate::config::WorkspaceConfig;
 use crate::desk::escalation::EscalationJob;
@@ -59,6 +59,14 @@ impl Turno {
                 msg.workspace
             )));
         };
+        // A reaction, edit or deletion of a message on the current ticket marks that message
+        // and is not a line of its own.
+        if let Some(target) = msg.content.amends()
+            && self.amend_message(&msg, target).await?
+        {
+            self.mark_read(&ws, &msg).await;
+            return Ok(());
+        }
         let store = &self.ports.store;
         let (ws, msg) = (&ws, &msg);
         let committed = retry_on_conflict(|attempt| async move {
@@ -89,11 +97,16 @@ impl Turno {
             Ok(Committed::Now(Box::new(turn)))
         })
         .await?;
+        // After the notice is on the old number's transcript, so the line moves with it; on a
+        // redelivery too, since the move is safe to repeat and may not have finished.
+        self.follow_number_change(&msg).await?;
         let turn = match committed {
             Committed::Before(record) => return self.finish_turn(record).await,
             Committed::Now(turn) => turn,
         };
-        self.mark_read(ws, msg).await;
+        if msg.content.from_customer() && !matches!(msg.content, Content::Call { .. }) {
+            self.mark_read(ws, msg).await;
+        }
         if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
             // The customer's message may have started or resumed a clock.
             self.arm_sla_timer(ws, t, turn.sla_before).await?;
@@ -107,6 +120,31 @@ impl Turno {
             self.publish(&[created]).await;
         }
         self.finish_turn(turn.record).await
+    }
+
+    /// WhatsApp's `user_changed_number` notice: the customer's conversation, tickets and
+    /// profile move to the new number, so their next message continues where they were.
+    async fn follow_number_change(&self, msg: &InboundMessage) -> Result<(), JobError> {
+        let Content::System {
+            kind: SystemKind::UserChangedNumber,
+            new_wa_id: Some(to),
+            ..
+        } = &msg.content
+        else {
+            return Ok(());
+        };
+        if *to == msg.from {
+            return Ok(());
+        }
+        match self
+            .change_customer_number(&msg.workspace, &msg.from, to)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(AppError::Unexpected(e)) => Err(JobError::retry(e)),
+            Err(AppError::Conflict(e)) => Err(JobError::retry(anyhow::anyhow!(e))),
+            Err(e) => Err(JobError::permanent(e)),
+        }
     }
 
     async fn decide_turn(
@@ -196,11 +234,29 @@ impl Turno {
         if msg.profile_name.is_some() {
             conversation.profile_name = msg.profile_name.clone();
         }
-        conversation.last_customer_message_at = Some(
-            conversation
-                .last_customer_message_at
-                .map_or(msg.at, |prev| prev.max(msg.at)),
-        );
+        // Only the customer opens the 24-hour window: the business's own echoes do not.
+        if msg.content.from_customer() {
+            conversation.last_customer_message_at = Some(
+                conversation
+                    .last_customer_message_at
+                    .map_or(msg.at, |prev| prev.max(msg.at)),
+            );
+        }
+        let (author, body) = match &msg.content {
+            Content::Echo { content } => (
+                Author::BusinessApp,
+                Body::Outbound {
+                    message: Outbound::from_echo(content),
+                },
+            ),
+            content => (
+                Author::Customer,
+                Body::Inbound {
+                    content: content.clone(),
+                    context: msg.context.clone(),
+                },
+            ),
+        };
 
         let mut effects = vec![Effect::Record {
             entry: TranscriptEntry {
@@ -208,14 +264,12 @@ impl Turno {
                 ticket_id: ticket.id.clone(),
                 message_id: msg.id.clone(),
                 customer: msg.from.clone(),
-                author: Author::Customer,
+                author,
                 at: msg.at,
-                body: Body::Inbound {
-                    content: msg.content.clone(),
-                    context: msg.context.clone(),
-                },
+                body,
                 delivery: None,
                 delivery_error: None,
+                amended: None,
             },
         }];
         let mut ticket_changed = ticket_created || reopened;
@@ -379,6 +433,7 @@ impl Turno {
             },
             delivery: None,
             delivery_error: None,
+            amended: None,
         };
         match self
             .send_or_re_engage(&ws, &turn.customer, Some(&turn.ticket_id), message)

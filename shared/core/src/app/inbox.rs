@@ -222,6 +222,13 @@ fn parse_cursor(c: &str) -> Result<(i128, String), AppError> {
 
 fn preview(entry: &TranscriptEntry) -> Option<MessagePreview> {
     let text = match &entry.body {
+        _ if entry
+            .amended
+            .as_ref()
+            .is_some_and(|a| a.deleted_at.is_some()) =>
+        {
+            "[deleted]".to_owned()
+        }
         Body::Inbound { content, .. } => match content {
             Content::Text { body } => body.clone(),
             Content::Media { caption, .. } => caption
@@ -364,11 +371,10 @@ impl Turno {
         let next_cursor = more
             .then(|| tickets.last().map(|(t, _)| page_key(t)))
             .flatten();
-        let store = &self.ports.store;
         let transcripts = futures::future::join_all(
             tickets
                 .iter()
-                .map(|(t, _)| store.transcript(&actor.workspace, &t.id)),
+                .map(|(t, _)| self.transcript_view(&actor.workspace, &t.id)),
         )
         .await;
         let mut items = Vec::with_capacity(tickets.len());

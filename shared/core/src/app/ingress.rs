@@ -7,6 +7,7 @@ use tracing::warn;
 use super::quarantine::{QuarantineKind, QuarantinedItem};
 use super::{AppError, JobError, Turno};
 use crate::channel::message::{DeliveryStatus, InboundMessage};
+use crate::channel::templates::{MarketingPreference, TemplateUpdate};
 use crate::kernel::ids::WorkspaceId;
 use crate::ports::QueueName;
 use crate::ports::jobs::{TranscriptWrite, inbound_envelope};
@@ -16,6 +17,10 @@ use crate::ports::jobs::{TranscriptWrite, inbound_envelope};
 pub struct WebhookBatch {
     pub messages: Vec<InboundMessage>,
     pub statuses: Vec<DeliveryStatus>,
+    /// Customers who stopped or resumed marketing messages.
+    pub preferences: Vec<MarketingPreference>,
+    /// Template status, quality and category changes.
+    pub templates: Vec<TemplateUpdate>,
     /// Items that could not be read, or changes for fields turno does not act on: kept raw,
     /// never a reason to refuse the rest of the delivery.
     pub quarantined: Vec<QuarantinedItem>,
@@ -25,6 +30,10 @@ pub struct WebhookBatch {
 pub struct Accepted {
     pub messages: usize,
     pub statuses: usize,
+    /// Marketing preferences taken into customer profiles.
+    pub preferences: usize,
+    /// Template changes kept (once per workspace that configures the template).
+    pub templates: usize,
     /// Items for phone numbers this deployment does not serve.
     pub ignored: usize,
     /// Items that could not be read, kept for admins with their reason.
@@ -75,6 +84,17 @@ impl Turno {
                 QuarantineKind::Malformed => accepted.quarantined += 1,
                 QuarantineKind::UnhandledField => accepted.unhandled += 1,
             }
+        }
+        for p in &batch.preferences {
+            if self.config(&p.workspace).is_none() {
+                accepted.ignored += 1;
+                continue;
+            }
+            self.record_marketing_preference(p).await?;
+            accepted.preferences += 1;
+        }
+        for t in &batch.templates {
+            accepted.templates += self.record_template_update(t).await?;
         }
         if !envelopes.is_empty() {
             self.ports.queue.send(envelopes).await?;

@@ -26,6 +26,7 @@ use crate::ports::{Clock, EventBus, Notifier, Queue, Store, WhatsApp};
 
 mod access;
 mod admin;
+mod amendments;
 mod assignment;
 mod bot_io;
 mod change_feed;
@@ -45,6 +46,7 @@ mod quarantine;
 mod quick_replies;
 mod renumber;
 mod sla;
+mod templates;
 mod transcript;
 
 pub use access::Actor;
@@ -67,6 +69,7 @@ pub use quarantine::{
 pub use quick_replies::{QuickReply, QuickReplyInput};
 pub use renumber::{NUMBER_CHANGED_ACTION, NumberChange};
 pub use sla::SweepReport;
+pub use templates::TemplateOffer;
 
 /// Everything the use cases talk to.
 #[derive(Clone)]

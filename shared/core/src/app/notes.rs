@@ -66,6 +66,7 @@ impl Turno {
             },
             delivery: None,
             delivery_error: None,
+            amended: None,
         };
         self.ports.store.append_message(&entry).await?;
         info!(workspace = %actor.workspace, ticket_id = %id, agent = %actor.agent, mentions = mentions.len(), "note added");

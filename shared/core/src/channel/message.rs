@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+pub use super::content::{CallOutcome, Content, MediaKind, SystemKind};
 use crate::kernel::ids::{AgentId, MessageId, TicketId, WaId, WorkspaceId};
 
 /// One message a customer sent, as taken from a webhook.
@@ -17,118 +18,6 @@ pub struct InboundMessage {
     pub content: Content,
     /// The message this one replies to, when the customer used "reply".
     pub context: Option<MessageId>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaKind {
-    Image,
-    Audio,
-    Video,
-    Document,
-    Sticker,
-}
-
-/// What a message carries. Every type WhatsApp sends is at least recognised; the ones turno
-/// cannot handle yet arrive as `Unsupported` with WhatsApp's type name, never as an error.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Content {
-    Text {
-        body: String,
-    },
-    /// A tap on an interactive reply button.
-    ButtonReply {
-        id: String,
-        title: String,
-    },
-    /// A choice from an interactive list.
-    ListReply {
-        id: String,
-        title: String,
-        description: Option<String>,
-    },
-    /// A tap on a template's quick-reply button.
-    TemplateButton {
-        payload: String,
-        text: String,
-    },
-    Media {
-        kind: MediaKind,
-        media_id: String,
-        mime_type: Option<String>,
-        caption: Option<String>,
-        filename: Option<String>,
-    },
-    Location {
-        latitude: f64,
-        longitude: f64,
-        name: Option<String>,
-        address: Option<String>,
-    },
-    Contacts {
-        names: Vec<String>,
-    },
-    Reaction {
-        message_id: MessageId,
-        emoji: Option<String>,
-    },
-    /// A type turno does not understand (or WhatsApp's own `unsupported`), kept so that the
-    /// agent sees that something arrived.
-    Unsupported {
-        kind: String,
-        error: Option<String>,
-    },
-}
-
-impl Content {
-    /// The words the bot should read in this message, if any.
-    pub fn text_for_bot(&self) -> Option<&str> {
-        match self {
-            Content::Text { body } => Some(body),
-            Content::ButtonReply { title, .. } | Content::ListReply { title, .. } => Some(title),
-            Content::TemplateButton { text, .. } => Some(text),
-            Content::Media { caption, .. } => caption.as_deref(),
-            _ => None,
-        }
-    }
-
-    /// An event about the conversation rather than words to answer: a reaction, or a type
-    /// turno does not read (edits, revokes, `system` notices, WhatsApp's `unsupported`).
-    /// Recorded on the transcript; the bot does not reply to it.
-    pub fn is_event(&self) -> bool {
-        matches!(self, Content::Reaction { .. } | Content::Unsupported { .. })
-    }
-
-    /// The id of the choice, for interactive replies (a menu option's key).
-    pub fn choice_id(&self) -> Option<&str> {
-        match self {
-            Content::ButtonReply { id, .. } | Content::ListReply { id, .. } => Some(id),
-            Content::TemplateButton { payload, .. } => Some(payload),
-            _ => None,
-        }
-    }
-
-    /// A short, body-free description for logs and previews (`text`, `image`, ...).
-    pub fn kind(&self) -> &str {
-        match self {
-            Content::Text { .. } => "text",
-            Content::ButtonReply { .. } => "button_reply",
-            Content::ListReply { .. } => "list_reply",
-            Content::TemplateButton { .. } => "button",
-            Content::Media { kind, .. } => match kind {
-                MediaKind::Image => "image",
-                MediaKind::Audio => "audio",
-                MediaKind::Video => "video",
-                MediaKind::Document => "document",
-                MediaKind::Sticker => "sticker",
-            },
-            Content::Location { .. } => "location",
-            Content::Contacts { .. } => "contacts",
-            Content::Reaction { .. } => "reaction",
-            Content::Unsupported { .. } => "unsupported",
-        }
-    }
 }
 
 /// A reply button (WhatsApp allows 3, titles of at most 20 characters).
@@ -232,6 +121,48 @@ impl Outbound {
             | Outbound::List { body, .. } => body,
             Outbound::Media { caption, .. } => caption.as_deref().unwrap_or_default(),
             Outbound::Template(_) => "",
+        }
+    }
+
+    /// What the business sent from the WhatsApp Business app (an echo), as a message of
+    /// turno's: text and media as they are, anything else as a short text saying what it was.
+    pub fn from_echo(content: &Content) -> Self {
+        match content {
+            Content::Text { body } => Outbound::text(body.clone()),
+            Content::Media {
+                kind,
+                media_id,
+                caption,
+                filename,
+                ..
+            } => Outbound::Media {
+                kind: *kind,
+                source: MediaSource::Id(media_id.clone()),
+                caption: caption.clone().filter(|_| kind.takes_caption()),
+                filename: filename.clone().filter(|_| *kind == MediaKind::Document),
+            },
+            Content::Location {
+                latitude,
+                longitude,
+                name,
+                address,
+            } => {
+                let place = [name.as_deref(), address.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let place = if place.is_empty() {
+                    place
+                } else {
+                    format!("{place} ")
+                };
+                Outbound::text(format!("[location] {place}({latitude}, {longitude})"))
+            }
+            Content::Contacts { names } => {
+                Outbound::text(format!("[contacts] {}", names.join(", ")))
+            }
+            other => Outbound::text(format!("[{}]", other.kind())),
         }
     }
 
@@ -410,26 +341,6 @@ fn is_language_code(code: &str) -> bool {
         })
 }
 
-impl MediaKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaKind::Image => "image",
-            MediaKind::Audio => "audio",
-            MediaKind::Video => "video",
-            MediaKind::Document => "document",
-            MediaKind::Sticker => "sticker",
-        }
-    }
-
-    /// Whether WhatsApp shows a caption with this kind.
-    pub fn takes_caption(self) -> bool {
-        matches!(
-            self,
-            MediaKind::Image | MediaKind::Video | MediaKind::Document
-        )
-    }
-}
-
 fn validate_media(
     kind: MediaKind,
     source: &MediaSource,
@@ -516,8 +427,12 @@ pub struct DeliveryStatus {
 pub enum Author {
     Customer,
     Bot,
-    Agent { id: AgentId },
+    Agent {
+        id: AgentId,
+    },
     System,
+    /// A person at the business, writing from the WhatsApp Business app (an echo).
+    BusinessApp,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -556,6 +471,27 @@ pub struct TranscriptEntry {
     pub delivery: Option<DeliveryState>,
     #[serde(default)]
     pub delivery_error: Option<String>,
+    /// What later events did to this message, filled in when read: the customer's reaction,
+    /// an edit, a deletion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amended: Option<Box<Amended>>,
+}
+
+/// The marks later events leave on a transcript entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Amended {
+    /// The emoji the customer reacted with; `None` when they did not, or took it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<String>,
+    /// When the author last edited the message (its content is then the edited one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<Timestamp>,
+    /// The message's earlier versions, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<Content>,
+    /// When the author deleted the message for everyone; its content is then hidden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

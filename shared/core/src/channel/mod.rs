@@ -1,5 +1,7 @@
 //! The WhatsApp channel's rules: what customers send and what turno sends back, transcripts
 //! and delivery states, and the 24-hour customer service window.
 
+mod content;
 pub mod message;
+pub mod templates;
 pub mod window;

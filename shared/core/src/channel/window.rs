@@ -48,6 +48,10 @@ pub struct TemplateConfig {
     /// Payloads of the template's quick-reply buttons, in order.
     #[serde(default)]
     pub button_payloads: Vec<String>,
+    /// Its category as approved; a category WhatsApp reports later takes precedence.
+    /// Marketing templates go only to customers who have not stopped marketing messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<crate::channel::templates::TemplateCategory>,
 }
 
 /// What a template's placeholders may refer to.

@@ -19,6 +19,12 @@ pub enum RecordKind {
     /// Where a customer's phone number moved to, and how far the move got; keyed by the old
     /// WhatsApp id.
     NumberChange,
+    /// What WhatsApp last reported about a template (status, quality, category); keyed by
+    /// `name#language`.
+    Template,
+    /// What later events did to a ticket's messages (reactions, edits, deletions); keyed by
+    /// ticket id.
+    Amendments,
 }
 
 impl RecordKind {
@@ -28,6 +34,8 @@ impl RecordKind {
             RecordKind::Customer => "customer",
             RecordKind::Quarantine => "quarantine",
             RecordKind::NumberChange => "number_change",
+            RecordKind::Template => "template",
+            RecordKind::Amendments => "amendments",
         }
     }
 }

@@ -272,7 +272,7 @@ fn paths() -> Value {
                 }
             }))), json!([path_param("wa_id", "WhatsApp id (E.164 digits)", wa_id())]))
         },
-        "/templates": { "get": op("the workspace's approved WhatsApp templates, by use (the only messages allowed outside the 24 h window)", ("200", Some(array(r("Template")))), &["401", "403"], None) },
+        "/templates": { "get": op("the workspace's WhatsApp templates, by use (the only messages allowed outside the 24 h window), leaving out those WhatsApp reported as not approved; sending one of those, or a marketing template to a customer who stopped marketing messages, answers 409", ("200", Some(array(r("Template")))), &["401", "403"], None) },
         "/tickets/{id}/templates": { "post": with_params(
             op("send the workspace's template for a use (`re_engagement`, `follow_up`, ...)", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(object(json!({ "use": string() }), true))),
             id()

@@ -9,7 +9,7 @@ pub(super) fn schemas() -> Value {
         "type": "object",
         "required": ["kind"],
         "properties": {
-            "kind": enumeration(&["customer", "bot", "agent", "system"]),
+            "kind": enumeration(&["customer", "bot", "agent", "system", "business_app"]),
             "id": string()
         }
     });
@@ -107,14 +107,24 @@ pub(super) fn schemas() -> Value {
                     "required": ["direction"],
                     "properties": {
                         "direction": enumeration(&["inbound", "outbound", "note"]),
-                        "content": { "type": "object", "description": "inbound: what the customer sent" },
+                        "content": { "type": "object", "description": "inbound: what the customer sent, by `type`: text, button_reply, list_reply, template_button, media, location, contacts, reaction, edit (`message_id`, `content`), revoke (`message_id`; also a deleted message's hidden content), system (`kind`: user_changed_number, customer_identity_changed or other; `new_wa_id`, `body`), call (`call_id`, `outcome`: missed or answered, `duration_secs`), unsupported" },
                         "message": { "type": "object", "description": "outbound: what was sent" },
                         "text": { "type": "string", "description": "note: its text" },
                         "mentions": strings()
                     }
                 },
                 "delivery": nullable(enumeration(&["sent", "delivered", "read", "failed"])),
-                "delivery_error": nullable(string())
+                "delivery_error": nullable(string()),
+                "amended": {
+                    "type": "object",
+                    "description": "what later events did to the message; absent when nothing",
+                    "properties": {
+                        "reaction": { "type": "string", "description": "the customer's emoji reaction" },
+                        "edited_at": time(),
+                        "history": { "type": "array", "items": { "type": "object" }, "description": "earlier versions' content, oldest first" },
+                        "deleted_at": { "type": "string", "format": "date-time", "description": "deleted for everyone: the content is hidden" }
+                    }
+                }
             }
         },
         "SlaSummary": object(json!({
@@ -212,7 +222,10 @@ pub(super) fn schemas() -> Value {
                 "language": string(),
                 "languages": { "type": "object", "additionalProperties": string() },
                 "header_params": strings(),
-                "body_params": strings()
+                "body_params": strings(),
+                "category": enumeration(&["marketing", "utility", "authentication"]),
+                "status": nullable(string()),
+                "quality": nullable(enumeration(&["GREEN", "YELLOW", "RED", "UNKNOWN"]))
             }
         },
         "Team": object(json!({

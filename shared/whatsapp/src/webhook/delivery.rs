@@ -10,9 +10,30 @@ use turno_core::app::{QuarantineKind, QuarantinedItem, WebhookBatch, truncate_ra
 use turno_core::channel::message::InboundMessage;
 use turno_core::kernel::ids::{WaId, WorkspaceId};
 
-use super::payload::{ParseError, RawContact, RawError, RawMessage, RawStatus, decode, describe};
+use super::fields::{RawCall, RawPreference, RawTemplateChange};
+use super::payload::{
+    ParseError, RawContact, RawEcho, RawError, RawMessage, RawStatus, decode, describe,
+};
 
 const OBJECT: &str = "whatsapp_business_account";
+
+/// The template fields: changes for the whole business account, without a phone number.
+const TEMPLATE_FIELDS: [&str; 3] = [
+    "message_template_status_update",
+    "message_template_quality_update",
+    "template_category_update",
+];
+
+/// Every field turno reads; a change for any other is kept as [`QuarantineKind::UnhandledField`].
+const HANDLED_FIELDS: [&str; 7] = [
+    "messages",
+    "smb_message_echoes",
+    "calls",
+    "user_preferences",
+    TEMPLATE_FIELDS[0],
+    TEMPLATE_FIELDS[1],
+    TEMPLATE_FIELDS[2],
+];
 
 /// Reads a webhook delivery: every message and status of every change of every entry, and
 /// every item that could not be read (or belongs to a field turno does not act on) as a
@@ -70,15 +91,20 @@ impl Walk {
             let e = ParseError::invalid(path, "an entry must be an object");
             return self.malformed_value(None, None, e, &entry);
         };
+        // Template changes carry no time of their own: the entry's says when they happened.
+        let time = entry
+            .get("time")
+            .and_then(Value::as_i64)
+            .and_then(|t| jiff::Timestamp::from_second(t).ok());
         let Some(changes) = self.list(&mut entry, "changes", path, None, None) else {
             return;
         };
         for (j, change) in changes.into_iter().enumerate() {
-            self.change(change, &format!("{path}.changes[{j}]"));
+            self.change(change, &format!("{path}.changes[{j}]"), time);
         }
     }
 
-    fn change(&mut self, change: Value, path: &str) {
+    fn change(&mut self, change: Value, path: &str, time: Option<jiff::Timestamp>) {
         let workspace = change
             .pointer("/value/metadata/phone_number_id")
             .and_then(Value::as_str)
@@ -94,7 +120,7 @@ impl Walk {
                 return self.malformed_value(workspace.as_ref(), None, e, &Value::Object(change));
             }
         };
-        if field != "messages" {
+        if !HANDLED_FIELDS.contains(&field.as_str()) {
             debug!(field = %field, "webhook change for a field turno does not act on");
             let reason = format!(
                 "turno does not act on the `{field}` webhook field; the change is kept and acknowledged"
@@ -118,6 +144,15 @@ impl Walk {
                 return self.malformed_value(None, Some(&field), e, &raw);
             }
         };
+        if TEMPLATE_FIELDS.contains(&field.as_str()) {
+            let raw = Value::Object(value);
+            let read = decode::<RawTemplateChange>(raw.clone(), &vpath)
+                .and_then(|t| t.into_domain(&field, workspace.clone(), time, &vpath));
+            return match read {
+                Ok(t) => self.batch.templates.push(t),
+                Err(e) => self.malformed_value(workspace.as_ref(), Some(&field), e, &raw),
+            };
+        }
         let Some(ws) = workspace else {
             let e = ParseError::invalid(
                 format!("{vpath}.metadata.phone_number_id"),
@@ -125,7 +160,50 @@ impl Walk {
             );
             return self.malformed_value(None, Some(&field), e, &Value::Object(value));
         };
-        self.messages_value(&ws, &mut value, &vpath);
+        match field.as_str() {
+            "messages" => self.messages_value(&ws, &mut value, &vpath),
+            "smb_message_echoes" => {
+                let f = Some("smb_message_echoes");
+                let items = self.list(&mut value, "message_echoes", &vpath, Some(&ws), f);
+                for (k, raw) in items.unwrap_or_default().into_iter().enumerate() {
+                    let path = format!("{vpath}.message_echoes[{k}]");
+                    let read = decode::<RawEcho>(raw.clone(), &path)
+                        .and_then(|m| m.into_domain(&ws, &path));
+                    match read {
+                        Ok(m) => self.batch.messages.push(m),
+                        Err(e) => self.malformed_value(Some(&ws), f, e, &raw),
+                    }
+                }
+            }
+            "calls" => {
+                let f = Some("calls");
+                let items = self.list(&mut value, "calls", &vpath, Some(&ws), f);
+                for (k, raw) in items.unwrap_or_default().into_iter().enumerate() {
+                    let path = format!("{vpath}.calls[{k}]");
+                    let read = decode::<RawCall>(raw.clone(), &path)
+                        .and_then(|c| c.into_domain(&ws, &path));
+                    match read {
+                        Ok(Some(m)) => self.batch.messages.push(m),
+                        Ok(None) => {}
+                        Err(e) => self.malformed_value(Some(&ws), f, e, &raw),
+                    }
+                }
+            }
+            _ => {
+                let f = Some("user_preferences");
+                let items = self.list(&mut value, "user_preferences", &vpath, Some(&ws), f);
+                for (k, raw) in items.unwrap_or_default().into_iter().enumerate() {
+                    let path = format!("{vpath}.user_preferences[{k}]");
+                    let read = decode::<RawPreference>(raw.clone(), &path)
+                        .and_then(|p| p.into_domain(&ws, &path));
+                    match read {
+                        Ok(Some(p)) => self.batch.preferences.push(p),
+                        Ok(None) => {}
+                        Err(e) => self.malformed_value(Some(&ws), f, e, &raw),
+                    }
+                }
+            }
+        }
     }
 
     fn messages_value(&mut self, ws: &WorkspaceId, value: &mut Map<String, Value>, path: &str) {

@@ -4,6 +4,7 @@
 //! quarantined items, with [`parse`].
 
 mod delivery;
+mod fields;
 mod payload;
 mod signature;
 

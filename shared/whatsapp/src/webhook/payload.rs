@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tracing::debug;
 use turno_core::channel::message::{
-    Content, DeliveryState, DeliveryStatus, InboundMessage, MediaKind,
+    Content, DeliveryState, DeliveryStatus, InboundMessage, MediaKind, SystemKind,
 };
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 
@@ -52,7 +52,7 @@ pub(super) fn describe(e: &serde_json::Error) -> String {
     msg
 }
 
-fn timestamp(value: &Value, path: &str) -> Result<Timestamp, ParseError> {
+pub(super) fn timestamp(value: &Value, path: &str) -> Result<Timestamp, ParseError> {
     let path = format!("{path}.timestamp");
     // The Cloud API sends unix seconds as a string; a number is taken too.
     let seconds = match value {
@@ -123,9 +123,17 @@ pub(super) struct RawMessage {
     id: String,
     #[serde(default)]
     timestamp: Value,
+    context: Option<RawContext>,
+    #[serde(flatten)]
+    body: RawBody,
+}
+
+/// What a message says: its type and the object of that type. The same shape is the body of
+/// a message, of an edit's new version, and of a business echo.
+#[derive(Deserialize)]
+pub(super) struct RawBody {
     #[serde(rename = "type")]
     kind: String,
-    context: Option<RawContext>,
     text: Option<RawText>,
     interactive: Option<RawInteractive>,
     button: Option<RawButton>,
@@ -137,8 +145,34 @@ pub(super) struct RawMessage {
     location: Option<RawLocation>,
     contacts: Option<Vec<RawSharedContact>>,
     reaction: Option<RawReaction>,
+    edit: Option<RawEdit>,
+    revoke: Option<RawRevoke>,
+    system: Option<RawSystem>,
     #[serde(default)]
     errors: Vec<RawError>,
+}
+
+#[derive(Deserialize)]
+struct RawEdit {
+    original_message_id: String,
+    /// The message as it reads after the edit.
+    message: Option<Box<RawBody>>,
+}
+
+#[derive(Deserialize)]
+struct RawRevoke {
+    original_message_id: String,
+}
+
+#[derive(Deserialize)]
+struct RawSystem {
+    body: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    /// For `user_changed_number`: the customer's new WhatsApp id.
+    new_wa_id: Option<String>,
+    /// The same, as older payloads name it.
+    wa_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -235,6 +269,59 @@ impl RawMessage {
             Some(c) => Some(message_id(c, format!("{path}.context.id"))?),
             None => None,
         };
+        let content = self.body.into_content(path)?;
+        Ok(InboundMessage {
+            workspace: workspace.clone(),
+            id,
+            from,
+            profile_name: None,
+            at,
+            content,
+            context,
+        })
+    }
+}
+
+/// A message the business sent from the WhatsApp Business app (`smb_message_echoes`): from
+/// the business's number to a customer.
+#[derive(Deserialize)]
+pub(super) struct RawEcho {
+    to: String,
+    id: String,
+    #[serde(default)]
+    timestamp: Value,
+    #[serde(flatten)]
+    body: RawBody,
+}
+
+impl RawEcho {
+    /// The echo as an [`InboundMessage`] of the customer's conversation (`from` is the
+    /// customer it went to), carrying [`Content::Echo`].
+    pub(super) fn into_domain(
+        self,
+        workspace: &WorkspaceId,
+        path: &str,
+    ) -> Result<InboundMessage, ParseError> {
+        let customer = wa_id(&self.to, format!("{path}.to"))?;
+        let id = message_id(self.id, format!("{path}.id"))?;
+        let at = timestamp(&self.timestamp, path)?;
+        let content = self.body.into_content(path)?;
+        Ok(InboundMessage {
+            workspace: workspace.clone(),
+            id,
+            from: customer,
+            profile_name: None,
+            at,
+            content: Content::Echo {
+                content: Box::new(content),
+            },
+            context: None,
+        })
+    }
+}
+
+impl RawBody {
+    fn into_content(self, path: &str) -> Result<Content, ParseError> {
         let error = self.errors.first().map(RawError::describe);
         let unsupported = |kind: &str| Content::Unsupported {
             kind: kind.to_owned(),
@@ -325,17 +412,67 @@ impl RawMessage {
                     emoji: non_empty(r.emoji),
                 }
             }
+            "edit" => {
+                let e = self.edit.ok_or_else(|| missing(path, "edit", "edit"))?;
+                let epath = format!("{path}.edit");
+                let message_id = message_id(
+                    e.original_message_id,
+                    format!("{epath}.original_message_id"),
+                )?;
+                let body = e
+                    .message
+                    .ok_or_else(|| missing(&epath, "message", "edit"))?;
+                if matches!(body.kind.as_str(), "edit" | "revoke") {
+                    return Err(ParseError::invalid(
+                        format!("{epath}.message.type"),
+                        "an edit cannot hold another edit or a deletion",
+                    ));
+                }
+                Content::Edit {
+                    message_id,
+                    content: Box::new(body.into_content(&format!("{epath}.message"))?),
+                }
+            }
+            "revoke" => {
+                let r = self
+                    .revoke
+                    .ok_or_else(|| missing(path, "revoke", "revoke"))?;
+                Content::Revoke {
+                    message_id: message_id(
+                        r.original_message_id,
+                        format!("{path}.revoke.original_message_id"),
+                    )?,
+                }
+            }
+            "system" => {
+                let s = self
+                    .system
+                    .ok_or_else(|| missing(path, "system", "system"))?;
+                let kind = match s.kind.as_deref() {
+                    Some("user_changed_number") => SystemKind::UserChangedNumber,
+                    Some("customer_identity_changed") => SystemKind::CustomerIdentityChanged,
+                    _ => SystemKind::Other,
+                };
+                let new_wa_id = match (kind, s.new_wa_id.or(s.wa_id)) {
+                    (SystemKind::UserChangedNumber, None) => {
+                        return Err(missing(
+                            &format!("{path}.system"),
+                            "new_wa_id",
+                            "user_changed_number",
+                        ));
+                    }
+                    (_, Some(w)) => Some(wa_id(&w, format!("{path}.system.new_wa_id"))?),
+                    (_, None) => None,
+                };
+                Content::System {
+                    kind,
+                    new_wa_id,
+                    body: non_empty(s.body),
+                }
+            }
             other => unsupported(other),
         };
-        Ok(InboundMessage {
-            workspace: workspace.clone(),
-            id,
-            from,
-            profile_name: None,
-            at,
-            content,
-            context,
-        })
+        Ok(content)
     }
 }
 

@@ -1,0 +1,226 @@
+//! Templates and consent as WhatsApp reports them: the state of each configured template
+//! (status, quality, category) kept per workspace as records of kind
+//! [`RecordKind::Template`], customers' marketing preferences taken into their profiles, the
+//! templates agents are offered, and the checks before an agent sends one.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use tracing::{info, warn};
+
+use super::effects::{Retry, retry_on_conflict};
+use super::{Actor, AppError, Turno};
+use crate::channel::message::TemplateMessage;
+use crate::channel::templates::{
+    MarketingPreference, TemplateCategory, TemplateState, TemplateUpdate,
+};
+use crate::channel::window::TemplateConfig;
+use crate::kernel::ids::{WaId, WorkspaceId};
+use crate::ports::records::{Record, RecordKind};
+
+/// The longest record key the stores take.
+const MAX_KEY: usize = 200;
+
+/// A configured template as agents are offered it: what the configuration says, and what
+/// WhatsApp last reported about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemplateOffer {
+    #[serde(rename = "use")]
+    pub use_: String,
+    #[serde(flatten)]
+    pub template: TemplateConfig,
+    /// WhatsApp's last status for it (`APPROVED`), when one was heard.
+    pub status: Option<String>,
+    /// `GREEN`, `YELLOW`, `RED` or `UNKNOWN`, when WhatsApp reported one.
+    pub quality: Option<String>,
+}
+
+impl Turno {
+    /// Keeps a template change in every workspace it concerns: the one named, or (a change for
+    /// the whole business account) each workspace that configures a template of that name.
+    /// Returns how many workspaces took it.
+    pub(super) async fn record_template_update(
+        &self,
+        update: &TemplateUpdate,
+    ) -> Result<usize, AppError> {
+        let key = TemplateState::key(&update.name, &update.language);
+        if key.len() > MAX_KEY {
+            warn!(
+                len = key.len(),
+                "template change for a name too long to keep; skipped"
+            );
+            return Ok(0);
+        }
+        let targets: Vec<WorkspaceId> = self
+            .workspaces
+            .iter()
+            .filter(|w| update.workspace.as_ref().is_none_or(|id| *id == w.id))
+            .filter(|w| w.templates.0.values().any(|t| t.name == update.name))
+            .map(|w| w.id.clone())
+            .collect();
+        for ws in &targets {
+            let key = &key;
+            retry_on_conflict(|_| async move {
+                let stored = self
+                    .ports
+                    .store
+                    .record(ws, RecordKind::Template, key)
+                    .await?;
+                let mut state = stored
+                    .as_ref()
+                    .and_then(|r| serde_json::from_value::<TemplateState>(r.value.clone()).ok())
+                    .unwrap_or_else(|| TemplateState {
+                        name: update.name.clone(),
+                        language: update.language.clone(),
+                        ..TemplateState::default()
+                    });
+                if !state.apply(&update.change, update.at) {
+                    return Ok(());
+                }
+                let mut record = Record {
+                    workspace: ws.clone(),
+                    kind: RecordKind::Template,
+                    key: key.clone(),
+                    value: serde_json::to_value(&state)
+                        .map_err(|e| Retry::Fail(AppError::Unexpected(e.into())))?,
+                    updated_at: self.now(),
+                    version: stored.map_or(0, |r| r.version),
+                };
+                self.ports.store.put_record(&mut record).await?;
+                info!(workspace = %ws, template = %update.name, language = %update.language, status = state.status.as_deref(), quality = state.quality.as_deref(), "template state updated from WhatsApp");
+                Ok::<_, Retry<AppError>>(())
+            })
+            .await?;
+        }
+        Ok(targets.len())
+    }
+
+    /// Takes a customer's stop or resume of marketing messages into their profile, unless a
+    /// later choice is recorded already.
+    pub(super) async fn record_marketing_preference(
+        &self,
+        p: &MarketingPreference,
+    ) -> Result<(), AppError> {
+        retry_on_conflict(|_| async move {
+            let (mut profile, record) = self.profile_record(&p.workspace, &p.customer).await?;
+            if profile.consent_updated_at.is_some_and(|at| at > p.at)
+                || (profile.marketing_consent == Some(p.subscribed)
+                    && profile.consent_updated_at.is_some())
+            {
+                return Ok(());
+            }
+            profile.marketing_consent = Some(p.subscribed);
+            profile.consent_updated_at = Some(p.at);
+            let mut record = Record {
+                workspace: p.workspace.clone(),
+                kind: RecordKind::Customer,
+                key: p.customer.as_str().to_owned(),
+                value: serde_json::to_value(&profile)
+                    .map_err(|e| Retry::Fail(AppError::Unexpected(e.into())))?,
+                updated_at: self.now(),
+                version: record.map_or(0, |r| r.version),
+            };
+            self.ports.store.put_record(&mut record).await?;
+            info!(workspace = %p.workspace, customer = %p.customer, subscribed = p.subscribed, "marketing preference recorded from WhatsApp");
+            Ok::<_, Retry<AppError>>(())
+        })
+        .await
+    }
+
+    /// The workspace's template states, by record key (`name#language`).
+    async fn template_states(
+        &self,
+        ws: &WorkspaceId,
+    ) -> Result<HashMap<String, TemplateState>, AppError> {
+        let records = self.ports.store.records(ws, RecordKind::Template).await?;
+        Ok(records
+            .into_iter()
+            .filter_map(|r| {
+                let state = serde_json::from_value::<TemplateState>(r.value).ok()?;
+                Some((r.key, state))
+            })
+            .collect())
+    }
+
+    /// `GET /templates`: the configured templates WhatsApp has not reported as unusable
+    /// (rejected, paused, disabled...), each with its last known quality and category.
+    pub async fn templates_offered(&self, actor: &Actor) -> Result<Vec<TemplateOffer>, AppError> {
+        self.me(actor).await?;
+        let ws = self
+            .config(&actor.workspace)
+            .ok_or(AppError::NotFound("workspace"))?;
+        let states = self.template_states(&actor.workspace).await?;
+        Ok(ws
+            .templates
+            .0
+            .iter()
+            .filter_map(|(use_, t)| {
+                let state = states.get(&TemplateState::key(&t.name, &t.language));
+                if state.is_some_and(|s| !s.sendable()) {
+                    return None;
+                }
+                let mut template = t.clone();
+                if let Some(c) = state.and_then(|s| s.category) {
+                    template.category = Some(c);
+                }
+                Some(TemplateOffer {
+                    use_: use_.clone(),
+                    template,
+                    status: state.and_then(|s| s.status.clone()),
+                    quality: state.and_then(|s| s.quality.clone()),
+                })
+            })
+            .collect())
+    }
+
+    /// Refuses a template WhatsApp reported as not approved, and a marketing template for a
+    /// customer who stopped marketing messages.
+    pub(super) async fn check_template_send(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        template: &TemplateMessage,
+    ) -> Result<(), AppError> {
+        let key = TemplateState::key(&template.name, &template.language);
+        let state = self
+            .ports
+            .store
+            .record(ws, RecordKind::Template, &key)
+            .await?
+            .and_then(|r| serde_json::from_value::<TemplateState>(r.value).ok());
+        if let Some(s) = state.as_ref().filter(|s| !s.sendable()) {
+            return Err(AppError::Conflict(format!(
+                "template {} ({}) is {} in WhatsApp{}: it cannot be sent until it is approved again",
+                template.name,
+                template.language,
+                s.status.as_deref().unwrap_or("not approved"),
+                s.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            )));
+        }
+        let configured = self.config(ws).and_then(|c| {
+            c.templates
+                .0
+                .values()
+                .find(|t| t.name == template.name)
+                .and_then(|t| t.category)
+        });
+        let category = state.and_then(|s| s.category).or(configured);
+        if category == Some(TemplateCategory::Marketing) {
+            let (profile, _) = self.profile_record(ws, customer).await?;
+            if profile.marketing_consent == Some(false) {
+                let since = profile
+                    .consent_updated_at
+                    .map(|at| format!(" on {at}"))
+                    .unwrap_or_default();
+                return Err(AppError::Conflict(format!(
+                    "the customer stopped marketing messages{since}: marketing template {} cannot be sent to them (utility and authentication templates still can)",
+                    template.name
+                )));
+            }
+        }
+        Ok(())
+    }
+}
