@@ -45,6 +45,9 @@ pub struct WorkspaceConfig {
     /// Read receipts and other channel behaviour.
     #[serde(default)]
     pub whatsapp: crate::channel::window::ChannelConfig,
+    /// The satisfaction survey after a ticket is resolved.
+    #[serde(default)]
+    pub csat: crate::desk::csat::CsatConfig,
 }
 
 impl WorkspaceConfig {
@@ -338,6 +341,13 @@ impl TurnoConfig {
                 }
             }
             if let Err(e) = ws.templates.validate() {
+                return err(format!("workspace {w}: {e}"));
+            }
+            let survey_payloads = ws
+                .templates
+                .get(&ws.csat.template)
+                .map(|t| t.button_payloads.as_slice());
+            if let Err(e) = ws.csat.validate(survey_payloads) {
                 return err(format!("workspace {w}: {e}"));
             }
             if let Err(e) = ws.sla.compile() {

@@ -2,6 +2,7 @@
 //! (which team and tier a handoff goes to).
 
 pub mod agent;
+pub mod csat;
 pub mod escalation;
 pub mod routing;
 pub mod ticket;

@@ -144,6 +144,9 @@ pub struct Ticket {
     /// When a snoozed ticket wakes up by itself.
     #[serde(default)]
     pub snoozed_until: Option<Timestamp>,
+    /// The satisfaction survey sent after the ticket was resolved, and the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<crate::desk::csat::TicketCsat>,
     /// Every change, who made it and why, oldest first.
     #[serde(default)]
     pub audit: Vec<AuditEntry>,
@@ -206,6 +209,7 @@ impl Ticket {
             previous_ticket: None,
             wait_notice_at: None,
             snoozed_until: None,
+            csat: None,
             audit: Vec::new(),
             version: 0,
         }

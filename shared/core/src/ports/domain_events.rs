@@ -47,6 +47,24 @@ pub enum DomainEvent {
         ticket_id: TicketId,
         at: Timestamp,
     },
+    /// A customer answered a ticket's satisfaction survey.
+    CsatAnswered {
+        workspace: WorkspaceId,
+        ticket_id: TicketId,
+        score: u8,
+        agent: Option<AgentId>,
+        team: Option<TeamId>,
+        at: Timestamp,
+    },
+    /// The rolling average of the latest `window` scores dropped below the workspace's
+    /// threshold (sent once, until the average climbs back).
+    CsatAlert {
+        workspace: WorkspaceId,
+        average: f64,
+        window: usize,
+        threshold: f64,
+        at: Timestamp,
+    },
     /// A customer changed phone number: their conversation, tickets and profile now belong to
     /// `to`. `tickets` are every ticket of the customer (the ones moved earlier included).
     CustomerNumberChanged {
@@ -69,6 +87,8 @@ impl DomainEvent {
             DomainEvent::SlaBreached { .. } => "SlaBreached",
             DomainEvent::Resolved { .. } => "Resolved",
             DomainEvent::CustomerNumberChanged { .. } => "CustomerNumberChanged",
+            DomainEvent::CsatAnswered { .. } => "CsatAnswered",
+            DomainEvent::CsatAlert { .. } => "CsatAlert",
         }
     }
 
@@ -80,7 +100,9 @@ impl DomainEvent {
             | DomainEvent::SlaWarning { workspace, .. }
             | DomainEvent::SlaBreached { workspace, .. }
             | DomainEvent::Resolved { workspace, .. }
-            | DomainEvent::CustomerNumberChanged { workspace, .. } => workspace,
+            | DomainEvent::CustomerNumberChanged { workspace, .. }
+            | DomainEvent::CsatAnswered { workspace, .. }
+            | DomainEvent::CsatAlert { workspace, .. } => workspace,
         }
     }
 }

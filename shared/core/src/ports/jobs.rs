@@ -110,6 +110,60 @@ impl SlaTimer {
     }
 }
 
+/// A delayed job other than an SLA timer, on the same timers queue (told apart by its `job`
+/// field, which SLA timers do not have).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum DelayedJob {
+    /// Send a resolved ticket's satisfaction survey at `due_at`.
+    CsatSurvey(CsatSurvey),
+}
+
+/// The survey of one resolution of a ticket: dropped if the ticket was reopened (or resolved
+/// again) since, or already surveyed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsatSurvey {
+    pub workspace: WorkspaceId,
+    pub ticket_id: TicketId,
+    /// The resolution this survey is about.
+    pub resolved_at: Timestamp,
+    pub due_at: Timestamp,
+}
+
+impl DelayedJob {
+    fn due_at(&self) -> Timestamp {
+        match self {
+            DelayedJob::CsatSurvey(s) => s.due_at,
+        }
+    }
+
+    /// An envelope delivered at `due_at`, or after `max_delay` if that is sooner (the job then
+    /// sends itself again, like SLA timers).
+    pub fn envelope(&self, now: Timestamp, max_delay: Duration) -> Envelope {
+        let until_due = self
+            .due_at()
+            .duration_since(now)
+            .try_into()
+            .unwrap_or(Duration::ZERO);
+        Envelope {
+            queue: QueueName::SlaTimers,
+            group: None,
+            dedupe_id: None,
+            delay: until_due.min(max_delay),
+            body: json(self),
+        }
+    }
+
+    /// Whether a timers-queue body is a [`DelayedJob`] rather than an [`SlaTimer`].
+    pub fn is_one(body: &str) -> bool {
+        #[derive(Deserialize)]
+        struct Tagged {
+            job: Option<String>,
+        }
+        serde_json::from_str::<Tagged>(body).is_ok_and(|t| t.job.is_some())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

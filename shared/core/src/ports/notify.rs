@@ -14,6 +14,8 @@ pub enum NotificationKind {
     SlaBreached,
     /// An agent was @mentioned in a private note.
     Mentioned,
+    /// The workspace's rolling satisfaction average dropped below its threshold.
+    CsatLow,
 }
 
 /// A notice to people (agents, supervisors). Holds no customer message text.

@@ -25,6 +25,9 @@ pub enum RecordKind {
     /// What later events did to a ticket's messages (reactions, edits, deletions); keyed by
     /// ticket id.
     Amendments,
+    /// A workspace's latest survey scores and whether its low-score alert fired; one record,
+    /// keyed `ring`.
+    CsatScores,
 }
 
 impl RecordKind {
@@ -36,6 +39,7 @@ impl RecordKind {
             RecordKind::NumberChange => "number_change",
             RecordKind::Template => "template",
             RecordKind::Amendments => "amendments",
+            RecordKind::CsatScores => "csat_scores",
         }
     }
 }
