@@ -235,6 +235,9 @@ impl Turno {
         }
         // Freed capacity or a newly queued ticket: pull from the queue now.
         let Updated { ticket, sla_before } = updated;
+        if change == StatusChange::Resolved {
+            self.schedule_csat(&ws, &ticket).await;
+        }
         self.after_change(&ws, &ticket, sla_before, ticket.team.as_slice())
             .await?;
         self.visible_ticket(actor, id).await

@@ -67,6 +67,10 @@ impl Turno {
             self.mark_read(&ws, &msg).await;
             return Ok(());
         }
+        // A satisfaction survey's answer (or the comment after it) is not the bot's.
+        if self.take_csat_answer(&ws, &msg).await? {
+            return Ok(());
+        }
         let store = &self.ports.store;
         let (ws, msg) = (&ws, &msg);
         let committed = retry_on_conflict(|attempt| async move {

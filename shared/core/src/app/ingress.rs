@@ -10,7 +10,7 @@ use crate::channel::message::{DeliveryStatus, InboundMessage};
 use crate::channel::templates::{MarketingPreference, TemplateUpdate};
 use crate::kernel::ids::WorkspaceId;
 use crate::ports::QueueName;
-use crate::ports::jobs::{TranscriptWrite, inbound_envelope};
+use crate::ports::jobs::{DelayedJob, TranscriptWrite, inbound_envelope};
 
 /// A webhook's content, split into what the queues carry.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -112,6 +112,9 @@ impl Turno {
             QueueName::Inbound => self.handle_inbound(decode(body)?).await,
             QueueName::TicketWrites => self.write_transcript(decode(body)?).await,
             QueueName::Escalations => self.handle_escalation(decode(body)?).await,
+            QueueName::SlaTimers if DelayedJob::is_one(body) => {
+                self.handle_delayed_job(decode(body)?).await
+            }
             QueueName::SlaTimers => self.handle_sla_timer(decode(body)?).await,
         }
     }

@@ -10,6 +10,7 @@
 //! | timers, sweep, warnings, breaches | [`sla`] | sla-enforcer |
 //! | what agents do to tickets | [`desk`], [`channel`], [`notes`], [`assignment`] | agent-api |
 //! | a customer's change of phone number | [`renumber`] | bot-turn (a `user_changed_number` notice) |
+//! | the satisfaction survey, its answers and the low-score alert | [`csat`] | sla-enforcer (the survey's delayed job), bot-turn (the answers) |
 //! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`], [`quarantine`] | agent-api |
 //!
 //! Effects several of them share (save or release, arm the SLA timer, pull the queue,
@@ -31,6 +32,7 @@ mod assignment;
 mod bot_io;
 mod change_feed;
 mod channel;
+mod csat;
 mod customers;
 mod desk;
 mod effects;
