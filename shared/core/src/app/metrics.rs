@@ -9,7 +9,7 @@
 //!   that never breached.
 //! - Bot deflection: of the conversations that started in the period, the share that never
 //!   reached a human queue.
-//! - CSAT: not collected yet, so always `null`.
+//! - CSAT: the average and number of the survey scores given in the period (by answer time).
 
 use std::collections::BTreeMap;
 
@@ -67,8 +67,27 @@ pub struct Dashboard {
     pub sla_compliance_pct: Option<f64>,
     /// Percent, 0 to 100; `None` when no conversation started in the period.
     pub bot_deflection_pct: Option<f64>,
-    /// Average satisfaction score; `None` until CSAT surveys are collected.
-    pub csat: Option<f64>,
+    /// The satisfaction scores given in the period; `None` when there were none.
+    pub csat: Option<CsatSummary>,
+}
+
+/// The average of the period's survey scores (1 to 5, two decimals) and how many there were.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CsatSummary {
+    pub average: f64,
+    pub responses: u32,
+}
+
+fn csat_summary(scores: &[u8]) -> Option<CsatSummary> {
+    if scores.is_empty() {
+        return None;
+    }
+    let sum: u32 = scores.iter().map(|s| u32::from(*s)).sum();
+    let average = f64::from(sum) / scores.len() as f64;
+    Some(CsatSummary {
+        average: (average * 100.0).round() / 100.0,
+        responses: u32::try_from(scores.len()).unwrap_or(u32::MAX),
+    })
 }
 
 fn durations(mut secs: Vec<i64>) -> Durations {
@@ -109,7 +128,14 @@ pub fn dashboard(
     let mut queues: BTreeMap<TeamId, (u32, Option<Timestamp>)> =
         teams.iter().map(|t| (t.clone(), (0, None))).collect();
     let mut open = 0u32;
+    let mut scores = Vec::new();
     for t in tickets {
+        if let Some(c) = &t.csat
+            && let Some(score) = c.score
+            && in_period(c.answered_at)
+        {
+            scores.push(score);
+        }
         if let Some(c) = t.sla.clock(ClockKind::FirstResponse)
             && in_period(c.met_at)
             && let (Some(start), Some(met)) = (c.started_at, c.met_at)
@@ -188,7 +214,7 @@ pub fn dashboard(
         resolution: durations(resolution),
         sla_compliance_pct: pct(compliant, ended),
         bot_deflection_pct: pct(deflected, started),
-        csat: None,
+        csat: csat_summary(&scores),
     }
 }
 
@@ -348,6 +374,47 @@ mod tests {
             }]
         );
         assert_eq!(d.csat, None);
+    }
+
+    #[test]
+    fn csat_counts_the_scores_given_in_the_period() {
+        use crate::desk::csat::{SurveyChannel, TicketCsat};
+        let answered = |score: u8, at: i64| {
+            let mut t = ticket(100);
+            t.csat = Some(TicketCsat {
+                sent_at: ts(at - 10),
+                channel: SurveyChannel::List,
+                survey_message: None,
+                score: Some(score),
+                answered_at: Some(ts(at)),
+                answer_message: None,
+                comment: None,
+                commented_at: None,
+                comment_message: None,
+                agent: None,
+                team: None,
+            });
+            t
+        };
+        let mut unanswered = answered(1, 2000);
+        if let Some(c) = unanswered.csat.as_mut() {
+            c.score = None;
+            c.answered_at = None;
+        }
+        let tickets = [
+            answered(5, 2000),
+            answered(4, 3000),
+            answered(1, 900),
+            unanswered,
+        ];
+        let d = dashboard(&tickets, &[], &[], ts(1000), ts(5000));
+        assert_eq!(
+            d.csat,
+            Some(CsatSummary {
+                average: 4.5,
+                responses: 2
+            })
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ pub use inbox::{
 };
 pub use ingress::{Accepted, WebhookBatch};
 pub use live::{ChangeEvent, ChangePage};
-pub use metrics::{AgentLoad, Dashboard, Durations, TeamQueue, dashboard};
+pub use metrics::{AgentLoad, CsatSummary, Dashboard, Durations, TeamQueue, dashboard};
 pub use notes::mentions_in;
 pub use quarantine::{
     MAX_RAW_CHARS, QuarantineEntry, QuarantineKind, QuarantinePage, QuarantineScope,

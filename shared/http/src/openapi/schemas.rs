@@ -58,6 +58,24 @@ pub(super) fn schemas() -> Value {
             "action": string(),
             "detail": nullable(string())
         }), true),
+        "TicketCsat": {
+            "type": "object",
+            "description": "the satisfaction survey sent after the ticket was resolved (absent until then), and the customer's answer",
+            "required": ["sent_at", "channel"],
+            "properties": {
+                "sent_at": time(),
+                "channel": { "type": "string", "enum": ["list", "template"], "description": "a list inside the 24-hour window, the csat template outside it" },
+                "survey_message": string(),
+                "score": { "type": "integer", "minimum": 1, "maximum": 5 },
+                "answered_at": time(),
+                "answer_message": string(),
+                "comment": { "type": "string", "maxLength": 1000 },
+                "commented_at": time(),
+                "comment_message": string(),
+                "agent": { "type": "string", "description": "the agent who had the ticket when it was resolved" },
+                "team": string()
+            }
+        },
         "Ticket": {
             "type": "object",
             "required": ["id", "workspace", "customer", "status", "priority", "tier", "reasons", "created_at", "updated_at", "tags", "sla", "audit", "version"],
@@ -88,6 +106,7 @@ pub(super) fn schemas() -> Value {
                 "previous_ticket": nullable(string()),
                 "wait_notice_at": nullable(time()),
                 "snoozed_until": nullable(time()),
+                "csat": r("TicketCsat"),
                 "audit": array(r("AuditEntry")),
                 "version": int()
             }
@@ -261,7 +280,10 @@ pub(super) fn schemas() -> Value {
             "resolution": r("Durations"),
             "sla_compliance_pct": nullable(json!({ "type": "number" })),
             "bot_deflection_pct": nullable(json!({ "type": "number" })),
-            "csat": nullable(json!({ "type": "number" }))
+            "csat": nullable(object(json!({
+                "average": { "type": "number", "description": "the period's survey scores, 1 to 5, two decimals" },
+                "responses": int()
+            }), true))
         }), true),
         "ChangePage": object(json!({
             "events": array(object(json!({
