@@ -359,7 +359,12 @@ impl TestApp {
     /// The local runner in sandbox mode: no access token, so WhatsApp is the sandbox channel
     /// (the fake Graph API is there but never called).
     pub async fn spawn_sandbox() -> Self {
-        Self::spawn_configured(Options::default(), None).await
+        Self::spawn_sandbox_with(Options::default()).await
+    }
+
+    /// [`spawn_sandbox`](Self::spawn_sandbox) with these options.
+    pub async fn spawn_sandbox_with(opts: Options) -> Self {
+        Self::spawn_configured(opts, None).await
     }
 
     async fn spawn_configured(opts: Options, access_token: Option<&str>) -> Self {

@@ -8,6 +8,7 @@ mod architecture;
 mod aws_topology;
 mod bot;
 mod channel;
+mod csat;
 mod demo_shop;
 mod e2e;
 mod events;
