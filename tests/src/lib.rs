@@ -258,7 +258,8 @@ pub struct Stopped {
 }
 
 impl TestApp {
-    /// Waits until every queue is empty: all accepted work has been processed.
+    /// Waits until every queue is empty but for timers not due yet (each bot turn arms one
+    /// for the conversation's inactivity): all accepted work has been processed.
     pub async fn settled(&self) {
         eventually("queues to drain", || async {
             let h: Value = self
@@ -270,11 +271,19 @@ impl TestApp {
                 .json()
                 .await
                 .ok()?;
+            let timers = QueueName::SlaTimers.as_str();
             let busy = h["queues"]
                 .as_array()?
                 .iter()
+                .filter(|q| q["queue"] != timers)
                 .any(|q| q["depth"].as_u64() != Some(0));
-            (!busy).then_some(())
+            let timer_due = self
+                .running
+                .queues
+                .next_visible_in(QueueName::SlaTimers)
+                .ok()?
+                .is_some_and(|d| d.is_zero());
+            (!busy && !timer_due).then_some(())
         })
         .await;
     }

@@ -301,6 +301,11 @@ impl TurnoConfig {
                     ));
                 }
             }
+            if ws.bot.inactive_after_secs < 60 {
+                return err(format!(
+                    "workspace {w}: bot.inactive_after_secs must be at least 60"
+                ));
+            }
             if ws.bot.menu.options.is_empty() {
                 return err(format!("workspace {w}: bot.menu.options is empty"));
             }

@@ -57,14 +57,7 @@ impl Turno {
         }
     }
 
-    /// Runs a delayed job from the timers queue.
-    pub(super) async fn handle_delayed_job(&self, job: DelayedJob) -> Result<(), JobError> {
-        match job {
-            DelayedJob::CsatSurvey(survey) => self.send_csat_survey(survey).await,
-        }
-    }
-
-    async fn send_csat_survey(&self, job: CsatSurvey) -> Result<(), JobError> {
+    pub(super) async fn send_csat_survey(&self, job: CsatSurvey) -> Result<(), JobError> {
         let Some(ws) = self.config(&job.workspace) else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",

@@ -111,6 +111,8 @@ impl Turno {
         if msg.content.from_customer() && !matches!(msg.content, Content::Call { .. }) {
             self.mark_read(ws, msg).await;
         }
+        self.arm_bot_inactivity(ws, msg, &turn.record.ticket_id, turn.ticket.as_ref())
+            .await?;
         if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
             // The customer's message may have started or resumed a clock.
             self.arm_sla_timer(ws, t, turn.sla_before).await?;

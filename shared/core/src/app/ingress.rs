@@ -118,4 +118,12 @@ impl Turno {
             QueueName::SlaTimers => self.handle_sla_timer(decode(body)?).await,
         }
     }
+
+    /// Runs a delayed job from the timers queue.
+    async fn handle_delayed_job(&self, job: DelayedJob) -> Result<(), JobError> {
+        match job {
+            DelayedJob::CsatSurvey(survey) => self.send_csat_survey(survey).await,
+            DelayedJob::BotInactive(job) => self.end_inactive_bot_conversation(job).await,
+        }
+    }
 }

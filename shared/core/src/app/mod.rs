@@ -10,6 +10,7 @@
 //! | timers, sweep, warnings, breaches | [`sla`] | sla-enforcer |
 //! | what agents do to tickets | [`desk`], [`channel`], [`notes`], [`assignment`] | agent-api |
 //! | a customer's change of phone number | [`renumber`] | bot-turn (a `user_changed_number` notice) |
+//! | bot-only conversations ending for inactivity (`resolved_by_bot`) | [`bot_outcome`] | bot-turn (arms), sla-enforcer (the delayed job) |
 //! | the satisfaction survey, its answers and the low-score alert | [`csat`] | sla-enforcer (the survey's delayed job), bot-turn (the answers) |
 //! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`], [`quarantine`] | agent-api |
 //!
@@ -30,6 +31,7 @@ mod admin;
 mod amendments;
 mod assignment;
 mod bot_io;
+mod bot_outcome;
 mod change_feed;
 mod channel;
 mod csat;

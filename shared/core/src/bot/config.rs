@@ -52,6 +52,10 @@ pub struct BotConfig {
     /// An optional LLM asked when the bot's own understanding is not confident.
     #[serde(default)]
     pub llm: Option<LlmConfig>,
+    /// A conversation only the bot handled ends, counted as resolved by the bot, after this
+    /// long without a message from the customer; their next message starts a new one.
+    #[serde(default = "default_inactive_after_secs")]
+    pub inactive_after_secs: u64,
     /// The business-hours calendar, built by [`TurnoConfig::validate`].
     #[serde(skip)]
     pub hours: Option<Arc<Calendar>>,
@@ -228,4 +232,8 @@ fn default_greeting_words() -> Vec<String> {
 
 fn default_max_failed_attempts() -> u8 {
     3
+}
+
+fn default_inactive_after_secs() -> u64 {
+    30 * 60
 }

@@ -74,6 +74,14 @@ impl std::str::FromStr for TicketStatus {
     }
 }
 
+/// How a ticket ended, for the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketOutcome {
+    /// The bot alone handled the conversation, and the customer went quiet: deflected.
+    ResolvedByBot,
+}
+
 /// Why a conversation went to a human; kept on the ticket for the agent and the reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -144,6 +152,10 @@ pub struct Ticket {
     /// When a snoozed ticket wakes up by itself.
     #[serde(default)]
     pub snoozed_until: Option<Timestamp>,
+    /// How the ticket ended, when that is more than its status says (a bot-only conversation
+    /// closed for inactivity is `resolved_by_bot`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<TicketOutcome>,
     /// The satisfaction survey sent after the ticket was resolved, and the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csat: Option<crate::desk::csat::TicketCsat>,
@@ -209,6 +221,7 @@ impl Ticket {
             previous_ticket: None,
             wait_notice_at: None,
             snoozed_until: None,
+            outcome: None,
             csat: None,
             audit: Vec::new(),
             version: 0,
@@ -357,6 +370,19 @@ impl Ticket {
         self.snoozed_until = None;
         self.updated_at = now;
         self.refresh_sla(policies, now);
+    }
+
+    /// Ends a conversation only the bot handled: closed, resolved by the bot. The customer's
+    /// next message starts a new ticket.
+    pub fn end_bot_conversation(&mut self, now: Timestamp) -> Result<(), TransitionError> {
+        if self.status != TicketStatus::Bot {
+            return Err(self.refuse("end as resolved by the bot"));
+        }
+        self.status = TicketStatus::Closed;
+        self.outcome = Some(TicketOutcome::ResolvedByBot);
+        self.resolved_at = Some(now);
+        self.updated_at = now;
+        Ok(())
     }
 
     /// Closes a resolved ticket for good.

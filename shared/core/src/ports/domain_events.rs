@@ -47,6 +47,12 @@ pub enum DomainEvent {
         ticket_id: TicketId,
         at: Timestamp,
     },
+    /// A conversation only the bot handled ended after the customer went quiet (deflected).
+    ResolvedByBot {
+        workspace: WorkspaceId,
+        ticket_id: TicketId,
+        at: Timestamp,
+    },
     /// A customer answered a ticket's satisfaction survey.
     CsatAnswered {
         workspace: WorkspaceId,
@@ -87,6 +93,7 @@ impl DomainEvent {
             DomainEvent::SlaBreached { .. } => "SlaBreached",
             DomainEvent::Resolved { .. } => "Resolved",
             DomainEvent::CustomerNumberChanged { .. } => "CustomerNumberChanged",
+            DomainEvent::ResolvedByBot { .. } => "ResolvedByBot",
             DomainEvent::CsatAnswered { .. } => "CsatAnswered",
             DomainEvent::CsatAlert { .. } => "CsatAlert",
         }
@@ -101,6 +108,7 @@ impl DomainEvent {
             | DomainEvent::SlaBreached { workspace, .. }
             | DomainEvent::Resolved { workspace, .. }
             | DomainEvent::CustomerNumberChanged { workspace, .. }
+            | DomainEvent::ResolvedByBot { workspace, .. }
             | DomainEvent::CsatAnswered { workspace, .. }
             | DomainEvent::CsatAlert { workspace, .. } => workspace,
         }

@@ -117,6 +117,20 @@ impl SlaTimer {
 pub enum DelayedJob {
     /// Send a resolved ticket's satisfaction survey at `due_at`.
     CsatSurvey(CsatSurvey),
+    /// End a bot-only conversation that had no message since `last_message_at`.
+    BotInactive(BotInactive),
+}
+
+/// Armed on each bot turn; stale (and dropped) if the customer wrote again since, or the
+/// conversation left the bot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotInactive {
+    pub workspace: WorkspaceId,
+    pub customer: WaId,
+    pub ticket_id: TicketId,
+    /// The customer's last message when the job was armed.
+    pub last_message_at: Timestamp,
+    pub due_at: Timestamp,
 }
 
 /// The survey of one resolution of a ticket: dropped if the ticket was reopened (or resolved
@@ -134,6 +148,7 @@ impl DelayedJob {
     fn due_at(&self) -> Timestamp {
         match self {
             DelayedJob::CsatSurvey(s) => s.due_at,
+            DelayedJob::BotInactive(b) => b.due_at,
         }
     }
 

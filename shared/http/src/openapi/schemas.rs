@@ -106,6 +106,7 @@ pub(super) fn schemas() -> Value {
                 "previous_ticket": nullable(string()),
                 "wait_notice_at": nullable(time()),
                 "snoozed_until": nullable(time()),
+                "outcome": { "type": "string", "enum": ["resolved_by_bot"], "description": "how the ticket ended, when its status does not say: a bot-only conversation closed after the customer went quiet (deflected)" },
                 "csat": r("TicketCsat"),
                 "audit": array(r("AuditEntry")),
                 "version": int()

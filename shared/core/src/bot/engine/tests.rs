@@ -37,6 +37,7 @@ fn config() -> BotConfig {
         escalation_keywords: vec!["agente".into(), "humano".into(), "agent".into()],
         greeting_words: vec!["hola".into(), "hi".into(), "menu".into()],
         max_failed_attempts: 3,
+        inactive_after_secs: 1800,
         nlu: None,
         flows: Default::default(),
         actions: Default::default(),
