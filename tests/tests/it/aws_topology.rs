@@ -30,9 +30,9 @@ const CUSTOMER: &str = "34600111222";
 const TOKEN: &str = "graph-token-in-ssm";
 /// AWS requests one bot-handled message may cost in all: webhook-ingress (1 SendMessageBatch),
 /// bot-turn (read the conversation, and the ticket when there is one; commit the turn with the
-/// customer's entry; TicketCreated for a new ticket; the replies' entries with the progress)
-/// and ticket-writer (nothing left to do).
-const BOT_MESSAGE_REQUEST_BUDGET: u64 = 5;
+/// customer's entry; TicketCreated for a new ticket; the replies' entries with the progress;
+/// for a new conversation, its inactivity timer) and ticket-writer (nothing left to do).
+const BOT_MESSAGE_REQUEST_BUDGET: u64 = 6;
 
 struct Topology {
     turno: Turno,

@@ -1,9 +1,11 @@
-//! How bot-only conversations end: each bot turn arms a delayed job for the workspace's
-//! `bot.inactive_after_secs`; if the customer has not written since when it runs, and the
+//! How bot-only conversations end: a new bot conversation arms a delayed job for the
+//! workspace's `bot.inactive_after_secs`. When it runs and the customer wrote since, it sleeps
+//! again until the quiet time after their latest message (one job per conversation, so a bot
+//! turn costs no queue request); when the customer has been quiet that long and the
 //! conversation is still the bot's, its ticket closes as `resolved_by_bot` (deflected) and a
-//! `ResolvedByBot` event is published. The customer's next message starts a new ticket.
-//! A job armed before the customer's latest message is stale and dropped, so one chain lives
-//! per conversation; escalated conversations are left alone (they keep their reasons).
+//! `ResolvedByBot` event is published. The customer's next message starts a new ticket. A
+//! job for a conversation that moved on to another ticket is dropped; escalated conversations
+//! are left alone (they keep their reasons).
 
 use std::time::Duration;
 
@@ -13,44 +15,32 @@ use super::effects::{Retry, retry_on_conflict};
 use super::{JobError, Turno};
 use crate::channel::message::InboundMessage;
 use crate::config::WorkspaceConfig;
-use crate::desk::ticket::{Ticket, TicketStatus};
+use crate::desk::ticket::TicketStatus;
 use crate::kernel::ids::TicketId;
 use crate::ports::domain_events::DomainEvent;
 use crate::ports::jobs::{BotInactive, DelayedJob};
 
 impl Turno {
-    /// After a bot turn: arms the inactivity job for this message. `ticket` is the ticket the
-    /// turn wrote, if it wrote one (a bot turn on an existing conversation writes none).
+    /// When a bot conversation starts: arms its inactivity job for the quiet time from now.
     pub(super) async fn arm_bot_inactivity(
         &self,
         ws: &WorkspaceConfig,
         msg: &InboundMessage,
         ticket_id: &TicketId,
-        ticket: Option<&Ticket>,
     ) -> Result<(), JobError> {
         if !msg.content.from_customer() || msg.content.is_event() {
             return Ok(());
         }
-        if ticket.is_some_and(|t| t.status != TicketStatus::Bot) {
-            return Ok(());
-        }
-        let secs = i64::try_from(ws.bot.inactive_after_secs).unwrap_or(i64::MAX);
-        let due_at = msg
-            .at
-            .checked_add(jiff::SignedDuration::from_secs(secs))
-            .unwrap_or(msg.at);
+        let now = self.now();
         let job = DelayedJob::BotInactive(BotInactive {
             workspace: msg.workspace.clone(),
             customer: msg.from.clone(),
             ticket_id: ticket_id.clone(),
             last_message_at: msg.at,
-            due_at,
+            due_at: after_quiet(ws, now),
         });
         let max = Duration::from_secs(ws.sla.max_timer_delay_secs);
-        self.ports
-            .queue
-            .send(vec![job.envelope(self.now(), max)])
-            .await?;
+        self.ports.queue.send(vec![job.envelope(now, max)]).await?;
         Ok(())
     }
 
@@ -67,13 +57,20 @@ impl Turno {
         let store = &self.ports.store;
         let now = self.now();
         let conversation = store.conversation(&job.workspace, &job.customer).await?;
-        let current = conversation.as_ref().is_some_and(|c| {
-            c.ticket_id.as_ref() == Some(&job.ticket_id)
-                && c.last_customer_message_at == Some(job.last_message_at)
-        });
-        if !current {
-            debug!(workspace = %job.workspace, ticket_id = %job.ticket_id, "stale inactivity job dropped");
+        let Some(conversation) =
+            conversation.filter(|c| c.ticket_id.as_ref() == Some(&job.ticket_id))
+        else {
+            debug!(workspace = %job.workspace, ticket_id = %job.ticket_id, "inactivity job for a conversation that moved on; dropped");
             return Ok(());
+        };
+        let mut job = job;
+        if let Some(last) = conversation.last_customer_message_at
+            && last > job.last_message_at
+        {
+            // The customer wrote since: the quiet time runs from their latest message. The
+            // next hop checks the ticket is still the bot's.
+            job.last_message_at = last;
+            job.due_at = after_quiet(&ws, last).max(job.due_at);
         }
         if job.due_at > now {
             let max = Duration::from_secs(ws.sla.max_timer_delay_secs);
@@ -85,6 +82,7 @@ impl Turno {
             return Ok(());
         }
         let job = &job;
+        let store = &self.ports.store;
         let inactive_after = ws.bot.inactive_after_secs;
         let ended = retry_on_conflict(|_| async move {
             let Some(mut t) = store.ticket(&job.workspace, &job.ticket_id).await? else {
@@ -119,4 +117,11 @@ impl Turno {
         }
         Ok(())
     }
+}
+
+/// When a conversation quiet since `from` ends.
+fn after_quiet(ws: &WorkspaceConfig, from: jiff::Timestamp) -> jiff::Timestamp {
+    let secs = i64::try_from(ws.bot.inactive_after_secs).unwrap_or(i64::MAX);
+    from.checked_add(jiff::SignedDuration::from_secs(secs))
+        .unwrap_or(from)
 }

@@ -23,6 +23,19 @@ use crate::ports::jobs::{CsatSurvey, DelayedJob, TranscriptWrite};
 
 mod answer;
 
+/// A customer's conversation and its current ticket, as read for an inbound message.
+pub(super) struct Prefetched {
+    pub conversation: Option<crate::bot::conversation::Conversation>,
+    pub current: Option<Ticket>,
+}
+
+/// Whether the survey took an inbound message; if not, what was read to tell (the
+/// conversation and its ticket, when they were read), for the turn to reuse.
+pub(super) enum CsatCheck {
+    Taken,
+    NotAnswer(Option<Prefetched>),
+}
+
 fn job_error(e: AppError) -> JobError {
     match e {
         AppError::Unexpected(e) => JobError::retry(e),
@@ -31,6 +44,23 @@ fn job_error(e: AppError) -> JobError {
 }
 
 impl Turno {
+    /// Reads a customer's conversation and its current ticket.
+    pub(super) async fn read_conversation(
+        &self,
+        msg: &crate::channel::message::InboundMessage,
+    ) -> Result<Prefetched, JobError> {
+        let store = &self.ports.store;
+        let conversation = store.conversation(&msg.workspace, &msg.from).await?;
+        let current = match conversation.as_ref().and_then(|c| c.ticket_id.as_ref()) {
+            Some(id) => store.ticket(&msg.workspace, id).await?,
+            None => None,
+        };
+        Ok(Prefetched {
+            conversation,
+            current,
+        })
+    }
+
     /// After a resolution: queues the ticket's survey for the workspace's delay. A ticket
     /// surveyed before is not surveyed again. A failure to queue is logged and leaves the
     /// resolution as it is.

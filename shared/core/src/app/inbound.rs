@@ -4,6 +4,7 @@
 
 use tracing::{error, info, warn};
 
+use super::csat::{CsatCheck, Prefetched};
 use super::effects::{Retry, SlaTarget, retry_on_conflict};
 use super::{AppError, JobError, Turno};
 use crate::bot::conversation::Conversation;
@@ -67,12 +68,14 @@ impl Turno {
             self.mark_read(&ws, &msg).await;
             return Ok(());
         }
-        // A satisfaction survey's answer (or the comment after it) is not the bot's.
-        if self.take_csat_answer(&ws, &msg).await? {
-            return Ok(());
-        }
+        // A satisfaction survey's answer (or the comment after it) is not the bot's. What the
+        // check read serves the first attempt below.
+        let prefetched = match self.take_csat_answer(&ws, &msg).await? {
+            CsatCheck::Taken => return Ok(()),
+            CsatCheck::NotAnswer(read) => std::sync::Mutex::new(read),
+        };
         let store = &self.ports.store;
-        let (ws, msg) = (&ws, &msg);
+        let (ws, msg, prefetched) = (&ws, &msg, &prefetched);
         let committed = retry_on_conflict(|attempt| async move {
             let attempt_is_first = attempt == 0;
             // A message seen before has a turn record, which makes the commit conflict: the
@@ -80,7 +83,10 @@ impl Turno {
             if !attempt_is_first && let Some(turn) = store.turn(&msg.workspace, &msg.id).await? {
                 return Ok(Committed::Before(turn));
             }
-            let mut turn = match self.decide_turn(ws, msg).await {
+            let read = attempt_is_first
+                .then(|| prefetched.lock().ok().and_then(|mut p| p.take()))
+                .flatten();
+            let mut turn = match self.decide_turn(ws, msg, read).await {
                 Ok(turn) => turn,
                 Err(e) if attempt_is_first => match store.turn(&msg.workspace, &msg.id).await? {
                     // A redelivery whose first run decided already: finish that decision.
@@ -111,8 +117,10 @@ impl Turno {
         if msg.content.from_customer() && !matches!(msg.content, Content::Call { .. }) {
             self.mark_read(ws, msg).await;
         }
-        self.arm_bot_inactivity(ws, msg, &turn.record.ticket_id, turn.ticket.as_ref())
-            .await?;
+        if turn.ticket_created {
+            self.arm_bot_inactivity(ws, msg, &turn.record.ticket_id)
+                .await?;
+        }
         if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
             // The customer's message may have started or resumed a clock.
             self.arm_sla_timer(ws, t, turn.sla_before).await?;
@@ -157,19 +165,19 @@ impl Turno {
         &self,
         ws: &WorkspaceConfig,
         msg: &InboundMessage,
+        read: Option<Prefetched>,
     ) -> Result<DecidedTurn, JobError> {
-        let store = &self.ports.store;
         let now = self.now();
-        let mut conversation = store
-            .conversation(&msg.workspace, &msg.from)
-            .await?
-            .unwrap_or_else(|| {
-                Conversation::new(msg.workspace.clone(), msg.from.clone(), ws.default_language)
-            });
-        let current = match &conversation.ticket_id {
-            Some(id) => store.ticket(&msg.workspace, id).await?,
-            None => None,
+        let Prefetched {
+            conversation,
+            current,
+        } = match read {
+            Some(read) => read,
+            None => self.read_conversation(msg).await?,
         };
+        let mut conversation = conversation.unwrap_or_else(|| {
+            Conversation::new(msg.workspace.clone(), msg.from.clone(), ws.default_language)
+        });
         // Only a confident detection changes the conversation's language; short or
         // ambiguous text keeps it.
         let raw = msg.content.text_for_bot().unwrap_or_default();

@@ -8,6 +8,7 @@ use tracing::{info, warn};
 
 use super::super::effects::{Retry, retry_on_conflict};
 use super::super::{JobError, Turno};
+use super::{CsatCheck, Prefetched};
 use crate::channel::message::{Author, Body, Content, InboundMessage, Outbound, TranscriptEntry};
 use crate::config::WorkspaceConfig;
 use crate::desk::csat::{
@@ -42,9 +43,9 @@ impl Turno {
         &self,
         ws: &WorkspaceConfig,
         msg: &InboundMessage,
-    ) -> Result<bool, JobError> {
+    ) -> Result<CsatCheck, JobError> {
         if !ws.csat.enabled || !msg.content.from_customer() {
-            return Ok(false);
+            return Ok(CsatCheck::NotAnswer(None));
         }
         let answer = answer_in(&msg.content);
         let text = match &msg.content {
@@ -52,10 +53,11 @@ impl Turno {
             _ => None,
         };
         if answer.is_none() && text.is_none() {
-            return Ok(false);
+            return Ok(CsatCheck::NotAnswer(None));
         }
-        let Some(target) = self.surveyed_ticket(msg, answer).await? else {
-            return Ok(false);
+        let read = self.read_conversation(msg).await?;
+        let Some(target) = self.surveyed_ticket(msg, answer, &read).await? else {
+            return Ok(CsatCheck::NotAnswer(Some(read)));
         };
         let store = &self.ports.store;
         let cfg = &ws.csat;
@@ -107,10 +109,11 @@ impl Turno {
         .await
         .map_err(|e: JobError| e)?;
         let Some((taken, ticket)) = taken else {
-            return Ok(false);
+            // Read again: the survey's write (by another delivery) may have changed it.
+            return Ok(CsatCheck::NotAnswer(None));
         };
         self.after_csat_answer(ws, msg, &ticket, taken).await?;
-        Ok(true)
+        Ok(CsatCheck::Taken)
     }
 
     /// The ticket a message may answer the survey of.
@@ -118,19 +121,14 @@ impl Turno {
         &self,
         msg: &InboundMessage,
         answer: Option<Answer>,
+        read: &Prefetched,
     ) -> Result<Option<TicketId>, JobError> {
         let store = &self.ports.store;
-        let Some(conversation) = store.conversation(&msg.workspace, &msg.from).await? else {
-            return Ok(None);
-        };
-        let Some(current) = &conversation.ticket_id else {
-            return Ok(None);
-        };
-        let Some(ticket) = store.ticket(&msg.workspace, current).await? else {
+        let Some(ticket) = &read.current else {
             return Ok(None);
         };
         if ticket.csat.is_some() {
-            return Ok(Some(ticket.id));
+            return Ok(Some(ticket.id.clone()));
         }
         match (&ticket.previous_ticket, answer) {
             (Some(previous), Some(Answer::Tap(_))) => Ok(store
