@@ -401,9 +401,8 @@ async fn a_bad_survey_configuration_is_refused_at_start_up() {
     config
         .load_intents(|_| Ok(DEMO_INTENTS_YAML.to_owned()))
         .unwrap();
-    let refused = config
-        .validate()
-        .err()
-        .expect("payloads that are not scores");
+    let Err(refused) = config.validate() else {
+        panic!("payloads that are not scores are refused");
+    };
     assert!(refused.to_string().contains("csat_good"), "{refused}");
 }

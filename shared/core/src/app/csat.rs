@@ -33,7 +33,7 @@ pub(super) struct Prefetched {
 /// conversation and its ticket, when they were read), for the turn to reuse.
 pub(super) enum CsatCheck {
     Taken,
-    NotAnswer(Option<Prefetched>),
+    NotAnswer(Option<Box<Prefetched>>),
 }
 
 fn job_error(e: AppError) -> JobError {

@@ -109,7 +109,7 @@ impl Turno {
         .await?;
         // After the notice is on the old number's transcript, so the line moves with it; on a
         // redelivery too, since the move is safe to repeat and may not have finished.
-        self.follow_number_change(&msg).await?;
+        self.follow_number_change(msg).await?;
         let turn = match committed {
             Committed::Before(record) => return self.finish_turn(record).await,
             Committed::Now(turn) => turn,
@@ -165,14 +165,14 @@ impl Turno {
         &self,
         ws: &WorkspaceConfig,
         msg: &InboundMessage,
-        read: Option<Prefetched>,
+        read: Option<Box<Prefetched>>,
     ) -> Result<DecidedTurn, JobError> {
         let now = self.now();
         let Prefetched {
             conversation,
             current,
         } = match read {
-            Some(read) => read,
+            Some(read) => *read,
             None => self.read_conversation(msg).await?,
         };
         let mut conversation = conversation.unwrap_or_else(|| {

@@ -57,7 +57,7 @@ impl Turno {
         }
         let read = self.read_conversation(msg).await?;
         let Some(target) = self.surveyed_ticket(msg, answer, &read).await? else {
-            return Ok(CsatCheck::NotAnswer(Some(read)));
+            return Ok(CsatCheck::NotAnswer(Some(Box::new(read))));
         };
         let store = &self.ports.store;
         let cfg = &ws.csat;
