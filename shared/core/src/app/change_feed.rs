@@ -99,10 +99,10 @@ impl ConversationStore for ChangeFeedStore {
             .as_deref()
             .filter(|t| t.status.is_human())
             .map(|t| (t.workspace.clone(), t.id.clone()));
-        let ticket = ticket.map(|t| {
+        let mut ticket = ticket;
+        if let Some(t) = ticket.as_deref_mut() {
             t.sla.mark_target(t.version + 1);
-            t
-        });
+        }
         self.inner
             .commit_turn(conversation, ticket, turn, entries)
             .await?;
