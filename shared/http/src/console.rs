@@ -504,18 +504,24 @@ pub(crate) async fn send_template(
         .workspaces()
         .get(&actor.workspace)
         .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
+    // An unknown name or language names no template: not found, like any unknown id.
     let Some(cfg) = ws.templates.0.values().find(|t| t.name == choice.name) else {
-        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
-            "{:?} is not a configured template: see GET /api/v1/templates",
-            choice.name
-        ))));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "{:?} is not a configured template: see GET /api/v1/templates",
+                choice.name
+            ),
+        ));
     };
     let language = choice.language.unwrap_or_else(|| cfg.language.clone());
     if language != cfg.language && !cfg.languages.values().any(|l| *l == language) {
-        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
-            "template {} is not approved in {language:?}",
-            cfg.name
-        ))));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("template {} is not approved in {language:?}", cfg.name),
+        ));
     }
     let message = turno_core::channel::message::Outbound::Template(
         turno_core::channel::message::TemplateMessage {

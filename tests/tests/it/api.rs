@@ -648,7 +648,7 @@ async fn every_route_answers_as_the_openapi_document_says() {
             Some(json!({"template": {"name": "nope"}})),
         )
         .await;
-    assert_error(&unknown, 422, "invalid_input", "an unconfigured template");
+    assert_error(&unknown, 404, "not_found", "an unconfigured template");
     let both = api
         .call(
             "bruno",
@@ -1280,8 +1280,8 @@ async fn invalid_input_gets_a_4xx_in_the_error_format_and_changes_nothing() {
             "/tickets/{id}/messages",
             t("/messages"),
             Some(json!({"text": "/nosuchreply"})),
-            422,
-            "invalid_input",
+            404,
+            "not_found",
         ),
         (
             Method::POST,
@@ -1336,8 +1336,8 @@ async fn invalid_input_gets_a_4xx_in_the_error_format_and_changes_nothing() {
             "/tickets/{id}/assign",
             t("/assign"),
             Some(json!({"agent_id": "nobody"})),
-            422,
-            "invalid_input",
+            404,
+            "not_found",
         ),
         (
             Method::POST,

@@ -208,9 +208,9 @@ pub(super) fn schemas() -> Value {
             "required": ["shortcut", "text"],
             "additionalProperties": false,
             "properties": {
-                "shortcut": { "type": "string", "pattern": "^[a-z0-9_-]{1,32}$", "description": "typed as /shortcut" },
-                "text": { "type": "string", "description": "may use {{customer_name}} and {{agent_name}}" },
-                "language": enumeration(&["es", "en", "pt"])
+                "shortcut": { "type": "string", "pattern": "^\\s*/*[A-Za-z0-9_-]{1,32}\\s*$", "description": "typed as /shortcut; stored lower case, without the slash and the white space around" },
+                "text": { "type": "string", "pattern": "\\S", "maxLength": 4096, "description": "may use {{customer_name}} and {{agent_name}}" },
+                "language": nullable(enumeration(&["es", "en", "pt"]))
             }
         },
         "Template": {
