@@ -1,4 +1,4 @@
-//! The AWS adapters of turno's ports: [`DynamoStore`] (DynamoDB), [`SqsQueue`] (SQS),
+//! The AWS adapters of turno's ports: [`DynamoStore`] (DynamoDB), [`SqsQueue`] and [`SqsDeadLetters`] (SQS),
 //! [`EventBridgeBus`] (EventBridge), and secrets from SSM Parameter Store. Item ↔ domain
 //! conversion happens only here.
 //!
@@ -40,6 +40,7 @@
 //! `AtCapacity` (`load < capacity` on the agent), and which are tried again when they lose to
 //! a concurrent transaction (`TransactionConflict`).
 
+mod dead_letters;
 mod event_bus;
 mod queue;
 mod sdk;
@@ -48,8 +49,13 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use dead_letters::{
+    LIST_VISIBILITY_SECONDS, QueuePair, REDRIVE_MAX, SqsDeadLetters, dead_letter_url_var,
+};
 pub use event_bus::{EventBridgeBus, SOURCE as EVENT_SOURCE};
-pub use queue::{MAX_DELAY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id};
+pub use queue::{
+    MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id,
+};
 pub use sdk::{Clients, RequestCounter, load_sdk_config};
 pub use secrets::parameter;
 pub use store::{
