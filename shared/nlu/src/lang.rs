@@ -767,26 +767,62 @@ pub(crate) fn language_scores_normalised(text: &str, normalised: &str) -> [f32; 
     scores[Lang::Pt.index()] += 1.5 * pt_letters.min(2) as f32;
 
     let lexicon = lexicon();
+    let mut known = false;
+    let mut cues = [0u32; 3];
     for word in normalised.split(' ').filter(|w| !w.is_empty()) {
         match lexicon.get(word) {
             Some(s) => {
+                known = true;
                 for (total, add) in scores.iter_mut().zip(s) {
                     *total += add;
                 }
             }
             None => {
                 if let Some(lang) = spelling_cue(word) {
-                    scores[lang.index()] += 0.5;
+                    cues[lang.index()] += 1;
                 }
             }
+        }
+    }
+    // Spelling alone is weak: without a known word or letter, it takes two words that agree
+    // and none that disagree (keyboard mashes have `nh`, `w` and `sh` too).
+    let letters = es_letters + pt_letters > 0;
+    let agreed = cues.iter().filter(|&&n| n > 0).count() == 1 && cues.iter().sum::<u32>() >= 2;
+    if known || letters || agreed {
+        for (total, n) in scores.iter_mut().zip(cues) {
+            *total += 0.5 * n as f32;
         }
     }
     scores
 }
 
+/// Whether a word could be one: a vowel, and no run of four consonants or three of the
+/// same letter.
+fn pronounceable(word: &str) -> bool {
+    let vowel = |c: char| matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
+    let mut run = 0;
+    let mut same = 0;
+    let mut prev = ' ';
+    let mut vowels = 0;
+    for c in word.chars() {
+        if vowel(c) {
+            vowels += 1;
+            run = 0;
+        } else {
+            run += 1;
+        }
+        same = if c == prev { same + 1 } else { 1 };
+        prev = c;
+        if run >= 4 || same >= 3 {
+            return false;
+        }
+    }
+    vowels > 0
+}
+
 /// What the spelling of a word the lexicon lacks says, if anything.
 fn spelling_cue(word: &str) -> Option<Lang> {
-    if word.len() < 3 || word.bytes().any(|b| b.is_ascii_digit()) {
+    if word.len() < 3 || word.bytes().any(|b| b.is_ascii_digit()) || !pronounceable(word) {
         return None;
     }
     let ends = |s: &str| word.ends_with(s);
@@ -895,6 +931,21 @@ mod tests {
         assert_eq!(detect_language("ok"), None);
         assert_eq!(detect_language("pedido"), None);
         assert_eq!(detect_language(""), None);
+    }
+
+    #[test]
+    fn gibberish_tells_no_language() {
+        for text in [
+            "asdkjh qwnhe",
+            "jjjjjj",
+            "xkcd wtfh",
+            "hnnnn lhhh",
+            "sdfghjkl",
+            "zxcvb nhaq",
+        ] {
+            assert_eq!(detect_language(text), None, "{text}");
+        }
+        assert_eq!(detect_language("shipping tracking"), Some(Lang::En));
     }
 
     #[test]
