@@ -405,21 +405,31 @@ impl Classifier {
             })
             .collect();
 
-        let mut ranked: Vec<usize> = (0..self.intents.len()).collect();
+        // A handoff intent takes part only with an explicit request for a person: without
+        // one, the message is judged among the other intents (a "bank transfer" is not a
+        // "transfer me to a human").
+        let asks_for_person = self.handoff.iter().any(|h| *h) && asks_for_person(text);
+        let mut ranked: Vec<usize> = (0..self.intents.len())
+            .filter(|&c| !self.handoff[c] || asks_for_person)
+            .collect();
         ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-        let (best, second) = (ranked[0], ranked.get(1).copied());
+        let Some(&best) = ranked.first() else {
+            return Classification {
+                intent: None,
+                confidence: 0.0,
+                lang,
+                runner_up: None,
+            };
+        };
+        let second = ranked.get(1).copied();
         let confidence = scores[best];
         // Compared nearest example to nearest example: out of scope wins when the message is
-        // closer to an out-of-scope example than to any example of the best intent.
+        // closer to an out-of-scope example than to any example of the best intent; not over
+        // an explicit request for a person ("an agent" is not "a travel agent").
         let out_of_scope = scores.get(self.intents.len()).copied().unwrap_or(0.0);
         let best_nearest = best_example[best].0 / norm;
         let lead = confidence - second.map_or(0.0, |s| scores[s]);
-        // A handoff intent needs the explicit request, and with it no likeness to an
-        // out-of-scope example ("travel agent") outweighs it.
-        let nearest_ok = match self.handoff[best] {
-            true => asks_for_person(text),
-            false => best_nearest >= out_of_scope,
-        };
+        let nearest_ok = self.handoff[best] || best_nearest >= out_of_scope;
         let accepted =
             confidence >= self.thresholds[best] && nearest_ok && lead >= self.options.margin;
         let lang = lang.or_else(|| {
