@@ -71,6 +71,24 @@ const TALK: &[&str] = &[
     "atender",
     "atenda",
 ];
+/// Verbs of handing over: with them, `someone` is a person too ("me passa pra alguém").
+const TRANSFER: &[&str] = &[
+    "connect",
+    "transfer",
+    "pasar",
+    "pasame",
+    "pasas",
+    "pasan",
+    "passar",
+    "passa",
+    "transfere",
+    "transferir",
+    "transfiere",
+    "transfiereme",
+    "conectar",
+    "conecta",
+    "chama",
+];
 /// Verbs and cues that make a person noun a request.
 const REQUEST: &[&str] = &[
     "connect",
@@ -184,6 +202,7 @@ pub fn asks_for_person(text: &str) -> bool {
         let after = &tokens[i + 1..(i + 1 + WINDOW).min(tokens.len())];
         before.iter().any(|b| TALK.contains(b))
             || (someone && after.iter().any(|a| TALK.contains(a)))
+            || (someone && before.iter().any(|b| TRANSFER.contains(b)))
             || (person && before.iter().any(|b| REQUEST.contains(b)))
     })
 }
@@ -218,6 +237,7 @@ mod tests {
             "quero falar com alguém",
             "atendimento humano",
             "is there anyone i can talk to",
+            "me transfere pra alguém do suporte",
         ] {
             assert!(asks_for_person(text), "{text}");
         }
