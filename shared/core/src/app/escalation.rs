@@ -48,6 +48,8 @@ impl Turno {
                     language: job.language,
                     tags: &ticket.tags,
                     intent: job.intent.as_deref(),
+                    keyword: job.keyword.as_deref(),
+                    priority: job.priority,
                 },
             );
             let now = self.now();

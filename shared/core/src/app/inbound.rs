@@ -167,7 +167,7 @@ impl Turno {
         // Only a confident detection changes the conversation's language; short or
         // ambiguous text keeps it.
         let raw = msg.content.text_for_bot().unwrap_or_default();
-        let language = turno_nlu::detect_language(raw).unwrap_or(conversation.language);
+        let language = crate::kernel::lang::language_after(raw, conversation.language);
         // The thread window: within it a message joins the current ticket (a resolved one
         // reopens to its team); after it, or after a close, a new ticket links to the old.
         let last_activity = current.as_ref().map(|t| {
@@ -286,6 +286,8 @@ impl Turno {
                     trigger: Some(msg.id.clone()),
                     intent: None,
                     out_of_hours: false,
+                    keyword: None,
+                    priority: None,
                 },
             });
         } else if msg.content.is_event() {
@@ -325,6 +327,8 @@ impl Turno {
                         trigger: Some(msg.id.clone()),
                         intent: h.intent,
                         out_of_hours: h.out_of_hours,
+                        keyword: h.keyword,
+                        priority: h.priority,
                     },
                 });
             }

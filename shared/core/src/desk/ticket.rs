@@ -94,6 +94,8 @@ pub enum EscalationReason {
     SensitiveTopic,
     /// The business's API failed (timeout, 5xx) while the bot looked something up.
     IntegrationFailed,
+    /// The customer wrote one of the bot's keyword triggers (a lawyer, fraud, a regulator).
+    Keyword,
 }
 
 impl EscalationReason {
@@ -107,6 +109,7 @@ impl EscalationReason {
             EscalationReason::Frustration => "frustration",
             EscalationReason::SensitiveTopic => "sensitive_topic",
             EscalationReason::IntegrationFailed => "integration_failed",
+            EscalationReason::Keyword => "keyword",
         }
     }
 }

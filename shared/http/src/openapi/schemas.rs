@@ -297,6 +297,7 @@ pub(super) fn schemas() -> Value {
                 "handoff": { "type": "object" },
                 "fallback": { "type": "object" },
                 "escalation_keywords": strings(),
+                "keyword_triggers": array(json!({ "type": "object", "required": ["name", "phrases"], "properties": { "name": string(), "phrases": { "type": "object" } } })),
                 "greeting_words": strings(),
                 "max_failed_attempts": int()
             }
