@@ -99,7 +99,7 @@ impl Turno {
         .await?;
         // After the notice is on the old number's transcript, so the line moves with it; on a
         // redelivery too, since the move is safe to repeat and may not have finished.
-        self.follow_number_change(&msg).await?;
+        self.follow_number_change(msg).await?;
         let turn = match committed {
             Committed::Before(record) => return self.finish_turn(record).await,
             Committed::Now(turn) => turn,
