@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/002_sandbox_media.sql"),
     include_str!("schema/003_records_and_changes.sql"),
     include_str!("schema/004_queue_deferrals.sql"),
+    include_str!("schema/005_ticket_views.sql"),
 ];
 
 /// A handle on the SQLite database file that holds the store, the queues, the events and the

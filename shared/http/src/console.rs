@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use turno_core::app::{
-    AssigneeFilter, CustomerPatch, ListParams, QuickReplyInput, SlaState, StatusChange,
+    AssigneeFilter, CustomerPatch, ListParams, ListView, QuickReplyInput, SlaState, StatusChange,
 };
 use turno_core::desk::ticket::TicketStatus;
 use turno_core::kernel::ids::{TeamId, TicketId, WaId};
@@ -96,6 +96,7 @@ where
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {
     status: Option<String>,
+    view: Option<String>,
     team: Option<String>,
     assignee: Option<String>,
     priority: Option<String>,
@@ -157,6 +158,7 @@ pub(crate) async fn list_tickets(
 ) -> Result<Response, ApiError> {
     let params = ListParams {
         status: parse::<TicketStatus>("status", q.status)?,
+        view: parse::<ListView>("view", q.view)?.unwrap_or_default(),
         team: q
             .team
             .filter(|t| !t.is_empty())

@@ -22,6 +22,7 @@ use crate::ports::{
     AgentStore, ChangeFeed, Clock, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
     TicketStore, TranscriptStore,
 };
+use crate::ports::{StatusCounts, TicketCursor, TicketQuery};
 
 /// Wraps a store; see the module docs.
 pub struct ChangeFeedStore {
@@ -175,6 +176,24 @@ impl TicketStore for ChangeFeedStore {
         filter: &TicketFilter,
     ) -> Result<Vec<Ticket>, StoreError> {
         self.inner.list_tickets(ws, filter).await
+    }
+
+    async fn ticket_page(
+        &self,
+        ws: &WorkspaceId,
+        query: &TicketQuery,
+        after: Option<&TicketCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError> {
+        self.inner.ticket_page(ws, query, after, limit).await
+    }
+
+    async fn ticket_counts(
+        &self,
+        ws: &WorkspaceId,
+        team: Option<&TeamId>,
+    ) -> Result<StatusCounts, StoreError> {
+        self.inner.ticket_counts(ws, team).await
     }
 
     async fn queued_tickets(
