@@ -258,6 +258,10 @@ impl ChangeFeed for LosingStore {
         self.inner.append_change(change).await
     }
 
+    async fn latest_change(&self, ws: &WorkspaceId) -> Result<Option<String>, StoreError> {
+        self.inner.latest_change(ws).await
+    }
+
     async fn changes_since(
         &self,
         ws: &WorkspaceId,

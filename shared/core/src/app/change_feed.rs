@@ -295,6 +295,10 @@ impl ChangeFeed for ChangeFeedStore {
         self.inner.append_change(change).await
     }
 
+    async fn latest_change(&self, ws: &WorkspaceId) -> Result<Option<String>, StoreError> {
+        self.inner.latest_change(ws).await
+    }
+
     async fn changes_since(
         &self,
         ws: &WorkspaceId,

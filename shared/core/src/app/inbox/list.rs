@@ -198,6 +198,18 @@ impl Turno {
         })
     }
 
+    /// What every list of the caller's workspace was computed from: the newest change of its
+    /// change feed (every ticket write adds one). One key read; equal answers, equal lists
+    /// (for the same caller and parameters, SLA states aside until the sweep records them).
+    pub async fn list_version(&self, actor: &Actor) -> Result<String, AppError> {
+        Ok(self
+            .ports
+            .store
+            .latest_change(&actor.workspace)
+            .await?
+            .unwrap_or_default())
+    }
+
     /// The counters of what the caller may see: the workspace (or the team asked for), or
     /// below supervisor the caller's teams (or the one asked for, if it is one of them).
     async fn visible_counts(
