@@ -63,8 +63,11 @@ fn search(q: Option<&str>) -> Result<Search, AppError> {
             return Ok(Search::Customer(wa));
         }
     }
+    // Ticket ids are `T` and letters and digits (generated ones: 32 hex digits); names
+    // rarely hold a digit.
     if q.starts_with('T')
-        && q.len() > 8
+        && q.chars().all(|c| c.is_ascii_alphanumeric())
+        && q.chars().any(|c| c.is_ascii_digit())
         && let Ok(id) = TicketId::parse(q)
     {
         return Ok(Search::Ticket(id));
@@ -290,6 +293,7 @@ mod tests {
             Ok(Search::Ticket(_))
         ));
         assert!(matches!(search(Some("Ana")), Ok(Search::Name(n)) if n == "ana"));
+        assert!(matches!(search(Some("Tatiana")), Ok(Search::Name(_))));
         assert!(search(Some("a")).is_err());
         assert!(matches!(search(Some("  ")), Ok(Search::None)));
     }
