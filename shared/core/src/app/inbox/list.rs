@@ -58,10 +58,11 @@ fn search(q: Option<&str>) -> Result<Search, AppError> {
         return Ok(Search::None);
     };
     let digits = q.trim_start_matches('+');
-    if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
-        if let Ok(wa) = WaId::parse(digits) {
-            return Ok(Search::Customer(wa));
-        }
+    if !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && let Ok(wa) = WaId::parse(digits)
+    {
+        return Ok(Search::Customer(wa));
     }
     // Ticket ids are `T` and letters and digits (generated ones: 32 hex digits); names
     // rarely hold a digit.
