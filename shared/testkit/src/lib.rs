@@ -77,6 +77,9 @@ macro_rules! store_contract_tests {
             transfer_gives_the_previous_agent_a_unit_back,
             transfer_to_a_full_agent_fails_and_keeps_the_previous_assignee,
             release_gives_capacity_back_and_load_never_goes_below_zero,
+            views_page_through_each_matching_ticket_once_newest_first,
+            name_search_finds_customers_by_the_start_of_their_name,
+            status_counts_equal_a_recount_after_random_moves,
         ] concurrent [
             concurrent_assigns_never_exceed_capacity,
             concurrent_assigns_of_one_ticket_take_exactly_one_unit,

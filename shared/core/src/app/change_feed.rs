@@ -22,6 +22,7 @@ use crate::ports::{
     AgentStore, ChangeFeed, Clock, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
     TicketStore, TranscriptStore,
 };
+use crate::ports::{StatusCounts, TicketCursor, TicketQuery};
 
 /// Wraps a store; see the module docs.
 pub struct ChangeFeedStore {
@@ -193,6 +194,24 @@ impl TicketStore for ChangeFeedStore {
         self.inner.customer_tickets(ws, customer).await
     }
 
+    async fn ticket_page(
+        &self,
+        ws: &WorkspaceId,
+        query: &TicketQuery,
+        after: Option<&TicketCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError> {
+        self.inner.ticket_page(ws, query, after, limit).await
+    }
+
+    async fn ticket_counts(
+        &self,
+        ws: &WorkspaceId,
+        team: Option<&TeamId>,
+    ) -> Result<StatusCounts, StoreError> {
+        self.inner.ticket_counts(ws, team).await
+    }
+
     async fn queued_tickets(
         &self,
         ws: &WorkspaceId,
@@ -300,6 +319,10 @@ impl RecordStore for ChangeFeedStore {
 impl ChangeFeed for ChangeFeedStore {
     async fn append_change(&self, change: &Change) -> Result<(), StoreError> {
         self.inner.append_change(change).await
+    }
+
+    async fn latest_change(&self, ws: &WorkspaceId) -> Result<Option<String>, StoreError> {
+        self.inner.latest_change(ws).await
     }
 
     async fn changes_since(

@@ -86,6 +86,11 @@ impl Turno {
                 Err(e) => return Err(Retry::Fail(e)),
             };
             let recorded = committed_entries(&turn.record);
+            if let Some(t) = turn.ticket.as_mut().filter(|t| t.status.is_human())
+                && let Some(shown) = recorded.iter().rev().find_map(super::inbox::preview)
+            {
+                t.last_message = Some(shown);
+            }
             store
                 .commit_turn(
                     &mut turn.conversation,

@@ -205,15 +205,16 @@ fn paths() -> Value {
         }), true))) },
         "/agents": { "get": op("agents with availability and load", ("200", Some(array(r("Agent")))), &["401", "403"], None) },
         "/tickets": { "get": with_params(
-            op("tickets the caller may see, newest activity first, with counts per status; send If-None-Match with the last ETag to get 304 when nothing changed", ("200", Some(r("TicketPage"))), &["304", "400", "401", "403", "422"], None),
+            op("tickets the caller may see, newest activity first, a page at a time (each page reads the store's indexes, at any workspace size), with counts per status; send If-None-Match with the last ETag to get 304 when nothing changed (checked before any ticket is read)", ("200", Some(r("TicketPage"))), &["304", "400", "401", "403", "422"], None),
             json!([
-                query_param("status", "one status; empty for any", or_empty(STATUSES)),
+                query_param("status", "one status (then `view` is not used); empty for any", or_empty(STATUSES)),
+                query_param("view", "`open` (queued, assigned, pending, snoozed), `bot`, `done` (resolved, closed) or `all` (the default); empty for `all`", or_empty(&["all", "open", "bot", "done"])),
                 query_param("team", "team id; empty for any", pattern("^[A-Za-z0-9._-]{0,64}$")),
                 query_param("assignee", "`me`, `none` or an agent id; empty for any", pattern("^[A-Za-z0-9._-]{0,64}$")),
                 query_param("priority", "one priority; empty for any", or_empty(&["low", "normal", "high", "urgent"])),
                 query_param("sla", "SLA state; empty for any", or_empty(&["none", "ok", "warning", "breached"])),
-                query_param("q", "text in the customer's name or number, the ticket id or a tag", string()),
-                query_param("cursor", "next_cursor of the previous page; empty for the first", pattern("^([0-9]{1,30}\\.[A-Za-z0-9._~-]{1,128})?$")),
+                query_param("q", "a ticket id (exact), a customer's number (exact, digits, optional +) or the start of a customer's name (case-insensitive, at least 2 letters)", string()),
+                query_param("cursor", "next_cursor of the previous page; empty for the first", pattern("^(-?[0-9]{1,30}\\.[A-Za-z0-9._~-]{1,128})?$")),
                 query_param("limit", "page size, 1 to 500 (default 50)", json!({ "type": "integer", "minimum": 1, "maximum": 500 }))
             ])
         ) },

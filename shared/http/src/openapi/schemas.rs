@@ -89,6 +89,11 @@ pub(super) fn schemas() -> Value {
                 "wait_notice_at": nullable(time()),
                 "snoozed_until": nullable(time()),
                 "audit": array(r("AuditEntry")),
+                "last_message": nullable(object(json!({
+                    "at": time(),
+                    "author": author.clone(),
+                    "text": string()
+                }), true)),
                 "version": int()
             }
         },
@@ -162,7 +167,7 @@ pub(super) fn schemas() -> Value {
         "TicketPage": object(json!({
             "items": array(r("TicketSummary")),
             "next_cursor": nullable(string()),
-            "counts": { "type": "object", "additionalProperties": int(), "description": "tickets per status under the same filters, the status filter aside" }
+            "counts": { "type": "object", "additionalProperties": int(), "description": "tickets per status in what the caller may see (the workspace, the team asked for, or an agent's teams), kept by the store as tickets move; assignee, priority, SLA and search do not narrow them" }
         }), true),
         "Window": object(json!({
             "open": { "type": "boolean" },
