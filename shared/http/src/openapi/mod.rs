@@ -213,7 +213,7 @@ fn paths() -> Value {
                 query_param("assignee", "`me`, `none` or an agent id; empty for any", pattern("^[A-Za-z0-9._-]{0,64}$")),
                 query_param("priority", "one priority; empty for any", or_empty(&["low", "normal", "high", "urgent"])),
                 query_param("sla", "SLA state; empty for any", or_empty(&["none", "ok", "warning", "breached"])),
-                query_param("q", "a ticket id (exact), a customer's number (exact, digits, optional +) or the start of a customer's name (case-insensitive, at least 2 letters)", string()),
+                query_param("q", "a ticket id (exact), a customer's number (exact, digits, optional +) or the start of a customer's name (case-insensitive, at least 2 letters: one letter matches nothing)", string()),
                 query_param("cursor", "next_cursor of the previous page; empty for the first", pattern("^(-?[0-9]{1,30}\\.[A-Za-z0-9._~-]{1,128})?$")),
                 query_param("limit", "page size, 1 to 500 (default 50)", json!({ "type": "integer", "minimum": 1, "maximum": 500 }))
             ])

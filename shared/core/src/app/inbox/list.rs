@@ -51,18 +51,20 @@ enum Search {
     Ticket(TicketId),
     Customer(WaId),
     Name(String),
+    /// Words too short to start a name with (one letter): nothing matches.
+    TooShort,
 }
 
-fn search(q: Option<&str>) -> Result<Search, AppError> {
+fn search(q: Option<&str>) -> Search {
     let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) else {
-        return Ok(Search::None);
+        return Search::None;
     };
     let digits = q.trim_start_matches('+');
     if !digits.is_empty()
         && digits.chars().all(|c| c.is_ascii_digit())
         && let Ok(wa) = WaId::parse(digits)
     {
-        return Ok(Search::Customer(wa));
+        return Search::Customer(wa);
     }
     // Ticket ids are `T` and letters and digits (generated ones: 32 hex digits); names
     // rarely hold a digit.
@@ -71,15 +73,13 @@ fn search(q: Option<&str>) -> Result<Search, AppError> {
         && q.chars().any(|c| c.is_ascii_digit())
         && let Ok(id) = TicketId::parse(q)
     {
-        return Ok(Search::Ticket(id));
+        return Search::Ticket(id);
     }
     let key = name_key(q);
     if key.chars().count() < NAME_PREFIX_MIN {
-        return Err(AppError::Invalid(format!(
-            "search for at least {NAME_PREFIX_MIN} letters of a name, a ticket id or a number"
-        )));
+        return Search::TooShort;
     }
-    Ok(Search::Name(key))
+    Search::Name(key)
 }
 
 impl Turno {
@@ -135,7 +135,7 @@ impl Turno {
         let mut picked: Vec<(Ticket, SlaSummary)> = Vec::new();
         let mut next = None;
         let mut indexed = true;
-        match search(p.q.as_deref())? {
+        match search(p.q.as_deref()) {
             Search::Ticket(id) => {
                 // One read by key: the ticket if it is in the view (only on the first page).
                 let found = match cursor {
@@ -160,6 +160,7 @@ impl Turno {
             }
             Search::Customer(wa) => query.customer = Some(wa),
             Search::Name(prefix) => query.name_prefix = Some(prefix),
+            Search::TooShort => indexed = false,
             Search::None => {}
         }
         let filtered = p.priority.is_some() || p.sla.is_some();
@@ -287,15 +288,12 @@ mod tests {
     fn search_tells_numbers_ids_and_names_apart() {
         assert!(matches!(
             search(Some(" +34600111222 ")),
-            Ok(Search::Customer(_))
+            Search::Customer(_)
         ));
-        assert!(matches!(
-            search(Some("T0190abcdef0123")),
-            Ok(Search::Ticket(_))
-        ));
-        assert!(matches!(search(Some("Ana")), Ok(Search::Name(n)) if n == "ana"));
-        assert!(matches!(search(Some("Tatiana")), Ok(Search::Name(_))));
-        assert!(search(Some("a")).is_err());
-        assert!(matches!(search(Some("  ")), Ok(Search::None)));
+        assert!(matches!(search(Some("T0190abcdef0123")), Search::Ticket(_)));
+        assert!(matches!(search(Some("Ana")), Search::Name(n) if n == "ana"));
+        assert!(matches!(search(Some("Tatiana")), Search::Name(_)));
+        assert!(matches!(search(Some("a")), Search::TooShort));
+        assert!(matches!(search(Some("  ")), Search::None));
     }
 }
