@@ -31,10 +31,18 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test (unit, handler, contract and end-to-end tests)"
 cargo test --workspace --locked
 
+step "API property test: schemathesis against the local runner's OpenAPI document, per role"
+# Every check, a fixed seed and a bounded number of examples per operation, so every run does
+# the same work in about three minutes on two cores. Longer runs: ST_MAX_EXAMPLES=200 ST_SEED=7
+# infra/api-property-test.sh
+ST_SEED="${ST_SEED:-1}" ST_MAX_EXAMPLES="${ST_MAX_EXAMPLES:-25}" ./infra/api-property-test.sh
+
 step "fuzz targets: the webhook's signature check and parser, the agent API's request decoding"
 # Coverage-guided (libFuzzer on stable), a fixed number of inputs from a fixed seed and the
 # committed seeds, so every run does comparable work. Longer runs: FUZZ_SECONDS=600 infra/fuzz.sh
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+# The fuzz crate is outside the workspace, so the workspace's clippy run does not see it.
+cargo clippy --manifest-path fuzz/Cargo.toml --all-targets --locked -- -D warnings
 FUZZ_SEED="${FUZZ_SEED:-1}" FUZZ_RUNS="${FUZZ_RUNS:-300000}" FUZZ_SECONDS="${FUZZ_SECONDS:-300}" ./infra/fuzz.sh
 
 step "browser tests of the agent console (playwright-core, chromium)"

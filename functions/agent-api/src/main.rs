@@ -22,7 +22,11 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Error> {
     let workspaces = turno_lambda::load_config()?;
-    let turno = turno_lambda::connect(FUNCTION, workspaces).await?;
+    // Admins list and redrive the dead-letter queues from the API.
+    let dead_letters = turno_lambda::dead_letters(FUNCTION).await?;
+    let turno = turno_lambda::connect(FUNCTION, workspaces)
+        .await?
+        .with_dead_letters(Arc::new(dead_letters));
     turno_lambda::write_missing_agents(&turno).await?;
     lambda_http::run(app(turno)).await
 }

@@ -6,6 +6,7 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use turno_core::app::Turno;
 use turno_core::ports::QueueName;
+use turno_lambda::Redelivery;
 
 const FUNCTION: &str = "bot-turn";
 
@@ -18,11 +19,24 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), Error> {
     let workspaces = turno_lambda::load_config()?;
     let turno = turno_lambda::connect(FUNCTION, workspaces).await?;
-    lambda_runtime::run(service_fn(|event| handler(&turno, event))).await
+    // Bot turns are the jobs that send to WhatsApp: during an outage they wait with a backoff
+    // (ChangeMessageVisibility on the inbound queue) instead of the visibility timeout.
+    let queues = turno_lambda::queues(FUNCTION).await?;
+    lambda_runtime::run(service_fn(|event| handler(&turno, &queues, event))).await
 }
 
-async fn handler(turno: &Turno, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
-    Ok(turno_lambda::handle_sqs_batch(turno, QueueName::Inbound, event.payload).await)
+async fn handler(
+    turno: &Turno,
+    redelivery: &dyn Redelivery,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, Error> {
+    Ok(turno_lambda::handle_sqs_batch_backing_off(
+        turno,
+        redelivery,
+        QueueName::Inbound,
+        event.payload,
+    )
+    .await)
 }
 
 #[cfg(test)]
@@ -39,11 +53,14 @@ mod tests {
         let t = TestTurno::demo(Timestamp::from_second(1_748_876_646).expect("time")).await;
         let event = LambdaEvent::new(sqs_sample("sqs-inbound.json"), Context::default());
 
-        let response = handler(&t.turno, event)
+        let redelivery = turno_lambda::testing::RecordedRedelivery::default();
+
+        let response = handler(&t.turno, &redelivery, event)
             .await
             .expect("a batch always gets an answer");
 
         assert!(response.batch_item_failures.is_empty(), "{response:?}");
+        assert!(redelivery.delays().is_empty(), "nothing to wait for");
         let replies = t.whatsapp.messages(
             &t.turno.workspaces().iter().next().expect("demo").id,
             None,

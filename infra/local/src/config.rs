@@ -201,7 +201,7 @@ mod tests {
         let bot = &ws.iter().next().unwrap().bot;
         assert_eq!(
             bot.actions["order_status"].url,
-            "http://127.0.0.1:4321/demo/shop/orders/{order_number}"
+            "http://127.0.0.1:4321/demo/shop/orders/{order_number}?lang={lang}"
         );
         // Without an address (a deployment's loader) the configuration is still valid.
         let ws = parse_config(DEMO_CONFIG).unwrap();

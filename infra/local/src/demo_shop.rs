@@ -6,12 +6,20 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use serde::Deserialize;
 use serde_json::json;
+use turno_core::kernel::lang::Lang;
+
+#[derive(Debug, Deserialize)]
+struct LangQuery {
+    #[serde(default)]
+    lang: Option<String>,
+}
 
 /// The placeholder in an action URL that the local runner replaces with its own `host:port`.
 pub const RUNNER_ADDRESS: &str = "{runner_address}";
@@ -20,12 +28,59 @@ pub const TOKEN_ENV: &str = "LUMEN_API_TOKEN";
 /// The token the demo shop expects (and the runner sends) when [`TOKEN_ENV`] is not set.
 pub const DEMO_TOKEN: &str = "lumen-demo-token";
 
-/// The demo orders: number, status, expected delivery.
-pub const ORDERS: &[(&str, &str, &str)] = &[
-    ("123456", "en reparto", "hoy antes de las 20 h"),
-    ("234567", "en preparación", "el jueves"),
-    ("345678", "enviado", "mañana antes de las 14 h"),
-    ("456789", "retrasado por el transportista", "el lunes"),
+/// A demo order: its number, and its status and expected delivery in Spanish, English and
+/// Portuguese (the [`Lang::ALL`] order).
+#[derive(Debug, Clone, Copy)]
+pub struct DemoOrder {
+    pub number: &'static str,
+    pub status: [&'static str; 3],
+    pub eta: [&'static str; 3],
+}
+
+impl DemoOrder {
+    pub fn status(&self, lang: Lang) -> &'static str {
+        self.status[lang.index()]
+    }
+
+    pub fn eta(&self, lang: Lang) -> &'static str {
+        self.eta[lang.index()]
+    }
+}
+
+/// The demo orders.
+pub const ORDERS: &[DemoOrder] = &[
+    DemoOrder {
+        number: "123456",
+        status: ["en reparto", "out for delivery", "saiu para entrega"],
+        eta: [
+            "hoy antes de las 20 h",
+            "today before 8pm",
+            "hoje até as 20h",
+        ],
+    },
+    DemoOrder {
+        number: "234567",
+        status: ["en preparación", "being prepared", "em preparação"],
+        eta: ["el jueves", "on Thursday", "na quinta-feira"],
+    },
+    DemoOrder {
+        number: "345678",
+        status: ["enviado", "shipped", "enviado"],
+        eta: [
+            "mañana antes de las 14 h",
+            "tomorrow before 2pm",
+            "amanhã até as 14h",
+        ],
+    },
+    DemoOrder {
+        number: "456789",
+        status: [
+            "retrasado por el transportista",
+            "delayed by the carrier",
+            "atrasado pela transportadora",
+        ],
+        eta: ["el lunes", "on Monday", "na segunda-feira"],
+    },
 ];
 
 /// The token the shop expects: [`TOKEN_ENV`] when set, [`DEMO_TOKEN`] otherwise.
@@ -33,7 +88,9 @@ pub fn token_from(env: impl Fn(&str) -> Option<String>) -> String {
     env(TOKEN_ENV).unwrap_or_else(|| DEMO_TOKEN.to_owned())
 }
 
-/// `GET /demo/shop/orders/{number}`, answering only requests with `Authorization: Bearer <token>`.
+/// `GET /demo/shop/orders/{number}?lang=es|en|pt`, answering only requests with
+/// `Authorization: Bearer <token>`; the status and delivery are in `lang` (Spanish without
+/// it, or for a language the shop does not have).
 pub fn router(token: String) -> Router {
     Router::new()
         .route("/demo/shop/orders/{number}", get(order))
@@ -44,7 +101,13 @@ async fn order(
     State(token): State<Arc<String>>,
     headers: HeaderMap,
     Path(number): Path<String>,
+    Query(query): Query<LangQuery>,
 ) -> Response {
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or_default();
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -56,11 +119,11 @@ async fn order(
             "send Authorization: Bearer <token>, the value of LUMEN_API_TOKEN (lumen-demo-token when it is not set)",
         );
     }
-    match ORDERS.iter().find(|(n, _, _)| *n == number) {
-        Some((number, status, eta)) => Json(json!({
-            "number": number,
-            "status": status,
-            "delivery": { "eta": eta },
+    match ORDERS.iter().find(|o| o.number == number) {
+        Some(o) => Json(json!({
+            "number": o.number,
+            "status": o.status(lang),
+            "delivery": { "eta": o.eta(lang) },
         }))
         .into_response(),
         None => error(

@@ -451,7 +451,7 @@ fn print_banner(running: &Running, cfg: &LocalConfig, sandbox: bool, default_sec
     ));
     out.push_str(&format!("  Agent API:               {url}/api/v1\n"));
     if cfg.config_path.is_none() {
-        let numbers: Vec<&str> = demo_shop::ORDERS.iter().map(|(n, _, _)| *n).collect();
+        let numbers: Vec<&str> = demo_shop::ORDERS.iter().map(|o| o.number).collect();
         out.push_str(&format!(
             "  Demo shop orders:        {} (ask the bot \"¿Dónde está mi paquete?\")\n",
             numbers.join(", ")

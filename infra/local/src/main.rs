@@ -9,7 +9,7 @@ compile_error!("the local runner must be built with panic = \"unwind\"");
 async fn main() -> std::process::ExitCode {
     turno_local::init_tracing();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match turno_local::cli::run(&args) {
+    let result = match turno_local::cli::run(&args).await {
         Some(result) => result,
         None => turno_local::run_from_env().await,
     };

@@ -1,4 +1,4 @@
-//! The AWS adapters of turno's ports: [`DynamoStore`] (DynamoDB), [`SqsQueue`] (SQS),
+//! The AWS adapters of turno's ports: [`DynamoStore`] (DynamoDB), [`SqsQueue`] and [`SqsDeadLetters`] (SQS),
 //! [`EventBridgeBus`] (EventBridge), and secrets from SSM Parameter Store. Item ↔ domain
 //! conversion happens only here.
 //!
@@ -13,7 +13,7 @@
 //! | item | PK | SK | GSI attributes | notes |
 //! |---|---|---|---|---|
 //! | conversation | `WS#<ws>#CONV#<customer>` | `CONV` | — | versioned (`version`) |
-//! | ticket | `WS#<ws>#TICKET#<id>` | `TICKET` | GSI1 while queued, GSI2 while assigned, GSI3 while an SLA is due, GSI4 always | versioned |
+//! | ticket | `WS#<ws>#TICKET#<id>` | `TICKET` | GSI1 while queued, GSI2 while assigned, GSI3 while an SLA is due, GSI4–GSI6, GSI9, GSI10 always, GSI7–GSI8 with a team, GSI11 with a name | versioned |
 //! | transcript entry | `WS#<ws>#TICKET#<id>` | `ENTRY#<at>#<uuid v7>` | — | in time, then insertion order, under its ticket |
 //! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`) |
 //! | turn record | `WS#<ws>#TURN#<message id>` | `TURN` | — | `expires_at` = commit + 30 days (TTL) |
@@ -26,8 +26,19 @@
 //! | GSI1 | `WS#<ws>#QUEUE#<team>` | `<255 - Ticket::queue_rank (priority, then VIP), 3 digits>#<queued at>#<id>` | queued tickets with a team | [`queued_tickets`](turno_core::ports::TicketStore::queued_tickets) |
 //! | GSI2 | `WS#<ws>#AGENT#<agent>` | `<updated at>#<id>` | tickets with an assignee | an agent's tickets, [`list_tickets`](turno_core::ports::TicketStore::list_tickets) by assignee |
 //! | GSI3 (keys only) | `SLA#<0..4>`, by a hash of the ticket id | `<sla due at>#<ws>#<id>` | tickets whose SLA clock runs | [`tickets_sla_due`](turno_core::ports::TicketStore::tickets_sla_due) across workspaces, every shard queried and merged |
-//! | GSI4 | `WS#<ws>#TICKETS` | `<updated at>#<id>` | every ticket | [`list_tickets`](turno_core::ports::TicketStore::list_tickets), newest activity first, other filters as filter expressions; [`customer_tickets`](turno_core::ports::TicketStore::customer_tickets), filtered by customer |
+//! | GSI4 | `WS#<ws>#TICKETS` | `<updated at>#<id>` | every ticket | [`list_tickets`](turno_core::ports::TicketStore::list_tickets); the console's "all" view |
 //! | GSI4 (records) | `WS#<ws>#REC#<kind>` | `<written at, 20 digits>#<key>` ([`record_cursor`](turno_core::ports::records::record_cursor)) | every record | [`records_page`](turno_core::ports::RecordStore::records_page), most recently written first, a page per query |
+//! | GSI5 | `WS#<ws>#S#<status>` | `<updated at>#<id>` | every ticket | the view of one status |
+//! | GSI6 | `WS#<ws>#G#<open, bot or done>` | `<updated at>#<id>` | every ticket | the open, bot and done views |
+//! | GSI7 | `WS#<ws>#T#<team>#S#<status>` | `<updated at>#<id>` | tickets with a team | a team's view of one status |
+//! | GSI8 | `WS#<ws>#T#<team>#G#<group>` | `<updated at>#<id>` | tickets with a team | a team's views by group (all: the three merged) |
+//! | GSI9 | `WS#<ws>#A#<agent or ->#G#<group>` | `<updated at>#<id>` | every ticket | mine and unassigned, by group (one status: filtered inside the group) |
+//! | GSI10 | `WS#<ws>#C#<customer>` | `<updated at>#<id>` | every ticket | a customer's tickets ([`customer_tickets`](turno_core::ports::TicketStore::customer_tickets)); search by number |
+//! | GSI11 | `WS#<ws>#N#<first two letters of the name>` | `<updated at>#<id>` | tickets with a named customer (`name_key`) | search by name prefix (`begins_with(name_key)` filtered inside the two-letter partition) |
+//!
+//! The views (GSI5–GSI11) are described in `store/views.rs`; a page reads `limit + 1` items
+//! from each partition it needs. Counters `WS#<ws>#COUNTS` / `<team or ->#<status>` (`n`)
+//! move in the transaction that writes a ticket whose status or team changes.
 //!
 //! Times in keys are fixed-width nanoseconds since jiff's minimum timestamp, so they sort as
 //! strings. A ticket is written whole (a conditional `PutItem`), so it leaves an index by not
@@ -40,6 +51,7 @@
 //! `AtCapacity` (`load < capacity` on the agent), and which are tried again when they lose to
 //! a concurrent transaction (`TransactionConflict`).
 
+mod dead_letters;
 mod event_bus;
 mod queue;
 mod sdk;
@@ -48,11 +60,17 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use dead_letters::{
+    LIST_VISIBILITY_SECONDS, QueuePair, REDRIVE_MAX, SqsDeadLetters, dead_letter_url_var,
+};
 pub use event_bus::{EventBridgeBus, SOURCE as EVENT_SOURCE};
-pub use queue::{MAX_DELAY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id};
+pub use queue::{
+    MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id,
+};
 pub use sdk::{Clients, RequestCounter, load_sdk_config};
 pub use secrets::parameter;
 pub use store::{
-    AGENT_TICKETS_INDEX, DynamoStore, QUEUE_INDEX, SLA_INDEX, SLA_SHARDS, TURN_TTL,
-    WORKSPACE_TICKETS_INDEX,
+    AGENT_TICKETS_INDEX, ASSIGNEE_GROUP_INDEX, CUSTOMER_INDEX, DynamoStore, GROUP_INDEX,
+    NAME_INDEX, QUEUE_INDEX, SLA_INDEX, SLA_SHARDS, STATUS_INDEX, TEAM_GROUP_INDEX,
+    TEAM_STATUS_INDEX, TURN_TTL, WORKSPACE_TICKETS_INDEX,
 };

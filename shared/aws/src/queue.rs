@@ -12,6 +12,8 @@ use turno_core::ports::{Envelope, Queue, QueueError, QueueName};
 
 /// SQS's longest per-message delay.
 pub const MAX_DELAY_SECONDS: u64 = 900;
+/// SQS's longest visibility timeout (12 hours).
+pub const MAX_VISIBILITY_SECONDS: u64 = 12 * 3600;
 /// SQS's largest batch.
 const BATCH: usize = 10;
 /// How many times entries that failed on SQS's side are sent again.
@@ -63,6 +65,33 @@ impl SqsQueue {
             urls.insert(q, url);
         }
         Self::new(client, urls)
+    }
+
+    /// Keeps a received message of `q` hidden for `delay` from now (rounded up to whole
+    /// seconds, at most 12 hours): its next delivery comes no sooner. The receive it came
+    /// from still counts toward the queue's `maxReceiveCount`.
+    pub async fn delay_redelivery(
+        &self,
+        q: QueueName,
+        receipt_handle: &str,
+        delay: std::time::Duration,
+    ) -> anyhow::Result<()> {
+        let secs = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+        let secs = i32::try_from(secs.min(MAX_VISIBILITY_SECONDS)).unwrap_or(43_200);
+        self.client
+            .change_message_visibility()
+            .queue_url(self.url(q))
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(secs)
+            .send()
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "ChangeMessageVisibility failed: {}",
+                    DisplayErrorContext(&e)
+                )
+            })?;
+        Ok(())
     }
 
     fn url(&self, q: QueueName) -> &str {

@@ -170,6 +170,64 @@ pub async fn create_queues(sqs: &aws_sdk_sqs::Client) -> HashMap<QueueName, Stri
     urls
 }
 
+/// Fresh queues as `template.yaml` makes them: each with its dead-letter queue, which takes
+/// a message once it was received `max_receives` times.
+pub async fn create_queues_with_dead_letters(
+    sqs: &aws_sdk_sqs::Client,
+    max_receives: u32,
+) -> HashMap<QueueName, crate::QueuePair> {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    let mut pairs = HashMap::new();
+    for q in QueueName::ALL {
+        let suffix = if q.is_fifo() { ".fifo" } else { "" };
+        let create = |name: String| {
+            let mut req = sqs.create_queue().queue_name(name);
+            if q.is_fifo() {
+                req = req
+                    .attributes(QueueAttributeName::FifoQueue, "true")
+                    .attributes(QueueAttributeName::ContentBasedDeduplication, "false");
+            }
+            req
+        };
+        let dlq = create(format!("{}-{run}-dlq{suffix}", q.as_str()))
+            .send()
+            .await
+            .expect("create dead-letter queue")
+            .queue_url
+            .expect("queue url");
+        let dlq_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&dlq)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("dead-letter queue ARN")
+            .attributes
+            .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+            .expect("an ARN");
+        let policy = serde_json::json!({
+            "deadLetterTargetArn": dlq_arn,
+            "maxReceiveCount": max_receives.to_string(),
+        });
+        let url = create(format!("{}-{run}{suffix}", q.as_str()))
+            .attributes(QueueAttributeName::RedrivePolicy, policy.to_string())
+            .send()
+            .await
+            .expect("create queue")
+            .queue_url
+            .expect("queue url");
+        pairs.insert(
+            q,
+            crate::QueuePair {
+                queue_url: url,
+                dead_letter_url: dlq,
+            },
+        );
+    }
+    pairs
+}
+
 /// Receives and deletes what `url` has now, waiting up to `wait_secs` for a first message.
 pub async fn drain_url(
     sqs: &aws_sdk_sqs::Client,

@@ -323,6 +323,9 @@ impl TurnoConfig {
                     ));
                 }
             }
+            if let Err(e) = crate::bot::keywords::check(&ws.bot.keyword_triggers, &teams) {
+                return err(format!("workspace {w}: {e}"));
+            }
             if let Err(e) = check_bot_flows(&mut ws.bot, &ws.sla) {
                 return err(format!("workspace {w}: {e}"));
             }

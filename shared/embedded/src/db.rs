@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/003_records_and_changes.sql"),
     include_str!("schema/004_queue_deferrals.sql"),
     include_str!("schema/005_record_order.sql"),
+    include_str!("schema/006_ticket_views.sql"),
 ];
 
 /// A handle on the SQLite database file that holds the store, the queues, the events and the

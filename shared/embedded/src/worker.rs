@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 use tracing::{Instrument, debug, error, info, info_span, warn};
 use turno_core::app::JobError;
-use turno_core::ports::{QueueName, SendError};
+use turno_core::ports::QueueName;
 
 use crate::queue::{Delivery, Receipt, Settlement, SqliteQueues};
 
@@ -219,8 +219,8 @@ fn spawn_job<F, Fut>(
             Ok(Err(e)) => e,
             Err(_) => JobError::retry(anyhow::anyhow!("the job panicked")),
         };
-        if outage_is_free && outage(&error) {
-            let delay = backoff(deferrals + 1, retry_after(&error), outage_base, outage_max);
+        if outage_is_free && error.is_outage() {
+            let delay = backoff(deferrals + 1, error.retry_after(), outage_base, outage_max);
             let retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
             warn!(elapsed_ms, retry_in_ms, deferrals, error = %error, "WhatsApp is down; the job waits for it");
             return (receipt, Settlement::Defer(delay));
@@ -231,7 +231,7 @@ fn spawn_job<F, Fut>(
             let reason = format!("failed {attempts} times; last error: {error}");
             return (receipt, Settlement::DeadLetter(reason));
         }
-        let delay = backoff(attempts, retry_after(&error), retry_base, retry_max);
+        let delay = backoff(attempts, error.retry_after(), retry_base, retry_max);
         let retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
         warn!(elapsed_ms, retry_in_ms, error = %error, "job failed; will retry");
         (receipt, Settlement::RetryAfter(delay))
@@ -247,27 +247,19 @@ fn backoff(receive_count: u32, asked: Option<Duration>, base: Duration, max: Dur
     asked.map_or(delay, |asked| asked.max(delay))
 }
 
-/// The delay a throttled (or paused) WhatsApp call asked for, wherever it sits in the error's
-/// chain.
-fn retry_after(error: &JobError) -> Option<Duration> {
-    error
-        .source
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<SendError>()?.retry_after())
-}
-
-/// Whether the job failed only because WhatsApp is down or throttling.
-fn outage(error: &JobError) -> bool {
-    error.source.chain().any(|cause| {
-        cause
-            .downcast_ref::<SendError>()
-            .is_some_and(SendError::is_outage)
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use turno_core::ports::SendError;
+
     use super::*;
+
+    fn retry_after(error: &JobError) -> Option<Duration> {
+        error.retry_after()
+    }
+
+    fn outage(error: &JobError) -> bool {
+        error.is_outage()
+    }
 
     #[test]
     fn backoff_doubles_per_receive_and_stops_at_the_maximum() {

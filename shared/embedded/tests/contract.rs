@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use turno_core::ports::{Queue, QueueName, Store};
+use turno_core::ports::{DeadLetters, Envelope, Queue, QueueName, Store};
 use turno_embedded::{Db, SqliteQueues, SqliteStore};
+use turno_testkit::dead_letters::DeadLetterProbe;
 use turno_testkit::queue::QueueProbe;
 
 async fn store() -> Arc<dyn Store> {
@@ -70,4 +71,42 @@ async fn queues() -> (Arc<dyn Queue>, Arc<dyn QueueProbe>) {
 mod queue_contract {
     use super::*;
     turno_testkit::queue_contract_tests!(queues);
+}
+
+#[async_trait]
+impl DeadLetterProbe for Probe {
+    async fn kill(&self, queue: QueueName, group: Option<&str>, bodies: &[String]) {
+        let envelopes = bodies
+            .iter()
+            .map(|body| Envelope {
+                queue,
+                group: group.map(str::to_owned),
+                dedupe_id: None,
+                delay: Duration::ZERO,
+                body: body.clone(),
+            })
+            .collect();
+        self.0.send(envelopes).await.unwrap();
+        let mut killed = 0;
+        while killed < bodies.len() {
+            let batch = self.0.receive(queue, 10, Duration::from_secs(30)).unwrap();
+            assert!(!batch.is_empty(), "every message sent is received");
+            for d in batch {
+                assert!(self.0.dead_letter(&d.receipt, "given up on").unwrap());
+                killed += 1;
+            }
+        }
+    }
+}
+
+async fn dead_letters() -> (Arc<dyn DeadLetters>, Arc<dyn DeadLetterProbe>) {
+    let queues = Arc::new(SqliteQueues::new(
+        Db::open_temporary().expect("temporary database"),
+    ));
+    (queues.clone(), Arc::new(Probe(queues)))
+}
+
+mod dead_letter_contract {
+    use super::*;
+    turno_testkit::dead_letter_contract_tests!(dead_letters);
 }

@@ -1,6 +1,8 @@
 // The inbox: mine / my teams / one team, counts per status, each row with the customer, the
 // last message, how long they have waited and the SLA countdown. The open conversation sits
-// beside the list (stacked on a phone).
+// beside the list (stacked on a phone). The server filters, searches and pages: the list
+// shows the first page of the view and loads more on demand; changes refresh the first page
+// and merge it into what is shown.
 
 import { api } from './api.js';
 import { h, clear, initials, time } from './dom.js';
@@ -53,37 +55,73 @@ export function mountInbox(view, ctx, ticketId) {
     ...ctx.teams.filter((x) => ctx.isSupervisor() || (me.teams || []).includes(x.id)).map((x) => [`team:${x.id}`, t('inbox.team', { team: x.name })])];
   const scopeBar = h('div', { class: 'scopes', role: 'tablist' });
   const statusBar = h('div', { class: 'status-filters' });
+  let searchTimer = null;
   const search = h('input', { class: 'search', type: 'search', placeholder: t('inbox.search'), 'aria-label': t('inbox.search'), value: state.q,
-    oninput: (e) => { state.q = e.target.value; draw(); } });
+    oninput: (e) => {
+      state.q = e.target.value;
+      clearTimeout(searchTimer);
+      searchTimer = setTimeout(() => reset(), 250);
+    } });
   const list = h('ul', { class: 'ticket-list', 'data-testid': 'ticket-list', 'aria-live': 'polite' });
+  const more = h('button', { type: 'button', class: 'load-more', 'data-testid': 'load-more', hidden: true,
+    onclick: () => loadMore().catch(showError) }, t('inbox.more'));
   const convPane = h('section', { class: 'conv-pane' });
   const layout = h('div', { class: `inbox ${ticketId ? 'show-conv' : ''}` },
-    h('section', { class: 'list-pane' }, h('div', { class: 'list-head' }, scopeBar, search, statusBar), list),
+    h('section', { class: 'list-pane' }, h('div', { class: 'list-head' }, scopeBar, search, statusBar), list, more),
     convPane);
   clear(view, layout);
 
   let rows = [];
   let counts = null;
   let etag = null;
+  let cursor = null;
   let conversation = null;
 
-  function query() {
-    const p = new URLSearchParams({ limit: '100' });
+  function query(after) {
+    const p = new URLSearchParams({ limit: '50' });
     if (state.scope === 'mine') p.set('assignee', me.id);
     else if (state.scope.startsWith('team:')) p.set('team', state.scope.slice(5));
+    if (state.status === 'all') p.set('view', 'open');
+    else p.set('status', state.status);
+    const q = state.q.trim();
+    if (q) p.set('q', q);
+    if (after) p.set('cursor', after);
     return `/tickets?${p}`;
   }
 
+  /// The first page again (a 304 when nothing changed); rows already loaded past it stay,
+  /// updated where the first page has a newer copy.
   async function load() {
     const url = query();
     const r = await api(url, { etag: etag && etag.url === url ? etag.value : undefined });
     if (r.notModified) return;
     etag = r.etag ? { url, value: r.etag } : null;
     const data = r.data || {};
-    rows = (data.items || data.tickets || []).map(summary);
+    const first = (data.items || data.tickets || []).map(summary);
+    const firstIds = new Set(first.map((x) => x.id));
+    const oldest = first.length ? first[first.length - 1].last_at : null;
+    const rest = cursor ? rows.filter((x) => !firstIds.has(x.id) && oldest && x.last_at <= oldest) : [];
+    if (!cursor) cursor = data.next_cursor || null;
+    rows = first.concat(rest);
     counts = data.counts || null;
     notifyNew();
     draw();
+  }
+
+  async function loadMore() {
+    if (!cursor) return;
+    const r = await api(query(cursor));
+    const data = r.data || {};
+    const seen = new Set(rows.map((x) => x.id));
+    rows = rows.concat((data.items || []).map(summary).filter((x) => !seen.has(x.id)));
+    cursor = data.next_cursor || null;
+    draw();
+  }
+
+  function reset() {
+    etag = null; cursor = null; rows = [];
+    draw();
+    load().catch(showError);
   }
 
   function notifyNew() {
@@ -103,16 +141,14 @@ export function mountInbox(view, ctx, ticketId) {
   function draw() {
     clear(scopeBar, scopes.map(([id, label]) => h('button', {
       type: 'button', role: 'tab', class: `scope ${state.scope === id ? 'current' : ''}`, 'aria-selected': String(state.scope === id), 'data-scope': id,
-      onclick: () => { state.scope = id; etag = null; rows = []; draw(); load().catch(showError); },
+      onclick: () => { state.scope = id; reset(); },
     }, label)));
     clear(statusBar, STATUSES.map((s) => h('button', {
       type: 'button', class: `chip status-${s} ${state.status === s ? 'current' : ''}`, 'data-status': s,
-      onclick: () => { state.status = s; draw(); },
+      onclick: () => { state.status = s; reset(); },
     }, t(`status.${s}`), h('span', { class: 'count', 'data-count': s }, String(countOf(s))))));
-    const q = state.q.trim().toLowerCase();
-    const shown = rows
-      .filter((r) => (state.status === 'all' ? OPEN.includes(r.status) : r.status === state.status))
-      .filter((r) => !q || [r.customer_name, r.customer, r.preview].some((v) => v && v.toLowerCase().includes(q)));
+    const shown = rows;
+    more.hidden = !cursor;
     if (!shown.length) {
       clear(list, h('li', { class: 'empty' }, t('inbox.empty')));
     } else {

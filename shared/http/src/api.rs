@@ -83,7 +83,7 @@ struct QueueQuery {
 async fn dead_letters(
     State(s): State<ApiState>,
     Caller(actor): Caller,
-    axum::extract::Query(q): axum::extract::Query<QueueQuery>,
+    QueryParams(q): QueryParams<QueueQuery>,
 ) -> Result<Response, ApiError> {
     let letters = s.turno.dead_letters(&actor, q.queue).await?;
     Ok(Json(serde_json::json!({ "dead_letters": letters })).into_response())
@@ -93,7 +93,7 @@ async fn dead_letters(
 async fn redrive_dead_letters(
     State(s): State<ApiState>,
     Caller(actor): Caller,
-    axum::extract::Query(q): axum::extract::Query<QueueQuery>,
+    QueryParams(q): QueryParams<QueueQuery>,
 ) -> Result<Response, ApiError> {
     let redriven = s.turno.redrive_dead_letters(&actor, q.queue).await?;
     Ok(Json(serde_json::json!({ "redriven": redriven })).into_response())

@@ -65,10 +65,27 @@ async fn send_template(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<TemplateBody>,
 ) -> Result<Response, ApiError> {
-    let entry = s
-        .turno
-        .agent_send_template(&actor, &ticket_id(&id)?, &body.use_)
-        .await?;
+    let id = ticket_id(&id)?;
+    // A use with no template names nothing: not found, like an unknown id, with the list.
+    if let Some(ws) = s.turno.workspaces().get(&actor.workspace)
+        && ws.templates.get(&body.use_).is_none()
+    {
+        let known: Vec<&str> = ws.templates.0.keys().map(String::as_str).collect();
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "no template is configured for {:?}; this workspace has: {}",
+                body.use_,
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        ));
+    }
+    let entry = s.turno.agent_send_template(&actor, &id, &body.use_).await?;
     Ok((StatusCode::CREATED, Json(entry)).into_response())
 }
 

@@ -5,7 +5,7 @@
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use turno_core::app::{
-    AssigneeFilter, CustomerPatch, ListParams, QuickReplyInput, SlaState, StatusChange,
+    AssigneeFilter, CustomerPatch, ListParams, ListView, QuickReplyInput, SlaState, StatusChange,
 };
 use turno_core::desk::ticket::TicketStatus;
 use turno_core::kernel::ids::{TeamId, TicketId, WaId};
@@ -96,6 +96,7 @@ where
 #[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {
     status: Option<String>,
+    view: Option<String>,
     team: Option<String>,
     assignee: Option<String>,
     priority: Option<String>,
@@ -123,19 +124,41 @@ fn etag(body: &[u8]) -> String {
     format!("W/\"{:016x}\"", h.finish())
 }
 
+fn tag_matches(headers: &HeaderMap, tag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
+}
+
+fn tag_header(tag: &str) -> Result<HeaderValue, ApiError> {
+    Ok(HeaderValue::from_str(tag)
+        .map_err(|e| turno_core::app::AppError::Unexpected(anyhow::anyhow!("ETag header: {e}")))?)
+}
+
+fn not_modified(tag: &str) -> Result<Response, ApiError> {
+    Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag_header(tag)?)]).into_response())
+}
+
 fn json_with_etag<T: Serialize>(headers: &HeaderMap, value: &T) -> Result<Response, ApiError> {
     let body =
         serde_json::to_vec(value).map_err(|e| turno_core::app::AppError::Unexpected(e.into()))?;
     let tag = etag(&body);
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    let tag_header = HeaderValue::from_str(&tag)
-        .map_err(|e| turno_core::app::AppError::Unexpected(anyhow::anyhow!("ETag header: {e}")))?;
-    if matches {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag_header)]).into_response());
+    if tag_matches(headers, &tag) {
+        return not_modified(&tag);
     }
+    respond_json(body, &tag)
+}
+
+/// A JSON body under a tag computed before it.
+fn json_tagged<T: Serialize>(value: &T, tag: &str) -> Result<Response, ApiError> {
+    let body =
+        serde_json::to_vec(value).map_err(|e| turno_core::app::AppError::Unexpected(e.into()))?;
+    respond_json(body, tag)
+}
+
+fn respond_json(body: Vec<u8>, tag: &str) -> Result<Response, ApiError> {
+    let tag_header = tag_header(tag)?;
     Ok((
         [
             (header::ETAG, tag_header),
@@ -153,10 +176,27 @@ pub(crate) async fn list_tickets(
     State(s): State<ApiState>,
     Caller(actor): Caller,
     headers: HeaderMap,
+    RawQuery(raw): RawQuery,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> Result<Response, ApiError> {
+    // The tag is checked before any list is read: the change feed's newest cursor, the caller
+    // and the parameters. A poll with nothing new costs that one read.
+    let version = s.turno.list_version(&actor).await?;
+    let tag = etag(
+        format!(
+            "{version}|{}|{:?}|{}",
+            actor.agent,
+            actor.role,
+            raw.unwrap_or_default()
+        )
+        .as_bytes(),
+    );
+    if tag_matches(&headers, &tag) {
+        return not_modified(&tag);
+    }
     let params = ListParams {
         status: parse::<TicketStatus>("status", q.status)?,
+        view: parse::<ListView>("view", q.view)?.unwrap_or_default(),
         team: q
             .team
             .filter(|t| !t.is_empty())
@@ -171,7 +211,7 @@ pub(crate) async fn list_tickets(
         limit: q.limit,
     };
     let page = s.turno.ticket_page(&actor, params).await?;
-    json_with_etag(&headers, &page)
+    json_tagged(&page, &tag)
 }
 
 pub(crate) async fn ticket(
@@ -504,18 +544,24 @@ pub(crate) async fn send_template(
         .workspaces()
         .get(&actor.workspace)
         .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
+    // An unknown name or language names no template: not found, like any unknown id.
     let Some(cfg) = ws.templates.0.values().find(|t| t.name == choice.name) else {
-        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
-            "{:?} is not a configured template: see GET /api/v1/templates",
-            choice.name
-        ))));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "{:?} is not a configured template: see GET /api/v1/templates",
+                choice.name
+            ),
+        ));
     };
     let language = choice.language.unwrap_or_else(|| cfg.language.clone());
     if language != cfg.language && !cfg.languages.values().any(|l| *l == language) {
-        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
-            "template {} is not approved in {language:?}",
-            cfg.name
-        ))));
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("template {} is not approved in {language:?}", cfg.name),
+        ));
     }
     let message = turno_core::channel::message::Outbound::Template(
         turno_core::channel::message::TemplateMessage {

@@ -8,6 +8,7 @@
 //! | `TURNO_TABLE` | the DynamoDB table |
 //! | `TURNO_EVENT_BUS` | the EventBridge bus for domain events |
 //! | `TURNO_INBOUND_QUEUE_URL`, `TURNO_TICKET_WRITES_QUEUE_URL`, `TURNO_ESCALATIONS_QUEUE_URL`, `TURNO_SLA_TIMERS_QUEUE_URL` | the queues |
+//! | `TURNO_INBOUND_DLQ_URL`, `TURNO_TICKET_WRITES_DLQ_URL`, `TURNO_ESCALATIONS_DLQ_URL`, `TURNO_SLA_TIMERS_DLQ_URL` | their dead-letter queues; only the agent API has them |
 //! | `TURNO_WHATSAPP_TOKEN_PARAM` | the SSM parameter with the WhatsApp access token; only functions that send have it |
 //! | `TURNO_GRAPH_API_VERSION` | the Graph API version (default `v23.0`) |
 //! | `TURNO_GRAPH_API_BASE_URL` | optional: the whole Graph API base URL (a fake in tests) |
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
-use turno_aws::{Clients, DynamoStore, EventBridgeBus, SqsQueue};
+use turno_aws::{Clients, DynamoStore, EventBridgeBus, SqsDeadLetters, SqsQueue};
 use turno_core::app::{Ports, Turno};
 use turno_core::channel::message::Outbound;
 use turno_core::config::Workspaces;
@@ -77,16 +78,7 @@ pub async fn connect_with(
         clients.eventbridge.clone(),
         need(EVENT_BUS_VAR, "the EventBridge bus")?,
     );
-    let mut urls = std::collections::HashMap::new();
-    for q in QueueName::ALL {
-        let var = turno_aws::queue_url_var(q);
-        urls.insert(
-            q,
-            need(var, &format!("the URL of the {} queue", q.as_str()))?,
-        );
-    }
-    let queue = SqsQueue::new(clients.sqs.clone(), urls)
-        .with_context(|| format!("turno {function}: the queue URLs"))?;
+    let queue = queues_with(function, clients, env)?;
     let whatsapp: Arc<dyn WhatsApp> = match env(WHATSAPP_TOKEN_PARAM_VAR) {
         Some(_) => {
             let token = secret_with(function, WHATSAPP_TOKEN_PARAM_VAR, clients, env).await?;
@@ -138,6 +130,46 @@ pub async fn connect_with(
                 .with_context(|| format!("turno {function}: the LLM client"))?,
         ),
     ))
+}
+
+/// The SQS queues from the `TURNO_*_QUEUE_URL` variables, on this execution environment's
+/// client: a queue consumer delays redeliveries with it
+/// ([`handle_sqs_batch_backing_off`](crate::handle_sqs_batch_backing_off)).
+pub async fn queues(function: &str) -> anyhow::Result<SqsQueue> {
+    queues_with(function, clients().await, &process_env)
+}
+
+/// [`queues`] with the clients and the environment given.
+pub fn queues_with(function: &str, clients: &Clients, env: Env<'_>) -> anyhow::Result<SqsQueue> {
+    let mut urls = std::collections::HashMap::new();
+    for q in QueueName::ALL {
+        let var = turno_aws::queue_url_var(q);
+        let url = env(var).with_context(|| {
+            format!(
+                "turno {function}: {var} must name the URL of the {} queue",
+                q.as_str()
+            )
+        })?;
+        urls.insert(q, url);
+    }
+    SqsQueue::new(clients.sqs.clone(), urls)
+        .with_context(|| format!("turno {function}: the queue URLs"))
+}
+
+/// The dead-letter queues from the `TURNO_*_QUEUE_URL` and `TURNO_*_DLQ_URL` variables
+/// (only the agent API has the latter): what an admin lists and redrives.
+pub async fn dead_letters(function: &str) -> anyhow::Result<SqsDeadLetters> {
+    dead_letters_with(function, clients().await, &process_env)
+}
+
+/// [`dead_letters`] with the clients and the environment given.
+pub fn dead_letters_with(
+    function: &str,
+    clients: &Clients,
+    env: Env<'_>,
+) -> anyhow::Result<SqsDeadLetters> {
+    SqsDeadLetters::from_env_with(clients.sqs.clone(), env)
+        .with_context(|| format!("turno {function}: the dead-letter queues"))
 }
 
 /// A secret (WhatsApp token, app secret, verify token, JWT key) from the SSM SecureString

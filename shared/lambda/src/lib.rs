@@ -11,6 +11,7 @@ mod aws;
 mod config;
 mod exit;
 mod logging;
+mod redelivery;
 mod schedule;
 mod sqs;
 #[cfg(feature = "testing")]
@@ -19,10 +20,12 @@ pub mod testing;
 pub use agents::write_missing_agents;
 pub use aws::{
     EVENT_BUS_VAR, Env, GRAPH_API_BASE_URL_VAR, GRAPH_API_VERSION_VAR, NOTIFY_WEBHOOK_URL_VAR,
-    TABLE_VAR, WHATSAPP_TOKEN_PARAM_VAR, clients, connect, connect_with, secret, secret_with,
+    TABLE_VAR, WHATSAPP_TOKEN_PARAM_VAR, clients, connect, connect_with, dead_letters,
+    dead_letters_with, queues, queues_with, secret, secret_with,
 };
 pub use config::{CONFIG_JSON_VAR, CONFIG_PATH_VAR, load_config};
 pub use exit::exit_status;
 pub use logging::init_tracing;
+pub use redelivery::{OUTAGE_BASE, OUTAGE_MAX, Redelivery, covered, outage_backoff};
 pub use schedule::handle_schedule;
-pub use sqs::handle_sqs_batch;
+pub use sqs::{handle_sqs_batch, handle_sqs_batch_backing_off};

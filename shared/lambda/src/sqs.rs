@@ -1,10 +1,13 @@
 use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
 use tracing::{Instrument, debug, error, info_span, warn};
-use turno_core::app::{JobError, Turno};
+use turno_core::app::Turno;
 use turno_core::ports::QueueName;
+
+use crate::redelivery::{Redelivery, outage_backoff};
 
 const GROUP_ATTRIBUTE: &str = "MessageGroupId";
 const RECEIVE_COUNT_ATTRIBUTE: &str = "ApproximateReceiveCount";
@@ -18,14 +21,39 @@ const RECEIVE_COUNT_ATTRIBUTE: &str = "ApproximateReceiveCount";
 /// redelivered from the failed record on and its order holds. A record without a body fails.
 /// A permanent failure (a job that cannot succeed as it is) is logged at error level: it will
 /// reach the dead-letter queue once its receive count runs out.
+///
+/// Every failure comes back after the queue's visibility timeout;
+/// [`handle_sqs_batch_backing_off`] paces WhatsApp outages instead.
 pub async fn handle_sqs_batch(
     turno: &Turno,
     queue: QueueName,
     event: SqsEvent,
 ) -> SqsBatchResponse {
+    handle(turno, None, queue, event).await
+}
+
+/// [`handle_sqs_batch`], where a record that failed because WhatsApp is down or throttling
+/// (and the later records of its FIFO group) is hidden for the outage backoff of
+/// [`crate::redelivery`] instead of coming back after the visibility timeout. If the backoff
+/// cannot be set, the record is still reported failed and comes back as usual.
+pub async fn handle_sqs_batch_backing_off(
+    turno: &Turno,
+    redelivery: &dyn Redelivery,
+    queue: QueueName,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    handle(turno, Some(redelivery), queue, event).await
+}
+
+async fn handle(
+    turno: &Turno,
+    redelivery: Option<&dyn Redelivery>,
+    queue: QueueName,
+    event: SqsEvent,
+) -> SqsBatchResponse {
     let runs = in_order_runs(event.records)
         .into_iter()
-        .map(|run| process_run(turno, queue, run));
+        .map(|run| process_run(turno, redelivery, queue, run));
     let mut failed: Vec<(usize, String)> = join_all(runs).await.into_iter().flatten().collect();
     failed.sort_unstable_by_key(|(position, _)| *position);
     let mut response = SqsBatchResponse::default();
@@ -60,34 +88,84 @@ fn in_order_runs(records: Vec<SqsMessage>) -> Vec<Vec<(usize, SqsMessage)>> {
 /// skipped after a failure.
 async fn process_run(
     turno: &Turno,
+    redelivery: Option<&dyn Redelivery>,
     queue: QueueName,
     run: Vec<(usize, SqsMessage)>,
 ) -> Vec<(usize, String)> {
     let mut failed = Vec::new();
-    let mut blocked = false;
+    // Set once a record failed: the wait before the group's next delivery, if an outage's.
+    let mut blocked: Option<Option<Duration>> = None;
     for (position, record) in run {
         let message_id = record.message_id.clone().unwrap_or_default();
         let span = record_span(queue, &record);
-        if blocked {
+        if let Some(wait) = blocked {
             span.in_scope(|| warn!("not processed: an earlier message of its group failed"));
+            if let Some(delay) = wait {
+                // Behind its group's head, so the group comes back together.
+                delay_redelivery(redelivery, queue, &record, delay)
+                    .instrument(span)
+                    .await;
+            }
             failed.push((position, message_id));
             continue;
         }
-        if !process_record(turno, queue, &record).instrument(span).await {
-            // A record without an id is reported with an empty identifier, which makes Lambda
-            // retry the whole batch: the only safe answer for a record SQS did not identify.
-            failed.push((position, message_id));
-            blocked = true;
+        match process_record(turno, queue, &record)
+            .instrument(span.clone())
+            .await
+        {
+            Outcome::Done => {}
+            Outcome::Failed => {
+                // A record without an id is reported with an empty identifier, which makes
+                // Lambda retry the whole batch: the only safe answer for a record SQS did not
+                // identify.
+                failed.push((position, message_id));
+                blocked = Some(None);
+            }
+            Outcome::Outage(asked) => {
+                let delay = outage_backoff(receive_count(&record).unwrap_or(1), asked);
+                let delayed = delay_redelivery(redelivery, queue, &record, delay)
+                    .instrument(span)
+                    .await;
+                failed.push((position, message_id));
+                blocked = Some(delayed.then_some(delay));
+            }
         }
     }
     failed
 }
 
-fn record_span(queue: QueueName, record: &SqsMessage) -> tracing::Span {
-    let receive_count = record
+/// Hides `record` for `delay`; returns whether it did.
+async fn delay_redelivery(
+    redelivery: Option<&dyn Redelivery>,
+    queue: QueueName,
+    record: &SqsMessage,
+    delay: Duration,
+) -> bool {
+    let (Some(redelivery), Some(receipt)) = (redelivery, record.receipt_handle.as_deref()) else {
+        return false;
+    };
+    let retry_in_s = delay.as_secs();
+    match redelivery.delay_redelivery(queue, receipt, delay).await {
+        Ok(()) => {
+            warn!(retry_in_s, "WhatsApp is down; the message waits for it");
+            true
+        }
+        Err(e) => {
+            warn!(error = %format!("{e:#}"), retry_in_s, "could not delay the next delivery; it comes back after the visibility timeout");
+            false
+        }
+    }
+}
+
+fn receive_count(record: &SqsMessage) -> Option<u32> {
+    record
         .attributes
         .get(RECEIVE_COUNT_ATTRIBUTE)
-        .and_then(|c| c.parse::<u32>().ok());
+        .and_then(|c| c.parse::<u32>().ok())
+}
+
+fn record_span(queue: QueueName, record: &SqsMessage) -> tracing::Span {
+    let receive_count = receive_count(record);
     info_span!(
         "sqs_record",
         queue = queue.as_str(),
@@ -96,8 +174,16 @@ fn record_span(queue: QueueName, record: &SqsMessage) -> tracing::Span {
     )
 }
 
-/// Runs one record's job; returns whether it succeeded.
-async fn process_record(turno: &Turno, queue: QueueName, record: &SqsMessage) -> bool {
+/// How a record's job went.
+enum Outcome {
+    Done,
+    Failed,
+    /// Failed because WhatsApp is down or throttling; with the wait it asked for, if any.
+    Outage(Option<Duration>),
+}
+
+/// Runs one record's job.
+async fn process_record(turno: &Turno, queue: QueueName, record: &SqsMessage) -> Outcome {
     if record.message_id.is_none() {
         error!("record without a message id; the whole batch will be retried");
     }
@@ -105,29 +191,27 @@ async fn process_record(turno: &Turno, queue: QueueName, record: &SqsMessage) ->
         error!(
             "record without a body; it cannot be processed and will reach the dead-letter queue"
         );
-        return false;
+        return Outcome::Failed;
     };
     match turno.handle_job(queue, body).await {
         Ok(()) => {
             debug!("job done");
-            true
+            Outcome::Done
         }
-        Err(JobError {
-            permanent: true,
-            source,
-        }) => {
+        Err(e) if e.permanent => {
             error!(
-                error = %format!("{source:#}"),
+                error = %format!("{:#}", e.source),
                 "job failed permanently; it will reach the dead-letter queue after its last receive"
             );
-            false
+            Outcome::Failed
         }
-        Err(JobError {
-            permanent: false,
-            source,
-        }) => {
-            warn!(error = %format!("{source:#}"), "job failed; the queue will deliver it again");
-            false
+        Err(e) if e.is_outage() => {
+            warn!(error = %format!("{:#}", e.source), "job failed: WhatsApp is down or throttling");
+            Outcome::Outage(e.retry_after())
+        }
+        Err(e) => {
+            warn!(error = %format!("{:#}", e.source), "job failed; the queue will deliver it again");
+            Outcome::Failed
         }
     }
 }

@@ -21,3 +21,32 @@ pub fn sqs_sample(name: &str) -> SqsEvent {
     serde_json::from_str(&sample(name))
         .unwrap_or_else(|e| panic!("{name} is not an SQS event: {e}"))
 }
+
+/// A [`Redelivery`](crate::Redelivery) that records the delays asked for instead of calling SQS.
+#[derive(Debug, Default)]
+pub struct RecordedRedelivery {
+    delays: std::sync::Mutex<Vec<(turno_core::ports::QueueName, String, std::time::Duration)>>,
+}
+
+impl RecordedRedelivery {
+    /// Every delay asked for, in order: queue, receipt handle, delay.
+    pub fn delays(&self) -> Vec<(turno_core::ports::QueueName, String, std::time::Duration)> {
+        self.delays.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Redelivery for RecordedRedelivery {
+    async fn delay_redelivery(
+        &self,
+        queue: turno_core::ports::QueueName,
+        receipt_handle: &str,
+        delay: std::time::Duration,
+    ) -> anyhow::Result<()> {
+        self.delays
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .push((queue, receipt_handle.to_owned(), delay));
+        Ok(())
+    }
+}

@@ -199,6 +199,19 @@ pub struct IntentReport {
 }
 
 impl IntentReport {
+    /// Out-of-scope messages taken as `intent` (`human_agent`: a person's time spent on a
+    /// message that did not ask for one).
+    pub fn out_of_scope_taken_as(&self, intent: &str) -> Tally {
+        let wrong = self
+            .confusions
+            .get(&(OUT_OF_SCOPE.to_owned(), intent.to_owned()))
+            .map_or(0, Vec::len);
+        Tally {
+            right: wrong,
+            total: self.out_of_scope.total,
+        }
+    }
+
     fn merge(&mut self, other: IntentReport) {
         let add = |a: &mut Tally, b: Tally| {
             a.right += b.right;
@@ -344,6 +357,8 @@ pub fn cross_validate(
                 .map(|i| Intent {
                     name: i.name.clone(),
                     examples: split(&i.examples, &mut test, Some(&i.name)),
+                    threshold: i.threshold,
+                    handoff: i.handoff,
                 })
                 .collect(),
             out_of_scope: split(&set.out_of_scope, &mut test, None),

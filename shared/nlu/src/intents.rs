@@ -7,6 +7,10 @@
 //!       es: ["dónde está mi pedido", "rastrear mi paquete"]
 //!       en: ["where is my order", "track my package"]
 //!       pt: ["cadê meu pedido", "rastrear minha encomenda"]
+//!     threshold: 0.3                # optional: this intent's own confidence threshold
+//!   - name: human_agent
+//!     handoff: true                 # accepted only on an explicit request for a person
+//!     examples: {en: ["talk to a person"]}
 //! out_of_scope:                     # optional: things customers ask that no intent covers
 //!   es: ["cuéntame un chiste"]
 //!   en: ["what's the weather like"]
@@ -26,7 +30,7 @@ use crate::lang::Lang;
 pub type Examples = BTreeMap<Lang, Vec<String>>;
 
 /// All the intents of a bot, and optionally examples of what is out of scope.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IntentSet {
     /// The intents, in no particular order.
@@ -38,13 +42,21 @@ pub struct IntentSet {
 }
 
 /// One thing a customer may want.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Intent {
     /// The name the classifier reports (`order_status`).
     pub name: String,
     /// How customers say it, per language.
     pub examples: Examples,
+    /// This intent's own confidence threshold (0–1), instead of the classifier's: higher
+    /// for an intent whose wording is common in unrelated messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f32>,
+    /// The intent hands the conversation to a person: it is accepted only when the message
+    /// asks for one explicitly ([`crate::asks_for_person`]), never on likeness alone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub handoff: bool,
 }
 
 impl IntentSet {
@@ -82,6 +94,13 @@ impl IntentSet {
             }
             if intent.examples.values().all(Vec::is_empty) {
                 return Err(NluError::NoExamples(intent.name.clone()));
+            }
+            if let Some(value) = intent.threshold.filter(|t| !(0.0..=1.0).contains(t)) {
+                return Err(NluError::BadOption {
+                    name: "threshold",
+                    range: "0..=1",
+                    value,
+                });
             }
         }
         Ok(())

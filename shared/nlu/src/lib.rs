@@ -66,7 +66,7 @@ mod intents;
 mod lang;
 mod normalise;
 
-pub use classifier::{Classification, Classifier, Options};
+pub use classifier::{Classification, Classifier, Options, asks_for_person};
 pub use error::NluError;
 pub use frustration::{FRUSTRATED_AT, Frustration, frustration};
 pub use intents::{Examples, Intent, IntentSet};

@@ -5,6 +5,8 @@
 //!   they cannot drift. [`store_contract_tests!`] and [`queue_contract_tests!`] turn a suite
 //!   into one `#[tokio::test]` per behaviour in the calling crate (which needs `tokio` with
 //!   the `macros` and `rt-multi-thread` features).
+//! - [`dead_letters`]: the [`DeadLetters`](turno_core::ports::DeadLetters) contract suite,
+//!   turned into tests by [`dead_letter_contract_tests!`].
 //! - [`builders`] (re-exported here): small constructors of domain values for tests.
 //! - [`races::LosingStore`]: a store that loses optimistic-concurrency races on demand.
 //! - [`ManualClock`]: a clock tests move by hand, the only one.
@@ -18,6 +20,7 @@
 
 pub mod builders;
 mod clock;
+pub mod dead_letters;
 #[cfg(feature = "harness")]
 pub mod harness;
 pub mod queue;
@@ -74,6 +77,9 @@ macro_rules! store_contract_tests {
             transfer_gives_the_previous_agent_a_unit_back,
             transfer_to_a_full_agent_fails_and_keeps_the_previous_assignee,
             release_gives_capacity_back_and_load_never_goes_below_zero,
+            views_page_through_each_matching_ticket_once_newest_first,
+            name_search_finds_customers_by_the_start_of_their_name,
+            status_counts_equal_a_recount_after_random_moves,
         ] concurrent [
             concurrent_assigns_never_exceed_capacity,
             concurrent_assigns_of_one_ticket_take_exactly_one_unit,
@@ -154,6 +160,37 @@ macro_rules! __queue_contract_tests {
             async fn $name() {
                 let (queue, probe) = $make().await;
                 $crate::queue::$name(&*queue, &*probe).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per dead-letter contract behaviour.
+///
+/// `$make` is an async function returning fresh queues as
+/// `(Arc<dyn turno_core::ports::DeadLetters>, Arc<dyn turno_testkit::dead_letters::DeadLetterProbe>)`.
+#[macro_export]
+macro_rules! dead_letter_contract_tests {
+    ($make:path) => {
+        $crate::__dead_letter_contract_tests!($make;
+            listing_shows_dead_letters_with_their_group_and_consumes_nothing,
+            listing_stops_at_the_limit,
+            redrive_sends_dead_letters_back_in_order_and_only_of_that_queue,
+            a_listing_just_made_does_not_hide_dead_letters_from_a_redrive,
+            redrive_without_dead_letters_moves_nothing,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __dead_letter_contract_tests {
+    ($make:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let (dead, probe) = $make().await;
+                $crate::dead_letters::$name(&*dead, &*probe).await;
             }
         )*
     };

@@ -18,6 +18,7 @@ use turno_core::ports::{
     AgentStore, ChangeFeed, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
     TicketStore, TranscriptStore,
 };
+use turno_core::ports::{StatusCounts, TicketCursor, TicketQuery};
 
 /// Wraps a store; ticket writes (`save_ticket`, `assign_ticket`, `release_ticket`) lose the
 /// next [`lose`](Self::lose) races, then go through. Every other call goes straight through.
@@ -162,6 +163,24 @@ impl TicketStore for LosingStore {
         self.inner.customer_tickets(ws, customer).await
     }
 
+    async fn ticket_page(
+        &self,
+        ws: &WorkspaceId,
+        query: &TicketQuery,
+        after: Option<&TicketCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError> {
+        self.inner.ticket_page(ws, query, after, limit).await
+    }
+
+    async fn ticket_counts(
+        &self,
+        ws: &WorkspaceId,
+        team: Option<&TeamId>,
+    ) -> Result<StatusCounts, StoreError> {
+        self.inner.ticket_counts(ws, team).await
+    }
+
     async fn queued_tickets(
         &self,
         ws: &WorkspaceId,
@@ -263,6 +282,10 @@ impl RecordStore for LosingStore {
 impl ChangeFeed for LosingStore {
     async fn append_change(&self, change: &Change) -> Result<(), StoreError> {
         self.inner.append_change(change).await
+    }
+
+    async fn latest_change(&self, ws: &WorkspaceId) -> Result<Option<String>, StoreError> {
+        self.inner.latest_change(ws).await
     }
 
     async fn changes_since(

@@ -55,6 +55,8 @@ async fn handoff(t: &TestTurno, customer: &str) -> EscalationJob {
         trigger: None,
         intent: None,
         out_of_hours: false,
+        keyword: None,
+        priority: None,
     }
 }
 

@@ -358,6 +358,45 @@ async fn every_route_answers_as_the_openapi_document_says() {
         none.body["counts"]["assigned"], 1,
         "counts ignore the status filter"
     );
+    // Views and search, read by index: open holds the ticket, bot and done do not; a number,
+    // an id and the start of a name find it.
+    let open = api
+        .call("ana", Method::GET, "/tickets", "/tickets?view=open", None)
+        .await;
+    assert_eq!(open.body["items"][0]["id"], id.as_str());
+    for view in ["bot", "done"] {
+        let other = api
+            .call(
+                "ana",
+                Method::GET,
+                "/tickets",
+                &format!("/tickets?view={view}"),
+                None,
+            )
+            .await;
+        assert_eq!(other.body["items"], json!([]), "{view}");
+    }
+    for q in [
+        CUSTOMER.to_owned(),
+        format!("+{CUSTOMER}"),
+        id.to_string(),
+        "clie".into(),
+    ] {
+        let found = api
+            .call(
+                "ana",
+                Method::GET,
+                "/tickets",
+                &format!("/tickets?q={}", q.replace('+', "%2B")),
+                None,
+            )
+            .await;
+        assert_eq!(found.body["items"][0]["id"], id.as_str(), "search {q}");
+    }
+    let nobody = api
+        .call("ana", Method::GET, "/tickets", "/tickets?q=zz", None)
+        .await;
+    assert_eq!(nobody.body["items"], json!([]));
 
     let detail = api
         .call("ana", Method::GET, "/tickets/{id}", &t(""), None)
@@ -648,7 +687,7 @@ async fn every_route_answers_as_the_openapi_document_says() {
             Some(json!({"template": {"name": "nope"}})),
         )
         .await;
-    assert_error(&unknown, 422, "invalid_input", "an unconfigured template");
+    assert_error(&unknown, 404, "not_found", "an unconfigured template");
     let both = api
         .call(
             "bruno",
@@ -1280,8 +1319,8 @@ async fn invalid_input_gets_a_4xx_in_the_error_format_and_changes_nothing() {
             "/tickets/{id}/messages",
             t("/messages"),
             Some(json!({"text": "/nosuchreply"})),
-            422,
-            "invalid_input",
+            404,
+            "not_found",
         ),
         (
             Method::POST,
@@ -1336,8 +1375,8 @@ async fn invalid_input_gets_a_4xx_in_the_error_format_and_changes_nothing() {
             "/tickets/{id}/assign",
             t("/assign"),
             Some(json!({"agent_id": "nobody"})),
-            422,
-            "invalid_input",
+            404,
+            "not_found",
         ),
         (
             Method::POST,

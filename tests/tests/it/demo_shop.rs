@@ -3,6 +3,7 @@
 //! order-status flow gets a live answer from the demo shop the runner serves itself.
 
 use serde_json::{Value, json};
+use turno_core::kernel::lang::Lang;
 use turno_local::{LocalConfig, Running, demo_shop};
 use turno_tests::eventually;
 
@@ -93,7 +94,8 @@ async fn a_sandbox_customer_asks_for_their_parcel_and_gets_the_demo_order_s_stat
     let r = demo.replies(customer, 1).await;
     assert!(r[0].contains("número de pedido"), "{r:?}");
 
-    let (number, status, eta) = demo_shop::ORDERS[0];
+    let order = demo_shop::ORDERS[0];
+    let (number, status, eta) = (order.number, order.status(Lang::Es), order.eta(Lang::Es));
     demo.say(customer, number).await;
     let r = demo.replies(customer, 2).await;
     assert_eq!(
@@ -101,6 +103,44 @@ async fn a_sandbox_customer_asks_for_their_parcel_and_gets_the_demo_order_s_stat
         format!("Gracias, Lucía. Tu pedido {number} está: {status}. Entrega prevista: {eta}.")
     );
     assert_eq!(demo.ticket_status(customer).await, "bot", "no handoff");
+    demo.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_customer_writing_in_english_or_portuguese_gets_the_status_in_their_language() {
+    let demo = Demo::start().await;
+    let order = demo_shop::ORDERS[3];
+
+    let english = "34611000003";
+    demo.say(
+        english,
+        &format!("Good afternoon, where is my order {}?", order.number),
+    )
+    .await;
+    // The greeting, then the answer.
+    let r = demo.replies(english, 2).await;
+    let (status, eta) = (order.status(Lang::En), order.eta(Lang::En));
+    assert!(
+        r.last()
+            .is_some_and(|t| t.contains(status) && t.contains(eta)),
+        "{r:?}"
+    );
+
+    let portuguese = "34611000004";
+    demo.say(portuguese, "Oi, cadê meu pedido?").await;
+    // The greeting and the question for the number, then the answer.
+    demo.replies(portuguese, 2).await;
+    demo.say(portuguese, order.number).await;
+    let r = demo.replies(portuguese, 3).await;
+    assert_eq!(
+        r[2],
+        format!(
+            "Obrigado, Lucía. Seu pedido {} está: {}. Entrega prevista: {}.",
+            order.number,
+            order.status(Lang::Pt),
+            order.eta(Lang::Pt)
+        )
+    );
     demo.running.stop().await;
 }
 

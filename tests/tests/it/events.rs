@@ -81,7 +81,9 @@ async fn reactions_edits_revokes_system_and_unsupported_messages_are_recorded_no
             Vec::<String>::new(),
             "no reply to a {kind}"
         );
-        let ticket = app.ticket_of(from).await;
+        // A change of number moves the customer, ticket and all, to the new number.
+        let now_at = event["system"]["wa_id"].as_str().unwrap_or(from);
+        let ticket = app.ticket_of(now_at).await;
         let ticket = ticket.unwrap_or_else(|| panic!("the {kind} is on a ticket"));
         let inbound = ticket["transcript"]
             .as_array()

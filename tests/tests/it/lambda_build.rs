@@ -27,10 +27,18 @@ struct Access {
     bus: bool,
     sends_to: BTreeSet<String>,
     secrets: BTreeSet<String>,
+    /// Other SQS actions, each with the queue it is allowed on.
+    queue_actions: BTreeSet<(String, String)>,
 }
 
 fn uses(function: &str) -> Access {
     let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect();
+    let dead_letter_queues = [
+        "InboundDeadLetters",
+        "TicketWritesDeadLetters",
+        "EscalationsDeadLetters",
+        "SlaTimersDeadLetters",
+    ];
     match function {
         // Verifies, enqueues the message for the bot and its transcript write; reads the app
         // secret and verify token.
@@ -39,13 +47,15 @@ fn uses(function: &str) -> Access {
             bus: false,
             sends_to: set(&["InboundQueue", "TicketWritesQueue"]),
             secrets: set(&["WhatsAppAppSecretParameter", "WhatsAppVerifyTokenParameter"]),
+            ..Access::default()
         },
-        // Runs the conversation, sends replies, hands off.
+        // Runs the conversation, sends replies, hands off; backs off during WhatsApp outages.
         "bot-turn" => Access {
             table: true,
             bus: true,
             sends_to: set(&["TicketWritesQueue", "EscalationsQueue"]),
             secrets: set(&["WhatsAppTokenParameter"]),
+            queue_actions: [("sqs:ChangeMessageVisibility".into(), "InboundQueue".into())].into(),
         },
         "ticket-writer" => Access {
             table: true,
@@ -56,14 +66,31 @@ fn uses(function: &str) -> Access {
             table: true,
             bus: true,
             sends_to: set(&["SlaTimersQueue"]),
-            secrets: BTreeSet::new(),
+            ..Access::default()
         },
-        // Agents' replies go to WhatsApp; requeueing arms a timer.
+        // Agents' replies go to WhatsApp; requeueing arms a timer; admins list the dead
+        // letters and redrive them to their queues.
         "agent-api" => Access {
             table: true,
             bus: true,
-            sends_to: set(&["SlaTimersQueue"]),
+            sends_to: set(&[
+                "SlaTimersQueue",
+                "InboundQueue",
+                "TicketWritesQueue",
+                "EscalationsQueue",
+            ]),
             secrets: set(&["WhatsAppTokenParameter"]),
+            queue_actions: dead_letter_queues
+                .iter()
+                .flat_map(|q| {
+                    [
+                        "sqs:ReceiveMessage",
+                        "sqs:ChangeMessageVisibility",
+                        "sqs:DeleteMessage",
+                    ]
+                    .map(|a| (a.to_owned(), (*q).to_owned()))
+                })
+                .collect(),
         },
         other => panic!("no access list for {other}"),
     }
@@ -119,15 +146,36 @@ fn granted(function: &str, policies: &Value) -> Access {
         } else if let Some(statements) = policy.get("Statement") {
             for st in statements.as_sequence().expect("Statement list") {
                 assert_eq!(st["Effect"].as_str(), Some("Allow"), "{function}");
-                assert_eq!(
-                    st["Action"].as_str(),
-                    Some("ssm:GetParameter"),
-                    "{function}: inline statements only read secrets"
-                );
                 let resources = match &st["Resource"] {
                     Value::Sequence(items) => items.clone(),
                     one => vec![one.clone()],
                 };
+                let actions: Vec<String> = match &st["Action"] {
+                    Value::Sequence(items) => items
+                        .iter()
+                        .map(|a| a.as_str().expect("an action").to_owned())
+                        .collect(),
+                    one => vec![one.as_str().expect("an action").to_owned()],
+                };
+                if actions.iter().all(|a| a.starts_with("sqs:")) {
+                    for r in &resources {
+                        let (_, att) = tagged(r).expect("Resource: !GetAtt X.Arn");
+                        let queue = att.strip_suffix(".Arn").expect("!GetAtt X.Arn");
+                        for a in &actions {
+                            if a == "sqs:SendMessage" {
+                                access.sends_to.insert(queue.to_owned());
+                            } else {
+                                access.queue_actions.insert((a.clone(), queue.to_owned()));
+                            }
+                        }
+                    }
+                    continue;
+                }
+                assert_eq!(
+                    actions,
+                    ["ssm:GetParameter"],
+                    "{function}: inline statements only read secrets or use queues"
+                );
                 for r in resources {
                     let (_, arn) = tagged(&r).expect("Resource: !Sub arn:...parameter${Name}");
                     let param = arn

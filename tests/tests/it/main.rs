@@ -7,6 +7,7 @@ mod api;
 mod architecture;
 mod aws_topology;
 mod bot;
+mod bot_conversations;
 mod channel;
 mod csat;
 mod demo_shop;

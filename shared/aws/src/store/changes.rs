@@ -31,6 +31,31 @@ impl ChangeFeed for DynamoStore {
         Ok(())
     }
 
+    async fn latest_change(&self, ws: &WorkspaceId) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(changes_pk(ws)))
+            .projection_expression("SK")
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(1)
+            .send()
+            .await
+            .map_err(super::unexpected("read the latest change"))?;
+        Ok(out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .and_then(|mut i| match i.remove("SK") {
+                Some(aws_sdk_dynamodb::types::AttributeValue::S(k)) => Some(k),
+                _ => None,
+            }))
+    }
+
     async fn changes_since(
         &self,
         ws: &WorkspaceId,

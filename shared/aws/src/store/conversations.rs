@@ -67,6 +67,10 @@ impl ConversationStore for DynamoStore {
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         let now = Timestamp::now();
+        let moves = match ticket.as_deref() {
+            Some(t) => self.counter_moves(t).await?,
+            None => Vec::new(),
+        };
         let failed = self
             .transact_with_entries(
                 "commit turn",
@@ -85,6 +89,7 @@ impl ConversationStore for DynamoStore {
                                 .into_transact(&self.table)?,
                         );
                     }
+                    items.extend(moves.clone());
                     Ok(items)
                 },
                 entries,

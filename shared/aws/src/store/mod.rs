@@ -27,6 +27,7 @@ mod conversations;
 mod records;
 mod tickets;
 mod transcripts;
+mod views;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -35,6 +36,10 @@ pub const QUEUE_INDEX: &str = "GSI1";
 pub const AGENT_TICKETS_INDEX: &str = "GSI2";
 pub const SLA_INDEX: &str = "GSI3";
 pub const WORKSPACE_TICKETS_INDEX: &str = "GSI4";
+pub use views::{
+    ASSIGNEE_GROUP_INDEX, CUSTOMER_INDEX, GROUP_INDEX, NAME_INDEX, STATUS_INDEX, TEAM_GROUP_INDEX,
+    TEAM_STATUS_INDEX,
+};
 
 /// Partitions of the cross-workspace SLA index; the sweep queries each one.
 pub const SLA_SHARDS: u8 = 4;
@@ -194,6 +199,7 @@ fn ticket_item(t: &Ticket, next_version: u64) -> anyhow::Result<Item> {
             )),
         );
     }
+    keys.extend(views::view_keys(t));
     if let Some(due) = t.sla_due_at() {
         keys.insert("GSI3PK".into(), s(sla_shard(&t.id)));
         keys.insert(

@@ -8,7 +8,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use jiff::Timestamp;
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
-use turno_core::ports::{StoreError, TicketFilter, TicketStore};
+use turno_core::ports::{
+    StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery, TicketStore,
+};
 
 use super::{
     AGENT_TICKETS_INDEX, CondPut, DynamoStore, Item, QUEUE_INDEX, SLA_INDEX, SLA_SHARDS, TICKET_SK,
@@ -92,12 +94,45 @@ impl TicketStore for DynamoStore {
     }
 
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
+        let moves = self.counter_moves(ticket).await?;
         let put = CondPut::versioned(ticket_item(ticket, ticket.version + 1)?, ticket.version);
-        if !self.put("save ticket", put).await? {
-            return Err(StoreError::Conflict);
+        if moves.is_empty() {
+            if !self.put("save ticket", put).await? {
+                return Err(StoreError::Conflict);
+            }
+        } else {
+            let put = put.into_transact(&self.table)?;
+            let outcome = self
+                .transact("save ticket", || {
+                    let mut items = vec![put.clone()];
+                    items.extend(moves.clone());
+                    Ok(items)
+                })
+                .await?;
+            if outcome.is_err() {
+                return Err(StoreError::Conflict);
+            }
         }
         ticket.version += 1;
         Ok(())
+    }
+
+    async fn ticket_page(
+        &self,
+        ws: &WorkspaceId,
+        query: &TicketQuery,
+        after: Option<&TicketCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError> {
+        self.view_page(ws, query, after, limit).await
+    }
+
+    async fn ticket_counts(
+        &self,
+        ws: &WorkspaceId,
+        team: Option<&TeamId>,
+    ) -> Result<StatusCounts, StoreError> {
+        self.counts(ws, team).await
     }
 
     async fn list_tickets(
@@ -176,8 +211,7 @@ impl TicketStore for DynamoStore {
         ws: &WorkspaceId,
         customer: &WaId,
     ) -> Result<Vec<Ticket>, StoreError> {
-        // No index is keyed by customer: the workspace's tickets are read with a filter, which
-        // a customer's change of number (the one caller) can afford.
+        // The customer view (GSI10): every ticket of the customer, and nothing else.
         let items = self
             .query_all(
                 "read customer tickets",
@@ -185,12 +219,9 @@ impl TicketStore for DynamoStore {
                     self.client
                         .query()
                         .table_name(&self.table)
-                        .index_name(WORKSPACE_TICKETS_INDEX)
-                        .key_condition_expression("GSI4PK = :pk")
-                        .filter_expression("#customer = :customer")
-                        .expression_attribute_names("#customer", "customer")
-                        .expression_attribute_values(":pk", s(format!("WS#{ws}#TICKETS")))
-                        .expression_attribute_values(":customer", s(customer.as_str()))
+                        .index_name(super::CUSTOMER_INDEX)
+                        .key_condition_expression("GSI10PK = :pk")
+                        .expression_attribute_values(":pk", s(format!("WS#{ws}#C#{customer}")))
                 },
                 None,
             )
@@ -298,6 +329,7 @@ impl TicketStore for DynamoStore {
         // Handing a ticket to the agent who already holds it changes nobody's load.
         let same_agent = release == Some(to);
         for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let moves = self.counter_moves(ticket).await?;
             let give_back = match release.filter(|_| !same_agent) {
                 Some(previous) => self.give_unit_back(&ws, previous).await?,
                 None => None,
@@ -313,6 +345,7 @@ impl TicketStore for DynamoStore {
                         self.take_unit(&ws, to, same_agent, now)?,
                     ];
                     items.extend(give_back.clone());
+                    items.extend(moves.clone());
                     Ok(items)
                 })
                 .await?;
@@ -340,6 +373,7 @@ impl TicketStore for DynamoStore {
     async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
         let ws = ticket.workspace.clone();
         for attempt in 1..=TRANSACTION_ATTEMPTS {
+            let moves = self.counter_moves(ticket).await?;
             let give_back = self.give_unit_back(&ws, agent).await?;
             let outcome = self
                 .transact("release ticket", || {
@@ -351,6 +385,7 @@ impl TicketStore for DynamoStore {
                         .into_transact(&self.table)?,
                     ];
                     items.extend(give_back.clone());
+                    items.extend(moves.clone());
                     Ok(items)
                 })
                 .await?;

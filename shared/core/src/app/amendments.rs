@@ -161,6 +161,9 @@ impl Turno {
         })
         .await?;
         info!(workspace = %ws, wamid = %event.id, ticket_id = %ticket_id, kind = event.content.kind(), changed, "message amended, not answered");
+        if changed && let Some(entry) = transcript.iter().find(|e| &e.message_id == target) {
+            self.refresh_preview(ws, ticket_id, entry.at).await?;
+        }
         if changed {
             let change = Change {
                 workspace: ws.clone(),
@@ -174,6 +177,36 @@ impl Turno {
             }
         }
         Ok(true)
+    }
+
+    /// The preview the inbox shows, when it is of the message just amended: an edit shows the
+    /// new words, a deletion hides the old ones there too.
+    async fn refresh_preview(
+        &self,
+        ws: &WorkspaceId,
+        ticket_id: &TicketId,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let of_amended =
+            |t: &crate::desk::ticket::Ticket| t.last_message.as_ref().is_some_and(|m| m.at == at);
+        match self.ports.store.ticket(ws, ticket_id).await? {
+            Some(t) if of_amended(&t) => {}
+            _ => return Ok(()),
+        }
+        let shown = self
+            .transcript_view(ws, ticket_id)
+            .await?
+            .iter()
+            .rev()
+            .find_map(super::inbox::preview);
+        self.update_ticket::<StoreError>(ws, ticket_id, |t| {
+            if of_amended(t) {
+                t.last_message = shown.clone();
+            }
+            Ok(None)
+        })
+        .await?;
+        Ok(())
     }
 
     /// A ticket's transcript as people read it: each message with the reactions, edits and

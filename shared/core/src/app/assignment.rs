@@ -42,9 +42,7 @@ impl Turno {
             .store
             .agent(&actor.workspace, to)
             .await?
-            .ok_or_else(|| {
-                AppError::Invalid(format!("there is no agent {to} in this workspace"))
-            })?;
+            .ok_or(AppError::NotFound("agent"))?;
         if actor.role < Role::Supervisor && to != &actor.agent {
             return Err(AppError::Forbidden(
                 "only supervisors assign tickets to somebody else".into(),

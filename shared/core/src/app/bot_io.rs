@@ -73,7 +73,10 @@ impl Turno {
                     warn!(workspace = %ws.id, action = %call.action, error = %e, "action failed")
                 }
             }
+            // What the step said before the call (a greeting) comes before the answer.
+            let before = std::mem::take(&mut step.replies);
             step = engine::complete_call(config, step.state, lang, &call, outcome, &customer);
+            step.replies.splice(0..0, before);
         }
 
         if step.handoff.is_some() && !config.in_business_hours(now) {

@@ -22,6 +22,7 @@ use crate::ports::{
     AgentStore, ChangeFeed, Clock, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
     TicketStore, TranscriptStore,
 };
+use crate::ports::{StatusCounts, TicketCursor, TicketQuery};
 
 /// Wraps a store; see the module docs.
 pub struct ChangeFeedStore {
@@ -100,7 +101,7 @@ impl ConversationStore for ChangeFeedStore {
             .filter(|t| t.status.is_human())
             .map(|t| (t.workspace.clone(), t.id.clone()));
         let mut ticket = ticket;
-        if let Some(t) = ticket.as_mut() {
+        if let Some(t) = ticket.as_deref_mut() {
             t.sla.mark_target(t.version + 1);
         }
         self.inner
@@ -191,6 +192,24 @@ impl TicketStore for ChangeFeedStore {
         customer: &WaId,
     ) -> Result<Vec<Ticket>, StoreError> {
         self.inner.customer_tickets(ws, customer).await
+    }
+
+    async fn ticket_page(
+        &self,
+        ws: &WorkspaceId,
+        query: &TicketQuery,
+        after: Option<&TicketCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError> {
+        self.inner.ticket_page(ws, query, after, limit).await
+    }
+
+    async fn ticket_counts(
+        &self,
+        ws: &WorkspaceId,
+        team: Option<&TeamId>,
+    ) -> Result<StatusCounts, StoreError> {
+        self.inner.ticket_counts(ws, team).await
     }
 
     async fn queued_tickets(
@@ -300,6 +319,10 @@ impl RecordStore for ChangeFeedStore {
 impl ChangeFeed for ChangeFeedStore {
     async fn append_change(&self, change: &Change) -> Result<(), StoreError> {
         self.inner.append_change(change).await
+    }
+
+    async fn latest_change(&self, ws: &WorkspaceId) -> Result<Option<String>, StoreError> {
+        self.inner.latest_change(ws).await
     }
 
     async fn changes_since(

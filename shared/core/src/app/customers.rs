@@ -12,7 +12,10 @@ use crate::app::inbox::normalise_tags;
 use crate::desk::agent::Role;
 use crate::desk::ticket::{TicketStatus, VIP_TAG};
 use crate::kernel::ids::{TeamId, TicketId, WaId, WorkspaceId};
-use crate::ports::TicketFilter;
+use crate::ports::{StatusScope, TicketQuery};
+
+/// How many of a customer's latest tickets a profile reads.
+const CUSTOMER_TICKETS_READ: u32 = 200;
 use crate::ports::records::{Record, RecordKind};
 
 const MAX_ATTRIBUTES: usize = 50;
@@ -97,20 +100,16 @@ impl Turno {
         actor: &Actor,
     ) -> Result<CustomerView, AppError> {
         let (profile, _) = self.profile_record(ws, customer).await?;
-        let mut tickets: Vec<_> = self
+        // The customer's latest tickets, by the customer index.
+        let query = TicketQuery {
+            customer: Some(customer.clone()),
+            ..TicketQuery::workspace(StatusScope::All)
+        };
+        let (mut tickets, _) = self
             .ports
             .store
-            .list_tickets(
-                ws,
-                &TicketFilter {
-                    limit: Some(super::inbox::LIST_SCAN_LIMIT),
-                    ..TicketFilter::default()
-                },
-            )
-            .await?
-            .into_iter()
-            .filter(|t| &t.customer == customer)
-            .collect();
+            .ticket_page(ws, &query, None, CUSTOMER_TICKETS_READ)
+            .await?;
         tickets.sort_by_key(|t| std::cmp::Reverse(t.created_at));
         let agent = self.actor_agent(actor).await?;
         let may_see = |t: &crate::desk::ticket::Ticket| Self::may_see(actor, &agent, t);

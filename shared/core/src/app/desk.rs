@@ -128,9 +128,7 @@ impl Turno {
                     .iter()
                     .find(|x| x.id == team)
                     .map(|x| x.tier)
-                    .ok_or_else(|| {
-                        AppError::Invalid(format!("there is no team {team} in this workspace"))
-                    })?;
+                    .ok_or(AppError::NotFound("team"))?;
                 let updated = self
                     .update_visible_ticket(actor, id, |ticket| {
                         let now = self.now();

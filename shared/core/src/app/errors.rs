@@ -29,6 +29,25 @@ impl JobError {
             source: source.into(),
         }
     }
+
+    /// Whether the job failed only because WhatsApp is down or throttling (a
+    /// [`SendError::is_outage`] anywhere in its chain): the queue should wait for WhatsApp
+    /// rather than spend the job's attempts.
+    pub fn is_outage(&self) -> bool {
+        self.source.chain().any(|cause| {
+            cause
+                .downcast_ref::<SendError>()
+                .is_some_and(SendError::is_outage)
+        })
+    }
+
+    /// The delay a throttled (or paused) WhatsApp call asked for, wherever it sits in the
+    /// error's chain.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.source
+            .chain()
+            .find_map(|cause| cause.downcast_ref::<SendError>()?.retry_after())
+    }
 }
 
 impl From<StoreError> for JobError {

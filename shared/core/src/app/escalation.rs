@@ -48,6 +48,8 @@ impl Turno {
                     language: job.language,
                     tags: &ticket.tags,
                     intent: job.intent.as_deref(),
+                    keyword: job.keyword.as_deref(),
+                    priority: job.priority,
                 },
             );
             let now = self.now();
@@ -66,6 +68,12 @@ impl Turno {
             ) {
                 warn!(workspace = %job.workspace, ticket_id = %job.ticket_id, error = %e, "escalation skipped");
                 return Ok(Escalated::Skipped);
+            }
+            // People now handle it: the list shows its latest message from here on (kept on
+            // the ticket as messages arrive; read from the transcript this once).
+            if ticket.last_message.is_none() {
+                let transcript = store.transcript(&job.workspace, &job.ticket_id).await?;
+                ticket.last_message = transcript.iter().rev().find_map(super::inbox::preview);
             }
             store.save_ticket(&mut ticket).await?;
             Ok(Escalated::Now(ticket, decision, now, sla_before))

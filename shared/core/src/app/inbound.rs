@@ -96,6 +96,11 @@ impl Turno {
                 Err(e) => return Err(Retry::Fail(e)),
             };
             let recorded = committed_entries(&turn.record);
+            if let Some(t) = turn.ticket.as_mut().filter(|t| t.status.is_human())
+                && let Some(shown) = recorded.iter().rev().find_map(super::inbox::preview)
+            {
+                t.last_message = Some(shown);
+            }
             store
                 .commit_turn(
                     &mut turn.conversation,
@@ -181,7 +186,7 @@ impl Turno {
         // Only a confident detection changes the conversation's language; short or
         // ambiguous text keeps it.
         let raw = msg.content.text_for_bot().unwrap_or_default();
-        let language = turno_nlu::detect_language(raw).unwrap_or(conversation.language);
+        let language = crate::kernel::lang::language_after(raw, conversation.language);
         // The thread window: within it a message joins the current ticket (a resolved one
         // reopens to its team); after it, or after a close, a new ticket links to the old.
         let last_activity = current.as_ref().map(|t| {
@@ -300,6 +305,8 @@ impl Turno {
                     trigger: Some(msg.id.clone()),
                     intent: None,
                     out_of_hours: false,
+                    keyword: None,
+                    priority: None,
                 },
             });
         } else if msg.content.is_event() {
@@ -339,6 +346,8 @@ impl Turno {
                         trigger: Some(msg.id.clone()),
                         intent: h.intent,
                         out_of_hours: h.out_of_hours,
+                        keyword: h.keyword,
+                        priority: h.priority,
                     },
                 });
             }

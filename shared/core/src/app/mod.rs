@@ -59,8 +59,8 @@ pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket
 pub use desk::{StatusChange, TicketView, Transfer};
 pub use errors::{AppError, JobError};
 pub use inbox::{
-    AssigneeFilter, ListPage, ListParams, MessagePreview, SlaState, SlaSummary, TicketDetail,
-    TicketSummary,
+    AssigneeFilter, ListPage, ListParams, ListView, MessagePreview, SlaState, SlaSummary,
+    TicketDetail, TicketSummary,
 };
 pub use ingress::{Accepted, WebhookBatch};
 pub use live::{ChangeEvent, ChangePage};

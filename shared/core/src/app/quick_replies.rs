@@ -169,11 +169,7 @@ impl Turno {
             .await?
             .into_iter()
             .find(|q| q.shortcut == shortcut)
-            .ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "there is no quick reply /{shortcut}: see GET /api/v1/quick-replies"
-                ))
-            })?;
+            .ok_or(AppError::NotFound("quick reply"))?;
         let t = self.visible_ticket(actor, ticket).await?;
         let me = self.actor_agent(actor).await?;
         let mut out = reply

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::bot::flow::{ActionConfig, FlowConfig, LlmConfig};
+use crate::bot::keywords::KeywordTrigger;
 use crate::kernel::ids::TeamId;
 use crate::kernel::lang::Localized;
 use crate::sla::calendar::Calendar;
@@ -23,9 +24,15 @@ pub struct BotConfig {
     /// customer's place in the queue. Nothing is said if unset.
     #[serde(default)]
     pub queued: Option<Localized>,
-    /// Words that, alone or as the start of a word, ask for a person.
+    /// Words that ask for a person (also as the start of a word) in a message that is short
+    /// (up to three words) or asks for one explicitly ("quiero hablar con un agente"): "the
+    /// first person to climb Everest" does not.
     #[serde(default = "default_escalation_keywords")]
     pub escalation_keywords: Vec<String>,
+    /// Words or phrases that hand off at once with their own team and priority (a lawyer,
+    /// fraud, a consumer authority), reason `keyword`.
+    #[serde(default)]
+    pub keyword_triggers: Vec<KeywordTrigger>,
     /// Words that open a conversation (and show the menu again).
     #[serde(default = "default_greeting_words")]
     pub greeting_words: Vec<String>,
@@ -215,10 +222,14 @@ fn default_greeting_words() -> Vec<String> {
         "buenas",
         "buenos dias",
         "buenas tardes",
+        "buenas noches",
+        "buen dia",
         "hi",
         "hello",
         "hey",
         "good morning",
+        "good afternoon",
+        "good evening",
         "ola",
         "oi",
         "bom dia",

@@ -5,13 +5,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bot::config::{BotConfig, MenuAction, MenuOption, NluConfig};
+use crate::bot::config::{BotConfig, MenuAction, NluConfig};
 use crate::bot::flow::{FlowConfig, Vars, render};
 use crate::bot::integrations::IntegrationError;
-use crate::channel::message::{Content, ListRow, Outbound};
+use crate::bot::keywords;
+use crate::channel::message::{Content, Outbound};
 use crate::desk::ticket::EscalationReason;
 use crate::kernel::ids::TeamId;
 use crate::kernel::lang::Lang;
+use crate::kernel::levels::Priority;
 use crate::kernel::text::{contains_phrase, normalise};
 
 /// What the bot remembers between messages of one conversation.
@@ -47,6 +49,9 @@ pub struct Handoff {
     pub intent: Option<String>,
     /// Outside business hours: the out-of-hours path instead of a live handoff.
     pub out_of_hours: bool,
+    /// The keyword trigger that fired, by name, and the least priority it asks for.
+    pub keyword: Option<String>,
+    pub priority: Option<Priority>,
 }
 
 /// An action to call before the step can answer.
@@ -108,8 +113,11 @@ impl Customer<'_> {
     }
 }
 
-const MENU_CHOICE_PREFIX: &str = "menu:";
 const NOT_UNDERSTOOD: &str = "not_understood";
+/// The variable an action's URL or body names the conversation's language with.
+pub const LANG_VAR: &str = "lang";
+/// Up to this many words, a message naming a person (`agente por favor`) asks for one.
+const SHORT_REQUEST_WORDS: usize = 3;
 
 /// Runs one bot step for a message in `lang`.
 pub fn step(config: &BotConfig, state: &BotState, lang: Lang, content: &Content) -> Step {
@@ -125,13 +133,35 @@ pub fn step_for(
     customer: &Customer<'_>,
 ) -> Step {
     let text = content.text_for_bot().map(normalise).unwrap_or_default();
+    let raw = content.text_for_bot().unwrap_or_default();
     let mut next = state.clone();
     let awaiting = next.awaiting.take();
 
+    if let Some(trigger) = keywords::find(&config.keyword_triggers, &text) {
+        let mut s = handoff(
+            config,
+            next,
+            lang,
+            EscalationReason::Keyword,
+            trigger.team.clone(),
+            None,
+            &format!("keyword:{}", trigger.name),
+        );
+        if let Some(h) = s.handoff.as_mut() {
+            h.keyword = Some(trigger.name.clone());
+            h.priority = trigger.priority;
+        }
+        return s;
+    }
+
+    // A keyword names a person in a short message or in an explicit request; "the first
+    // person on the moon" asks for nobody.
+    let short = text.split(' ').filter(|w| !w.is_empty()).count() <= SHORT_REQUEST_WORDS;
     if config
         .escalation_keywords
         .iter()
         .any(|k| contains_phrase(&text, &normalise(k)))
+        && (short || turno_nlu::asks_for_person(raw))
     {
         return handoff(
             config,
@@ -144,7 +174,6 @@ pub fn step_for(
         );
     }
 
-    let raw = content.text_for_bot().unwrap_or_default();
     if let Some(nlu) = &config.nlu
         && nlu.frustration_handoff
         && !raw.trim().is_empty()
@@ -204,23 +233,47 @@ pub fn step_for(
         .as_ref()
         .and_then(|nlu| nlu.classifier().map(|c| (nlu, c.classify(raw))))
         .filter(|_| !text.is_empty());
-    if let Some((nlu, c)) = &understood
-        && let Some(intent) = c.intent.as_deref()
-        && intent != "greeting"
-        && let Some(s) = on_intent(config, nlu, next.clone(), lang, intent, raw, customer)
+    // A greeting in front of a request: the request is answered (and the greeting said
+    // first, to a customer not yet greeted).
+    let after_greeting = strip_greeting(config, &text);
+    let request = understood.as_ref().and_then(|(nlu, c)| {
+        let intent = c.intent.as_deref().filter(|i| *i != GREETING);
+        match (intent, after_greeting) {
+            (Some(i), _) => Some((*nlu, i.to_owned())),
+            (None, Some(rest)) => nlu
+                .classifier()
+                .and_then(|cl| cl.classify(rest).intent)
+                .filter(|i| i != GREETING)
+                .map(|i| (*nlu, i)),
+            (None, None) => None,
+        }
+    });
+    if let Some((nlu, intent)) = request
+        && let Some(mut s) = on_intent(config, nlu, next.clone(), lang, &intent, raw, customer)
     {
+        if !state.greeted && after_greeting.is_some() {
+            s.replies
+                .insert(0, Outbound::text(config.greeting.get(lang)));
+        }
+        // A question answered in passing ("ok", "do you take cards?") leaves the flow waiting
+        // for its slot: the order number may still come next.
+        if s.handoff.is_none() && s.call.is_none() && s.state.awaiting.is_none() {
+            s.state.awaiting = awaiting;
+        }
         return s;
     }
 
-    let is_greeting = config
-        .greeting_words
-        .iter()
-        .any(|g| text == normalise(g) || text.starts_with(&format!("{} ", normalise(g))))
+    let is_greeting = after_greeting.is_some()
         || understood
             .as_ref()
-            .is_some_and(|(_, c)| c.intent.as_deref() == Some("greeting"));
+            .is_some_and(|(_, c)| c.intent.as_deref() == Some(GREETING));
     if is_greeting || !state.greeted {
-        next.failed_attempts = 0;
+        // A first message that is not a greeting and was not understood still counts as a
+        // failed attempt: three unintelligible messages hand off, the first one included.
+        next.failed_attempts = match is_greeting || raw.trim().is_empty() {
+            true => 0,
+            false => next.failed_attempts.saturating_add(1),
+        };
         next.greeted = true;
         return Step::reply(
             next,
@@ -368,15 +421,21 @@ fn run_flow(
     }
     match &flow.call {
         Some(action) => Step {
+            // `{lang}` in the action's URL or body: the business answers in the customer's
+            // language.
+            call: Some(FlowCall {
+                flow: name.to_owned(),
+                action: action.clone(),
+                vars: {
+                    let mut vars = vars;
+                    vars.insert(LANG_VAR.into(), lang.code().into());
+                    vars
+                },
+            }),
             replies: Vec::new(),
             handoff: None,
             state: next,
             understood_as: format!("flow:{name}:call"),
-            call: Some(FlowCall {
-                flow: name.to_owned(),
-                action: action.clone(),
-                vars,
-            }),
         },
         None => {
             next.failed_attempts = 0;
@@ -517,6 +576,8 @@ fn handoff(
             menu_choice,
             intent: None,
             out_of_hours: false,
+            keyword: None,
+            priority: None,
         }),
         state,
         understood_as: understood_as.into(),
@@ -524,55 +585,9 @@ fn handoff(
     }
 }
 
-fn chosen_option<'a>(
-    config: &'a BotConfig,
-    content: &Content,
-    text: &str,
-) -> Option<&'a MenuOption> {
-    let options = &config.menu.options;
-    if let Some(id) = content
-        .choice_id()
-        .and_then(|id| id.strip_prefix(MENU_CHOICE_PREFIX))
-    {
-        return options.iter().find(|o| o.key == id);
-    }
-    options.iter().find(|o| {
-        text == normalise(&o.key)
-            || o.title.0.values().any(|t| {
-                let t = normalise(t);
-                !t.is_empty() && text == t
-            })
-    })
-}
-
-/// The menu, as numbered text or as an interactive list.
-pub fn menu(config: &BotConfig, lang: Lang) -> Outbound {
-    let m = &config.menu;
-    if m.interactive {
-        let button = match m.button.get(lang) {
-            "" => "Menu",
-            b => b,
-        };
-        return Outbound::List {
-            body: m.prompt.get(lang).to_owned(),
-            button: button.to_owned(),
-            rows: m
-                .options
-                .iter()
-                .map(|o| ListRow {
-                    id: format!("{MENU_CHOICE_PREFIX}{}", o.key),
-                    title: o.title.get(lang).to_owned(),
-                    description: None,
-                })
-                .collect(),
-        };
-    }
-    let mut body = m.prompt.get(lang).to_owned();
-    for o in &m.options {
-        body.push_str(&format!("\n{}. {}", o.key, o.title.get(lang)));
-    }
-    Outbound::text(body)
-}
-
+mod menu;
 #[cfg(test)]
 mod tests;
+
+pub use menu::menu;
+use menu::{GREETING, chosen_option, strip_greeting};

@@ -6,5 +6,6 @@ pub mod conversation;
 pub mod engine;
 pub mod flow;
 pub mod integrations;
+pub mod keywords;
 pub mod llm;
 pub mod turn;

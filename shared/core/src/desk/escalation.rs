@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::desk::ticket::EscalationReason;
 use crate::kernel::ids::{MessageId, TeamId, TicketId, WorkspaceId};
 use crate::kernel::lang::Lang;
+use crate::kernel::levels::Priority;
 
 /// A handoff for the escalation worker to route, queue and assign.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,4 +29,9 @@ pub struct EscalationJob {
     /// instead of going to whoever is online, and no queue notice is sent.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub out_of_hours: bool,
+    /// The keyword trigger that fired, by name, and the least priority it asks for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
 }

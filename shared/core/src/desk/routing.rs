@@ -21,6 +21,10 @@ pub struct RoutingInput<'a> {
     pub tags: &'a [String],
     /// The intent the bot understood, if any.
     pub intent: Option<&'a str>,
+    /// The keyword trigger that fired, by name.
+    pub keyword: Option<&'a str>,
+    /// The least priority the handoff asks for (a keyword trigger's).
+    pub priority: Option<Priority>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +41,19 @@ pub fn route(
     teams: &[TeamConfig],
     input: &RoutingInput<'_>,
 ) -> RoutingDecision {
+    let mut decision = route_by_rules(config, teams, input);
+    if let Some(k) = input.keyword {
+        decision.reasons.insert(1, format!("keyword:{k}"));
+    }
+    decision.priority = decision.priority.max(input.priority.unwrap_or_default());
+    decision
+}
+
+fn route_by_rules(
+    config: &RoutingConfig,
+    teams: &[TeamConfig],
+    input: &RoutingInput<'_>,
+) -> RoutingDecision {
     let text = normalise(input.text);
     let tier_of = |team: &TeamId| {
         teams
@@ -47,7 +64,10 @@ pub fn route(
     };
     let mut reasons = vec![input.reason.code().to_owned()];
     if let Some(team) = input.requested_team {
-        reasons.push("route:menu_team".into());
+        reasons.push(match input.keyword {
+            Some(_) => "route:keyword_team".into(),
+            None => "route:menu_team".into(),
+        });
         return RoutingDecision {
             team: team.clone(),
             tier: tier_of(team),
@@ -185,7 +205,44 @@ mod tests {
             language: Lang::Es,
             tags: &[],
             intent: None,
+            keyword: None,
+            priority: None,
         }
+    }
+
+    #[test]
+    fn a_keyword_trigger_names_its_team_and_raises_the_priority() {
+        let (c, t) = setup();
+        let support = team("support");
+        let d = route(
+            &c,
+            &t,
+            &RoutingInput {
+                reason: EscalationReason::Keyword,
+                requested_team: Some(&support),
+                keyword: Some("fraud"),
+                priority: Some(Priority::Urgent),
+                ..input("esto es un fraude")
+            },
+        );
+        assert_eq!(d.team, support);
+        assert_eq!(d.priority, Priority::Urgent);
+        assert_eq!(
+            d.reasons,
+            ["keyword", "keyword:fraud", "route:keyword_team"]
+        );
+        let by_rule = route(
+            &c,
+            &t,
+            &RoutingInput {
+                reason: EscalationReason::Keyword,
+                keyword: Some("legal"),
+                priority: Some(Priority::Low),
+                ..input("hablaré con mi abogado")
+            },
+        );
+        assert_eq!(by_rule.team, team("specialists"));
+        assert_eq!(by_rule.priority, Priority::High, "the rule's, the higher");
     }
 
     #[test]

@@ -10,12 +10,13 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::channel::message::Author;
 use crate::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
 use crate::kernel::lang::Lang;
 use crate::kernel::levels::{Priority, Tier};
 use crate::sla::{ClockKind, Policies, TicketSla};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     /// The level-1 bot is handling the conversation.
@@ -102,6 +103,8 @@ pub enum EscalationReason {
     SensitiveTopic,
     /// The business's API failed (timeout, 5xx) while the bot looked something up.
     IntegrationFailed,
+    /// The customer wrote one of the bot's keyword triggers (a lawyer, fraud, a regulator).
+    Keyword,
 }
 
 impl EscalationReason {
@@ -115,6 +118,7 @@ impl EscalationReason {
             EscalationReason::Frustration => "frustration",
             EscalationReason::SensitiveTopic => "sensitive_topic",
             EscalationReason::IntegrationFailed => "integration_failed",
+            EscalationReason::Keyword => "keyword",
         }
     }
 }
@@ -162,8 +166,19 @@ pub struct Ticket {
     /// Every change, who made it and why, oldest first.
     #[serde(default)]
     pub audit: Vec<AuditEntry>,
+    /// The latest message of the conversation while people handle it, shortened for lists.
+    #[serde(default)]
+    pub last_message: Option<MessagePreview>,
     /// Optimistic concurrency: the version this copy was read at (0 = not stored yet).
     pub version: u64,
+}
+
+/// The latest message of a conversation, shortened for a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePreview {
+    pub at: Timestamp,
+    pub author: Author,
+    pub text: String,
 }
 
 /// One line of a ticket's audit trail.
@@ -224,6 +239,7 @@ impl Ticket {
             outcome: None,
             csat: None,
             audit: Vec::new(),
+            last_message: None,
             version: 0,
         }
     }

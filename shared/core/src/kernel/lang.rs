@@ -7,6 +7,12 @@ use serde::{Deserialize, Serialize};
 
 pub use turno_nlu::Lang;
 
+/// The conversation's language after a message: the message's when it tells one
+/// confidently, `current` otherwise (short, shared or unintelligible text keeps it).
+pub fn language_after(text: &str, current: Lang) -> Lang {
+    turno_nlu::detect_language(text).unwrap_or(current)
+}
+
 /// A text in several languages; reading it in a language it lacks falls back to the first
 /// one it has.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

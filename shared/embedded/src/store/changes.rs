@@ -1,7 +1,7 @@
 //! [`ChangeFeed`] on SQLite.
 
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use turno_core::kernel::ids::WorkspaceId;
 use turno_core::ports::records::{Change, change_cursor};
 use turno_core::ports::{ChangeFeed, StoreError};
@@ -36,6 +36,17 @@ impl ChangeFeed for SqliteStore {
             tx.prepare_cached("DELETE FROM changes WHERE at < ?1")?
                 .execute(params![nanos(keep_from)])?;
             Ok(())
+        })
+    }
+
+    async fn latest_change(&self, ws: &WorkspaceId) -> Result<Option<String>, StoreError> {
+        self.read("read the latest change", |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT cursor FROM changes WHERE workspace = ?1 ORDER BY cursor DESC LIMIT 1",
+                )?
+                .query_row(params![ws.as_str()], |r| r.get::<_, String>(0))
+                .optional()?)
         })
     }
 

@@ -11,6 +11,7 @@ mod conversations;
 mod records;
 mod tickets;
 mod transcripts;
+mod views;
 
 /// [`Store`](turno_core::ports::Store) on the shared SQLite database. Each record is a JSON
 /// column next to copies of the fields it is looked up by; versioned writes are conditional

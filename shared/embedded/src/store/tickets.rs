@@ -6,7 +6,9 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use turno_core::desk::ticket::{Ticket, TicketStatus};
 use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
-use turno_core::ports::{StoreError, TicketFilter, TicketStore};
+use turno_core::ports::{
+    StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery, TicketStore, name_key,
+};
 
 use super::agents::{read_agent, write_agent};
 use super::{SqliteStore, versioned_json};
@@ -31,21 +33,35 @@ pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbEr
         t.sla_due_at().map(nanos),
         body,
         int(t.version)?,
+        t.customer_name.as_deref().map(name_key),
     ];
+    let before: Option<(String, Option<String>)> = if t.version == 0 {
+        None
+    } else {
+        tx.prepare_cached(
+            "SELECT status, team FROM tickets WHERE workspace = ?1 AND id = ?2 AND version = ?3",
+        )?
+        .query_row(
+            params![t.workspace.as_str(), t.id.as_str(), int(t.version)?],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+    };
     let changed = if t.version == 0 {
         // `INSERT … SELECT … WHERE` so both statements take the same parameter list (and SQLite
         // needs a WHERE to parse ON CONFLICT after a SELECT).
         tx.prepare_cached(
             "INSERT INTO tickets (workspace, id, version, status, team, assignee, priority,
-                                  queued_at, updated_at, sla_due_at, body)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE ?12 = 0
+                                  queued_at, updated_at, sla_due_at, body, name_key)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13 WHERE ?12 = 0
              ON CONFLICT (workspace, id) DO NOTHING",
         )?
         .execute(columns)?
     } else {
         tx.prepare_cached(
             "UPDATE tickets SET version = ?3, status = ?4, team = ?5, assignee = ?6,
-                    priority = ?7, queued_at = ?8, updated_at = ?9, sla_due_at = ?10, body = ?11
+                    priority = ?7, queued_at = ?8, updated_at = ?9, sla_due_at = ?10, body = ?11,
+                    name_key = ?13
              WHERE workspace = ?1 AND id = ?2 AND version = ?12",
         )?
         .execute(columns)?
@@ -53,7 +69,33 @@ pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbEr
     if changed == 0 {
         return Err(DbError::Conflict);
     }
+    let after = (
+        t.status.as_str().to_owned(),
+        t.team.as_ref().map(|x| x.as_str().to_owned()),
+    );
+    if before.as_ref() != Some(&after) {
+        if let Some((status, team)) = &before {
+            count(tx, t.workspace.as_str(), team.as_deref(), status, -1)?;
+        }
+        count(tx, t.workspace.as_str(), after.1.as_deref(), &after.0, 1)?;
+    }
     Ok(next)
+}
+
+/// Moves the ticket counter of a team (or of no team) and status by `delta`.
+fn count(
+    tx: &Transaction<'_>,
+    ws: &str,
+    team: Option<&str>,
+    status: &str,
+    delta: i64,
+) -> Result<(), DbError> {
+    tx.prepare_cached(
+        "INSERT INTO ticket_counts (workspace, team, status, n) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (workspace, team, status) DO UPDATE SET n = n + excluded.n",
+    )?
+    .execute(params![ws, team.unwrap_or(""), status, delta])?;
+    Ok(())
 }
 
 fn read_ticket(
@@ -70,14 +112,14 @@ fn read_ticket(
         .transpose()
 }
 
-fn ticket_from_row(version: i64, body: &str) -> Result<Ticket, DbError> {
+pub(super) fn ticket_from_row(version: i64, body: &str) -> Result<Ticket, DbError> {
     let mut t: Ticket = serde_json::from_str(body)?;
     // The column is the authority: it is what the conditional writes compare against.
     t.version = u64::try_from(version).map_err(|_| DbError::other("negative ticket version"))?;
     Ok(t)
 }
 
-fn query_tickets(
+pub(super) fn query_tickets(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
@@ -168,12 +210,34 @@ impl TicketStore for SqliteStore {
             query_tickets(
                 conn,
                 "SELECT version, body FROM tickets
-                 WHERE workspace = ?1 AND json_extract(body, '$.customer') = ?2",
+                 WHERE workspace = ?1 AND customer = ?2",
                 params![ws.as_str(), customer.as_str()],
             )
         })?;
         tickets.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(tickets)
+    }
+
+    async fn ticket_page(
+        &self,
+        ws: &WorkspaceId,
+        query: &TicketQuery,
+        after: Option<&TicketCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError> {
+        self.read("read a ticket view", |conn| {
+            super::views::ticket_page(conn, ws, query, after, limit)
+        })
+    }
+
+    async fn ticket_counts(
+        &self,
+        ws: &WorkspaceId,
+        team: Option<&TeamId>,
+    ) -> Result<StatusCounts, StoreError> {
+        self.read("count tickets", |conn| {
+            super::views::ticket_counts(conn, ws, team)
+        })
     }
 
     async fn queued_tickets(

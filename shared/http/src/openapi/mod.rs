@@ -6,8 +6,11 @@
 
 use serde_json::{Value, json};
 
+mod bodies;
+mod outbound;
 mod quarantine;
 mod schemas;
+use bodies::{NOTE_MAX, reply_body, status_body, tags, text, transfer_body};
 use schemas::schemas;
 
 pub(crate) fn r(name: &str) -> Value {
@@ -19,6 +22,12 @@ pub(crate) fn nullable(mut schema: Value) -> Value {
         return json!({ "allOf": [schema], "nullable": true });
     }
     schema["nullable"] = json!(true);
+    // An enum lists every value it takes, null too (OpenAPI 3.0.3).
+    if let Some(values) = schema.get_mut("enum").and_then(Value::as_array_mut)
+        && !values.contains(&Value::Null)
+    {
+        values.push(Value::Null);
+    }
     schema
 }
 
@@ -40,6 +49,11 @@ pub(crate) fn array(items: Value) -> Value {
 
 pub(crate) fn strings() -> Value {
     array(string())
+}
+
+/// Only `null`: a property the server takes as absent when null.
+pub(crate) fn null_only() -> Value {
+    json!({ "nullable": true, "enum": [null] })
 }
 
 pub(crate) fn enumeration(values: &[&str]) -> Value {
@@ -127,6 +141,9 @@ fn op(summary: &str, ok: (&str, Option<Value>), errors: &[&str], body: Option<Va
                 .or_insert_with(|| error_response(description));
         }
     }
+    responses.entry("500").or_insert_with(|| {
+        error_response("something went wrong on the server's side; it is logged")
+    });
     let mut o = json!({ "summary": summary, "responses": responses });
     if let Some(b) = body {
         o["requestBody"] = json!({
@@ -166,6 +183,13 @@ pub(crate) fn wa_id() -> Value {
     pattern("^\\+?[1-9][0-9]{7,14}$")
 }
 
+/// One of `values`, or empty (the same as leaving the parameter out).
+fn or_empty(values: &[&str]) -> Value {
+    let mut all = vec![""];
+    all.extend_from_slice(values);
+    enumeration(&all)
+}
+
 fn query_param(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
 }
@@ -181,15 +205,16 @@ fn paths() -> Value {
         }), true))) },
         "/agents": { "get": op("agents with availability and load", ("200", Some(array(r("Agent")))), &["401", "403"], None) },
         "/tickets": { "get": with_params(
-            op("tickets the caller may see, newest activity first, with counts per status; send If-None-Match with the last ETag to get 304 when nothing changed", ("200", Some(r("TicketPage"))), &["304", "400", "401", "403", "422"], None),
+            op("tickets the caller may see, newest activity first, a page at a time (each page reads the store's indexes, at any workspace size), with counts per status; send If-None-Match with the last ETag to get 304 when nothing changed (checked before any ticket is read)", ("200", Some(r("TicketPage"))), &["304", "400", "401", "403", "422"], None),
             json!([
-                query_param("status", "one status", enumeration(STATUSES)),
-                query_param("team", "team id", slug()),
-                query_param("assignee", "`me`, `none` or an agent id", slug()),
-                query_param("priority", "one priority", enumeration(&["low", "normal", "high", "urgent"])),
-                query_param("sla", "SLA state", enumeration(&["none", "ok", "warning", "breached"])),
-                query_param("q", "text in the customer's name or number, the ticket id or a tag", string()),
-                query_param("cursor", "next_cursor of the previous page", pattern("^[0-9]{1,30}\\.[A-Za-z0-9._~-]{1,128}$")),
+                query_param("status", "one status (then `view` is not used); empty for any", or_empty(STATUSES)),
+                query_param("view", "`open` (queued, assigned, pending, snoozed), `bot`, `done` (resolved, closed) or `all` (the default); empty for `all`", or_empty(&["all", "open", "bot", "done"])),
+                query_param("team", "team id; empty for any", pattern("^[A-Za-z0-9._-]{0,64}$")),
+                query_param("assignee", "`me`, `none` or an agent id; empty for any", pattern("^[A-Za-z0-9._-]{0,64}$")),
+                query_param("priority", "one priority; empty for any", or_empty(&["low", "normal", "high", "urgent"])),
+                query_param("sla", "SLA state; empty for any", or_empty(&["none", "ok", "warning", "breached"])),
+                query_param("q", "a ticket id (exact), a customer's number (exact, digits, optional +) or the start of a customer's name (case-insensitive, at least 2 letters: one letter matches nothing)", string()),
+                query_param("cursor", "next_cursor of the previous page; empty for the first", pattern("^(-?[0-9]{1,30}\\.[A-Za-z0-9._~-]{1,128})?$")),
                 query_param("limit", "page size, 1 to 500 (default 50)", json!({ "type": "integer", "minimum": 1, "maximum": 500 }))
             ])
         ) },
@@ -198,25 +223,11 @@ fn paths() -> Value {
             id()
         ) },
         "/tickets/{id}/messages": { "post": with_params(
-            op("reply on WhatsApp: `text` inside the 24 h window (error code window_closed outside it; text starting with /shortcut expands that quick reply), or a configured `template` at any time", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(json!({
-                "type": "object", "additionalProperties": false, "minProperties": 1, "maxProperties": 1,
-                "description": "exactly one of text or template",
-                "properties": {
-                    "text": string(),
-                    "template": {
-                        "type": "object", "required": ["name"], "additionalProperties": false,
-                        "properties": {
-                            "name": { "type": "string", "description": "a name from GET /templates" },
-                            "language": { "type": "string", "description": "an approved language code; the configured one when absent" },
-                            "params": strings()
-                        }
-                    }
-                }
-            }))),
+            op("reply on WhatsApp: `text` inside the 24 h window (error code window_closed outside it; text starting with /shortcut expands that quick reply), or a configured `template` at any time", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(reply_body())),
             id()
         ) },
         "/tickets/{id}/notes": { "post": with_params(
-            op("a private note; @agent_id mentions are recorded and notified", ("201", Some(r("TranscriptEntry"))), &write, Some(object(json!({ "text": pattern("\\S") }), true))),
+            op("a private note; @agent_id mentions are recorded and notified", ("201", Some(r("TranscriptEntry"))), &write, Some(object(json!({ "text": text(NOTE_MAX) }), true))),
             id()
         ) },
         "/tickets/{id}/assign": { "post": with_params(
@@ -224,32 +235,22 @@ fn paths() -> Value {
             id()
         ) },
         "/tickets/{id}/status": { "post": with_params(
-            op("change status: pending, snoozed (with until), resolved, queued, closed, or reopen (a resolved ticket)", ("200", Some(r("Ticket"))), &write, Some(json!({
-                "type": "object", "required": ["status"], "additionalProperties": false,
-                "properties": {
-                    "status": enumeration(&["pending", "snoozed", "resolved", "queued", "closed", "reopen"]),
-                    "until": time()
-                }
-            }))),
+            op("change status: pending, snoozed (with until), resolved, queued, closed, or reopen (a resolved ticket)", ("200", Some(r("Ticket"))), &write, Some(status_body())),
             id()
         ) },
         "/tickets/{id}/transfer": { "post": with_params(
-            op("transfer to an agent or to a team's queue, with a note for the audit trail", ("200", Some(r("Ticket"))), &["400", "401", "403", "404", "409", "422"], Some(json!({
-                "type": "object", "additionalProperties": false,
-                "properties": { "agent_id": slug(), "team_id": slug(), "note": string() },
-                "oneOf": [{ "required": ["agent_id"] }, { "required": ["team_id"] }]
-            }))),
+            op("transfer to an agent or to a team's queue, with a note for the audit trail", ("200", Some(r("Ticket"))), &["400", "401", "403", "404", "409", "422"], Some(transfer_body())),
             id()
         ) },
         "/tickets/{id}/escalate": { "post": with_params(
             op("move up a tier, into the queue of the next tier's team", ("200", Some(r("Ticket"))), &write, Some(json!({
                 "type": "object", "additionalProperties": false,
-                "properties": { "reason": string() }
+                "properties": { "reason": nullable(json!({ "type": "string", "maxLength": 500 })) }
             }))),
             id()
         ) },
         "/tickets/{id}/tags": { "put": with_params(
-            op("replace the ticket's tags (the SLA policy is chosen again)", ("200", Some(r("Ticket"))), &write, Some(object(json!({ "tags": array(pattern("^[A-Za-z0-9_:.-]{1,32}$")) }), true))),
+            op("replace the ticket's tags (the SLA policy is chosen again)", ("200", Some(r("Ticket"))), &write, Some(object(json!({ "tags": tags() }), true))),
             id()
         ) },
         "/quick-replies": {
@@ -265,20 +266,20 @@ fn paths() -> Value {
             "patch": with_params(op("change a customer's name, tags, attributes (null removes one) or consent", ("200", Some(r("Customer"))), &["400", "401", "404", "409", "422"], Some(json!({
                 "type": "object", "additionalProperties": false,
                 "properties": {
-                    "name": string(),
-                    "tags": strings(),
-                    "attributes": { "type": "object", "additionalProperties": nullable(string()) },
-                    "marketing_consent": { "type": "boolean" }
+                    "name": nullable(json!({ "type": "string", "maxLength": 200 })),
+                    "tags": nullable(tags()),
+                    "attributes": nullable(json!({ "type": "object", "maxProperties": 50, "additionalProperties": nullable(json!({ "type": "string", "maxLength": 500 })) })),
+                    "marketing_consent": nullable(json!({ "type": "boolean" }))
                 }
             }))), json!([path_param("wa_id", "WhatsApp id (E.164 digits)", wa_id())]))
         },
         "/templates": { "get": op("the workspace's WhatsApp templates, by use (the only messages allowed outside the 24 h window), leaving out those WhatsApp reported as not approved; sending one of those, or a marketing template to a customer who stopped marketing messages, answers 409", ("200", Some(array(r("Template")))), &["401", "403"], None) },
         "/tickets/{id}/templates": { "post": with_params(
-            op("send the workspace's template for a use (`re_engagement`, `follow_up`, ...)", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(object(json!({ "use": string() }), true))),
+            op("send the workspace's template for a use (`re_engagement`, `follow_up`, ...)", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(object(json!({ "use": { "type": "string", "description": "a use from GET /templates; another answers 404" } }), true))),
             id()
         ) },
         "/tickets/{id}/outbound": { "post": with_params(
-            op("send any message WhatsApp takes (text, buttons, list, media, template) as turno writes it on the transcript", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(json!({ "type": "object", "required": ["type"], "properties": { "type": enumeration(&["text", "buttons", "list", "media", "template"]) } }))),
+            op("send any message WhatsApp takes (text, buttons, list, media, template) as turno writes it on the transcript", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(outbound::body())),
             id()
         ) },
         "/tickets/{id}/media/{media_id}": { "get": {
@@ -299,7 +300,7 @@ fn paths() -> Value {
         "/metrics/dashboard": { "get": op("today's dashboard (supervisors and admins)", ("200", Some(r("Dashboard"))), &["401", "403"], None) },
         "/events": { "get": with_params(
             op("what changed since a cursor (without `since`: no events, and the cursor to start from); events may repeat", ("200", Some(r("ChangePage"))), &["400", "401", "403"], None),
-            json!([query_param("since", "the cursor of the previous page", pattern("^[0-9]{20}(#[A-Za-z0-9]{1,64})?$"))])
+            json!([query_param("since", "the cursor of the previous page; empty as absent", pattern("^([0-9]{20}(#[A-Za-z0-9]{1,64})?)?$"))])
         ) },
         "/events/stream": { "get": {
             "summary": "local runner only: the change feed as server-sent events (`event: changes`, data a ChangePage, id its cursor; resumes from Last-Event-ID)",
@@ -313,7 +314,7 @@ fn paths() -> Value {
             "security": [],
             "requestBody": { "required": true, "content": { "application/json": { "schema": {
                 "type": "object", "required": ["agent_id"], "additionalProperties": false,
-                "properties": { "agent_id": slug(), "workspace": slug() }
+                "properties": { "agent_id": slug(), "workspace": nullable(slug()) }
             } } } },
             "responses": {
                 "200": json_response("a token valid 12 hours", r("Token")),

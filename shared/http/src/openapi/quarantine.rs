@@ -2,9 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    array, enumeration, int, nullable, object, op, query_param, r, string, time, with_params,
-};
+use super::{array, enumeration, nullable, object, op, query_param, r, string, time, with_params};
 
 pub(super) fn paths() -> Value {
     json!({
@@ -12,7 +10,7 @@ pub(super) fn paths() -> Value {
             op("webhook items that could not be read, or changes for webhook fields turno does not act on, kept raw with their reason; newest first (admins). Lists the workspace's items and the deployment's (items whose phone number could not be read, so no workspace can be told; each is kept once and shown to every workspace's admins), told apart by `scope`", ("200", Some(r("QuarantinePage"))), &["400", "401", "403"], None),
             json!([
                 query_param("cursor", "next_cursor of the previous page", string()),
-                query_param("limit", "items per page, 1 to 200 (default 50)", int())
+                query_param("limit", "items per page, 1 to 200 (default 50; 0 counts as 1, more than 200 as 200)", serde_json::json!({ "type": "integer", "minimum": 0, "maximum": 4_294_967_295_u64 }))
             ])
         ) }
     })

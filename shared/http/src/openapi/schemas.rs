@@ -109,6 +109,11 @@ pub(super) fn schemas() -> Value {
                 "outcome": { "type": "string", "enum": ["resolved_by_bot"], "description": "how the ticket ended, when its status does not say: a bot-only conversation closed after the customer went quiet (deflected)" },
                 "csat": r("TicketCsat"),
                 "audit": array(r("AuditEntry")),
+                "last_message": nullable(object(json!({
+                    "at": time(),
+                    "author": author.clone(),
+                    "text": string()
+                }), true)),
                 "version": int()
             }
         },
@@ -182,7 +187,7 @@ pub(super) fn schemas() -> Value {
         "TicketPage": object(json!({
             "items": array(r("TicketSummary")),
             "next_cursor": nullable(string()),
-            "counts": { "type": "object", "additionalProperties": int(), "description": "tickets per status under the same filters, the status filter aside" }
+            "counts": { "type": "object", "additionalProperties": int(), "description": "tickets per status in what the caller may see (the workspace, the team asked for, or an agent's teams), kept by the store as tickets move; assignee, priority, SLA and search do not narrow them" }
         }), true),
         "Window": object(json!({
             "open": { "type": "boolean" },
@@ -228,9 +233,9 @@ pub(super) fn schemas() -> Value {
             "required": ["shortcut", "text"],
             "additionalProperties": false,
             "properties": {
-                "shortcut": { "type": "string", "pattern": "^[a-z0-9_-]{1,32}$", "description": "typed as /shortcut" },
-                "text": { "type": "string", "description": "may use {{customer_name}} and {{agent_name}}" },
-                "language": enumeration(&["es", "en", "pt"])
+                "shortcut": { "type": "string", "pattern": "^\\s*/*[A-Za-z0-9_-]{1,32}\\s*$", "description": "typed as /shortcut; stored lower case, without the slash and the white space around" },
+                "text": { "type": "string", "pattern": "\\S", "maxLength": 4096, "description": "may use {{customer_name}} and {{agent_name}}" },
+                "language": nullable(enumeration(&["es", "en", "pt"]))
             }
         },
         "Template": {
@@ -320,6 +325,7 @@ pub(super) fn schemas() -> Value {
                 "handoff": { "type": "object" },
                 "fallback": { "type": "object" },
                 "escalation_keywords": strings(),
+                "keyword_triggers": array(json!({ "type": "object", "required": ["name", "phrases"], "properties": { "name": string(), "phrases": { "type": "object" } } })),
                 "greeting_words": strings(),
                 "max_failed_attempts": int()
             }

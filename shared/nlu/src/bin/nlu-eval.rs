@@ -141,6 +141,10 @@ fn print_intents(r: &IntentReport, verbose: bool) {
     println!("in-scope top-1 accuracy   {}", pct(r.in_scope));
     println!("out-of-scope rejected     {}", pct(r.out_of_scope));
     println!(
+        "out of scope as human     {}   (out-of-scope messages handed to a person)",
+        pct(r.out_of_scope_taken_as("human_agent"))
+    );
+    println!(
         "language detected         {}   undetermined: {}",
         pct(r.language),
         r.language_undetermined

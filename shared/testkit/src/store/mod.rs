@@ -81,6 +81,9 @@ pub async fn run_all(store: Arc<dyn Store>) {
     tickets::stale_ticket_write_conflicts_and_changes_nothing(s).await;
     tickets::tickets_are_scoped_by_workspace(s).await;
     tickets::list_tickets_honours_every_filter_most_recently_updated_first(s).await;
+    tickets::views_page_through_each_matching_ticket_once_newest_first(s).await;
+    tickets::name_search_finds_customers_by_the_start_of_their_name(s).await;
+    tickets::status_counts_equal_a_recount_after_random_moves(s).await;
     tickets::queued_tickets_come_by_priority_then_longest_waiting(s).await;
     tickets::vip_tickets_go_ahead_within_their_priority(s).await;
     tickets::sla_due_tickets_are_listed_soonest_first_across_workspaces(s).await;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::bot::config::MenuConfig;
+use crate::bot::config::{MenuConfig, MenuOption};
 use crate::bot::llm::step_for_llm_answer;
 use crate::kernel::lang::Localized;
 use std::collections::BTreeMap;
@@ -35,6 +35,7 @@ fn config() -> BotConfig {
         fallback: loc("No entendí", "I did not understand"),
         queued: None,
         escalation_keywords: vec!["agente".into(), "humano".into(), "agent".into()],
+        keyword_triggers: vec![],
         greeting_words: vec!["hola".into(), "hi".into(), "menu".into()],
         max_failed_attempts: 3,
         inactive_after_secs: 1800,
@@ -320,4 +321,88 @@ fn an_llm_answer_of_none_is_no_answer_and_others_reset_the_count() {
     let s = step_for_llm_answer(&state, "Abrimos a las 9").unwrap();
     assert_eq!(s.state.failed_attempts, 0);
     assert_eq!(s.understood_as, "llm:answer");
+}
+
+#[test]
+fn a_keyword_trigger_hands_off_at_once_with_its_team_and_priority() {
+    let mut cfg = config();
+    cfg.keyword_triggers = serde_json::from_value(serde_json::json!([
+        {"name": "legal", "phrases": {"es": ["abogado"], "en": ["lawyer"]},
+         "team": "specialists", "priority": "high"}
+    ]))
+    .unwrap();
+    let s = step(
+        &cfg,
+        &greeted(),
+        Lang::Es,
+        &text("Mi ABOGADO les va a escribir"),
+    );
+    let h = s.handoff.expect("a handoff");
+    assert_eq!(h.reason, EscalationReason::Keyword);
+    assert_eq!(h.keyword.as_deref(), Some("legal"));
+    assert_eq!(
+        h.team.map(|t| t.to_string()).as_deref(),
+        Some("specialists")
+    );
+    assert_eq!(h.priority, Some(crate::kernel::levels::Priority::High));
+    assert_eq!(s.understood_as, "keyword:legal");
+    // Before anything else, the first message included.
+    let first = step(&cfg, &BotState::default(), Lang::En, &text("hi, my lawyer"));
+    assert_eq!(first.handoff.unwrap().reason, EscalationReason::Keyword);
+}
+
+#[test]
+fn a_person_keyword_in_passing_is_no_request_but_a_short_or_explicit_one_is() {
+    let mut cfg = config();
+    cfg.escalation_keywords = vec!["person".into(), "agente".into()];
+    let s = step(
+        &cfg,
+        &greeted(),
+        Lang::En,
+        &text("who was the first person to discover cells"),
+    );
+    assert!(s.handoff.is_none(), "{}", s.understood_as);
+    for said in [
+        "agente por favor",
+        "quiero hablar con un agente ahora mismo",
+    ] {
+        let s = step(&cfg, &greeted(), Lang::Es, &text(said));
+        assert_eq!(
+            s.handoff.map(|h| h.reason),
+            Some(EscalationReason::ExplicitRequest),
+            "{said}"
+        );
+    }
+}
+
+#[test]
+fn unintelligible_first_messages_count_toward_the_handoff_after_the_greeting() {
+    let cfg = config();
+    let first = step(&cfg, &BotState::default(), Lang::Es, &text("asdfgh"));
+    assert_eq!(first.replies[0].body(), "¡Hola!", "greeted first");
+    assert_eq!(first.state.failed_attempts, 1);
+    let second = step(&cfg, &first.state, Lang::Es, &text("qwerty"));
+    assert!(second.handoff.is_none());
+    let third = step(&cfg, &second.state, Lang::Es, &text("zxcvb"));
+    assert_eq!(
+        third.handoff.map(|h| h.reason),
+        Some(EscalationReason::FailedAttempts)
+    );
+    // A greeting first does not count.
+    assert_eq!(
+        step(&cfg, &BotState::default(), Lang::Es, &text("hola"))
+            .state
+            .failed_attempts,
+        0
+    );
+}
+
+#[test]
+fn an_action_call_carries_the_conversation_s_language() {
+    let cfg = with_order_flow();
+    let asked = step(&cfg, &greeted(), Lang::En, &text("5"));
+    assert_eq!(asked.replies[0].body(), "Order number?");
+    let s = step(&cfg, &asked.state, Lang::En, &text("it is 123456"));
+    let call = s.call.expect("the action is called");
+    assert_eq!(call.vars.get(LANG_VAR).map(String::as_str), Some("en"));
 }

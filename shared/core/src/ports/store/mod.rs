@@ -15,6 +15,7 @@ mod conversations;
 mod records;
 mod tickets;
 mod transcripts;
+mod views;
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,10 @@ pub use conversations::ConversationStore;
 pub use records::RecordStore;
 pub use tickets::TicketStore;
 pub use transcripts::TranscriptStore;
+pub use views::{
+    ALL_STATUSES, AssigneeKey, NAME_PREFIX_MIN, StatusCounts, StatusGroup, StatusScope,
+    TicketCursor, TicketQuery, TicketSource, merge_pages, name_key,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

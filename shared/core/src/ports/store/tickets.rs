@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use crate::desk::ticket::Ticket;
 use crate::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
-use crate::ports::{StoreError, TicketFilter};
+use crate::ports::{StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery};
 
 /// Tickets, versioned as the [module docs](super) describe, with the views the desk reads
 /// them through (filtered lists, team queues, SLA deadlines) and the writes that move an
@@ -24,13 +24,31 @@ pub trait TicketStore: Send + Sync {
         filter: &TicketFilter,
     ) -> Result<Vec<Ticket>, StoreError>;
 
-    /// Every ticket of one customer, open or closed, oldest first (by creation). Read rarely
-    /// (a customer changing phone number), so adapters may scan the workspace's tickets.
+    /// Every ticket of one customer, open or closed, oldest first (by creation), read through
+    /// the customer index.
     async fn customer_tickets(
         &self,
         ws: &WorkspaceId,
         customer: &WaId,
     ) -> Result<Vec<Ticket>, StoreError>;
+    /// One page of a view: the tickets after `after` (none: from the newest), newest activity
+    /// first (ties by id, descending), at most `limit`, and the cursor of the next page if
+    /// there is one. Each source is read through an index, `limit + 1` rows at most.
+    async fn ticket_page(
+        &self,
+        ws: &WorkspaceId,
+        query: &TicketQuery,
+        after: Option<&TicketCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError>;
+
+    /// How many tickets each status has, in the workspace or (`team`) in one team, from
+    /// counters kept by every ticket write: no ticket is read.
+    async fn ticket_counts(
+        &self,
+        ws: &WorkspaceId,
+        team: Option<&TeamId>,
+    ) -> Result<StatusCounts, StoreError>;
 
     /// A team's queued tickets: highest `Ticket::queue_rank` first (priority, then VIP), then
     /// longest waiting (`queued_at`).

@@ -2,8 +2,10 @@
 //! views the desk reads them through here, assignment and capacity in [`assignment`].
 
 mod assignment;
+mod views;
 
 pub use assignment::*;
+pub use views::*;
 
 use jiff::{SignedDuration, Timestamp};
 use turno_core::desk::ticket::{Ticket, TicketStatus};

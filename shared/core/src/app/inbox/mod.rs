@@ -4,23 +4,19 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+
+mod list;
 use serde::Serialize;
 
 use super::{Actor, AppError, Turno};
 use crate::app::customers::CustomerView;
 use crate::app::desk::TicketView;
-use crate::channel::message::{Author, Body, Content, TranscriptEntry};
-use crate::desk::agent::Role;
-use crate::desk::ticket::{Ticket, TicketStatus, VIP_TAG};
+use crate::channel::message::{Body, Content, TranscriptEntry};
+use crate::desk::ticket::{Ticket, TicketStatus};
 use crate::kernel::ids::{AgentId, TeamId, TicketId};
 use crate::kernel::levels::Priority;
-use crate::ports::TicketFilter;
 use crate::sla::ClockKind;
 
-/// The most tickets one list request looks at (filters, counts and paging run over them).
-pub const LIST_SCAN_LIMIT: u32 = 2000;
-const DEFAULT_PAGE: u32 = 50;
-const MAX_PAGE: u32 = 500;
 const PREVIEW_CHARS: usize = 120;
 const MAX_TAGS: usize = 20;
 
@@ -120,13 +116,7 @@ impl SlaState {
     }
 }
 
-/// The latest message of a conversation, shortened for a list.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MessagePreview {
-    pub at: Timestamp,
-    pub author: Author,
-    pub text: String,
-}
+pub use crate::desk::ticket::MessagePreview;
 
 /// One row of the ticket list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -174,15 +164,49 @@ impl std::str::FromStr for AssigneeFilter {
     }
 }
 
+/// Which statuses a list shows when it names no single status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListView {
+    /// Every status.
+    #[default]
+    All,
+    /// Tickets people work on: queued, assigned, pending, snoozed.
+    Open,
+    /// Tickets only the bot has handled.
+    Bot,
+    /// Resolved and closed tickets.
+    Done,
+}
+
+impl std::str::FromStr for ListView {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "all" => ListView::All,
+            "open" => ListView::Open,
+            "bot" => ListView::Bot,
+            "done" => ListView::Done,
+            other => {
+                return Err(format!(
+                    "unknown view {other:?}: use all, open, bot or done"
+                ));
+            }
+        })
+    }
+}
+
 /// The ticket list's filters and page.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListParams {
+    /// One status; when set, `view` is not used.
     pub status: Option<TicketStatus>,
+    pub view: ListView,
     pub team: Option<TeamId>,
     pub assignee: Option<AssigneeFilter>,
     pub priority: Option<Priority>,
     pub sla: Option<SlaState>,
-    /// Matches the customer's name or number, the ticket id, or a tag (case-insensitive).
+    /// A ticket id (exact), a customer's number (exact, digits only) or the start of a
+    /// customer's name (case-insensitive, at least two letters).
     pub q: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -194,8 +218,10 @@ pub struct ListPage {
     pub items: Vec<TicketSummary>,
     /// Pass as `cursor` for the next page; `None` on the last page.
     pub next_cursor: Option<String>,
-    /// How many tickets each status has under the same filters (the status filter aside).
-    pub counts: BTreeMap<String, u32>,
+    /// How many tickets each status has in what the caller may see: the workspace, the
+    /// `team` asked for, or (below supervisor) the caller's teams. Kept by the store as
+    /// tickets move; the other filters do not narrow them.
+    pub counts: BTreeMap<String, u64>,
 }
 
 /// A ticket with everything the console shows beside it.
@@ -210,17 +236,8 @@ pub struct TicketDetail {
     pub escalation_reasons: Vec<String>,
 }
 
-fn page_key(t: &Ticket) -> String {
-    format!("{:020}.{}", t.updated_at.as_nanosecond().max(0), t.id)
-}
-
-fn parse_cursor(c: &str) -> Result<(i128, String), AppError> {
-    let bad = || AppError::Invalid("the cursor is not one this list returned".into());
-    let (n, id) = c.split_once('.').ok_or_else(bad)?;
-    Ok((n.parse().map_err(|_| bad())?, id.to_owned()))
-}
-
-fn preview(entry: &TranscriptEntry) -> Option<MessagePreview> {
+/// The list preview of a transcript entry; notes have none.
+pub(crate) fn preview(entry: &TranscriptEntry) -> Option<MessagePreview> {
     let text = match &entry.body {
         _ if entry
             .amended
@@ -254,7 +271,7 @@ fn preview(entry: &TranscriptEntry) -> Option<MessagePreview> {
     })
 }
 
-fn waiting_since(t: &Ticket) -> Option<Timestamp> {
+pub(super) fn waiting_since(t: &Ticket) -> Option<Timestamp> {
     match t.status {
         TicketStatus::Queued => t.queued_at,
         TicketStatus::Assigned => [ClockKind::FirstResponse, ClockKind::NextResponse]
@@ -265,16 +282,6 @@ fn waiting_since(t: &Ticket) -> Option<Timestamp> {
             .min(),
         _ => None,
     }
-}
-
-fn matches_text(t: &Ticket, q: &str) -> bool {
-    let q = q.to_lowercase();
-    t.id.as_str().to_lowercase().contains(&q)
-        || t.customer.as_str().contains(&q)
-        || t.customer_name
-            .as_ref()
-            .is_some_and(|n| n.to_lowercase().contains(&q))
-        || t.tags.iter().any(|x| x.contains(&q))
 }
 
 /// Tags as stored: trimmed, lower case, unique, in the given order.
@@ -306,109 +313,6 @@ pub(crate) fn normalise_tags(tags: &[String]) -> Result<Vec<String>, AppError> {
 }
 
 impl Turno {
-    /// The tickets the caller may see, filtered, counted by status and paged newest activity
-    /// first. Looks at up to [`LIST_SCAN_LIMIT`] tickets.
-    pub async fn ticket_page(&self, actor: &Actor, p: ListParams) -> Result<ListPage, AppError> {
-        let agent = self.actor_agent(actor).await?;
-        let mut filter = TicketFilter {
-            team: p.team.clone(),
-            assignee: match &p.assignee {
-                Some(AssigneeFilter::Me) => Some(actor.agent.clone()),
-                Some(AssigneeFilter::Agent(a)) => Some(a.clone()),
-                _ => None,
-            },
-            limit: Some(LIST_SCAN_LIMIT),
-            ..TicketFilter::default()
-        };
-        if actor.role < Role::Supervisor {
-            filter.teams = Some(agent.teams.clone());
-            filter.visible_to_agent = Some(actor.agent.clone());
-        }
-        let limit = p.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(AppError::Invalid(format!("limit must be 1 to {MAX_PAGE}")));
-        }
-        let after = p.cursor.as_deref().map(parse_cursor).transpose()?;
-        let now = self.now();
-        let mut tickets: Vec<(Ticket, SlaSummary)> = self
-            .ports
-            .store
-            .list_tickets(&actor.workspace, &filter)
-            .await?
-            .into_iter()
-            .filter(|t| p.assignee != Some(AssigneeFilter::Nobody) || t.assignee.is_none())
-            .filter(|t| p.priority.is_none_or(|x| t.priority == x))
-            .filter(|t| p.q.as_deref().is_none_or(|q| matches_text(t, q.trim())))
-            .map(|t| {
-                let sla = SlaSummary::of(&t, now);
-                (t, sla)
-            })
-            .filter(|(_, sla)| p.sla.is_none_or(|x| sla.state == x))
-            .collect();
-        let mut counts: BTreeMap<String, u32> = [
-            TicketStatus::Bot,
-            TicketStatus::Queued,
-            TicketStatus::Assigned,
-            TicketStatus::Pending,
-            TicketStatus::Snoozed,
-            TicketStatus::Resolved,
-            TicketStatus::Closed,
-        ]
-        .iter()
-        .map(|s| (s.as_str().to_owned(), 0))
-        .collect();
-        for (t, _) in &tickets {
-            *counts.entry(t.status.as_str().to_owned()).or_insert(0) += 1;
-        }
-        tickets.retain(|(t, _)| p.status.is_none_or(|s| t.status == s));
-        tickets.sort_by_key(|(t, _)| std::cmp::Reverse(page_key(t)));
-        if let Some((n, id)) = &after {
-            let key = format!("{n:020}.{id}");
-            tickets.retain(|(t, _)| page_key(t) < key);
-        }
-        let more = tickets.len() > limit as usize;
-        tickets.truncate(limit as usize);
-        let next_cursor = more
-            .then(|| tickets.last().map(|(t, _)| page_key(t)))
-            .flatten();
-        let transcripts = futures::future::join_all(
-            tickets
-                .iter()
-                .map(|(t, _)| self.transcript_view(&actor.workspace, &t.id)),
-        )
-        .await;
-        let mut items = Vec::with_capacity(tickets.len());
-        for ((t, sla), transcript) in tickets.into_iter().zip(transcripts) {
-            let last_message = transcript?.iter().rev().find_map(preview);
-            items.push(TicketSummary {
-                vip: t.tags.iter().any(|x| x == VIP_TAG),
-                waiting_since: waiting_since(&t),
-                id: t.id,
-                status: t.status,
-                priority: t.priority,
-                tier: t.tier,
-                team: t.team,
-                assignee: t.assignee,
-                customer: t.customer,
-                customer_name: t.customer_name,
-                tags: t.tags,
-                reasons: t.reasons,
-                created_at: t.created_at,
-                updated_at: t.updated_at,
-                queued_at: t.queued_at,
-                resolved_at: t.resolved_at,
-                previous_ticket: t.previous_ticket,
-                last_message,
-                sla,
-            });
-        }
-        Ok(ListPage {
-            items,
-            next_cursor,
-            counts,
-        })
-    }
-
     /// A ticket with its transcript (notes included), audit trail, SLA, window and customer.
     pub async fn ticket_detail(
         &self,

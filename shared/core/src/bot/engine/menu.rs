@@ -1,0 +1,88 @@
+//! The menu, how a customer picks from it, and the greetings a message may open with.
+
+use crate::bot::config::{BotConfig, MenuOption};
+use crate::channel::message::{Content, ListRow, Outbound};
+use crate::kernel::lang::Lang;
+use crate::kernel::text::normalise;
+
+const MENU_CHOICE_PREFIX: &str = "menu:";
+
+pub(super) const GREETING: &str = "greeting";
+
+/// What follows the greetings `text` (normalised) opens with, if it opens with one: `""` for
+/// a message that is only greetings.
+pub(super) fn strip_greeting<'t>(config: &BotConfig, text: &'t str) -> Option<&'t str> {
+    let mut rest = text;
+    let mut found = false;
+    loop {
+        let longest = config
+            .greeting_words
+            .iter()
+            .map(|g| normalise(g))
+            .filter(|g| {
+                !g.is_empty()
+                    && (rest == g.as_str()
+                        || rest
+                            .strip_prefix(g.as_str())
+                            .is_some_and(|r| r.starts_with(' ')))
+            })
+            .max_by_key(String::len);
+        match longest {
+            Some(g) => {
+                rest = rest[g.len()..].trim_start();
+                found = true;
+            }
+            None => return found.then_some(rest),
+        }
+    }
+}
+
+pub(super) fn chosen_option<'a>(
+    config: &'a BotConfig,
+    content: &Content,
+    text: &str,
+) -> Option<&'a MenuOption> {
+    let options = &config.menu.options;
+    if let Some(id) = content
+        .choice_id()
+        .and_then(|id| id.strip_prefix(MENU_CHOICE_PREFIX))
+    {
+        return options.iter().find(|o| o.key == id);
+    }
+    options.iter().find(|o| {
+        text == normalise(&o.key)
+            || o.title.0.values().any(|t| {
+                let t = normalise(t);
+                !t.is_empty() && text == t
+            })
+    })
+}
+
+/// The menu, as numbered text or as an interactive list.
+pub fn menu(config: &BotConfig, lang: Lang) -> Outbound {
+    let m = &config.menu;
+    if m.interactive {
+        let button = match m.button.get(lang) {
+            "" => "Menu",
+            b => b,
+        };
+        return Outbound::List {
+            body: m.prompt.get(lang).to_owned(),
+            button: button.to_owned(),
+            rows: m
+                .options
+                .iter()
+                .map(|o| ListRow {
+                    id: format!("{MENU_CHOICE_PREFIX}{}", o.key),
+                    title: o.title.get(lang).to_owned(),
+                    description: None,
+                })
+                .collect(),
+        };
+    }
+    let mut body = m.prompt.get(lang).to_owned();
+    for o in &m.options {
+        body.push_str(&format!("\n{}. {}", o.key, o.title.get(lang)));
+    }
+    Outbound::text(body)
+}
