@@ -202,6 +202,8 @@ export function mountConversation(pane, ctx, id, onChange) {
           h('span', {}, `+${tk.customer}`),
           h('span', { class: `pill status-${tk.status}`, 'data-testid': 'conv-status' }, t(`status.${tk.status}`)),
           tk.priority && tk.priority !== 'normal' && h('span', { class: `badge priority-${tk.priority}` }, t(`priority.${tk.priority}`)),
+          tk.csat?.score && h('span', { class: 'badge csat', 'data-testid': 'conv-csat' }, `${t('conv.csat')} ${tk.csat.score}/5`),
+          tk.csat?.comment && h('span', { class: 'csat-comment', 'data-testid': 'conv-csat-comment' }, `“${tk.csat.comment}”`),
           !resolved && countdown(slaOf(tk), { 'data-testid': 'conv-sla' }))),
       h('div', { class: 'conv-actions' },
         !resolved && tk.assignee !== me.id && h('button', { class: 'btn small', type: 'button', 'data-testid': 'assign-me', onclick: () => act('/assign', { agent_id: me.id }) }, t('conv.assign.me')),

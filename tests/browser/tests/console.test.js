@@ -181,6 +181,16 @@ test('the agent transfers the ticket to the specialists, whose agent resolves it
   const api = await apiAs(turno.url, 'bruno');
   const t = await (await api(`/tickets/${ticketId}`)).json();
   assert.equal(t.status ?? t.ticket?.status, 'resolved');
+  // The satisfaction survey follows; the customer answers with a digit and a comment, and
+  // the score shows on the ticket.
+  await eventually('the survey sent', async () => {
+    const now = await (await api(`/tickets/${ticketId}`)).json();
+    return Boolean((now.csat ?? now.ticket?.csat)?.sent_at);
+  });
+  await customerSays(turno.url, CUSTOMER, XSS_NAME, '4');
+  await cconv.locator('[data-testid="conv-csat"]', { hasText: '4/5' }).waitFor({ timeout: 15_000 });
+  await customerSays(turno.url, CUSTOMER, XSS_NAME, 'la talla llegó bien');
+  await cconv.locator('[data-testid="conv-csat-comment"]', { hasText: 'la talla llegó bien' }).waitFor({ timeout: 15_000 });
   assert.deepEqual(carla.errors, []);
   assert.deepEqual(ana.errors, []);
   await carla.close();
