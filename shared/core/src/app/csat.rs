@@ -258,6 +258,17 @@ impl Turno {
             Ok::<_, JobError>(None)
         })
         .await?;
+        self.append_bot_message(ticket, wamid, message).await
+    }
+
+    /// Puts a message the survey sent (the question, the thanks) on the ticket's transcript,
+    /// through the transcript queue like every sent message.
+    pub(super) async fn append_bot_message(
+        &self,
+        ticket: &Ticket,
+        wamid: MessageId,
+        message: Outbound,
+    ) -> Result<(), JobError> {
         let entry = TranscriptEntry {
             workspace: ticket.workspace.clone(),
             ticket_id: ticket.id.clone(),

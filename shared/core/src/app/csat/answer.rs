@@ -226,23 +226,7 @@ impl Turno {
                 return Ok(());
             }
         };
-        let entry = TranscriptEntry {
-            workspace: ticket.workspace.clone(),
-            ticket_id: ticket.id.clone(),
-            message_id: wamid,
-            customer: ticket.customer.clone(),
-            author: Author::Bot,
-            at: self.now(),
-            body: Body::Outbound { message },
-            delivery: None,
-            delivery_error: None,
-            amended: None,
-        };
-        self.ports
-            .queue
-            .send(vec![TranscriptWrite::Append { entry }.envelope()])
-            .await?;
-        Ok(())
+        self.append_bot_message(ticket, wamid, message).await
     }
 
     /// Adds a score to the workspace's rolling average (one record, versioned); alerts once
