@@ -106,15 +106,7 @@ impl RecordStore for DynamoStore {
             );
             records.push(record_from_item(item)?);
         }
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        cursors.truncate(records.len());
-        let next = more.then(|| cursors.last().cloned()).flatten();
-        Ok(RecordPage {
-            records,
-            cursors,
-            next,
-        })
+        Ok(RecordPage::from_overfetch(records, cursors, limit))
     }
 
     async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {

@@ -77,6 +77,22 @@ pub struct RecordPage {
     pub next: Option<String>,
 }
 
+impl RecordPage {
+    /// A page from a read of up to `limit + 1` records with their cursors: the extra one,
+    /// when it came, only says that more follow.
+    pub fn from_overfetch(mut records: Vec<Record>, mut cursors: Vec<String>, limit: u32) -> Self {
+        let more = records.len() > limit as usize;
+        records.truncate(limit as usize);
+        cursors.truncate(records.len());
+        let next = more.then(|| cursors.last().cloned()).flatten();
+        RecordPage {
+            records,
+            cursors,
+            next,
+        }
+    }
+}
+
 /// What changed, for the console's live view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -77,15 +77,7 @@ impl RecordStore for SqliteStore {
                 records.push(record_from_row(v, &body)?);
                 cursors.push(sort);
             }
-            let more = records.len() > limit as usize;
-            records.truncate(limit as usize);
-            cursors.truncate(records.len());
-            let next = more.then(|| cursors.last().cloned()).flatten();
-            Ok(RecordPage {
-                records,
-                cursors,
-                next,
-            })
+            Ok(RecordPage::from_overfetch(records, cursors, limit))
         })
     }
 
