@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
-use turno_core::app::{Ports, Turno};
+use turno_core::app::{Ports, Turno, WebhookBatch};
+use turno_core::channel::message::{Content, InboundMessage};
 use turno_core::config::{TurnoConfig, Workspaces};
 use turno_core::desk::ticket::Ticket;
-use turno_core::kernel::ids::{TicketId, WaId, WorkspaceId};
+use turno_core::kernel::ids::{MessageId, TicketId, WaId, WorkspaceId};
 use turno_core::kernel::lang::Lang;
 use turno_core::ports::{Clock, Notification, NotificationKind, Notifier, QueueName, Store};
 use turno_embedded::{Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore};
@@ -223,6 +224,28 @@ impl TestTurno {
     pub async fn advance_and_drain(&self, by: SignedDuration) -> usize {
         self.advance(by);
         self.drain().await
+    }
+
+    /// A message from customer `from` (WhatsApp profile name "Lucía") in the demo workspace,
+    /// accepted as the webhook would, and everything it causes run.
+    pub async fn customer_sends(&self, from: &str, id: &str, content: Content) {
+        let message = InboundMessage {
+            workspace: demo_workspace(),
+            id: MessageId::parse(id).unwrap_or_else(|e| panic!("message id {id}: {e}")),
+            from: WaId::parse(from).unwrap_or_else(|e| panic!("customer {from}: {e}")),
+            profile_name: Some("Lucía".into()),
+            at: self.clock.now(),
+            content,
+            context: None,
+        };
+        self.turno
+            .accept_webhook(WebhookBatch {
+                messages: vec![message],
+                ..WebhookBatch::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("accepting the message: {e}"));
+        self.drain().await;
     }
 
     /// Stores a ticket with this id that the bot still handles, as the bot leaves it before a

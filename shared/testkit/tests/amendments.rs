@@ -4,34 +4,17 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use jiff::{SignedDuration, Timestamp};
-use turno_core::app::WebhookBatch;
-use turno_core::channel::message::{Content, InboundMessage};
+use turno_core::channel::message::Content;
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{MessageId, WaId};
-use turno_core::ports::{Clock, ConversationStore};
+use turno_core::ports::ConversationStore;
 use turno_testkit::harness::{TestTurno, demo_workspace};
 
 const CUSTOMER: &str = "34600222333";
 
 async fn customer_sends(t: &TestTurno, id: &str, content: Content) {
     t.advance(SignedDuration::from_secs(30));
-    let message = InboundMessage {
-        workspace: demo_workspace(),
-        id: MessageId::parse(id).unwrap(),
-        from: WaId::parse(CUSTOMER).unwrap(),
-        profile_name: Some("Marta".into()),
-        at: t.clock.now(),
-        content,
-        context: None,
-    };
-    t.turno
-        .accept_webhook(WebhookBatch {
-            messages: vec![message],
-            ..WebhookBatch::default()
-        })
-        .await
-        .unwrap();
-    t.drain().await;
+    t.customer_sends(CUSTOMER, id, content).await;
 }
 
 fn text(body: &str) -> Content {

@@ -5,12 +5,11 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use jiff::{SignedDuration, Timestamp};
-use turno_core::app::WebhookBatch;
-use turno_core::channel::message::{Content, InboundMessage};
+use turno_core::channel::message::Content;
 use turno_core::desk::ticket::{Ticket, TicketOutcome, TicketStatus};
-use turno_core::kernel::ids::{MessageId, WaId};
+use turno_core::kernel::ids::WaId;
+use turno_core::ports::ConversationStore;
 use turno_core::ports::domain_events::DomainEvent;
-use turno_core::ports::{Clock, ConversationStore};
 use turno_testkit::harness::{TestTurno, demo_workspace};
 
 fn start() -> Timestamp {
@@ -22,23 +21,8 @@ fn mins(n: i64) -> SignedDuration {
 }
 
 async fn customer_writes(t: &TestTurno, from: &str, id: &str, text: &str) {
-    let message = InboundMessage {
-        workspace: demo_workspace(),
-        id: MessageId::parse(id).unwrap(),
-        from: WaId::parse(from).unwrap(),
-        profile_name: Some("Lucía".into()),
-        at: t.clock.now(),
-        content: Content::Text { body: text.into() },
-        context: None,
-    };
-    t.turno
-        .accept_webhook(WebhookBatch {
-            messages: vec![message],
-            ..WebhookBatch::default()
-        })
-        .await
-        .unwrap();
-    t.drain().await;
+    let content = Content::Text { body: text.into() };
+    t.customer_sends(from, id, content).await;
 }
 
 async fn current(t: &TestTurno, customer: &str) -> Ticket {

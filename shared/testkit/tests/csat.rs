@@ -5,13 +5,13 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test.
 
 use jiff::{SignedDuration, Timestamp};
-use turno_core::app::{Actor, CustomerPatch, StatusChange, WebhookBatch};
-use turno_core::channel::message::{Content, InboundMessage, Outbound};
+use turno_core::app::{Actor, CustomerPatch, StatusChange};
+use turno_core::channel::message::{Content, Outbound};
 use turno_core::config::TurnoConfig;
 use turno_core::desk::agent::Role;
 use turno_core::desk::csat::SurveyChannel;
 use turno_core::desk::ticket::{Ticket, TicketStatus};
-use turno_core::kernel::ids::{AgentId, MessageId, WaId};
+use turno_core::kernel::ids::{AgentId, WaId};
 use turno_core::ports::domain_events::DomainEvent;
 use turno_core::ports::jobs::{CsatSurvey, DelayedJob};
 use turno_core::ports::{Clock, ConversationStore, NotificationKind, QueueName};
@@ -38,27 +38,6 @@ fn bruno() -> Actor {
     }
 }
 
-/// A message from `from`, accepted as the webhook would, and everything it causes run.
-async fn customer_sends(t: &TestTurno, from: &str, id: &str, content: Content) {
-    let message = InboundMessage {
-        workspace: demo_workspace(),
-        id: MessageId::parse(id).unwrap(),
-        from: wa(from),
-        profile_name: Some("Lucía".into()),
-        at: t.clock.now(),
-        content,
-        context: None,
-    };
-    t.turno
-        .accept_webhook(WebhookBatch {
-            messages: vec![message],
-            ..WebhookBatch::default()
-        })
-        .await
-        .unwrap();
-    t.drain().await;
-}
-
 fn text(body: &str) -> Content {
     Content::Text { body: body.into() }
 }
@@ -83,8 +62,7 @@ async fn current(t: &TestTurno, customer: &str) -> Ticket {
 
 /// The customer asks for a person, an agent takes the ticket, and a supervisor resolves it.
 async fn resolved_ticket(t: &TestTurno, customer: &str) -> Ticket {
-    customer_sends(
-        t,
+    t.customer_sends(
         customer,
         &format!("wamid.{customer}.a"),
         text("quiero hablar con un agente"),
@@ -150,8 +128,7 @@ async fn inside_the_window_the_survey_is_a_list_sent_once_after_the_delay() {
 #[tokio::test]
 async fn outside_the_window_the_survey_is_the_template_with_score_buttons() {
     let t = TestTurno::demo(start()).await;
-    customer_sends(
-        &t,
+    t.customer_sends(
         "34600200002",
         "wamid.w1",
         text("quiero hablar con un agente"),
@@ -183,7 +160,7 @@ async fn outside_the_window_the_survey_is_the_template_with_score_buttons() {
         payload: "csat_3".into(),
         text: "3".into(),
     };
-    customer_sends(&t, "34600200002", "wamid.w2", button).await;
+    t.customer_sends("34600200002", "wamid.w2", button).await;
     let ticket = t.ticket(&demo_workspace(), &ticket.id).await;
     assert_eq!(ticket.csat.unwrap().score, Some(3));
     assert_eq!(ticket.status, TicketStatus::Resolved);
@@ -217,8 +194,7 @@ async fn a_redelivered_survey_job_sends_no_second_survey() {
 #[tokio::test]
 async fn customers_who_opted_out_and_reopened_tickets_get_no_survey() {
     let t = TestTurno::demo(start()).await;
-    customer_sends(
-        &t,
+    t.customer_sends(
         "34600200004",
         "wamid.x1",
         text("quiero hablar con un agente"),
@@ -243,7 +219,8 @@ async fn customers_who_opted_out_and_reopened_tickets_get_no_survey() {
 
     let reopened = resolved_ticket(&t, "34600200005").await;
     t.advance_and_drain(SignedDuration::from_secs(60)).await;
-    customer_sends(&t, "34600200005", "wamid.r1", text("sigue sin funcionar")).await;
+    t.customer_sends("34600200005", "wamid.r1", text("sigue sin funcionar"))
+        .await;
     assert!(
         t.ticket(&demo_workspace(), &reopened.id)
             .await
@@ -273,10 +250,11 @@ async fn a_tap_is_the_score_then_the_next_text_is_the_comment() {
     let t = TestTurno::demo(start()).await;
     let ticket = resolved_ticket(&t, "34600200006").await;
     t.advance_and_drain(PAST_DELAY).await;
-    customer_sends(&t, "34600200006", "wamid.t1", tap(4)).await;
-    customer_sends(&t, "34600200006", "wamid.t2", text("muy amables, gracias")).await;
+    t.customer_sends("34600200006", "wamid.t1", tap(4)).await;
+    t.customer_sends("34600200006", "wamid.t2", text("muy amables, gracias"))
+        .await;
     // The tap redelivered changes nothing.
-    customer_sends(&t, "34600200006", "wamid.t1", tap(4)).await;
+    t.customer_sends("34600200006", "wamid.t1", tap(4)).await;
 
     let ticket = t.ticket(&demo_workspace(), &ticket.id).await;
     assert_eq!(
@@ -326,13 +304,13 @@ async fn a_digit_right_after_the_survey_is_the_score_and_later_text_is_the_bots(
     let t = TestTurno::demo(start()).await;
     let ticket = resolved_ticket(&t, "34600200007").await;
     t.advance_and_drain(PAST_DELAY).await;
-    customer_sends(&t, "34600200007", "wamid.d1", text(" 2 ")).await;
+    t.customer_sends("34600200007", "wamid.d1", text(" 2 "))
+        .await;
     let csat = t.ticket(&demo_workspace(), &ticket.id).await.csat.unwrap();
     assert_eq!(csat.score, Some(2));
     // After the comment window, a text is a new question: it reopens the ticket.
     t.advance_and_drain(SignedDuration::from_secs(601)).await;
-    customer_sends(
-        &t,
+    t.customer_sends(
         "34600200007",
         "wamid.d2",
         text("quiero hablar con un agente"),
@@ -348,14 +326,15 @@ async fn an_answer_after_the_ticket_reopened_counts_for_the_surveyed_ticket() {
     let t = TestTurno::demo(start()).await;
     let ticket = resolved_ticket(&t, "34600200008").await;
     t.advance_and_drain(PAST_DELAY).await;
-    customer_sends(&t, "34600200008", "wamid.o1", text("hola, otra duda")).await;
+    t.customer_sends("34600200008", "wamid.o1", text("hola, otra duda"))
+        .await;
     assert!(
         t.ticket(&demo_workspace(), &ticket.id)
             .await
             .status
             .is_human()
     );
-    customer_sends(&t, "34600200008", "wamid.o2", tap(5)).await;
+    t.customer_sends("34600200008", "wamid.o2", tap(5)).await;
     let csat = t.ticket(&demo_workspace(), &ticket.id).await.csat.unwrap();
     assert_eq!(csat.score, Some(5));
 }
@@ -377,7 +356,8 @@ async fn the_low_average_alert_fires_once_and_rearms_when_the_average_recovers()
         let customer = format!("3460030000{i}");
         resolved_ticket(&t, &customer).await;
         t.advance_and_drain(PAST_DELAY).await;
-        customer_sends(&t, &customer, &format!("wamid.s{i}"), tap(score)).await;
+        t.customer_sends(&customer, &format!("wamid.s{i}"), tap(score))
+            .await;
         seen.push(alerts(&t).0);
         assert_eq!(
             alerts(&t).0,

@@ -39,23 +39,8 @@ fn bruno() -> Actor {
 
 /// A text from `from`, accepted as the webhook would, and everything it causes run.
 async fn customer_writes(t: &TestTurno, from: &str, id: &str, text: &str) {
-    let message = InboundMessage {
-        workspace: demo_workspace(),
-        id: MessageId::parse(id).unwrap(),
-        from: wa(from),
-        profile_name: Some("Lucía".into()),
-        at: t.clock.now(),
-        content: Content::Text { body: text.into() },
-        context: None,
-    };
-    t.turno
-        .accept_webhook(WebhookBatch {
-            messages: vec![message],
-            ..WebhookBatch::default()
-        })
-        .await
-        .unwrap();
-    t.drain().await;
+    let content = Content::Text { body: text.into() };
+    t.customer_sends(from, id, content).await;
 }
 
 /// Lucía asks for a person from her old number (a ticket an agent holds) and agents keep a
