@@ -1,0 +1,59 @@
+// Accessibility checks for the browser tests: axe-core's serious and critical violations, and
+// the controls the Tab key never reaches.
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/// The serious and critical violations axe finds on the page as it is now, one line each.
+/// The script is evaluated through the debugging protocol, so the console's policy against
+/// inline script stays in force.
+export async function axeViolations(page) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    resultTypes: ['violations'],
+  }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.impact} ${v.id}: ${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(1, 2).join(' ').trim()}`));
+}
+
+/// Presses Tab until focus comes back round, and returns the controls it never reached.
+export async function unreachableByKeyboard(page) {
+  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  const reached = new Set();
+  for (let i = 0; i < 400; i++) {
+    await page.keyboard.press('Tab');
+    const key = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      if (!el.dataset.a11yKey) el.dataset.a11yKey = String(Math.random()).slice(2);
+      return el.dataset.a11yKey;
+    });
+    if (key && reached.has(key)) break;
+    if (key) reached.add(key);
+  }
+  return page.evaluate((keys) => {
+    const seen = new Set(keys);
+    // checkVisibility also treats the content of a closed <details> as hidden.
+    const visible = (el) => el.checkVisibility({ visibilityProperty: true, opacityProperty: false })
+      && el.getBoundingClientRect().width > 0;
+    // Native controls (unless taken out of the order on purpose) and anything that says it
+    // is a control: a <span role="button"> a mouse can click but Tab never reaches is a failure.
+    const native = (el) => el.matches('a[href], button, input, select, textarea, summary, [tabindex]') && el.getAttribute('tabindex') !== '-1';
+    const claimed = (el) => el.matches('[role=button], [role=link], [role=tab], [role=menuitem], [role=checkbox], [role=option]');
+    return [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex], [role]')]
+      .filter((el) => (native(el) || claimed(el)) && !el.disabled && visible(el) && !el.closest('[inert]'))
+      .filter((el) => !seen.has(el.dataset.a11yKey))
+      .map((el) => `${el.tagName.toLowerCase()}${el.dataset.testid ? `[data-testid=${el.dataset.testid}]` : ''} "${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 40)}"`);
+  }, [...reached]);
+}
+
+export async function audit(page, what) {
+  const found = await axeViolations(page);
+  assert.deepEqual(found, [], `${what}: serious or critical accessibility violations`);
+}
