@@ -48,6 +48,9 @@ FUZZ_SEED="${FUZZ_SEED:-1}" FUZZ_RUNS="${FUZZ_RUNS:-300000}" FUZZ_SECONDS="${FUZ
 step "browser tests of the agent console (playwright-core, chromium)"
 ./infra/browser-tests.sh
 
+step "console publisher (the CloudFormation custom resource that puts the console on S3; moto in process)"
+PYTHONDONTWRITEBYTECODE=1 .venv/bin/python -m unittest discover -s infra/console-publisher
+
 step "sam validate --lint (template.yaml)"
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}" .venv/bin/sam validate --lint --template template.yaml
 

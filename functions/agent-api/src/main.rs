@@ -10,7 +10,9 @@ use axum::extract::Request;
 use lambda_http::request::RequestContext;
 use lambda_http::{Error, RequestExt};
 use turno_core::app::Turno;
-use turno_http::{ApiState, Auth, AuthorizerClaims, ConsoleConfig, api_router, console_router};
+use turno_http::{
+    ApiState, Auth, AuthorizerClaims, ConsoleConfig, api_router, console_config_router,
+};
 
 const FUNCTION: &str = "agent-api";
 
@@ -28,13 +30,14 @@ async fn run() -> Result<(), Error> {
         .await?
         .with_dead_letters(Arc::new(dead_letters));
     turno_lambda::write_missing_agents(&turno).await?;
-    lambda_http::run(app(turno)).await
+    let console = ConsoleConfig::from_env()?;
+    lambda_http::run(app(turno, &console)).await
 }
 
-fn app(turno: Turno) -> Router {
-    // The console's files come from this function too, so the browser calls the API on its
-    // own origin; it signs in with Cognito when configured, else with a pasted token.
-    console_router(&ConsoleConfig::from_env()).merge(
+fn app(turno: Turno, console: &ConsoleConfig) -> Router {
+    // The console's files are on S3 behind CloudFront, which sends `/api/*` and
+    // `/console/config.json` here: the browser calls the API on the console's own origin.
+    console_config_router(console).merge(
         api_router(ApiState {
             turno,
             auth: Arc::new(Auth::api_gateway()),
@@ -102,7 +105,7 @@ mod tests {
     async fn listing_tickets_with_cognito_verified_claims_answers_the_ticket_list() {
         let t = turno().await;
 
-        let response = app(t.turno.clone())
+        let response = app(t.turno.clone(), &token_sign_in())
             .oneshot(request(&sample(LIST_TICKETS)))
             .await
             .expect("infallible");
@@ -126,7 +129,7 @@ mod tests {
             claims["cognito:groups"] = "[agent supervisor]".into();
         });
 
-        let response = app(t.turno.clone())
+        let response = app(t.turno.clone(), &token_sign_in())
             .oneshot(request(&me))
             .await
             .expect("infallible");
@@ -149,7 +152,7 @@ mod tests {
                 .remove("authorizer");
         });
 
-        let response = app(t.turno.clone())
+        let response = app(t.turno.clone(), &token_sign_in())
             .oneshot(request(&unverified))
             .await
             .expect("infallible");
@@ -167,7 +170,7 @@ mod tests {
                 .remove("custom:workspace");
         });
 
-        let response = app(t.turno.clone())
+        let response = app(t.turno.clone(), &token_sign_in())
             .oneshot(request(&no_workspace))
             .await
             .expect("infallible");
@@ -193,7 +196,7 @@ mod tests {
             e["body"] = r#"{"agent_id":"ana"}"#.into();
         });
 
-        let response = app(t.turno.clone())
+        let response = app(t.turno.clone(), &token_sign_in())
             .oneshot(request(&login))
             .await
             .expect("infallible");
@@ -201,10 +204,18 @@ mod tests {
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
 
+    fn token_sign_in() -> ConsoleConfig {
+        ConsoleConfig {
+            sign_in: turno_http::SignIn::Token,
+            sandbox: false,
+        }
+    }
+
     #[tokio::test]
-    async fn the_console_is_served_by_the_function_without_dev_login() {
+    async fn the_console_config_is_served_by_the_function_without_dev_login_and_its_files_are_not()
+    {
         let t = turno().await;
-        let app = app(t.turno.clone());
+        let app = app(t.turno.clone(), &token_sign_in());
         let mut event: Value =
             serde_json::from_str(&sample("apigw-api-list-tickets.json")).expect("JSON");
         event["rawPath"] = "/console/config.json".into();
@@ -212,6 +223,7 @@ mod tests {
         event["queryStringParameters"] = serde_json::json!({});
 
         let response = app
+            .clone()
             .oneshot(request(&event.to_string()))
             .await
             .expect("infallible");
@@ -220,5 +232,12 @@ mod tests {
         let config = json_body(response).await;
         assert_ne!(config["sign_in"]["mode"], "dev");
         assert_eq!(config["sandbox"], false);
+
+        event["rawPath"] = "/console/app.js".into();
+        let response = app
+            .oneshot(request(&event.to_string()))
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
     }
 }

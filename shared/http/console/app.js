@@ -18,11 +18,14 @@ function isSupervisor() { return ctx.me && (ctx.me.role === 'supervisor' || ctx.
 async function boot() {
   ctx.config = await loadConfig();
   onUnauthorized(() => { signOut(); location.reload(); });
-  if (restoreToken()) {
-    try { ctx.me = await api('/me'); } catch { signOut(); }
+  let problem = null;
+  let token = null;
+  try { token = await restoreToken(ctx.config); } catch (e) { problem = e; }
+  if (token) {
+    try { ctx.me = await api('/me'); } catch { await signOut(); }
   }
   if (!ctx.me) {
-    await signIn(root, ctx.config);
+    await signIn(root, ctx.config, problem);
     ctx.me = await api('/me');
   }
   await loadDirectory();
@@ -84,7 +87,11 @@ function shell() {
       sandboxBtn, notifyBtn, liveDot, avail, lang,
       h('div', { class: 'me', 'data-testid': 'me' }, h('span', { class: 'avatar small' }, me.name.split(/\s+/).map((p) => p[0]).join('').slice(0, 2)),
         h('span', { class: 'me-name' }, h('strong', {}, me.name), h('small', {}, t(`role.${me.role}`)))),
-      h('button', { class: 'btn ghost small', type: 'button', 'data-testid': 'signout', onclick: () => { signOut(); live.stop(); location.hash = ''; location.reload(); } }, t('nav.signout'))),
+      h('button', { class: 'btn ghost small', type: 'button', 'data-testid': 'signout', onclick: async () => {
+        live.stop();
+        const next = await signOut(ctx.config);
+        if (next) { location.assign(next); } else { location.hash = ''; location.reload(); }
+      } }, t('nav.signout'))),
     h('div', { class: 'body' }, view, drawer)));
   if (drawer) mountSandbox(drawer, ctx);
   route();

@@ -60,10 +60,37 @@ static ASSETS: &[Asset] = &[
 pub enum SignIn {
     /// Local runner: pick a configured agent, no password (`POST /api/v1/auth/dev-login`).
     Dev { agents: Vec<DevAgent> },
-    /// Cognito's hosted UI: the console sends the agent there and reads the token it returns.
-    Cognito { domain: String, client_id: String },
+    /// An OAuth 2.0 authorization server (Cognito's hosted pages at `auth_url`, e.g.
+    /// `https://turno-acme.auth.eu-west-1.amazoncognito.com`): the console signs in with the
+    /// authorization-code flow and PKCE, and refreshes and revokes through its endpoints.
+    Cognito { auth_url: String, client_id: String },
     /// No identity provider configured: the agent pastes a bearer token.
     Token,
+}
+
+impl SignIn {
+    /// Sign-in at an authorization server; its address must be `https` (plain `http` only on
+    /// the loopback interface, for a stand-in server in tests).
+    pub fn cognito(auth_url: &str, client_id: &str) -> anyhow::Result<Self> {
+        let url = auth_url.trim().trim_end_matches('/');
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://127.0.0.1"))
+            .or_else(|| url.strip_prefix("http://localhost"));
+        anyhow::ensure!(
+            rest.is_some_and(|r| !r.is_empty() && !r.contains(['?', '#', ' ', '"'])),
+            "TURNO_COGNITO_AUTH_URL must be the https address of the user pool's domain, e.g. \
+             https://turno-acme.auth.eu-west-1.amazoncognito.com (got {url:?})"
+        );
+        anyhow::ensure!(
+            !client_id.trim().is_empty() && client_id.chars().all(|c| c.is_ascii_alphanumeric()),
+            "TURNO_COGNITO_CLIENT_ID must be the app client's id (letters and digits)"
+        );
+        Ok(SignIn::Cognito {
+            auth_url: url.to_owned(),
+            client_id: client_id.trim().to_owned(),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,19 +110,36 @@ pub struct ConsoleConfig {
 }
 
 impl ConsoleConfig {
-    /// For the Lambda function: Cognito when `TURNO_COGNITO_DOMAIN` and
+    /// For the Lambda function: Cognito when `TURNO_COGNITO_AUTH_URL` and
     /// `TURNO_COGNITO_CLIENT_ID` are set, else pasting a token.
-    pub fn from_env() -> Self {
+    pub fn from_env() -> anyhow::Result<Self> {
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
-        let sign_in = match (var("TURNO_COGNITO_DOMAIN"), var("TURNO_COGNITO_CLIENT_ID")) {
-            (Some(domain), Some(client_id)) => SignIn::Cognito { domain, client_id },
+        let sign_in = match (
+            var("TURNO_COGNITO_AUTH_URL"),
+            var("TURNO_COGNITO_CLIENT_ID"),
+        ) {
+            (Some(auth_url), Some(client_id)) => SignIn::cognito(&auth_url, &client_id)?,
             _ => SignIn::Token,
         };
-        ConsoleConfig {
+        Ok(ConsoleConfig {
             sign_in,
             sandbox: false,
-        }
+        })
     }
+}
+
+/// Only `/console/config.json`: where the console's files are served from elsewhere (on AWS,
+/// S3 behind CloudFront, which sends this one path to the API).
+pub fn console_config_router(config: &ConsoleConfig) -> Router {
+    Router::new()
+        .route("/console/config.json", get(config_json))
+        .with_state(ConsoleState::of(config))
+}
+
+/// The names of the console's files, for checks that what is published elsewhere is what
+/// the binary serves.
+pub fn console_file_names() -> impl Iterator<Item = &'static str> {
+    ASSETS.iter().map(|a| a.name)
 }
 
 #[derive(Clone)]
@@ -105,8 +149,6 @@ struct ConsoleState {
 
 /// `/console/` and its files, plus `/console/config.json`.
 pub fn console_router(config: &ConsoleConfig) -> Router {
-    let json = serde_json::to_string(config)
-        .unwrap_or_else(|_| r#"{"sign_in":{"mode":"token"},"sandbox":false}"#.into());
     Router::new()
         .route(
             "/console",
@@ -115,9 +157,17 @@ pub fn console_router(config: &ConsoleConfig) -> Router {
         .route("/console/", get(index))
         .route("/console/config.json", get(config_json))
         .route("/console/{file}", get(file))
-        .with_state(ConsoleState {
+        .with_state(ConsoleState::of(config))
+}
+
+impl ConsoleState {
+    fn of(config: &ConsoleConfig) -> Self {
+        let json = serde_json::to_string(config)
+            .unwrap_or_else(|_| r#"{"sign_in":{"mode":"token"},"sandbox":false}"#.into());
+        ConsoleState {
             config: json.into(),
-        })
+        }
+    }
 }
 
 async fn index(headers: HeaderMap) -> Response {
@@ -272,6 +322,79 @@ mod tests {
             get("/console/secret.js", None).await.status(),
             StatusCode::NOT_FOUND
         );
+    }
+
+    #[test]
+    fn every_file_in_the_console_folder_is_served_and_nothing_else() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/console");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .expect("console folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut served: Vec<String> = console_file_names().map(str::to_owned).collect();
+        served.sort();
+        assert_eq!(
+            on_disk, served,
+            "the console folder is published as is to S3"
+        );
+    }
+
+    #[test]
+    fn cognito_sign_in_needs_an_https_address_and_a_client_id() {
+        let ok = SignIn::cognito(
+            "https://turno-acme.auth.eu-west-1.amazoncognito.com/",
+            "abc123",
+        )
+        .expect("valid");
+        let v = serde_json::to_value(&ok).expect("json");
+        assert_eq!(v["mode"], "cognito");
+        assert_eq!(
+            v["auth_url"],
+            "https://turno-acme.auth.eu-west-1.amazoncognito.com"
+        );
+        assert!(SignIn::cognito("http://127.0.0.1:9000", "abc123").is_ok());
+        for bad in [
+            "http://turno.example.com",
+            "turno-acme.auth.eu-west-1.amazoncognito.com",
+            "https://",
+            "https://x.example.com/?a=b",
+        ] {
+            let e = SignIn::cognito(bad, "abc123").expect_err(bad).to_string();
+            assert!(e.contains("TURNO_COGNITO_AUTH_URL"), "{e}");
+        }
+        assert!(SignIn::cognito("https://x.example.com", "").is_err());
+        assert!(SignIn::cognito("https://x.example.com", "a b").is_err());
+    }
+
+    #[tokio::test]
+    async fn the_config_router_serves_only_the_config() {
+        let app = console_config_router(&ConsoleConfig {
+            sign_in: SignIn::cognito("https://x.example.com", "abc123").expect("valid"),
+            sandbox: false,
+        });
+        let r = app
+            .clone()
+            .oneshot(
+                Request::get("/console/config.json")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(r.status(), StatusCode::OK);
+        let body = to_bytes(r.into_body(), 1 << 20).await.expect("body");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["sign_in"]["client_id"], "abc123");
+        let r = app
+            .oneshot(
+                Request::get("/console/app.js")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
 
     #[tokio::test]

@@ -16,5 +16,7 @@ pub mod webhook;
 pub use api::{ApiState, api_router};
 pub use auth::{Auth, AuthorizerClaims, Claims};
 pub use console::events_stream_router;
-pub use console_files::{ConsoleConfig, console_router};
+pub use console_files::{
+    ConsoleConfig, SignIn, console_config_router, console_file_names, console_router,
+};
 pub use webhook::{WebhookState, webhook_router};

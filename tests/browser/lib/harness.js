@@ -16,7 +16,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const BIN = process.env.TURNO_BIN || join(repo, 'target/debug/turno');
 
 /// The runner on a free port; resolves once it listens.
-export async function startTurno({ config = join(fixtures, 'turno.yaml') } = {}) {
+export async function startTurno({ config = join(fixtures, 'turno.yaml'), env = {} } = {}) {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`cargo build --bin turno\` first (or set TURNO_BIN)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'turno-browser-'));
   const child = spawn(BIN, [], {
@@ -28,6 +28,7 @@ export async function startTurno({ config = join(fixtures, 'turno.yaml') } = {})
       TURNO_SLA_SWEEP_SECS: '1',
       RUST_LOG: process.env.RUST_LOG || 'warn,turno=info',
       WHATSAPP_ACCESS_TOKEN: '',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,8 +57,9 @@ export async function startTurno({ config = join(fixtures, 'turno.yaml') } = {})
   };
 }
 
-/// Headless chromium with a fresh profile.
-export async function startBrowser() {
+/// Headless chromium with a fresh profile. `bypassCSP`: for a test that stands in for a
+/// server the page's policy does not name.
+export async function startBrowser({ bypassCSP = false } = {}) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
   }
@@ -69,6 +71,7 @@ export async function startBrowser() {
       '--no-first-run', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1440, height: 900 },
     locale: 'en-US',
+    bypassCSP,
   });
   return {
     context,

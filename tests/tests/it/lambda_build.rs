@@ -96,13 +96,13 @@ fn uses(function: &str) -> Access {
     }
 }
 
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     let text = std::fs::read_to_string(format!("{ROOT}/template.yaml")).expect("template.yaml");
     serde_yaml_ng::from_str(&text).expect("template.yaml is YAML")
 }
 
 /// `!Ref X`, `!GetAtt X.Y` or `!Sub "..."` as `(tag, value)`.
-fn tagged(v: &Value) -> Option<(String, String)> {
+pub(crate) fn tagged(v: &Value) -> Option<(String, String)> {
     match v {
         Value::Tagged(t) => Some((t.tag.to_string(), t.value.as_str()?.to_owned())),
         _ => None,
@@ -332,13 +332,15 @@ fn sqs_consumers_report_partial_failures_and_queues_dead_letter_into_alarmed_que
 #[test]
 fn only_the_agent_api_routes_need_a_cognito_token() {
     let template = template();
-    let auth = &template["Resources"]["HttpApi"]["Properties"]["Auth"];
-    assert_eq!(auth["DefaultAuthorizer"].as_str(), Some("Cognito"));
+    let resources = &template["Resources"];
+    let authorizer = &resources["CognitoAuthorizer"]["Properties"];
+    assert_eq!(authorizer["AuthorizerType"].as_str(), Some("JWT"));
     assert_eq!(
-        tagged(&auth["Authorizers"]["Cognito"]["JwtConfiguration"]["audience"][0]),
+        tagged(&authorizer["JwtConfiguration"]["Audience"][0]),
         Some(("!Ref".into(), "ConsoleClient".into()))
     );
     let mut routes = BTreeMap::new();
+    // The webhook's routes are its function's events (no authorizer on the API by default)...
     for function in FUNCTIONS {
         let (_, r) = resource_of_function(&template, function);
         for (_, event) in r["Properties"]["Events"]
@@ -348,26 +350,59 @@ fn only_the_agent_api_routes_need_a_cognito_token() {
         {
             if event["Type"].as_str() == Some("HttpApi") {
                 let p = &event["Properties"];
+                assert!(
+                    p["Auth"].is_null(),
+                    "{p:?}: the API has no default authorizer"
+                );
                 let route = format!(
                     "{} {}",
                     p["Method"].as_str().unwrap(),
                     p["Path"].as_str().unwrap()
                 );
-                let public = p["Auth"]["Authorizer"].as_str() == Some("NONE");
-                routes.insert(route, (function, public));
+                routes.insert(route, (function.to_owned(), true));
             }
         }
     }
-    let expected: BTreeMap<String, (&str, bool)> = [
+    // ...the agent API's are routes of their own, through one integration.
+    let integration = &resources["AgentApiIntegration"]["Properties"];
+    assert_eq!(
+        tagged(&integration["IntegrationUri"]),
+        Some(("!GetAtt".into(), "AgentApiFunction.Arn".into()))
+    );
+    for (_, r) in resources.as_mapping().expect("Resources") {
+        if r["Type"].as_str() != Some("AWS::ApiGatewayV2::Route") {
+            continue;
+        }
+        let p = &r["Properties"];
+        assert_eq!(
+            tagged(&p["Target"]),
+            Some(("!Sub".into(), "integrations/${AgentApiIntegration}".into()))
+        );
+        let public = match p["AuthorizationType"].as_str() {
+            Some("NONE") => true,
+            Some("JWT") => {
+                assert_eq!(
+                    tagged(&p["AuthorizerId"]),
+                    Some(("!Ref".into(), "CognitoAuthorizer".into()))
+                );
+                false
+            }
+            other => panic!("unexpected AuthorizationType {other:?}"),
+        };
+        routes.insert(
+            p["RouteKey"].as_str().unwrap().to_owned(),
+            ("agent-api".to_owned(), public),
+        );
+    }
+    let expected: BTreeMap<String, (String, bool)> = [
         ("GET /webhook/whatsapp", ("webhook-ingress", true)),
         ("POST /webhook/whatsapp", ("webhook-ingress", true)),
         ("ANY /api/{proxy+}", ("agent-api", false)),
         ("GET /api/v1/openapi.json", ("agent-api", true)),
-        ("GET /console", ("agent-api", true)),
-        ("GET /console/{proxy+}", ("agent-api", true)),
+        ("GET /console/config.json", ("agent-api", true)),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
+    .map(|(k, (f, p))| (k.to_owned(), (f.to_owned(), p)))
     .collect();
     assert_eq!(routes, expected, "route -> (function, public)");
 }

@@ -14,6 +14,7 @@ mod demo_shop;
 mod e2e;
 mod events;
 mod exposure;
+mod hosted_console;
 mod lambda_build;
 mod outage;
 mod restart;
