@@ -233,6 +233,22 @@ struct ChangedQuery {
     team: Option<String>,
 }
 
+/// A ticket id in a list: the ids this API hands out (letters, digits and `._~-`, not
+/// starting with a dot, at most 128), as the document says.
+fn listed_ticket_id(raw: &str) -> Result<TicketId, ApiError> {
+    let fits = raw.len() <= 128
+        && !raw.starts_with('.')
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-'));
+    if !fits {
+        return Err(ApiError::bad_request(
+            "ids: ticket ids are letters, digits and ._~- separated by commas",
+        ));
+    }
+    ticket_id(raw)
+}
+
 /// `GET /tickets/changed?ids=a,b&team=`: the tickets a change feed page named, as list rows
 /// the caller may see, with the list's counters.
 async fn changed_tickets(
@@ -245,7 +261,7 @@ async fn changed_tickets(
         .split(',')
         .filter(|x| !x.is_empty())
         .take(turno_core::app::MAX_CHANGED + 1)
-        .map(ticket_id)
+        .map(listed_ticket_id)
         .collect::<Result<Vec<_>, _>>()?;
     let team = q
         .team

@@ -63,6 +63,7 @@ async fn changed_tickets_are_list_rows_the_caller_may_see_with_the_lists_counts(
         "/tickets/changed?ids=".to_owned(),
         format!("/tickets/changed?ids={many}"),
         "/tickets/changed?ids=a%20b".to_owned(),
+        "/tickets/changed?ids=6W%C2%B2%C2%BE".to_owned(),
     ] {
         let r = api
             .call("ana", Method::GET, "/tickets/changed", &bad, None)
