@@ -49,3 +49,32 @@ export async function api(path, opts = {}) {
   if ('etag' in opts) return { data, etag: r.headers.get('etag'), notModified: false };
   return data;
 }
+
+/// A file the API sends as an attachment (a CSV export), fetched with the bearer token and
+/// handed to the browser as a download under the name the server gives it.
+export async function download(path, fallbackName) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(`/api/v1${path}`, { headers, cache: 'no-store' });
+  if (!r.ok) {
+    let data = null;
+    try { data = JSON.parse(await r.text()); } catch { data = null; }
+    const err = new ApiError(r.status, data?.error?.code || `http_${r.status}`,
+      data?.error?.message || r.statusText || 'request failed');
+    if (r.status === 401 && token) unauthorized(err);
+    throw err;
+  }
+  const disposition = r.headers.get('content-disposition') || '';
+  const m = disposition.match(/filename\*=UTF-8''([^;]+)/i) || disposition.match(/filename="?([^";]+)"?/i);
+  let name = fallbackName;
+  if (m) { try { name = decodeURIComponent(m[1]); } catch { name = m[1]; } }
+  const url = URL.createObjectURL(await r.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name.replace(/[\\/]/g, '_');
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return name;
+}

@@ -1,5 +1,5 @@
 // The console's shell: sign-in, top bar, views by URL hash (#/inbox, #/inbox/<ticket>,
-// #/dashboard), the sandbox drawer, countdowns and notifications.
+// #/dashboard, #/reports), the sandbox drawer, countdowns and notifications.
 
 import { api, onUnauthorized } from './api.js';
 import { loadConfig, restoreToken, signIn, signOut } from './auth.js';
@@ -8,6 +8,7 @@ import { t, LANGS, currentLang, setLang, onLangChange } from './i18n.js';
 import * as live from './live.js';
 import { mountInbox } from './inbox.js';
 import { mountDashboard } from './dashboard.js';
+import { mountReports } from './reports.js';
 import { mountSandbox } from './sandbox.js';
 
 const root = document.getElementById('root');
@@ -58,7 +59,8 @@ function shell() {
   const me = ctx.me;
   const nav = h('nav', { class: 'nav' },
     h('a', { href: '#/inbox', 'data-nav': 'inbox' }, t('nav.inbox')),
-    isSupervisor() && h('a', { href: '#/dashboard', 'data-nav': 'dashboard' }, t('nav.dashboard')));
+    isSupervisor() && h('a', { href: '#/dashboard', 'data-nav': 'dashboard' }, t('nav.dashboard')),
+    isSupervisor() && h('a', { href: '#/reports', 'data-nav': 'reports' }, t('reports.nav')));
   const avail = h('select', {
     class: 'avail', 'aria-label': 'availability', 'data-testid': 'availability',
     onchange: async (e) => {
@@ -104,6 +106,7 @@ function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/');
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('current', a.dataset.nav === (parts[0] || 'inbox'));
   if (parts[0] === 'dashboard') ctx.view = mountDashboard(view, ctx);
+  else if (parts[0] === 'reports') ctx.view = mountReports(view, ctx);
   else ctx.view = mountInbox(view, ctx, parts[0] === 'inbox' ? decodeURIComponent(parts[1] || '') : '');
 }
 

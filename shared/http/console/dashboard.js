@@ -10,6 +10,8 @@ import * as live from './live.js';
 import { summary, countdown } from './inbox.js';
 
 const OPEN = ['queued', 'assigned', 'pending', 'snoozed'];
+/// The longest the dashboard goes without reading its figures again.
+const REFRESH_MS = 60 * 1000;
 
 function num(...vals) { for (const v of vals) if (typeof v === 'number' && Number.isFinite(v)) return v; return null; }
 function secs(v) { return v === null ? t('dash.nodata') : duration(v * 1000); }
@@ -104,7 +106,14 @@ export function mountDashboard(view, ctx) {
     ctx.tick();
   }
 
-  load().catch((e) => ctx.toast(e.message, true));
-  const unsubscribe = live.subscribe(() => load());
+  // Live: read again when the change feed says something changed, and at least once a minute
+  // for what moves with the clock alone (waits, SLA states, who is online).
+  let lastLoad = Date.now();
+  const reload = () => { lastLoad = Date.now(); return load(); };
+  reload().catch((e) => ctx.toast(e.message, true));
+  const unsubscribe = live.subscribe((events) => {
+    if (events === null || events.length || Date.now() - lastLoad >= REFRESH_MS) return reload();
+    return undefined;
+  });
   return { destroy() { unsubscribe(); } };
 }

@@ -1,10 +1,12 @@
 // The inbox: mine / my teams / one team, counts per status, each row with the customer, the
 // last message, how long they have waited and the SLA countdown. The open conversation sits
 // beside the list (stacked on a phone). The server filters, searches and pages: the list
-// shows the first page of the view and loads more on demand; changes refresh the first page
-// and merge it into what is shown.
+// shows the first page of the view and loads more on demand. Changes from the feed are
+// patched in: the changed tickets are read as rows (`GET /tickets/changed`) and inserted,
+// moved or removed as the view and its order say, with the counts that come with them; the
+// first page is read again only when that cannot work (a search, too many changes, no feed).
 
-import { api } from './api.js';
+import { api, lacks } from './api.js';
 import { h, clear, initials, time } from './dom.js';
 import { t, currentLang } from './i18n.js';
 import { slaOf } from './sla.js';
@@ -15,6 +17,11 @@ const OPEN = ['queued', 'assigned', 'pending', 'snoozed'];
 const STATUSES = ['all', 'queued', 'assigned', 'pending', 'snoozed', 'resolved'];
 const state = { scope: 'mine', status: 'all', q: '' };
 const seenAssigned = new Set();
+/// More changed tickets than this at once: read the first page again instead.
+const MAX_PATCH = 50;
+/// The first page is read again at least this often: the feed tells an agent nothing about
+/// a ticket that left their teams, so such a row goes at the latest then.
+const FULL_EVERY_MS = 5 * 60 * 1000;
 let primed = false;
 
 /// The list's rows in one shape, whichever shape the server answers with.
@@ -29,6 +36,7 @@ export function summary(raw) {
     customer_name: name,
     preview,
     last_at: last?.at ?? raw.last_message_at ?? raw.updated_at,
+    updated_at: raw.updated_at,
     waiting_since: raw.waiting_since ?? raw.queued_at ?? raw.created_at,
     status: raw.status,
     priority: raw.priority,
@@ -76,6 +84,7 @@ export function mountInbox(view, ctx, ticketId) {
   let etag = null;
   let cursor = null;
   let conversation = null;
+  let lastFull = 0;
 
   function query(after) {
     const p = new URLSearchParams({ limit: '50' });
@@ -92,6 +101,7 @@ export function mountInbox(view, ctx, ticketId) {
   /// The first page again (a 304 when nothing changed); rows already loaded past it stay,
   /// updated where the first page has a newer copy.
   async function load() {
+    lastFull = Date.now();
     const url = query();
     const r = await api(url, { etag: etag && etag.url === url ? etag.value : undefined });
     if (r.notModified) return;
@@ -104,6 +114,52 @@ export function mountInbox(view, ctx, ticketId) {
     if (!cursor) cursor = data.next_cursor || null;
     rows = first.concat(rest);
     counts = data.counts || null;
+    notifyNew();
+    draw();
+  }
+
+  /// Whether a row belongs to the view shown (the server only answers what the caller may see).
+  function inView(r) {
+    if (state.scope === 'mine' && r.assignee !== me.id) return false;
+    if (state.scope.startsWith('team:') && r.team !== state.scope.slice(5)) return false;
+    return state.status === 'all' ? OPEN.includes(r.status) : r.status === state.status;
+  }
+
+  /// The list's order: newest activity first (as the server pages it).
+  function before(a, b) {
+    if (a.updated_at !== b.updated_at) return a.updated_at > b.updated_at;
+    return a.id > b.id;
+  }
+
+  /// Applies a page of the change feed to the rows shown.
+  async function patch(events) {
+    const ids = [...new Set(events.map((e) => e.ticket_id))];
+    if (!ids.length) return;
+    if (state.q.trim() || ids.length > MAX_PATCH || lacks('changed')) { await load(); return; }
+    const p = new URLSearchParams({ ids: ids.join(',') });
+    if (state.scope.startsWith('team:')) p.set('team', state.scope.slice(5));
+    let r;
+    try {
+      r = await api(`/tickets/changed?${p}`, { feature: 'changed' });
+    } catch (e) {
+      if (e.noRoute) { await load(); return; }
+      throw e;
+    }
+    const fresh = new Map((r.items || []).map((raw) => [raw.id, summary(raw)]));
+    const oldest = rows.length ? rows[rows.length - 1] : null;
+    let next = rows.filter((x) => !ids.includes(x.id));
+    for (const id of ids) {
+      const row = fresh.get(id);
+      if (!row || !inView(row)) continue;
+      // Past the last row shown while more pages remain: it belongs to a page not loaded yet.
+      if (cursor && oldest && !before(row, oldest)) continue;
+      const at = next.findIndex((x) => before(row, x));
+      next.splice(at === -1 ? next.length : at, 0, row);
+    }
+    rows = next;
+    counts = r.counts || counts;
+    // The list's ETag no longer matches what is shown.
+    etag = null;
     notifyNew();
     draw();
   }
@@ -193,7 +249,8 @@ export function mountInbox(view, ctx, ticketId) {
   draw();
   load().catch(showError);
   const unsubscribe = live.subscribe(async (events) => {
-    await load();
+    if (events === null || Date.now() - lastFull > FULL_EVERY_MS) await load();
+    else await patch(events);
     if (conversation && (events === null || events.some((e) => e.ticket_id === ticketId))) await conversation.refresh();
   });
   return { destroy() { unsubscribe(); conversation?.destroy(); } };

@@ -28,6 +28,7 @@ use crate::error::ApiError;
 /// cut's).
 pub(crate) fn routes() -> Router<ApiState> {
     Router::new()
+        .route("/tickets/changed", get(changed_tickets))
         .route("/tickets/{id}/notes", post(add_note))
         .route("/tickets/{id}/escalate", post(escalate))
         .route("/tickets/{id}/tags", put(set_tags))
@@ -222,6 +223,61 @@ pub(crate) async fn ticket(
 ) -> Result<Response, ApiError> {
     let detail = s.turno.ticket_detail(&actor, &ticket_id(&id)?).await?;
     json_with_etag(&headers, &detail)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangedQuery {
+    /// Ticket ids separated by commas.
+    ids: String,
+    team: Option<String>,
+}
+
+/// A ticket id in a list: the ids this API hands out (letters, digits and `._~-`, not
+/// starting with a dot, at most 128), as the document says.
+fn listed_ticket_id(raw: &str) -> Result<TicketId, ApiError> {
+    let fits = raw.len() <= 128
+        && !raw.starts_with('.')
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'-'));
+    if !fits {
+        return Err(ApiError::bad_request(
+            "ids: ticket ids are letters, digits and ._~- separated by commas",
+        ));
+    }
+    ticket_id(raw)
+}
+
+/// `GET /tickets/changed?ids=a,b&team=`: the tickets a change feed page named, as list rows
+/// the caller may see, with the list's counters.
+async fn changed_tickets(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    QueryParams(q): QueryParams<ChangedQuery>,
+) -> Result<Response, ApiError> {
+    let ids = q
+        .ids
+        .split(',')
+        .filter(|x| !x.is_empty())
+        .take(turno_core::app::MAX_CHANGED + 1)
+        .map(listed_ticket_id)
+        .collect::<Result<Vec<_>, _>>()?;
+    let team = q
+        .team
+        .filter(|t| !t.is_empty())
+        .map(TeamId::parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let changed = s
+        .turno
+        .changed_tickets(&actor, &ids, team)
+        .await
+        .map_err(|e| match e {
+            turno_core::app::AppError::Invalid(m) => ApiError::bad_request(m),
+            e => ApiError::from(e),
+        })?;
+    Ok(Json(changed).into_response())
 }
 
 #[derive(Deserialize)]

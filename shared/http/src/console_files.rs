@@ -23,6 +23,9 @@ struct Asset {
     name: &'static str,
     content_type: &'static str,
     body: &'static str,
+    /// `Cache-Control`: the console's own files revalidate every time (they change with the
+    /// binary); a vendored library carries its version in its name and never changes.
+    cache: &'static str,
 }
 
 macro_rules! asset {
@@ -31,9 +34,24 @@ macro_rules! asset {
             name: $name,
             content_type: $ty,
             body: include_str!(concat!("../console/", $name)),
+            cache: "no-cache",
         }
     };
 }
+
+/// A third-party file kept as published, its version in its name: cached for a year.
+macro_rules! vendored {
+    ($name:literal, $ty:expr) => {
+        Asset {
+            name: $name,
+            content_type: $ty,
+            body: include_str!(concat!("../console/", $name)),
+            cache: IMMUTABLE,
+        }
+    };
+}
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 const JS: &str = "text/javascript; charset=utf-8";
 
@@ -52,6 +70,11 @@ static ASSETS: &[Asset] = &[
     asset!("sla.js", JS),
     asset!("live.js", JS),
     asset!("icon.svg", "image/svg+xml"),
+    asset!("reports.js", JS),
+    asset!("reports_charts.js", JS),
+    // Chart.js (MIT), its UMD build as published on npm, loaded by the Reports page.
+    vendored!("chart-4.6.1.umd.min.js", JS),
+    vendored!("chart-4.6.1.LICENSE.md", "text/plain; charset=utf-8"),
 ];
 
 /// How agents sign in, told to the console by `GET /console/config.json`.
@@ -212,8 +235,9 @@ fn serve(name: &str, headers: &HeaderMap) -> Response {
     if let Ok(v) = HeaderValue::from_str(&etag) {
         r.headers_mut().insert(header::ETAG, v);
     }
-    // Revalidate every time: the files change with the binary, and a 304 costs little.
-    secure(&mut r, "no-cache");
+    // The console's own files revalidate every time: they change with the binary, and a 304
+    // costs little.
+    secure(&mut r, asset.cache);
     r
 }
 
@@ -306,6 +330,25 @@ mod tests {
         let again = get("/console/app.js", Some(&tag)).await;
 
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    }
+
+    #[tokio::test]
+    async fn the_vendored_chart_library_is_javascript_cached_for_a_year_with_its_licence() {
+        let r = get("/console/chart-4.6.1.umd.min.js", None).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], JS);
+        assert_eq!(r.headers()[header::CACHE_CONTROL], IMMUTABLE);
+        let body = to_bytes(r.into_body(), 1 << 20).await.expect("body");
+        assert!(body.starts_with(b"/*!\n * Chart.js v4.6.1"));
+
+        let licence = get("/console/chart-4.6.1.LICENSE.md", None).await;
+        assert_eq!(licence.status(), StatusCode::OK);
+        assert_eq!(
+            licence.headers()[header::CONTENT_TYPE],
+            "text/plain; charset=utf-8"
+        );
+        let text = to_bytes(licence.into_body(), 1 << 20).await.expect("body");
+        assert!(String::from_utf8_lossy(&text).contains("The MIT License"));
     }
 
     #[tokio::test]

@@ -1612,3 +1612,5 @@ async fn the_event_stream_pushes_changes_to_a_connected_console() {
     assert_eq!(found, Ok(true), "stream so far: {seen}");
     api.app.stop().await;
 }
+
+mod changed_tickets;

@@ -62,6 +62,7 @@ pub use inbox::{
     AssigneeFilter, ListPage, ListParams, ListView, MessagePreview, SlaState, SlaSummary,
     TicketDetail, TicketSummary,
 };
+pub use inbox::{ChangedTickets, MAX_CHANGED};
 pub use ingress::{Accepted, WebhookBatch};
 pub use live::{ChangeEvent, ChangePage};
 pub use metrics::{AgentLoad, CsatSummary, Dashboard, Durations, TeamQueue, dashboard};

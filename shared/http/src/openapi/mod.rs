@@ -218,6 +218,14 @@ fn paths() -> Value {
                 query_param("limit", "page size, 1 to 500 (default 50)", json!({ "type": "integer", "minimum": 1, "maximum": 500 }))
             ])
         ) },
+        "/tickets/changed": { "get": with_params(
+            op("the tickets a change feed page named, as list rows the caller may see (the others left out), with the list's counts for `team`: what the console patches into its list instead of reading it again", ("200", Some(r("ChangedTickets"))), &["400", "401", "403"], None),
+            json!([
+                { "name": "ids", "in": "query", "required": true, "description": "1 to 50 ticket ids separated by commas",
+                  "schema": pattern("^[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}(,[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}){0,49}$") },
+                query_param("team", "team id the counts are for; empty for what the caller may see", pattern("^[A-Za-z0-9._-]{0,64}$"))
+            ])
+        ) },
         "/tickets/{id}": { "get": with_params(
             op("a ticket with transcript (notes included), audit trail, SLA state, 24 h window and customer", ("200", Some(r("TicketDetail"))), &["304", "400", "401", "404"], None),
             id()

@@ -189,6 +189,10 @@ pub(super) fn schemas() -> Value {
             "next_cursor": nullable(string()),
             "counts": { "type": "object", "additionalProperties": int(), "description": "tickets per status in what the caller may see (the workspace, the team asked for, or an agent's teams), kept by the store as tickets move; assignee, priority, SLA and search do not narrow them" }
         }), true),
+        "ChangedTickets": object(json!({
+            "items": array(r("TicketSummary")),
+            "counts": { "type": "object", "additionalProperties": int(), "description": "as the ticket list's counts" }
+        }), true),
         "Window": object(json!({
             "open": { "type": "boolean" },
             "closes_at": nullable(time())

@@ -217,7 +217,7 @@ impl Turno {
 
     /// The counters of what the caller may see: the workspace (or the team asked for), or
     /// below supervisor the caller's teams (or the one asked for, if it is one of them).
-    async fn visible_counts(
+    pub(super) async fn visible_counts(
         &self,
         actor: &Actor,
         agent: &crate::desk::agent::Agent,
@@ -244,7 +244,7 @@ impl Turno {
     }
 }
 
-fn summary(t: Ticket, sla: SlaSummary) -> TicketSummary {
+pub(super) fn summary(t: Ticket, sla: SlaSummary) -> TicketSummary {
     TicketSummary {
         vip: t.tags.iter().any(|x| x == VIP_TAG),
         waiting_since: waiting_since(&t),

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+mod changed;
 mod list;
+pub use changed::{ChangedTickets, MAX_CHANGED};
 use serde::Serialize;
 
 use super::{Actor, AppError, Turno};
