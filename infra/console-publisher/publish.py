@@ -10,6 +10,7 @@ empties the prefix so the stack can delete the bucket.
 import json
 import logging
 import os
+import re
 import time
 import urllib.request
 
@@ -28,12 +29,20 @@ TYPES = {
     ".svg": "image/svg+xml",
     ".json": "application/json",
     ".txt": "text/plain; charset=utf-8",
+    ".md": "text/plain; charset=utf-8",
     ".png": "image/png",
     ".webmanifest": "application/manifest+json",
 }
 # Browsers revalidate each load (an edge answers 304); the distribution's cache policy keeps
-# the files at the edges, and each publish invalidates them.
+# the files at the edges, and each publish invalidates them. A vendored library has its
+# version in its name (chart-4.6.1.umd.min.js): it never changes, so it is kept a year.
 CACHE_CONTROL = "no-cache"
+IMMUTABLE = "public, max-age=31536000, immutable"
+VERSIONED = re.compile(r"-\d+\.\d+\.\d+\.")
+
+
+def cache_control(key):
+    return IMMUTABLE if VERSIONED.search(key) else CACHE_CONTROL
 
 
 def console_files(root=None):
@@ -80,7 +89,7 @@ def publish(s3, cloudfront, bucket, distribution, root=None):
     for key, path in files:
         with open(path, "rb") as f:
             s3.put_object(
-                Bucket=bucket, Key=key, Body=f.read(), ContentType=content_type(key), CacheControl=CACHE_CONTROL
+                Bucket=bucket, Key=key, Body=f.read(), ContentType=content_type(key), CacheControl=cache_control(key)
             )
     wanted = {k for k, _ in files}
     delete_keys(s3, bucket, [k for k in published_keys(s3, bucket) if k not in wanted])

@@ -69,8 +69,13 @@ class PublishTest(unittest.TestCase):
         self.assertEqual(index["CacheControl"], "no-cache")
         app = self.s3.get_object(Bucket="console", Key="console/app.js")
         self.assertEqual(app["ContentType"], "text/javascript; charset=utf-8")
+        self.assertEqual(app["CacheControl"], "no-cache")
         with open(os.path.join(CONSOLE, "app.js"), "rb") as f:
             self.assertEqual(app["Body"].read(), f.read())
+        vendored = [k for k in self.keys() if k.startswith("console/chart-") and k.endswith(".js")]
+        self.assertEqual(len(vendored), 1, self.keys())
+        chart = self.s3.get_object(Bucket="console", Key=vendored[0])
+        self.assertEqual(chart["CacheControl"], "public, max-age=31536000, immutable")
         invalidations = self.cloudfront.list_invalidations(DistributionId=self.dist)["InvalidationList"]
         self.assertEqual(invalidations["Quantity"], 1)
 
