@@ -37,15 +37,23 @@ async fn run() -> Result<(), Error> {
 fn app(turno: Turno, console: &ConsoleConfig) -> Router {
     // The console's files are on S3 behind CloudFront, which sends `/api/*` and
     // `/console/config.json` here: the browser calls the API on the console's own origin.
-    console_config_router(console).merge(
-        api_router(ApiState {
-            turno,
-            auth: Arc::new(Auth::api_gateway()),
-            // Password-less sign-in is for the local runner only (and needs a signing key).
-            dev_login: false,
-        })
-        .layer(axum::middleware::map_request(authorizer_claims)),
-    )
+    console_config_router(console)
+        .merge(
+            api_router(ApiState {
+                turno,
+                auth: Arc::new(Auth::api_gateway()),
+                // Password-less sign-in is for the local runner only (and needs a signing key).
+                dev_login: false,
+            })
+            .layer(axum::middleware::map_request(authorizer_claims)),
+        )
+        // The invocation's metrics go out with it (EMF on stdout).
+        .layer(axum::middleware::map_response(
+            |response: axum::response::Response| async {
+                turno_lambda::flush_metrics();
+                response
+            },
+        ))
 }
 
 /// Hands the claims API Gateway's JWT authorizer verified to the API's identity source.

@@ -36,6 +36,13 @@ fn app(turno: Turno, app_secret: &str, verify_token: &str) -> Router {
         app_secret: Arc::from(app_secret.as_bytes()),
         verify_token: Arc::from(verify_token),
     })
+    // The invocation's metrics go out with it (EMF on stdout).
+    .layer(axum::middleware::map_response(
+        |response: axum::response::Response| async {
+            turno_lambda::flush_metrics();
+            response
+        },
+    ))
 }
 
 #[cfg(test)]

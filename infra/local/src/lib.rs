@@ -132,6 +132,8 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             }
         };
     let notifier = Arc::new(turno_notify::WebhookNotifier::new(cfg.notify_url.clone())?);
+    // The operational counters and timings, scraped at GET /metrics (Prometheus text).
+    let metrics = Arc::new(turno_telemetry::Registry::for_prometheus());
     let turno = Turno::new(
         Ports {
             store,
@@ -144,6 +146,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         workspaces,
     )
     .with_dead_letters(queues.clone())
+    .with_metrics(metrics.clone())
     .with_bot_integrations(
         Arc::new(turno_integrations::HttpIntegrations::with_env(demo_env())?),
         Arc::new(turno_integrations::OpenAiLlm::new()?),
@@ -172,13 +175,18 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         };
         // Bot turns and ticket writes wait mostly on the network and on SQLite's single
         // writer, not on the CPU: run more of them at once.
+        let worker_metrics = turno_embedded::WorkerMetrics(metrics.clone());
         let options = match queue {
             QueueName::Inbound | QueueName::TicketWrites => WorkerOptions {
                 concurrency: TURN_CONCURRENCY,
                 batch: 32,
+                metrics: worker_metrics,
                 ..WorkerOptions::default()
             },
-            _ => WorkerOptions::default(),
+            _ => WorkerOptions {
+                metrics: worker_metrics,
+                ..WorkerOptions::default()
+            },
         };
         tasks.spawn(run_worker(
             queues.clone(),
@@ -225,7 +233,8 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             auth,
             dev_login,
         }))
-        .merge(demo_shop::router(demo_shop::token_from(env_var)));
+        .merge(demo_shop::router(demo_shop::token_from(env_var)))
+        .merge(metrics_router(metrics));
     let app = guarded(app);
 
     let mut server_shutdown = shutdown_rx.clone();
@@ -258,6 +267,26 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
 /// (nobody on the network reaches it) in sandbox mode (no real customers or WhatsApp account
 /// behind the desk). The route also refuses requests whose `Host` is not a loopback name, so
 /// a web page cannot reach it through DNS rebinding.
+/// `GET /metrics`: the operational metrics in Prometheus text (the local runner listens on
+/// loopback unless told otherwise; labels hold codes and names, never customer data).
+fn metrics_router(metrics: Arc<turno_telemetry::Registry>) -> Router {
+    Router::new().route(
+        "/metrics",
+        axum::routing::get(move || {
+            let metrics = metrics.clone();
+            async move {
+                (
+                    [(
+                        axum::http::header::CONTENT_TYPE,
+                        "text/plain; version=0.0.4; charset=utf-8",
+                    )],
+                    metrics.prometheus(),
+                )
+            }
+        }),
+    )
+}
+
 fn dev_login_allowed(addr: SocketAddr, sandbox: bool) -> bool {
     addr.ip().is_loopback() && sandbox
 }

@@ -26,4 +26,4 @@ pub use event_bus::SqliteEventBus;
 pub use queue::{Delivery, QueueOptions, Receipt, Settlement, SqliteQueues};
 pub use sandbox::{SANDBOX_PAGE, SandboxMessage, SandboxWhatsApp};
 pub use store::SqliteStore;
-pub use worker::{WorkerOptions, run_worker};
+pub use worker::{WorkerMetrics, WorkerOptions, run_worker};

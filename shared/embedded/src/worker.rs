@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
 use tracing::{Instrument, debug, error, info, info_span, warn};
 use turno_core::app::JobError;
-use turno_core::ports::QueueName;
+use turno_core::ports::{Metrics, NoMetrics, QueueName, Timing};
 
 use crate::queue::{Delivery, Receipt, Settlement, SqliteQueues};
 
@@ -41,6 +41,24 @@ pub struct WorkerOptions {
     /// A job older than this stops waiting for free: its outage retries count again, so a
     /// channel that never comes back still ends in the dead letters (which alarm).
     pub outage_budget: Duration,
+    /// Where the worker records how long each job waited in the queue.
+    pub metrics: WorkerMetrics,
+}
+
+/// The metrics a worker records into (none by default).
+#[derive(Clone)]
+pub struct WorkerMetrics(pub Arc<dyn Metrics>);
+
+impl Default for WorkerMetrics {
+    fn default() -> Self {
+        WorkerMetrics(Arc::new(NoMetrics))
+    }
+}
+
+impl std::fmt::Debug for WorkerMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WorkerMetrics")
+    }
 }
 
 impl Default for WorkerOptions {
@@ -55,6 +73,7 @@ impl Default for WorkerOptions {
             outage_base: Duration::from_secs(1),
             outage_max: Duration::from_secs(60),
             outage_budget: Duration::from_secs(24 * 3600),
+            metrics: WorkerMetrics::default(),
         }
     }
 }
@@ -122,6 +141,9 @@ pub async fn run_worker<F, Fut>(
                 Ok(deliveries) if !deliveries.is_empty() => {
                     for d in deliveries {
                         let age = queues.now().duration_since(d.sent_at).unsigned_abs();
+                        opts.metrics
+                            .0
+                            .time(Timing::QueueAge, Some(queue.as_str()), age);
                         let in_budget = age <= opts.outage_budget;
                         spawn_job(&mut running, &handler, d, &opts, max_receives, in_budget);
                     }

@@ -120,16 +120,18 @@ pub async fn connect_with(
         clock: Arc::new(SystemClock),
     };
     // The bot's calls to the business's API and the optional LLM (bot-turn uses them).
-    Ok(Turno::new(ports, workspaces).with_bot_integrations(
-        Arc::new(
-            turno_integrations::HttpIntegrations::new()
-                .with_context(|| format!("turno {function}: the integrations client"))?,
-        ),
-        Arc::new(
-            turno_integrations::OpenAiLlm::new()
-                .with_context(|| format!("turno {function}: the LLM client"))?,
-        ),
-    ))
+    Ok(Turno::new(ports, workspaces)
+        .with_metrics(crate::metrics::registry(function))
+        .with_bot_integrations(
+            Arc::new(
+                turno_integrations::HttpIntegrations::new()
+                    .with_context(|| format!("turno {function}: the integrations client"))?,
+            ),
+            Arc::new(
+                turno_integrations::OpenAiLlm::new()
+                    .with_context(|| format!("turno {function}: the LLM client"))?,
+            ),
+        ))
 }
 
 /// The SQS queues from the `TURNO_*_QUEUE_URL` variables, on this execution environment's

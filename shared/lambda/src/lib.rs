@@ -11,6 +11,7 @@ mod aws;
 mod config;
 mod exit;
 mod logging;
+mod metrics;
 mod redelivery;
 mod schedule;
 mod sqs;
@@ -26,6 +27,7 @@ pub use aws::{
 pub use config::{CONFIG_JSON_VAR, CONFIG_PATH_VAR, load_config};
 pub use exit::exit_status;
 pub use logging::init_tracing;
+pub use metrics::{NAMESPACE, flush_metrics, registry};
 pub use redelivery::{OUTAGE_BASE, OUTAGE_MAX, Redelivery, covered, outage_backoff};
 pub use schedule::handle_schedule;
 pub use sqs::{handle_sqs_batch, handle_sqs_batch_backing_off};

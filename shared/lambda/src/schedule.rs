@@ -15,7 +15,9 @@ pub async fn handle_schedule(
         scheduled_at = scheduled_at.as_deref(),
     );
     async {
-        let report = turno.sla_sweep().await?;
+        let report = turno.sla_sweep().await;
+        crate::flush_metrics();
+        let report = report?;
         info!(
             looked_at = report.looked_at,
             breaches = report.breaches,

@@ -5,12 +5,13 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
 use tracing::{Instrument, debug, error, info_span, warn};
 use turno_core::app::Turno;
-use turno_core::ports::QueueName;
+use turno_core::ports::{QueueName, Timing};
 
 use crate::redelivery::{Redelivery, outage_backoff};
 
 const GROUP_ATTRIBUTE: &str = "MessageGroupId";
 const RECEIVE_COUNT_ATTRIBUTE: &str = "ApproximateReceiveCount";
+const SENT_ATTRIBUTE: &str = "SentTimestamp";
 
 /// Runs every record of an SQS batch as a job of `queue` and reports the ones that failed, so
 /// the queue redelivers only those (the event source mapping must set
@@ -60,6 +61,7 @@ async fn handle(
     for (_, message_id) in failed {
         response.add_failure(message_id);
     }
+    crate::flush_metrics();
     response
 }
 
@@ -157,6 +159,15 @@ async fn delay_redelivery(
     }
 }
 
+/// How long the record waited since it was sent (SQS's `SentTimestamp`, in ms).
+fn queue_age(record: &SqsMessage) -> Option<Duration> {
+    let sent: u64 = record.attributes.get(SENT_ATTRIBUTE)?.parse().ok()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    Some(now.saturating_sub(Duration::from_millis(sent)))
+}
+
 fn receive_count(record: &SqsMessage) -> Option<u32> {
     record
         .attributes
@@ -186,6 +197,11 @@ enum Outcome {
 async fn process_record(turno: &Turno, queue: QueueName, record: &SqsMessage) -> Outcome {
     if record.message_id.is_none() {
         error!("record without a message id; the whole batch will be retried");
+    }
+    if let Some(age) = queue_age(record) {
+        turno
+            .metrics()
+            .time(Timing::QueueAge, Some(queue.as_str()), age);
     }
     let Some(body) = record.body.as_deref() else {
         error!(

@@ -16,6 +16,8 @@ mod events;
 mod exposure;
 mod hosted_console;
 mod lambda_build;
+mod metrics;
+mod observability;
 mod outage;
 mod restart;
 mod sla;

@@ -80,7 +80,7 @@ impl Turno {
         ticket: Option<&TicketId>,
         message: &Outbound,
     ) -> Result<Sent, SendError> {
-        match self.ports.whatsapp.send(&ws.id, to, message).await {
+        match self.timed_send(ws, to, message).await {
             Ok(wamid) => Ok(Sent::Direct(wamid)),
             Err(SendError::WindowClosed) if !message.is_template() => {
                 let Some(config) = ws.templates.get(RE_ENGAGEMENT) else {
@@ -105,11 +105,29 @@ impl Turno {
                 };
                 let template = Outbound::Template(config.message(language, &vars));
                 info!(workspace = %ws.id, "window closed: sending the re_engagement template instead");
-                let wamid = self.ports.whatsapp.send(&ws.id, to, &template).await?;
+                let wamid = self.timed_send(ws, to, &template).await?;
                 Ok(Sent::FellBack { wamid, template })
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// One send to WhatsApp, timed, with its failure counted by code.
+    async fn timed_send(
+        &self,
+        ws: &WorkspaceConfig,
+        to: &WaId,
+        message: &Outbound,
+    ) -> Result<crate::kernel::ids::MessageId, SendError> {
+        let started = std::time::Instant::now();
+        let sent = self.ports.whatsapp.send(&ws.id, to, message).await;
+        self.metrics
+            .time(crate::ports::Timing::SendLatency, None, started.elapsed());
+        if let Err(e) = &sent {
+            self.metrics
+                .count(crate::ports::Counter::GraphErrors, Some(&e.code()), 1);
+        }
+        sent
     }
 
     /// Sends the read receipt for a customer's message, if the workspace wants them. A failure

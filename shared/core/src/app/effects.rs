@@ -272,8 +272,36 @@ impl Turno {
     }
 
     pub(super) async fn publish(&self, events: &[DomainEvent]) {
+        for event in events {
+            self.count_event(event);
+        }
         if let Err(e) = self.ports.events.publish(events).await {
             warn!(error = %format!("{e:#}"), "domain events not published");
+        }
+    }
+}
+
+impl Turno {
+    /// The operational counters a domain event moves.
+    fn count_event(&self, event: &DomainEvent) {
+        use crate::ports::Counter;
+        match event {
+            DomainEvent::Escalated { reasons, .. } => {
+                // `route:…` entries say which rule routed the ticket, not why it escalated.
+                let reason = reasons
+                    .iter()
+                    .find(|r| !r.starts_with("route:"))
+                    .map_or("unspecified", String::as_str);
+                self.metrics.count(Counter::Escalations, Some(reason), 1);
+            }
+            DomainEvent::SlaWarning { clock, .. } => {
+                self.metrics.count(Counter::SlaWarnings, Some(clock), 1);
+            }
+            DomainEvent::SlaBreached { clock, .. } => {
+                self.metrics.count(Counter::SlaBreaches, Some(clock), 1);
+            }
+            DomainEvent::ResolvedByBot { .. } => self.metrics.count(Counter::BotResolved, None, 1),
+            _ => {}
         }
     }
 }

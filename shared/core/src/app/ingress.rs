@@ -99,6 +99,13 @@ impl Turno {
         if !envelopes.is_empty() {
             self.ports.queue.send(envelopes).await?;
         }
+        if accepted.messages > 0 {
+            self.metrics.count(
+                crate::ports::Counter::InboundMessages,
+                None,
+                accepted.messages as u64,
+            );
+        }
         Ok(accepted)
     }
 

@@ -94,6 +94,7 @@ pub struct Turno {
     workspaces: Arc<Workspaces>,
     bot_io: bot_io::BotIo,
     dead_letters: Option<Arc<dyn crate::ports::DeadLetters>>,
+    metrics: Arc<dyn crate::ports::Metrics>,
 }
 
 impl Turno {
@@ -108,7 +109,20 @@ impl Turno {
             workspaces: Arc::new(workspaces),
             bot_io: bot_io::BotIo::default(),
             dead_letters: None,
+            metrics: Arc::new(crate::ports::NoMetrics),
         }
+    }
+
+    /// Where the operational metrics go (none by default).
+    pub fn with_metrics(mut self, metrics: Arc<dyn crate::ports::Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The operational metrics, for the adapters that measure what only they see (how long
+    /// a job waited in its queue).
+    pub fn metrics(&self) -> &Arc<dyn crate::ports::Metrics> {
+        &self.metrics
     }
 
     /// Lets the bot call the business's API (flows with actions) and the optional LLM.

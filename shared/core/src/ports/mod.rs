@@ -6,6 +6,7 @@
 mod clock;
 pub mod domain_events;
 pub mod jobs;
+pub mod metrics;
 mod notify;
 mod queue;
 pub mod records;
@@ -13,6 +14,7 @@ mod store;
 mod whatsapp;
 
 pub use clock::{Clock, SystemClock};
+pub use metrics::{Counter, Metrics, NoMetrics, Timing};
 pub use notify::{EventBus, Notification, NotificationKind, Notifier};
 pub use queue::{DeadLetterView, DeadLetters, Envelope, Queue, QueueError, QueueName};
 pub use store::*;

@@ -54,6 +54,17 @@ impl SendError {
         )
     }
 
+    /// A short code for metrics: Graph's error code, or what happened when there is none.
+    pub fn code(&self) -> String {
+        match self {
+            SendError::WindowClosed => "131047".to_owned(),
+            SendError::Throttled { .. } => "throttled".to_owned(),
+            SendError::Unavailable(_) => "unavailable".to_owned(),
+            SendError::Unauthorized { code } | SendError::Rejected { code, .. } => code.to_string(),
+            SendError::Paused { .. } => "paused".to_owned(),
+        }
+    }
+
     /// How long WhatsApp (or the paused channel) asked to wait before trying again.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
