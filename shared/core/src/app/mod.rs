@@ -40,6 +40,7 @@ mod desk;
 mod effects;
 mod errors;
 mod escalation;
+mod handoff;
 mod inbound;
 mod inbox;
 mod ingress;
