@@ -51,6 +51,9 @@ static ASSETS: &[Asset] = &[
     asset!("sandbox.js", JS),
     asset!("sla.js", JS),
     asset!("live.js", JS),
+    asset!("actions.js", JS),
+    asset!("handoff.js", JS),
+    asset!("i18n-actions.js", JS),
     asset!("icon.svg", "image/svg+xml"),
 ];
 
