@@ -227,7 +227,8 @@ export function mountConversation(pane, ctx, id, onChange) {
   }
 
   function drawReason() {
-    reason.hidden = !data.reasons.length;
+    // The handoff summary says the same first, when there is one.
+    reason.hidden = !data.reasons.length || !handoffBox.hidden;
     clear(reason, h('strong', {}, t('conv.reason')), ' ',
       data.reasons.map((r) => {
         const code = typeof r === 'string' ? r : (r.code || JSON.stringify(r));

@@ -5,11 +5,15 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTurno, startBrowser, signIn, apiAs, customerSays } from '../lib/harness.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTurno, startBrowser, signIn, apiAs, customerSays, repo } from '../lib/harness.js';
 
 const SHOPPER = '34600444555';
 const FIRST = '34600555001';
 const SECOND = '34600555002';
+
+const SHOTS = process.env.TURNO_SCREENSHOTS ? join(repo, 'docs/screenshots') : null;
 
 let turno;
 let browser;
@@ -24,6 +28,15 @@ async function eventually(what, f, timeoutMs = 15_000) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+async function shot(page, name) {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.waitForTimeout(300);
+  await page.evaluate(() => document.getElementById('toast')?.classList.remove('show'));
+  await page.waitForTimeout(250);
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
 async function bot(customer) {
@@ -90,6 +103,10 @@ test('the handoff summary shows what the bot learnt, the order number included, 
   assert.deepEqual(missing, []);
   await ana.locator('[data-testid="lang"]').selectOption('en');
   await ana.locator('[data-testid="handoff"]', { hasText: 'Handoff summary' }).waitFor();
+  await ana.locator('[data-testid="snooze"]').click();
+  await ana.locator('[data-testid="snooze-presets"] [data-preset="tomorrow_9"]').waitFor();
+  await shot(ana, 'handoff');
+  await ana.locator('[data-testid="snooze"]').click();
 });
 
 test('the agent sets the priority and adds and removes tags', async () => {

@@ -324,7 +324,7 @@ impl Turno {
             let (step, bot) = self
                 .bot_step(ws, &conversation, language, &msg.content, now)
                 .await;
-            insight = Some(bot);
+            insight = Some(Box::new(bot));
             info!(
                 workspace = %msg.workspace, wamid = %msg.id, ticket_id = %ticket.id,
                 kind = msg.content.kind(), understood_as = %step.understood_as, "bot turn"

@@ -34,7 +34,7 @@ pub struct TurnRecord {
     /// What the bot made of the message and did with it, when the bot answered it: what the
     /// handoff summary is built from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bot: Option<BotInsight>,
+    pub bot: Option<Box<BotInsight>>,
 }
 
 /// What the bot understood and did in one turn.

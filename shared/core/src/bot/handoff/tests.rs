@@ -32,14 +32,14 @@ fn turn(n: u32, understood_as: &str, lang: Lang) -> TurnRecord {
         ticket_id: TicketId::parse("t1").unwrap(),
         effects: Vec::new(),
         done: 0,
-        bot: Some(BotInsight {
+        bot: Some(Box::new(BotInsight {
             understood_as: understood_as.into(),
             language: lang,
             slots: Vars::new(),
             lookup: None,
             failed_attempts: 0,
             frustration: Vec::new(),
-        }),
+        })),
     }
 }
 
