@@ -1,12 +1,16 @@
 // One conversation: transcript (text, media, locations, interactive replies, delivery ticks),
 // why it came to a person, the customer, the reply box with quick replies and the 24 h
-// window, notes, and assign / transfer / status actions.
+// window, notes, and assign / transfer / status actions; the handoff summary on top and the
+// agent's actions (actions.js) beside it.
 
 import { api, lacks } from './api.js';
 import { h, clear, initials, time } from './dom.js';
 import { t, currentLang } from './i18n.js';
 import { slaOf } from './sla.js';
 import { countdown } from './inbox.js';
+import { actionsPanel, customerEditor } from './actions.js';
+import { loadHandoff, drawHandoff } from './handoff.js';
+import { reasonText } from './i18n-actions.js';
 
 const TICKS = { sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
 // Customer media shown inline: raster images only, which a browser decodes without running
@@ -51,8 +55,14 @@ export function mountConversation(pane, ctx, id, onChange) {
 
   const header = h('header', { class: 'conv-head' });
   const reason = h('div', { class: 'reason', 'data-testid': 'reason', hidden: true });
+  const handoffBox = h('section', { class: 'handoff', 'data-testid': 'handoff', 'aria-label': t('handoff.title'), hidden: true });
   const transcript = h('ol', { class: 'transcript', 'data-testid': 'transcript', 'aria-live': 'polite' });
-  const side = h('aside', { class: 'conv-side' });
+  const side = h('div', { class: 'side-cards' });
+  const changed = async () => { await refresh(); onChange(); };
+  const actions = actionsPanel(ctx, id, changed, () => { destroyed = true; onChange(); ctx.go('#/inbox'); });
+  const editor = customerEditor(ctx, async (c) => { customer = c; await changed(); });
+  const aside = h('aside', { class: 'conv-side' }, actions.el,
+    h('section', { class: 'card customer-edit' }, editor.toggle, editor.form), side);
   const windowInfo = h('div', { class: 'window-info', 'data-testid': 'window' });
   const text = h('textarea', { class: 'composer-text', rows: 3, 'data-testid': 'composer', 'aria-label': t('conv.reply') });
   const sendBtn = h('button', { class: 'btn primary', type: 'submit', 'data-testid': 'send' }, t('conv.send'));
@@ -64,8 +74,8 @@ export function mountConversation(pane, ctx, id, onChange) {
     tabs, windowInfo, h('div', { class: 'composer-row' }, text), templateBox,
     h('div', { class: 'composer-actions' }, quickBtn, quickMenu, h('span', { class: 'spacer' }), sendBtn));
   text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(); } });
-  const main = h('div', { class: 'conv-main' }, header, reason, transcript, composer);
-  clear(pane, h('div', { class: 'conversation', 'data-testid': 'conversation' }, main, side));
+  const main = h('div', { class: 'conv-main' }, header, handoffBox, reason, transcript, composer);
+  clear(pane, h('div', { class: 'conversation', 'data-testid': 'conversation' }, main, aside));
 
   function drawTabs() {
     const can = (m) => m === 'reply' || !lacks('notes');
@@ -202,6 +212,7 @@ export function mountConversation(pane, ctx, id, onChange) {
           h('span', {}, `+${tk.customer}`),
           h('span', { class: `pill status-${tk.status}`, 'data-testid': 'conv-status' }, t(`status.${tk.status}`)),
           tk.priority && tk.priority !== 'normal' && h('span', { class: `badge priority-${tk.priority}` }, t(`priority.${tk.priority}`)),
+          tk.status === 'snoozed' && tk.snoozed_until && h('span', { class: 'badge snoozed', 'data-testid': 'conv-snoozed' }, t('actions.snoozed', { time: time(tk.snoozed_until, currentLang()) })),
           tk.csat?.score && h('span', { class: 'badge csat', 'data-testid': 'conv-csat' }, `${t('conv.csat')} ${tk.csat.score}/5`),
           tk.csat?.comment && h('span', { class: 'csat-comment', 'data-testid': 'conv-csat-comment' }, `“${tk.csat.comment}”`),
           !resolved && countdown(slaOf(tk), { 'data-testid': 'conv-sla' }))),
@@ -216,9 +227,13 @@ export function mountConversation(pane, ctx, id, onChange) {
   }
 
   function drawReason() {
-    reason.hidden = !data.reasons.length;
+    // The handoff summary says the same first, when there is one.
+    reason.hidden = !data.reasons.length || !handoffBox.hidden;
     clear(reason, h('strong', {}, t('conv.reason')), ' ',
-      data.reasons.map((r) => h('span', { class: 'reason-code' }, typeof r === 'string' ? r : (r.code || JSON.stringify(r)))));
+      data.reasons.map((r) => {
+        const code = typeof r === 'string' ? r : (r.code || JSON.stringify(r));
+        return h('span', { class: 'reason-code', 'data-reason': code, title: code }, reasonText(code));
+      }));
   }
 
   function content(c) {
@@ -321,6 +336,7 @@ export function mountConversation(pane, ctx, id, onChange) {
   }
 
   let customer = null;
+  let handoffSeen = null;
   async function loadCustomer() {
     if (data.customer) { customer = data.customer; return; }
     if (customer || lacks('customers')) return;
@@ -349,7 +365,9 @@ export function mountConversation(pane, ctx, id, onChange) {
           field(t('conv.tags'), tags.length ? h('span', { class: 'tags' }, tags.map((x) => h('span', { class: 'tag' }, x))) : t('conv.none')),
           Object.entries(c.attributes || c.custom_attributes || {}).map(([k, v]) => field(k, String(v))),
           field(t('conv.previous'), previous.length
-            ? h('ul', { class: 'prev' }, previous.map((p) => h('li', {}, h('a', { href: `#/inbox/${encodeURIComponent(p.id || p)}` }, String(p.id || p).slice(0, 13)), p.status && ` · ${t(`status.${p.status}`)}`)))
+            ? h('ul', { class: 'prev', 'data-testid': 'previous-tickets' }, previous.map((p) => h('li', {},
+              h('a', { href: `#/inbox/${encodeURIComponent(p.id || p)}`, 'aria-label': t('actions.previous.open', { id: p.id || p }) }, String(p.id || p).slice(0, 13)),
+              p.status && ` · ${t(`status.${p.status}`)}`, p.created_at && ` · ${time(p.created_at, currentLang())}`)))
             : t('conv.none')))),
       h('section', { class: 'card' },
         h('h3', {}, 'Ticket'),
@@ -385,6 +403,15 @@ export function mountConversation(pane, ctx, id, onChange) {
     data = normalize(v);
     await loadCustomer();
     drawHeader();
+    // The summary is read again only when what it shows of the ticket may have changed.
+    const tk = data.ticket;
+    const seen = JSON.stringify([tk.status, tk.reasons, tk.tags, tk.priority, tk.tier, customer?.tags]);
+    if (seen !== handoffSeen) {
+      handoffSeen = seen;
+      drawHandoff(handoffBox, await loadHandoff(id));
+    }
+    actions.update(tk, [...(ctx.tagsInUse || []), ...(customer?.tags || [])]);
+    if (!editor.editing()) editor.update(customer);
     drawReason();
     drawTranscript();
     drawSide();

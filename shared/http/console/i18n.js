@@ -272,6 +272,11 @@ export function t(key, vars) {
   return s;
 }
 
+/// Adds a module's own keys, `{ en: {...}, es: {...}, pt: {...} }`, to the dictionaries.
+export function addKeys(extra) {
+  for (const [l, keys] of Object.entries(extra)) if (dict[l]) Object.assign(dict[l], keys);
+}
+
 /// Every dictionary has the same keys (checked by the browser tests).
 export function missingKeys() {
   const out = [];

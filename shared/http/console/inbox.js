@@ -113,6 +113,8 @@ export function mountInbox(view, ctx, ticketId) {
     const rest = cursor ? rows.filter((x) => !firstIds.has(x.id) && oldest && x.last_at <= oldest) : [];
     if (!cursor) cursor = data.next_cursor || null;
     rows = first.concat(rest);
+    // The tags on the tickets in view, offered when an agent tags a ticket.
+    ctx.tagsInUse = [...new Set(rows.flatMap((x) => x.tags))];
     counts = data.counts || null;
     notifyNew();
     draw();

@@ -4,6 +4,7 @@
 // The OpenAPI document is one large `json!` literal.
 #![recursion_limit = "256"]
 
+mod actions;
 pub mod api;
 pub mod auth;
 mod channel;

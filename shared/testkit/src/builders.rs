@@ -200,5 +200,6 @@ pub fn turn(ws: &WorkspaceId, id: &str, customer: &WaId, ticket: &TicketId) -> T
             },
         ],
         done: 0,
+        bot: None,
     }
 }

@@ -108,7 +108,7 @@ test('the agent opens the ticket, sees the history and the reason, sends a quick
   const conv = ana.locator('[data-testid="conversation"]');
   await conv.locator('.msg.from-customer', { hasText: 'quiero hablar con un agente' }).waitFor();
   assert.equal(await conv.locator('[data-testid="conv-name"]').textContent(), XSS_NAME);
-  assert.match(await conv.locator('[data-testid="reason"]').textContent(), /explicit_request/);
+  assert.equal(await conv.locator('[data-testid="reason"] [data-reason="explicit_request"]').textContent(), 'Asked for a person');
   assert.ok(await conv.locator('.msg.from-bot').count() >= 2, 'the bot\'s part of the conversation is shown');
 
   // A quick reply the workspace keeps (the local runner seeds `/saludo`), filled in for

@@ -508,6 +508,65 @@ async fn every_route_answers_as_the_openapi_document_says() {
     })
     .await;
 
+    // The handoff summary: why it came to a person, from the bot's turn records.
+    let handoff = api
+        .call(
+            "ana",
+            Method::GET,
+            "/tickets/{id}/handoff",
+            &t("/handoff"),
+            None,
+        )
+        .await;
+    assert_eq!(handoff.status, 200);
+    assert_eq!(
+        handoff.body["asked"][0], "explicit_request",
+        "{}",
+        handoff.body
+    );
+    assert!(
+        handoff.body["reasons"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|x| x == "explicit_request")),
+        "{}",
+        handoff.body
+    );
+    let presets = api
+        .call(
+            "ana",
+            Method::GET,
+            "/snooze-presets",
+            "/snooze-presets",
+            None,
+        )
+        .await;
+    assert_eq!(
+        presets.body["timezone"], "Europe/Madrid",
+        "{}",
+        presets.body
+    );
+    assert_eq!(presets.body["presets"].as_array().map(Vec::len), Some(3));
+    let urgent = api
+        .call(
+            "ana",
+            Method::PUT,
+            "/tickets/{id}/priority",
+            &t("/priority"),
+            Some(json!({"priority": "urgent"})),
+        )
+        .await;
+    assert_eq!(urgent.body["priority"], "urgent");
+    let wrong = api
+        .call(
+            "ana",
+            Method::PUT,
+            "/tickets/{id}/priority",
+            &t("/priority"),
+            Some(json!({"priority": "whenever"})),
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+
     // Escalation to the specialists, resolve, reopen, transfer back, assign.
     let up = api
         .call(
@@ -1095,6 +1154,18 @@ async fn routes_refuse_strangers_wrong_roles_other_workspaces_and_other_teams() 
             "/tickets/{id}/tags",
             "/tags".to_owned(),
             Some(json!({"tags": ["x"]})),
+        ),
+        (
+            Method::PUT,
+            "/tickets/{id}/priority",
+            "/priority".to_owned(),
+            Some(json!({"priority": "high"})),
+        ),
+        (
+            Method::GET,
+            "/tickets/{id}/handoff",
+            "/handoff".to_owned(),
+            None,
         ),
     ];
     for (method, route, suffix, body) in elsewhere {

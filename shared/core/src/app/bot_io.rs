@@ -13,6 +13,7 @@ use crate::bot::engine::{self, Customer, Step};
 use crate::bot::flow::LlmMode;
 use crate::bot::integrations::{IntegrationError, Integrations, Llm};
 use crate::bot::llm;
+use crate::bot::turn::{BotInsight, Lookup, LookupOutcome};
 use crate::channel::message::Content;
 use crate::config::WorkspaceConfig;
 use crate::kernel::lang::Lang;
@@ -28,7 +29,8 @@ pub(super) struct BotIo {
 }
 
 impl Turno {
-    /// One bot step, with whatever calls it needs made.
+    /// One bot step, with whatever calls it needs made, and what the turn record keeps of it
+    /// for the handoff summary.
     pub(super) async fn bot_step(
         &self,
         ws: &WorkspaceConfig,
@@ -36,7 +38,7 @@ impl Turno {
         lang: Lang,
         content: &Content,
         now: Timestamp,
-    ) -> Step {
+    ) -> (Step, BotInsight) {
         let config = &ws.bot;
         let customer = Customer {
             name: conversation.profile_name.as_deref(),
@@ -51,6 +53,8 @@ impl Turno {
             step = better;
         }
 
+        let mut slots = crate::bot::flow::Vars::new();
+        let mut lookup = None;
         if let Some(call) = step.call.take() {
             let outcome = match (&self.bot_io.integrations, config.actions.get(&call.action)) {
                 (Some(i), Some(action)) => i.call(&ws.id, &call.action, action, &call.vars).await,
@@ -73,6 +77,20 @@ impl Turno {
                     warn!(workspace = %ws.id, action = %call.action, error = %e, "action failed")
                 }
             }
+            slots.extend(
+                call.vars
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != engine::LANG_VAR)
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+            lookup = Some(Lookup {
+                action: call.action.clone(),
+                outcome: match &outcome {
+                    Ok(_) => LookupOutcome::Found,
+                    Err(IntegrationError::NotFound) => LookupOutcome::NotFound,
+                    Err(_) => LookupOutcome::Failed,
+                },
+            });
             // What the step said before the call (a greeting) comes before the answer.
             let before = std::mem::take(&mut step.replies);
             step = engine::complete_call(config, step.state, lang, &call, outcome, &customer);
@@ -82,7 +100,31 @@ impl Turno {
         if step.handoff.is_some() && !config.in_business_hours(now) {
             step = engine::out_of_hours(config, step, lang);
         }
-        step
+        if let Some(a) = &step.state.awaiting {
+            for (k, v) in &a.vars {
+                slots.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        let frustration = content
+            .text_for_bot()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| {
+                turno_nlu::frustration(t)
+                    .signals
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let insight = BotInsight {
+            understood_as: step.understood_as.clone(),
+            language: lang,
+            slots,
+            lookup,
+            failed_attempts: step.state.failed_attempts,
+            frustration,
+        };
+        (step, insight)
     }
 
     /// What the LLM makes of a message the bot did not understand, if it is enabled, answers

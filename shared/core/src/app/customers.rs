@@ -92,6 +92,86 @@ impl Turno {
         Ok((profile, record))
     }
 
+    /// The customer's tags: the configured ones, then the ones agents keep on the profile.
+    pub(super) async fn customer_tags(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<Vec<String>, AppError> {
+        let (profile, _) = self.profile_record(ws, customer).await?;
+        let mut tags = self
+            .config(ws)
+            .map(|c| c.customer_tags(customer))
+            .unwrap_or_default();
+        for t in profile.tags {
+            if !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+        Ok(tags)
+    }
+
+    /// Carries a profile's change of tags (`before` to `after`) onto the customer's tickets
+    /// not yet resolved: tags the profile dropped go (unless configured), new ones come, the
+    /// SLA policy is chosen again and the queue re-ranks the ticket (a new VIP goes ahead).
+    async fn apply_profile_tags(
+        &self,
+        actor: &Actor,
+        customer: &WaId,
+        before: &[String],
+        after: &[String],
+    ) -> Result<(), AppError> {
+        let Some(ws) = self.config(&actor.workspace) else {
+            return Ok(());
+        };
+        let configured = ws.customer_tags(customer);
+        let query = TicketQuery {
+            customer: Some(customer.clone()),
+            ..TicketQuery::workspace(StatusScope::All)
+        };
+        let (tickets, _) = self
+            .ports
+            .store
+            .ticket_page(&actor.workspace, &query, None, CUSTOMER_TICKETS_READ)
+            .await?;
+        let now = self.now();
+        for open in tickets
+            .iter()
+            .filter(|t| !matches!(t.status, TicketStatus::Resolved | TicketStatus::Closed))
+        {
+            let (configured, ws) = (&configured, &ws);
+            let updated = self
+                .update_ticket(&actor.workspace, &open.id, |t| {
+                    let mut tags: Vec<String> = t
+                        .tags
+                        .iter()
+                        .filter(|x| {
+                            !before.contains(x) || after.contains(x) || configured.contains(x)
+                        })
+                        .cloned()
+                        .collect();
+                    for x in after {
+                        if !tags.contains(x) {
+                            tags.push(x.clone());
+                        }
+                    }
+                    if tags != t.tags {
+                        t.record(now, Some(&actor.agent), "tags", Some(tags.join(", ")));
+                        t.tags = tags;
+                        t.updated_at = now;
+                        t.refresh_sla(ws.sla.policies(), now);
+                    }
+                    Ok::<_, AppError>(None)
+                })
+                .await?;
+            if let Some(super::effects::Updated { ticket, sla_before }) = updated {
+                self.after_change(ws, &ticket, sla_before, ticket.team.as_slice())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The customer as `actor` sees it, without checking that they may (the caller did).
     pub(crate) async fn customer_view_unchecked(
         &self,
@@ -209,8 +289,9 @@ impl Turno {
         }
         let now = self.now();
         let (name, tags, patch) = (&name, &tags, &patch);
-        retry_on_conflict(|_| async move {
+        let tags_before = retry_on_conflict(|_| async move {
             let (mut profile, record) = self.profile_record(&actor.workspace, customer).await?;
+            let tags_before = profile.tags.clone();
             if let Some(n) = &name {
                 profile.name = (!n.is_empty()).then(|| n.clone());
             }
@@ -246,9 +327,15 @@ impl Turno {
                 version: record.map_or(0, |r| r.version),
             };
             self.ports.store.put_record(&mut record).await?;
-            Ok(())
+            Ok(tags_before)
         })
         .await?;
+        if let Some(after) = tags
+            && *after != tags_before
+        {
+            self.apply_profile_tags(actor, customer, &tags_before, after)
+                .await?;
+        }
         self.customer_view_unchecked(&actor.workspace, customer, actor)
             .await
     }

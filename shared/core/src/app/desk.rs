@@ -10,6 +10,7 @@ use super::{Actor, AppError, Turno};
 use crate::channel::message::TranscriptEntry;
 use crate::desk::ticket::{EscalationReason, Ticket, TicketStatus};
 use crate::kernel::ids::{AgentId, TeamId, TicketId};
+use crate::kernel::levels::Priority;
 use crate::ports::domain_events::DomainEvent;
 
 /// A ticket with what the console shows beside it.
@@ -266,6 +267,39 @@ impl Turno {
             .ok_or(AppError::NotFound("ticket"))?;
         self.arm_sla_timer(&ws, &ticket, sla_before).await?;
         Ok(ticket)
+    }
+
+    /// Sets a ticket's priority by hand: the SLA policy is chosen again and the queue re-ranks
+    /// the ticket.
+    pub async fn set_priority(
+        &self,
+        actor: &Actor,
+        id: &TicketId,
+        priority: Priority,
+    ) -> Result<Ticket, AppError> {
+        let ws = self
+            .config(&actor.workspace)
+            .ok_or(AppError::NotFound("workspace"))?;
+        let now = self.now();
+        let Updated { ticket, sla_before } = self
+            .update_visible_ticket(actor, id, |t| {
+                if t.priority != priority {
+                    t.priority = priority;
+                    t.updated_at = now;
+                    t.refresh_sla(ws.sla.policies(), now);
+                    t.record(
+                        now,
+                        Some(&actor.agent),
+                        "priority",
+                        Some(format!("{priority:?}").to_lowercase()),
+                    );
+                }
+                Ok(None)
+            })
+            .await?;
+        self.after_change(&ws, &ticket, sla_before, ticket.team.as_slice())
+            .await?;
+        self.visible_ticket(actor, id).await
     }
 
     /// Moves a ticket up a tier by hand: into the queue of the first team of the next tier

@@ -37,6 +37,17 @@ impl Turno {
             if ticket.status.is_human() {
                 return Ok(Escalated::Before(ticket));
             }
+            // The tags agents keep on the customer's profile (a VIP made in the console) count
+            // for routing and the SLA as the configured ones do.
+            let profile_tags = self
+                .customer_tags(&job.workspace, &ticket.customer)
+                .await
+                .map_err(|e| super::effects::Retry::Fail(JobError::retry(e)))?;
+            for t in profile_tags {
+                if !ticket.tags.contains(&t) {
+                    ticket.tags.push(t);
+                }
+            }
             let mut decision = route(
                 &ws.routing,
                 &ws.teams,

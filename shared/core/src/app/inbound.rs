@@ -292,6 +292,7 @@ impl Turno {
             },
         }];
         let mut ticket_changed = ticket_created || reopened;
+        let mut insight = None;
         if reopened {
             effects.push(Effect::Escalate {
                 job: EscalationJob {
@@ -320,9 +321,10 @@ impl Turno {
         } else {
             conversation.language = language;
             ticket.language = language;
-            let step = self
+            let (step, bot) = self
                 .bot_step(ws, &conversation, language, &msg.content, now)
                 .await;
+            insight = Some(Box::new(bot));
             info!(
                 workspace = %msg.workspace, wamid = %msg.id, ticket_id = %ticket.id,
                 kind = msg.content.kind(), understood_as = %step.understood_as, "bot turn"
@@ -360,6 +362,7 @@ impl Turno {
             effects,
             // The customer's message (the first effect) is written with the commit.
             done: 1,
+            bot: insight,
         };
         Ok(DecidedTurn {
             conversation,

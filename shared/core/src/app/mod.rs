@@ -40,6 +40,7 @@ mod desk;
 mod effects;
 mod errors;
 mod escalation;
+mod handoff;
 mod inbound;
 mod inbox;
 mod ingress;
@@ -50,6 +51,7 @@ mod quarantine;
 mod quick_replies;
 mod renumber;
 mod sla;
+mod snooze;
 mod templates;
 mod transcript;
 
@@ -74,6 +76,7 @@ pub use quarantine::{
 pub use quick_replies::{QuickReply, QuickReplyInput};
 pub use renumber::{NUMBER_CHANGED_ACTION, NumberChange};
 pub use sla::SweepReport;
+pub use snooze::{SnoozePreset, SnoozePresets};
 pub use templates::TemplateOffer;
 
 /// Everything the use cases talk to.

@@ -5,6 +5,7 @@ pub mod config;
 pub mod conversation;
 pub mod engine;
 pub mod flow;
+pub mod handoff;
 pub mod integrations;
 pub mod keywords;
 pub mod llm;

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+mod actions;
 mod bodies;
 mod outbound;
 mod quarantine;
@@ -353,10 +354,10 @@ pub fn document() -> Value {
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
-        "paths": merged(paths(), quarantine::paths()),
+        "paths": merged(merged(paths(), quarantine::paths()), actions::paths()),
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
-            "schemas": merged(schemas(), quarantine::schemas())
+            "schemas": merged(merged(schemas(), quarantine::schemas()), actions::schemas())
         }
     })
 }

@@ -1,5 +1,7 @@
 //! The contract of [`ConversationStore`](turno_core::ports::ConversationStore).
 
+use turno_core::bot::turn::{BotInsight, Lookup, LookupOutcome};
+use turno_core::kernel::lang::Lang;
 use turno_core::kernel::levels::Priority;
 use turno_core::ports::Store;
 
@@ -50,7 +52,19 @@ pub async fn commit_turn_writes_conversation_ticket_and_turn_together(store: &dy
     let mut t = ticket(&ws, &cu);
     let mut c = conversation(&ws, &cu);
     c.ticket_id = Some(t.id.clone());
-    let record = turn(&ws, "wamid.a", &cu, &t.id);
+    let mut record = turn(&ws, "wamid.a", &cu, &t.id);
+    // What the bot made of the message comes back whole: the handoff summary reads it.
+    record.bot = Some(Box::new(BotInsight {
+        understood_as: "flow:order_status:answered".into(),
+        language: Lang::Pt,
+        slots: [("order_number".to_owned(), "456789".to_owned())].into(),
+        lookup: Some(Lookup {
+            action: "order_status".into(),
+            outcome: LookupOutcome::Found,
+        }),
+        failed_attempts: 1,
+        frustration: vec!["all_caps".into()],
+    }));
     store
         .commit_turn(&mut c, Some(&mut t), &record, &[])
         .await
