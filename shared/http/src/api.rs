@@ -54,7 +54,8 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/admin/dead-letters", get(dead_letters))
         .route("/admin/dead-letters/redrive", post(redrive_dead_letters))
         .merge(crate::console::routes())
-        .merge(crate::channel::routes());
+        .merge(crate::channel::routes())
+        .merge(crate::export::routes());
     if state.dev_login {
         v1 = with_dev_login(v1);
     }

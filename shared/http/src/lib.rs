@@ -10,6 +10,7 @@ mod channel;
 pub mod console;
 pub mod console_files;
 pub mod error;
+mod export;
 pub mod openapi;
 pub mod webhook;
 

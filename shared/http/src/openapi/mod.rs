@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 mod bodies;
+mod export;
 mod outbound;
 mod quarantine;
 mod schemas;
@@ -345,10 +346,10 @@ pub fn document() -> Value {
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
-        "paths": merged(paths(), quarantine::paths()),
+        "paths": merged(merged(paths(), quarantine::paths()), export::paths()),
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
-            "schemas": merged(schemas(), quarantine::schemas())
+            "schemas": merged(merged(schemas(), quarantine::schemas()), export::schemas())
         }
     })
 }
