@@ -10,7 +10,7 @@ async fn a_small_month_runs_through_the_use_cases_and_measures() {
         days: 2,
         store: StoreChoice::Sqlite(dir.path().join("month.db")),
         seed: 7,
-        progress_every: 0,
+        progress_every: None,
     };
     let world = World::open(&options.store, sim::month_start())
         .await

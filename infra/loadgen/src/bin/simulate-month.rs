@@ -36,7 +36,7 @@ async fn main() -> anyhow::Result<()> {
         days: args.days,
         store: args.store,
         seed: args.seed,
-        progress_every: 20_000,
+        progress_every: Some(std::time::Duration::from_secs(10)),
     };
     let world = World::open(&options.store, sim::month_start()).await?;
     eprintln!(

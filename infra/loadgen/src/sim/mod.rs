@@ -30,8 +30,8 @@ pub struct Options {
     pub days: u32,
     pub store: StoreChoice,
     pub seed: u64,
-    /// Print progress (conversations started, steps per second) every this many steps.
-    pub progress_every: u64,
+    /// Print progress (conversations started, their rate) this often; `None`: never.
+    pub progress_every: Option<std::time::Duration>,
 }
 
 /// What the simulation did.
@@ -167,6 +167,7 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
         ..Totals::default()
     };
     let began = Instant::now();
+    let mut last_report = began;
     let mut steps: u64 = 0;
     let mut started = std::collections::HashSet::new();
     while let Some((at, conv, step)) = sched.pop() {
@@ -212,16 +213,18 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
         let (ran, failed) = world.drain().await?;
         totals.jobs += ran;
         totals.failed_jobs += failed;
-        if o.progress_every > 0 && steps % o.progress_every == 0 {
+        if o.progress_every.is_some_and(|every| last_report.elapsed() >= every) {
+            last_report = Instant::now();
             let secs = began.elapsed().as_secs_f64();
             eprintln!(
-                "  {} {:>7}/{} conversations started, {} messages, {} jobs, {:.0} steps/s",
+                "  {} {:>7}/{} conversations started ({:.0}/s), {} messages, {} jobs, {} steps",
                 world.clock_now().strftime("%Y-%m-%d %H:%M"),
                 started.len(),
                 o.conversations,
+                started.len() as f64 / secs.max(1e-9),
                 totals.messages,
                 totals.jobs,
-                steps as f64 / secs.max(1e-9)
+                steps
             );
         }
     }
