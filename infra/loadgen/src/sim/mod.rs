@@ -213,7 +213,9 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
         let (ran, failed) = world.drain().await?;
         totals.jobs += ran;
         totals.failed_jobs += failed;
-        if o.progress_every.is_some_and(|every| last_report.elapsed() >= every) {
+        if o.progress_every
+            .is_some_and(|every| last_report.elapsed() >= every)
+        {
             last_report = Instant::now();
             let secs = began.elapsed().as_secs_f64();
             eprintln!(
