@@ -13,7 +13,7 @@
 //! | item | PK | SK | GSI attributes | notes |
 //! |---|---|---|---|---|
 //! | conversation | `WS#<ws>#CONV#<customer>` | `CONV` | — | versioned (`version`) |
-//! | ticket | `WS#<ws>#TICKET#<id>` | `TICKET` | GSI1 while queued, GSI2 while assigned, GSI3 while an SLA is due, GSI4–GSI6, GSI9, GSI10 always, GSI7–GSI8 with a team, GSI11 with a name | versioned |
+//! | ticket | `WS#<ws>#TICKET#<id>` | `TICKET` | GSI1 while queued, GSI2 while assigned, GSI3 while an SLA is due, GSI4–GSI6, GSI9, GSI10 always, GSI7–GSI8 with a team, GSI11 with a name, GSI12 always | versioned |
 //! | transcript entry | `WS#<ws>#TICKET#<id>` | `ENTRY#<at>#<uuid v7>` | — | in time, then insertion order, under its ticket |
 //! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`) |
 //! | turn record | `WS#<ws>#TURN#<message id>` | `TURN` | — | `expires_at` = commit + 30 days (TTL) |
@@ -35,6 +35,7 @@
 //! | GSI9 | `WS#<ws>#A#<agent or ->#G#<group>` | `<updated at>#<id>` | every ticket | mine and unassigned, by group (one status: filtered inside the group) |
 //! | GSI10 | `WS#<ws>#C#<customer>` | `<updated at>#<id>` | every ticket | a customer's tickets ([`customer_tickets`](turno_core::ports::TicketStore::customer_tickets)); search by number |
 //! | GSI11 | `WS#<ws>#N#<first two letters of the name>` | `<updated at>#<id>` | tickets with a named customer (`name_key`) | search by name prefix (`begins_with(name_key)` filtered inside the two-letter partition) |
+//! | GSI12 (keys and `team`) | `WS#<ws>#CREATED` | `<created at, ms>#<id>` | every ticket | [`tickets_created`](turno_core::ports::TicketStore::tickets_created), the conversation export, oldest first; the tickets are then read by key (`store/created.rs`) |
 //!
 //! The views (GSI5–GSI11) are described in `store/views.rs`; a page reads `limit + 1` items
 //! from each partition it needs. Counters `WS#<ws>#COUNTS` / `<team or ->#<status>` (`n`)
@@ -70,7 +71,7 @@ pub use queue::{
 pub use sdk::{Clients, RequestCounter, load_sdk_config};
 pub use secrets::parameter;
 pub use store::{
-    AGENT_TICKETS_INDEX, ASSIGNEE_GROUP_INDEX, CUSTOMER_INDEX, DynamoStore, GROUP_INDEX,
-    NAME_INDEX, QUEUE_INDEX, SLA_INDEX, SLA_SHARDS, STATUS_INDEX, TEAM_GROUP_INDEX,
+    AGENT_TICKETS_INDEX, ASSIGNEE_GROUP_INDEX, CREATED_INDEX, CUSTOMER_INDEX, DynamoStore,
+    GROUP_INDEX, NAME_INDEX, QUEUE_INDEX, SLA_INDEX, SLA_SHARDS, STATUS_INDEX, TEAM_GROUP_INDEX,
     TEAM_STATUS_INDEX, TURN_TTL, WORKSPACE_TICKETS_INDEX,
 };

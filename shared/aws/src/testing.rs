@@ -131,6 +131,13 @@ pub async fn create_table_from_template(client: &aws_sdk_dynamodb::Client, name:
                         .projection_type(ProjectionType::from(
                             g["Projection"]["ProjectionType"].as_str().unwrap(),
                         ))
+                        .set_non_key_attributes(
+                            g["Projection"]["NonKeyAttributes"].as_sequence().map(|a| {
+                                a.iter()
+                                    .filter_map(|x| x.as_str().map(str::to_owned))
+                                    .collect()
+                            }),
+                        )
                         .build(),
                 )
                 .build()

@@ -55,7 +55,8 @@ pub fn api_router(state: ApiState) -> Router {
         .route("/admin/dead-letters/redrive", post(redrive_dead_letters))
         .merge(crate::console::routes())
         .merge(crate::channel::routes())
-        .merge(crate::actions::routes());
+        .merge(crate::actions::routes())
+        .merge(crate::export::routes());
     if state.dev_login {
         v1 = with_dev_login(v1);
     }

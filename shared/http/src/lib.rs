@@ -11,6 +11,7 @@ mod channel;
 pub mod console;
 pub mod console_files;
 pub mod error;
+mod export;
 pub mod openapi;
 pub mod webhook;
 

@@ -80,6 +80,7 @@ macro_rules! store_contract_tests {
             views_page_through_each_matching_ticket_once_newest_first,
             name_search_finds_customers_by_the_start_of_their_name,
             status_counts_equal_a_recount_after_random_moves,
+            tickets_created_page_through_the_range_oldest_first_each_once,
         ] concurrent [
             concurrent_assigns_never_exceed_capacity,
             concurrent_assigns_of_one_ticket_take_exactly_one_unit,

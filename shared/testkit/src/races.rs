@@ -173,6 +173,16 @@ impl TicketStore for LosingStore {
         self.inner.ticket_page(ws, query, after, limit).await
     }
 
+    async fn tickets_created(
+        &self,
+        ws: &WorkspaceId,
+        range: &turno_core::ports::CreatedRange,
+        after: Option<&turno_core::ports::CreatedCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<turno_core::ports::CreatedCursor>), StoreError> {
+        self.inner.tickets_created(ws, range, after, limit).await
+    }
+
     async fn ticket_counts(
         &self,
         ws: &WorkspaceId,

@@ -172,7 +172,7 @@ impl Api {
 
 /// Validates `value` against an OpenAPI 3.0 schema: `$ref`, `allOf`, `nullable`, `type`,
 /// `enum`, `required`, `properties`, `additionalProperties` and `items`.
-fn validate(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+pub(super) fn validate(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
     if let Some(r) = schema["$ref"].as_str() {
         let name = r.trim_start_matches("#/components/schemas/");
         let target = &doc["components"]["schemas"][name];
@@ -965,6 +965,18 @@ fn all_routes(id: &str) -> Vec<(Method, &'static str, String, Option<Value>)> {
         ),
         (Method::GET, "/events", "/events".into(), None),
         (Method::GET, "/events/stream", "/events/stream".into(), None),
+        (
+            Method::GET,
+            "/reports/conversations",
+            "/reports/conversations?from=2026-01-01&to=2026-01-31".into(),
+            None,
+        ),
+        (
+            Method::GET,
+            "/reports/export.csv",
+            "/reports/export.csv?from=2026-01-01&to=2026-01-31".into(),
+            None,
+        ),
     ]
 }
 

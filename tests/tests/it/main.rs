@@ -13,6 +13,7 @@ mod csat;
 mod demo_shop;
 mod e2e;
 mod events;
+mod export;
 mod exposure;
 mod hosted_console;
 mod lambda_build;

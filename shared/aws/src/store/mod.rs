@@ -24,6 +24,7 @@ use turno_core::ports::records::RecordKind;
 mod agents;
 mod changes;
 mod conversations;
+mod created;
 mod records;
 mod tickets;
 mod transcripts;
@@ -36,6 +37,7 @@ pub const QUEUE_INDEX: &str = "GSI1";
 pub const AGENT_TICKETS_INDEX: &str = "GSI2";
 pub const SLA_INDEX: &str = "GSI3";
 pub const WORKSPACE_TICKETS_INDEX: &str = "GSI4";
+pub use created::CREATED_INDEX;
 pub use views::{
     ASSIGNEE_GROUP_INDEX, CUSTOMER_INDEX, GROUP_INDEX, NAME_INDEX, STATUS_INDEX, TEAM_GROUP_INDEX,
     TEAM_STATUS_INDEX,
@@ -200,6 +202,7 @@ fn ticket_item(t: &Ticket, next_version: u64) -> anyhow::Result<Item> {
         );
     }
     keys.extend(views::view_keys(t));
+    keys.extend(created::created_keys(t));
     if let Some(due) = t.sla_due_at() {
         keys.insert("GSI3PK".into(), s(sla_shard(&t.id)));
         keys.insert(

@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::{
-    StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery, TicketStore,
+    CreatedCursor, CreatedRange, StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery,
+    TicketStore,
 };
 
 use super::{
@@ -125,6 +126,16 @@ impl TicketStore for DynamoStore {
         limit: u32,
     ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError> {
         self.view_page(ws, query, after, limit).await
+    }
+
+    async fn tickets_created(
+        &self,
+        ws: &WorkspaceId,
+        range: &CreatedRange,
+        after: Option<&CreatedCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<CreatedCursor>), StoreError> {
+        self.created_page(ws, range, after, limit).await
     }
 
     async fn ticket_counts(

@@ -204,6 +204,16 @@ impl TicketStore for ChangeFeedStore {
         self.inner.ticket_page(ws, query, after, limit).await
     }
 
+    async fn tickets_created(
+        &self,
+        ws: &WorkspaceId,
+        range: &crate::ports::CreatedRange,
+        after: Option<&crate::ports::CreatedCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<crate::ports::CreatedCursor>), StoreError> {
+        self.inner.tickets_created(ws, range, after, limit).await
+    }
+
     async fn ticket_counts(
         &self,
         ws: &WorkspaceId,

@@ -12,6 +12,7 @@
 //! | a customer's change of phone number | [`renumber`] | bot-turn (a `user_changed_number` notice) |
 //! | bot-only conversations ending for inactivity (`resolved_by_bot`) | [`bot_outcome`] | bot-turn (arms), sla-enforcer (the delayed job) |
 //! | the satisfaction survey, its answers and the low-score alert | [`csat`] | sla-enforcer (the survey's delayed job), bot-turn (the answers) |
+//! | one row per conversation created in a range of dates, JSON pages or CSV | [`export`] | agent-api |
 //! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`], [`quarantine`] | agent-api |
 //!
 //! Effects several of them share (save or release, arm the SLA timer, pull the queue,
@@ -40,6 +41,7 @@ mod desk;
 mod effects;
 mod errors;
 mod escalation;
+mod export;
 mod handoff;
 mod inbound;
 mod inbox;
@@ -60,6 +62,10 @@ pub use admin::{Redriven, TeamView};
 pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
 pub use desk::{StatusChange, TicketView, Transfer};
 pub use errors::{AppError, JobError};
+pub use export::{
+    CSV_COLUMNS, ConversationPage, ConversationRow, ExportParams, MAX_RANGE_DAYS, SlaResult,
+    csv_header, date_range, push_row, workspace_zone,
+};
 pub use inbox::{
     AssigneeFilter, ListPage, ListParams, ListView, MessagePreview, SlaState, SlaSummary,
     TicketDetail, TicketSummary,

@@ -7,7 +7,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_i
 use turno_core::desk::ticket::{Ticket, TicketStatus};
 use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::{
-    StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery, TicketStore, name_key,
+    CreatedCursor, CreatedRange, StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery,
+    TicketStore, name_key,
 };
 
 use super::agents::{read_agent, write_agent};
@@ -34,6 +35,7 @@ pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbEr
         body,
         int(t.version)?,
         t.customer_name.as_deref().map(name_key),
+        t.created_at.as_millisecond(),
     ];
     let before: Option<(String, Option<String>)> = if t.version == 0 {
         None
@@ -52,8 +54,8 @@ pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbEr
         // needs a WHERE to parse ON CONFLICT after a SELECT).
         tx.prepare_cached(
             "INSERT INTO tickets (workspace, id, version, status, team, assignee, priority,
-                                  queued_at, updated_at, sla_due_at, body, name_key)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13 WHERE ?12 = 0
+                                  queued_at, updated_at, sla_due_at, body, name_key, created_ms)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14 WHERE ?12 = 0
              ON CONFLICT (workspace, id) DO NOTHING",
         )?
         .execute(columns)?
@@ -61,7 +63,7 @@ pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbEr
         tx.prepare_cached(
             "UPDATE tickets SET version = ?3, status = ?4, team = ?5, assignee = ?6,
                     priority = ?7, queued_at = ?8, updated_at = ?9, sla_due_at = ?10, body = ?11,
-                    name_key = ?13
+                    name_key = ?13, created_ms = ?14
              WHERE workspace = ?1 AND id = ?2 AND version = ?12",
         )?
         .execute(columns)?
@@ -227,6 +229,18 @@ impl TicketStore for SqliteStore {
     ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError> {
         self.read("read a ticket view", |conn| {
             super::views::ticket_page(conn, ws, query, after, limit)
+        })
+    }
+
+    async fn tickets_created(
+        &self,
+        ws: &WorkspaceId,
+        range: &CreatedRange,
+        after: Option<&CreatedCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<CreatedCursor>), StoreError> {
+        self.read("read tickets by creation", |conn| {
+            super::views::tickets_created(conn, ws, range, after, limit)
         })
     }
 

@@ -6,8 +6,8 @@ use rusqlite::{Connection, params, params_from_iter};
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{TeamId, WorkspaceId};
 use turno_core::ports::{
-    ALL_STATUSES, AssigneeKey, StatusCounts, StatusScope, TicketCursor, TicketQuery, TicketSource,
-    merge_pages,
+    ALL_STATUSES, AssigneeKey, CreatedCursor, CreatedRange, StatusCounts, StatusScope,
+    TicketCursor, TicketQuery, TicketSource, merge_pages,
 };
 
 use super::tickets::query_tickets;
@@ -104,4 +104,41 @@ pub(super) fn ticket_counts(
         }
     }
     Ok(counts)
+}
+
+/// The tickets created in the range after the cursor, oldest first: one range read of
+/// `tickets_by_created` (or, for a team, `tickets_by_team_created`), `limit + 1` rows.
+pub(super) fn tickets_created(
+    conn: &Connection,
+    ws: &WorkspaceId,
+    range: &CreatedRange,
+    after: Option<&CreatedCursor>,
+    limit: u32,
+) -> Result<(Vec<Ticket>, Option<CreatedCursor>), DbError> {
+    let mut sql = String::from(
+        "SELECT version, body FROM tickets WHERE workspace = ? AND created_ms >= ? AND created_ms < ?",
+    );
+    let mut args: Vec<Value> = vec![
+        Value::Text(ws.to_string()),
+        Value::Integer(range.from.as_millisecond()),
+        Value::Integer(range.to.as_millisecond()),
+    ];
+    if let Some(team) = &range.team {
+        sql.push_str(" AND team = ?");
+        args.push(Value::Text(team.to_string()));
+    }
+    if let Some(c) = after {
+        sql.push_str(" AND (created_ms, id) > (?, ?)");
+        args.push(Value::Integer(c.created_ms));
+        args.push(Value::Text(c.id.to_string()));
+    }
+    sql.push_str(" ORDER BY created_ms, id LIMIT ?");
+    args.push(Value::Integer(i64::from(limit) + 1));
+    let mut tickets = query_tickets(conn, &sql, params_from_iter(args))?;
+    let more = tickets.len() > limit as usize;
+    tickets.truncate(limit as usize);
+    let next = more
+        .then(|| tickets.last().map(CreatedCursor::of))
+        .flatten();
+    Ok((tickets, next))
 }

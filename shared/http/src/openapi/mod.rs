@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 mod actions;
 mod bodies;
+mod export;
 mod outbound;
 mod quarantine;
 mod schemas;
@@ -354,10 +355,10 @@ pub fn document() -> Value {
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
-        "paths": merged(merged(paths(), quarantine::paths()), actions::paths()),
+        "paths": merged(merged(merged(paths(), quarantine::paths()), actions::paths()), export::paths()),
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
-            "schemas": merged(merged(schemas(), quarantine::schemas()), actions::schemas())
+            "schemas": merged(merged(merged(schemas(), quarantine::schemas()), actions::schemas()), export::schemas())
         }
     })
 }

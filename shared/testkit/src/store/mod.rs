@@ -84,6 +84,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     tickets::views_page_through_each_matching_ticket_once_newest_first(s).await;
     tickets::name_search_finds_customers_by_the_start_of_their_name(s).await;
     tickets::status_counts_equal_a_recount_after_random_moves(s).await;
+    tickets::tickets_created_page_through_the_range_oldest_first_each_once(s).await;
     tickets::queued_tickets_come_by_priority_then_longest_waiting(s).await;
     tickets::vip_tickets_go_ahead_within_their_priority(s).await;
     tickets::sla_due_tickets_are_listed_soonest_first_across_workspaces(s).await;

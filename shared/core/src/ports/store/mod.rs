@@ -12,6 +12,7 @@
 mod agents;
 mod changes;
 mod conversations;
+mod created;
 mod records;
 mod tickets;
 mod transcripts;
@@ -25,6 +26,7 @@ use crate::kernel::ids::{AgentId, TeamId};
 pub use agents::AgentStore;
 pub use changes::ChangeFeed;
 pub use conversations::ConversationStore;
+pub use created::{CreatedCursor, CreatedRange};
 pub use records::RecordStore;
 pub use tickets::TicketStore;
 pub use transcripts::TranscriptStore;

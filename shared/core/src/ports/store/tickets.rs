@@ -5,7 +5,9 @@ use jiff::Timestamp;
 
 use crate::desk::ticket::Ticket;
 use crate::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
-use crate::ports::{StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery};
+use crate::ports::{
+    CreatedCursor, CreatedRange, StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery,
+};
 
 /// Tickets, versioned as the [module docs](super) describe, with the views the desk reads
 /// them through (filtered lists, team queues, SLA deadlines) and the writes that move an
@@ -41,6 +43,18 @@ pub trait TicketStore: Send + Sync {
         after: Option<&TicketCursor>,
         limit: u32,
     ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError>;
+
+    /// One page of the tickets created in the range: after `after` (none: from the start),
+    /// oldest first (ties by id), at most `limit`, and the cursor of the next page if there is
+    /// one. Read through the creation index, `limit + 1` rows at most: a range of any size is
+    /// read page by page.
+    async fn tickets_created(
+        &self,
+        ws: &WorkspaceId,
+        range: &CreatedRange,
+        after: Option<&CreatedCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Ticket>, Option<CreatedCursor>), StoreError>;
 
     /// How many tickets each status has, in the workspace or (`team`) in one team, from
     /// counters kept by every ticket write: no ticket is read.

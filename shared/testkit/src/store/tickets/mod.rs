@@ -2,9 +2,11 @@
 //! views the desk reads them through here, assignment and capacity in [`assignment`].
 
 mod assignment;
+mod created;
 mod views;
 
 pub use assignment::*;
+pub use created::*;
 pub use views::*;
 
 use jiff::{SignedDuration, Timestamp};
