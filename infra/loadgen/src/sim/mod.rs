@@ -8,7 +8,7 @@ pub mod script;
 pub mod world;
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
@@ -17,7 +17,8 @@ use rand::rngs::StdRng;
 use turno_core::app::{StatusChange, Transfer, WebhookBatch};
 use turno_core::channel::message::{Content, InboundMessage};
 use turno_core::desk::agent::{Availability, Role};
-use turno_core::kernel::ids::{MessageId, TeamId, WaId};
+use turno_core::kernel::ids::{MessageId, TeamId, TicketId, WaId};
+use turno_core::ports::records::ChangeKind;
 use turno_testkit::harness::demo_workspace;
 
 use script::{Plan, Step};
@@ -58,16 +59,22 @@ struct Conversation {
     plan: Plan,
     transferred: bool,
     reopened: bool,
-    /// Times a reply found the ticket still waiting in the queue.
-    waits: u32,
     messages: u32,
+}
+
+/// What a conversation's step leads to.
+enum Next {
+    /// These steps, each after the one before.
+    Steps(Vec<(SignedDuration, Step)>),
+    /// The agent's step, once the waiting ticket is assigned to someone.
+    OnAssignment(TicketId, Step),
 }
 
 /// What is due when: the agenda orders (time in ms, order of scheduling); the steps are kept
 /// beside it, with their conversation (`None`: a shift change).
 struct Scheduler {
     agenda: BinaryHeap<Reverse<(i64, u64)>>,
-    steps: std::collections::HashMap<u64, (Option<usize>, Step)>,
+    steps: HashMap<u64, (Option<usize>, Step)>,
     seq: u64,
 }
 
@@ -75,7 +82,7 @@ impl Scheduler {
     fn new() -> Self {
         Scheduler {
             agenda: BinaryHeap::new(),
-            steps: std::collections::HashMap::new(),
+            steps: HashMap::new(),
             seq: 0,
         }
     }
@@ -157,7 +164,6 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
             plan,
             transferred: false,
             reopened: false,
-            waits: 0,
             messages: 0,
         });
         sched.after(at, opening, n as usize);
@@ -170,6 +176,10 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
     let mut last_report = began;
     let mut steps: u64 = 0;
     let mut started = std::collections::HashSet::new();
+    // Agents' steps on tickets still in the queue, taken up when the ticket is assigned (the
+    // change feed says so); and where the simulation has read the feed to.
+    let mut waiting: HashMap<TicketId, (usize, Step)> = HashMap::new();
+    let mut feed: Option<String> = None;
     while let Some((at, conv, step)) = sched.pop() {
         // The clock moves a minute at a time, running what falls due on the way.
         while world.clock_now() < at {
@@ -182,6 +192,7 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
             let (ran, failed) = world.drain().await?;
             totals.jobs += ran;
             totals.failed_jobs += failed;
+            take_up_assigned(world, &mut feed, &mut waiting, &mut sched, &mut rng).await?;
         }
         steps += 1;
         if let Some(c) = conv {
@@ -204,15 +215,18 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
                     totals.refused += 1;
                 }
             }
-            (Some(c), step) => {
-                let next = act(world, &mut convs[c], step, &mut rng, &mut totals).await?;
-                sched.after(world.clock_now(), next, c);
-            }
+            (Some(c), step) => match act(world, &mut convs[c], step, &mut rng, &mut totals).await? {
+                Next::Steps(next) => sched.after(world.clock_now(), next, c),
+                Next::OnAssignment(ticket, step) => {
+                    waiting.insert(ticket, (c, step));
+                }
+            },
             (None, _) => {}
         }
         let (ran, failed) = world.drain().await?;
         totals.jobs += ran;
         totals.failed_jobs += failed;
+        take_up_assigned(world, &mut feed, &mut waiting, &mut sched, &mut rng).await?;
         if o.progress_every
             .is_some_and(|every| last_report.elapsed() >= every)
         {
@@ -233,14 +247,48 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
     Ok(totals)
 }
 
-/// One step of a conversation; returns the steps it leads to.
+/// Schedules the waiting agents' steps of the tickets assigned since `feed` (the agent sees
+/// the ticket in their inbox a few minutes later), reading the workspace's change feed.
+async fn take_up_assigned(
+    world: &World,
+    feed: &mut Option<String>,
+    waiting: &mut HashMap<TicketId, (usize, Step)>,
+    sched: &mut Scheduler,
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    const PAGE: u32 = 500;
+    let ws = demo_workspace();
+    loop {
+        let changes = world.store.changes_since(&ws, feed.as_deref(), PAGE).await?;
+        for change in &changes {
+            if change.kind != ChangeKind::Assignment {
+                continue;
+            }
+            if let Some((conv, step)) = waiting.remove(&change.ticket_id) {
+                let at = world
+                    .clock_now()
+                    .checked_add(SignedDuration::from_secs(rng_secs(rng, 60, 600)))
+                    .unwrap_or_else(|_| world.clock_now());
+                sched.at(at, Some(conv), step);
+            }
+        }
+        if let Some(last) = changes.last() {
+            *feed = Some(last.cursor.clone());
+        }
+        if changes.len() < PAGE as usize {
+            return Ok(());
+        }
+    }
+}
+
+/// One step of a conversation; returns what it leads to.
 async fn act(
     world: &World,
     c: &mut Conversation,
     step: Step,
     rng: &mut StdRng,
     totals: &mut Totals,
-) -> anyhow::Result<Vec<(SignedDuration, Step)>> {
+) -> anyhow::Result<Next> {
     let ws = demo_workspace();
     let wa = WaId::parse(script::number(c.customer))?;
     match step {
@@ -263,9 +311,9 @@ async fn act(
                     ..WebhookBatch::default()
                 })
                 .await?;
-            Ok(Vec::new())
+            Ok(Next::Steps(Vec::new()))
         }
-        Step::Shift { .. } => Ok(Vec::new()),
+        Step::Shift { .. } => Ok(Next::Steps(Vec::new())),
         agent_step => {
             let Some(ticket_id) = world
                 .store
@@ -273,18 +321,17 @@ async fn act(
                 .await?
                 .and_then(|conv| conv.ticket_id)
             else {
-                return Ok(Vec::new());
+                return Ok(Next::Steps(Vec::new()));
             };
             let Some(ticket) = world.store.ticket(&ws, &ticket_id).await? else {
-                return Ok(Vec::new());
+                return Ok(Next::Steps(Vec::new()));
             };
             let Some(agent) = ticket.assignee.clone() else {
-                // Still in the queue: look again in five minutes, for a few hours at most.
-                c.waits += 1;
-                return Ok(if c.waits < 48 && ticket.status.is_human() {
-                    vec![(SignedDuration::from_mins(5), agent_step)]
+                // Still in the queue: the step waits for the ticket's assignment.
+                return Ok(if ticket.status.is_human() {
+                    Next::OnAssignment(ticket_id, agent_step)
                 } else {
-                    Vec::new()
+                    Next::Steps(Vec::new())
                 });
             };
             let who = world::actor(agent.as_str(), Role::Agent);
@@ -338,7 +385,7 @@ async fn act(
             if !done {
                 totals.refused += 1;
             }
-            Ok(next)
+            Ok(Next::Steps(next))
         }
     }
 }
