@@ -51,6 +51,7 @@ static ASSETS: &[Asset] = &[
     asset!("sandbox.js", JS),
     asset!("sla.js", JS),
     asset!("live.js", JS),
+    asset!("templates.js", JS),
     asset!("icon.svg", "image/svg+xml"),
 ];
 

@@ -3,5 +3,6 @@
 
 mod content;
 pub mod message;
+pub mod template_form;
 pub mod templates;
 pub mod window;

@@ -248,6 +248,14 @@ pub(super) fn schemas() -> Value {
                 "languages": { "type": "object", "additionalProperties": string() },
                 "header_params": strings(),
                 "body_params": strings(),
+                "body": { "type": "object", "description": "the approved body per customer language (es, en, pt), with its {{1}}… placeholders", "additionalProperties": string() },
+                "header": { "type": "object", "required": ["format"], "properties": {
+                    "format": enumeration(&["text", "image", "video", "document", "location"]),
+                    "text": { "type": "object", "additionalProperties": string() }
+                } },
+                "buttons": { "type": "array", "items": { "type": "object", "additionalProperties": string() }, "description": "button titles per language, in order" },
+                "fields": { "type": "object", "description": "body placeholders pre-filled from the customer or ticket, by number", "additionalProperties": enumeration(&["customer_name", "ticket_id"]) },
+                "param_count": { "type": "integer", "minimum": 0, "description": "how many body parameters every send must carry" },
                 "category": enumeration(&["marketing", "utility", "authentication"]),
                 "status": nullable(string()),
                 "quality": nullable(enumeration(&["GREEN", "YELLOW", "RED", "UNKNOWN"]))
