@@ -8,6 +8,7 @@ import { t, currentLang } from './i18n.js';
 import { slaOf } from './sla.js';
 import { countdown } from './inbox.js';
 import { templatePicker } from './templates.js';
+import { attachControls, upload } from './attach.js';
 
 const TICKS = { sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
 // Customer media shown inline: raster images only, which a browser decodes without running
@@ -68,6 +69,10 @@ export function mountConversation(pane, ctx, id, onChange) {
   const composer = h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); submit(); } },
     tabs, windowInfo, h('div', { class: 'composer-row' }, text), templateBox,
     h('div', { class: 'composer-actions' }, quickBtn, quickMenu, templateBtn, h('span', { class: 'spacer' }), sendBtn));
+  const attach = attachControls(composer, ctx);
+  composer.querySelector('.composer-actions').prepend(attach.button);
+  composer.append(attach.input);
+  composer.querySelector('.composer-row').after(attach.chip);
   text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(); } });
   const main = h('div', { class: 'conv-main' }, header, reason, transcript, composer);
   clear(pane, h('div', { class: 'conversation', 'data-testid': 'conversation' }, main, side));
@@ -99,6 +104,8 @@ export function mountConversation(pane, ctx, id, onChange) {
     text.hidden = templates;
     templateBox.hidden = !templates;
     templateBtn.hidden = note || closed || lacks('templates');
+    attach.button.hidden = note || templates;
+    if (note || templates) attach.clear();
     templateBtn.setAttribute('aria-pressed', String(templates));
     templateBtn.textContent = t(templateChosen ? 'templates.back' : 'templates.use');
     if (!note && closed) sendBtn.textContent = t('conv.template.send');
@@ -147,6 +154,9 @@ export function mountConversation(pane, ctx, id, onChange) {
         await api(`/tickets/${encodeURIComponent(id)}/messages`, { method: 'POST', body: { template: chosen.template } });
         templateChosen = false;
         picker.reset();
+      } else if (attach.pending()) {
+        await upload(id, attach.pending(), body);
+        attach.clear();
       } else {
         if (!body) return;
         await api(`/tickets/${encodeURIComponent(id)}/messages`, { method: 'POST', body: { text: body } });
@@ -254,10 +264,11 @@ export function mountConversation(pane, ctx, id, onChange) {
   function media(c) {
     const box = h('div', { class: `media media-${c.kind}` });
     const label = h('span', { class: 'media-label' }, `${c.filename || t('conv.media')} (${c.kind}${c.mime_type ? `, ${c.mime_type}` : ''})`);
-    const open = h('button', { class: 'btn ghost small', type: 'button', onclick: () => fetchMedia(c, box, label, true) }, '⤓');
-    box.append(label, open);
+    box.append(label);
+    // Media sent by link has no id to fetch: the label says what it was.
+    if (c.media_id) box.append(h('button', { class: 'btn ghost small', type: 'button', 'aria-label': t('attach.download'), onclick: () => fetchMedia(c, box, label, true) }, '⤓'));
     if (c.caption) box.append(h('p', { class: 'text' }, c.caption));
-    if (c.kind === 'image' || c.kind === 'sticker') fetchMedia(c, box, label, false);
+    if (c.media_id && (c.kind === 'image' || c.kind === 'sticker')) fetchMedia(c, box, label, false);
     return box;
   }
 
@@ -286,6 +297,9 @@ export function mountConversation(pane, ctx, id, onChange) {
   }
 
   function outbound(m) {
+    if (m.type === 'media') {
+      return media({ kind: m.kind, media_id: m.source?.id, caption: m.caption, filename: m.filename, link: m.source?.link });
+    }
     const parts = [h('p', { class: 'text' }, m.body ?? m.text ?? (m.name ? `${t('conv.template')}: ${m.name}` : ''))];
     if (m.type === 'buttons') parts.push(h('div', { class: 'choices' }, (m.buttons || []).map((b) => h('span', { class: 'choice' }, b.title))));
     if (m.type === 'list') parts.push(h('div', { class: 'choices' }, h('span', { class: 'choice' }, `☰ ${m.button}`), (m.rows || []).map((r) => h('span', { class: 'choice' }, r.title))));

@@ -52,6 +52,8 @@ static ASSETS: &[Asset] = &[
     asset!("sla.js", JS),
     asset!("live.js", JS),
     asset!("templates.js", JS),
+    asset!("attach.js", JS),
+    asset!("notify.js", JS),
     asset!("icon.svg", "image/svg+xml"),
 ];
 

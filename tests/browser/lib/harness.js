@@ -175,6 +175,17 @@ export async function signInWithToken(context, url, token, { lang = 'en' } = {})
   page.on('pageerror', (e) => errors.push(e));
   page.errors = errors;
   await page.addInitScript(([tok, l]) => {
+    // Keep what the console shows as system notifications, for the tests to read.
+    window.shownNotifications = [];
+    const Native = window.Notification;
+    if (Native) {
+      window.Notification = class extends Native {
+        constructor(title, options) {
+          super(title, options);
+          window.shownNotifications.push({ title, body: options?.body });
+        }
+      };
+    }
     sessionStorage.setItem('turno.token', tok);
     if (!sessionStorage.getItem('turno.test.lang')) {
       localStorage.setItem('turno.lang', l);

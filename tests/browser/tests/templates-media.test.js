@@ -100,3 +100,78 @@ test('the server refuses a template with a parameter missing before calling What
   });
   assert.equal(wrong.status, 404);
 });
+
+// A 1×1 PNG, padded past the JSON routes' 64 KiB limit (decoders stop at IEND).
+const PNG = Buffer.concat([
+  Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'),
+  Buffer.alloc(100 * 1024),
+]);
+
+/// Waits for the toast to say what `pattern` matches.
+async function toastSays(page, pattern) {
+  return eventually(`a toast matching ${pattern}`, async () => pattern.test(await page.locator('#toast').textContent()));
+}
+
+test('an image is checked, uploaded to WhatsApp and sent by its media id with its caption', async () => {
+  // Refused in the browser before any upload: a type WhatsApp does not take, and a size over
+  // the image limit.
+  await ana.locator('[data-testid="attach-input"]').setInputFiles({ name: 'anim.gif', mimeType: 'image/gif', buffer: Buffer.from('GIF89a') });
+  await toastSays(ana, /does not take image\/gif/);
+  await ana.locator('[data-testid="attach-input"]').setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: Buffer.alloc(5 * 1024 * 1024 + 1) });
+  await toastSays(ana, /5\.0 MB.*up to 5\.0 MB/);
+  assert.equal(await ana.locator('[data-testid="attach-chip"]').isHidden(), true);
+  assert.equal(graph.uploads.length, 0);
+
+  // WhatsApp throttling: said plainly, and the file stays to be sent again.
+  await ana.locator('[data-testid="attach-input"]').setInputFiles({ name: 'label.png', mimeType: 'image/png', buffer: PNG });
+  await ana.locator('[data-testid="attach-chip"]').waitFor();
+  await ana.locator('[data-testid="composer"]').fill('Here is your shipping label');
+  graph.failNext({ status: 429, code: 130429, message: 'Rate limit hit' });
+  await ana.locator('[data-testid="send"]').click();
+  await toastSays(ana, /limiting how fast we send/);
+  assert.equal(await ana.locator('[data-testid="attach-chip"]').isVisible(), true);
+
+  await ana.locator('[data-testid="send"]').click();
+  const sent = await eventually('the image message at the fake Graph API', () => graph.messages.find((m) => m.type === 'image'));
+  assert.equal(graph.uploads.length, 1);
+  const [up] = graph.uploads;
+  assert.equal(up.type, 'image/png');
+  assert.equal(up.size, PNG.length);
+  assert.equal(up.filename, 'label.png');
+  assert.equal(sent.to, CUSTOMER);
+  assert.equal(sent.image.id, up.id);
+  assert.equal(sent.image.caption, 'Here is your shipping label');
+  // The transcript shows it, fetched back through the ticket's media route.
+  await ana.locator('[data-testid="transcript"] img.media-img').last().waitFor();
+  assert.equal(await ana.locator('[data-testid="attach-chip"]').isHidden(), true);
+
+  // The server checks again: a type WhatsApp does not take never reaches it.
+  const r = await api(`/tickets/${encodeURIComponent(ticketId)}/attachments`, { method: 'POST', headers: { 'content-type': 'image/gif' }, body: 'GIF89a' });
+  assert.equal(r.status, 415);
+  assert.equal(graph.uploads.length, 1);
+  assert.deepEqual(ana.errors, []);
+});
+
+test('a mention notifies an agent of another team, who can then open the ticket', async () => {
+  const asCarla = (path) => fetch(`${turno.url}/api/v1${path}`, { headers: { authorization: `Bearer ${turno.tokens.carla}` } });
+  assert.equal((await asCarla(`/tickets/${encodeURIComponent(ticketId)}`)).status, 404, 'not her team\'s ticket');
+  const carla = await signInWithToken(browser.context, turno.url, turno.tokens.carla);
+  await carla.locator('[data-testid="notify-bell"]').waitFor();
+  assert.equal(await carla.locator('[data-testid="notify-count"]').isHidden(), true);
+
+  await ana.locator('[data-tab="note"]').click();
+  await ana.locator('[data-testid="composer"]').fill('@carla could you check the refund on this one?');
+  await ana.locator('[data-testid="send"]').click();
+  await ana.locator('[data-testid="transcript"] >> text=could you check the refund').waitFor();
+
+  await eventually('the mention counted on Carla\'s bell', async () => (await carla.locator('[data-testid="notify-count"]').textContent()) === '1');
+  const shown = await carla.evaluate(() => window.shownNotifications);
+  assert.ok(shown.some((n) => /Ana García mentioned you on John Smith/.test(n.body)), JSON.stringify(shown));
+  await carla.locator('[data-testid="notify-bell"]').click();
+  await carla.locator('[data-testid="notify-list"] a').first().click();
+  await carla.locator('[data-testid="conversation"]').waitFor();
+  await carla.locator('[data-testid="transcript"] >> text=could you check the refund').waitFor();
+  assert.equal(await carla.locator('[data-testid="not-allowed"]').count(), 0);
+  assert.equal((await asCarla(`/tickets/${encodeURIComponent(ticketId)}`)).status, 200);
+  assert.deepEqual(carla.errors, []);
+});

@@ -90,6 +90,7 @@ pub(super) fn schemas() -> Value {
                 "tier": enumeration(&["L1", "L2", "L3"]),
                 "team": nullable(string()),
                 "assignee": nullable(string()),
+                "mentioned": { "type": "array", "items": string(), "description": "agents @mentioned in its notes, who may open it whatever their team" },
                 "reasons": strings(),
                 "created_at": time(),
                 "updated_at": time(),
