@@ -161,7 +161,8 @@ async fn send_attachment(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(1);
-    check_attachment(&mime_type, declared).map_err(|e| refused(&e))?;
+    // Type and size before the body is read; an empty file once the ticket is found.
+    check_attachment(&mime_type, declared.max(1)).map_err(|e| refused(&e))?;
     if q.caption
         .as_deref()
         .is_some_and(|c| c.chars().count() > CAPTION_MAX)
@@ -181,7 +182,9 @@ async fn send_attachment(
             ApiError::new(e.status(), "invalid_request", e.body_text())
         }
     })?;
-    check_attachment(&mime_type, bytes.len()).map_err(|e| refused(&e))?;
+    if !bytes.is_empty() {
+        check_attachment(&mime_type, bytes.len()).map_err(|e| refused(&e))?;
+    }
     let file = Attachment {
         mime_type,
         filename: q.filename,

@@ -47,9 +47,9 @@ impl Turno {
         id: &TicketId,
         file: Attachment,
     ) -> Result<TranscriptEntry, AppError> {
+        let ticket = self.visible_ticket(actor, id).await?;
         let kind = check_attachment(&file.mime_type, file.bytes.len())
             .map_err(|e| AppError::Invalid(e.to_string()))?;
-        let ticket = self.visible_ticket(actor, id).await?;
         if !ticket.status.is_human() {
             return Err(AppError::Conflict(format!(
                 "the ticket is {}: only tickets with a person (queued, assigned, pending, snoozed) take replies",

@@ -22,7 +22,7 @@ pub(super) fn operation() -> Value {
     for t in TYPES {
         content.insert(
             t.to_owned(),
-            json!({ "schema": { "type": "string", "format": "binary" } }),
+            json!({ "schema": { "type": "string", "format": "binary", "minLength": 1 } }),
         );
     }
     json!({
