@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -41,6 +41,7 @@ pub fn router(state: SandboxState) -> Router {
             "/sandbox/api/media",
             post(send_media).layer(DefaultBodyLimit::max(MEDIA_MAX_BYTES)),
         )
+        .route("/sandbox/api/media/{media_id}", get(media))
         .with_state(state)
 }
 
@@ -251,6 +252,47 @@ async fn send_media(
     Ok((
         StatusCode::ACCEPTED,
         Json(serde_json::json!({ "id": id, "media_id": media_id })),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct MediaFileQuery {
+    workspace: Option<WorkspaceId>,
+}
+
+/// `GET /sandbox/api/media/{id}`: media the sandbox keeps (what agents sent the customer, or
+/// the customer sent), for the sandbox page to show. Raster images keep their type so the page
+/// can show them; anything else is bytes to save, never a page of this origin.
+async fn media(
+    State(s): State<SandboxState>,
+    Path(media_id): Path<String>,
+    Query(q): Query<MediaFileQuery>,
+) -> Result<Response, ApiError> {
+    use turno_core::ports::WhatsApp;
+    let sandbox = sandbox_of(&s)?;
+    let workspace = workspace_or_only(&s.turno, q.workspace)?;
+    let file = sandbox
+        .media(&workspace, &media_id)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such media"))?;
+    let inline = ["image/jpeg", "image/png", "image/webp"].contains(&file.mime_type.as_str());
+    let content_type = if inline {
+        file.mime_type.clone()
+    } else {
+        "application/octet-stream".to_owned()
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'".to_owned(),
+            ),
+            (header::CACHE_CONTROL, "private, max-age=300".to_owned()),
+        ],
+        file.bytes,
     )
         .into_response())
 }

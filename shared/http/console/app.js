@@ -6,6 +6,7 @@ import { loadConfig, restoreToken, signIn, signOut } from './auth.js';
 import { h, clear, duration } from './dom.js';
 import { t, LANGS, currentLang, setLang, onLangChange } from './i18n.js';
 import * as live from './live.js';
+import { mountNotifications } from './notify.js';
 import { mountInbox } from './inbox.js';
 import { mountDashboard } from './dashboard.js';
 import { mountReports } from './reports.js';
@@ -79,6 +80,8 @@ function shell() {
     : null;
   const liveDot = h('span', { class: 'live-dot', title: 'live' });
   live.onStatus((ok) => { liveDot.classList.toggle('off', !ok); liveDot.title = ok ? 'live' : t('live.offline'); });
+  // One list of mentions and alerts for the session, kept across redraws of the top bar.
+  ctx.notifications ??= mountNotifications(ctx);
   const view = h('main', { class: 'view', id: 'view' });
   const drawer = sandboxOpen ? h('aside', { class: 'sandbox-drawer', 'aria-label': t('nav.sandbox') }) : null;
   clear(root, h('div', { class: `app ${sandboxOpen ? 'with-sandbox' : ''}` },
@@ -86,7 +89,7 @@ function shell() {
       h('div', { class: 'brand' }, h('img', { src: 'icon.svg', alt: '' }), h('span', {}, 'turno')),
       nav,
       h('div', { class: 'spacer' }),
-      sandboxBtn, notifyBtn, liveDot, avail, lang,
+      sandboxBtn, notifyBtn, ctx.notifications, liveDot, avail, lang,
       h('div', { class: 'me', 'data-testid': 'me' }, h('span', { class: 'avatar small' }, me.name.split(/\s+/).map((p) => p[0]).join('').slice(0, 2)),
         h('span', { class: 'me-name' }, h('strong', {}, me.name), h('small', {}, t(`role.${me.role}`)))),
       h('button', { class: 'btn ghost small', type: 'button', 'data-testid': 'signout', onclick: async () => {

@@ -11,6 +11,8 @@ import { countdown } from './inbox.js';
 import { actionsPanel, customerEditor } from './actions.js';
 import { loadHandoff, drawHandoff } from './handoff.js';
 import { reasonText } from './i18n-actions.js';
+import { templatePicker } from './templates.js';
+import { attachControls, upload } from './attach.js';
 
 const TICKS = { sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
 // Customer media shown inline: raster images only, which a browser decodes without running
@@ -50,6 +52,9 @@ export function mountConversation(pane, ctx, id, onChange) {
   let data = null;
   let mode = 'reply';
   let destroyed = false;
+  // A template can go at any time; once the 24-hour window is closed it is the only way.
+  let templateChosen = false;
+  let picker = null;
   // The transfer form survives the redraws live updates cause while an agent fills it in.
   const transferState = { open: false, target: '', note: '', focused: false };
 
@@ -68,11 +73,16 @@ export function mountConversation(pane, ctx, id, onChange) {
   const sendBtn = h('button', { class: 'btn primary', type: 'submit', 'data-testid': 'send' }, t('conv.send'));
   const quickBtn = h('button', { class: 'btn ghost', type: 'button', 'data-testid': 'quick-replies', 'aria-haspopup': 'listbox', onclick: () => toggleQuick() }, t('conv.quick'));
   const quickMenu = h('ul', { class: 'quick-menu', role: 'listbox', hidden: true, 'data-testid': 'quick-menu' });
-  const templateBox = h('div', { class: 'template-box', hidden: true });
+  const templateBox = h('div', { class: 'template-box', hidden: true, 'data-testid': 'template-box' });
+  const templateBtn = h('button', { class: 'btn ghost', type: 'button', 'data-testid': 'template-open', 'aria-pressed': 'false', onclick: () => { templateChosen = !templateChosen; drawComposer(); } }, t('templates.use'));
   const tabs = h('div', { class: 'composer-tabs', role: 'tablist' });
   const composer = h('form', { class: 'composer', onsubmit: (e) => { e.preventDefault(); submit(); } },
     tabs, windowInfo, h('div', { class: 'composer-row' }, text), templateBox,
-    h('div', { class: 'composer-actions' }, quickBtn, quickMenu, h('span', { class: 'spacer' }), sendBtn));
+    h('div', { class: 'composer-actions' }, quickBtn, quickMenu, templateBtn, h('span', { class: 'spacer' }), sendBtn));
+  const attach = attachControls(composer, ctx);
+  composer.querySelector('.composer-actions').prepend(attach.button);
+  composer.append(attach.input);
+  composer.querySelector('.composer-row').after(attach.chip);
   text.addEventListener('keydown', (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submit(); } });
   const main = h('div', { class: 'conv-main' }, header, handoffBox, reason, transcript, composer);
   clear(pane, h('div', { class: 'conversation', 'data-testid': 'conversation' }, main, aside));
@@ -100,21 +110,21 @@ export function mountConversation(pane, ctx, id, onChange) {
       windowInfo.textContent = t('conv.window.unknown');
     }
     windowInfo.classList.toggle('closed', !!closed);
-    const templatesOnly = !note && closed;
-    text.hidden = templatesOnly;
-    templateBox.hidden = !templatesOnly;
-    if (templatesOnly) drawTemplates();
+    const templates = !note && (closed || templateChosen);
+    text.hidden = templates;
+    templateBox.hidden = !templates;
+    templateBtn.hidden = note || closed || lacks('templates');
+    attach.button.hidden = note || templates;
+    if (note || templates) attach.clear();
+    templateBtn.setAttribute('aria-pressed', String(templates));
+    templateBtn.textContent = t(templateChosen ? 'templates.back' : 'templates.use');
+    if (!note && closed) sendBtn.textContent = t('conv.template.send');
+    if (templates) {
+      if (!picker) picker = templatePicker(templateBox, () => data);
+      else picker.refresh();
+      if (templateChosen && !closed) sendBtn.textContent = t('conv.template.send');
+    }
     ctx.tick();
-  }
-
-  async function drawTemplates() {
-    let list = [];
-    try { const r = await api('/templates', { feature: 'templates' }); list = r.templates || r.items || r || []; } catch { list = []; }
-    if (!list.length) { clear(templateBox, h('p', { class: 'muted' }, t('conv.template.none'))); return; }
-    const sel = h('select', { 'aria-label': t('conv.template'), 'data-testid': 'template' },
-      list.map((tp, i) => h('option', { value: String(i) }, `${tp.name} (${[tp.language || tp.languages?.join(', ') || '', tp.category, tp.quality].filter(Boolean).join(' · ')})`)));
-    clear(templateBox, h('label', {}, t('conv.template'), ' ', sel));
-    templateBox.select = () => list[Number(sel.value)];
   }
 
   async function toggleQuick(force) {
@@ -147,10 +157,16 @@ export function mountConversation(pane, ctx, id, onChange) {
       if (mode === 'note') {
         if (!body) return;
         await api(`/tickets/${encodeURIComponent(id)}/notes`, { method: 'POST', body: { text: body }, feature: 'notes' });
-      } else if (data && !data.window.open) {
-        const tp = templateBox.select?.();
-        if (!tp) return;
-        await api(`/tickets/${encodeURIComponent(id)}/messages`, { method: 'POST', body: { template: { name: tp.name, language: tp.language || data.ticket.language, params: [] } } });
+      } else if (data && !templateBox.hidden) {
+        const chosen = picker?.collect();
+        if (!chosen) return;
+        if (chosen.error) { ctx.toast(chosen.error, true); return; }
+        await api(`/tickets/${encodeURIComponent(id)}/messages`, { method: 'POST', body: { template: chosen.template } });
+        templateChosen = false;
+        picker.reset();
+      } else if (attach.pending()) {
+        await upload(id, attach.pending(), body);
+        attach.clear();
       } else {
         if (!body) return;
         await api(`/tickets/${encodeURIComponent(id)}/messages`, { method: 'POST', body: { text: body } });
@@ -263,10 +279,11 @@ export function mountConversation(pane, ctx, id, onChange) {
   function media(c) {
     const box = h('div', { class: `media media-${c.kind}` });
     const label = h('span', { class: 'media-label' }, `${c.filename || t('conv.media')} (${c.kind}${c.mime_type ? `, ${c.mime_type}` : ''})`);
-    const open = h('button', { class: 'btn ghost small', type: 'button', onclick: () => fetchMedia(c, box, label, true) }, '⤓');
-    box.append(label, open);
+    box.append(label);
+    // Media sent by link has no id to fetch: the label says what it was.
+    if (c.media_id) box.append(h('button', { class: 'btn ghost small', type: 'button', 'aria-label': t('attach.download'), onclick: () => fetchMedia(c, box, label, true) }, '⤓'));
     if (c.caption) box.append(h('p', { class: 'text' }, c.caption));
-    if (c.kind === 'image' || c.kind === 'sticker') fetchMedia(c, box, label, false);
+    if (c.media_id && (c.kind === 'image' || c.kind === 'sticker')) fetchMedia(c, box, label, false);
     return box;
   }
 
@@ -295,6 +312,9 @@ export function mountConversation(pane, ctx, id, onChange) {
   }
 
   function outbound(m) {
+    if (m.type === 'media') {
+      return media({ kind: m.kind, media_id: m.source?.id, caption: m.caption, filename: m.filename, link: m.source?.link });
+    }
     const parts = [h('p', { class: 'text' }, m.body ?? m.text ?? (m.name ? `${t('conv.template')}: ${m.name}` : ''))];
     if (m.type === 'buttons') parts.push(h('div', { class: 'choices' }, (m.buttons || []).map((b) => h('span', { class: 'choice' }, b.title))));
     if (m.type === 'list') parts.push(h('div', { class: 'choices' }, h('span', { class: 'choice' }, `☰ ${m.button}`), (m.rows || []).map((r) => h('span', { class: 'choice' }, r.title))));

@@ -3,8 +3,9 @@
 
 use axum::Json;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, HeaderValue,
@@ -13,10 +14,12 @@ use axum::http::header::{
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use turno_core::app::Attachment;
+use turno_core::channel::attachment::{ATTACHMENT_MAX_BYTES, AttachmentError, check_attachment};
 use turno_core::channel::message::Outbound;
 use turno_core::kernel::ids::TicketId;
 
-use crate::api::ApiState;
+use crate::api::{ApiState, QueryParams};
 use crate::auth::Caller;
 use crate::error::ApiError;
 
@@ -25,6 +28,11 @@ pub(crate) fn routes() -> Router<ApiState> {
         .route("/tickets/{id}/templates", post(send_template))
         .route("/tickets/{id}/outbound", post(send_outbound))
         .route("/tickets/{id}/media/{media_id}", get(media))
+        .route(
+            "/tickets/{id}/attachments",
+            // The largest kind (a document) plus room for nothing else: the body is the file.
+            post(send_attachment).layer(DefaultBodyLimit::max(ATTACHMENT_MAX_BYTES)),
+        )
 }
 
 /// `Json` whose rejections use the API's error format.
@@ -106,6 +114,84 @@ async fn send_outbound(
         .turno
         .agent_send(&actor, &ticket_id(&id)?, message)
         .await?;
+    Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttachmentQuery {
+    caption: Option<String>,
+    filename: Option<String>,
+}
+
+/// The longest caption WhatsApp shows.
+const CAPTION_MAX: usize = 1024;
+
+fn refused(e: &AttachmentError) -> ApiError {
+    let (status, code) = match e {
+        AttachmentError::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        AttachmentError::Unsupported(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"),
+        AttachmentError::Empty => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+    };
+    ApiError::new(status, code, e.to_string())
+}
+
+/// `POST /tickets/{id}/attachments?caption=…&filename=…`: the request body is the file, with
+/// its `Content-Type`. A type WhatsApp does not take is 415, a file over its kind's limit
+/// (image 5 MB, audio and video 16 MB, sticker 500 KB, document 100 MB) 413, both told from
+/// the headers before the body is read. The file is uploaded to WhatsApp and sent as an
+/// image, document, audio, video or sticker message, with the caption where WhatsApp shows
+/// one.
+async fn send_attachment(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<AttachmentQuery>,
+    headers: axum::http::HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    let id = ticket_id(&id)?;
+    let mime_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1);
+    // Type and size before the body is read; an empty file once the ticket is found.
+    check_attachment(&mime_type, declared.max(1)).map_err(|e| refused(&e))?;
+    if q.caption
+        .as_deref()
+        .is_some_and(|c| c.chars().count() > CAPTION_MAX)
+    {
+        return Err(ApiError::from(turno_core::app::AppError::Invalid(format!(
+            "a caption is at most {CAPTION_MAX} characters"
+        ))));
+    }
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("WhatsApp takes files up to {ATTACHMENT_MAX_BYTES} bytes"),
+            )
+        } else {
+            ApiError::new(e.status(), "invalid_request", e.body_text())
+        }
+    })?;
+    if !bytes.is_empty() {
+        check_attachment(&mime_type, bytes.len()).map_err(|e| refused(&e))?;
+    }
+    let file = Attachment {
+        mime_type,
+        filename: q.filename,
+        caption: q.caption,
+        bytes: bytes.to_vec(),
+    };
+    let entry = s.turno.agent_send_attachment(&actor, &id, file).await?;
     Ok((StatusCode::CREATED, Json(entry)).into_response())
 }
 

@@ -582,26 +582,27 @@ async fn events_stream(
 #[serde(deny_unknown_fields)]
 pub(crate) struct TemplateChoice {
     name: String,
-    /// The approved language code; the configured one when absent.
+    /// The approved language code; the variant for the customer's language when absent.
     language: Option<String>,
-    /// The body's placeholder values; the configured ones when absent.
+    /// The body's placeholder values, `{{1}}` first; the configured ones when absent.
     params: Option<Vec<String>>,
 }
 
-/// Sends one of the workspace's configured templates (allowed outside the 24-hour window).
+/// Sends one of the workspace's configured templates (allowed outside the 24-hour window),
+/// in the customer's language unless one is named, every body placeholder filled.
 pub(crate) async fn send_template(
     s: &ApiState,
     actor: &turno_core::app::Actor,
     id: &TicketId,
     choice: TemplateChoice,
 ) -> Result<turno_core::channel::message::TranscriptEntry, ApiError> {
-    let ws = s
+    let known = s
         .turno
         .workspaces()
         .get(&actor.workspace)
-        .ok_or(turno_core::app::AppError::NotFound("workspace"))?;
-    // An unknown name or language names no template: not found, like any unknown id.
-    let Some(cfg) = ws.templates.0.values().find(|t| t.name == choice.name) else {
+        .is_some_and(|ws| ws.templates.0.values().any(|t| t.name == choice.name));
+    // An unknown name names no template: not found, like any unknown id.
+    if !known {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -610,25 +611,10 @@ pub(crate) async fn send_template(
                 choice.name
             ),
         ));
-    };
-    let language = choice.language.unwrap_or_else(|| cfg.language.clone());
-    if language != cfg.language && !cfg.languages.values().any(|l| *l == language) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("template {} is not approved in {language:?}", cfg.name),
-        ));
     }
-    let message = turno_core::channel::message::Outbound::Template(
-        turno_core::channel::message::TemplateMessage {
-            name: cfg.name.clone(),
-            language,
-            header_params: cfg.header_params.clone(),
-            body_params: choice.params.unwrap_or_else(|| cfg.body_params.clone()),
-            button_payloads: Vec::new(),
-        },
-    );
-    Ok(s.turno.agent_send(actor, id, message).await?)
+    Ok(s.turno
+        .agent_send_named_template(actor, id, &choice.name, choice.language, choice.params)
+        .await?)
 }
 
 /// `GET /templates`: the workspace's templates WhatsApp has not reported as unusable, by use,

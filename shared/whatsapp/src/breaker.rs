@@ -211,6 +211,20 @@ impl WhatsApp for BreakerWhatsApp {
         self.inner.media(ws, media_id).await
     }
 
+    /// An upload is an agent's request, answered at once: tried while the breaker is open
+    /// too, its failures not counted.
+    async fn upload_media(
+        &self,
+        ws: &WorkspaceId,
+        mime_type: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, SendError> {
+        self.inner
+            .upload_media(ws, mime_type, filename, bytes)
+            .await
+    }
+
     /// A read receipt is best effort: skipped while paused, not counted either way.
     async fn mark_read(&self, ws: &WorkspaceId, message: &MessageId) -> Result<(), SendError> {
         if let BreakerState::Open { .. } | BreakerState::Probing { .. } = self.breaker.state() {

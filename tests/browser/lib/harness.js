@@ -2,6 +2,7 @@
 // and Debian's chromium through playwright-core.
 
 import { spawn } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -16,6 +17,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const BIN = process.env.TURNO_BIN || join(repo, 'target/debug/turno');
 
 /// The runner on a free port; resolves once it listens.
+/// `env` adds to (or overrides) the runner's environment: live mode against a fake Graph API.
 export async function startTurno({ config = join(fixtures, 'turno.yaml'), env = {} } = {}) {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`cargo build --bin turno\` first (or set TURNO_BIN)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'turno-browser-'));
@@ -130,6 +132,69 @@ export async function signIn(context, url, agentId, { lang = 'en', viewport } = 
   }, lang);
   await page.goto(`${url}/console/`);
   await page.locator(`[data-agent="${agentId}"]`).click();
+  await page.locator('[data-testid="me"]').waitFor();
+  return page;
+}
+
+/// The app secret the runner checks webhooks with in live mode.
+export const LIVE_APP_SECRET = 'turno-browser-live-secret';
+
+/// The runner in live mode, sending to `graphUrl` (a fake Graph API): no sandbox, no
+/// password-less sign-in; agents sign in with the tokens it prints.
+export async function startLiveTurno(graphUrl, opts = {}) {
+  const t = await startTurno({
+    ...opts,
+    env: { WHATSAPP_ACCESS_TOKEN: 'fake-graph-token', WHATSAPP_APP_SECRET: LIVE_APP_SECRET, WHATSAPP_API_BASE_URL: graphUrl, ...(opts.env || {}) },
+  });
+  const tokens = {};
+  for (const m of t.output().matchAll(/\((\w+)\):\s+export TOKEN=(\S+)/g)) tokens[m[1]] = m[2];
+  return { ...t, tokens };
+}
+
+/// A customer writes, delivered as Meta delivers it: a signed webhook.
+export async function webhookCustomerSays(url, customer, name, text, phoneNumberId = '100200300400500') {
+  const body = JSON.stringify({
+    object: 'whatsapp_business_account',
+    entry: [{ id: '1', changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: '15550000000', phone_number_id: phoneNumberId },
+      contacts: [{ profile: { name }, wa_id: customer }],
+      messages: [{ from: customer, id: `wamid.in.${Date.now()}.${Math.random().toString(36).slice(2)}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: text } }],
+    } }] }],
+  });
+  const sig = createHmac('sha256', LIVE_APP_SECRET).update(body).digest('hex');
+  const r = await fetch(`${url}/webhook/whatsapp`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${sig}` }, body,
+  });
+  if (r.status !== 200) throw new Error(`webhook: ${r.status} ${await r.text()}`);
+}
+
+/// Opens the console with a token already kept, as after pasting it on the sign-in card.
+export async function signInWithToken(context, url, token, { lang = 'en' } = {}) {
+  await context.grantPermissions(['notifications'], { origin: url });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  page.errors = errors;
+  await page.addInitScript(([tok, l]) => {
+    // Keep what the console shows as system notifications, for the tests to read.
+    window.shownNotifications = [];
+    const Native = window.Notification;
+    if (Native) {
+      window.Notification = class extends Native {
+        constructor(title, options) {
+          super(title, options);
+          window.shownNotifications.push({ title, body: options?.body });
+        }
+      };
+    }
+    sessionStorage.setItem('turno.token', tok);
+    if (!sessionStorage.getItem('turno.test.lang')) {
+      localStorage.setItem('turno.lang', l);
+      sessionStorage.setItem('turno.test.lang', l);
+    }
+  }, [token, lang]);
+  await page.goto(`${url}/console/`);
   await page.locator('[data-testid="me"]').waitFor();
   return page;
 }

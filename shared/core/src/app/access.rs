@@ -29,6 +29,7 @@ impl Turno {
     pub(super) fn may_see(actor: &Actor, agent: &Agent, ticket: &Ticket) -> bool {
         actor.role >= Role::Supervisor
             || ticket.assignee.as_ref() == Some(&actor.agent)
+            || ticket.mentioned.contains(&actor.agent)
             || ticket
                 .team
                 .as_ref()

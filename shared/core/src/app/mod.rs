@@ -31,6 +31,7 @@ mod access;
 mod admin;
 mod amendments;
 mod assignment;
+mod attachments;
 mod bot_io;
 mod bot_outcome;
 mod change_feed;
@@ -59,6 +60,7 @@ mod transcript;
 
 pub use access::Actor;
 pub use admin::{Redriven, TeamView};
+pub use attachments::Attachment;
 pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
 pub use desk::{StatusChange, TicketView, Transfer};
 pub use errors::{AppError, JobError};

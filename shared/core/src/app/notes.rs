@@ -1,4 +1,5 @@
-//! Private notes on a ticket, with @mentions that notify the agents named.
+//! Private notes on a ticket, with @mentions that notify the agents named and let them open
+//! the ticket.
 
 use tracing::{info, warn};
 
@@ -69,6 +70,23 @@ impl Turno {
             amended: None,
         };
         self.ports.store.append_message(&entry).await?;
+        // Whoever is named may open the ticket from now on, whatever their team.
+        let newcomers: Vec<AgentId> = mentions
+            .iter()
+            .filter(|m| **m != actor.agent && !ticket.mentioned.contains(m))
+            .cloned()
+            .collect();
+        if !newcomers.is_empty() {
+            self.update_ticket(&actor.workspace, id, |t| {
+                for m in &newcomers {
+                    if !t.mentioned.contains(m) {
+                        t.mentioned.push(m.clone());
+                    }
+                }
+                Ok::<_, AppError>(None)
+            })
+            .await?;
+        }
         info!(workspace = %actor.workspace, ticket_id = %id, agent = %actor.agent, mentions = mentions.len(), "note added");
         for m in mentions.iter().filter(|m| **m != actor.agent) {
             let n = Notification {

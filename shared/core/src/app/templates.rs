@@ -10,12 +10,12 @@ use tracing::{info, warn};
 
 use super::effects::{Retry, retry_on_conflict};
 use super::{Actor, AppError, Turno};
-use crate::channel::message::TemplateMessage;
+use crate::channel::message::{Outbound, TemplateMessage, TranscriptEntry};
 use crate::channel::templates::{
     MarketingPreference, TemplateCategory, TemplateState, TemplateUpdate,
 };
-use crate::channel::window::TemplateConfig;
-use crate::kernel::ids::{WaId, WorkspaceId};
+use crate::channel::window::{TemplateConfig, TemplateVars};
+use crate::kernel::ids::{TicketId, WaId, WorkspaceId};
 use crate::ports::records::{Record, RecordKind};
 
 /// The longest record key the stores take.
@@ -33,6 +33,8 @@ pub struct TemplateOffer {
     pub status: Option<String>,
     /// `GREEN`, `YELLOW`, `RED` or `UNKNOWN`, when WhatsApp reported one.
     pub quality: Option<String>,
+    /// How many body parameters every send must carry.
+    pub param_count: usize,
 }
 
 impl Turno {
@@ -159,6 +161,7 @@ impl Turno {
                 if state.is_some_and(|s| !s.sendable()) {
                     return None;
                 }
+                let param_count = t.param_count();
                 let mut template = t.clone();
                 if let Some(c) = state.and_then(|s| s.category) {
                     template.category = Some(c);
@@ -168,9 +171,53 @@ impl Turno {
                     template,
                     status: state.and_then(|s| s.status.clone()),
                     quality: state.and_then(|s| s.quality.clone()),
+                    param_count,
                 })
             })
             .collect())
+    }
+
+    /// An agent sends a configured template by its name. Without a language, the variant for
+    /// the customer's language goes (the configured default when it has none); a language it
+    /// was not approved in is not found. Without values, the configured and pre-filled ones
+    /// go. Either way every body placeholder must have a value WhatsApp takes, or nothing is
+    /// sent ([`AppError::Invalid`] naming the placeholder).
+    pub async fn agent_send_named_template(
+        &self,
+        actor: &Actor,
+        id: &TicketId,
+        name: &str,
+        language: Option<String>,
+        params: Option<Vec<String>>,
+    ) -> Result<TranscriptEntry, AppError> {
+        let ws = self
+            .config(&actor.workspace)
+            .ok_or(AppError::NotFound("workspace"))?;
+        let config = ws
+            .templates
+            .0
+            .values()
+            .find(|t| t.name == name)
+            .ok_or(AppError::NotFound("template"))?;
+        let ticket = self.visible_ticket(actor, id).await?;
+        let language = language.unwrap_or_else(|| config.language_for(ticket.language).to_owned());
+        if !config.approved_in(&language) {
+            return Err(AppError::NotFound("template language"));
+        }
+        let vars = TemplateVars {
+            customer_name: ticket.customer_name.as_deref(),
+            ticket_id: Some(ticket.id.as_str()),
+        };
+        let mut message = config.message(ticket.language, &vars);
+        message.language = language;
+        if let Some(values) = params {
+            message.body_params = values.into_iter().map(|v| v.trim().to_owned()).collect();
+        }
+        config
+            .check_params(&message.body_params)
+            .map_err(AppError::Invalid)?;
+        self.agent_send(actor, id, Outbound::Template(message))
+            .await
     }
 
     /// Refuses a template WhatsApp reported as not approved, and a marketing template for a

@@ -7,7 +7,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::channel::message::TemplateMessage;
-use crate::kernel::lang::Lang;
+use crate::channel::template_form::{self, TemplateField, TemplateHeader};
+use crate::kernel::lang::{Lang, Localized};
 
 /// Sent when a free-form message cannot be delivered because the window closed (Graph 131047),
 /// and by agents to restart a conversation.
@@ -52,6 +53,20 @@ pub struct TemplateConfig {
     /// Marketing templates go only to customers who have not stopped marketing messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<crate::channel::templates::TemplateCategory>,
+    /// The body as approved, per customer language, with its `{{1}}`… placeholders: shown to
+    /// agents, and the count of parameters every send must carry.
+    #[serde(default, skip_serializing_if = "template_form::is_empty")]
+    pub body: Localized,
+    /// The header as approved: a text (per language) or a kind of media.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<TemplateHeader>,
+    /// The titles of its buttons as approved, per language, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<Localized>,
+    /// Body placeholders filled from the customer or the ticket, by number
+    /// (`"1": customer_name`): pre-filled for agents, filled in for turno's own sends.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, TemplateField>,
 }
 
 /// What a template's placeholders may refer to.
@@ -75,6 +90,10 @@ impl TemplateConfig {
             .filter(|n| !n.is_empty())
             .unwrap_or(fallback_name);
         let ticket = vars.ticket_id.unwrap_or("-");
+        let filled_vars = TemplateVars {
+            customer_name: Some(name),
+            ticket_id: Some(ticket),
+        };
         let fill = |values: &[String]| {
             values
                 .iter()
@@ -88,7 +107,11 @@ impl TemplateConfig {
             name: self.name.clone(),
             language: self.languages.get(&lang).unwrap_or(&self.language).clone(),
             header_params: fill(&self.header_params),
-            body_params: fill(&self.body_params),
+            body_params: if self.body_params.is_empty() {
+                self.prefill(&filled_vars)
+            } else {
+                fill(&self.body_params)
+            },
             button_payloads: self.button_payloads.clone(),
         }
     }
@@ -112,12 +135,27 @@ impl TemplatesConfig {
                     "templates: use {use_:?} must be lowercase letters, digits or underscores (re_engagement, csat, follow_up, ...)"
                 ));
             }
+            t.check_form()
+                .map_err(|e| format!("templates.{use_}: {e}"))?;
             let sample = TemplateVars {
                 customer_name: Some("Ana"),
                 ticket_id: Some("T-1"),
             };
             for lang in Lang::ALL {
-                t.message(lang, &sample)
+                let mut message = t.message(lang, &sample);
+                // turno sends these itself: nobody is there to fill a placeholder in.
+                let unfilled = message.body_params.iter().any(|p| p.is_empty());
+                if KNOWN_USES.contains(&use_.as_str()) && unfilled {
+                    return Err(format!(
+                        "templates.{use_}: the body takes {} parameter(s); give each a value in body_params or fields, as turno sends this template itself",
+                        t.param_count()
+                    ));
+                }
+                // What an agent will type, checked when it is typed.
+                for p in message.body_params.iter_mut().filter(|p| p.is_empty()) {
+                    p.push_str("sample");
+                }
+                message
                     .validate()
                     .map_err(|e| format!("templates.{use_}: {e}"))?;
             }
@@ -214,5 +252,15 @@ mod tests {
             json!({"follow_up": {"name": "hello", "language": "es", "body_params": ["a\nb"]}}),
         );
         assert!(bad_param.validate().unwrap_err().contains("new lines"));
+        // turno's own sends need a value for every placeholder; agents' templates do not.
+        let body = json!({"name": "hello", "language": "es", "body": {"es": "Hola {{1}}"}});
+        let unfilled = config(json!({ "follow_up": body.clone() }));
+        assert!(
+            unfilled
+                .validate()
+                .unwrap_err()
+                .contains("body_params or fields")
+        );
+        config(json!({ "order_update": body })).validate().unwrap();
     }
 }

@@ -163,6 +163,9 @@ pub struct Ticket {
     /// The satisfaction survey sent after the ticket was resolved, and the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csat: Option<crate::desk::csat::TicketCsat>,
+    /// Agents @mentioned in its notes: they may open it though it is not their team's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentioned: Vec<AgentId>,
     /// Every change, who made it and why, oldest first.
     #[serde(default)]
     pub audit: Vec<AuditEntry>,
@@ -238,6 +241,7 @@ impl Ticket {
             snoozed_until: None,
             outcome: None,
             csat: None,
+            mentioned: Vec::new(),
             audit: Vec::new(),
             last_message: None,
             version: 0,

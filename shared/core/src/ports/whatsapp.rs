@@ -109,6 +109,22 @@ pub trait WhatsApp: Send + Sync {
     /// the media id their message carried.
     async fn media(&self, ws: &WorkspaceId, media_id: &str) -> Result<MediaFile, MediaError>;
 
+    /// Uploads a file an agent sends (`POST /{phone-number-id}/media`) and returns its media
+    /// id, for a media message to carry. A channel that cannot take uploads refuses them.
+    async fn upload_media(
+        &self,
+        ws: &WorkspaceId,
+        mime_type: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, SendError> {
+        let _ = (ws, mime_type, filename, bytes);
+        Err(SendError::Rejected {
+            code: 0,
+            message: "this channel does not take media uploads".into(),
+        })
+    }
+
     /// Tells WhatsApp the customer's message was read (their ticks turn blue). One attempt,
     /// no retries: a lost receipt is harmless.
     async fn mark_read(&self, ws: &WorkspaceId, message: &MessageId) -> Result<(), SendError>;

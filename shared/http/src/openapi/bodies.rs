@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{null_only, nullable, slug, strings, time};
+use super::{null_only, nullable, slug, string, time};
 
 /// Most characters in a note, a reply or a quick reply's text.
 pub(super) const NOTE_MAX: usize = 4096;
@@ -28,8 +28,8 @@ pub(super) fn reply_body() -> Value {
         "type": "object", "required": ["name"], "additionalProperties": false,
         "properties": {
             "name": { "type": "string", "description": "a name from GET /templates; another answers 404" },
-            "language": nullable(json!({ "type": "string", "description": "an approved language code; the configured one when absent (another answers 404)" })),
-            "params": nullable(strings())
+            "language": nullable(json!({ "type": "string", "description": "an approved language code; the variant for the customer's language when absent (another answers 404)" })),
+            "params": nullable(json!({ "type": "array", "items": string(), "description": "the body's values, {{1}} first; the configured and pre-filled ones when absent. Each placeholder needs a value of 1 to 1024 characters on one line (422 naming the placeholder otherwise)" }))
         }
     });
     json!({

@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 mod actions;
+mod attachments;
 mod bodies;
 mod export;
 mod outbound;
@@ -292,6 +293,7 @@ fn paths() -> Value {
             op("send any message WhatsApp takes (text, buttons, list, media, template) as turno writes it on the transcript", ("201", Some(r("TranscriptEntry"))), &["400", "401", "404", "409", "422", "502", "503"], Some(outbound::body())),
             id()
         ) },
+        "/tickets/{id}/attachments": { "post": attachments::operation() },
         "/tickets/{id}/media/{media_id}": { "get": {
             "summary": "the bytes of media on the ticket's transcript, with its content type",
             "parameters": [path_param("id", "ticket id", opaque_id()), path_param("media_id", "WhatsApp media id", opaque_id())],

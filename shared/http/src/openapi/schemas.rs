@@ -90,6 +90,7 @@ pub(super) fn schemas() -> Value {
                 "tier": enumeration(&["L1", "L2", "L3"]),
                 "team": nullable(string()),
                 "assignee": nullable(string()),
+                "mentioned": { "type": "array", "items": string(), "description": "agents @mentioned in its notes, who may open it whatever their team" },
                 "reasons": strings(),
                 "created_at": time(),
                 "updated_at": time(),
@@ -252,6 +253,14 @@ pub(super) fn schemas() -> Value {
                 "languages": { "type": "object", "additionalProperties": string() },
                 "header_params": strings(),
                 "body_params": strings(),
+                "body": { "type": "object", "description": "the approved body per customer language (es, en, pt), with its {{1}}… placeholders", "additionalProperties": string() },
+                "header": { "type": "object", "required": ["format"], "properties": {
+                    "format": enumeration(&["text", "image", "video", "document", "location"]),
+                    "text": { "type": "object", "additionalProperties": string() }
+                } },
+                "buttons": { "type": "array", "items": { "type": "object", "additionalProperties": string() }, "description": "button titles per language, in order" },
+                "fields": { "type": "object", "description": "body placeholders pre-filled from the customer or ticket, by number", "additionalProperties": enumeration(&["customer_name", "ticket_id"]) },
+                "param_count": { "type": "integer", "minimum": 0, "description": "how many body parameters every send must carry" },
                 "category": enumeration(&["marketing", "utility", "authentication"]),
                 "status": nullable(string()),
                 "quality": nullable(enumeration(&["GREEN", "YELLOW", "RED", "UNKNOWN"]))

@@ -2,6 +2,7 @@
 
 mod request;
 mod response;
+mod upload;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -450,6 +451,23 @@ impl WhatsApp for GraphClient {
                     .unwrap_or_else(|| "application/octet-stream".into()),
                 bytes,
             })
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn upload_media(
+        &self,
+        ws: &WorkspaceId,
+        mime_type: &str,
+        filename: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, SendError> {
+        let span = info_span!("whatsapp_upload", workspace = %ws, mime_type);
+        async {
+            let phone_number_id = self.phone_number_id(ws)?;
+            self.upload(phone_number_id, mime_type, filename, &bytes)
+                .await
         }
         .instrument(span)
         .await

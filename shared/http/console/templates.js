@@ -1,0 +1,134 @@
+// The template picker: each approved template as the customer will read it (header, body
+// with its numbered placeholders, buttons) in the customer's language, a field for every
+// placeholder pre-filled from the customer and the ticket where the configuration maps one,
+// and the same checks the server makes before anything is sent.
+
+import { api } from './api.js';
+import { h, clear } from './dom.js';
+import { t } from './i18n.js';
+
+/// WhatsApp's longest body parameter.
+const PARAM_MAX = 1024;
+
+/// The text of a per-language map in `lang`, or its first language.
+function pick(texts, lang) {
+  if (!texts || typeof texts !== 'object') return '';
+  return texts[lang] ?? Object.values(texts)[0] ?? '';
+}
+
+/// The value a placeholder starts with: a mapped field, else the configured value.
+function prefill(tp, n, ticket, customerName) {
+  const field = tp.fields?.[String(n)];
+  if (field === 'customer_name') return customerName || '';
+  if (field === 'ticket_id') return ticket.id || '';
+  const configured = tp.body_params?.[n - 1];
+  if (!configured) return '';
+  return String(configured).split('{customer_name}').join(customerName || '').split('{ticket_id}').join(ticket.id || '');
+}
+
+/// Why the values cannot be sent, or null: every placeholder filled, short enough, one line.
+export function checkParams(values) {
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i].trim();
+    const n = i + 1;
+    if (!v) return t('templates.missing', { n });
+    if (v.length > PARAM_MAX) return t('templates.toolong', { n, max: PARAM_MAX });
+    if (/[\n\t]| {5}/.test(v)) return t('templates.oneline', { n });
+  }
+  return null;
+}
+
+/// Draws the picker into `box` once; `state()` gives what the conversation needs now.
+export function templatePicker(box, getData) {
+  let list = null;
+  let chosen = 0;
+  let inputs = [];
+  const error = h('p', { class: 'form-error template-error', role: 'alert', 'data-testid': 'template-error' });
+  const preview = h('div', { class: 'template-preview', 'data-testid': 'template-preview', 'aria-live': 'polite' });
+  const fields = h('div', { class: 'template-params' });
+
+  function lang() { return getData()?.ticket.language || 'es'; }
+  function current() { return list?.[chosen]; }
+
+  function drawPreview() {
+    const tp = current();
+    if (!tp) return;
+    const l = lang();
+    const body = pick(tp.body, l);
+    const parts = [];
+    if (tp.header?.format === 'text') parts.push(h('strong', { class: 'tpl-header' }, pick(tp.header.text, l)));
+    else if (tp.header?.format) parts.push(h('span', { class: 'badge tpl-media' }, t(`templates.header.${tp.header.format}`)));
+    if (body) {
+      const text = h('p', { class: 'tpl-body', 'data-testid': 'template-body' });
+      // Placeholders shown as what the agent typed, or as {{n}} while empty.
+      for (const piece of body.split(/(\{\{\s*\d+\s*\}\})/)) {
+        const m = piece.match(/^\{\{\s*(\d+)\s*\}\}$/);
+        if (!m) { text.append(piece); continue; }
+        const v = inputs[Number(m[1]) - 1]?.value.trim();
+        text.append(h('mark', { class: v ? 'tpl-param' : 'tpl-param empty' }, v || `{{${m[1]}}}`));
+      }
+      parts.push(text);
+    } else {
+      parts.push(h('p', { class: 'muted' }, t('templates.nobody')));
+    }
+    if (tp.buttons?.length) parts.push(h('div', { class: 'choices' }, tp.buttons.map((b) => h('span', { class: 'choice' }, pick(b, l)))));
+    clear(preview, parts);
+  }
+
+  function drawFields() {
+    const tp = current();
+    const data = getData();
+    if (!tp || !data) return;
+    const name = data.ticket.customer_name || data.customer?.name || '';
+    const count = tp.param_count ?? (tp.body_params || []).length;
+    inputs = [];
+    const rows = [];
+    for (let n = 1; n <= count; n += 1) {
+      const input = h('input', {
+        type: 'text', id: `tpl-param-${n}`, maxlength: PARAM_MAX, 'data-testid': `template-param-${n}`,
+        value: prefill(tp, n, data.ticket, name), oninput: () => { error.textContent = ''; drawPreview(); },
+      });
+      inputs.push(input);
+      const field = tp.fields?.[String(n)];
+      rows.push(h('div', { class: 'tpl-field' },
+        h('label', { for: `tpl-param-${n}` }, `{{${n}}}`, field && h('small', { class: 'muted' }, ` ${t(`templates.field.${field}`)}`)),
+        input));
+    }
+    clear(fields, rows);
+    error.textContent = '';
+    drawPreview();
+  }
+
+  async function load() {
+    let got = [];
+    try { const r = await api('/templates', { feature: 'templates' }); got = Array.isArray(r) ? r : (r?.templates || r?.items || []); } catch { got = []; }
+    list = got;
+    if (!list.length) { clear(box, h('p', { class: 'muted' }, t('conv.template.none'))); return; }
+    const sel = h('select', { id: 'tpl-choice', 'data-testid': 'template', onchange: () => { chosen = Number(sel.value); drawFields(); } },
+      list.map((tp, i) => h('option', { value: String(i) }, [tp.name, tp.category && t(`templates.category.${tp.category}`), tp.quality].filter(Boolean).join(' · '))));
+    clear(box, h('div', { class: 'tpl-choose' }, h('label', { for: 'tpl-choice' }, t('conv.template')), sel), preview, fields, error);
+    drawFields();
+  }
+
+  load();
+  return {
+    /// Re-reads the customer's language and fields (after a refresh) without losing typing.
+    refresh() { if (list?.length && !inputs.length) drawFields(); else drawPreview(); },
+    /// `{template}` to send, or `{error}` to show (and the field to focus).
+    collect() {
+      const tp = current();
+      if (!tp) return { error: t('conv.template.none') };
+      const values = inputs.map((i) => i.value);
+      const problem = checkParams(values);
+      if (problem) {
+        error.textContent = problem;
+        const firstBad = inputs.find((i) => checkParams([i.value]));
+        firstBad?.focus();
+        return { error: problem };
+      }
+      const l = lang();
+      return { template: { name: tp.name, language: tp.languages?.[l] || tp.language, params: values.map((v) => v.trim()) } };
+    },
+    reset() { drawFields(); },
+  };
+}
