@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/004_queue_deferrals.sql"),
     include_str!("schema/005_record_order.sql"),
     include_str!("schema/006_ticket_views.sql"),
+    include_str!("schema/007_rollups.sql"),
 ];
 
 /// A handle on the SQLite database file that holds the store, the queues, the events and the

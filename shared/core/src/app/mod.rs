@@ -97,14 +97,17 @@ pub struct Turno {
 
 impl Turno {
     pub fn new(mut ports: Ports, workspaces: Workspaces) -> Self {
-        // Every write the use cases make also feeds the console's live updates.
+        let workspaces = Arc::new(workspaces);
+        // Every write the use cases make also feeds the console's live updates and the
+        // report rollups.
         ports.store = Arc::new(change_feed::ChangeFeedStore::new(
             ports.store,
             Arc::clone(&ports.clock),
+            Arc::clone(&workspaces),
         ));
         Turno {
             ports,
-            workspaces: Arc::new(workspaces),
+            workspaces,
             bot_io: bot_io::BotIo::default(),
             dead_letters: None,
         }
