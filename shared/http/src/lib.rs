@@ -11,6 +11,7 @@ pub mod console;
 pub mod console_files;
 pub mod error;
 pub mod openapi;
+mod reports;
 pub mod webhook;
 
 pub use api::{ApiState, api_router};

@@ -12,6 +12,7 @@
 //! | a customer's change of phone number | [`renumber`] | bot-turn (a `user_changed_number` notice) |
 //! | bot-only conversations ending for inactivity (`resolved_by_bot`) | [`bot_outcome`] | bot-turn (arms), sla-enforcer (the delayed job) |
 //! | the satisfaction survey, its answers and the low-score alert | [`csat`] | sla-enforcer (the survey's delayed job), bot-turn (the answers) |
+//! | reports over any period, from the rollups | [`reports`] | agent-api |
 //! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`], [`quarantine`] | agent-api |
 //!
 //! Effects several of them share (save or release, arm the SLA timer, pull the queue,
@@ -49,6 +50,7 @@ mod notes;
 mod quarantine;
 mod quick_replies;
 mod renumber;
+mod reports;
 mod sla;
 mod templates;
 mod transcript;
@@ -72,6 +74,11 @@ pub use quarantine::{
 };
 pub use quick_replies::{QuickReply, QuickReplyInput};
 pub use renumber::{NUMBER_CHANGED_ACTION, NumberChange};
+pub use reports::{
+    Activity, AgentFigures, ChannelFigures, CsatFigures, Dur, Figures, Filters, Granularity,
+    MAX_REPORT_DAYS, PeriodFigures, ReasonCount, Report, ReportQuery, SlaFigures, SlaOutcome,
+    TeamFigures, Volumes, WallAndBusiness, build_report,
+};
 pub use sla::SweepReport;
 pub use templates::TemplateOffer;
 

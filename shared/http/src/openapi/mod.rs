@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 mod bodies;
 mod outbound;
 mod quarantine;
+mod reports;
 mod schemas;
 use bodies::{NOTE_MAX, reply_body, status_body, tags, text, transfer_body};
 use schemas::schemas;
@@ -341,14 +342,14 @@ pub fn document() -> Value {
         "info": {
             "title": "turno agent API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "What the agent console uses. Bearer JWT on every route but this document and dev-login. Errors are {\"error\": {\"code\", \"message\"}}. An agent sees only their teams' tickets and their own; supervisors see the whole workspace and the dashboard; admins also the configuration. Every query is scoped to the caller's workspace: another workspace's records answer 404."
+            "description": "What the agent console uses. Bearer JWT on every route but this document and dev-login. Errors are {\"error\": {\"code\", \"message\"}}. An agent sees only their teams' tickets and their own; supervisors see the whole workspace, the dashboard and the reports; admins also the configuration. Every query is scoped to the caller's workspace: another workspace's records answer 404."
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
-        "paths": merged(paths(), quarantine::paths()),
+        "paths": merged(merged(paths(), quarantine::paths()), reports::paths()),
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
-            "schemas": merged(schemas(), quarantine::schemas())
+            "schemas": merged(merged(schemas(), quarantine::schemas()), reports::schemas())
         }
     })
 }
