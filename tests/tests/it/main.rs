@@ -16,6 +16,7 @@ mod events;
 mod exposure;
 mod lambda_build;
 mod outage;
+mod reports;
 mod restart;
 mod sla;
 mod tickets;

@@ -494,12 +494,18 @@ impl Ticket {
             .sla
             .clock(ClockKind::NextResponse)
             .is_some_and(|c| c.started_at.is_some() && c.met_at.is_none());
-        if self.report.first_reply_at.is_some() && self.report.awaiting_since.is_none() {
-            self.report.awaiting_since = Some(now);
-        }
+        self.customer_waits(now);
         if replied && !waiting {
             let policy = self.sla.applied(policies);
             self.sla.start(ClockKind::NextResponse, policy, now);
+        }
+    }
+
+    /// For the reports: after a person's reply, a customer message starts a wait for the next
+    /// one (kept from the first such message until a person replies).
+    pub fn customer_waits(&mut self, now: Timestamp) {
+        if self.report.first_reply_at.is_some() && self.report.awaiting_since.is_none() {
+            self.report.awaiting_since = Some(now);
         }
     }
 
