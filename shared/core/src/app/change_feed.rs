@@ -20,7 +20,7 @@ use crate::bot::turn::TurnRecord;
 use crate::channel::message::{Body, DeliveryStatus, TranscriptEntry};
 use crate::config::Workspaces;
 use crate::desk::agent::{Agent, Availability};
-use crate::desk::report::rollup::{Rollup, RollupDelta};
+use crate::desk::report::rollup::{Counters, Dim, Rollup, RollupDelta, names, split_by_day};
 use crate::desk::report::{ReportTrack, count_facts};
 use crate::desk::ticket::Ticket;
 use crate::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
@@ -69,6 +69,62 @@ impl ChangeFeedStore {
         };
         ticket.rollup = count_facts(ticket, &calendar, &tz, self.clock.now());
         before
+    }
+
+    /// The time the agent spent in its previous availability, up to now, added to its
+    /// rollups split at local midnight; the new availability is kept with its start. Counted
+    /// when the availability changes: the record's versioned write claims the span, so two
+    /// racing changes count it once (a failure after the claim loses that span, logged).
+    async fn count_activity(
+        &self,
+        ws: &WorkspaceId,
+        id: &AgentId,
+        availability: Availability,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let stored = self
+            .inner
+            .record(ws, RecordKind::AgentActivity, id.as_str())
+            .await?;
+        let previous = stored.as_ref().and_then(|r| {
+            let state: Availability =
+                serde_json::from_value(r.value.get("availability")?.clone()).ok()?;
+            let since: Timestamp = serde_json::from_value(r.value.get("since")?.clone()).ok()?;
+            Some((state, since))
+        });
+        let mut record = stored.unwrap_or_else(|| Record {
+            workspace: ws.clone(),
+            kind: RecordKind::AgentActivity,
+            key: id.as_str().to_owned(),
+            value: serde_json::Value::Null,
+            updated_at: now,
+            version: 0,
+        });
+        record.value = serde_json::json!({ "availability": availability, "since": now });
+        record.updated_at = now;
+        self.inner.put_record(&mut record).await?;
+        let Some((state, since)) = previous else {
+            return Ok(());
+        };
+        let tz = self.workspaces.get(ws).map_or(TimeZone::UTC, |w| w.tz());
+        let counter = match state {
+            Availability::Online => names::ONLINE,
+            Availability::Away => names::AWAY,
+            Availability::Offline => names::OFFLINE,
+        };
+        let deltas: Vec<RollupDelta> = split_by_day(since, now, &tz)
+            .into_iter()
+            .map(|(day, secs)| {
+                let mut counters = Counters::default();
+                counters.add(counter, secs);
+                RollupDelta {
+                    day,
+                    dim: Dim::Agent(id.to_string()),
+                    counters,
+                }
+            })
+            .collect();
+        self.inner.add_rollups(ws, &deltas).await
     }
 
     /// After the write: the deltas are spent if it succeeded; the marks go back if not.
@@ -332,7 +388,11 @@ impl AgentStore for ChangeFeedStore {
         id: &AgentId,
         availability: Availability,
     ) -> Result<bool, StoreError> {
-        self.inner.set_availability(ws, id, availability).await
+        let changed = self.inner.set_availability(ws, id, availability).await?;
+        if changed && let Err(e) = self.count_activity(ws, id, availability).await {
+            warn!(workspace = %ws, agent = %id, error = %e, "could not count the agent's activity");
+        }
+        Ok(changed)
     }
 }
 

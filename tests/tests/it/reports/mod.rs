@@ -29,3 +29,8 @@ async fn report_figures_equal_a_recomputation_from_transcripts_and_audit_on_dyna
 async fn lost_races_and_redelivered_messages_count_nothing_twice() {
     scenario::races_count_once().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_activity_is_counted_by_local_day() {
+    scenario::activity_is_split_at_local_midnight().await;
+}

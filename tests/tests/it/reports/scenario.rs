@@ -395,3 +395,62 @@ pub async fn races_count_once() {
     );
     recompute::compare(&report, &expected, day, day);
 }
+
+/// An agent's online, away and offline time, split at midnight in the reports' time zone.
+pub async fn activity_is_split_at_local_midnight() {
+    use turno_core::desk::agent::Availability;
+    // Monday 2 March 2026, 22:00 in Mexico City (04:00 UTC on the 3rd).
+    let evening = Timestamp::from_second(1_772_510_400).unwrap();
+    let t = TestTurno::with_store(config(), evening, |s| s);
+    t.turno.seed_agents().await.unwrap();
+    let marta = actor("marta");
+    t.turno
+        .set_availability(&marta, Availability::Online)
+        .await
+        .unwrap();
+    t.advance(secs(3 * 3600));
+    t.turno
+        .set_availability(&marta, Availability::Away)
+        .await
+        .unwrap();
+    t.advance(secs(1800));
+    t.turno
+        .set_availability(&marta, Availability::Offline)
+        .await
+        .unwrap();
+    let report = |day: Date| {
+        let turno = &t.turno;
+        async move {
+            turno
+                .report(
+                    &actor("bruno"),
+                    ReportQuery {
+                        from: day,
+                        to: day,
+                        granularity: Granularity::Day,
+                        team: None,
+                        agent: Some(AgentId::parse("marta").unwrap()),
+                        channel: None,
+                    },
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let monday = report(date(2026, 3, 2)).await;
+    let tuesday = report(date(2026, 3, 3)).await;
+    let activity = |r: &turno_core::app::Report| {
+        let a = &r.by_agent.first().expect("marta's row").activity;
+        (a.online_secs, a.away_secs, a.offline_secs)
+    };
+    assert_eq!(
+        activity(&monday),
+        (2 * 3600, 0, 0),
+        "22:00 to midnight online"
+    );
+    assert_eq!(
+        activity(&tuesday),
+        (3600, 1800, 0),
+        "then an hour online, half an hour away"
+    );
+}
