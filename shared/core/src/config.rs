@@ -48,9 +48,23 @@ pub struct WorkspaceConfig {
     /// The satisfaction survey after a ticket is resolved.
     #[serde(default)]
     pub csat: crate::desk::csat::CsatConfig,
+    /// The time zone the reports count days in (an IANA name, `UTC` unless set). Rollups are
+    /// kept by local day as facts happen, so a change applies from then on.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+}
+
+fn default_time_zone() -> String {
+    "UTC".into()
 }
 
 impl WorkspaceConfig {
+    /// The reports' time zone ([`WorkspaceConfig::time_zone`]); UTC if it does not resolve
+    /// (start-up refuses such a configuration).
+    pub fn tz(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
     /// The tags configured for a customer.
     pub fn customer_tags(&self, customer: &WaId) -> Vec<String> {
         self.customers
@@ -269,6 +283,12 @@ impl TurnoConfig {
             if ws.id.is_deployment() {
                 return err(format!(
                     "workspace id {w} is reserved for what belongs to the whole deployment"
+                ));
+            }
+            if jiff::tz::TimeZone::get(&ws.time_zone).is_err() {
+                return err(format!(
+                    "workspace {w}: time_zone {:?} is not a known time zone (an IANA name such as America/Mexico_City)",
+                    ws.time_zone
                 ));
             }
             let teams: HashSet<&TeamId> = ws.teams.iter().map(|t| &t.id).collect();

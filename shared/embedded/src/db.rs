@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/005_record_order.sql"),
     include_str!("schema/006_ticket_views.sql"),
     include_str!("schema/007_ticket_creation.sql"),
+    include_str!("schema/008_rollups.sql"),
 ];
 
 /// A handle on the SQLite database file that holds the store, the queues, the events and the

@@ -1,6 +1,7 @@
 //! The agent API routes behind the console: the ticket list with filters, counts, paging and
 //! ETags; a ticket with everything beside it; notes, tags, escalation, statuses with reopen;
-//! quick replies; customers; teams; admin settings; the dashboard; and the change feed.
+//! quick replies; customers; teams; admin settings; the dashboard and the reports; and the change
+//! feed.
 
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
@@ -47,6 +48,7 @@ pub(crate) fn routes() -> Router<ApiState> {
         .route("/admin/bot-config", get(bot_config))
         .route("/admin/quarantine", get(quarantine))
         .route("/metrics/dashboard", get(dashboard))
+        .route("/reports", get(crate::reports::report))
         .route("/events", get(events))
         .route("/openapi.json", get(openapi))
 }

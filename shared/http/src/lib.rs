@@ -13,6 +13,7 @@ pub mod console_files;
 pub mod error;
 mod export;
 pub mod openapi;
+mod reports;
 pub mod webhook;
 
 pub use api::{ApiState, api_router};

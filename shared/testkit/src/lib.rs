@@ -32,7 +32,7 @@ pub use clock::ManualClock;
 
 /// Generates one `#[tokio::test]` per store contract behaviour, in one module per port
 /// (`conversation_store`, `transcript_store`, `ticket_store`, `agent_store`, `record_store`,
-/// `change_feed`, and `customer_move` for the calls a customer's change of number makes), so
+/// `change_feed`, `rollup_store`, and `customer_move` for the calls a customer's change of number makes), so
 /// a test's name says which port it checks.
 ///
 /// `$make` is an async function (or a path to one) returning a fresh
@@ -96,6 +96,10 @@ macro_rules! store_contract_tests {
         ]);
         $crate::__store_contract_tests!($make; change_feed => changes [
             changes_come_after_their_cursor_in_time_order_per_workspace,
+        ]);
+        $crate::__store_contract_tests!($make; rollup_store => rollups [
+            a_ticket_write_applies_its_rollup_deltas_and_a_stale_one_applies_none,
+            rollups_add_up_and_are_read_by_day_range,
         ]);
         $crate::__store_contract_tests!($make; customer_move => customers [
             a_conversation_is_saved_alone_versioned_and_deleted_only_as_read,

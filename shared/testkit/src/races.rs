@@ -15,8 +15,8 @@ use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::records::{Change, Record, RecordKind, RecordPage};
 use turno_core::ports::{
-    AgentStore, ChangeFeed, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
-    TicketStore, TranscriptStore,
+    AgentStore, ChangeFeed, ConversationStore, RecordStore, RollupStore, Store, StoreError,
+    TicketFilter, TicketStore, TranscriptStore,
 };
 use turno_core::ports::{StatusCounts, TicketCursor, TicketQuery};
 
@@ -305,5 +305,25 @@ impl ChangeFeed for LosingStore {
         limit: u32,
     ) -> Result<Vec<Change>, StoreError> {
         self.inner.changes_since(ws, after, limit).await
+    }
+}
+
+#[async_trait]
+impl RollupStore for LosingStore {
+    async fn rollups(
+        &self,
+        ws: &WorkspaceId,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> Result<Vec<turno_core::desk::report::rollup::Rollup>, StoreError> {
+        self.inner.rollups(ws, from, to).await
+    }
+
+    async fn add_rollups(
+        &self,
+        ws: &WorkspaceId,
+        deltas: &[turno_core::desk::report::rollup::RollupDelta],
+    ) -> Result<(), StoreError> {
+        self.inner.add_rollups(ws, deltas).await
     }
 }

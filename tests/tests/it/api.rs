@@ -824,6 +824,45 @@ async fn every_route_answers_as_the_openapi_document_says() {
         .await;
     assert_eq!(dash.body["first_response"]["count"], 1, "{}", dash.body);
     assert_eq!(dash.body["csat"], Value::Null);
+    // Today's report (the demo counts days in UTC) holds the handoff and the reply above.
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let (from, to) = (today.yesterday().unwrap(), today.tomorrow().unwrap());
+    let report = api
+        .call(
+            "bruno",
+            Method::GET,
+            "/reports",
+            &format!("/reports?from={from}&to={to}&granularity=day"),
+            None,
+        )
+        .await;
+    assert_eq!(report.status, 200, "{}", report.body);
+    assert_eq!(report.body["time_zone"], "UTC");
+    assert_eq!(report.body["series"].as_array().map(Vec::len), Some(3));
+    assert!(
+        report.body["totals"]["volumes"]["escalated"].as_i64() >= Some(1),
+        "{}",
+        report.body
+    );
+    assert_eq!(
+        report.body["totals"]["first_response"]["wall"]["count"], 1,
+        "{}",
+        report.body
+    );
+    let weekly = api
+        .call(
+            "bruno",
+            Method::GET,
+            "/reports",
+            &format!("/reports?from={from}&to={to}&granularity=week&team=support"),
+            None,
+        )
+        .await;
+    assert_eq!(weekly.status, 200, "{}", weekly.body);
+    assert_eq!(weekly.body["filters"]["team"], "support");
+    assert_eq!(weekly.body["by_team"].as_array().map(Vec::len), Some(1));
 
     api.app.stop().await;
 }
@@ -963,6 +1002,12 @@ fn all_routes(id: &str) -> Vec<(Method, &'static str, String, Option<Value>)> {
             "/metrics/dashboard".into(),
             None,
         ),
+        (
+            Method::GET,
+            "/reports",
+            "/reports?from=2026-11-01&to=2026-11-30".into(),
+            None,
+        ),
         (Method::GET, "/events", "/events".into(), None),
         (Method::GET, "/events/stream", "/events/stream".into(), None),
         (
@@ -1038,6 +1083,13 @@ async fn routes_refuse_strangers_wrong_roles_other_workspaces_and_other_teams() 
             Method::GET,
             "/metrics/dashboard",
             "/metrics/dashboard".to_owned(),
+            None,
+        ),
+        (
+            "ana",
+            Method::GET,
+            "/reports",
+            "/reports?from=2026-11-01&to=2026-11-30".to_owned(),
             None,
         ),
         (
@@ -1319,6 +1371,54 @@ async fn invalid_input_gets_a_4xx_in_the_error_format_and_changes_nothing() {
     let cases: Vec<BadCase> = vec![
         (
             Method::GET,
+            "/reports",
+            "/reports?from=2026-11-30&to=2026-11-01".into(),
+            None,
+            422,
+            "invalid_input",
+        ),
+        (
+            Method::GET,
+            "/reports",
+            "/reports?from=2026-01-01&to=2027-01-02".into(),
+            None,
+            422,
+            "invalid_input",
+        ),
+        (
+            Method::GET,
+            "/reports",
+            "/reports?from=2026-11-01&to=2026-11-02&team=support&agent=ana".into(),
+            None,
+            422,
+            "invalid_input",
+        ),
+        (
+            Method::GET,
+            "/reports",
+            "/reports?from=2026-11-01".into(),
+            None,
+            400,
+            "invalid_request",
+        ),
+        (
+            Method::GET,
+            "/reports",
+            "/reports?from=2026-02-30&to=2026-03-01".into(),
+            None,
+            400,
+            "invalid_request",
+        ),
+        (
+            Method::GET,
+            "/reports",
+            "/reports?from=2026-11-01&to=2026-11-02&granularity=month".into(),
+            None,
+            400,
+            "invalid_request",
+        ),
+        (
+            Method::GET,
             "/tickets",
             "/tickets?status=sleeping".into(),
             None,
@@ -1577,7 +1677,7 @@ async fn invalid_input_gets_a_4xx_in_the_error_format_and_changes_nothing() {
     ];
     for (method, route, path, body, status, code) in cases {
         let what = format!("{method} {path} {body:?}");
-        let agent = if route.starts_with("/quick-replies") {
+        let agent = if route.starts_with("/quick-replies") || route == "/reports" {
             "bruno"
         } else {
             "ana"

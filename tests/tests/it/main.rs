@@ -20,6 +20,7 @@ mod lambda_build;
 mod metrics;
 mod observability;
 mod outage;
+mod reports;
 mod restart;
 mod sla;
 mod tickets;

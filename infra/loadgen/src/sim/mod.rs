@@ -215,12 +215,14 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
                     totals.refused += 1;
                 }
             }
-            (Some(c), step) => match act(world, &mut convs[c], step, &mut rng, &mut totals).await? {
-                Next::Steps(next) => sched.after(world.clock_now(), next, c),
-                Next::OnAssignment(ticket, step) => {
-                    waiting.insert(ticket, (c, step));
+            (Some(c), step) => {
+                match act(world, &mut convs[c], step, &mut rng, &mut totals).await? {
+                    Next::Steps(next) => sched.after(world.clock_now(), next, c),
+                    Next::OnAssignment(ticket, step) => {
+                        waiting.insert(ticket, (c, step));
+                    }
                 }
-            },
+            }
             (None, _) => {}
         }
         let (ran, failed) = world.drain().await?;
@@ -259,7 +261,10 @@ async fn take_up_assigned(
     const PAGE: u32 = 500;
     let ws = demo_workspace();
     loop {
-        let changes = world.store.changes_since(&ws, feed.as_deref(), PAGE).await?;
+        let changes = world
+            .store
+            .changes_since(&ws, feed.as_deref(), PAGE)
+            .await?;
         for change in &changes {
             if change.kind != ChangeKind::Assignment {
                 continue;

@@ -26,6 +26,7 @@ mod changes;
 mod conversations;
 mod created;
 mod records;
+mod rollups;
 mod tickets;
 mod transcripts;
 mod views;

@@ -313,8 +313,8 @@ impl DynamoStore {
         Ok(counts)
     }
 
-    /// The counter updates a write of `t` needs (none if its status and team stay), after
-    /// reading what is stored. `Conflict` if the stored version is not the one `t` was read at.
+    /// The counter updates a write of `t` needs (none if its status and team stay) and the
+    /// rollup deltas it carries, after reading what is stored. `Conflict` if the stored version is not the one `t` was read at.
     pub(super) async fn counter_moves(
         &self,
         t: &Ticket,
@@ -336,14 +336,14 @@ impl DynamoStore {
             Some((stored.status, stored.team))
         };
         let after = (t.status, t.team.clone());
-        if before.as_ref() == Some(&after) {
-            return Ok(Vec::new());
-        }
         let mut moves = Vec::new();
-        if let Some((status, team)) = before {
-            moves.push(self.counter_update(&t.workspace, team.as_ref(), status, -1)?);
+        if before.as_ref() != Some(&after) {
+            if let Some((status, team)) = before {
+                moves.push(self.counter_update(&t.workspace, team.as_ref(), status, -1)?);
+            }
+            moves.push(self.counter_update(&t.workspace, after.1.as_ref(), after.0, 1)?);
         }
-        moves.push(self.counter_update(&t.workspace, after.1.as_ref(), after.0, 1)?);
+        moves.extend(self.rollup_updates(&t.workspace, &t.rollup)?);
         Ok(moves)
     }
 

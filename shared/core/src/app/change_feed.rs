@@ -3,36 +3,136 @@
 //! what it shows. One wrapper serves every adapter, so no write path can forget it. For the
 //! same reason it stamps every ticket write with the SLA event it moves
 //! ([`TicketSla::mark_target`](crate::sla::TicketSla::mark_target)), which tells timer chains
-//! apart.
+//! apart, and computes the report facts the write adds to the rollups
+//! ([`count_facts`](crate::desk::report::count_facts)), which the store applies in the same
+//! transaction as the ticket.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use tracing::warn;
 
 use crate::bot::conversation::Conversation;
 use crate::bot::turn::TurnRecord;
 use crate::channel::message::{Body, DeliveryStatus, TranscriptEntry};
+use crate::config::Workspaces;
 use crate::desk::agent::{Agent, Availability};
+use crate::desk::report::rollup::{Counters, Dim, Rollup, RollupDelta, names, split_by_day};
+use crate::desk::report::{ReportTrack, count_facts};
 use crate::desk::ticket::Ticket;
 use crate::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use crate::ports::records::{Change, ChangeKind, Record, RecordKind, RecordPage};
 use crate::ports::{
-    AgentStore, ChangeFeed, Clock, ConversationStore, RecordStore, Store, StoreError, TicketFilter,
-    TicketStore, TranscriptStore,
+    AgentStore, ChangeFeed, Clock, ConversationStore, RecordStore, RollupStore, Store, StoreError,
+    TicketFilter, TicketStore, TranscriptStore,
 };
 use crate::ports::{StatusCounts, TicketCursor, TicketQuery};
+use crate::sla::calendar::Calendar;
 
 /// Wraps a store; see the module docs.
 pub struct ChangeFeedStore {
     inner: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    workspaces: Arc<Workspaces>,
 }
 
+/// A ticket's report marks as they were before a write counted its facts, to put back if the
+/// write fails (the caller may try again with the same copy).
+struct Counting(ReportTrack);
+
 impl ChangeFeedStore {
-    pub fn new(inner: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Self {
-        ChangeFeedStore { inner, clock }
+    pub fn new(inner: Arc<dyn Store>, clock: Arc<dyn Clock>, workspaces: Arc<Workspaces>) -> Self {
+        ChangeFeedStore {
+            inner,
+            clock,
+            workspaces,
+        }
+    }
+
+    /// Before a ticket write: counts its new report facts into `ticket.rollup` and sets their
+    /// marks.
+    fn count(&self, ticket: &mut Ticket) -> Counting {
+        let before = Counting(ticket.report.clone());
+        ticket.rollup.clear();
+        let (calendar, tz) = match self.workspaces.get(&ticket.workspace) {
+            Some(ws) => (
+                ticket
+                    .sla
+                    .applied(ws.sla.policies())
+                    .map_or(Calendar::AlwaysOpen, |p| (*p.calendar).clone()),
+                ws.tz(),
+            ),
+            None => (Calendar::AlwaysOpen, TimeZone::UTC),
+        };
+        ticket.rollup = count_facts(ticket, &calendar, &tz, self.clock.now());
+        before
+    }
+
+    /// The time the agent spent in its previous availability, up to now, added to its
+    /// rollups split at local midnight; the new availability is kept with its start. Counted
+    /// when the availability changes: the record's versioned write claims the span, so two
+    /// racing changes count it once (a failure after the claim loses that span, logged).
+    async fn count_activity(
+        &self,
+        ws: &WorkspaceId,
+        id: &AgentId,
+        availability: Availability,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let stored = self
+            .inner
+            .record(ws, RecordKind::AgentActivity, id.as_str())
+            .await?;
+        let previous = stored.as_ref().and_then(|r| {
+            let state: Availability =
+                serde_json::from_value(r.value.get("availability")?.clone()).ok()?;
+            let since: Timestamp = serde_json::from_value(r.value.get("since")?.clone()).ok()?;
+            Some((state, since))
+        });
+        let mut record = stored.unwrap_or_else(|| Record {
+            workspace: ws.clone(),
+            kind: RecordKind::AgentActivity,
+            key: id.as_str().to_owned(),
+            value: serde_json::Value::Null,
+            updated_at: now,
+            version: 0,
+        });
+        record.value = serde_json::json!({ "availability": availability, "since": now });
+        record.updated_at = now;
+        self.inner.put_record(&mut record).await?;
+        let Some((state, since)) = previous else {
+            return Ok(());
+        };
+        let tz = self.workspaces.get(ws).map_or(TimeZone::UTC, |w| w.tz());
+        let counter = match state {
+            Availability::Online => names::ONLINE,
+            Availability::Away => names::AWAY,
+            Availability::Offline => names::OFFLINE,
+        };
+        let deltas: Vec<RollupDelta> = split_by_day(since, now, &tz)
+            .into_iter()
+            .map(|(day, secs)| {
+                let mut counters = Counters::default();
+                counters.add(counter, secs);
+                RollupDelta {
+                    day,
+                    dim: Dim::Agent(id.to_string()),
+                    counters,
+                }
+            })
+            .collect();
+        self.inner.add_rollups(ws, &deltas).await
+    }
+
+    /// After the write: the deltas are spent if it succeeded; the marks go back if not.
+    fn counted<T>(ticket: &mut Ticket, before: Counting, result: &Result<T, StoreError>) {
+        ticket.rollup.clear();
+        if result.is_err() {
+            ticket.report = before.0;
+        }
     }
 
     /// The feed is a hint to refresh, not a record: losing one entry only delays the
@@ -101,12 +201,19 @@ impl ConversationStore for ChangeFeedStore {
             .filter(|t| t.status.is_human())
             .map(|t| (t.workspace.clone(), t.id.clone()));
         let mut ticket = ticket;
+        let mut before = None;
         if let Some(t) = ticket.as_deref_mut() {
             t.sla.mark_target(t.version + 1);
+            before = Some(self.count(t));
         }
-        self.inner
-            .commit_turn(conversation, ticket, turn, entries)
-            .await?;
+        let result = self
+            .inner
+            .commit_turn(conversation, ticket.as_deref_mut(), turn, entries)
+            .await;
+        if let (Some(t), Some(b)) = (ticket, before) {
+            Self::counted(t, b, &result);
+        }
+        result?;
         if let Some((ws, id)) = human {
             let kind = if entries.is_empty() {
                 ChangeKind::Ticket
@@ -172,7 +279,10 @@ impl TicketStore for ChangeFeedStore {
 
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
         ticket.sla.mark_target(ticket.version + 1);
-        self.inner.save_ticket(ticket).await?;
+        let before = self.count(ticket);
+        let result = self.inner.save_ticket(ticket).await;
+        Self::counted(ticket, before, &result);
+        result?;
         let kind = self.kind_of_save(ticket);
         self.note(&ticket.workspace, &ticket.id, kind).await;
         Ok(())
@@ -247,7 +357,10 @@ impl TicketStore for ChangeFeedStore {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         ticket.sla.mark_target(ticket.version + 1);
-        self.inner.assign_ticket(ticket, to, release, now).await?;
+        let before = self.count(ticket);
+        let result = self.inner.assign_ticket(ticket, to, release, now).await;
+        Self::counted(ticket, before, &result);
+        result?;
         self.note(&ticket.workspace, &ticket.id, ChangeKind::Assignment)
             .await;
         Ok(())
@@ -255,7 +368,10 @@ impl TicketStore for ChangeFeedStore {
 
     async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
         ticket.sla.mark_target(ticket.version + 1);
-        self.inner.release_ticket(ticket, agent).await?;
+        let before = self.count(ticket);
+        let result = self.inner.release_ticket(ticket, agent).await;
+        Self::counted(ticket, before, &result);
+        result?;
         let kind = self.kind_of_save(ticket);
         self.note(&ticket.workspace, &ticket.id, kind).await;
         Ok(())
@@ -282,7 +398,11 @@ impl AgentStore for ChangeFeedStore {
         id: &AgentId,
         availability: Availability,
     ) -> Result<bool, StoreError> {
-        self.inner.set_availability(ws, id, availability).await
+        let changed = self.inner.set_availability(ws, id, availability).await?;
+        if changed && let Err(e) = self.count_activity(ws, id, availability).await {
+            warn!(workspace = %ws, agent = %id, error = %e, "could not count the agent's activity");
+        }
+        Ok(changed)
     }
 }
 
@@ -342,5 +462,25 @@ impl ChangeFeed for ChangeFeedStore {
         limit: u32,
     ) -> Result<Vec<Change>, StoreError> {
         self.inner.changes_since(ws, after, limit).await
+    }
+}
+
+#[async_trait]
+impl RollupStore for ChangeFeedStore {
+    async fn rollups(
+        &self,
+        ws: &WorkspaceId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Rollup>, StoreError> {
+        self.inner.rollups(ws, from, to).await
+    }
+
+    async fn add_rollups(
+        &self,
+        ws: &WorkspaceId,
+        deltas: &[RollupDelta],
+    ) -> Result<(), StoreError> {
+        self.inner.add_rollups(ws, deltas).await
     }
 }

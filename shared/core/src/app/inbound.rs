@@ -294,6 +294,8 @@ impl Turno {
         let mut ticket_changed = ticket_created || reopened;
         let mut insight = None;
         if reopened {
+            // The message that reopens it waits for a reply, as the reports count it.
+            ticket.customer_waits(now);
             effects.push(Effect::Escalate {
                 job: EscalationJob {
                     workspace: msg.workspace.clone(),

@@ -12,6 +12,7 @@
 //! | a customer's change of phone number | [`renumber`] | bot-turn (a `user_changed_number` notice) |
 //! | bot-only conversations ending for inactivity (`resolved_by_bot`) | [`bot_outcome`] | bot-turn (arms), sla-enforcer (the delayed job) |
 //! | the satisfaction survey, its answers and the low-score alert | [`csat`] | sla-enforcer (the survey's delayed job), bot-turn (the answers) |
+//! | reports over any period, from the rollups | [`reports`] | agent-api |
 //! | one row per conversation created in a range of dates, JSON pages or CSV | [`export`] | agent-api |
 //! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`], [`quarantine`] | agent-api |
 //!
@@ -53,6 +54,7 @@ mod notes;
 mod quarantine;
 mod quick_replies;
 mod renumber;
+mod reports;
 mod sla;
 mod snooze;
 mod templates;
@@ -83,6 +85,11 @@ pub use quarantine::{
 };
 pub use quick_replies::{QuickReply, QuickReplyInput};
 pub use renumber::{NUMBER_CHANGED_ACTION, NumberChange};
+pub use reports::{
+    Activity, AgentFigures, ChannelFigures, CsatFigures, Dur, Figures, Filters, Granularity,
+    MAX_REPORT_DAYS, PeriodFigures, ReasonCount, Report, ReportQuery, SlaFigures, SlaOutcome,
+    TeamFigures, Volumes, WallAndBusiness, build_report,
+};
 pub use sla::SweepReport;
 pub use snooze::{SnoozePreset, SnoozePresets};
 pub use templates::TemplateOffer;
@@ -110,14 +117,17 @@ pub struct Turno {
 
 impl Turno {
     pub fn new(mut ports: Ports, workspaces: Workspaces) -> Self {
-        // Every write the use cases make also feeds the console's live updates.
+        let workspaces = Arc::new(workspaces);
+        // Every write the use cases make also feeds the console's live updates and the
+        // report rollups.
         ports.store = Arc::new(change_feed::ChangeFeedStore::new(
             ports.store,
             Arc::clone(&ports.clock),
+            Arc::clone(&workspaces),
         ));
         Turno {
             ports,
-            workspaces: Arc::new(workspaces),
+            workspaces,
             bot_io: bot_io::BotIo::default(),
             dead_letters: None,
             metrics: Arc::new(crate::ports::NoMetrics),

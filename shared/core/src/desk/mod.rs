@@ -4,5 +4,6 @@
 pub mod agent;
 pub mod csat;
 pub mod escalation;
+pub mod report;
 pub mod routing;
 pub mod ticket;

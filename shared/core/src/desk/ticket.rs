@@ -172,6 +172,13 @@ pub struct Ticket {
     /// The latest message of the conversation while people handle it, shortened for lists.
     #[serde(default)]
     pub last_message: Option<MessagePreview>,
+    /// What the reports need of the ticket, and which of its facts the rollups already count.
+    #[serde(default)]
+    pub report: crate::desk::report::ReportTrack,
+    /// The rollup deltas the next write applies with the ticket, in the same transaction; set
+    /// by the store's decorator just before the write, never stored.
+    #[serde(skip)]
+    pub rollup: Vec<crate::desk::report::rollup::RollupDelta>,
     /// Optimistic concurrency: the version this copy was read at (0 = not stored yet).
     pub version: u64,
 }
@@ -244,6 +251,8 @@ impl Ticket {
             mentioned: Vec::new(),
             audit: Vec::new(),
             last_message: None,
+            report: Default::default(),
+            rollup: Vec::new(),
             version: 0,
         }
     }
@@ -489,9 +498,18 @@ impl Ticket {
             .sla
             .clock(ClockKind::NextResponse)
             .is_some_and(|c| c.started_at.is_some() && c.met_at.is_none());
+        self.customer_waits(now);
         if replied && !waiting {
             let policy = self.sla.applied(policies);
             self.sla.start(ClockKind::NextResponse, policy, now);
+        }
+    }
+
+    /// For the reports: after a person's reply, a customer message starts a wait for the next
+    /// one (kept from the first such message until a person replies).
+    pub fn customer_waits(&mut self, now: Timestamp) {
+        if self.report.first_reply_at.is_some() && self.report.awaiting_since.is_none() {
+            self.report.awaiting_since = Some(now);
         }
     }
 
@@ -524,6 +542,14 @@ impl Ticket {
         }
         self.sla.meet(ClockKind::FirstResponse, policies, now);
         self.sla.meet(ClockKind::NextResponse, policies, now);
+        match (
+            self.report.first_reply_at,
+            self.report.awaiting_since.take(),
+        ) {
+            (None, _) => self.report.first_reply_at = Some(now),
+            (Some(_), Some(since)) => self.report.next_reply = Some((since, now)),
+            (Some(_), None) => {}
+        }
         self.updated_at = now;
         Ok(())
     }

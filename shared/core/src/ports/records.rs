@@ -28,6 +28,9 @@ pub enum RecordKind {
     /// A workspace's latest survey scores and whether its low-score alert fired; one record,
     /// keyed `ring`.
     CsatScores,
+    /// An agent's availability and since when, for the reports' activity time; keyed by
+    /// agent id.
+    AgentActivity,
 }
 
 impl RecordKind {
@@ -40,6 +43,7 @@ impl RecordKind {
             RecordKind::Template => "template",
             RecordKind::Amendments => "amendments",
             RecordKind::CsatScores => "csat_scores",
+            RecordKind::AgentActivity => "agent_activity",
         }
     }
 }

@@ -9,6 +9,7 @@ mod agents;
 mod changes;
 mod conversations;
 mod records;
+mod rollups;
 mod tickets;
 mod transcripts;
 mod views;

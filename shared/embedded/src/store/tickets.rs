@@ -17,7 +17,8 @@ use crate::db::{DbError, int};
 use crate::time::nanos;
 
 /// Writes a ticket if its stored version is still `ticket.version` (absent for 0), with its
-/// query columns (SLA due time included) recomputed. Returns the new version.
+/// query columns (SLA due time included) recomputed, and its rollup deltas added. Returns the
+/// new version.
 pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbError> {
     let next = t.version + 1;
     let body = versioned_json(t, |s| s.version = next)?;
@@ -81,6 +82,7 @@ pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbEr
         }
         count(tx, t.workspace.as_str(), after.1.as_deref(), &after.0, 1)?;
     }
+    super::rollups::add(tx, &t.workspace, &t.rollup)?;
     Ok(next)
 }
 

@@ -12,6 +12,7 @@ mod bodies;
 mod export;
 mod outbound;
 mod quarantine;
+mod reports;
 mod schemas;
 use bodies::{NOTE_MAX, reply_body, status_body, tags, text, transfer_body};
 use schemas::schemas;
@@ -348,19 +349,40 @@ fn paths() -> Value {
 
 /// The whole document.
 pub fn document() -> Value {
+    // Each group of routes describes its own paths and schemas.
+    let all_paths = [
+        paths(),
+        quarantine::paths(),
+        actions::paths(),
+        export::paths(),
+        reports::paths(),
+    ]
+    .into_iter()
+    .reduce(merged)
+    .unwrap_or_default();
+    let all_schemas = [
+        schemas(),
+        quarantine::schemas(),
+        actions::schemas(),
+        export::schemas(),
+        reports::schemas(),
+    ]
+    .into_iter()
+    .reduce(merged)
+    .unwrap_or_default();
     json!({
         "openapi": "3.0.3",
         "info": {
             "title": "turno agent API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "What the agent console uses. Bearer JWT on every route but this document and dev-login. Errors are {\"error\": {\"code\", \"message\"}}. An agent sees only their teams' tickets and their own; supervisors see the whole workspace and the dashboard; admins also the configuration. Every query is scoped to the caller's workspace: another workspace's records answer 404."
+            "description": "What the agent console uses. Bearer JWT on every route but this document and dev-login. Errors are {\"error\": {\"code\", \"message\"}}. An agent sees only their teams' tickets and their own; supervisors see the whole workspace, the dashboard and the reports; admins also the configuration. Every query is scoped to the caller's workspace: another workspace's records answer 404."
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "bearer": [] }],
-        "paths": merged(merged(merged(paths(), quarantine::paths()), actions::paths()), export::paths()),
+        "paths": all_paths,
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
-            "schemas": merged(merged(merged(schemas(), quarantine::schemas()), actions::schemas()), export::schemas())
+            "schemas": all_schemas
         }
     })
 }

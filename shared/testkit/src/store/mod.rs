@@ -11,6 +11,7 @@ pub mod changes;
 pub mod conversations;
 pub mod customers;
 pub mod records;
+pub mod rollups;
 pub mod tickets;
 pub mod transcripts;
 
@@ -103,6 +104,9 @@ pub async fn run_all(store: Arc<dyn Store>) {
     records::records_are_paged_most_recently_written_first(s).await;
 
     changes::changes_come_after_their_cursor_in_time_order_per_workspace(s).await;
+
+    rollups::a_ticket_write_applies_its_rollup_deltas_and_a_stale_one_applies_none(s).await;
+    rollups::rollups_add_up_and_are_read_by_day_range(s).await;
 
     customers::a_conversation_is_saved_alone_versioned_and_deleted_only_as_read(s).await;
     customers::customer_tickets_are_every_ticket_of_that_customer_oldest_first(s).await;

@@ -1,7 +1,7 @@
 //! The durable state the use cases keep, one port per aggregate: conversations and turns
 //! ([`ConversationStore`]), transcripts ([`TranscriptStore`]), tickets and queues
 //! ([`TicketStore`]), agents ([`AgentStore`]), records ([`RecordStore`]) and the change feed
-//! ([`ChangeFeed`]). [`Store`] is all of them, what the wiring hands the use cases.
+//! ([`ChangeFeed`]) and report rollups ([`RollupStore`]). [`Store`] is all of them, what the wiring hands the use cases.
 //!
 //! Versioned records (`Conversation`, `Ticket`, `Record`) follow one rule: the caller passes
 //! the copy it read, with `version` as read (0 for a new record); the write succeeds only if
@@ -14,6 +14,7 @@ mod changes;
 mod conversations;
 mod created;
 mod records;
+mod rollups;
 mod tickets;
 mod transcripts;
 mod views;
@@ -28,6 +29,7 @@ pub use changes::ChangeFeed;
 pub use conversations::ConversationStore;
 pub use created::{CreatedCursor, CreatedRange};
 pub use records::RecordStore;
+pub use rollups::RollupStore;
 pub use tickets::TicketStore;
 pub use transcripts::TranscriptStore;
 pub use views::{
@@ -62,7 +64,13 @@ pub struct TicketFilter {
 /// redelivered work idempotent. Every adapter implements the six ports; this trait only
 /// names them together, so one `Arc<dyn Store>` reaches them all.
 pub trait Store:
-    ConversationStore + TranscriptStore + TicketStore + AgentStore + RecordStore + ChangeFeed
+    ConversationStore
+    + TranscriptStore
+    + TicketStore
+    + AgentStore
+    + RecordStore
+    + ChangeFeed
+    + RollupStore
 {
 }
 
@@ -73,6 +81,7 @@ impl<T> Store for T where
         + AgentStore
         + RecordStore
         + ChangeFeed
+        + RollupStore
         + ?Sized
 {
 }
