@@ -48,21 +48,38 @@ pub struct WorkspaceConfig {
     /// The satisfaction survey after a ticket is resolved.
     #[serde(default)]
     pub csat: crate::desk::csat::CsatConfig,
-    /// The time zone the reports count days in (an IANA name, `UTC` unless set). Rollups are
-    /// kept by local day as facts happen, so a change applies from then on.
-    #[serde(default = "default_time_zone")]
-    pub time_zone: String,
-}
-
-fn default_time_zone() -> String {
-    "UTC".into()
+    /// The workspace's time zone (an IANA name): the days reports count and exports select,
+    /// snooze presets. Unset: the bot's business-hours calendar's zone, else the first SLA
+    /// calendar's (by name), else UTC. Rollups are kept by local day as facts happen, so a
+    /// change applies from then on.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 impl WorkspaceConfig {
-    /// The reports' time zone ([`WorkspaceConfig::time_zone`]); UTC if it does not resolve
-    /// (start-up refuses such a configuration).
+    /// The name of the workspace's time zone ([`WorkspaceConfig::time_zone`], or the one its
+    /// calendars use).
+    pub fn time_zone_name(&self) -> String {
+        if let Some(name) = &self.time_zone {
+            return name.clone();
+        }
+        let calendars = &self.sla.calendars;
+        self.bot
+            .business_hours
+            .as_ref()
+            .and_then(|name| calendars.get(name))
+            .or_else(|| {
+                let mut names: Vec<_> = calendars.keys().collect();
+                names.sort();
+                names.first().and_then(|n| calendars.get(*n))
+            })
+            .map_or_else(|| "UTC".to_owned(), |c| c.timezone.clone())
+    }
+
+    /// The workspace's time zone; UTC if it does not resolve (start-up refuses such a
+    /// configuration).
     pub fn tz(&self) -> jiff::tz::TimeZone {
-        jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+        jiff::tz::TimeZone::get(&self.time_zone_name()).unwrap_or(jiff::tz::TimeZone::UTC)
     }
 
     /// The tags configured for a customer.
@@ -285,10 +302,10 @@ impl TurnoConfig {
                     "workspace id {w} is reserved for what belongs to the whole deployment"
                 ));
             }
-            if jiff::tz::TimeZone::get(&ws.time_zone).is_err() {
+            if jiff::tz::TimeZone::get(&ws.time_zone_name()).is_err() {
                 return err(format!(
                     "workspace {w}: time_zone {:?} is not a known time zone (an IANA name such as America/Mexico_City)",
-                    ws.time_zone
+                    ws.time_zone_name()
                 ));
             }
             let teams: HashSet<&TeamId> = ws.teams.iter().map(|t| &t.id).collect();

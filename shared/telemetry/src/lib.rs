@@ -138,7 +138,9 @@ impl Registry {
                     h.count
                 ));
                 let plain = labels(timing.label(), label, None);
-                out.push_str(&format!("{name}_sum{plain} {}\n", h.sum_secs));
+                // To the microsecond: float sums of many timings carry noise past that.
+                let sum = (h.sum_secs * 1e6).round() / 1e6;
+                out.push_str(&format!("{name}_sum{plain} {sum}\n"));
                 out.push_str(&format!("{name}_count{plain} {}\n", h.count));
             }
         }

@@ -61,7 +61,7 @@ fn prometheus_text_has_counters_with_labels_and_histograms_with_cumulative_bucke
         "{text}"
     );
     assert!(
-        text.contains("turno_send_latency_seconds_sum 0.34"),
+        text.contains("turno_send_latency_seconds_sum 0.34\n"),
         "{text}"
     );
     assert!(

@@ -23,19 +23,37 @@ export async function axeViolations(page) {
 }
 
 /// Presses Tab until focus comes back round, and returns the controls it never reached.
+/// Controls are told apart by what they are and say (not by node), so a redraw of the page
+/// between two presses (a live update) does not count its controls as unreached.
 export async function unreachableByKeyboard(page) {
-  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  await page.evaluate(() => {
+    const base = (el) => [el.tagName, el.dataset.testid, el.id, el.getAttribute('name'), el.getAttribute('aria-label'),
+      (el.textContent || '').trim().slice(0, 40)].join('|');
+    window.__a11yKey = (el) => {
+      const b = base(el);
+      const same = [...document.getElementsByTagName(el.tagName)].filter((e) => base(e) === b);
+      return `${b}#${same.indexOf(el)}`;
+    };
+    document.activeElement?.blur();
+    window.scrollTo(0, 0);
+  });
+  // Round once: until focus is back on the first control it reached. A date input takes
+  // several presses (one per field), so the same control several times running is no lap.
   const reached = new Set();
-  for (let i = 0; i < 400; i++) {
+  let first = null;
+  let previous = null;
+  for (let i = 0; i < 600; i++) {
     await page.keyboard.press('Tab');
     const key = await page.evaluate(() => {
       const el = document.activeElement;
-      if (!el || el === document.body) return null;
-      if (!el.dataset.a11yKey) el.dataset.a11yKey = String(Math.random()).slice(2);
-      return el.dataset.a11yKey;
+      return !el || el === document.body ? null : window.__a11yKey(el);
     });
-    if (key && reached.has(key)) break;
-    if (key) reached.add(key);
+    if (key && key === first && previous !== first) break;
+    if (key) {
+      first ??= key;
+      reached.add(key);
+    }
+    previous = key;
   }
   return page.evaluate((keys) => {
     const seen = new Set(keys);
@@ -48,7 +66,7 @@ export async function unreachableByKeyboard(page) {
     const claimed = (el) => el.matches('[role=button], [role=link], [role=tab], [role=menuitem], [role=checkbox], [role=option]');
     return [...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex], [role]')]
       .filter((el) => (native(el) || claimed(el)) && !el.disabled && visible(el) && !el.closest('[inert]'))
-      .filter((el) => !seen.has(el.dataset.a11yKey))
+      .filter((el) => !seen.has(window.__a11yKey(el)))
       .map((el) => `${el.tagName.toLowerCase()}${el.dataset.testid ? `[data-testid=${el.dataset.testid}]` : ''} "${(el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 40)}"`);
   }, [...reached]);
 }

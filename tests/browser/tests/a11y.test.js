@@ -1,6 +1,8 @@
 // Accessibility of the console's views: axe-core (WCAG 2.1 A and AA rules) finds no serious or
-// critical violation on the sign-in page, the inbox, a conversation and the dashboard; and every
-// control of a view can be reached with the Tab key.
+// critical violation on the sign-in page, the inbox, a conversation (with the template picker,
+// the agent's actions and the notifications open) and the dashboard; and every control of a
+// view can be reached with the Tab key. The Reports page is audited with real figures in
+// reports-live.test.js.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +45,20 @@ test('the inbox and a conversation have no serious accessibility violation', asy
   await page.locator('[data-testid="composer"]').waitFor();
   await audit(page, 'conversation');
   assert.deepEqual(await unreachableByKeyboard(page), [], 'conversation: controls Tab never reaches');
+  // The template picker with a template chosen, every folded action opened, and the
+  // notifications list.
+  await page.locator('[data-testid="template-open"]').click();
+  const choice = page.locator('[data-testid="template"]');
+  await choice.waitFor();
+  const firstTemplate = await choice.locator('option').nth(1).getAttribute('value');
+  if (firstTemplate !== null) await choice.selectOption(firstTemplate);
+  await page.locator('[data-testid="template-preview"]').waitFor();
+  await page.evaluate(() => document.querySelectorAll('details').forEach((d) => { d.open = true; }));
+  await audit(page, 'conversation with the template picker and the actions open');
+  assert.deepEqual(await unreachableByKeyboard(page), [], 'template picker and actions: controls Tab never reaches');
+  await page.locator('[data-testid="notify-bell"]').click();
+  await page.locator('[data-testid="notify-list"]').waitFor();
+  await audit(page, 'notifications list');
   await page.close();
 });
 

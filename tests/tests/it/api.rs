@@ -824,9 +824,10 @@ async fn every_route_answers_as_the_openapi_document_says() {
         .await;
     assert_eq!(dash.body["first_response"]["count"], 1, "{}", dash.body);
     assert_eq!(dash.body["csat"], Value::Null);
-    // Today's report (the demo counts days in UTC) holds the handoff and the reply above.
+    // Today's report (the demo counts days in its calendars' zone, Europe/Madrid) holds the
+    // handoff and the reply above.
     let today = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
+        .to_zoned(jiff::tz::TimeZone::get("Europe/Madrid").unwrap())
         .date();
     let (from, to) = (today.yesterday().unwrap(), today.tomorrow().unwrap());
     let report = api
@@ -839,7 +840,7 @@ async fn every_route_answers_as_the_openapi_document_says() {
         )
         .await;
     assert_eq!(report.status, 200, "{}", report.body);
-    assert_eq!(report.body["time_zone"], "UTC");
+    assert_eq!(report.body["time_zone"], "Europe/Madrid");
     assert_eq!(report.body["series"].as_array().map(Vec::len), Some(3));
     assert!(
         report.body["totals"]["volumes"]["escalated"].as_i64() >= Some(1),

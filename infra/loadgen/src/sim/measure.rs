@@ -5,7 +5,10 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use turno_core::app::{ExportParams, ListParams, ListView, csv_header, push_row};
+use turno_core::app::{
+    ExportParams, Granularity, ListParams, ListView, ReportQuery, csv_header, push_row,
+};
+use turno_core::kernel::ids::TeamId;
 
 use super::world::{World, supervisor};
 use super::{Options, month_start, script};
@@ -185,6 +188,48 @@ async fn export_month(world: &World, o: &Options) -> anyhow::Result<String> {
     ))
 }
 
+/// A report over `days` local days ending with the simulated month's last day, by
+/// `granularity`, for the whole workspace or one team.
+async fn report(
+    world: &World,
+    o: &Options,
+    days: i64,
+    granularity: Granularity,
+    team: Option<&str>,
+) -> anyhow::Result<String> {
+    let to = month_start()
+        .checked_add(jiff::SignedDuration::from_hours(
+            24 * i64::from(o.days.max(1)) - 1,
+        ))?
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    let from = to.checked_sub(jiff::Span::new().days(days - 1))?;
+    let r = world
+        .turno
+        .report(
+            &supervisor(),
+            ReportQuery {
+                from,
+                to,
+                granularity,
+                team: team.map(TeamId::parse).transpose()?,
+                agent: None,
+                channel: None,
+            },
+        )
+        .await?;
+    let v = &r.totals.volumes;
+    Ok(format!(
+        "{from}..{to}: {} new, {} escalated, {} by the bot, {} by people; {} periods, {} agents",
+        v.new,
+        v.escalated,
+        v.resolved_by_bot,
+        v.resolved_by_people,
+        r.series.len(),
+        r.by_agent.len()
+    ))
+}
+
 /// Every measured step, in order.
 pub async fn measure_all(world: &World, o: &Options) -> anyhow::Result<Table> {
     let mut t = Table::default();
@@ -209,6 +254,24 @@ pub async fn measure_all(world: &World, o: &Options) -> anyhow::Result<Table> {
     t.step(world, "search by number", search(world, &script::number(n)))
         .await?;
     t.step(world, "dashboard", dashboard(world)).await?;
+    t.step(
+        world,
+        "report, 30 days by day",
+        report(world, o, 30, Granularity::Day, None),
+    )
+    .await?;
+    t.step(
+        world,
+        "report, 30 days, one team",
+        report(world, o, 30, Granularity::Day, Some("support")),
+    )
+    .await?;
+    t.step(
+        world,
+        "report, 90 days by week",
+        report(world, o, 90, Granularity::Week, None),
+    )
+    .await?;
     t.step(
         world,
         "export of the whole month (CSV)",

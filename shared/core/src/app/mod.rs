@@ -68,7 +68,7 @@ pub use desk::{StatusChange, TicketView, Transfer};
 pub use errors::{AppError, JobError};
 pub use export::{
     CSV_COLUMNS, ConversationPage, ConversationRow, ExportParams, MAX_RANGE_DAYS, SlaResult,
-    csv_header, date_range, push_row, workspace_zone,
+    csv_header, date_range, push_row,
 };
 pub use inbox::{
     AssigneeFilter, ListPage, ListParams, ListView, MessagePreview, SlaState, SlaSummary,

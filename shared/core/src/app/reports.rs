@@ -380,7 +380,13 @@ impl Turno {
             .map(|a| (a.id, a.name, a.teams))
             .collect();
         let teams: Vec<TeamId> = ws.teams.iter().map(|t| t.id.clone()).collect();
-        Ok(build_report(&q, &ws.time_zone, &items, &teams, &agents))
+        Ok(build_report(
+            &q,
+            &ws.time_zone_name(),
+            &items,
+            &teams,
+            &agents,
+        ))
     }
 
     /// Today's rollup of the whole workspace, in its time zone, and the start of that day.

@@ -6,7 +6,6 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use super::{Actor, AppError, Turno};
-use crate::config::WorkspaceConfig;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SnoozePreset {
@@ -17,25 +16,9 @@ pub struct SnoozePreset {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SnoozePresets {
-    /// The workspace's time zone (IANA name): the business-hours calendar's, else the first
-    /// SLA calendar's by name, else UTC.
+    /// The workspace's time zone (IANA name): [`crate::config::WorkspaceConfig::time_zone_name`].
     pub timezone: String,
     pub presets: Vec<SnoozePreset>,
-}
-
-/// The workspace's time zone name.
-pub fn workspace_timezone(ws: &WorkspaceConfig) -> String {
-    let calendars = &ws.sla.calendars;
-    ws.bot
-        .business_hours
-        .as_ref()
-        .and_then(|name| calendars.get(name))
-        .or_else(|| {
-            let mut names: Vec<_> = calendars.keys().collect();
-            names.sort();
-            names.first().and_then(|n| calendars.get(*n))
-        })
-        .map_or_else(|| "UTC".to_owned(), |c| c.timezone.clone())
 }
 
 /// In an hour, tomorrow at 9:00 and next Monday at 9:00, in `tz`, from `now`.
@@ -68,7 +51,7 @@ impl Turno {
         let ws = self
             .config(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;
-        let timezone = workspace_timezone(&ws);
+        let timezone = ws.time_zone_name();
         let tz = TimeZone::get(&timezone).unwrap_or(TimeZone::UTC);
         Ok(SnoozePresets {
             presets: presets(&tz, self.now()),

@@ -85,7 +85,7 @@ fn agent_after(t: &Ticket, lines: usize) -> Option<String> {
 }
 
 pub fn recompute(tickets: &[(Ticket, Vec<TranscriptEntry>)], ws: &WorkspaceConfig) -> Expected {
-    let tz = jiff::tz::TimeZone::get(&ws.time_zone).unwrap();
+    let tz = jiff::tz::TimeZone::get(&ws.time_zone_name()).unwrap();
     let day = |t: Timestamp| t.to_zoned(tz.clone()).date();
     let office = &ws.sla.policies().by_name("standard").unwrap().calendar;
     let business = |a: Timestamp, b: Timestamp| office.business_between(a, b).as_secs();

@@ -17,7 +17,6 @@ pub use row::{ConversationRow, SlaResult};
 
 use super::{Actor, AppError, Turno};
 use crate::app::customers::CustomerProfile;
-use crate::config::WorkspaceConfig;
 use crate::desk::agent::Role;
 use crate::kernel::ids::{TeamId, WaId};
 use crate::ports::records::RecordKind;
@@ -46,16 +45,6 @@ pub struct ConversationPage {
     pub rows: Vec<ConversationRow>,
     /// Pass as `cursor` for the next page; `None` on the last page.
     pub next_cursor: Option<String>,
-}
-
-/// The time zone the workspace's dates are in: the zone of the first SLA policy kept in
-/// business hours, else UTC.
-pub fn workspace_zone(ws: &WorkspaceConfig) -> TimeZone {
-    ws.sla
-        .policies()
-        .iter()
-        .find_map(|p| p.calendar.time_zone().cloned())
-        .unwrap_or(TimeZone::UTC)
 }
 
 /// The instants `[from 00:00, the day after to 00:00)` in `tz`, checked.
@@ -103,7 +92,7 @@ impl Turno {
         let ws = self
             .config(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;
-        let (from, to) = date_range(p.from, p.to, &workspace_zone(&ws))?;
+        let (from, to) = date_range(p.from, p.to, &ws.tz())?;
         let cursor = p
             .cursor
             .as_deref()
