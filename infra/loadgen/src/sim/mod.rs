@@ -8,7 +8,7 @@ pub mod script;
 pub mod world;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
@@ -175,11 +175,14 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
     let began = Instant::now();
     let mut last_report = began;
     let mut steps: u64 = 0;
-    let mut started = std::collections::HashSet::new();
+    let mut started = HashSet::new();
     // Agents' steps on tickets still in the queue, taken up when the ticket is assigned (the
     // change feed says so); and where the simulation has read the feed to.
     let mut waiting: HashMap<TicketId, (usize, Step)> = HashMap::new();
     let mut feed: Option<String> = None;
+    // Tickets of conversations the bot handed off unplanned (an order look-up that failed),
+    // which an agent picks up like any other once assigned.
+    let mut unplanned: HashSet<TicketId> = HashSet::new();
     while let Some((at, conv, step)) = sched.pop() {
         // The clock moves a minute at a time, running what falls due on the way.
         while world.clock_now() < at {
@@ -192,7 +195,16 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
             let (ran, failed) = world.drain().await?;
             totals.jobs += ran;
             totals.failed_jobs += failed;
-            take_up_assigned(world, &mut feed, &mut waiting, &mut sched, &mut rng).await?;
+            take_up_assigned(
+                world,
+                &convs,
+                &mut feed,
+                &mut waiting,
+                &mut unplanned,
+                &mut sched,
+                &mut rng,
+            )
+            .await?;
         }
         steps += 1;
         if let Some(c) = conv {
@@ -228,7 +240,16 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
         let (ran, failed) = world.drain().await?;
         totals.jobs += ran;
         totals.failed_jobs += failed;
-        take_up_assigned(world, &mut feed, &mut waiting, &mut sched, &mut rng).await?;
+        take_up_assigned(
+            world,
+            &convs,
+            &mut feed,
+            &mut waiting,
+            &mut unplanned,
+            &mut sched,
+            &mut rng,
+        )
+        .await?;
         if o.progress_every
             .is_some_and(|every| last_report.elapsed() >= every)
         {
@@ -250,11 +271,14 @@ pub async fn simulate(world: &World, o: &Options) -> anyhow::Result<Totals> {
 }
 
 /// Schedules the waiting agents' steps of the tickets assigned since `feed` (the agent sees
-/// the ticket in their inbox a few minutes later), reading the workspace's change feed.
+/// the ticket in their inbox a few minutes later), reading the workspace's change feed; and a
+/// first reply on a ticket the bot handed off though its customer did not plan to ask.
 async fn take_up_assigned(
     world: &World,
+    convs: &[Conversation],
     feed: &mut Option<String>,
     waiting: &mut HashMap<TicketId, (usize, Step)>,
+    unplanned: &mut HashSet<TicketId>,
     sched: &mut Scheduler,
     rng: &mut StdRng,
 ) -> anyhow::Result<()> {
@@ -269,12 +293,23 @@ async fn take_up_assigned(
             if change.kind != ChangeKind::Assignment {
                 continue;
             }
+            let at = world
+                .clock_now()
+                .checked_add(SignedDuration::from_secs(rng_secs(rng, 60, 600)))
+                .unwrap_or_else(|_| world.clock_now());
             if let Some((conv, step)) = waiting.remove(&change.ticket_id) {
-                let at = world
-                    .clock_now()
-                    .checked_add(SignedDuration::from_secs(rng_secs(rng, 60, 600)))
-                    .unwrap_or_else(|_| world.clock_now());
                 sched.at(at, Some(conv), step);
+            } else if !unplanned.contains(&change.ticket_id) {
+                let Some(ticket) = world.store.ticket(&ws, &change.ticket_id).await? else {
+                    continue;
+                };
+                let Some(conv) = script::customer_of(ticket.customer.as_str()) else {
+                    continue;
+                };
+                if convs.get(conv).is_some_and(|c| !c.plan.escalate) {
+                    unplanned.insert(change.ticket_id.clone());
+                    sched.at(at, Some(conv), Step::Reply { first: true });
+                }
             }
         }
         if let Some(last) = changes.last() {

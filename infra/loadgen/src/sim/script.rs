@@ -52,6 +52,12 @@ pub fn number(n: u32) -> String {
     format!("34{:09}", 600_000_000 + n)
 }
 
+/// Which customer a number belongs to (the inverse of [`number`]).
+pub fn customer_of(number: &str) -> Option<usize> {
+    let n: u64 = number.strip_prefix("34")?.parse().ok()?;
+    usize::try_from(n.checked_sub(600_000_000)?).ok()
+}
+
 /// How busy each hour of a local weekday is (relative): quiet at night, peaks late morning
 /// and late afternoon.
 const HOURS: [u32; 24] = [
@@ -123,7 +129,12 @@ pub fn opening(rng: &mut StdRng, plan: &Plan) -> Vec<(SignedDuration, Step)> {
         match rng.random_range(0..3) {
             0 => {
                 out.push((gap(), say("¿Dónde está mi paquete?")));
-                out.push((gap(), say("123456")));
+                // One order in ten is not found (the shop's stand-in knows no number ending
+                // in 0), and the bot hands that customer to a person.
+                out.push((
+                    gap(),
+                    say(&format!("{}", rng.random_range(100_000..1_000_000))),
+                ));
             }
             1 => out.push((gap(), say("¿cuál es el horario?"))),
             _ => out.push((gap(), say("gracias"))),

@@ -151,7 +151,8 @@ impl World {
             events: Arc::new(SqliteEventBus::new(db)),
             clock: clock.clone(),
         };
-        let turno = Turno::new(ports, workspaces()?);
+        let turno =
+            Turno::new(ports, workspaces()?).with_bot_integrations(Arc::new(Shop), Arc::new(NoLlm));
         turno.seed_agents().await?;
         Ok(World {
             turno,
@@ -191,5 +192,46 @@ pub fn describe(choice: &StoreChoice) -> String {
     match choice {
         StoreChoice::Sqlite(p) => format!("SQLite {}", Path::new(p).display()),
         StoreChoice::Dynamodb => "DynamoDB Local".into(),
+    }
+}
+
+/// The demo shop's order API as the simulated month sees it: every order is on its way
+/// (orders ending in 0 are unknown, so some look-ups fail as in life).
+struct Shop;
+
+#[async_trait::async_trait]
+impl turno_core::bot::integrations::Integrations for Shop {
+    async fn call(
+        &self,
+        _ws: &turno_core::kernel::ids::WorkspaceId,
+        _name: &str,
+        _action: &turno_core::bot::flow::ActionConfig,
+        vars: &turno_core::bot::flow::Vars,
+    ) -> Result<turno_core::bot::flow::Vars, turno_core::bot::integrations::IntegrationError> {
+        if vars.get("order_number").is_some_and(|n| n.ends_with('0')) {
+            return Err(turno_core::bot::integrations::IntegrationError::NotFound);
+        }
+        Ok([
+            ("status".to_owned(), "en camino".to_owned()),
+            ("eta".to_owned(), "mañana".to_owned()),
+        ]
+        .into_iter()
+        .collect())
+    }
+}
+
+/// No LLM: the demo workspace configures none.
+struct NoLlm;
+
+#[async_trait::async_trait]
+impl turno_core::bot::integrations::Llm for NoLlm {
+    async fn chat(
+        &self,
+        _config: &turno_core::bot::flow::LlmConfig,
+        _messages: &[turno_core::bot::integrations::ChatMessage],
+    ) -> Result<String, turno_core::bot::integrations::LlmError> {
+        Err(turno_core::bot::integrations::LlmError(
+            "no LLM in the simulation".into(),
+        ))
     }
 }
