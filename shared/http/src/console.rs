@@ -14,11 +14,9 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
-use turno_core::app::{
-    AssigneeFilter, CustomerPatch, ListParams, ListView, QuickReplyInput, SlaState, StatusChange,
-};
+use turno_core::app::{AssigneeFilter, ListParams, ListView, SlaState, StatusChange};
 use turno_core::desk::ticket::TicketStatus;
-use turno_core::kernel::ids::{TeamId, TicketId, WaId};
+use turno_core::kernel::ids::{TeamId, TicketId};
 use turno_core::kernel::levels::Priority;
 
 use crate::api::{ApiState, JsonBody, QueryParams};
@@ -33,15 +31,7 @@ pub(crate) fn routes() -> Router<ApiState> {
         .route("/tickets/{id}/notes", post(add_note))
         .route("/tickets/{id}/escalate", post(escalate))
         .route("/tickets/{id}/tags", put(set_tags))
-        .route(
-            "/quick-replies",
-            get(quick_replies).post(create_quick_reply),
-        )
-        .route(
-            "/quick-replies/{id}",
-            put(update_quick_reply).delete(delete_quick_reply),
-        )
-        .route("/customers/{wa_id}", get(customer).patch(update_customer))
+        .merge(crate::directory::routes())
         .route("/teams", get(teams))
         .route("/templates", get(templates))
         .route("/admin/sla-policies", get(sla_policies))
@@ -376,77 +366,6 @@ async fn set_tags(
         .set_tags(&actor, &ticket_id(&id)?, &body.tags)
         .await?;
     Ok(Json(t).into_response())
-}
-
-fn quick_reply_id(raw: &str) -> Result<&str, ApiError> {
-    if raw.is_empty() || raw.len() > 64 || !raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::bad_request(
-            "a quick reply id is 1 to 64 letters and digits",
-        ));
-    }
-    Ok(raw)
-}
-
-async fn quick_replies(
-    State(s): State<ApiState>,
-    Caller(actor): Caller,
-) -> Result<Response, ApiError> {
-    Ok(Json(s.turno.quick_replies(&actor).await?).into_response())
-}
-
-async fn create_quick_reply(
-    State(s): State<ApiState>,
-    Caller(actor): Caller,
-    JsonBody(body): JsonBody<QuickReplyInput>,
-) -> Result<Response, ApiError> {
-    let q = s.turno.save_quick_reply(&actor, None, body).await?;
-    Ok((StatusCode::CREATED, Json(q)).into_response())
-}
-
-async fn update_quick_reply(
-    State(s): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<QuickReplyInput>,
-) -> Result<Response, ApiError> {
-    let q = s
-        .turno
-        .save_quick_reply(&actor, Some(quick_reply_id(&id)?), body)
-        .await?;
-    Ok(Json(q).into_response())
-}
-
-async fn delete_quick_reply(
-    State(s): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    s.turno
-        .delete_quick_reply(&actor, quick_reply_id(&id)?)
-        .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-fn wa_id(raw: &str) -> Result<WaId, ApiError> {
-    WaId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
-}
-
-async fn customer(
-    State(s): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    Ok(Json(s.turno.customer(&actor, &wa_id(&id)?).await?).into_response())
-}
-
-async fn update_customer(
-    State(s): State<ApiState>,
-    Caller(actor): Caller,
-    Path(id): Path<String>,
-    JsonBody(body): JsonBody<CustomerPatch>,
-) -> Result<Response, ApiError> {
-    let view = s.turno.update_customer(&actor, &wa_id(&id)?, body).await?;
-    Ok(Json(view).into_response())
 }
 
 async fn teams(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {

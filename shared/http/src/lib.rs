@@ -10,6 +10,7 @@ pub mod auth;
 mod channel;
 pub mod console;
 pub mod console_files;
+mod directory;
 pub mod error;
 mod export;
 pub mod openapi;
