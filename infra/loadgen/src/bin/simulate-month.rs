@@ -6,6 +6,8 @@
 //! target/release/simulate-month --conversations 100000 --days 30 --store sqlite:/tmp/month.db
 //! # DynamoDB Local (./infra/emulators/start.sh && source .turno-emulators/env):
 //! target/release/simulate-month --conversations 2000 --days 30 --store dynamodb
+//! # the reads again on an earlier run's file:
+//! target/release/simulate-month --conversations 100000 --store sqlite:/tmp/month.db --measure-only
 //! ```
 
 use std::time::Instant;
@@ -26,6 +28,9 @@ struct Args {
     store: StoreChoice,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Measure the reads again on the SQLite file of an earlier run, simulating nothing.
+    #[arg(long)]
+    measure_only: bool,
 }
 
 #[tokio::main]
@@ -38,6 +43,14 @@ async fn main() -> anyhow::Result<()> {
         seed: args.seed,
         progress_every: Some(std::time::Duration::from_secs(10)),
     };
+    if args.measure_only {
+        let end = sim::month_start().checked_add(jiff::SignedDuration::from_hours(
+            24 * i64::from(options.days),
+        ))?;
+        let world = World::reopen(&options.store, end).await?;
+        measure::measure_all(&world, &options).await?.print();
+        return Ok(());
+    }
     let world = World::open(&options.store, sim::month_start()).await?;
     eprintln!(
         "simulating {} conversations over {} days on {} (seed {})",

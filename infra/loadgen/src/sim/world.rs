@@ -116,10 +116,27 @@ pub struct World {
 
 impl World {
     pub async fn open(choice: &StoreChoice, start: Timestamp) -> anyhow::Result<World> {
+        Self::open_with(choice, start, false).await
+    }
+
+    /// A SQLite month an earlier run simulated, to measure its reads again, with the clock at
+    /// `now`.
+    pub async fn reopen(choice: &StoreChoice, now: Timestamp) -> anyhow::Result<World> {
+        match choice {
+            StoreChoice::Sqlite(path) if path.exists() => Self::open_with(choice, now, true).await,
+            _ => anyhow::bail!("--measure-only needs the sqlite:PATH of an earlier run"),
+        }
+    }
+
+    async fn open_with(
+        choice: &StoreChoice,
+        start: Timestamp,
+        existing: bool,
+    ) -> anyhow::Result<World> {
         let clock = Arc::new(ManualClock::new(start));
         let (store, db, requests, scratch): (Arc<dyn Store>, Db, _, _) = match choice {
             StoreChoice::Sqlite(path) => {
-                if path.exists() {
+                if path.exists() && !existing {
                     anyhow::bail!(
                         "{} exists: the simulator writes a new database",
                         path.display()

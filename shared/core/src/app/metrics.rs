@@ -29,11 +29,15 @@ pub struct AgentLoad {
     pub capacity: u32,
 }
 
+/// How many of a team's queued tickets the dashboard reads for the longest wait.
+const QUEUE_HEAD: u64 = 200;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TeamQueue {
     pub team: TeamId,
     pub queued: u32,
-    /// How long the ticket waiting longest has waited, in seconds.
+    /// How long the ticket waiting longest has waited, in seconds (among the next 200 to be
+    /// served when more wait).
     pub longest_wait_secs: Option<i64>,
 }
 
@@ -166,7 +170,9 @@ impl Turno {
                 .get(&TicketStatus::Queued)
                 .copied()
                 .unwrap_or(0);
-            // The live queue itself: what waits now, however long.
+            // The head of the live queue, for the longest wait: the whole queue while it is
+            // short, the next `QUEUE_HEAD` to be served when it is long (a backlog of
+            // thousands must not make the dashboard read thousands of tickets).
             let waiting = if queued == 0 {
                 Vec::new()
             } else {
@@ -174,7 +180,7 @@ impl Turno {
                     .queued_tickets(
                         &actor.workspace,
                         &team.id,
-                        u32::try_from(queued).unwrap_or(u32::MAX),
+                        u32::try_from(queued.min(QUEUE_HEAD)).unwrap_or(QUEUE_HEAD as u32),
                     )
                     .await?
             };
@@ -184,7 +190,7 @@ impl Turno {
                 .min();
             queues.push(TeamQueue {
                 team: team.id.clone(),
-                queued: u32::try_from(waiting.len()).unwrap_or(u32::MAX),
+                queued: u32::try_from(queued).unwrap_or(u32::MAX),
                 longest_wait_secs: oldest.map(|o| now.duration_since(o).as_secs().max(0)),
             });
         }
