@@ -9,19 +9,16 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::WorkspaceId;
 use turno_core::ports::{CreatedCursor, CreatedRange, StoreError};
 
-use super::{DynamoStore, Item, backoff, from_item, s, sort_time, unexpected};
+use super::{DynamoStore, Item, from_item, s, sort_time};
 
 /// The creation index, as in `template.yaml`.
 pub const CREATED_INDEX: &str = "GSI12";
-
-/// The most keys one `BatchGetItem` takes.
-const BATCH_KEYS: usize = 100;
 
 fn created_pk(ws: &WorkspaceId) -> String {
     format!("WS#{ws}#CREATED")
@@ -125,40 +122,12 @@ impl DynamoStore {
             _ => String::new(),
         };
         let order: Vec<String> = keys.iter().map(pk_of).collect();
-        let mut found: HashMap<String, Item> = HashMap::with_capacity(keys.len());
-        for chunk in keys.chunks(BATCH_KEYS) {
-            let mut request = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.to_vec()))
-                    .build()
-                    .map_err(|e| StoreError::Unexpected(e.into()))?,
-            );
-            let mut attempt = 0;
-            while let Some(keys) = request.take() {
-                let page = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, keys)
-                    .send()
-                    .await
-                    .map_err(unexpected("read tickets by creation"))?;
-                for item in page
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    found.insert(pk_of(&item), item);
-                }
-                request = page
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
-                if request.is_some() {
-                    attempt += 1;
-                    backoff(attempt).await;
-                }
-            }
-        }
+        let mut found: HashMap<String, Item> = self
+            .batch_get(&keys, false, "read tickets by creation")
+            .await?
+            .into_iter()
+            .map(|item| (pk_of(&item), item))
+            .collect();
         order
             .iter()
             .filter_map(|pk| found.remove(pk))

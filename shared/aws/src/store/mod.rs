@@ -344,7 +344,55 @@ async fn backoff(attempt: u32) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
 }
 
+/// Most keys one BatchGetItem takes.
+const BATCH_KEYS: usize = 100;
+
 impl DynamoStore {
+    /// The items under `keys` (in no particular order; a missing one is left out), read with
+    /// BatchGetItem a hundred keys at a time, asking again for the keys DynamoDB left
+    /// unprocessed after a short backoff.
+    async fn batch_get(
+        &self,
+        keys: &[Item],
+        consistent: bool,
+        what: &str,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(BATCH_KEYS) {
+            let mut request = Some(
+                aws_sdk_dynamodb::types::KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(consistent)
+                    .build()
+                    .map_err(|e| StoreError::Unexpected(e.into()))?,
+            );
+            let mut attempt = 0;
+            while let Some(keys) = request.take() {
+                let page = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, keys)
+                    .send()
+                    .await
+                    .map_err(unexpected(what))?;
+                found.extend(
+                    page.responses
+                        .and_then(|mut r| r.remove(&self.table))
+                        .unwrap_or_default(),
+                );
+                request = page
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+                if request.is_some() {
+                    attempt += 1;
+                    backoff(attempt).await;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Runs one transaction, trying again while it loses to concurrent ones.
     async fn transact(
         &self,

@@ -4,14 +4,14 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use turno_core::channel::message::{Body, DeliveryState, DeliveryStatus, TranscriptEntry};
 use turno_core::kernel::ids::{MessageId, TicketId, WorkspaceId};
 use turno_core::ports::{StoreError, TranscriptStore};
 
 use super::{
     CondPut, DynamoStore, ENTRY_PREFIX, Item, MESSAGE_SK, TRANSACTION_ATTEMPTS, attr, backoff,
-    from_item, key, message_pk, record_item, s, sdk_error, sort_time, ticket_pk, unexpected,
+    from_item, key, message_pk, record_item, s, sdk_error, sort_time, ticket_pk,
 };
 
 impl DynamoStore {
@@ -112,55 +112,24 @@ impl DynamoStore {
         messages: Vec<&MessageId>,
     ) -> Result<HashMap<String, (DeliveryState, Option<String>)>, StoreError> {
         let mut out = HashMap::new();
-        for chunk in messages.chunks(100) {
-            let keys: Vec<Item> = chunk
-                .iter()
-                .map(|m| key(message_pk(ws, m), MESSAGE_SK))
-                .collect();
-            let mut request = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| StoreError::Unexpected(e.into()))?,
-            );
-            let mut attempt = 0;
-            while let Some(keys) = request.take() {
-                let page = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, keys)
-                    .send()
-                    .await
-                    .map_err(unexpected("read delivery states"))?;
-                for item in page
-                    .responses
-                    .and_then(|mut r| r.remove(&self.table))
-                    .unwrap_or_default()
-                {
-                    let Some(AttributeValue::S(id)) = item.get("message_id").cloned() else {
-                        continue;
-                    };
-                    let Some(state) = item.get("delivery_state").cloned() else {
-                        continue;
-                    };
-                    let state: DeliveryState = serde_dynamo::from_attribute_value(state)
-                        .context("a stored delivery state does not read back")?;
-                    let error = match item.get("delivery_error") {
-                        Some(AttributeValue::S(e)) => Some(e.clone()),
-                        _ => None,
-                    };
-                    out.insert(id, (state, error));
-                }
-                request = page
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
-                if request.is_some() {
-                    attempt += 1;
-                    backoff(attempt).await;
-                }
-            }
+        let keys: Vec<Item> = messages
+            .iter()
+            .map(|m| key(message_pk(ws, m), MESSAGE_SK))
+            .collect();
+        for item in self.batch_get(&keys, true, "read delivery states").await? {
+            let Some(AttributeValue::S(id)) = item.get("message_id").cloned() else {
+                continue;
+            };
+            let Some(state) = item.get("delivery_state").cloned() else {
+                continue;
+            };
+            let state: DeliveryState = serde_dynamo::from_attribute_value(state)
+                .context("a stored delivery state does not read back")?;
+            let error = match item.get("delivery_error") {
+                Some(AttributeValue::S(e)) => Some(e.clone()),
+                _ => None,
+            };
+            out.insert(id, (state, error));
         }
         Ok(out)
     }
