@@ -198,3 +198,15 @@ export async function signInWithToken(context, url, token, { lang = 'en' } = {})
   await page.locator('[data-testid="me"]').waitFor();
   return page;
 }
+
+/// Calls `f` until it returns something truthy (an error counts as not yet), every 200 ms,
+/// for at most `timeoutMs`; then fails naming `what` and the last error.
+export async function eventually(what, f, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try { const v = await f(); if (v) return v; } catch (e) { last = e; }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

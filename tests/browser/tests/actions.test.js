@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTurno, startBrowser, signIn, apiAs, customerSays, repo } from '../lib/harness.js';
+import { startTurno, startBrowser, signIn, apiAs, customerSays, repo, eventually } from '../lib/harness.js';
 
 const SHOPPER = '34600444555';
 const FIRST = '34600555001';
@@ -19,16 +19,6 @@ let turno;
 let browser;
 let ana;
 let ticketId;
-
-async function eventually(what, f, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try { const v = await f(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function shot(page, name) {
   if (!SHOTS) return;

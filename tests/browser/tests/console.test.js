@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTurno, startBrowser, signIn, apiAs, customerSays, repo } from '../lib/harness.js';
+import { startTurno, startBrowser, signIn, apiAs, customerSays, repo, eventually } from '../lib/harness.js';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 const CUSTOMER = '34600111222';
@@ -26,16 +26,6 @@ async function shot(page, name) {
   await page.evaluate(() => document.getElementById('toast')?.classList.remove('show'));
   await page.waitForTimeout(250);
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
-async function eventually(what, f, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try { const v = await f(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 before(async () => {

@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTurno, startBrowser, signIn, apiAs, customerSays } from '../lib/harness.js';
+import { startTurno, startBrowser, signIn, apiAs, customerSays, eventually } from '../lib/harness.js';
 
 let turno;
 let browser;
@@ -20,16 +20,6 @@ after(async () => {
   await browser?.close();
   await turno?.stop();
 });
-
-async function eventually(what, f, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try { const v = await f(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /// Counts the API requests the page makes: list reads, changed-ticket reads, feed polls.
 function countRequests(page) {

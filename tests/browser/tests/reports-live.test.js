@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTurno, startBrowser, signIn, apiAs, customerSays, fixtures } from '../lib/harness.js';
+import { startTurno, startBrowser, signIn, apiAs, customerSays, fixtures, eventually } from '../lib/harness.js';
 import { resolve } from 'node:path';
 import { audit } from '../lib/a11y.js';
 
@@ -34,16 +34,6 @@ function startHook() {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({
     url: `http://127.0.0.1:${server.address().port}/hook`, received, close: () => server.close(),
   })));
-}
-
-async function eventually(what, f, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try { const v = await f(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 before(async () => {

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTurno, startBrowser, signIn, repo } from '../lib/harness.js';
+import { startTurno, startBrowser, signIn, repo, eventually } from '../lib/harness.js';
 import { serveReports, REPORT, EXPORT_CSV } from '../lib/reports_api.js';
 
 const SHOTS = process.env.TURNO_SCREENSHOTS ? join(repo, 'docs/screenshots') : null;
@@ -25,16 +25,6 @@ after(async () => {
   await browser?.close();
   await turno?.stop();
 });
-
-async function eventually(what, f, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try { const v = await f(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const cells = (table) => table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
 

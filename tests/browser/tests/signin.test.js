@@ -14,7 +14,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { startTurno, startBrowser } from '../lib/harness.js';
+import { startTurno, startBrowser, eventually } from '../lib/harness.js';
 
 const SECRET = 'sign-in-test-secret-0123456789-abcdefghijklmnop';
 const CLIENT_ID = 'consoleclient123';
@@ -99,16 +99,6 @@ function startIdp() {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({
     url: `http://127.0.0.1:${server.address().port}`, log, close: () => server.close(),
   })));
-}
-
-async function eventually(what, f, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 before(async () => {

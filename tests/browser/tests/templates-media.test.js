@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLiveTurno, startBrowser, signInWithToken, webhookCustomerSays } from '../lib/harness.js';
+import { startLiveTurno, startBrowser, signInWithToken, webhookCustomerSays, eventually } from '../lib/harness.js';
 import { startFakeGraph } from '../lib/fake-graph.js';
 
 const CUSTOMER = '447700900123';
@@ -15,16 +15,6 @@ let turno;
 let browser;
 let ana;
 let ticketId;
-
-async function eventually(what, f, timeoutMs = 15_000) {
-  const until = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try { const v = await f(); if (v) return v; } catch (e) { last = e; }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 function api(path, init = {}) {
   return fetch(`${turno.url}/api/v1${path}`, {
