@@ -272,6 +272,29 @@ impl TestTurno {
         ticket
     }
 
+    /// A ticket of `customer` the bot is handing off (seeded as [`Self::seed_bot_ticket`]
+    /// leaves it), and the job that hands it off because the customer asked for a person.
+    pub async fn bot_handoff(&self, customer: &str) -> turno_core::desk::escalation::EscalationJob {
+        let ws = demo_workspace();
+        let id = TicketId::generate();
+        let customer = WaId::parse(customer).unwrap_or_else(|e| panic!("{customer}: {e}"));
+        self.seed_bot_ticket(&ws, &id, &customer).await;
+        turno_core::desk::escalation::EscalationJob {
+            workspace: ws,
+            ticket_id: id,
+            reason: turno_core::desk::ticket::EscalationReason::ExplicitRequest,
+            requested_team: None,
+            menu_choice: None,
+            text: "quiero hablar con un agente".into(),
+            language: Lang::Es,
+            trigger: None,
+            intent: None,
+            out_of_hours: false,
+            keyword: None,
+            priority: None,
+        }
+    }
+
     /// The ticket as stored now.
     pub async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Ticket {
         self.turno

@@ -9,8 +9,7 @@ use turno_core::app::{Actor, CustomerPatch};
 use turno_core::bot::turn::LookupOutcome;
 use turno_core::channel::message::Content;
 use turno_core::desk::agent::{Availability, Role};
-use turno_core::desk::escalation::EscalationJob;
-use turno_core::desk::ticket::{EscalationReason, Ticket, TicketStatus};
+use turno_core::desk::ticket::{Ticket, TicketStatus};
 use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WaId};
 use turno_core::kernel::lang::Lang;
 use turno_core::kernel::levels::Priority;
@@ -36,28 +35,6 @@ async fn everyone_offline(t: &TestTurno) {
             .set_availability(&ws, &a.id, Availability::Offline)
             .await
             .unwrap();
-    }
-}
-
-/// A bot ticket of `customer` and the job that hands it off.
-async fn bot_ticket(t: &TestTurno, customer: &str) -> EscalationJob {
-    let ws = demo_workspace();
-    let id = TicketId::generate();
-    t.seed_bot_ticket(&ws, &id, &WaId::parse(customer).unwrap())
-        .await;
-    EscalationJob {
-        workspace: ws,
-        ticket_id: id,
-        reason: EscalationReason::ExplicitRequest,
-        requested_team: None,
-        menu_choice: None,
-        text: "quiero hablar con un agente".into(),
-        language: Lang::Es,
-        trigger: None,
-        intent: None,
-        out_of_hours: false,
-        keyword: None,
-        priority: None,
     }
 }
 
@@ -94,7 +71,7 @@ async fn queue_order(t: &TestTurno) -> Vec<TicketId> {
 async fn a_vip_made_on_the_profile_is_routed_and_timed_as_a_configured_one_at_escalation() {
     let t = TestTurno::demo(start()).await;
     everyone_offline(&t).await;
-    let job = bot_ticket(&t, "34600100011").await;
+    let job = t.bot_handoff("34600100011").await;
     make_vip(&t, "34600100011").await;
     t.turno.handle_escalation(job.clone()).await.unwrap();
     let ticket = t.ticket(&job.workspace, &job.ticket_id).await;
@@ -105,7 +82,7 @@ async fn a_vip_made_on_the_profile_is_routed_and_timed_as_a_configured_one_at_es
     assert_eq!(ticket.sla.policy.as_deref(), Some("vip"));
 
     // Without the profile tag, the same handoff is an ordinary one.
-    let plain = bot_ticket(&t, "34600100012").await;
+    let plain = t.bot_handoff("34600100012").await;
     t.turno.handle_escalation(plain.clone()).await.unwrap();
     let plain = t.ticket(&plain.workspace, &plain.ticket_id).await;
     assert!(!plain.is_vip());
@@ -116,10 +93,10 @@ async fn a_vip_made_on_the_profile_is_routed_and_timed_as_a_configured_one_at_es
 async fn a_customer_made_vip_while_waiting_goes_ahead_in_the_queue_and_is_assigned_first() {
     let t = TestTurno::demo(start()).await;
     everyone_offline(&t).await;
-    let first = bot_ticket(&t, "34600100021").await;
+    let first = t.bot_handoff("34600100021").await;
     t.turno.handle_escalation(first.clone()).await.unwrap();
     t.advance(jiff::SignedDuration::from_secs(60));
-    let second = bot_ticket(&t, "34600100022").await;
+    let second = t.bot_handoff("34600100022").await;
     t.turno.handle_escalation(second.clone()).await.unwrap();
     assert_eq!(
         queue_order(&t).await,
@@ -159,9 +136,9 @@ async fn a_customer_made_vip_while_waiting_goes_ahead_in_the_queue_and_is_assign
 async fn a_priority_set_by_hand_re_ranks_the_queue() {
     let t = TestTurno::demo(start()).await;
     everyone_offline(&t).await;
-    let first = bot_ticket(&t, "34600100031").await;
+    let first = t.bot_handoff("34600100031").await;
     t.turno.handle_escalation(first.clone()).await.unwrap();
-    let second = bot_ticket(&t, "34600100032").await;
+    let second = t.bot_handoff("34600100032").await;
     t.turno.handle_escalation(second.clone()).await.unwrap();
     let urgent = t
         .turno

@@ -9,10 +9,8 @@ use std::sync::Arc;
 use jiff::{SignedDuration, Timestamp};
 use turno_core::app::{Actor, AppError, StatusChange};
 use turno_core::desk::agent::{Availability, Role};
-use turno_core::desk::escalation::EscalationJob;
-use turno_core::desk::ticket::{EscalationReason, Ticket, TicketStatus};
-use turno_core::kernel::ids::{AgentId, TicketId, WaId};
-use turno_core::kernel::lang::Lang;
+use turno_core::desk::ticket::{Ticket, TicketStatus};
+use turno_core::kernel::ids::{AgentId, WaId};
 use turno_core::ports::domain_events::DomainEvent;
 use turno_core::ports::{AgentStore, NotificationKind, QueueName};
 use turno_core::sla::ClockKind;
@@ -38,31 +36,9 @@ fn ana() -> Actor {
     }
 }
 
-/// A ticket the bot is handing off, and the job that hands it off.
-async fn handoff(t: &TestTurno, customer: &str) -> EscalationJob {
-    let ws = demo_workspace();
-    let id = TicketId::generate();
-    t.seed_bot_ticket(&ws, &id, &WaId::parse(customer).unwrap())
-        .await;
-    EscalationJob {
-        workspace: ws,
-        ticket_id: id,
-        reason: EscalationReason::ExplicitRequest,
-        requested_team: None,
-        menu_choice: None,
-        text: "quiero hablar con un agente".into(),
-        language: Lang::Es,
-        trigger: None,
-        intent: None,
-        out_of_hours: false,
-        keyword: None,
-        priority: None,
-    }
-}
-
 /// Hands a ticket off and runs what follows, so it is assigned (or queued) with its timer.
 async fn escalated(t: &TestTurno, customer: &str) -> Ticket {
-    let job = handoff(t, customer).await;
+    let job = t.bot_handoff(customer).await;
     t.turno.handle_escalation(job.clone()).await.unwrap();
     t.drain().await;
     t.ticket(&job.workspace, &job.ticket_id).await
@@ -110,7 +86,7 @@ async fn when_an_escalation_job_is_redelivered_should_rearm_the_timer_and_pull_t
  {
     let t = TestTurno::demo(start()).await;
     everyone_offline(&t).await;
-    let job = handoff(&t, "34600100001").await;
+    let job = t.bot_handoff("34600100001").await;
     t.turno.handle_escalation(job.clone()).await.unwrap();
     let queued = t.ticket(&job.workspace, &job.ticket_id).await;
     assert_eq!(queued.status, TicketStatus::Queued);
@@ -154,7 +130,7 @@ async fn when_nobody_can_take_the_ticket_should_tell_the_customer_their_place_on
     let t = TestTurno::demo(start()).await;
     everyone_offline(&t).await;
     let customer = WaId::parse("34600100002").unwrap();
-    let job = handoff(&t, customer.as_str()).await;
+    let job = t.bot_handoff(customer.as_str()).await;
 
     t.turno.handle_escalation(job.clone()).await.unwrap();
     t.turno.handle_escalation(job.clone()).await.unwrap();
