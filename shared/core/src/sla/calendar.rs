@@ -176,14 +176,6 @@ impl BusinessCalendar {
 }
 
 impl Calendar {
-    /// The time zone business hours are kept in (none for a 24/7 calendar).
-    pub fn time_zone(&self) -> Option<&TimeZone> {
-        match self {
-            Calendar::AlwaysOpen => None,
-            Calendar::Business(c) => Some(&c.tz),
-        }
-    }
-
     /// Business time in `[from, to)`; zero if `to <= from`.
     pub fn business_between(&self, from: Timestamp, to: Timestamp) -> SignedDuration {
         if to <= from {
