@@ -197,11 +197,6 @@ impl Policies {
             .find(|p| p.config.matches(priority, tier, team, tags))
     }
 
-    /// The policies in order.
-    pub fn iter(&self) -> impl Iterator<Item = &Policy> {
-        self.policies.iter()
-    }
-
     pub fn by_name(&self, name: &str) -> Option<&Policy> {
         self.policies.iter().find(|p| p.config.name == name)
     }
