@@ -94,6 +94,7 @@ const REQUEST: &[&str] = &[
     "connect",
     "transfer",
     "put",
+    "through",
     "get",
     "want",
     "need",
@@ -227,6 +228,7 @@ mod tests {
         for text in [
             "I want to speak with a human",
             "can you transfer me to an agent",
+            "can you put me through to an agent",
             "is there a real person there",
             "human please",
             "stop the bot",
