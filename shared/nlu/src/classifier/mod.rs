@@ -497,7 +497,11 @@ impl Classifier {
         let nearest_ok = self.handoff[best] || best_nearest >= out_of_scope;
         // A strict intent is about the business itself: a message that names something the
         // examples never do ("is the museum open") is about that, not about the store.
-        let subject_ok = !self.strict[best] || self.all_words_known_to(&query, best);
+        // A message that speaks to the business ("what are your opening hours") is about it
+        // whatever else it says.
+        let subject_ok = !self.strict[best]
+            || tokens_of(&normalised).any(|t| TO_THE_BUSINESS.contains(&t))
+            || self.all_words_known_to(&query, best);
         let accepted = confidence >= self.thresholds[best]
             && nearest_ok
             && subject_ok
@@ -526,6 +530,16 @@ impl Classifier {
             }
         }
     }
+}
+
+/// Words that address the business or name it as a shop, in es, en and pt.
+const TO_THE_BUSINESS: &[&str] = &[
+    "you", "your", "yours", "store", "shop", "ustedes", "usted", "tienda", "su", "sus", "vos",
+    "voces", "voce", "loja", "seu", "sua", "teu", "tua",
+];
+
+fn tokens_of(normalised: &str) -> impl Iterator<Item = &str> {
+    normalised.split(' ').filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]

@@ -187,7 +187,11 @@ fn a_strict_intent_turns_down_a_message_that_names_something_its_examples_never_
     for text in ["is the museum open on sundays", "when does the bank close"] {
         assert_eq!(intent(&strict, text), None, "{text}");
     }
-    for text in ["are you open on sunday", "what time does the store open"] {
+    for text in [
+        "are you open on sunday",
+        "what time does the store open",
+        "actually english please, what time do you open",
+    ] {
         assert_eq!(
             intent(&strict, text).as_deref(),
             Some("store_hours"),
