@@ -316,6 +316,45 @@ pub fn threshold_sweep(
         .collect()
 }
 
+/// Confidences per intent, to choose the intent's own threshold: for each intent, the
+/// confidence of every in-scope case of it that it ranked first, and of every out-of-scope
+/// case that it ranked first (accepted or not).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IntentConfidences {
+    /// In-scope cases of the intent that it ranked first.
+    pub in_scope: Vec<f32>,
+    /// Out-of-scope cases it ranked first.
+    pub out_of_scope: Vec<f32>,
+}
+
+/// The best intent's confidence for every case, grouped by that intent (see
+/// [`IntentConfidences`]); `classifier` should be built with a threshold of 0.
+pub fn confidences(
+    classifier: &Classifier,
+    cases: &[IntentCase],
+) -> BTreeMap<String, IntentConfidences> {
+    let mut out: BTreeMap<String, IntentConfidences> = BTreeMap::new();
+    for case in cases {
+        let got = classifier.classify(&case.text);
+        let best = got
+            .intent
+            .clone()
+            .or_else(|| got.runner_up.as_ref().map(|(n, _)| n.clone()));
+        let Some(best) = best else { continue };
+        let entry = out.entry(best.clone()).or_default();
+        match &case.intent {
+            Some(expected) if *expected == best => entry.in_scope.push(got.confidence),
+            Some(_) => {}
+            None => entry.out_of_scope.push(got.confidence),
+        }
+    }
+    for c in out.values_mut() {
+        c.in_scope.sort_by(f32::total_cmp);
+        c.out_of_scope.sort_by(f32::total_cmp);
+    }
+    out
+}
+
 /// K-fold cross-validation of an intent set on its own examples: each example (out-of-scope
 /// ones included) is classified by a classifier built without its fold. A quick check of how
 /// well the examples of each intent hang together, with no labelled file.
@@ -359,6 +398,7 @@ pub fn cross_validate(
                     examples: split(&i.examples, &mut test, Some(&i.name)),
                     threshold: i.threshold,
                     handoff: i.handoff,
+                    strict: i.strict,
                 })
                 .collect(),
             out_of_scope: split(&set.out_of_scope, &mut test, None),
@@ -426,5 +466,37 @@ mod tests {
             other => panic!("expected a bad line, got {other:?}"),
         }
         assert!(parse_sentiment_cases("\n\n", "s.jsonl").is_err());
+    }
+
+    #[test]
+    fn confidences_group_cases_by_the_intent_ranked_first() {
+        let set = IntentSet::from_yaml(
+            "intents:\n  - {name: greeting, examples: {en: [hello, hi there]}}\n  - {name: thanks, examples: {en: [thank you, thanks a lot]}}\n",
+        )
+        .expect("valid yaml");
+        let open = Classifier::new(
+            &set,
+            Options {
+                threshold: 0.0,
+                ..Options::default()
+            },
+        )
+        .expect("valid set");
+        let known = vec!["greeting".to_owned(), "thanks".to_owned()];
+        let cases = parse_intent_cases(
+            "{\"text\":\"hello\",\"lang\":\"en\",\"intent\":\"greeting\"}\n\
+             {\"text\":\"thanks\",\"lang\":\"en\",\"intent\":\"thanks\"}\n\
+             {\"text\":\"hello moon\",\"lang\":\"en\",\"intent\":\"none\"}\n",
+            "t",
+            &known,
+        )
+        .expect("valid");
+        let by_intent = confidences(&open, &cases);
+        let greeting = &by_intent["greeting"];
+        assert_eq!(greeting.in_scope.len(), 1);
+        assert_eq!(greeting.out_of_scope.len(), 1);
+        assert!(greeting.out_of_scope[0] < greeting.in_scope[0]);
+        assert_eq!(by_intent["thanks"].in_scope.len(), 1);
+        assert!(by_intent["thanks"].out_of_scope.is_empty());
     }
 }

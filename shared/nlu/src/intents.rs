@@ -8,6 +8,9 @@
 //!       en: ["where is my order", "track my package"]
 //!       pt: ["cadê meu pedido", "rastrear minha encomenda"]
 //!     threshold: 0.3                # optional: this intent's own confidence threshold
+//!   - name: store_hours
+//!     strict: true                  # turned down when the message names something else
+//!     examples: {en: ["what time do you open"]}
 //!   - name: human_agent
 //!     handoff: true                 # accepted only on an explicit request for a person
 //!     examples: {en: ["talk to a person"]}
@@ -57,6 +60,11 @@ pub struct Intent {
     /// asks for one explicitly ([`crate::asks_for_person`]), never on likeness alone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub handoff: bool,
+    /// The intent is about the business itself (its hours, say): it is turned down when the
+    /// message has a word no example uses, or that only out-of-scope examples use, since
+    /// such a word usually names some other place or thing ("is the museum open").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict: bool,
 }
 
 impl IntentSet {

@@ -45,6 +45,11 @@
 //!   to its nearest example (centroids generalise, nearest examples keep short and unusual
 //!   phrasings). The best intent wins if it reaches the threshold, leads the runner-up by the
 //!   margin, and the message is not closer to one of the optional out-of-scope examples.
+//!   A word only out-of-scope examples use dilutes the message as an unknown word does (and
+//!   weighs as if that class were an intent's size), so every new out-of-scope example helps;
+//!   an intent marked `strict` (store hours) is also turned down when a content word shares
+//!   no stem with its examples ("is the museum open"), and a `handoff` intent needs an
+//!   explicit request for a person ([`asks_for_person`]).
 //! - **Language** ([`detect_language`]): letters of one language, a weighted lexicon of
 //!   frequent words, spelling patterns; the classifier adds the languages of the example
 //!   words it recognised.

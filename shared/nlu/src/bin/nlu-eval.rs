@@ -44,6 +44,10 @@ struct Args {
     /// Also print accuracy and rejection for a range of thresholds.
     #[arg(long)]
     sweep: bool,
+    /// Also print, per intent, the confidences of the in-scope and out-of-scope messages it
+    /// ranked first (to choose its own threshold).
+    #[arg(long)]
+    confidences: bool,
     /// Print every misclassified message, not just three per confusion.
     #[arg(long)]
     verbose: bool,
@@ -97,6 +101,16 @@ fn run(args: Args) -> anyhow::Result<()> {
         print_intents(&report, args.verbose);
         if args.verbose {
             explain(&classifier, &report);
+        }
+        if args.confidences {
+            let open = Classifier::new(
+                &set,
+                Options {
+                    threshold: 0.0,
+                    ..options
+                },
+            )?;
+            print_confidences(&eval::confidences(&open, cases));
         }
         if args.sweep {
             let open = Classifier::new(
@@ -189,6 +203,20 @@ fn print_intents(r: &IntentReport, verbose: bool) {
         r.time_quantile_us(0.5),
         r.time_quantile_us(0.99),
     );
+}
+
+fn print_confidences(by_intent: &std::collections::BTreeMap<String, eval::IntentConfidences>) {
+    let list = |v: &[f32]| {
+        v.iter()
+            .map(|c| format!("{c:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!("confidence of the intent ranked first (in scope: its own cases / out of scope):");
+    for (intent, c) in by_intent {
+        println!("  {intent:<16} in  [{}]", list(&c.in_scope));
+        println!("  {:<16} out [{}]", "", list(&c.out_of_scope));
+    }
 }
 
 fn print_sentiment(r: &SentimentReport) {

@@ -22,6 +22,9 @@ pub(super) const FUNCTION_WORD: f32 = 0.4;
 /// The weight of a word the vocabulary does not know: it dilutes the similarity to every
 /// intent, which is what makes off-topic messages score low.
 pub(super) const UNKNOWN: f32 = 0.7;
+/// A word only out-of-scope examples use: it points at them, and dilutes the message's
+/// likeness to every intent as an unknown word would.
+pub(super) const OUT_OF_SCOPE_WORD: f32 = 0.7;
 /// ... unless it is a frequent word of some language, which says little.
 pub(super) const UNKNOWN_COMMON: f32 = 0.15;
 /// A number the examples never show (order numbers do appear in examples).
@@ -64,6 +67,11 @@ pub(super) fn ngrams(word: &str, mut f: impl FnMut(&str)) {
 pub(super) struct Query {
     pub(super) features: Vec<(u32, f32)>,
     pub(super) unknown_mass: f32,
+    /// Per content word of the message (not a function word, a frequent word or a number),
+    /// the features it was read as; a word that stayed unknown has none.
+    pub(super) content: Vec<Vec<u32>>,
+    /// The features of the word being read.
+    current: Vec<u32>,
 }
 
 impl Query {
@@ -72,6 +80,7 @@ impl Query {
             Some((_, w)) => *w = w.max(v),
             None => self.features.push((f, v)),
         }
+        self.current.push(f);
     }
 }
 
@@ -80,9 +89,37 @@ impl Classifier {
     /// it is a stretched or mistyped form of, or whatever of its stems and n-grams the
     /// vocabulary has; the rest counts as unknown.
     pub(super) fn resolve(&self, token: &str, stemmers: &[Stemmer], query: &mut Query) {
+        query.current.clear();
+        self.read(token, stemmers, query);
+        let content =
+            !lang::is_function_word(token) && !lang::is_common_word(token) && !is_number(token);
+        if content {
+            let read = std::mem::take(&mut query.current);
+            query.content.push(read);
+        }
+    }
+
+    /// Whether every content word of `query` shares a stem with an example of `class`.
+    pub(super) fn all_words_known_to(&self, query: &Query, class: usize) -> bool {
+        query.content.iter().all(|read| {
+            read.iter().any(|&f| {
+                self.feature_classes
+                    .get(f as usize)
+                    .is_some_and(|cs| cs.contains(&(class as u32)))
+            })
+        })
+    }
+
+    fn read(&self, token: &str, stemmers: &[Stemmer], query: &mut Query) {
         let word = |id: u32, factor: f32, query: &mut Query| {
-            for &(f, m) in &self.word_info[id as usize].features {
+            let Some(info) = self.word_info.get(id as usize) else {
+                return;
+            };
+            for &(f, m) in &info.features {
                 query.add(f, m * factor);
+            }
+            if !info.in_scope && !lang::is_function_word(token) {
+                query.unknown_mass += (OUT_OF_SCOPE_WORD * factor).powi(2);
             }
         };
         if let Some(&id) = self.words.get(token) {

@@ -66,6 +66,9 @@ struct Word {
     langs: [f32; 3],
     /// In how many examples it appears (breaks ties between typo corrections).
     count: u32,
+    /// Whether an intent's example uses it: a word only out-of-scope examples use still
+    /// dilutes a message as an unknown word does.
+    in_scope: bool,
 }
 
 /// An intent classifier built from an [`IntentSet`]. Build it once; classifying takes
@@ -78,6 +81,9 @@ pub struct Classifier {
     /// person.
     thresholds: Vec<f32>,
     handoff: Vec<bool>,
+    /// Per intent: whether a word its examples never use (nor the other intents') turns it
+    /// down.
+    strict: Vec<bool>,
     classes: usize,
     words: HashMap<String, u32>,
     word_info: Vec<Word>,
@@ -88,6 +94,8 @@ pub struct Classifier {
     stem_ids: Vec<u32>,
     /// Stem, `#num` or character n-gram → feature id.
     features: HashMap<String, u32>,
+    /// Per stem feature, the classes whose examples use it (none for n-grams).
+    feature_classes: Vec<Vec<u32>>,
     weights: Vec<f32>,
     /// Feature → (example, component of the example's unit vector).
     example_postings: Vec<Vec<(u32, f32)>>,
@@ -161,9 +169,13 @@ impl Classifier {
         // The vocabulary, with the languages each word was written in.
         let mut word_langs: HashMap<&str, [bool; 3]> = HashMap::new();
         let mut word_count: HashMap<&str, u32> = HashMap::new();
-        for (_, lang, tokens) in &examples {
+        let mut word_in_scope: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for (class, lang, tokens) in &examples {
             let mut seen: Vec<&str> = Vec::new();
             for t in tokens {
+                if (*class as usize) < intents.len() {
+                    word_in_scope.insert(t);
+                }
                 word_langs.entry(t).or_default()[lang.index()] = true;
                 if !seen.contains(&t.as_str()) {
                     seen.push(t);
@@ -217,6 +229,7 @@ impl Classifier {
                 features: fs,
                 langs,
                 count: word_count.get(w).copied().unwrap_or(0),
+                in_scope: word_in_scope.contains(w),
             });
         }
         let n_features = features.len();
@@ -242,9 +255,59 @@ impl Classifier {
                 q.features
             })
             .collect();
+        // A word only out-of-scope examples use is still in scope when it shares its stem
+        // with an intent's word ("sunday" with "sundays").
+        let mut is_stem = vec![false; n_features];
+        for (key, &id) in &features {
+            if !key.starts_with("g:") {
+                is_stem[id as usize] = true;
+            }
+        }
+        let feature_classes: Vec<Vec<u32>> = class_hits
+            .iter()
+            .zip(&is_stem)
+            .map(|(hits, stem)| {
+                let used = hits.iter().enumerate().filter(|(_, h)| **h > 0);
+                match stem {
+                    true => used.map(|(c, _)| c as u32).collect(),
+                    false => Vec::new(),
+                }
+            })
+            .collect();
+        let stem_in_scope: Vec<bool> = feature_classes
+            .iter()
+            .map(|cs| cs.iter().any(|c| (*c as usize) < intents.len()))
+            .collect();
+        for info in &mut word_info {
+            info.in_scope = info.in_scope
+                || info
+                    .features
+                    .iter()
+                    .any(|(f, _)| stem_in_scope.get(*f as usize).copied().unwrap_or(false));
+        }
+
+        // The out-of-scope class is many times an intent's size, so its own words would seem
+        // rare in it and weigh little; a feature no intent uses is weighed as if that class
+        // were of an intent's usual size, so "banco" in "a qué hora cierra el banco" counts.
+        let oos_sized = {
+            let mut sizes = class_size.clone();
+            let n = intents.len().max(1);
+            let mean = class_size.iter().take(n).sum::<u32>() / n as u32;
+            if has_oos && let Some(last) = sizes.last_mut() {
+                *last = (*last).min(mean.max(1));
+            }
+            sizes
+        };
         let weights: Vec<f32> = class_hits
             .iter()
-            .map(|hits| concentration(hits, &class_size))
+            .map(|hits| {
+                let in_no_intent = hits.iter().take(intents.len()).all(|h| *h == 0);
+                if in_no_intent {
+                    concentration(hits, &oos_sized)
+                } else {
+                    concentration(hits, &class_size)
+                }
+            })
             .collect();
 
         // Unit vectors of the examples and of the class centroids, as postings.
@@ -302,6 +365,7 @@ impl Classifier {
                 .map(|i| i.threshold.unwrap_or(options.threshold))
                 .collect(),
             handoff: set.intents.iter().map(|i| i.handoff).collect(),
+            strict: set.intents.iter().map(|i| i.strict).collect(),
             options,
             intents,
             classes,
@@ -312,6 +376,7 @@ impl Classifier {
             stem_fuzzy,
             stem_ids,
             features,
+            feature_classes,
             weights,
             example_postings,
             centroid_postings,
@@ -430,8 +495,17 @@ impl Classifier {
         let best_nearest = best_example[best].0 / norm;
         let lead = confidence - second.map_or(0.0, |s| scores[s]);
         let nearest_ok = self.handoff[best] || best_nearest >= out_of_scope;
-        let accepted =
-            confidence >= self.thresholds[best] && nearest_ok && lead >= self.options.margin;
+        // A strict intent is about the business itself: a message that names something the
+        // examples never do ("is the museum open") is about that, not about the store.
+        // A message that speaks to the business ("what are your opening hours") is about it
+        // whatever else it says.
+        let subject_ok = !self.strict[best]
+            || tokens_of(&normalised).any(|t| TO_THE_BUSINESS.contains(&t))
+            || self.all_words_known_to(&query, best);
+        let accepted = confidence >= self.thresholds[best]
+            && nearest_ok
+            && subject_ok
+            && lead >= self.options.margin;
         let lang = lang.or_else(|| {
             let (_, e) = best_example[best];
             self.example_lang
@@ -456,6 +530,16 @@ impl Classifier {
             }
         }
     }
+}
+
+/// Words that address the business or name it as a shop, in es, en and pt.
+const TO_THE_BUSINESS: &[&str] = &[
+    "you", "your", "yours", "store", "shop", "ustedes", "usted", "tienda", "su", "sus", "vos",
+    "voces", "voce", "loja", "seu", "sua", "teu", "tua",
+];
+
+fn tokens_of(normalised: &str) -> impl Iterator<Item = &str> {
+    normalised.split(' ').filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]

@@ -155,3 +155,56 @@ fn an_example_with_no_words_is_refused() {
         Err(NluError::EmptyExample { .. })
     ));
 }
+
+fn hours(strict: bool) -> Classifier {
+    let set = IntentSet::from_yaml(&format!(
+        r#"
+intents:
+  - name: store_hours
+    strict: {strict}
+    examples:
+      en: ["what time do you open", "are you open on sundays", "when does the store close"]
+  - name: greeting
+    examples:
+      en: ["hi", "hello there"]
+out_of_scope:
+  en: ["when does the bank open", "play some music"]
+"#
+    ))
+    .expect("valid yaml");
+    Classifier::new(&set, Options::default()).expect("valid set")
+}
+
+#[test]
+fn a_strict_intent_turns_down_a_message_that_names_something_its_examples_never_do() {
+    let loose = hours(false);
+    let strict = hours(true);
+    assert_eq!(
+        intent(&loose, "is the museum open on sundays").as_deref(),
+        Some("store_hours"),
+        "the loose intent takes it: the test would not show anything otherwise"
+    );
+    for text in ["is the museum open on sundays", "when does the bank close"] {
+        assert_eq!(intent(&strict, text), None, "{text}");
+    }
+    for text in [
+        "are you open on sunday",
+        "what time does the store open",
+        "actually english please, what time do you open",
+    ] {
+        assert_eq!(
+            intent(&strict, text).as_deref(),
+            Some("store_hours"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_word_only_out_of_scope_examples_use_lowers_the_confidence_like_an_unknown_word() {
+    let c = hours(false);
+    let plain = c.classify("when does it open").confidence;
+    let with_bank = c.classify("when does the bank open").confidence;
+    assert!(with_bank < plain, "{with_bank} >= {plain}");
+    assert_eq!(intent(&c, "when does the bank open"), None);
+}

@@ -94,6 +94,7 @@ const REQUEST: &[&str] = &[
     "connect",
     "transfer",
     "put",
+    "through",
     "get",
     "want",
     "need",
@@ -138,6 +139,17 @@ const PHRASES: &[&str] = &[
     "servicio al cliente",
     "atencion al cliente",
     "atendimento ao cliente",
+    "call me back",
+    "llamenme",
+    "me llamen",
+    "me liguem",
+    "me ligue",
+    "me ligar",
+];
+/// Words after "call me" that make it a request for a call ("call me back", "call me at 5"),
+/// unlike "call me a taxi".
+const CALL_ME_THEN: &[&str] = &[
+    "please", "pls", "back", "asap", "now", "today", "tomorrow", "when", "at", "on", "later",
 ];
 /// Words that, next to `bot`, turn it away.
 const NOT: &[&str] = &["no", "not", "nao", "stop", "dont", "hate", "basta", "chega"];
@@ -159,6 +171,22 @@ const TRADE: &[&str] = &[
     "aduana",
     "inmobiliario",
     "imobiliario",
+];
+
+/// Words that open a question about something rather than a request.
+const QUESTION: &[&str] = &[
+    "who", "what", "which", "whose", "is", "was", "are", "does", "did", "quien", "quienes", "cual",
+    "quem", "qual", "es",
+];
+
+/// ... unless it asks whether someone is there ("is a human available").
+const AVAILABLE: &[&str] = &[
+    "available",
+    "disponible",
+    "disponivel",
+    "there",
+    "ai",
+    "alli",
 ];
 
 /// Tokens within which a request cue must come before the person asked for.
@@ -184,6 +212,15 @@ pub fn asks_for_person(text: &str) -> bool {
     if PHRASES.iter().any(|p| contains_words(&tokens, p)) {
         return true;
     }
+    let call_me = tokens.windows(2).enumerate().any(|(i, w)| {
+        w == ["call", "me"]
+            && tokens
+                .get(i + 2)
+                .is_none_or(|next| CALL_ME_THEN.contains(next))
+    });
+    if call_me {
+        return true;
+    }
     let refuses_bot =
         tokens.iter().any(|t| BOT.contains(t)) && tokens.iter().any(|t| NOT.contains(t));
     if refuses_bot {
@@ -195,7 +232,7 @@ pub fn asks_for_person(text: &str) -> bool {
         if !person && !someone {
             return false;
         }
-        if person && tokens.len() <= SHORT {
+        if person && tokens.len() <= SHORT && !asks_about(&tokens) {
             return true;
         }
         let before = &tokens[i.saturating_sub(WINDOW)..i];
@@ -205,6 +242,13 @@ pub fn asks_for_person(text: &str) -> bool {
             || (someone && before.iter().any(|b| TRANSFER.contains(b)))
             || (person && before.iter().any(|b| REQUEST.contains(b)))
     })
+}
+
+/// Whether a message opens as a question about something ("is this person famous", "who is
+/// that person"), which a short request for a person does not.
+fn asks_about(tokens: &[&str]) -> bool {
+    tokens.first().is_some_and(|t| QUESTION.contains(t))
+        && !tokens.iter().any(|t| AVAILABLE.contains(t))
 }
 
 fn another_trade(tokens: &[&str], i: usize) -> bool {
@@ -227,6 +271,7 @@ mod tests {
         for text in [
             "I want to speak with a human",
             "can you transfer me to an agent",
+            "can you put me through to an agent",
             "is there a real person there",
             "human please",
             "stop the bot",
@@ -238,6 +283,11 @@ mod tests {
             "atendimento humano",
             "is there anyone i can talk to",
             "me transfere pra alguém do suporte",
+            "can you call me",
+            "is a human available?",
+            "please call me back tomorrow",
+            "quiero que me llamen",
+            "alguém pode me ligar?",
         ] {
             assert!(asks_for_person(text), "{text}");
         }
@@ -254,6 +304,9 @@ mod tests {
             "quién es la persona más rica del mundo",
             "quem foi a primeira pessoa a pisar na lua",
             "what does a real estate agent do",
+            "call me a taxi",
+            "call my mom",
+            "is this person famous",
         ] {
             assert!(!asks_for_person(text), "{text}");
         }
