@@ -1,7 +1,8 @@
-//! Load runs against the local runner, in this process, with a fake Graph API: the burst
+//! Load runs, in this process, with a fake Graph API: against the local runner, the burst
 //! ([`burst`]: N customers each send one message at once) and the sustained run
 //! ([`sustained`]: an open-loop schedule of customer messages and delivery statuses at fixed
-//! rates for a fixed time).
+//! rates for a fixed time); and against the AWS topology's handlers on the emulators
+//! ([`aws`]: the AWS requests per message under concurrency).
 
 pub mod aws;
 pub mod burst;
