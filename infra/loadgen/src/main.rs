@@ -1,209 +1,155 @@
-//! Fires N signed "hola" webhooks from N distinct customers at a local runner and measures how
-//! long until the bot's replies reach a fake Graph API.
+//! Load runs against a local runner in this process, with a fake Graph API.
 //!
-//! `cargo run --release -p turno-loadgen -- --customers 1000`
+//! - `--mode burst` (the default): N signed "hola" webhooks from N distinct customers at once,
+//!   then how long until the bot's replies reach the fake Graph API.
+//! - `--mode sustained`: customer messages (text, menu choices, images and voice notes) and
+//!   delivery statuses at fixed rates for a fixed time on an open-loop schedule; latency
+//!   percentiles, throughput, dropped/late/lost counts and memory.
+//! - `--mode aws`: the AWS topology's handlers on the local emulators, `--customers` writing at
+//!   once with `--concurrency` in flight; the AWS requests per bot-handled message, escalated
+//!   message and delivery status (`source .turno-emulators/env` first).
+//!
+//! `cargo run --profile measure -p turno-loadgen -- --customers 1000`
+//! `cargo run --profile measure -p turno-loadgen -- --mode sustained --rate 2000 --duration 60s`
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::Context;
-use axum::extract::{Path, State};
-use axum::routing::post;
-use axum::{Json, Router};
-use clap::Parser;
-use futures::StreamExt;
-use serde_json::{Value, json};
-use turno_tests::{APP_SECRET, sign, text_webhook};
+use clap::{Parser, ValueEnum};
+use turno_loadgen::load::aws::{self, AwsOptions};
+use turno_loadgen::load::burst::{self, BurstOptions};
+use turno_loadgen::load::sustained::{self, SustainedOptions};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    Burst,
+    Sustained,
+    Aws,
+}
 
 #[derive(Parser)]
 struct Args {
-    /// Distinct customers, one webhook each.
+    #[arg(long, value_enum, default_value_t = Mode::Burst)]
+    mode: Mode,
+    /// Print the figures as one line of JSON.
+    #[arg(long)]
+    json: bool,
+
+    /// Burst and AWS: distinct customers, one webhook each.
     #[arg(long, default_value_t = 1000)]
     customers: usize,
-    /// Webhook requests in flight at once.
+    /// Burst and AWS: webhook requests in flight at once (AWS: pollers per queue too).
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// Replies each "hola" gets (greeting + menu).
+    /// Burst: replies each "hola" gets (greeting + menu).
     #[arg(long, default_value_t = 2)]
     replies: usize,
-    /// Give up after this many seconds.
+    /// Burst: give up after this many seconds.
     #[arg(long, default_value_t = 120)]
     timeout_secs: u64,
+
+    /// Sustained: customer messages a second.
+    #[arg(long, default_value_t = 2000.0)]
+    rate: f64,
+    /// Sustained: status callbacks a second per customer message a second.
+    #[arg(long, default_value_t = 3.0)]
+    status_ratio: f64,
+    /// Sustained: how long the measured part lasts (`60s`, `500ms`, `2m`).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    duration: Duration,
+    /// Sustained: sent first and left out of the figures.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    warmup: Duration,
+    /// Sustained: requests in flight at most; a send due beyond it is dropped.
+    #[arg(long, default_value_t = 1024)]
+    max_in_flight: usize,
+    /// Sustained: how long after one message a customer sends the next (the customer pool
+    /// is rate × this).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    revisit: Duration,
+    /// Sustained: how long to wait for the last replies after the last send.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    drain: Duration,
 }
 
-#[derive(Default)]
-struct Received {
-    /// Per customer, when each reply arrived.
-    at: HashMap<String, Vec<Instant>>,
-    total: usize,
-}
-
-type Shared = Arc<Mutex<Received>>;
-
-async fn fake_send(
-    State(rx): State<Shared>,
-    Path(_phone): Path<String>,
-    Json(body): Json<Value>,
-) -> Json<Value> {
-    let now = Instant::now();
-    let to = body["to"].as_str().unwrap_or_default().to_owned();
-    let n = {
-        let mut r = rx.lock().unwrap_or_else(|p| p.into_inner());
-        r.total += 1;
-        r.at.entry(to).or_default().push(now);
-        r.total
-    };
-    Json(
-        json!({ "messaging_product": "whatsapp", "messages": [{ "id": format!("wamid.load.{n}") }] }),
-    )
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
+/// `60s`, `500ms`, `2m`, or a number of seconds.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or((s, "s"), |at| s.split_at(at));
+    let n: f64 = number
         .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+        .map_err(|_| format!("{s:?} is not a duration like 60s, 500ms or 2m"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("{s:?}: the unit is ms, s or m")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("{s:?}: {e}"))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let received: Shared = Arc::default();
-    let graph = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let graph_url = format!("http://{}", graph.local_addr()?);
-    let app = Router::new()
-        .route("/{phone}/messages", post(fake_send))
-        .with_state(received.clone());
-    tokio::spawn(async move { axum::serve(graph, app).await });
-
-    let data = tempfile::tempdir()?;
-    let mut cfg = turno_local::LocalConfig::new("127.0.0.1:0".parse()?, data.path().to_owned());
-    cfg.app_secret = APP_SECRET.into();
-    cfg.access_token = Some("load-test-token".into());
-    cfg.api_base_url = graph_url;
-    cfg.sweep_every = Duration::from_secs(60);
-    let running = turno_local::start(cfg).await.context("starting turno")?;
-    let url = format!("{}/webhook/whatsapp", running.url());
-    eprintln!(
-        "turno at {}; {} customers, {} in flight",
-        running.url(),
-        args.customers,
-        args.concurrency
-    );
-
-    let bodies: Vec<(String, String)> = (0..args.customers)
-        .map(|i| {
-            let customer = format!("5511{:09}", 100_000_000 + i);
-            let body = text_webhook(&customer, "Cliente", &format!("wamid.load.in.{i}"), "hola");
-            (customer, body)
-        })
-        .collect();
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.concurrency)
-        .build()?;
-    let start = Instant::now();
-    let sent_at: Vec<(String, Instant, bool)> = futures::stream::iter(bodies)
-        .map(|(customer, body)| {
-            let http = http.clone();
-            let url = url.clone();
-            async move {
-                let at = Instant::now();
-                let ok = http
-                    .post(&url)
-                    .header("x-hub-signature-256", sign(APP_SECRET, body.as_bytes()))
-                    .body(body)
-                    .send()
-                    .await
-                    .is_ok_and(|r| r.status().is_success());
-                (customer, at, ok)
+    match args.mode {
+        Mode::Burst => {
+            burst::run(&BurstOptions {
+                customers: args.customers,
+                concurrency: args.concurrency,
+                replies: args.replies,
+                timeout: Duration::from_secs(args.timeout_secs),
+                json: args.json,
+            })
+            .await
+        }
+        Mode::Sustained => {
+            let opts = SustainedOptions {
+                rate: args.rate,
+                status_ratio: args.status_ratio,
+                duration: args.duration,
+                warmup: args.warmup,
+                max_in_flight: args.max_in_flight,
+                revisit: args.revisit,
+                drain: args.drain,
+                ..SustainedOptions::default()
+            };
+            let report = sustained::run(&opts).await?;
+            if args.json {
+                println!("{}", report.json());
+            } else {
+                println!("{}", report.text());
             }
-        })
-        .buffer_unordered(args.concurrency)
-        .collect()
-        .await;
-    let accepted_in = start.elapsed();
-    let refused = sent_at.iter().filter(|(_, _, ok)| !ok).count();
-    anyhow::ensure!(refused == 0, "{refused} webhooks were not accepted");
-
-    let want = args.customers * args.replies;
-    let deadline = start + Duration::from_secs(args.timeout_secs);
-    let mut last_report = Instant::now();
-    loop {
-        let total = received.lock().unwrap_or_else(|p| p.into_inner()).total;
-        if total >= want {
-            break;
+            Ok(())
         }
-        if Instant::now() > deadline {
-            anyhow::bail!(
-                "only {total} of {want} replies after {}s",
-                args.timeout_secs
-            );
-        }
-        if last_report.elapsed() > Duration::from_secs(2) {
-            eprintln!("  {total}/{want} replies…");
-            last_report = Instant::now();
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    let all_in = start.elapsed();
-
-    let (mut first, mut complete) = {
-        let r = received.lock().unwrap_or_else(|p| p.into_inner());
-        let mut first = Vec::with_capacity(args.customers);
-        let mut complete = Vec::with_capacity(args.customers);
-        for (customer, at, _) in &sent_at {
-            let replies = r.at.get(customer).map(Vec::as_slice).unwrap_or_default();
-            if let (Some(f), Some(l)) = (replies.iter().min(), replies.iter().max()) {
-                first.push(f.duration_since(*at));
-                complete.push(l.duration_since(*at));
+        Mode::Aws => {
+            let opts = AwsOptions {
+                customers: args.customers,
+                concurrency: args.concurrency,
+            };
+            let phases = aws::run(&opts).await?;
+            if args.json {
+                println!("{}", aws::json(&phases, &opts));
+            } else {
+                println!("{}", aws::text(&phases, &opts));
             }
+            Ok(())
         }
-        (first, complete)
-    };
-    first.sort();
-    complete.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("customers            {}", args.customers);
-    println!(
-        "webhooks accepted in {:.0} ms ({:.0}/s)",
-        ms(accepted_in),
-        args.customers as f64 / accepted_in.as_secs_f64()
-    );
-    println!(
-        "all {} replies in   {:.0} ms ({:.0} replies/s)",
-        want,
-        ms(all_in),
-        want as f64 / all_in.as_secs_f64()
-    );
-    println!(
-        "first reply latency  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
-        ms(percentile(&first, 50.0)),
-        ms(percentile(&first, 99.0)),
-        ms(percentile(&first, 100.0))
-    );
-    println!(
-        "whole turn latency   p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
-        ms(percentile(&complete, 50.0)),
-        ms(percentile(&complete, 99.0)),
-        ms(percentile(&complete, 100.0))
-    );
-    if let Some(mb) = peak_rss_mb() {
-        println!("peak RSS             {mb:.0} MB (runner + load generator + fake Graph API)");
     }
-    running.stop().await;
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("60"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("2h").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
 }
