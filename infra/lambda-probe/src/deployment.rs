@@ -21,6 +21,8 @@ pub(crate) struct Probe {
     pub(crate) function: String,
     pub(crate) invocations: usize,
     pub(crate) records: usize,
+    /// Records reported failed (to be delivered again).
+    pub(crate) failed: usize,
     pub(crate) peak_kb: u64,
     pub(crate) init_ms: f64,
     pub(crate) invoke_ms: Vec<f64>,
@@ -157,9 +159,9 @@ impl Deployment {
             if !outcome.ok || got != id {
                 bail!("{function} failed: {}", outcome.body);
             }
-            if outcome.body.contains("\"itemIdentifier\"") {
-                bail!("{function} reported failed records: {}", outcome.body);
-            }
+            // Records the function gave back to the queue (a lost race it gave up on, say):
+            // counted and shown, since what they cost is part of the figure.
+            probe.failed += outcome.body.matches("\"itemIdentifier\"").count();
             let (started, at_start) = rt
                 .started
                 .lock()

@@ -26,13 +26,15 @@ use turno_aws::testing as emulators;
 use turno_core::ports::QueueName;
 use turno_tests::{WORKSPACE, sign, text_webhook};
 
+mod cost;
 mod deployment;
 mod fakes;
 mod proxy;
 
+use cost::{Cost, Kind};
 use deployment::{Deployment, Probe};
 use fakes::{Graph, graph_send};
-use proxy::{Meter, Usage, serve, start_proxy};
+use proxy::{Meter, serve, start_proxy};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -146,37 +148,11 @@ async fn take_batch(
 
 // ---- the run ---------------------------------------------------------------------------------
 
-struct Round {
-    probes: Vec<Probe>,
+pub(crate) struct Round {
+    pub(crate) probes: Vec<Probe>,
     /// SQS records each queue carried (for the event source mappings' own requests).
-    hops: BTreeMap<&'static str, usize>,
-    messages: usize,
-}
-
-impl Round {
-    fn per_message(&self) -> Usage {
-        let mut total = Usage::default();
-        for p in &self.probes {
-            let u = &p.usage;
-            for (op, n) in &u.requests {
-                *total.requests.entry(op.clone()).or_default() += n;
-            }
-            total.wcu += u.wcu;
-            total.rcu += u.rcu;
-            total.sqs_fifo += u.sqs_fifo;
-            total.sqs_standard += u.sqs_standard;
-            total.events += u.events;
-        }
-        total.scaled(1.0 / self.messages as f64)
-    }
-
-    fn lambda_ms_per_message(&self) -> f64 {
-        self.probes
-            .iter()
-            .map(|p| p.invoke_ms.iter().sum::<f64>())
-            .sum::<f64>()
-            / self.messages as f64
-    }
+    pub(crate) hops: BTreeMap<&'static str, usize>,
+    pub(crate) messages: usize,
 }
 
 async fn run_round(
@@ -217,10 +193,11 @@ async fn run_round(
 
 fn print_probe(p: &Probe) {
     println!(
-        "{:<16} {:>3} inv {:>3} rec  peak {:>6.1} MB  init {:>7.1} ms  invoke {:>7.1} ms  AWS {:>3} {:?}  init AWS {:?}",
+        "{:<16} {:>3} inv {:>3} rec {:>2} failed  peak {:>6.1} MB  init {:>7.1} ms  invoke {:>7.1} ms  AWS {:>3} {:?}  init AWS {:?}",
         p.function,
         p.invocations,
         p.records,
+        p.failed,
         p.peak_kb as f64 / 1024.0,
         p.init_ms,
         p.mean_ms(),
@@ -319,6 +296,17 @@ async fn main() -> anyhow::Result<()> {
     let bot = run_round(&d, &own.sqs, &queues, &template, "hola", &customers(61)).await?;
     println!("## bot-handled messages (\"hola\")");
     bot.probes.iter().for_each(print_probe);
+    let alone = run_round(
+        &d,
+        &own.sqs,
+        &queues,
+        &template,
+        "quiero hablar con un agente",
+        &customers(63)[..1],
+    )
+    .await?;
+    println!("\n## one escalated message alone");
+    alone.probes.iter().for_each(print_probe);
     let escalated = run_round(
         &d,
         &own.sqs,
@@ -347,10 +335,14 @@ async fn main() -> anyhow::Result<()> {
         .probe("webhook-ingress", vec![status_event], sent.len())
         .await?;
     let (writes, n) = take_batch(&own.sqs, &queues[&QueueName::TicketWrites], 10).await?;
-    let status_writer = d.probe("ticket-writer", vec![writes], n).await?;
+    let status_writer = if n > 0 {
+        Some(d.probe("ticket-writer", vec![writes], n).await?)
+    } else {
+        None
+    };
     println!("\n## delivery statuses ({} in one webhook)", sent.len());
     print_probe(&status_ingress);
-    print_probe(&status_writer);
+    status_writer.iter().for_each(print_probe);
 
     // SLA timers for the escalated tickets, due now, and the once-a-minute sweep.
     let mut timers = Vec::new();
@@ -389,7 +381,9 @@ async fn main() -> anyhow::Result<()> {
         .probes
         .iter()
         .chain(&escalated.probes)
-        .chain([&status_ingress, &status_writer, &enforcer])
+        .chain(&alone.probes)
+        .chain([&status_ingress, &enforcer])
+        .chain(status_writer.as_ref())
         .collect();
     println!("\n## peak memory per function (VmHWM, native x86-64 release build)");
     let mut peaks: BTreeMap<&str, u64> = BTreeMap::new();
@@ -409,133 +403,74 @@ async fn main() -> anyhow::Result<()> {
         );
     }
 
-    let bot_msg = bot.per_message();
-    let esc_msg = escalated.per_message();
-    println!("\n## AWS requests per message (from the functions' own requests)");
-    println!(
-        "bot-handled: {:.1} {:?}; {:.1} WCU, {:.1} RCU",
-        bot_msg.total() as f64,
-        bot_msg.requests,
-        bot_msg.wcu,
-        bot_msg.rcu
-    );
-    for p in &bot.probes {
+    // ---- per message of each kind, then per 1M messages ----
+    let status_records = status_writer.as_ref().map_or(0, |p| p.records);
+    let status_probes: Vec<&Probe> = std::iter::once(&status_ingress)
+        .chain(status_writer.as_ref())
+        .collect();
+    let status = Kind::of(&status_probes, &BTreeMap::new(), sent.len().max(1));
+    let kinds = [
+        ("bot-handled", Kind::of_round(&bot)),
+        ("escalated, alone", Kind::of_round(&alone)),
+        ("escalated, 10 at once", Kind::of_round(&escalated)),
+        ("status callback", status),
+    ];
+    println!("\n## AWS per message of each kind (the functions' own requests)");
+    for (name, k) in &kinds {
         println!(
-            "  {:<16} {:.1}",
-            p.function,
-            p.usage.total() as f64 / bot.messages as f64
-        );
-    }
-    println!(
-        "escalated:   {:.1} {:?}; {:.1} WCU, {:.1} RCU",
-        esc_msg.total() as f64,
-        esc_msg.requests,
-        esc_msg.wcu,
-        esc_msg.rcu
-    );
-    for p in &escalated.probes {
-        println!(
-            "  {:<16} {:.1}",
-            p.function,
-            p.usage.total() as f64 / escalated.messages as f64
+            "{name:<22} {:>5.1} requests  {:>5.1} RCU  {:>5.1} WCU  ({})",
+            k.requests(),
+            k.rcu(),
+            k.wcu(),
+            k.by_operation()
         );
     }
 
-    // ---- cost per 1M messages ----
     let share = args.escalated_share.clamp(0.0, 1.0);
-    let per_status_requests = (status_ingress.usage.total() + status_writer.usage.total()) as f64
-        / sent.len().max(1) as f64;
     let replies_per_message = graph
         .sent
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .len() as f64
-        / (bot.messages + escalated.messages) as f64;
+        / (bot.messages + alone.messages + escalated.messages) as f64;
     let statuses = args.statuses_per_reply * replies_per_message;
-    let status_usage = status_ingress.usage.scaled(1.0 / sent.len().max(1) as f64);
-    let status_writer_usage = status_writer.usage.scaled(1.0 / n.max(1) as f64);
-    let mix = |b: f64, e: f64| b * (1.0 - share) + e * share;
-
-    let million = 1_000_000.0;
-    let gb = MEMORY_MB as f64 / 1024.0;
-    // Lambda: every webhook is one invocation; SQS consumers at the batch size measured.
-    let inv_bot: f64 =
-        bot.probes.iter().map(|p| p.invocations as f64).sum::<f64>() / bot.messages as f64;
-    let inv_esc: f64 = escalated
-        .probes
-        .iter()
-        .map(|p| p.invocations as f64)
-        .sum::<f64>()
-        / escalated.messages as f64;
-    let invocations = mix(inv_bot, inv_esc) + statuses * (1.0 + 1.0 / n.max(1) as f64);
-    let ms = mix(
-        bot.lambda_ms_per_message(),
-        escalated.lambda_ms_per_message(),
-    ) + statuses * (status_ingress.mean_ms() + status_writer.mean_ms() / n.max(1) as f64);
-    let lambda_compute = million * ms / 1000.0 * gb * 0.000_013_333_4;
-    let lambda_requests = invocations * 0.20;
-    // SQS: what the functions send, plus the event source mappings' receive and delete per
-    // batch (at the measured batch size).
-    let esm = |r: &Round| -> (f64, f64) {
-        let mut fifo = 0.0;
-        let mut standard = 0.0;
-        for (q, n) in &r.hops {
-            if *n == 0 {
-                continue;
-            }
-            let per_message = 2.0 / r.messages as f64;
-            if q.ends_with("inbound") || q.ends_with("ticket-writes") {
-                fifo += per_message;
-            } else {
-                standard += per_message;
-            }
-        }
-        (fifo, standard)
-    };
-    let (bf, bs) = esm(&bot);
-    let (ef, es) = esm(&escalated);
-    let sqs_fifo = mix(bot_msg.sqs_fifo as f64 + bf, esc_msg.sqs_fifo as f64 + ef)
-        + statuses * (status_usage.sqs_fifo as f64 + 2.0 / n.max(1) as f64);
-    let sqs_standard = mix(
-        bot_msg.sqs_standard as f64 + bs,
-        esc_msg.sqs_standard as f64 + es,
-    ) + statuses * status_usage.sqs_standard as f64;
-    let sqs = sqs_fifo * 0.50 + sqs_standard * 0.40;
-    let wcu = mix(bot_msg.wcu, esc_msg.wcu) + statuses * status_writer_usage.wcu;
-    let rcu = mix(bot_msg.rcu, esc_msg.rcu) + statuses * status_writer_usage.rcu;
-    let dynamodb = wcu * 0.625 + rcu * 0.125;
-    let events = mix(bot_msg.events as f64, esc_msg.events as f64);
-    let eventbridge = events * 1.0;
-    let apigw = (1.0 + statuses) * 1.0;
-    let total = lambda_compute + lambda_requests + sqs + dynamodb + eventbridge + apigw;
-
-    println!("\n## cost per 1M customer messages (USD, us-east-1 list prices)");
+    let costs: Vec<(&str, Cost)> = kinds.iter().map(|(n, k)| (*n, k.cost())).collect();
+    println!("\n## cost per 1M of each kind (USD, us-east-1 list prices)");
     println!(
-        "assumptions: {:.0} % of messages escalate; {replies_per_message:.2} replies per message measured, \
-         {} delivery status webhooks per reply ({statuses:.2} per message, {per_status_requests:.1} AWS requests each); \
-         arm64 at {MEMORY_MB} MB billed for the measured invocation time (x86-64 here); SQS consumers at \
-         the measured batch sizes (bot round {:?}, escalated round {:?}), each batch one ReceiveMessage and \
-         one DeleteMessageBatch; DynamoDB units from request sizes; the per-minute sweep, cold starts, \
-         empty queue polls, CloudWatch Logs and data transfer not included",
+        "{:<22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "", "Lambda", "(req)", "SQS", "DynamoDB", "Events", "APIGW", "total"
+    );
+    for (name, c) in &costs {
+        c.print(name);
+    }
+    let mix = Cost::mix(&[
+        (1.0 - share, &costs[0].1),
+        (share, &costs[2].1),
+        (statuses, &costs[3].1),
+    ]);
+    println!(
+        "\n## cost per 1M customer messages (USD): {:.0} % escalated (as the 10-at-once round), \
+         {replies_per_message:.2} replies per message measured, {} status callbacks per reply \
+         ({statuses:.2} per message)",
         share * 100.0,
         args.statuses_per_reply,
-        bot.hops,
-        escalated.hops,
-    );
-    println!("Lambda compute    {lambda_compute:>9.2}   ({ms:.1} ms per message)");
-    println!(
-        "Lambda requests   {lambda_requests:>9.2}   ({invocations:.2} invocations per message)"
     );
     println!(
-        "SQS               {sqs:>9.2}   ({sqs_fifo:.2} FIFO + {sqs_standard:.2} standard requests per message)"
+        "assumptions: arm64 at {MEMORY_MB} MB billed for the measured invocation time (x86-64 \
+         here; a debug build overstates it); SQS consumers at the measured batch sizes (bot \
+         round {:?}, escalated round {:?}, {status_records} status records), each batch one \
+         ReceiveMessage and one DeleteMessageBatch; DynamoDB units from request sizes; the \
+         per-minute sweep, cold starts, empty queue polls, CloudWatch Logs and data transfer not \
+         included",
+        bot.hops, escalated.hops,
     );
-    println!("DynamoDB          {dynamodb:>9.2}   ({wcu:.1} WCU + {rcu:.1} RCU per message)");
-    println!("EventBridge       {eventbridge:>9.2}   ({events:.2} events per message)");
-    println!(
-        "API Gateway       {apigw:>9.2}   ({:.2} requests per message)",
-        1.0 + statuses
-    );
-    println!("total             {total:>9.2}");
+    println!("Lambda compute    {:>9.2}", mix.lambda_compute);
+    println!("Lambda requests   {:>9.2}", mix.lambda_requests);
+    println!("SQS               {:>9.2}", mix.sqs);
+    println!("DynamoDB          {:>9.2}", mix.dynamodb);
+    println!("EventBridge       {:>9.2}", mix.eventbridge);
+    println!("API Gateway       {:>9.2}", mix.apigw);
+    println!("total             {:>9.2}", mix.total());
     Ok(())
 }
 

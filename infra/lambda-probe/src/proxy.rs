@@ -45,21 +45,6 @@ impl Usage {
             events: self.events - before.events,
         }
     }
-
-    pub(crate) fn scaled(&self, by: f64) -> Usage {
-        Usage {
-            requests: self
-                .requests
-                .iter()
-                .map(|(k, v)| (k.clone(), (*v as f64 * by).round() as u64))
-                .collect(),
-            wcu: self.wcu * by,
-            rcu: self.rcu * by,
-            sqs_fifo: (self.sqs_fifo as f64 * by).round() as u64,
-            sqs_standard: (self.sqs_standard as f64 * by).round() as u64,
-            events: (self.events as f64 * by).round() as u64,
-        }
-    }
 }
 
 #[derive(Clone, Default)]

@@ -14,8 +14,8 @@
 //! |---|---|---|---|---|
 //! | conversation | `WS#<ws>#CONV#<customer>` | `CONV` | — | versioned (`version`) |
 //! | ticket | `WS#<ws>#TICKET#<id>` | `TICKET` | GSI1 while queued, GSI2 while assigned, GSI3 while an SLA is due, GSI4–GSI6, GSI9, GSI10 always, GSI7–GSI8 with a team, GSI11 with a name, GSI12 always | versioned |
-//! | transcript entry | `WS#<ws>#TICKET#<id>` | `ENTRY#<at>#<uuid v7>` | — | in time, then insertion order, under its ticket |
-//! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`) |
+//! | transcript entry | `WS#<ws>#TICKET#<id>` | `ENTRY#<at>#<uuid v7>`; a bot reply's `ENTRY#<at>#<message id>` | — | in time, then insertion order, under its ticket; a reply the bot just sent is put under its id with no claim (its id is new), so writing it again lands on the same item |
+//! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`), set by one conditional update per status that names the states it advances from |
 //! | turn record | `WS#<ws>#TURN#<message id>` | `TURN` | — | `expires_at` = commit + 30 days (TTL) |
 //! | agent | `WS#<ws>#AGENTS` | `AGENT#<id>` | — | `load` counted atomically against `capacity` |
 //! | record | `WS#<ws>#REC#<kind>` | `<key>` | GSI4 always | quick replies, customer profiles, quarantined webhook items, number changes: `body` (JSON), versioned (`version`); webhook items with no readable phone number are kept under the reserved workspace `_deployment` |

@@ -64,9 +64,16 @@ impl Clients {
     }
 }
 
-/// Counts the HTTP requests (attempts, retries included) the SDK clients send, by operation.
+/// Counts the HTTP requests (attempts, retries included) the SDK clients send, by operation,
+/// and the DynamoDB write units they consume.
 #[derive(Clone, Debug, Default)]
-pub struct RequestCounter(Arc<Mutex<BTreeMap<String, u64>>>);
+pub struct RequestCounter(Arc<Mutex<Counted>>);
+
+#[derive(Debug, Default)]
+struct Counted {
+    requests: BTreeMap<String, u64>,
+    write_units: f64,
+}
 
 impl RequestCounter {
     /// Every request so far.
@@ -79,7 +86,42 @@ impl RequestCounter {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+            .requests
             .clone()
+    }
+
+    /// The DynamoDB write units the requests so far consume, as DynamoDB bills them: one per
+    /// KB of each item a single write puts (one for an update or a delete), twice that in a
+    /// transaction. Item sizes are taken from the request's JSON, a little over DynamoDB's
+    /// own measure: an upper bound.
+    pub fn write_units(&self) -> f64 {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .write_units
+    }
+}
+
+/// The write units of one DynamoDB request (see [`RequestCounter::write_units`]).
+fn write_units(operation: &str, body: &serde_json::Value) -> f64 {
+    let kb = |v: &serde_json::Value| (v.to_string().len() as f64 / 1024.0).ceil().max(1.0);
+    match operation {
+        "PutItem" => kb(&body["Item"]),
+        "UpdateItem" | "DeleteItem" => 1.0,
+        "TransactWriteItems" => body["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|item| 2.0 * item.get("Put").map_or(1.0, |put| kb(&put["Item"])))
+            .sum(),
+        "BatchWriteItem" => body["RequestItems"]
+            .as_object()
+            .into_iter()
+            .flat_map(|t| t.values())
+            .flat_map(|w| w.as_array().into_iter().flatten())
+            .map(|w| w.get("PutRequest").map_or(1.0, |p| kb(&p["Item"])))
+            .sum(),
+        _ => 0.0,
     }
 }
 
@@ -90,20 +132,29 @@ impl Intercept for RequestCounter {
 
     fn read_before_transmit(
         &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let operation = cfg.load::<Metadata>().map_or_else(
-            || "unknown".to_owned(),
-            |m| format!("{}.{}", m.service(), m.name()),
-        );
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(operation)
+        let (service, name) = cfg
+            .load::<Metadata>()
+            .map_or(("unknown", "unknown"), |m| (m.service(), m.name()));
+        let units = if service == "DynamoDB" {
+            context
+                .request()
+                .body()
+                .bytes()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .map_or(0.0, |body| write_units(name, &body))
+        } else {
+            0.0
+        };
+        let mut counted = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *counted
+            .requests
+            .entry(format!("{service}.{name}"))
             .or_default() += 1;
+        counted.write_units += units;
         Ok(())
     }
 }

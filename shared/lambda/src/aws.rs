@@ -116,7 +116,8 @@ pub async fn connect_with(
         queue: Arc::new(queue),
         whatsapp,
         notifier: Arc::new(notifier),
-        events: Arc::new(events),
+        // Held to the end of an SQS batch and published together.
+        events: Arc::new(crate::events::HeldEvents(events)),
         clock: Arc::new(SystemClock),
     };
     // The bot's calls to the business's API and the optional LLM (bot-turn uses them).

@@ -9,6 +9,7 @@
 mod agents;
 mod aws;
 mod config;
+mod events;
 mod exit;
 mod logging;
 mod metrics;

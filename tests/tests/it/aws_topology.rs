@@ -51,6 +51,8 @@ struct Handled {
     records: u64,
     aws_requests: u64,
     by_operation: std::collections::BTreeMap<String, u64>,
+    /// DynamoDB write units the batch consumed.
+    write_units: f64,
 }
 
 impl Topology {
@@ -244,9 +246,11 @@ impl Topology {
                 progressed = true;
                 let event = sqs_event(&received, q);
                 let before = self.counter.by_operation();
+                let units_before = self.counter.write_units();
                 let response = turno_lambda::handle_sqs_batch(&self.turno, q, event).await;
                 let handled = total.entry(q).or_default();
                 handled.records += received.len() as u64;
+                handled.write_units += self.counter.write_units() - units_before;
                 for (op, n) in self.counter.by_operation() {
                     let new = n - before.get(&op).copied().unwrap_or(0);
                     if new > 0 {
@@ -469,6 +473,73 @@ async fn bot_conversation_escalation_and_agent_reply_run_on_the_aws_adapters() {
         "a bot-handled message cost {bot_message} AWS requests, over its budget of \
          {BOT_MESSAGE_REQUEST_BUDGET}: webhook-ingress {greeting_ingress}; {}",
         per_function(&first)
+    );
+}
+
+/// AWS requests and DynamoDB write units per bot-handled message when a batch of ten new
+/// conversations' greetings goes through (webhook-ingress once per message; bot-turn, as
+/// Lambda hands it the batch, sharing one PutEvents): reading the conversation, committing
+/// the turn with the customer's entry, the bot-inactivity timer, the replies' entries with
+/// the progress (an update of `done`, not a rewrite of the record), the ticket's rollups.
+const BOT_BATCH_REQUESTS_PER_MESSAGE: f64 = 5.1;
+const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 26.0;
+
+#[tokio::test]
+async fn a_batch_of_bot_handled_messages_stays_within_its_aws_budget() {
+    let t = Topology::deploy().await;
+    let customers: Vec<String> = (0..10).map(|i| format!("3460022{i:04}")).collect();
+    let before = t.counter.count();
+    let units_before = t.counter.write_units();
+    for c in &customers {
+        let status = t
+            .webhook(text_webhook(c, "Cliente", &wamid(), "hola"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let ingress = t.counter.count() - before;
+    let ingress_units = t.counter.write_units() - units_before;
+    let handled = t.run_functions().await;
+    for c in &customers {
+        assert!(
+            !t.graph.texts_to(c).await.is_empty(),
+            "the bot answered {c}"
+        );
+    }
+    let inbound = &handled[&QueueName::Inbound];
+    assert_eq!(inbound.records, 10);
+    let messages = customers.len() as f64;
+    let requests = (ingress + handled.values().map(|h| h.aws_requests).sum::<u64>()) as f64;
+    let units = ingress_units + handled.values().map(|h| h.write_units).sum::<f64>();
+    let (requests, units) = (requests / messages, units / messages);
+    let detail: Vec<String> = handled
+        .iter()
+        .map(|(q, h)| {
+            format!(
+                "{} {} records, {} requests {:?}, {:.0} WCU",
+                q.as_str(),
+                h.records,
+                h.aws_requests,
+                h.by_operation,
+                h.write_units
+            )
+        })
+        .collect();
+    eprintln!(
+        "per bot-handled message: {requests:.1} AWS requests, {units:.1} write units \
+         (webhook-ingress {ingress} requests for 10; {})",
+        detail.join("; ")
+    );
+    assert!(
+        requests <= BOT_BATCH_REQUESTS_PER_MESSAGE,
+        "{requests:.1} AWS requests per bot-handled message, over the budget of \
+         {BOT_BATCH_REQUESTS_PER_MESSAGE}: {}",
+        detail.join("; ")
+    );
+    assert!(
+        units <= BOT_BATCH_WRITE_UNITS_PER_MESSAGE,
+        "{units:.1} write units per bot-handled message, over the budget of \
+         {BOT_BATCH_WRITE_UNITS_PER_MESSAGE}: {}",
+        detail.join("; ")
     );
 }
 

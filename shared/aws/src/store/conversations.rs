@@ -1,8 +1,7 @@
 //! [`ConversationStore`] on DynamoDB.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use jiff::Timestamp;
 use turno_core::bot::conversation::Conversation;
 use turno_core::bot::turn::TurnRecord;
@@ -17,18 +16,53 @@ use super::{
 };
 
 impl DynamoStore {
-    /// A turn's progress alone: one conditional put, no transaction.
-    async fn put_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
-        // Progress never goes back: a slower run that read an older record must not undo what
-        // a faster one recorded (the failed condition is that case, and is no error).
-        let put = CondPut {
-            item: turn_item(turn, Timestamp::now())?,
-            condition: "attribute_not_exists(PK) OR #done <= :done".into(),
-            names: HashMap::from([("#done".into(), "done".into())]),
-            values: HashMap::from([(":done".into(), n(turn.done))]),
-        };
-        self.put("save turn progress", put).await?;
-        Ok(())
+    /// The update that records a turn's progress: `done` alone (the record's effects, reply
+    /// texts included, never change after the commit), never going back: a slower run that
+    /// read an older record must not undo what a faster one recorded.
+    fn progress_update(&self, turn: &TurnRecord) -> anyhow::Result<Update> {
+        Ok(Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                turn_pk(&turn.workspace, &turn.message_id),
+                TURN_SK,
+            )))
+            .update_expression("SET #done = :done")
+            .condition_expression("#done <= :done")
+            .expression_attribute_names("#done", "done")
+            .expression_attribute_values(":done", n(turn.done))
+            .build()?)
+    }
+
+    /// A turn's progress alone: one conditional update, no transaction. The failed condition
+    /// (a faster run recorded more) is no error.
+    async fn update_turn_progress(&self, turn: &TurnRecord) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                turn_pk(&turn.workspace, &turn.message_id),
+                TURN_SK,
+            )))
+            .update_expression("SET #done = :done")
+            .condition_expression("#done <= :done")
+            .expression_attribute_names("#done", "done")
+            .expression_attribute_values(":done", n(turn.done))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(StoreError::Unexpected(super::sdk_error(
+                "save turn progress",
+                e,
+            ))),
+        }
     }
 }
 
@@ -101,6 +135,7 @@ impl ConversationStore for DynamoStore {
         conversation.version += 1;
         if let Some(t) = ticket {
             t.version += 1;
+            self.note_stored(t);
         }
         Ok(())
     }
@@ -111,27 +146,41 @@ impl ConversationStore for DynamoStore {
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
         if entries.is_empty() {
-            return self.put_turn_progress(turn).await;
+            return self.update_turn_progress(turn).await;
         }
-        let now = Timestamp::now();
-        let progress = || {
-            let put = CondPut {
-                item: turn_item(turn, now)?,
-                condition: "attribute_not_exists(PK) OR #done <= :done".into(),
-                names: HashMap::from([("#done".into(), "done".into())]),
-                values: HashMap::from([(":done".into(), n(turn.done))]),
-            };
-            Ok(vec![put.into_transact(&self.table)?])
-        };
-        let failed = self
-            .transact_with_entries("save turn progress", progress, entries)
+        // The entries are the replies this run sent: one put each, keyed by time and id (an
+        // entry given twice is written once), with the progress update in one transaction.
+        let mut writes = Vec::with_capacity(entries.len());
+        for (i, e) in entries.iter().enumerate() {
+            let repeated = entries[..i].iter().any(|o| {
+                o.workspace == e.workspace && o.message_id == e.message_id && o.at == e.at
+            });
+            if !repeated {
+                writes.push(self.sent_entry_write(e).map_err(StoreError::Unexpected)?);
+            }
+        }
+        let with_progress = self
+            .transact("save turn progress", || {
+                let mut items = vec![
+                    TransactWriteItem::builder()
+                        .update(self.progress_update(turn)?)
+                        .build(),
+                ];
+                items.extend(writes.iter().cloned());
+                Ok(items)
+            })
             .await?;
-        if !failed.is_empty() {
-            // A faster run recorded more progress: the entries still belong in the transcript.
-            self.transact_with_entries("save turn progress", || Ok(Vec::new()), entries)
-                .await?;
+        if with_progress.is_ok() {
+            return Ok(());
         }
-        Ok(())
+        // A faster run recorded more progress: the entries still belong in the transcript.
+        match self
+            .transact("save turn progress", || Ok(writes.clone()))
+            .await?
+        {
+            Ok(()) => Ok(()),
+            Err(_) => Err(StoreError::Conflict),
+        }
     }
 
     async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError> {

@@ -2,6 +2,7 @@
 //! conditional writes they share are here. The key design is in the crate docs.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
@@ -17,7 +18,7 @@ use turno_core::bot::conversation::Conversation;
 use turno_core::bot::turn::TurnRecord;
 use turno_core::desk::agent::Agent;
 use turno_core::desk::ticket::{Ticket, TicketStatus};
-use turno_core::kernel::ids::{AgentId, MessageId, TicketId, WaId, WorkspaceId};
+use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::StoreError;
 use turno_core::ports::records::RecordKind;
 
@@ -60,14 +61,50 @@ const TRANSACTION_ATTEMPTS: u32 = 25;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// The status and team each ticket version was stored with, as this process read or
+    /// wrote them (see [`DynamoStore::stored_state`]).
+    stored: Arc<Mutex<HashMap<(String, u64), StoredState>>>,
 }
+
+/// What a ticket write needs to know of the stored version it replaces: the status and team
+/// whose counter it moves.
+type StoredState = (TicketStatus, Option<TeamId>);
+
+/// How many ticket versions [`DynamoStore::stored_state`] keeps before it starts afresh.
+const STORED_STATES: usize = 4096;
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         DynamoStore {
             client,
             table: table.into(),
+            stored: Arc::default(),
         }
+    }
+
+    /// Notes the status and team `t` is stored with at `t.version`. A version is written once
+    /// (every write is conditional on the version it replaces), so what was stored at a
+    /// version never changes: a write that replaces a version noted here needs no read to
+    /// know which counters it moves.
+    fn note_stored(&self, t: &Ticket) {
+        let mut stored = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
+        if stored.len() >= STORED_STATES {
+            stored.clear();
+        }
+        stored.insert(
+            (ticket_pk(&t.workspace, &t.id), t.version),
+            (t.status, t.team.clone()),
+        );
+    }
+
+    /// The status and team ticket `t` was stored with at `t.version`, if this process read or
+    /// wrote that version.
+    fn stored_state(&self, t: &Ticket) -> Option<StoredState> {
+        self.stored
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(ticket_pk(&t.workspace, &t.id), t.version))
+            .cloned()
     }
 
     pub fn table(&self) -> &str {

@@ -19,11 +19,17 @@ use super::{
     key, n, non_empty, s, sort_time, ticket_item, ticket_pk,
 };
 
-fn entry_ticket_items(items: Vec<Item>) -> Result<Vec<Ticket>, StoreError> {
-    items.into_iter().map(|i| from_item(i, "ticket")).collect()
-}
-
 impl DynamoStore {
+    /// Tickets read from items, each noted with the state it is stored in.
+    fn entry_ticket_items(&self, items: Vec<Item>) -> Result<Vec<Ticket>, StoreError> {
+        let tickets: Vec<Ticket> = items
+            .into_iter()
+            .map(|i| from_item(i, "ticket"))
+            .collect::<Result<_, _>>()?;
+        tickets.iter().for_each(|t| self.note_stored(t));
+        Ok(tickets)
+    }
+
     /// Takes one unit of `to`'s capacity (unless it already holds the ticket) and stamps the
     /// assignment time; the condition fails if `to` is missing or full.
     fn take_unit(
@@ -88,10 +94,15 @@ impl DynamoStore {
 #[async_trait]
 impl TicketStore for DynamoStore {
     async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
-        self.get("read ticket", key(ticket_pk(ws, id), TICKET_SK))
+        let ticket: Option<Ticket> = self
+            .get("read ticket", key(ticket_pk(ws, id), TICKET_SK))
             .await?
             .map(|item| from_item(item, "ticket"))
-            .transpose()
+            .transpose()?;
+        if let Some(t) = &ticket {
+            self.note_stored(t);
+        }
+        Ok(ticket)
     }
 
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
@@ -115,6 +126,7 @@ impl TicketStore for DynamoStore {
             }
         }
         ticket.version += 1;
+        self.note_stored(ticket);
         Ok(())
     }
 
@@ -214,7 +226,7 @@ impl TicketStore for DynamoStore {
                 filter.limit.map(|l| l as usize),
             )
             .await?;
-        entry_ticket_items(items)
+        self.entry_ticket_items(items)
     }
 
     async fn customer_tickets(
@@ -237,7 +249,7 @@ impl TicketStore for DynamoStore {
                 None,
             )
             .await?;
-        let mut tickets = entry_ticket_items(items)?;
+        let mut tickets = self.entry_ticket_items(items)?;
         tickets.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(tickets)
     }
@@ -267,7 +279,7 @@ impl TicketStore for DynamoStore {
                 Some(limit as usize),
             )
             .await?;
-        entry_ticket_items(items)
+        self.entry_ticket_items(items)
     }
 
     async fn tickets_sla_due(
@@ -363,6 +375,7 @@ impl TicketStore for DynamoStore {
             match outcome {
                 Ok(()) => {
                     ticket.version += 1;
+                    self.note_stored(ticket);
                     return Ok(());
                 }
                 Err(failed) if failed.contains(&1) => {
@@ -403,6 +416,7 @@ impl TicketStore for DynamoStore {
             match outcome {
                 Ok(()) => {
                     ticket.version += 1;
+                    self.note_stored(ticket);
                     return Ok(());
                 }
                 Err(failed) if failed.contains(&0) => return Err(StoreError::Conflict),

@@ -10,8 +10,8 @@ use turno_core::kernel::ids::{MessageId, TicketId, WorkspaceId};
 use turno_core::ports::{StoreError, TranscriptStore};
 
 use super::{
-    CondPut, DynamoStore, ENTRY_PREFIX, Item, MESSAGE_SK, TRANSACTION_ATTEMPTS, attr, backoff,
-    from_item, key, message_pk, record_item, s, sdk_error, sort_time, ticket_pk,
+    CondPut, DynamoStore, ENTRY_PREFIX, Item, MESSAGE_SK, attr, from_item, key, message_pk,
+    record_item, s, sdk_error, sort_time, ticket_pk,
 };
 
 impl DynamoStore {
@@ -53,6 +53,27 @@ impl DynamoStore {
             TransactWriteItem::builder().update(claim).build(),
             put.into_transact(&self.table)?,
         ])
+    }
+
+    /// The write that adds a reply this process has just sent: a put under a key made of its
+    /// time and message id, with no claim of the id. A reply's id is new (WhatsApp gives it
+    /// at the send), so the only way it is written twice is the same write again, which
+    /// lands on the same key: the entry is stored once, for a third of the write units of
+    /// a claimed entry.
+    pub(super) fn sent_entry_write(
+        &self,
+        entry: &TranscriptEntry,
+    ) -> anyhow::Result<TransactWriteItem> {
+        let sk = format!("{ENTRY_PREFIX}{}#{}", sort_time(entry.at), entry.message_id);
+        let item = record_item(
+            entry,
+            key(ticket_pk(&entry.workspace, &entry.ticket_id), sk),
+        )?;
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .build()?;
+        Ok(TransactWriteItem::builder().put(put).build())
     }
 
     /// Runs `fixed` (the writes whose conditions must hold) and the writes of `entries` as one
@@ -148,63 +169,66 @@ impl TranscriptStore for DynamoStore {
     }
 
     async fn record_delivery(&self, status: &DeliveryStatus) -> Result<(), StoreError> {
-        let item_key = key(
-            message_pk(&status.workspace, &status.message_id),
-            MESSAGE_SK,
-        );
-        for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let current = self
-                .get("read delivery state", item_key.clone())
-                .await?
-                .and_then(|mut i| i.remove("delivery_state"))
-                .map(|v| {
-                    serde_dynamo::from_attribute_value::<_, DeliveryState>(v)
-                        .context("a stored delivery state does not read back")
-                })
-                .transpose()?;
-            if !status.state.advances(current) {
-                return Ok(());
-            }
-            let mut values = HashMap::from([
-                (":mid".to_owned(), s(status.message_id.as_str())),
-                (":state".to_owned(), attr(&status.state)?),
-                (":at".to_owned(), attr(&status.at)?),
-                (":error".to_owned(), attr(&status.error)?),
-            ]);
-            let condition = match current {
-                None => "attribute_not_exists(#state)",
-                Some(c) => {
-                    values.insert(":current".into(), attr(&c)?);
-                    "#state = :current"
-                }
-            };
-            let result = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(item_key.clone()))
-                .update_expression("SET #mid = :mid, #state = :state, #at = :at, #error = :error")
-                .condition_expression(condition)
-                .expression_attribute_names("#mid", "message_id")
-                .expression_attribute_names("#state", "delivery_state")
-                .expression_attribute_names("#at", "delivery_at")
-                .expression_attribute_names("#error", "delivery_error")
-                .set_expression_attribute_values(Some(values))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(()),
-                // Another status landed between the read and the write: decide again.
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                {
-                    backoff(attempt).await;
-                }
-                Err(e) => return Err(StoreError::Unexpected(sdk_error("record delivery", e))),
+        // One conditional write, no read: the condition names the stored states the new one
+        // advances from (statuses arrive out of order; a later state never goes back to an
+        // earlier one, and a failure is final). A failed condition means an equal or later
+        // state is stored: nothing to do.
+        let mut values = HashMap::from([
+            (":mid".to_owned(), s(status.message_id.as_str())),
+            (":state".to_owned(), attr(&status.state)?),
+            (":at".to_owned(), attr(&status.at)?),
+            (":error".to_owned(), attr(&status.error)?),
+        ]);
+        let mut behind = Vec::new();
+        for (i, stored) in [
+            DeliveryState::Sent,
+            DeliveryState::Delivered,
+            DeliveryState::Read,
+            DeliveryState::Failed,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if status.state.advances(Some(stored)) {
+                values.insert(format!(":b{i}"), attr(&stored)?);
+                behind.push(format!(":b{i}"));
             }
         }
-        Err(StoreError::Conflict)
+        let condition = if behind.is_empty() {
+            "attribute_not_exists(#state)".to_owned()
+        } else {
+            format!(
+                "attribute_not_exists(#state) OR #state IN ({})",
+                behind.join(", ")
+            )
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                message_pk(&status.workspace, &status.message_id),
+                MESSAGE_SK,
+            )))
+            .update_expression("SET #mid = :mid, #state = :state, #at = :at, #error = :error")
+            .condition_expression(condition)
+            .expression_attribute_names("#mid", "message_id")
+            .expression_attribute_names("#state", "delivery_state")
+            .expression_attribute_names("#at", "delivery_at")
+            .expression_attribute_names("#error", "delivery_error")
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(StoreError::Unexpected(sdk_error("record delivery", e))),
+        }
     }
 
     async fn transcript(

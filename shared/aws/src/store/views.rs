@@ -321,6 +321,8 @@ impl DynamoStore {
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let before = if t.version == 0 {
             None
+        } else if let Some(stored) = self.stored_state(t) {
+            Some(stored)
         } else {
             let item = self
                 .get(

@@ -23,6 +23,9 @@ use crate::sla::ClockKind;
 /// gives up (a job goes back to its queue; an agent gets a 409).
 const MAX_CONFLICT_RETRIES: usize = 8;
 
+/// How many tickets from a queue's head [`Turno::assign_from_queue`] reads at a time.
+const QUEUE_READ: u32 = 10;
+
 /// A ticket's next SLA event: which clock, and when.
 pub(super) type SlaTarget = (ClockKind, Timestamp);
 
@@ -201,48 +204,80 @@ impl Turno {
         Ok(())
     }
 
-    /// Assigns the team's queued tickets, head first, while an agent has capacity. A race
-    /// lost to another assigner (the head changed, the agent filled up) reads the queue again.
+    /// Assigns the team's queued tickets, head first, while an agent has capacity. The queue's
+    /// head and the agents are read once: a write that loses a race moves on with what was
+    /// read instead of reading again (a ticket another assigner took, or that changed
+    /// meanwhile, is left to it; an agent found full is passed over), so concurrent
+    /// assigners cost one write per lost race, not a round of reads. Only when every ticket
+    /// read was assigned is the queue read again.
     pub async fn assign_from_queue(
         &self,
         ws: &WorkspaceConfig,
         team: &TeamId,
     ) -> Result<usize, StoreError> {
         let store = &self.ports.store;
+        let mut agents = store.agents(&ws.id).await?;
         let mut assigned = 0;
         loop {
-            let next = retry_on_conflict(|_| async move {
-                let Some(mut ticket) = store.queued_tickets(&ws.id, team, 1).await?.pop() else {
-                    return Ok(None);
-                };
-                let agents = store.agents(&ws.id).await?;
-                let Some(agent) = pick_agent(&agents, team) else {
-                    return Ok(None);
-                };
-                let now = self.now();
-                let agent_id = agent.id.clone();
-                ticket
-                    .assign(agent_id.clone(), now)
-                    .map_err(|_| Retry::<StoreError>::Lost)?;
-                ticket.record(
-                    now,
-                    None,
-                    "assigned",
-                    Some(format!("to {agent_id} from the queue")),
-                );
-                match store.assign_ticket(&mut ticket, &agent_id, None, now).await {
-                    Ok(()) => Ok(Some((ticket, agent_id, now))),
-                    Err(StoreError::AtCapacity) => Err(Retry::Lost),
-                    Err(e) => Err(e.into()),
-                }
-            })
-            .await?;
-            let Some((ticket, agent_id, now)) = next else {
+            if pick_agent(&agents, team).is_none() {
                 return Ok(assigned);
-            };
-            assigned += 1;
-            info!(workspace = %ws.id, ticket_id = %ticket.id, agent = %agent_id, "ticket assigned");
-            self.announce_assignment(&ticket, &agent_id, now).await;
+            }
+            let head = store.queued_tickets(&ws.id, team, QUEUE_READ).await?;
+            let read = u32::try_from(head.len()).unwrap_or(u32::MAX);
+            let mut taken = 0;
+            for queued in head {
+                // Every agent found full is passed over; the ticket waits if nobody is left.
+                loop {
+                    let Some(agent) = pick_agent(&agents, team) else {
+                        return Ok(assigned);
+                    };
+                    let agent_id = agent.id.clone();
+                    let now = self.now();
+                    let mut ticket = queued.clone();
+                    if ticket.assign(agent_id.clone(), now).is_err() {
+                        break;
+                    }
+                    ticket.record(
+                        now,
+                        None,
+                        "assigned",
+                        Some(format!("to {agent_id} from the queue")),
+                    );
+                    match store.assign_ticket(&mut ticket, &agent_id, None, now).await {
+                        Ok(()) => {
+                            if let Some(a) = agents.iter_mut().find(|a| a.id == agent_id) {
+                                a.load += 1;
+                                a.last_assigned_at = Some(now);
+                            }
+                            assigned += 1;
+                            taken += 1;
+                            info!(workspace = %ws.id, ticket_id = %ticket.id, agent = %agent_id, "ticket assigned");
+                            self.announce_assignment(&ticket, &agent_id, now).await;
+                        }
+                        Err(StoreError::AtCapacity) => {
+                            if let Some(a) = agents.iter_mut().find(|a| a.id == agent_id) {
+                                a.load = a.capacity;
+                            }
+                            continue;
+                        }
+                        // Another assigner took it (or it changed): most likely for the
+                        // agent this one picked, who now counts it, so racing assigners
+                        // spread over the agents; then the next ticket.
+                        Err(StoreError::Conflict) => {
+                            if let Some(a) = agents.iter_mut().find(|a| a.id == agent_id) {
+                                a.load += 1;
+                                a.last_assigned_at = Some(now);
+                            }
+                        }
+                        Err(e) => return Err(e),
+                    }
+                    break;
+                }
+            }
+            // A short read, or one another assigner emptied: nothing more to take here.
+            if read < QUEUE_READ || taken < read {
+                return Ok(assigned);
+            }
         }
     }
 

@@ -10,7 +10,7 @@ use crate::channel::message::{DeliveryStatus, InboundMessage};
 use crate::channel::templates::{MarketingPreference, TemplateUpdate};
 use crate::kernel::ids::WorkspaceId;
 use crate::ports::QueueName;
-use crate::ports::jobs::{DelayedJob, TranscriptWrite, inbound_envelope};
+use crate::ports::jobs::{DelayedJob, inbound_envelope};
 
 /// A webhook's content, split into what the queues carry.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,13 +58,20 @@ impl Turno {
             envelopes.push(inbound_envelope(m));
             accepted.messages += 1;
         }
-        for s in batch.statuses {
+        // A delivery status is one forward-only, idempotent write: recorded here, with no
+        // queue and no consumer between (a failure fails the webhook, which Meta delivers
+        // again).
+        let mut statuses = Vec::with_capacity(batch.statuses.len());
+        for s in &batch.statuses {
             if self.config(&s.workspace).is_none() {
                 accepted.ignored += 1;
                 continue;
             }
-            envelopes.push(TranscriptWrite::Delivery { status: s }.envelope());
+            statuses.push(self.ports.store.record_delivery(s));
             accepted.statuses += 1;
+        }
+        for recorded in futures::future::join_all(statuses).await {
+            recorded?;
         }
         for item in &batch.quarantined {
             let targets: Vec<_> = match &item.workspace {

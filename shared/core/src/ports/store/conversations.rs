@@ -41,9 +41,10 @@ pub trait ConversationStore: Send + Sync {
     ) -> Result<(), StoreError>;
 
     /// Records how far a committed turn's effects have got (progress never goes back) and adds
-    /// each of `entries` to the transcript as
-    /// [`append_message`](super::TranscriptStore::append_message) would (those already stored
-    /// are left as they are), in one write: the way a turn records its delivered replies.
+    /// `entries` to the transcript, in one write: the way a turn records its delivered
+    /// replies. The entries are replies just sent, whose message ids WhatsApp has just given;
+    /// the same entry written again (a retried write) is stored once. Only `done` changes on
+    /// the stored record.
     async fn save_turn_progress(
         &self,
         turn: &TurnRecord,
