@@ -36,6 +36,7 @@ impl Turno {
     ) -> Result<Ticket, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let target = self
             .ports
@@ -114,6 +115,7 @@ impl Turno {
     ) -> Result<Agent, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         if !self
             .ports

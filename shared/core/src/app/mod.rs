@@ -24,8 +24,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::config::{WorkspaceConfig, Workspaces};
-use crate::kernel::ids::WorkspaceId;
+use crate::config::Workspaces;
 use crate::ports::{Clock, EventBus, Notifier, Queue, Store, WhatsApp};
 
 mod access;
@@ -37,6 +36,8 @@ mod bot_io;
 mod bot_outcome;
 mod change_feed;
 mod channel;
+mod config_admin;
+mod config_sync;
 mod csat;
 mod customers;
 mod desk;
@@ -63,6 +64,8 @@ mod transcript;
 pub use access::Actor;
 pub use admin::{Redriven, TeamView};
 pub use attachments::Attachment;
+pub use config_admin::{AgentInput, AuditEntry, ConfigSection, ConfigView};
+pub use config_sync::CHECK_EVERY;
 pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
 pub use desk::{StatusChange, TicketView, Transfer};
 pub use errors::{AppError, JobError};
@@ -113,10 +116,12 @@ pub struct Turno {
     bot_io: bot_io::BotIo,
     dead_letters: Option<Arc<dyn crate::ports::DeadLetters>>,
     metrics: Arc<dyn crate::ports::Metrics>,
+    sync: Arc<config_sync::ConfigSync>,
 }
 
 impl Turno {
     pub fn new(mut ports: Ports, workspaces: Workspaces) -> Self {
+        let sync = config_sync::ConfigSync::new(workspaces.detached());
         let workspaces = Arc::new(workspaces);
         // Every write the use cases make also feeds the console's live updates and the
         // report rollups.
@@ -131,6 +136,7 @@ impl Turno {
             bot_io: bot_io::BotIo::default(),
             dead_letters: None,
             metrics: Arc::new(crate::ports::NoMetrics),
+            sync,
         }
     }
 
@@ -176,9 +182,5 @@ impl Turno {
 
     fn now(&self) -> Timestamp {
         self.ports.clock.now()
-    }
-
-    fn config(&self, ws: &WorkspaceId) -> Option<Arc<WorkspaceConfig>> {
-        self.workspaces.get(ws)
     }
 }
