@@ -97,21 +97,46 @@ impl Turno {
     pub async fn admin_config(&self, actor: &Actor) -> Result<ConfigView, AppError> {
         Self::admin_only(actor)?;
         self.actor_agent(actor).await?;
-        let ws = &actor.workspace;
+        self.config_view(&actor.workspace).await
+    }
+
+    /// Every workspace's configuration as saved (or as deployed, before anything is saved),
+    /// for an export.
+    pub async fn config_views(&self) -> Result<Vec<ConfigView>, AppError> {
+        let mut out = Vec::new();
+        for ws in self.sync.deployed.iter() {
+            out.push(self.config_view(&ws.id).await?);
+        }
+        Ok(out)
+    }
+
+    /// Saves a workspace's whole configuration on behalf of `by` (an operator's import,
+    /// outside the API), checked, versioned and audited like an admin's.
+    pub async fn import_config(
+        &self,
+        ws: &WorkspaceId,
+        by: &AgentId,
+        config: serde_json::Value,
+    ) -> Result<ConfigView, AppError> {
+        self.save_as(ws, by, None, "import".into(), |_| Ok(config))
+            .await
+    }
+
+    async fn config_view(&self, ws: &WorkspaceId) -> Result<ConfigView, AppError> {
         let stored = self
             .ports
             .store
             .record(ws, RecordKind::WorkspaceConfig, CURRENT)
             .await?;
-        if let Some(record) = &stored {
-            if let Ok(saved) = serde_json::from_value::<SavedConfig>(record.value.clone()) {
-                return Ok(ConfigView {
-                    version: record.version,
-                    config: saved.config,
-                    saved_by: Some(saved.saved_by),
-                    saved_at: Some(record.updated_at),
-                });
-            }
+        if let Some(record) = &stored
+            && let Ok(saved) = serde_json::from_value::<SavedConfig>(record.value.clone())
+        {
+            return Ok(ConfigView {
+                version: record.version,
+                config: saved.config,
+                saved_by: Some(saved.saved_by),
+                saved_at: Some(record.updated_at),
+            });
         }
         let deployed = self
             .sync
@@ -146,6 +171,7 @@ impl Turno {
         section: ConfigSection,
         value: serde_json::Value,
     ) -> Result<ConfigView, AppError> {
+        Self::admin_only(actor)?;
         let name = section.as_str();
         self.save_checked(actor, expected, name.into(), |mut whole| {
             let serde_json::Value::Object(map) = &mut whole else {
@@ -159,50 +185,98 @@ impl Turno {
         .await
     }
 
-    /// Adds an agent (its record and its place in the configuration), or changes one: only
-    /// the fields given change. Returns the agent as configured.
-    pub async fn save_agent(
+    /// Invites an agent: its place in the configuration, its record, and its sign-in account
+    /// (a temporary password sent to its email, in its role's group). Returns the agent as
+    /// configured.
+    pub async fn invite_agent(
         &self,
         actor: &Actor,
         expected: Option<u64>,
-        id: Option<&AgentId>,
         input: AgentInput,
     ) -> Result<AgentConfig, AppError> {
-        let creating = id.is_none();
-        let id = match (id, &input.id) {
-            (Some(path), Some(body)) if path != body => {
-                return Err(AppError::Invalid(
-                    "id: the body names another agent than the path".into(),
-                ));
-            }
-            (Some(path), _) => path.clone(),
-            (None, Some(body)) => body.clone(),
-            (None, None) => {
-                return Err(AppError::Invalid("id: required to add an agent".into()));
-            }
-        };
+        Self::admin_only(actor)?;
+        let id = input
+            .id
+            .clone()
+            .ok_or_else(|| AppError::Invalid("id: required to invite an agent".into()))?;
+        let agent = self.edit_agent(actor, expected, &id, true, input).await?;
+        self.directory
+            .invite(&actor.workspace, &id, &agent.email, agent.role)
+            .await
+            .map_err(|e| {
+                tracing::error!(agent = %id, error = %format!("{e:#}"), "the sign-in account could not be created");
+                AppError::Conflict(format!(
+                    "agent {id} was added, but its sign-in account could not be created; change its role to try again"
+                ))
+            })?;
+        Ok(agent)
+    }
+
+    /// Changes an agent: only the fields given. A role change moves its sign-in account to
+    /// the role's group.
+    pub async fn update_agent(
+        &self,
+        actor: &Actor,
+        expected: Option<u64>,
+        id: &AgentId,
+        input: AgentInput,
+    ) -> Result<AgentConfig, AppError> {
+        Self::admin_only(actor)?;
+        if input.id.as_ref().is_some_and(|body| body != id) {
+            return Err(AppError::Invalid(
+                "id: the body names another agent than the path".into(),
+            ));
+        }
+        let role_change = input.role;
+        let agent = self.edit_agent(actor, expected, id, false, input).await?;
+        if let Some(role) = role_change {
+            self.directory
+                .set_role(&actor.workspace, id, role)
+                .await
+                .map_err(|e| {
+                    tracing::error!(agent = %id, error = %format!("{e:#}"), "the sign-in group could not be changed");
+                    AppError::Conflict(format!(
+                        "agent {id}'s role was saved, but its sign-in group could not be changed; save the role again"
+                    ))
+                })?;
+        }
+        Ok(agent)
+    }
+
+    async fn edit_agent(
+        &self,
+        actor: &Actor,
+        expected: Option<u64>,
+        id: &AgentId,
+        creating: bool,
+        input: AgentInput,
+    ) -> Result<AgentConfig, AppError> {
         if input.capacity.is_some_and(|c| c > MAX_CAPACITY) {
             return Err(AppError::Invalid(format!(
                 "capacity: at most {MAX_CAPACITY}"
             )));
         }
-        let what = format!("agent {id}");
+        let what = if creating {
+            format!("agent {id}: invited")
+        } else {
+            format!("agent {id}")
+        };
         let mut saved_agent = None;
         self.save_checked(actor, expected, what, |mut whole| {
             let config: WorkspaceConfig = serde_json::from_value(whole.clone())
                 .map_err(|e| AppError::Invalid(e.to_string()))?;
             let mut agents = config.agents;
-            let found = agents.iter().position(|a| a.id == id);
-            let agent = match (found, creating) {
+            let found = agents.iter().position(|a| &a.id == id);
+            let index = match (found, creating) {
                 (Some(_), true) => {
                     return Err(AppError::Conflict(format!("agent {id} already exists")));
                 }
                 (None, false) => return Err(AppError::NotFound("agent")),
-                (Some(i), false) => &mut agents[i],
+                (Some(i), false) => i,
                 (None, true) => {
                     let (Some(name), Some(email)) = (&input.name, &input.email) else {
                         return Err(AppError::Invalid(
-                            "name, email: both are required to add an agent".into(),
+                            "name, email: both are required to invite an agent".into(),
                         ));
                     };
                     agents.push(AgentConfig {
@@ -214,9 +288,11 @@ impl Turno {
                         capacity: 5,
                         online: false,
                     });
-                    let last = agents.len() - 1;
-                    &mut agents[last]
+                    agents.len() - 1
                 }
+            };
+            let Some(agent) = agents.get_mut(index) else {
+                return Err(AppError::NotFound("agent"));
             };
             apply_agent_input(agent, &input)?;
             saved_agent = Some(agent.clone());
@@ -233,14 +309,15 @@ impl Turno {
     }
 
     /// Takes an agent out of the configuration and out of assignment (offline, no teams, no
-    /// capacity); the record stays, so the tickets and reports that name the agent still
-    /// resolve.
+    /// capacity) and disables its sign-in account; the record stays, so the tickets and
+    /// reports that name the agent still resolve.
     pub async fn deactivate_agent(
         &self,
         actor: &Actor,
         expected: Option<u64>,
         id: &AgentId,
     ) -> Result<(), AppError> {
+        Self::admin_only(actor)?;
         if &actor.agent == id {
             return Err(AppError::Invalid(
                 "id: admins cannot deactivate themselves".into(),
@@ -274,6 +351,12 @@ impl Turno {
                 .store
                 .set_availability(ws, id, crate::desk::agent::Availability::Offline)
                 .await?;
+        }
+        if let Err(e) = self.directory.disable(ws, id).await {
+            tracing::error!(agent = %id, error = %format!("{e:#}"), "the sign-in account could not be disabled");
+            return Err(AppError::Conflict(format!(
+                "agent {id} was deactivated, but its sign-in account could not be disabled; deactivate again"
+            )));
         }
         Ok(())
     }
@@ -314,13 +397,24 @@ impl Turno {
     ) -> Result<ConfigView, AppError> {
         Self::admin_only(actor)?;
         self.actor_agent(actor).await?;
-        let ws = &actor.workspace;
+        self.save_as(&actor.workspace, &actor.agent, expected, what, edit)
+            .await
+    }
+
+    async fn save_as(
+        &self,
+        ws: &WorkspaceId,
+        by: &AgentId,
+        expected: Option<u64>,
+        what: String,
+        edit: impl FnOnce(serde_json::Value) -> Result<serde_json::Value, AppError>,
+    ) -> Result<ConfigView, AppError> {
         let deployed = self
             .sync
             .deployed
             .get(ws)
             .ok_or(AppError::NotFound("workspace"))?;
-        let current = self.admin_config(actor).await?;
+        let current = self.config_view(ws).await?;
         if let Some(expected) = expected
             && expected != current.version
         {
@@ -335,7 +429,7 @@ impl Turno {
             key: CURRENT.into(),
             value: serde_json::to_value(SavedConfig {
                 config: checked.to_stored(),
-                saved_by: actor.agent.clone(),
+                saved_by: by.clone(),
             })
             .map_err(|e| AppError::Invalid(e.to_string()))?,
             updated_at: now,
@@ -350,7 +444,7 @@ impl Turno {
         self.publish_version(ws, to, now).await?;
         let entry = AuditEntry {
             at: now,
-            by: actor.agent.clone(),
+            by: by.clone(),
             what,
             from_version: current.version,
             to_version: to,
@@ -364,7 +458,7 @@ impl Turno {
             version: 0,
         };
         self.ports.store.put_record(&mut audit).await?;
-        tracing::info!(workspace = %ws, by = %actor.agent, what = %entry.what, from = current.version, to, "configuration saved");
+        tracing::info!(workspace = %ws, by = %by, what = %entry.what, from = current.version, to, "configuration saved");
         self.sync_agent_records(ws, &checked).await?;
         let config = checked.to_stored();
         self.workspaces.replace(checked);
@@ -372,7 +466,7 @@ impl Turno {
         Ok(ConfigView {
             version: to,
             config,
-            saved_by: Some(actor.agent.clone()),
+            saved_by: Some(by.clone()),
             saved_at: Some(now),
         })
     }

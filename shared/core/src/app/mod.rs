@@ -117,6 +117,7 @@ pub struct Turno {
     dead_letters: Option<Arc<dyn crate::ports::DeadLetters>>,
     metrics: Arc<dyn crate::ports::Metrics>,
     sync: Arc<config_sync::ConfigSync>,
+    directory: Arc<dyn crate::ports::Directory>,
 }
 
 impl Turno {
@@ -137,7 +138,15 @@ impl Turno {
             dead_letters: None,
             metrics: Arc::new(crate::ports::NoMetrics),
             sync,
+            directory: Arc::new(crate::ports::NoDirectory),
         }
+    }
+
+    /// The sign-in accounts an admin's invitations, role changes and deactivations update
+    /// (none by default: the local runner signs in over the agent records).
+    pub fn with_directory(mut self, directory: Arc<dyn crate::ports::Directory>) -> Self {
+        self.directory = directory;
+        self
     }
 
     /// Where the operational metrics go (none by default).

@@ -1,0 +1,4 @@
+//! Administration at run time: an admin's change to the configuration or to an agent is in
+//! force in every process within the check interval, without a restart, on both stores.
+
+mod runtime;
