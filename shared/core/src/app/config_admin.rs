@@ -187,7 +187,7 @@ impl Turno {
             .into_iter()
             .filter_map(|r| serde_json::from_value(r.value).ok())
             .collect();
-        entries.sort_by(|a, b| b.to_version.cmp(&a.to_version));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.to_version));
         Ok(entries)
     }
 
