@@ -1,3 +1,4 @@
+//! `turno config export|import` (see `config_cli`) and
 //! `turno dead-letters list|redrive [QUEUE] [--aws]`: the local queues' dead letters from a
 //! terminal, on the same database the runner uses (`TURNO_DATA_DIR`), whether or not it is
 //! running; with `--aws`, the dead-letter queues of a deployed stack instead.
@@ -13,8 +14,7 @@ use turno_embedded::{Db, SqliteQueues};
 
 use crate::LocalConfig;
 
-const USAGE: &str =
-    "usage: turno dead-letters list|redrive [inbound|ticket-writes|escalations|sla-timers] [--aws]";
+const USAGE: &str = "usage: turno dead-letters list|redrive [inbound|ticket-writes|escalations|sla-timers] [--aws] | turno config export | turno config import FILE";
 
 /// How many dead letters of each queue `list --aws` shows.
 const AWS_LISTED: usize = 100;
@@ -22,6 +22,9 @@ const AWS_LISTED: usize = 100;
 /// Runs a `turno` subcommand; `None` when `args` name none (start the runner).
 pub async fn run(args: &[String]) -> Option<anyhow::Result<()>> {
     let (first, rest) = args.split_first()?;
+    if first == "config" {
+        return Some(crate::config_cli::run(rest).await);
+    }
     if first != "dead-letters" {
         return Some(Err(anyhow::anyhow!("unknown command {first:?}; {USAGE}")));
     }

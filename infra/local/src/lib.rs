@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+mod config_cli;
 pub mod demo_shop;
 mod sandbox;
 

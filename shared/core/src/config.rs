@@ -14,6 +14,10 @@ use crate::kernel::lang::Lang;
 use crate::sla::calendar::CalendarConfig;
 use crate::sla::{BreachActions, Policies, PolicyConfig, PolicyMatch};
 
+mod workspaces;
+
+pub use workspaces::{StoredConfigError, Workspaces};
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TurnoConfig {
@@ -230,22 +234,6 @@ fn default_max_timer_delay() -> u64 {
 #[error("invalid configuration: {0}")]
 pub struct ConfigError(pub String);
 
-/// The checked configuration of every workspace, by id.
-#[derive(Debug, Clone, Default)]
-pub struct Workspaces {
-    by_id: HashMap<WorkspaceId, Arc<WorkspaceConfig>>,
-}
-
-impl Workspaces {
-    pub fn get(&self, id: &WorkspaceId) -> Option<Arc<WorkspaceConfig>> {
-        self.by_id.get(id).cloned()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = &Arc<WorkspaceConfig>> {
-        self.by_id.values()
-    }
-}
-
 impl TurnoConfig {
     /// Reads and builds each workspace's intent classifier. `read` gets the `intents_file` as
     /// written and returns its text (the caller resolves it against the configuration's
@@ -295,119 +283,132 @@ impl TurnoConfig {
             return err("no workspaces are configured: add one under `workspaces:`".into());
         }
         let mut by_id = HashMap::new();
-        for mut ws in self.workspaces {
+        for ws in self.workspaces {
+            let ws = ws.validate()?;
             let w = ws.id.as_str().to_owned();
-            if ws.id.is_deployment() {
-                return err(format!(
-                    "workspace id {w} is reserved for what belongs to the whole deployment"
-                ));
-            }
-            if jiff::tz::TimeZone::get(&ws.time_zone_name()).is_err() {
-                return err(format!(
-                    "workspace {w}: time_zone {:?} is not a known time zone (an IANA name such as America/Mexico_City)",
-                    ws.time_zone_name()
-                ));
-            }
-            let teams: HashSet<&TeamId> = ws.teams.iter().map(|t| &t.id).collect();
-            if teams.len() != ws.teams.len() {
-                return err(format!("workspace {w}: two teams share an id"));
-            }
-            if !teams.contains(&ws.routing.default_team) {
-                return err(format!(
-                    "workspace {w}: routing.default_team {} is not one of its teams",
-                    ws.routing.default_team
-                ));
-            }
-            for r in &ws.routing.rules {
-                if !teams.contains(&r.team) {
-                    return err(format!(
-                        "workspace {w}: routing rule {} names unknown team {}",
-                        r.name, r.team
-                    ));
-                }
-            }
-            let mut agent_ids = HashSet::new();
-            for a in &ws.agents {
-                if !agent_ids.insert(&a.id) {
-                    return err(format!("workspace {w}: agent id {} is used twice", a.id));
-                }
-                if let Some(t) = a.teams.iter().find(|t| !teams.contains(t)) {
-                    return err(format!(
-                        "workspace {w}: agent {} is in unknown team {t}",
-                        a.id
-                    ));
-                }
-            }
-            if ws.bot.inactive_after_secs < 60 {
-                return err(format!(
-                    "workspace {w}: bot.inactive_after_secs must be at least 60"
-                ));
-            }
-            if ws.bot.menu.options.is_empty() {
-                return err(format!("workspace {w}: bot.menu.options is empty"));
-            }
-            let mut keys = HashSet::new();
-            for o in &ws.bot.menu.options {
-                if !keys.insert(o.key.as_str()) {
-                    return err(format!("workspace {w}: menu key {:?} is used twice", o.key));
-                }
-                if let MenuAction::Handoff { team: Some(t) } = &o.action
-                    && !teams.contains(t)
-                {
-                    return err(format!(
-                        "workspace {w}: menu option {} hands off to unknown team {t}",
-                        o.key
-                    ));
-                }
-            }
-            if let Err(e) = crate::bot::keywords::check(&ws.bot.keyword_triggers, &teams) {
-                return err(format!("workspace {w}: {e}"));
-            }
-            if let Err(e) = check_bot_flows(&mut ws.bot, &ws.sla) {
-                return err(format!("workspace {w}: {e}"));
-            }
-            if ws.sla.first_response_secs == Some(0) {
-                return err(format!(
-                    "workspace {w}: sla.first_response_secs must be above 0"
-                ));
-            }
-            for p in &ws.sla.policies {
-                if let Some(t) = p
-                    .when
-                    .teams
-                    .iter()
-                    .chain(&p.escalation_team)
-                    .find(|t| !teams.contains(t))
-                {
-                    return err(format!(
-                        "workspace {w}: SLA policy {} names unknown team {t}",
-                        p.name
-                    ));
-                }
-            }
-            if let Err(e) = ws.templates.validate() {
-                return err(format!("workspace {w}: {e}"));
-            }
-            let survey_payloads = ws
-                .templates
-                .get(&ws.csat.template)
-                .map(|t| t.button_payloads.as_slice());
-            if let Err(e) = ws.csat.validate(survey_payloads) {
-                return err(format!("workspace {w}: {e}"));
-            }
-            if let Err(e) = ws.sla.compile() {
-                return err(format!("workspace {w}: sla: {e}"));
-            }
-            if !(1..=900).contains(&ws.sla.max_timer_delay_secs) {
-                return err(format!(
-                    "workspace {w}: sla.max_timer_delay_secs must be 1 to 900"
-                ));
-            }
             if by_id.insert(ws.id.clone(), Arc::new(ws)).is_some() {
                 return err(format!("workspace {w} is configured twice"));
             }
         }
-        Ok(Workspaces { by_id })
+        Ok(Workspaces::from_map(by_id))
+    }
+}
+
+impl WorkspaceConfig {
+    /// Checks everything in one workspace that refers to something else (the rules
+    /// [`TurnoConfig::validate`] applies to each), and builds what it needs (policies,
+    /// calendars, flows). Intents must already be loaded.
+    pub fn validate(mut self) -> Result<WorkspaceConfig, ConfigError> {
+        let err = |m: String| Err(ConfigError(m));
+        let ws = &mut self;
+        let w = ws.id.as_str().to_owned();
+        if ws.id.is_deployment() {
+            return err(format!(
+                "workspace id {w} is reserved for what belongs to the whole deployment"
+            ));
+        }
+        if jiff::tz::TimeZone::get(&ws.time_zone_name()).is_err() {
+            return err(format!(
+                "workspace {w}: time_zone {:?} is not a known time zone (an IANA name such as America/Mexico_City)",
+                ws.time_zone_name()
+            ));
+        }
+        let teams: HashSet<&TeamId> = ws.teams.iter().map(|t| &t.id).collect();
+        if teams.len() != ws.teams.len() {
+            return err(format!("workspace {w}: two teams share an id"));
+        }
+        if !teams.contains(&ws.routing.default_team) {
+            return err(format!(
+                "workspace {w}: routing.default_team {} is not one of its teams",
+                ws.routing.default_team
+            ));
+        }
+        for r in &ws.routing.rules {
+            if !teams.contains(&r.team) {
+                return err(format!(
+                    "workspace {w}: routing rule {} names unknown team {}",
+                    r.name, r.team
+                ));
+            }
+        }
+        let mut agent_ids = HashSet::new();
+        for a in &ws.agents {
+            if !agent_ids.insert(&a.id) {
+                return err(format!("workspace {w}: agent id {} is used twice", a.id));
+            }
+            if let Some(t) = a.teams.iter().find(|t| !teams.contains(t)) {
+                return err(format!(
+                    "workspace {w}: agent {} is in unknown team {t}",
+                    a.id
+                ));
+            }
+        }
+        if ws.bot.inactive_after_secs < 60 {
+            return err(format!(
+                "workspace {w}: bot.inactive_after_secs must be at least 60"
+            ));
+        }
+        if ws.bot.menu.options.is_empty() {
+            return err(format!("workspace {w}: bot.menu.options is empty"));
+        }
+        let mut keys = HashSet::new();
+        for o in &ws.bot.menu.options {
+            if !keys.insert(o.key.as_str()) {
+                return err(format!("workspace {w}: menu key {:?} is used twice", o.key));
+            }
+            if let MenuAction::Handoff { team: Some(t) } = &o.action
+                && !teams.contains(t)
+            {
+                return err(format!(
+                    "workspace {w}: menu option {} hands off to unknown team {t}",
+                    o.key
+                ));
+            }
+        }
+        if let Err(e) = crate::bot::keywords::check(&ws.bot.keyword_triggers, &teams) {
+            return err(format!("workspace {w}: {e}"));
+        }
+        if let Err(e) = check_bot_flows(&mut ws.bot, &ws.sla) {
+            return err(format!("workspace {w}: {e}"));
+        }
+        if ws.sla.first_response_secs == Some(0) {
+            return err(format!(
+                "workspace {w}: sla.first_response_secs must be above 0"
+            ));
+        }
+        for p in &ws.sla.policies {
+            if let Some(t) = p
+                .when
+                .teams
+                .iter()
+                .chain(&p.escalation_team)
+                .find(|t| !teams.contains(t))
+            {
+                return err(format!(
+                    "workspace {w}: SLA policy {} names unknown team {t}",
+                    p.name
+                ));
+            }
+        }
+        if let Err(e) = ws.templates.validate() {
+            return err(format!("workspace {w}: {e}"));
+        }
+        let survey_payloads = ws
+            .templates
+            .get(&ws.csat.template)
+            .map(|t| t.button_payloads.as_slice());
+        if let Err(e) = ws.csat.validate(survey_payloads) {
+            return err(format!("workspace {w}: {e}"));
+        }
+        if let Err(e) = ws.sla.compile() {
+            return err(format!("workspace {w}: sla: {e}"));
+        }
+        if !(1..=900).contains(&ws.sla.max_timer_delay_secs) {
+            return err(format!(
+                "workspace {w}: sla.max_timer_delay_secs must be 1 to 900"
+            ));
+        }
+        Ok(self)
     }
 }
 

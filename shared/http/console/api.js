@@ -20,13 +20,15 @@ export function onUnauthorized(f) { unauthorized = f; }
 export function lacks(feature) { return missing.has(feature); }
 
 /// `opts.etag`: sends If-None-Match; the answer is then `{data, etag, notModified}`.
+/// `opts.ifMatch`: sends If-Match (the version an edit was made on).
 export async function api(path, opts = {}) {
-  const { method = 'GET', body, etag, feature } = opts;
+  const { method = 'GET', body, etag, feature, ifMatch } = opts;
   if (feature && missing.has(feature)) throw new ApiError(404, 'not_found', 'no such route');
   const headers = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (etag) headers['if-none-match'] = etag;
+  if (ifMatch) headers['if-match'] = ifMatch;
   const r = await fetch(`/api/v1${path}`, {
     method,
     headers,

@@ -10,6 +10,7 @@ import { mountNotifications } from './notify.js';
 import { mountInbox } from './inbox.js';
 import { mountDashboard } from './dashboard.js';
 import { mountReports } from './reports.js';
+import { mountAdmin } from './admin.js';
 import { mountSandbox } from './sandbox.js';
 
 const root = document.getElementById('root');
@@ -52,6 +53,7 @@ async function loadDirectory() {
 ctx.agentName = (id) => ctx.agents.find((a) => a.id === id)?.name || id;
 ctx.teamName = (id) => ctx.teams.find((x) => x.id === id)?.name || id;
 ctx.isSupervisor = isSupervisor;
+ctx.isAdmin = () => ctx.me?.role === 'admin';
 ctx.go = (hash) => { if (location.hash === hash) route(); else location.hash = hash; };
 
 let sandboxOpen = sessionStorage.getItem('turno.sandbox') === 'open';
@@ -61,7 +63,8 @@ function shell() {
   const nav = h('nav', { class: 'nav' },
     h('a', { href: '#/inbox', 'data-nav': 'inbox' }, t('nav.inbox')),
     isSupervisor() && h('a', { href: '#/dashboard', 'data-nav': 'dashboard' }, t('nav.dashboard')),
-    isSupervisor() && h('a', { href: '#/reports', 'data-nav': 'reports' }, t('reports.nav')));
+    isSupervisor() && h('a', { href: '#/reports', 'data-nav': 'reports' }, t('reports.nav')),
+    ctx.isAdmin() && h('a', { href: '#/admin', 'data-nav': 'admin' }, t('admin.nav')));
   const avail = h('select', {
     class: 'avail', 'aria-label': 'availability', 'data-testid': 'availability',
     onchange: async (e) => {
@@ -110,6 +113,7 @@ function route() {
   for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('current', a.dataset.nav === (parts[0] || 'inbox'));
   if (parts[0] === 'dashboard') ctx.view = mountDashboard(view, ctx);
   else if (parts[0] === 'reports') ctx.view = mountReports(view, ctx);
+  else if (parts[0] === 'admin') ctx.view = mountAdmin(view, ctx, decodeURIComponent(parts[1] || ''));
   else ctx.view = mountInbox(view, ctx, parts[0] === 'inbox' ? decodeURIComponent(parts[1] || '') : '');
 }
 

@@ -56,7 +56,8 @@ pub fn api_router(state: ApiState) -> Router {
         .merge(crate::console::routes())
         .merge(crate::channel::routes())
         .merge(crate::actions::routes())
-        .merge(crate::export::routes());
+        .merge(crate::export::routes())
+        .merge(crate::admin::routes());
     if state.dev_login {
         v1 = with_dev_login(v1);
     }
@@ -287,7 +288,6 @@ async fn dev_login(
             .workspaces()
             .iter()
             .find(|w| w.agents.iter().any(|a| a.id == body.agent_id))
-            .cloned()
             .ok_or_else(|| ApiError::unauthorized("no configured agent has that id"))?,
     };
     let agent = s

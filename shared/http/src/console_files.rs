@@ -78,6 +78,8 @@ static ASSETS: &[Asset] = &[
     asset!("icon.svg", "image/svg+xml"),
     asset!("reports.js", JS),
     asset!("reports_charts.js", JS),
+    asset!("admin.js", JS),
+    asset!("i18n-admin.js", JS),
     // Chart.js (MIT), its UMD build as published on npm, loaded by the Reports page.
     vendored!("chart-4.6.1.umd.min.js", JS),
     vendored!("chart-4.6.1.LICENSE.md", "text/plain; charset=utf-8"),

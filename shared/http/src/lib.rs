@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod actions;
+mod admin;
 pub mod api;
 pub mod auth;
 mod channel;

@@ -11,6 +11,12 @@ use turno_core::desk::agent::{Agent, Availability};
 /// configuration with a new agent, needs no separate step. Returns how many it wrote.
 pub async fn write_missing_agents(turno: &Turno) -> anyhow::Result<usize> {
     let store = turno.store();
+    // The configuration admins saved, when there is one, names the agents.
+    turno
+        .load_stored_config()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("reading the stored configuration")?;
     let mut written = 0;
     for ws in turno.workspaces().iter() {
         for a in &ws.agents {

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // A failed unwrap is a failed test.
 
+mod admin;
 mod api;
 mod architecture;
 mod aws_topology;

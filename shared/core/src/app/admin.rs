@@ -43,6 +43,7 @@ impl Turno {
         self.actor_agent(actor).await?;
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let agents = self.ports.store.agents(&actor.workspace).await?;
         Ok(ws
@@ -67,6 +68,7 @@ impl Turno {
         self.actor_agent(actor).await?;
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         Ok(ws.sla.clone())
     }
@@ -77,6 +79,7 @@ impl Turno {
         self.actor_agent(actor).await?;
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         Ok(ws.bot.clone())
     }

@@ -12,6 +12,8 @@ impl Turno {
     /// Writes each configured agent's profile, keeping what the store knows of their
     /// availability and load. Agents marked `online` in the configuration start online.
     pub async fn seed_agents(&self) -> Result<(), StoreError> {
+        // Admins' saved configuration first: its agents, not the YAML's, are the ones seeded.
+        self.load_stored_config().await?;
         for ws in self.workspaces.iter() {
             for a in &ws.agents {
                 let agent = a.record(&ws.id);
@@ -36,6 +38,7 @@ impl Turno {
     ) -> Result<Ticket, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let target = self
             .ports
@@ -114,6 +117,7 @@ impl Turno {
     ) -> Result<Agent, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         if !self
             .ports

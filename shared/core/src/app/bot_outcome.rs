@@ -48,7 +48,7 @@ impl Turno {
         &self,
         job: BotInactive,
     ) -> Result<(), JobError> {
-        let Some(ws) = self.config(&job.workspace) else {
+        let Some(ws) = self.config(&job.workspace).await else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",
                 job.workspace

@@ -167,6 +167,7 @@ impl Turno {
         }
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let now = self.now();
         if !message.is_template() {
@@ -241,6 +242,7 @@ impl Turno {
     ) -> Result<TranscriptEntry, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let config = ws.templates.get(use_).ok_or_else(|| {
             let known: Vec<&str> = ws.templates.0.keys().map(String::as_str).collect();

@@ -88,7 +88,7 @@ impl Turno {
     }
 
     pub(super) async fn send_csat_survey(&self, job: CsatSurvey) -> Result<(), JobError> {
-        let Some(ws) = self.config(&job.workspace) else {
+        let Some(ws) = self.config(&job.workspace).await else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",
                 job.workspace

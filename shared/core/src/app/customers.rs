@@ -101,6 +101,7 @@ impl Turno {
         let (profile, _) = self.profile_record(ws, customer).await?;
         let mut tags = self
             .config(ws)
+            .await
             .map(|c| c.customer_tags(customer))
             .unwrap_or_default();
         for t in profile.tags {
@@ -121,7 +122,7 @@ impl Turno {
         before: &[String],
         after: &[String],
     ) -> Result<(), AppError> {
-        let Some(ws) = self.config(&actor.workspace) else {
+        let Some(ws) = self.config(&actor.workspace).await else {
             return Ok(());
         };
         let configured = ws.customer_tags(customer);
@@ -199,6 +200,7 @@ impl Turno {
             .or_else(|| tickets.iter().find_map(|t| t.customer_name.clone()));
         let mut tags = self
             .config(ws)
+            .await
             .map(|c| c.customer_tags(customer))
             .unwrap_or_default();
         for t in &profile.tags {

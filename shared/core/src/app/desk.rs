@@ -93,6 +93,7 @@ impl Turno {
     ) -> Result<Ticket, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let note = t
             .note
@@ -167,6 +168,7 @@ impl Turno {
     ) -> Result<Ticket, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         if change == StatusChange::Snoozed && until.is_none() {
             return Err(AppError::Invalid(
@@ -251,6 +253,7 @@ impl Turno {
     ) -> Result<Ticket, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let tags = normalise_tags(tags)?;
         self.visible_ticket(actor, id).await?;
@@ -279,6 +282,7 @@ impl Turno {
     ) -> Result<Ticket, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let now = self.now();
         let Updated { ticket, sla_before } = self
@@ -312,6 +316,7 @@ impl Turno {
     ) -> Result<Ticket, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let reason = reason
             .map(|r| r.trim().to_owned())

@@ -19,7 +19,7 @@ impl Turno {
     /// Routes the ticket to a team, queues it, starts its first-response clock and arms the
     /// timer, then assigns from the team's queue. Safe to run again for the same job.
     pub async fn handle_escalation(&self, job: EscalationJob) -> Result<(), JobError> {
-        let Some(ws) = self.config(&job.workspace) else {
+        let Some(ws) = self.config(&job.workspace).await else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",
                 job.workspace

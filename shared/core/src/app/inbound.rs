@@ -54,7 +54,7 @@ impl Turno {
     /// One conversation step for one inbound message. Safe to run again for the same message:
     /// the first run's decision is recorded and a rerun only finishes what it left undone.
     pub async fn handle_inbound(&self, msg: InboundMessage) -> Result<(), JobError> {
-        let Some(ws) = self.config(&msg.workspace) else {
+        let Some(ws) = self.config(&msg.workspace).await else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",
                 msg.workspace
@@ -442,7 +442,7 @@ impl Turno {
         reply_id: &MessageId,
         message: &Outbound,
     ) -> Result<Vec<TranscriptEntry>, JobError> {
-        let Some(ws) = self.config(&turn.workspace) else {
+        let Some(ws) = self.config(&turn.workspace).await else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",
                 turn.workspace

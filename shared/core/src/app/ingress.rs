@@ -50,7 +50,7 @@ impl Turno {
         let mut accepted = Accepted::default();
         let mut envelopes = Vec::with_capacity(batch.messages.len() + batch.statuses.len());
         for m in &batch.messages {
-            if self.config(&m.workspace).is_none() {
+            if self.config(&m.workspace).await.is_none() {
                 warn!(workspace = %m.workspace, wamid = %m.id, "message for a phone number this deployment does not serve; ignored");
                 accepted.ignored += 1;
                 continue;
@@ -63,7 +63,7 @@ impl Turno {
         // again).
         let mut statuses = Vec::with_capacity(batch.statuses.len());
         for s in &batch.statuses {
-            if self.config(&s.workspace).is_none() {
+            if self.config(&s.workspace).await.is_none() {
                 accepted.ignored += 1;
                 continue;
             }
@@ -75,7 +75,7 @@ impl Turno {
         }
         for item in &batch.quarantined {
             let targets: Vec<_> = match &item.workspace {
-                Some(ws) if self.config(ws).is_some() => vec![ws.clone()],
+                Some(ws) if self.config(ws).await.is_some() => vec![ws.clone()],
                 Some(ws) => {
                     warn!(workspace = %ws, id = %item.fingerprint, "quarantined item for a phone number this deployment does not serve; ignored");
                     accepted.ignored += 1;
@@ -93,7 +93,7 @@ impl Turno {
             }
         }
         for p in &batch.preferences {
-            if self.config(&p.workspace).is_none() {
+            if self.config(&p.workspace).await.is_none() {
                 accepted.ignored += 1;
                 continue;
             }

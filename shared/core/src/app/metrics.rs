@@ -152,6 +152,7 @@ impl Turno {
         self.actor_agent(actor).await?;
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let now = self.now();
         let (today, since) = self.today_rollup(&ws).await?;

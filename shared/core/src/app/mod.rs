@@ -24,8 +24,7 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::config::{WorkspaceConfig, Workspaces};
-use crate::kernel::ids::WorkspaceId;
+use crate::config::Workspaces;
 use crate::ports::{Clock, EventBus, Notifier, Queue, Store, WhatsApp};
 
 mod access;
@@ -37,6 +36,9 @@ mod bot_io;
 mod bot_outcome;
 mod change_feed;
 mod channel;
+mod config_admin;
+mod config_agents;
+mod config_sync;
 mod csat;
 mod customers;
 mod desk;
@@ -63,6 +65,9 @@ mod transcript;
 pub use access::Actor;
 pub use admin::{Redriven, TeamView};
 pub use attachments::Attachment;
+pub use config_admin::{AuditEntry, ConfigSection, ConfigView};
+pub use config_agents::AgentInput;
+pub use config_sync::CHECK_EVERY;
 pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
 pub use desk::{StatusChange, TicketView, Transfer};
 pub use errors::{AppError, JobError};
@@ -113,10 +118,13 @@ pub struct Turno {
     bot_io: bot_io::BotIo,
     dead_letters: Option<Arc<dyn crate::ports::DeadLetters>>,
     metrics: Arc<dyn crate::ports::Metrics>,
+    sync: Arc<config_sync::ConfigSync>,
+    directory: Arc<dyn crate::ports::Directory>,
 }
 
 impl Turno {
     pub fn new(mut ports: Ports, workspaces: Workspaces) -> Self {
+        let sync = config_sync::ConfigSync::new(workspaces.detached());
         let workspaces = Arc::new(workspaces);
         // Every write the use cases make also feeds the console's live updates and the
         // report rollups.
@@ -131,7 +139,16 @@ impl Turno {
             bot_io: bot_io::BotIo::default(),
             dead_letters: None,
             metrics: Arc::new(crate::ports::NoMetrics),
+            sync,
+            directory: Arc::new(crate::ports::NoDirectory),
         }
+    }
+
+    /// The sign-in accounts an admin's invitations, role changes and deactivations update
+    /// (none by default: the local runner signs in over the agent records).
+    pub fn with_directory(mut self, directory: Arc<dyn crate::ports::Directory>) -> Self {
+        self.directory = directory;
+        self
     }
 
     /// Where the operational metrics go (none by default).
@@ -176,9 +193,5 @@ impl Turno {
 
     fn now(&self) -> Timestamp {
         self.ports.clock.now()
-    }
-
-    fn config(&self, ws: &WorkspaceId) -> Option<Arc<WorkspaceConfig>> {
-        self.workspaces.get(ws)
     }
 }

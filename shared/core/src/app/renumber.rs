@@ -137,7 +137,7 @@ impl Turno {
                 "the new number is the customer's current one".into(),
             ));
         }
-        if self.config(ws).is_none() {
+        if self.config(ws).await.is_none() {
             return Err(AppError::NotFound("workspace"));
         }
         let started_at = self.now();

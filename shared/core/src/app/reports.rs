@@ -365,6 +365,7 @@ impl Turno {
         self.actor_agent(actor).await?;
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let items = self
             .ports

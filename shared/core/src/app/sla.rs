@@ -48,7 +48,7 @@ struct Enforced {
 
 impl Turno {
     pub async fn handle_sla_timer(&self, timer: SlaTimer) -> Result<(), JobError> {
-        let Some(ws) = self.config(&timer.workspace) else {
+        let Some(ws) = self.config(&timer.workspace).await else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",
                 timer.workspace
@@ -96,7 +96,7 @@ impl Turno {
         let mut report = SweepReport::default();
         for (ws, id) in due {
             report.looked_at += 1;
-            let Some(cfg) = self.config(&ws) else {
+            let Some(cfg) = self.config(&ws).await else {
                 continue;
             };
             match self.enforce(&cfg, &id).await {

@@ -49,7 +49,8 @@ pub fn presets(tz: &TimeZone, now: Timestamp) -> Vec<SnoozePreset> {
 impl Turno {
     pub fn snooze_presets(&self, actor: &Actor) -> Result<SnoozePresets, AppError> {
         let ws = self
-            .config(&actor.workspace)
+            .workspaces
+            .get(&actor.workspace)
             .ok_or(AppError::NotFound("workspace"))?;
         let timezone = ws.time_zone_name();
         let tz = TimeZone::get(&timezone).unwrap_or(TimeZone::UTC);

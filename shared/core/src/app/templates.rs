@@ -150,6 +150,7 @@ impl Turno {
         self.me(actor).await?;
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let states = self.template_states(&actor.workspace).await?;
         Ok(ws
@@ -192,6 +193,7 @@ impl Turno {
     ) -> Result<TranscriptEntry, AppError> {
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let config = ws
             .templates
@@ -247,7 +249,7 @@ impl Turno {
                     .unwrap_or_default()
             )));
         }
-        let configured = self.config(ws).and_then(|c| {
+        let configured = self.config(ws).await.and_then(|c| {
             c.templates
                 .0
                 .values()

@@ -4,6 +4,7 @@
 //! the agent API keeps.
 
 mod clock;
+mod directory;
 pub mod domain_events;
 pub mod jobs;
 pub mod metrics;
@@ -14,6 +15,7 @@ mod store;
 mod whatsapp;
 
 pub use clock::{Clock, SystemClock};
+pub use directory::{Directory, NoDirectory};
 pub use metrics::{Counter, Metrics, NoMetrics, Timing};
 pub use notify::{EventBus, Notification, NotificationKind, Notifier};
 pub use queue::{DeadLetterView, DeadLetters, Envelope, Queue, QueueError, QueueName};

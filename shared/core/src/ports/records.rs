@@ -31,6 +31,15 @@ pub enum RecordKind {
     /// An agent's availability and since when, for the reports' activity time; keyed by
     /// agent id.
     AgentActivity,
+    /// A workspace's configuration as admins last saved it, with who saved it; one record,
+    /// keyed `current`, its version the configuration's.
+    WorkspaceConfig,
+    /// The version of the workspace's configuration alone, the small record every process
+    /// reads to know whether to reload; one record, keyed `current`.
+    ConfigVersion,
+    /// One saved change to a workspace's configuration (who, what, when, old and new
+    /// version); keyed by the new version, zero-padded.
+    ConfigAudit,
 }
 
 impl RecordKind {
@@ -44,6 +53,9 @@ impl RecordKind {
             RecordKind::Amendments => "amendments",
             RecordKind::CsatScores => "csat_scores",
             RecordKind::AgentActivity => "agent_activity",
+            RecordKind::WorkspaceConfig => "workspace_config",
+            RecordKind::ConfigVersion => "config_version",
+            RecordKind::ConfigAudit => "config_audit",
         }
     }
 }

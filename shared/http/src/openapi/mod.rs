@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 mod actions;
+mod admin;
 mod attachments;
 mod bodies;
 mod export;
@@ -121,6 +122,7 @@ fn op(summary: &str, ok: (&str, Option<Value>), errors: &[&str], body: Option<Va
             "404" => "no such record in the caller's workspace (or not visible to the caller)",
             "409" => "conflicts with the record's state (status, capacity, window, duplicate)",
             "422" => "well-formed but invalid input",
+            "428" => "the If-Match header is missing",
             "502" | "503" => "WhatsApp did not take the message",
             _ => "error",
         };
@@ -353,6 +355,7 @@ pub fn document() -> Value {
     let all_paths = [
         paths(),
         quarantine::paths(),
+        admin::paths(),
         actions::paths(),
         export::paths(),
         reports::paths(),
@@ -363,6 +366,7 @@ pub fn document() -> Value {
     let all_schemas = [
         schemas(),
         quarantine::schemas(),
+        admin::schemas(),
         actions::schemas(),
         export::schemas(),
         reports::schemas(),

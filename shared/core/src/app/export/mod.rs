@@ -91,6 +91,7 @@ impl Turno {
         }
         let ws = self
             .config(&actor.workspace)
+            .await
             .ok_or(AppError::NotFound("workspace"))?;
         let (from, to) = date_range(p.from, p.to, &ws.tz())?;
         let cursor = p
