@@ -53,23 +53,31 @@
 //! `AtCapacity` (`load < capacity` on the agent), and which are tried again when they lose to
 //! a concurrent transaction (`TransactionConflict`).
 
+#[cfg(feature = "sqs")]
 mod dead_letters;
+#[cfg(feature = "eventbridge")]
 mod event_bus;
+#[cfg(feature = "sqs")]
 mod queue;
 mod sdk;
+#[cfg(feature = "ssm")]
 mod secrets;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+#[cfg(feature = "sqs")]
 pub use dead_letters::{
     LIST_VISIBILITY_SECONDS, QueuePair, REDRIVE_MAX, SqsDeadLetters, dead_letter_url_var,
 };
+#[cfg(feature = "eventbridge")]
 pub use event_bus::{EventBridgeBus, SOURCE as EVENT_SOURCE};
+#[cfg(feature = "sqs")]
 pub use queue::{
     MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id,
 };
 pub use sdk::{Clients, RequestCounter, load_sdk_config};
+#[cfg(feature = "ssm")]
 pub use secrets::parameter;
 pub use store::{
     AGENT_TICKETS_INDEX, ASSIGNEE_GROUP_INDEX, CREATED_INDEX, CUSTOMER_INDEX, DynamoStore,

@@ -26,12 +26,16 @@ pub async fn load_sdk_config() -> SdkConfig {
         .await
 }
 
-/// The SDK clients turno uses, built from one configuration.
+/// The SDK clients turno uses, built from one configuration: DynamoDB always, the others
+/// with the adapter features that use them.
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
+    #[cfg(feature = "sqs")]
     pub sqs: aws_sdk_sqs::Client,
+    #[cfg(feature = "eventbridge")]
     pub eventbridge: aws_sdk_eventbridge::Client,
+    #[cfg(feature = "ssm")]
     pub ssm: aws_sdk_ssm::Client,
 }
 
@@ -57,8 +61,11 @@ impl Clients {
         }
         Clients {
             dynamodb: client!(aws_sdk_dynamodb),
+            #[cfg(feature = "sqs")]
             sqs: client!(aws_sdk_sqs),
+            #[cfg(feature = "eventbridge")]
             eventbridge: client!(aws_sdk_eventbridge),
+            #[cfg(feature = "ssm")]
             ssm: client!(aws_sdk_ssm),
         }
     }

@@ -14,6 +14,10 @@
 //! | `TURNO_GRAPH_API_BASE_URL` | optional: the whole Graph API base URL (a fake in tests) |
 //! | `TURNO_NOTIFY_WEBHOOK_URL` | optional: where notifications are POSTed (only logged if unset) |
 //!
+//! A function built without an adapter's feature (`ingress`, `bot`, `tickets`, `escalation`,
+//! `sla`, `api` choose them) neither reads its variables nor links its SDK: its port refuses
+//! ([`crate::absent`]).
+//!
 //! The SDK reads region, credentials and endpoints (`AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_<SERVICE>`) from the environment as usual.
 
@@ -22,12 +26,18 @@ use std::sync::Arc;
 use anyhow::Context;
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
-use turno_aws::{Clients, DynamoStore, EventBridgeBus, SqsDeadLetters, SqsQueue};
+#[cfg(feature = "events")]
+use turno_aws::EventBridgeBus;
+#[cfg(feature = "queue")]
+use turno_aws::SqsQueue;
+use turno_aws::{Clients, DynamoStore};
 use turno_core::app::{Ports, Turno};
 use turno_core::channel::message::Outbound;
 use turno_core::config::Workspaces;
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::ports::{QueueName, SendError, SystemClock, WhatsApp};
+#[cfg(feature = "queue")]
+use turno_core::ports::QueueName;
+use turno_core::ports::{SendError, SystemClock, WhatsApp};
 
 pub const TABLE_VAR: &str = "TURNO_TABLE";
 pub const EVENT_BUS_VAR: &str = "TURNO_EVENT_BUS";
@@ -35,6 +45,7 @@ pub const WHATSAPP_TOKEN_PARAM_VAR: &str = "TURNO_WHATSAPP_TOKEN_PARAM";
 pub const GRAPH_API_VERSION_VAR: &str = "TURNO_GRAPH_API_VERSION";
 pub const GRAPH_API_BASE_URL_VAR: &str = "TURNO_GRAPH_API_BASE_URL";
 pub const NOTIFY_WEBHOOK_URL_VAR: &str = "TURNO_NOTIFY_WEBHOOK_URL";
+#[cfg(feature = "graph")]
 const DEFAULT_GRAPH_API_VERSION: &str = "v23.0";
 
 /// How a function reads its environment; tests pass their own.
@@ -55,7 +66,7 @@ pub async fn clients() -> &'static Clients {
 
 /// The use cases on the AWS adapters, built once per execution environment: DynamoDB store,
 /// SQS queues, EventBridge bus, the Graph API client (if the function sends to WhatsApp) and
-/// the notification webhook.
+/// the notification webhook, each as the function's features have it.
 pub async fn connect(function: &str, workspaces: Workspaces) -> anyhow::Result<Turno> {
     connect_with(function, workspaces, clients().await, &process_env).await
 }
@@ -74,75 +85,108 @@ pub async fn connect_with(
         clients.dynamodb.clone(),
         need(TABLE_VAR, "the DynamoDB table")?,
     );
-    let events = EventBridgeBus::new(
+    #[cfg(feature = "events")]
+    let events: Arc<dyn turno_core::ports::EventBus> = Arc::new(EventBridgeBus::new(
         clients.eventbridge.clone(),
         need(EVENT_BUS_VAR, "the EventBridge bus")?,
+    ));
+    #[cfg(not(feature = "events"))]
+    let events: Arc<dyn turno_core::ports::EventBus> = Arc::new(crate::absent::NoEvents);
+    #[cfg(feature = "queue")]
+    let queue: Arc<dyn turno_core::ports::Queue> = Arc::new(queues_with(function, clients, env)?);
+    #[cfg(not(feature = "queue"))]
+    let queue: Arc<dyn turno_core::ports::Queue> = Arc::new(crate::absent::NoQueue);
+    let whatsapp = whatsapp(function, clients, env).await?;
+    #[cfg(feature = "notify")]
+    let notifier: Arc<dyn turno_core::ports::Notifier> = Arc::new(
+        turno_notify::WebhookNotifier::new(env(NOTIFY_WEBHOOK_URL_VAR))
+            .with_context(|| format!("turno {function}: the notifier"))?,
     );
-    let queue = queues_with(function, clients, env)?;
-    let whatsapp: Arc<dyn WhatsApp> = match env(WHATSAPP_TOKEN_PARAM_VAR) {
-        Some(_) => {
-            let token = secret_with(function, WHATSAPP_TOKEN_PARAM_VAR, clients, env).await?;
-            let base_url = env(GRAPH_API_BASE_URL_VAR).unwrap_or_else(|| {
-                let version = env(GRAPH_API_VERSION_VAR)
-                    .unwrap_or_else(|| DEFAULT_GRAPH_API_VERSION.to_owned());
-                format!("https://graph.facebook.com/{version}")
-            });
-            // A Lambda response carries at most 6 MB, and binary bodies go base64-encoded.
-            let config = turno_whatsapp::graph::GraphConfig {
-                base_url,
-                max_media_bytes: LAMBDA_MAX_MEDIA_BYTES,
-                ..turno_whatsapp::graph::GraphConfig::new(token)
-            };
-            let graph = Arc::new(
-                turno_whatsapp::graph::GraphClient::with_config(config)
-                    .with_context(|| format!("turno {function}: the Graph API client"))?,
-            );
-            // One breaker per execution environment: while Graph is down a warm function
-            // fails its sends at once instead of waiting out timeouts on every record.
-            let breaker = Arc::new(turno_whatsapp::breaker::CircuitBreaker::new(
-                turno_whatsapp::breaker::BreakerOptions::default(),
-                Arc::new(SystemClock),
-            ));
-            Arc::new(turno_whatsapp::breaker::BreakerWhatsApp::new(
-                graph, breaker,
-            ))
-        }
-        None => Arc::new(NoWhatsApp),
-    };
-    let notifier = turno_notify::WebhookNotifier::new(env(NOTIFY_WEBHOOK_URL_VAR))
-        .with_context(|| format!("turno {function}: the notifier"))?;
+    #[cfg(not(feature = "notify"))]
+    let notifier: Arc<dyn turno_core::ports::Notifier> = Arc::new(crate::absent::NoNotifier);
     let ports = Ports {
         store: Arc::new(store),
-        queue: Arc::new(queue),
+        queue,
         whatsapp,
-        notifier: Arc::new(notifier),
+        notifier,
         // Held to the end of an SQS batch and published together.
         events: Arc::new(crate::events::HeldEvents(events)),
         clock: Arc::new(SystemClock),
     };
+    let turno = Turno::new(ports, workspaces).with_metrics(crate::metrics::registry(function));
     // The bot's calls to the business's API and the optional LLM (bot-turn uses them).
-    Ok(Turno::new(ports, workspaces)
-        .with_metrics(crate::metrics::registry(function))
-        .with_bot_integrations(
-            Arc::new(
-                turno_integrations::HttpIntegrations::new()
-                    .with_context(|| format!("turno {function}: the integrations client"))?,
-            ),
-            Arc::new(
-                turno_integrations::OpenAiLlm::new()
-                    .with_context(|| format!("turno {function}: the LLM client"))?,
-            ),
-        ))
+    #[cfg(feature = "bot")]
+    let turno = turno.with_bot_integrations(
+        Arc::new(
+            turno_integrations::HttpIntegrations::new()
+                .with_context(|| format!("turno {function}: the integrations client"))?,
+        ),
+        Arc::new(
+            turno_integrations::OpenAiLlm::new()
+                .with_context(|| format!("turno {function}: the LLM client"))?,
+        ),
+    );
+    Ok(turno)
+}
+
+/// The Graph API client behind a circuit breaker, if the function sends to WhatsApp (it has
+/// `TURNO_WHATSAPP_TOKEN_PARAM`); [`NoWhatsApp`] otherwise.
+#[cfg(feature = "graph")]
+async fn whatsapp(
+    function: &str,
+    clients: &Clients,
+    env: Env<'_>,
+) -> anyhow::Result<Arc<dyn WhatsApp>> {
+    if env(WHATSAPP_TOKEN_PARAM_VAR).is_none() {
+        return Ok(Arc::new(NoWhatsApp));
+    }
+    let token = secret_with(function, WHATSAPP_TOKEN_PARAM_VAR, clients, env).await?;
+    let base_url = env(GRAPH_API_BASE_URL_VAR).unwrap_or_else(|| {
+        let version =
+            env(GRAPH_API_VERSION_VAR).unwrap_or_else(|| DEFAULT_GRAPH_API_VERSION.to_owned());
+        format!("https://graph.facebook.com/{version}")
+    });
+    // A Lambda response carries at most 6 MB, and binary bodies go base64-encoded.
+    let config = turno_whatsapp::graph::GraphConfig {
+        base_url,
+        max_media_bytes: LAMBDA_MAX_MEDIA_BYTES,
+        ..turno_whatsapp::graph::GraphConfig::new(token)
+    };
+    let graph = Arc::new(
+        turno_whatsapp::graph::GraphClient::with_config(config)
+            .with_context(|| format!("turno {function}: the Graph API client"))?,
+    );
+    // One breaker per execution environment: while Graph is down a warm function fails its
+    // sends at once instead of waiting out timeouts on every record.
+    let breaker = Arc::new(turno_whatsapp::breaker::CircuitBreaker::new(
+        turno_whatsapp::breaker::BreakerOptions::default(),
+        Arc::new(SystemClock),
+    ));
+    Ok(Arc::new(turno_whatsapp::breaker::BreakerWhatsApp::new(
+        graph, breaker,
+    )))
+}
+
+/// A function built without the Graph API client never sends.
+#[cfg(not(feature = "graph"))]
+async fn whatsapp(
+    _function: &str,
+    _clients: &Clients,
+    _env: Env<'_>,
+) -> anyhow::Result<Arc<dyn WhatsApp>> {
+    Ok(Arc::new(NoWhatsApp))
 }
 
 /// The SQS queues from the `TURNO_*_QUEUE_URL` variables, on this execution environment's
 /// client: a queue consumer delays redeliveries with it
 /// ([`handle_sqs_batch_backing_off`](crate::handle_sqs_batch_backing_off)).
+#[cfg(feature = "queue")]
 pub async fn queues(function: &str) -> anyhow::Result<SqsQueue> {
     queues_with(function, clients().await, &process_env)
 }
 
 /// [`queues`] with the clients and the environment given.
+#[cfg(feature = "queue")]
 pub fn queues_with(function: &str, clients: &Clients, env: Env<'_>) -> anyhow::Result<SqsQueue> {
     let mut urls = std::collections::HashMap::new();
     for q in QueueName::ALL {
@@ -161,23 +205,26 @@ pub fn queues_with(function: &str, clients: &Clients, env: Env<'_>) -> anyhow::R
 
 /// The dead-letter queues from the `TURNO_*_QUEUE_URL` and `TURNO_*_DLQ_URL` variables
 /// (only the agent API has the latter): what an admin lists and redrives.
-pub async fn dead_letters(function: &str) -> anyhow::Result<SqsDeadLetters> {
+#[cfg(feature = "api")]
+pub async fn dead_letters(function: &str) -> anyhow::Result<turno_aws::SqsDeadLetters> {
     dead_letters_with(function, clients().await, &process_env)
 }
 
 /// [`dead_letters`] with the clients and the environment given.
+#[cfg(feature = "api")]
 pub fn dead_letters_with(
     function: &str,
     clients: &Clients,
     env: Env<'_>,
-) -> anyhow::Result<SqsDeadLetters> {
-    SqsDeadLetters::from_env_with(clients.sqs.clone(), env)
+) -> anyhow::Result<turno_aws::SqsDeadLetters> {
+    turno_aws::SqsDeadLetters::from_env_with(clients.sqs.clone(), env)
         .with_context(|| format!("turno {function}: the dead-letter queues"))
 }
 
 /// A secret (WhatsApp token, app secret, verify token, JWT key) from the SSM SecureString
 /// parameter whose name is in the environment variable `name_var`. Errors name the variable
 /// and the parameter, never the value.
+#[cfg(feature = "secrets")]
 pub async fn secret(function: &str, name_var: &str) -> anyhow::Result<String> {
     // The variable is checked before any client is built, so a template that forgot it is
     // named first.
@@ -186,6 +233,7 @@ pub async fn secret(function: &str, name_var: &str) -> anyhow::Result<String> {
 }
 
 /// [`secret`] with the clients and the environment given.
+#[cfg(feature = "secrets")]
 pub async fn secret_with(
     function: &str,
     name_var: &str,
@@ -198,6 +246,7 @@ pub async fn secret_with(
         .with_context(|| format!("turno {function}: the secret named by {name_var}"))
 }
 
+#[cfg(feature = "secrets")]
 fn env_name(function: &str, name_var: &str, env: Env<'_>) -> anyhow::Result<String> {
     env(name_var).with_context(|| {
         format!("turno {function}: {name_var} must name the SSM parameter that holds the secret")
@@ -206,6 +255,7 @@ fn env_name(function: &str, name_var: &str, env: Env<'_>) -> anyhow::Result<Stri
 
 /// The largest media the agent API passes through on Lambda: 4 MiB is 5.6 MB in base64,
 /// under the 6 MB a Lambda response may carry.
+#[cfg(feature = "graph")]
 const LAMBDA_MAX_MEDIA_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The WhatsApp port of a function that has no access token (it never sends).

@@ -33,11 +33,26 @@ fn non_empty_var(name: &str) -> anyhow::Result<Option<String>> {
     }
 }
 
+/// Whether this function builds the workspaces' intent classifiers at start-up: only the bot
+/// classifies (feature `intents`), so the other functions neither read the intents files nor
+/// link the classifier.
+const LOAD_INTENTS: bool = cfg!(feature = "intents");
+
 /// [`load_config`] with the environment already read.
 pub(crate) fn config_from(
     inline: Option<&str>,
     path: Option<&Path>,
     inline_dir: &Path,
+) -> anyhow::Result<Workspaces> {
+    read_config(inline, path, inline_dir, LOAD_INTENTS)
+}
+
+/// [`config_from`], building the intent classifiers or not.
+fn read_config(
+    inline: Option<&str>,
+    path: Option<&Path>,
+    inline_dir: &Path,
+    intents: bool,
 ) -> anyhow::Result<Workspaces> {
     let (source, mut config) = match (inline, path) {
         (Some(_), Some(_)) => {
@@ -58,9 +73,11 @@ pub(crate) fn config_from(
         }
     };
     let dir = path.and_then(Path::parent).unwrap_or(inline_dir);
-    config
-        .load_intents(|file| std::fs::read_to_string(dir.join(file)).map_err(|e| e.to_string()))
-        .with_context(|| format!("{source}: the files it names cannot be used"))?;
+    if intents {
+        config
+            .load_intents(|file| std::fs::read_to_string(dir.join(file)).map_err(|e| e.to_string()))
+            .with_context(|| format!("{source}: the files it names cannot be used"))?;
+    }
     config
         .validate()
         .with_context(|| format!("{source}: the configuration was read but is not usable"))
@@ -129,6 +146,19 @@ mod tests {
         let workspaces = config_from(Some(&demo_json()), None, intents_dir().path())
             .expect("valid configuration");
         assert_eq!(workspaces.iter().count(), 1);
+    }
+
+    #[test]
+    fn only_a_function_that_classifies_reads_the_intents_files() {
+        // The demo's configuration names intents.yaml, which this directory lacks.
+        let empty = tempfile::tempdir().expect("temp dir");
+        let err = refusal(read_config(Some(&demo_json()), None, empty.path(), true));
+        assert!(err.contains("intents.yaml"), "{err}");
+        let workspaces = read_config(Some(&demo_json()), None, empty.path(), false)
+            .expect("valid without the classifier");
+        let ws = workspaces.iter().next().expect("the demo workspace");
+        let nlu = ws.bot.nlu.as_ref().expect("the demo configures the NLU");
+        assert!(nlu.classifier().is_none(), "no classifier was built");
     }
 
     #[test]

@@ -8,27 +8,28 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use tracing::warn;
-use turno_aws::EventBridgeBus;
 use turno_core::ports::EventBus;
 use turno_core::ports::domain_events::DomainEvent;
 
 tokio::task_local! {
     /// The events published during the current batch, with the bus each goes to.
-    static HELD: RefCell<Vec<(EventBridgeBus, DomainEvent)>>;
+    static HELD: RefCell<Vec<(Arc<dyn EventBus>, DomainEvent)>>;
 }
 
-/// [`EventBus`] over EventBridge that holds what is published inside [`batched`].
-pub(crate) struct HeldEvents(pub(crate) EventBridgeBus);
+/// An [`EventBus`] (EventBridge in a function built with it) that holds what is published
+/// inside [`batched`].
+pub(crate) struct HeldEvents(pub(crate) Arc<dyn EventBus>);
 
 #[async_trait]
 impl EventBus for HeldEvents {
     async fn publish(&self, events: &[DomainEvent]) -> anyhow::Result<()> {
         let held = HELD.try_with(|h| {
             h.borrow_mut()
-                .extend(events.iter().map(|e| (self.0.clone(), e.clone())));
+                .extend(events.iter().map(|e| (Arc::clone(&self.0), e.clone())));
         });
         match held {
             Ok(()) => Ok(()),
@@ -49,7 +50,7 @@ pub(crate) async fn batched<T>(work: impl Future<Output = T>) -> T {
     let Some((bus, _)) = held.first() else {
         return out;
     };
-    let bus = bus.clone();
+    let bus = Arc::clone(bus);
     let events: Vec<DomainEvent> = held.into_iter().map(|(_, e)| e).collect();
     if let Err(e) = bus.publish(&events).await {
         warn!(error = %format!("{e:#}"), events = events.len(), "domain events not published");

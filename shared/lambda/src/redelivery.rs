@@ -41,6 +41,7 @@ pub trait Redelivery: Send + Sync {
     ) -> anyhow::Result<()>;
 }
 
+#[cfg(feature = "queue")]
 #[async_trait]
 impl Redelivery for turno_aws::SqsQueue {
     async fn delay_redelivery(

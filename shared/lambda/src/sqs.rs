@@ -4,7 +4,7 @@ use std::time::Duration;
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use futures::future::join_all;
 use tracing::{Instrument, debug, error, info_span, warn};
-use turno_core::app::Turno;
+use turno_core::app::{JobError, Turno};
 use turno_core::ports::{QueueName, Timing};
 
 use crate::redelivery::{Redelivery, outage_backoff};
@@ -214,7 +214,7 @@ async fn process_record(turno: &Turno, queue: QueueName, record: &SqsMessage) ->
         );
         return Outcome::Failed;
     };
-    match turno.handle_job(queue, body).await {
+    match run_job(turno, queue, body).await {
         Ok(()) => {
             debug!("job done");
             Outcome::Done
@@ -233,6 +233,30 @@ async fn process_record(turno: &Turno, queue: QueueName, record: &SqsMessage) ->
         Err(e) => {
             warn!(error = %format!("{:#}", e.source), "job failed; the queue will deliver it again");
             Outcome::Failed
+        }
+    }
+}
+
+/// Runs one job of `queue` through that queue's use cases; a function built without the
+/// queue's feature links none of them, and fails the job (permanently: no redelivery makes it
+/// consume another queue).
+async fn run_job(turno: &Turno, queue: QueueName, body: &str) -> Result<(), JobError> {
+    match queue {
+        #[cfg(feature = "bot")]
+        QueueName::Inbound => turno.handle_inbound_job(body).await,
+        #[cfg(feature = "tickets")]
+        QueueName::TicketWrites => turno.handle_ticket_write_job(body).await,
+        #[cfg(feature = "escalation")]
+        QueueName::Escalations => turno.handle_escalation_job(body).await,
+        #[cfg(feature = "sla")]
+        QueueName::SlaTimers => turno.handle_timer_job(body).await,
+        #[allow(unreachable_patterns)]
+        other => {
+            let _ = (turno, body);
+            Err(JobError::permanent(anyhow::anyhow!(
+                "this function does not run jobs of the {} queue",
+                other.as_str()
+            )))
         }
     }
 }

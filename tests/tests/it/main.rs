@@ -18,6 +18,7 @@ mod export;
 mod exposure;
 mod hosted_console;
 mod lambda_build;
+mod lambda_links;
 mod metrics;
 mod observability;
 mod outage;

@@ -118,18 +118,38 @@ impl Turno {
 
     /// Decodes and runs one queued job. Used by every queue consumer, Lambda or local.
     pub async fn handle_job(&self, queue: QueueName, body: &str) -> Result<(), JobError> {
-        fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, JobError> {
-            serde_json::from_str(body)
-                .map_err(|e| JobError::permanent(anyhow::anyhow!("malformed job body: {e}")))
-        }
         match queue {
-            QueueName::Inbound => self.handle_inbound(decode(body)?).await,
-            QueueName::TicketWrites => self.write_transcript(decode(body)?).await,
-            QueueName::Escalations => self.handle_escalation(decode(body)?).await,
-            QueueName::SlaTimers if DelayedJob::is_one(body) => {
-                self.handle_delayed_job(decode(body)?).await
-            }
-            QueueName::SlaTimers => self.handle_sla_timer(decode(body)?).await,
+            QueueName::Inbound => self.handle_inbound_job(body).await,
+            QueueName::TicketWrites => self.handle_ticket_write_job(body).await,
+            QueueName::Escalations => self.handle_escalation_job(body).await,
+            QueueName::SlaTimers => self.handle_timer_job(body).await,
+        }
+    }
+
+    /// Decodes and runs one job of the inbound queue: a bot turn. A consumer of one queue
+    /// calls its queue's method rather than [`Turno::handle_job`], so its binary links only
+    /// that queue's use cases.
+    pub async fn handle_inbound_job(&self, body: &str) -> Result<(), JobError> {
+        self.handle_inbound(decode(body)?).await
+    }
+
+    /// Decodes and runs one job of the ticket-writes queue: a transcript entry or a
+    /// delivery status.
+    pub async fn handle_ticket_write_job(&self, body: &str) -> Result<(), JobError> {
+        self.write_transcript(decode(body)?).await
+    }
+
+    /// Decodes and runs one job of the escalations queue: a handoff to route and assign.
+    pub async fn handle_escalation_job(&self, body: &str) -> Result<(), JobError> {
+        self.handle_escalation(decode(body)?).await
+    }
+
+    /// Decodes and runs one job of the timers queue: an SLA timer or a delayed job.
+    pub async fn handle_timer_job(&self, body: &str) -> Result<(), JobError> {
+        if DelayedJob::is_one(body) {
+            self.handle_delayed_job(decode(body)?).await
+        } else {
+            self.handle_sla_timer(decode(body)?).await
         }
     }
 
@@ -140,4 +160,9 @@ impl Turno {
             DelayedJob::BotInactive(job) => self.end_inactive_bot_conversation(job).await,
         }
     }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, JobError> {
+    serde_json::from_str(body)
+        .map_err(|e| JobError::permanent(anyhow::anyhow!("malformed job body: {e}")))
 }
