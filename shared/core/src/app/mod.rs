@@ -51,6 +51,7 @@ mod ingress;
 mod live;
 mod metrics;
 mod notes;
+mod push;
 mod quarantine;
 mod quick_replies;
 mod renumber;
@@ -79,6 +80,10 @@ pub use ingress::{Accepted, WebhookBatch};
 pub use live::{ChangeEvent, ChangePage};
 pub use metrics::{AgentLoad, CsatSummary, Dashboard, Durations, TeamQueue, dashboard};
 pub use notes::mentions_in;
+pub use push::{
+    MAX_PER_AGENT as MAX_PUSH_SUBSCRIPTIONS, PushKeys, PushSettings, PushSubscription,
+    PushSubscriptionInput, check_subscription, forget_push_subscription, push_subscriptions,
+};
 pub use quarantine::{
     MAX_RAW_CHARS, QuarantineEntry, QuarantineKind, QuarantinePage, QuarantineScope,
     QuarantinedItem, truncate_raw,
@@ -113,6 +118,7 @@ pub struct Turno {
     bot_io: bot_io::BotIo,
     dead_letters: Option<Arc<dyn crate::ports::DeadLetters>>,
     metrics: Arc<dyn crate::ports::Metrics>,
+    push: Option<push::PushSettings>,
 }
 
 impl Turno {
@@ -131,6 +137,7 @@ impl Turno {
             bot_io: bot_io::BotIo::default(),
             dead_letters: None,
             metrics: Arc::new(crate::ports::NoMetrics),
+            push: None,
         }
     }
 
@@ -151,6 +158,13 @@ impl Turno {
     /// Lets admins list and redrive the queues' dead letters.
     pub fn with_dead_letters(mut self, dead_letters: Arc<dyn crate::ports::DeadLetters>) -> Self {
         self.dead_letters = Some(dead_letters);
+        self
+    }
+
+    /// Lets agents subscribe their browsers to Web Push with this deployment's VAPID key
+    /// (the notifier does the sending).
+    pub fn with_push(mut self, settings: push::PushSettings) -> Self {
+        self.push = Some(settings);
         self
     }
 

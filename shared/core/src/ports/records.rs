@@ -31,6 +31,8 @@ pub enum RecordKind {
     /// An agent's availability and since when, for the reports' activity time; keyed by
     /// agent id.
     AgentActivity,
+    /// The browsers an agent gets Web Push notifications on; keyed by agent id.
+    PushSubscriptions,
 }
 
 impl RecordKind {
@@ -44,6 +46,7 @@ impl RecordKind {
             RecordKind::Amendments => "amendments",
             RecordKind::CsatScores => "csat_scores",
             RecordKind::AgentActivity => "agent_activity",
+            RecordKind::PushSubscriptions => "push_subscriptions",
         }
     }
 }
