@@ -56,7 +56,8 @@ pub fn api_router(state: ApiState) -> Router {
         .merge(crate::console::routes())
         .merge(crate::channel::routes())
         .merge(crate::actions::routes())
-        .merge(crate::export::routes());
+        .merge(crate::export::routes())
+        .merge(crate::push::routes());
     if state.dev_login {
         v1 = with_dev_login(v1);
     }

@@ -13,6 +13,8 @@
 //! | `TURNO_GRAPH_API_VERSION` | the Graph API version (default `v23.0`) |
 //! | `TURNO_GRAPH_API_BASE_URL` | optional: the whole Graph API base URL (a fake in tests) |
 //! | `TURNO_NOTIFY_WEBHOOK_URL` | optional: where notifications are POSTed (only logged if unset) |
+//! | `TURNO_VAPID_KEY_PARAM` | optional: the SSM parameter with the Web Push VAPID private key (PKCS#8, PEM or base64); without it nothing is pushed to browsers |
+//! | `TURNO_PUSH_SUBJECT` | optional: the VAPID contact push services see (`mailto:` or `https:`) |
 //!
 //! The SDK reads region, credentials and endpoints (`AWS_ENDPOINT_URL`,
 //! `AWS_ENDPOINT_URL_<SERVICE>`) from the environment as usual.
@@ -35,6 +37,8 @@ pub const WHATSAPP_TOKEN_PARAM_VAR: &str = "TURNO_WHATSAPP_TOKEN_PARAM";
 pub const GRAPH_API_VERSION_VAR: &str = "TURNO_GRAPH_API_VERSION";
 pub const GRAPH_API_BASE_URL_VAR: &str = "TURNO_GRAPH_API_BASE_URL";
 pub const NOTIFY_WEBHOOK_URL_VAR: &str = "TURNO_NOTIFY_WEBHOOK_URL";
+pub const VAPID_KEY_PARAM_VAR: &str = "TURNO_VAPID_KEY_PARAM";
+pub const PUSH_SUBJECT_VAR: &str = "TURNO_PUSH_SUBJECT";
 const DEFAULT_GRAPH_API_VERSION: &str = "v23.0";
 
 /// How a function reads its environment; tests pass their own.
@@ -109,18 +113,27 @@ pub async fn connect_with(
         }
         None => Arc::new(NoWhatsApp),
     };
-    let notifier = turno_notify::WebhookNotifier::new(env(NOTIFY_WEBHOOK_URL_VAR))
-        .with_context(|| format!("turno {function}: the notifier"))?;
+    let notifier: Arc<dyn turno_core::ports::Notifier> = Arc::new(
+        turno_notify::WebhookNotifier::new(env(NOTIFY_WEBHOOK_URL_VAR))
+            .with_context(|| format!("turno {function}: the notifier"))?,
+    );
+    let store: Arc<dyn turno_core::ports::Store> = Arc::new(store);
+    let (notifier, push) = push_with(function, notifier, &store, clients, env).await?;
     let ports = Ports {
-        store: Arc::new(store),
+        store,
         queue: Arc::new(queue),
         whatsapp,
-        notifier: Arc::new(notifier),
+        notifier,
         events: Arc::new(events),
         clock: Arc::new(SystemClock),
     };
+    let turno = Turno::new(ports, workspaces);
+    let turno = match push {
+        Some(settings) => turno.with_push(settings),
+        None => turno,
+    };
     // The bot's calls to the business's API and the optional LLM (bot-turn uses them).
-    Ok(Turno::new(ports, workspaces)
+    Ok(turno
         .with_metrics(crate::metrics::registry(function))
         .with_bot_integrations(
             Arc::new(
@@ -132,6 +145,41 @@ pub async fn connect_with(
                     .with_context(|| format!("turno {function}: the LLM client"))?,
             ),
         ))
+}
+
+/// With `TURNO_VAPID_KEY_PARAM` set: the notifier that also sends Web Push with that key,
+/// and the settings browsers subscribe with. Without it: `webhook` alone, and no push.
+async fn push_with(
+    function: &str,
+    webhook: Arc<dyn turno_core::ports::Notifier>,
+    store: &Arc<dyn turno_core::ports::Store>,
+    clients: &Clients,
+    env: Env<'_>,
+) -> anyhow::Result<(
+    Arc<dyn turno_core::ports::Notifier>,
+    Option<turno_core::app::PushSettings>,
+)> {
+    if env(VAPID_KEY_PARAM_VAR).is_none() {
+        return Ok((webhook, None));
+    }
+    let text = secret_with(function, VAPID_KEY_PARAM_VAR, clients, env).await?;
+    let key = turno_notify::push::VapidKey::from_text(&text).with_context(|| {
+        format!("turno {function}: the VAPID key named by {VAPID_KEY_PARAM_VAR}")
+    })?;
+    let settings = turno_core::app::PushSettings {
+        public_key: key.public_key().to_owned(),
+        allow_loopback_http: false,
+    };
+    let subject = env(PUSH_SUBJECT_VAR).unwrap_or_else(|| "mailto:push@localhost".to_owned());
+    let sender = turno_notify::push::PushSender::new(key, subject)
+        .with_context(|| format!("turno {function}: the Web Push client"))?;
+    let notifier = turno_notify::push::PushNotifier::new(
+        webhook,
+        sender,
+        store.clone(),
+        Arc::new(SystemClock),
+    );
+    Ok((Arc::new(notifier), Some(settings)))
 }
 
 /// The SQS queues from the `TURNO_*_QUEUE_URL` variables, on this execution environment's

@@ -11,6 +11,7 @@ mod attachments;
 mod bodies;
 mod export;
 mod outbound;
+mod push;
 mod quarantine;
 mod reports;
 mod schemas;
@@ -356,6 +357,7 @@ pub fn document() -> Value {
         actions::paths(),
         export::paths(),
         reports::paths(),
+        push::paths(),
     ]
     .into_iter()
     .reduce(merged)
@@ -366,6 +368,7 @@ pub fn document() -> Value {
         actions::schemas(),
         export::schemas(),
         reports::schemas(),
+        push::schemas(),
     ]
     .into_iter()
     .reduce(merged)

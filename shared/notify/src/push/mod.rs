@@ -29,6 +29,9 @@ pub use vapid::VapidKey;
 
 /// Attempts per subscription and message.
 const ATTEMPTS: u32 = 3;
+/// The longest one notification's pushes may take, all subscriptions and retries included,
+/// when they are sent inline.
+const DEADLINE: Duration = Duration::from_secs(6);
 /// The longest a push service's `Retry-After` is waited for before the next attempt.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(2);
 /// How long a push service keeps a message for a browser that is offline.
@@ -78,7 +81,7 @@ impl PushSender {
     pub fn new(key: VapidKey, subject: impl Into<String>) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(3))
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(PushSender {
@@ -168,6 +171,11 @@ impl PushSender {
 /// `inner` does with them (the workspace's webhook).
 pub struct PushNotifier {
     inner: Arc<dyn Notifier>,
+    pusher: Arc<Pusher>,
+    detached: bool,
+}
+
+struct Pusher {
     sender: PushSender,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -182,12 +190,25 @@ impl PushNotifier {
     ) -> Self {
         PushNotifier {
             inner,
-            sender,
-            store,
-            clock,
+            pusher: Arc::new(Pusher {
+                sender,
+                store,
+                clock,
+            }),
+            detached: false,
         }
     }
 
+    /// Pushes on a task of their own, so the notification returns at once: for a process that
+    /// keeps running (the local runner). Without it (a Lambda function, which may be frozen
+    /// once it answers) pushes are sent before `notify` returns, within a few seconds.
+    pub fn detached(mut self) -> Self {
+        self.detached = true;
+        self
+    }
+}
+
+impl Pusher {
     /// Pushes `n` to its agent's subscriptions; failures are logged, never returned.
     async fn push(&self, n: &Notification) {
         let (Some(agent), Some(kind)) = (&n.agent, push_kind(&n.kind)) else {
@@ -244,7 +265,27 @@ impl PushNotifier {
 #[async_trait]
 impl Notifier for PushNotifier {
     async fn notify(&self, n: &Notification) -> anyhow::Result<()> {
-        let (done, ()) = tokio::join!(self.inner.notify(n), self.push(n));
+        if self.detached {
+            let (pusher, n2) = (self.pusher.clone(), n.clone());
+            tokio::spawn(async move {
+                if tokio::time::timeout(DEADLINE * 2, pusher.push(&n2))
+                    .await
+                    .is_err()
+                {
+                    warn!(ticket_id = %n2.ticket_id, "pushes given up after their deadline");
+                }
+            });
+            return self.inner.notify(n).await;
+        }
+        let push = async {
+            if tokio::time::timeout(DEADLINE, self.pusher.push(n))
+                .await
+                .is_err()
+            {
+                warn!(ticket_id = %n.ticket_id, "pushes given up after their deadline");
+            }
+        };
+        let (done, ()) = tokio::join!(self.inner.notify(n), push);
         done
     }
 }
