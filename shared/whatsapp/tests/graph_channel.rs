@@ -102,10 +102,10 @@ async fn a_media_header_goes_as_the_header_components_parameter() {
         .mount(&server)
         .await;
     let template = TemplateMessage {
-        header_media: Some(HeaderMedia {
+        header_media: Some(Box::new(HeaderMedia {
             kind: MediaKind::Document,
             source: MediaSource::Id("4242".into()),
-        }),
+        })),
         body_params: vec!["Lucía".into()],
         ..TemplateMessage::new("oferta", "es")
     };

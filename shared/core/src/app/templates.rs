@@ -281,7 +281,7 @@ impl Turno {
 fn header_media_for(
     config: &crate::channel::window::TemplateConfig,
     given: Option<MediaSource>,
-) -> Result<Option<HeaderMedia>, AppError> {
+) -> Result<Option<Box<HeaderMedia>>, AppError> {
     use crate::channel::template_form::HeaderFormat;
     let kind = match config.header.as_ref().map(|h| h.format) {
         Some(HeaderFormat::Image) => Some(MediaKind::Image),
@@ -290,7 +290,7 @@ fn header_media_for(
         _ => None,
     };
     match (kind, given) {
-        (Some(kind), Some(source)) => Ok(Some(HeaderMedia { kind, source })),
+        (Some(kind), Some(source)) => Ok(Some(Box::new(HeaderMedia { kind, source }))),
         (Some(kind), None) => Err(AppError::Invalid(format!(
             "template {} has a{} {} header: header_media must give its link or an uploaded media id",
             config.name,

@@ -79,9 +79,10 @@ pub struct TemplateMessage {
     /// Values of the header's text placeholders, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub header_params: Vec<String>,
-    /// The image, video or document of a template approved with a media header.
+    /// The image, video or document of a template approved with a media header (boxed: a
+    /// transcript entry holds a template, and most have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub header_media: Option<HeaderMedia>,
+    pub header_media: Option<Box<HeaderMedia>>,
     /// Values of the body's placeholders, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub body_params: Vec<String>,

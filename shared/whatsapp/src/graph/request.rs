@@ -195,7 +195,7 @@ impl<'a> From<&'a TemplateMessage> for Template<'a> {
                 .collect::<Vec<_>>()
         };
         let mut components = Vec::new();
-        if let Some(media) = t.header_media.as_ref().and_then(header_media) {
+        if let Some(media) = t.header_media.as_deref().and_then(header_media) {
             components.push(Component::Header {
                 parameters: vec![media],
             });

@@ -72,7 +72,7 @@ fn templates_are_checked_against_whatsapps_rules() {
 #[test]
 fn a_header_media_is_an_image_video_or_document_and_not_beside_header_text() {
     let with = |kind, source| TemplateMessage {
-        header_media: Some(HeaderMedia { kind, source }),
+        header_media: Some(Box::new(HeaderMedia { kind, source })),
         ..TemplateMessage::new("oferta", "es")
     };
     let link = || MediaSource::Link("https://lumen.example/a.jpg".into());
