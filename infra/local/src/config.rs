@@ -18,6 +18,8 @@ pub const DEMO_INTENTS: &str = include_str!("../../demo/intents.yaml");
 /// a signed webhook can be sent by hand.
 pub const SANDBOX_APP_SECRET: &str = "turno-sandbox-app-secret";
 pub const DEFAULT_VERIFY_TOKEN: &str = "turno-local-verify-token";
+/// The VAPID contact when `TURNO_PUSH_SUBJECT` is not set.
+pub const DEFAULT_PUSH_SUBJECT: &str = "mailto:push@localhost";
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com/v21.0";
 
 #[derive(Clone)]
@@ -32,6 +34,8 @@ pub struct LocalConfig {
     pub access_token: Option<String>,
     pub api_base_url: String,
     pub notify_url: Option<String>,
+    /// The contact push services see in the VAPID token (`mailto:` or `https:`).
+    pub push_subject: String,
     /// `None`: a secret generated once and kept in the data directory.
     pub jwt_secret: Option<String>,
     pub sweep_every: Duration,
@@ -67,6 +71,7 @@ impl LocalConfig {
             access_token: None,
             api_base_url: DEFAULT_GRAPH_URL.into(),
             notify_url: None,
+            push_subject: DEFAULT_PUSH_SUBJECT.into(),
             jwt_secret: None,
             sweep_every: Duration::from_secs(5),
             clock: Arc::new(SystemClock),
@@ -98,6 +103,9 @@ impl LocalConfig {
             cfg.api_base_url = u.trim_end_matches('/').to_owned();
         }
         cfg.notify_url = var("TURNO_NOTIFY_URL");
+        if let Some(s) = var("TURNO_PUSH_SUBJECT") {
+            cfg.push_subject = s;
+        }
         cfg.jwt_secret = var("TURNO_JWT_SECRET");
         if let Some(s) = var("TURNO_SLA_SWEEP_SECS") {
             let secs: u64 = s

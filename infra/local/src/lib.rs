@@ -132,7 +132,24 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
                 (s.clone(), Some(s))
             }
         };
-    let notifier = Arc::new(turno_notify::WebhookNotifier::new(cfg.notify_url.clone())?);
+    let webhook = Arc::new(turno_notify::WebhookNotifier::new(cfg.notify_url.clone())?);
+    // Web Push with a VAPID key made at the first start and kept beside the database.
+    let vapid = turno_notify::push::VapidKey::load_or_create(&cfg.data_dir.join("vapid.key"))?;
+    let push = turno_core::app::PushSettings {
+        public_key: vapid.public_key().to_owned(),
+        // Browsers' push services are https; a loopback http one is a test's.
+        allow_loopback_http: addr.ip().is_loopback(),
+    };
+    // Pushes go on a task of their own: a push service that hangs delays nothing here.
+    let notifier = Arc::new(
+        turno_notify::push::PushNotifier::new(
+            webhook,
+            turno_notify::push::PushSender::new(vapid, cfg.push_subject.clone())?,
+            store.clone(),
+            cfg.clock.clone(),
+        )
+        .detached(),
+    );
     // The operational counters and timings, scraped at GET /metrics (Prometheus text).
     let metrics = Arc::new(turno_telemetry::Registry::for_prometheus());
     let turno = Turno::new(
@@ -147,6 +164,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         workspaces,
     )
     .with_dead_letters(queues.clone())
+    .with_push(push)
     .with_metrics(metrics.clone())
     .with_bot_integrations(
         Arc::new(turno_integrations::HttpIntegrations::with_env(demo_env())?),

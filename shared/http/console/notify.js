@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { h, clear, time } from './dom.js';
 import { t, currentLang } from './i18n.js';
 import * as live from './live.js';
+import { pushActive, pushControl } from './push.js';
 
 /// The feed's kinds worth a look, and what each may hold for me.
 const WATCHED = new Set(['note', 'message', 'sla']);
@@ -21,7 +22,7 @@ export function mountNotifications(ctx) {
 
   const count = h('span', { class: 'notify-count', 'data-testid': 'notify-count', hidden: true });
   const list = h('ul', { class: 'notify-list', 'data-testid': 'notify-list' });
-  const panel = h('div', { class: 'notify-panel', id: 'notify-panel', hidden: true }, h('h2', { class: 'notify-title' }, t('mentions.title')), list);
+  const panel = h('div', { class: 'notify-panel', id: 'notify-panel', hidden: true }, h('h2', { class: 'notify-title' }, t('mentions.title')), list, pushControl());
   const bell = h('button', {
     class: 'btn ghost small notify-bell', type: 'button', 'data-testid': 'notify-bell',
     'aria-haspopup': 'true', 'aria-expanded': 'false', 'aria-controls': 'notify-panel', 'aria-label': t('mentions.title'),
@@ -58,7 +59,8 @@ export function mountNotifications(ctx) {
     unread += 1;
     drawCount();
     if (!panel.hidden) draw();
-    if ('Notification' in window && Notification.permission === 'granted') {
+    // With push on, the service worker shows it (also when this tab is in the background).
+    if (!pushActive() && 'Notification' in window && Notification.permission === 'granted') {
       try { new Notification('turno', { body: text, tag: key }); } catch { /* the list has it */ }
     }
   }

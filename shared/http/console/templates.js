@@ -5,10 +5,35 @@
 
 import { api } from './api.js';
 import { h, clear } from './dom.js';
-import { t } from './i18n.js';
+import { addKeys, t } from './i18n.js';
+
+addKeys({
+  en: {
+    'templates.headermedia': '{kind}: a public https link or an uploaded media id',
+    'templates.headermedia.missing': '{kind}: give a public https link or an uploaded media id.',
+  },
+  es: {
+    'templates.headermedia': '{kind}: un enlace https público o el id de un archivo subido',
+    'templates.headermedia.missing': '{kind}: indica un enlace https público o el id de un archivo subido.',
+  },
+  pt: {
+    'templates.headermedia': '{kind}: um link https público ou o id de um arquivo enviado',
+    'templates.headermedia.missing': '{kind}: informe um link https público ou o id de um arquivo enviado.',
+  },
+});
 
 /// WhatsApp's longest body parameter.
 const PARAM_MAX = 1024;
+/// Header formats whose media each send must give.
+const MEDIA_HEADERS = new Set(['image', 'video', 'document']);
+
+/// `{link}` or `{id}` for what the agent gave as a header's media, or null when it is neither.
+export function headerMedia(value) {
+  const v = String(value || '').trim();
+  if (/^https:\/\/\S+$/.test(v) && v.length <= 2048) return { link: v };
+  if (/^[A-Za-z0-9]{1,64}$/.test(v)) return { id: v };
+  return null;
+}
 
 /// The text of a per-language map in `lang`, or its first language.
 function pick(texts, lang) {
@@ -43,6 +68,7 @@ export function templatePicker(box, getData) {
   let list = null;
   let chosen = 0;
   let inputs = [];
+  let media = null;
   const error = h('p', { class: 'form-error template-error', role: 'alert', 'data-testid': 'template-error' });
   const preview = h('div', { class: 'template-preview', 'data-testid': 'template-preview', 'aria-live': 'polite' });
   const fields = h('div', { class: 'template-params' });
@@ -83,6 +109,17 @@ export function templatePicker(box, getData) {
     const count = tp.param_count ?? (tp.body_params || []).length;
     inputs = [];
     const rows = [];
+    media = null;
+    if (MEDIA_HEADERS.has(tp.header?.format)) {
+      // The header's image, video or document: a public https link or an uploaded media id.
+      media = h('input', {
+        type: 'text', id: 'tpl-header-media', 'data-testid': 'template-header-media', maxlength: 2048,
+        placeholder: 'https://…', oninput: () => { error.textContent = ''; },
+      });
+      rows.push(h('div', { class: 'tpl-field' },
+        h('label', { for: 'tpl-header-media' }, t('templates.headermedia', { kind: t(`templates.header.${tp.header.format}`) })),
+        media));
+    }
     for (let n = 1; n <= count; n += 1) {
       const input = h('input', {
         type: 'text', id: `tpl-param-${n}`, maxlength: PARAM_MAX, 'data-testid': `template-param-${n}`,
@@ -126,8 +163,20 @@ export function templatePicker(box, getData) {
         firstBad?.focus();
         return { error: problem };
       }
+      let header;
+      if (media) {
+        header = headerMedia(media.value);
+        if (!header) {
+          const problem2 = t('templates.headermedia.missing', { kind: t(`templates.header.${tp.header.format}`) });
+          error.textContent = problem2;
+          media.focus();
+          return { error: problem2 };
+        }
+      }
       const l = lang();
-      return { template: { name: tp.name, language: tp.languages?.[l] || tp.language, params: values.map((v) => v.trim()) } };
+      const template = { name: tp.name, language: tp.languages?.[l] || tp.language, params: values.map((v) => v.trim()) };
+      if (header) template.header_media = header;
+      return { template };
     },
     reset() { drawFields(); },
   };

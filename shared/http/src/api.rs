@@ -57,7 +57,8 @@ pub fn api_router(state: ApiState) -> Router {
         .merge(crate::channel::routes())
         .merge(crate::actions::routes())
         .merge(crate::export::routes())
-        .merge(crate::admin::routes());
+        .merge(crate::admin::routes())
+        .merge(crate::push::routes());
     if state.dev_login {
         v1 = with_dev_login(v1);
     }

@@ -507,6 +507,30 @@ pub(crate) struct TemplateChoice {
     language: Option<String>,
     /// The body's placeholder values, `{{1}}` first; the configured ones when absent.
     params: Option<Vec<String>>,
+    /// The image, video or document of a template approved with a media header.
+    header_media: Option<HeaderMediaChoice>,
+}
+
+/// A template header's media: a public `https` link or a media id from an upload.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HeaderMediaChoice {
+    link: Option<String>,
+    id: Option<String>,
+}
+
+impl HeaderMediaChoice {
+    fn source(self) -> Result<turno_core::channel::message::MediaSource, ApiError> {
+        use turno_core::channel::message::MediaSource;
+        match (self.link, self.id) {
+            (Some(link), None) if link.starts_with("https://") => Ok(MediaSource::Link(link)),
+            (None, Some(id)) => Ok(MediaSource::Id(id)),
+            _ => Err(turno_core::app::AppError::Invalid(
+                "header_media must give exactly one of `link` (https) or `id`".into(),
+            )
+            .into()),
+        }
+    }
 }
 
 /// Sends one of the workspace's configured templates (allowed outside the 24-hour window),
@@ -534,7 +558,17 @@ pub(crate) async fn send_template(
         ));
     }
     Ok(s.turno
-        .agent_send_named_template(actor, id, &choice.name, choice.language, choice.params)
+        .agent_send_named_template(
+            actor,
+            id,
+            &choice.name,
+            choice.language,
+            choice.params,
+            choice
+                .header_media
+                .map(HeaderMediaChoice::source)
+                .transpose()?,
+        )
         .await?)
 }
 

@@ -75,6 +75,9 @@ static ASSETS: &[Asset] = &[
     asset!("templates.js", JS),
     asset!("attach.js", JS),
     asset!("notify.js", JS),
+    asset!("push.js", JS),
+    // The service worker: served from /console/ so its scope is the console.
+    asset!("sw.js", JS),
     asset!("icon.svg", "image/svg+xml"),
     asset!("reports.js", JS),
     asset!("reports_charts.js", JS),

@@ -15,6 +15,7 @@ mod directory;
 pub mod error;
 mod export;
 pub mod openapi;
+mod push;
 mod reports;
 pub mod webhook;
 

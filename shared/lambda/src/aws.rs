@@ -13,6 +13,8 @@
 //! | `TURNO_GRAPH_API_VERSION` | the Graph API version (default `v23.0`) |
 //! | `TURNO_GRAPH_API_BASE_URL` | optional: the whole Graph API base URL (a fake in tests) |
 //! | `TURNO_NOTIFY_WEBHOOK_URL` | optional: where notifications are POSTed (only logged if unset) |
+//! | `TURNO_VAPID_KEY_PARAM` | optional: the SSM parameter with the Web Push VAPID private key (PKCS#8, PEM or base64); without it nothing is pushed to browsers |
+//! | `TURNO_PUSH_SUBJECT` | optional: the VAPID contact push services see (`mailto:` or `https:`) |
 //!
 //! A function built without an adapter's feature (`ingress`, `bot`, `tickets`, `escalation`,
 //! `sla`, `api` choose them) neither reads its variables nor links its SDK: its port refuses
@@ -45,6 +47,8 @@ pub const WHATSAPP_TOKEN_PARAM_VAR: &str = "TURNO_WHATSAPP_TOKEN_PARAM";
 pub const GRAPH_API_VERSION_VAR: &str = "TURNO_GRAPH_API_VERSION";
 pub const GRAPH_API_BASE_URL_VAR: &str = "TURNO_GRAPH_API_BASE_URL";
 pub const NOTIFY_WEBHOOK_URL_VAR: &str = "TURNO_NOTIFY_WEBHOOK_URL";
+pub const VAPID_KEY_PARAM_VAR: &str = "TURNO_VAPID_KEY_PARAM";
+pub const PUSH_SUBJECT_VAR: &str = "TURNO_PUSH_SUBJECT";
 #[cfg(feature = "graph")]
 const DEFAULT_GRAPH_API_VERSION: &str = "v23.0";
 
@@ -104,8 +108,11 @@ pub async fn connect_with(
     );
     #[cfg(not(feature = "notify"))]
     let notifier: Arc<dyn turno_core::ports::Notifier> = Arc::new(crate::absent::NoNotifier);
+    let store: Arc<dyn turno_core::ports::Store> = Arc::new(store);
+    #[cfg(feature = "notify")]
+    let (notifier, push) = push_with(function, notifier, &store, clients, env).await?;
     let ports = Ports {
-        store: Arc::new(store),
+        store,
         queue,
         whatsapp,
         notifier,
@@ -114,6 +121,11 @@ pub async fn connect_with(
         clock: Arc::new(SystemClock),
     };
     let turno = Turno::new(ports, workspaces).with_metrics(crate::metrics::registry(function));
+    #[cfg(feature = "notify")]
+    let turno = match push {
+        Some(settings) => turno.with_push(settings),
+        None => turno,
+    };
     // The bot's calls to the business's API and the optional LLM (bot-turn uses them).
     #[cfg(feature = "bot")]
     let turno = turno.with_bot_integrations(
@@ -175,6 +187,42 @@ async fn whatsapp(
     _env: Env<'_>,
 ) -> anyhow::Result<Arc<dyn WhatsApp>> {
     Ok(Arc::new(NoWhatsApp))
+}
+
+/// With `TURNO_VAPID_KEY_PARAM` set: the notifier that also sends Web Push with that key,
+/// and the settings browsers subscribe with. Without it: `webhook` alone, and no push.
+#[cfg(feature = "notify")]
+async fn push_with(
+    function: &str,
+    webhook: Arc<dyn turno_core::ports::Notifier>,
+    store: &Arc<dyn turno_core::ports::Store>,
+    clients: &Clients,
+    env: Env<'_>,
+) -> anyhow::Result<(
+    Arc<dyn turno_core::ports::Notifier>,
+    Option<turno_core::app::PushSettings>,
+)> {
+    if env(VAPID_KEY_PARAM_VAR).is_none() {
+        return Ok((webhook, None));
+    }
+    let text = secret_with(function, VAPID_KEY_PARAM_VAR, clients, env).await?;
+    let key = turno_notify::push::VapidKey::from_text(&text).with_context(|| {
+        format!("turno {function}: the VAPID key named by {VAPID_KEY_PARAM_VAR}")
+    })?;
+    let settings = turno_core::app::PushSettings {
+        public_key: key.public_key().to_owned(),
+        allow_loopback_http: false,
+    };
+    let subject = env(PUSH_SUBJECT_VAR).unwrap_or_else(|| "mailto:push@localhost".to_owned());
+    let sender = turno_notify::push::PushSender::new(key, subject)
+        .with_context(|| format!("turno {function}: the Web Push client"))?;
+    let notifier = turno_notify::push::PushNotifier::new(
+        webhook,
+        sender,
+        store.clone(),
+        Arc::new(SystemClock),
+    );
+    Ok((Arc::new(notifier), Some(settings)))
 }
 
 /// The SQS queues from the `TURNO_*_QUEUE_URL` variables, on this execution environment's

@@ -1,11 +1,14 @@
 //! Sends notifications (assignments, SLA breaches) to a webhook URL with a Slack-compatible
-//! body, and always logs them. With no URL configured it only logs.
+//! body, and always logs them. With no URL configured it only logs. [`push`] also delivers
+//! an agent's notifications to the browsers they subscribed (Web Push).
+
+pub mod push;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use tracing::{info, warn};
-use turno_core::ports::{Notification, Notifier};
+use turno_core::ports::{Notification, NotificationKind, Notifier};
 
 /// Attempts per notification before the caller is told it failed (and retries the job).
 const ATTEMPTS: u32 = 3;
@@ -32,7 +35,12 @@ impl Notifier for WebhookNotifier {
             workspace = %n.workspace, kind = ?n.kind, ticket_id = %n.ticket_id,
             agent = n.agent.as_ref().map(|a| a.as_str()), "notification"
         );
-        let Some(url) = &self.url else {
+        // A customer's reply is for the assignee's own devices, not the workspace's channel.
+        let Some(url) = self
+            .url
+            .as_ref()
+            .filter(|_| n.kind != NotificationKind::CustomerReplied)
+        else {
             return Ok(());
         };
         // `text` is what Slack shows; `turno` carries the structured notification.

@@ -1,7 +1,9 @@
 //! The Graph API client's templates, media and read receipts against a fake Graph API.
 
 use serde_json::json;
-use turno_core::channel::message::{MediaKind, MediaSource, Outbound, TemplateMessage};
+use turno_core::channel::message::{
+    HeaderMedia, MediaKind, MediaSource, Outbound, TemplateMessage,
+};
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{MediaError, SendError, WhatsApp};
 use turno_whatsapp::graph::{GraphClient, GraphConfig, RetryPolicy};
@@ -76,6 +78,40 @@ async fn a_template_is_posted_with_its_language_and_components() {
         .send(&workspace(), &customer(), &Outbound::Template(template))
         .await;
 
+    assert_eq!(sent, Ok(MessageId::parse("wamid.OK").unwrap()));
+}
+
+#[tokio::test]
+async fn a_media_header_goes_as_the_header_components_parameter() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .and(body_json(json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": CUSTOMER,
+            "type": "template",
+            "template": {
+                "name": "oferta", "language": { "code": "es" },
+                "components": [
+                    { "type": "header", "parameters": [{ "type": "document", "document": { "id": "4242" } }] },
+                    { "type": "body", "parameters": [{ "type": "text", "text": "Lucía" }] }
+                ]
+            }
+        })))
+        .respond_with(accepted())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let template = TemplateMessage {
+        header_media: Some(Box::new(HeaderMedia {
+            kind: MediaKind::Document,
+            source: MediaSource::Id("4242".into()),
+        })),
+        body_params: vec!["Lucía".into()],
+        ..TemplateMessage::new("oferta", "es")
+    };
+    let sent = client(&server, 1024)
+        .send(&workspace(), &customer(), &Outbound::Template(template))
+        .await;
     assert_eq!(sent, Ok(MessageId::parse("wamid.OK").unwrap()));
 }
 

@@ -51,10 +51,12 @@ fn links(function: &str) -> BTreeSet<&'static str> {
         ]),
         // The table only.
         "ticket-writer" => set(&[]),
-        // Arms timers (SQS), publishes events, notifies assignments and breaches.
+        // Arms timers (SQS), publishes events, notifies assignments and breaches (by Web
+        // Push too, with the VAPID key read from SSM).
         "escalation" | "sla-enforcer" => set(&[
             "aws-sdk-sqs",
             "aws-sdk-eventbridge",
+            "aws-sdk-ssm",
             "turno-notify",
             "reqwest",
         ]),

@@ -129,6 +129,9 @@ impl Turno {
         if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
             // The customer's message may have started or resumed a clock.
             self.arm_sla_timer(ws, t, turn.sla_before).await?;
+            if msg.content.from_customer() && !msg.content.is_event() && !turn.ticket_created {
+                self.announce_customer_reply(t).await;
+            }
         }
         if turn.ticket_created {
             let created = DomainEvent::TicketCreated {

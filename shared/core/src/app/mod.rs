@@ -53,6 +53,7 @@ mod ingress;
 mod live;
 mod metrics;
 mod notes;
+mod push;
 mod quarantine;
 mod quick_replies;
 mod renumber;
@@ -84,6 +85,10 @@ pub use ingress::{Accepted, WebhookBatch};
 pub use live::{ChangeEvent, ChangePage};
 pub use metrics::{AgentLoad, CsatSummary, Dashboard, Durations, TeamQueue, dashboard};
 pub use notes::mentions_in;
+pub use push::{
+    MAX_PER_AGENT as MAX_PUSH_SUBSCRIPTIONS, PushKeys, PushSettings, PushSubscription,
+    PushSubscriptionInput, check_subscription, forget_push_subscription, push_subscriptions,
+};
 pub use quarantine::{
     MAX_RAW_CHARS, QuarantineEntry, QuarantineKind, QuarantinePage, QuarantineScope,
     QuarantinedItem, truncate_raw,
@@ -120,6 +125,7 @@ pub struct Turno {
     metrics: Arc<dyn crate::ports::Metrics>,
     sync: Arc<config_sync::ConfigSync>,
     directory: Arc<dyn crate::ports::Directory>,
+    push: Option<push::PushSettings>,
 }
 
 impl Turno {
@@ -141,6 +147,7 @@ impl Turno {
             metrics: Arc::new(crate::ports::NoMetrics),
             sync,
             directory: Arc::new(crate::ports::NoDirectory),
+            push: None,
         }
     }
 
@@ -168,6 +175,13 @@ impl Turno {
     /// Lets admins list and redrive the queues' dead letters.
     pub fn with_dead_letters(mut self, dead_letters: Arc<dyn crate::ports::DeadLetters>) -> Self {
         self.dead_letters = Some(dead_letters);
+        self
+    }
+
+    /// Lets agents subscribe their browsers to Web Push with this deployment's VAPID key
+    /// (the notifier does the sending).
+    pub fn with_push(mut self, settings: push::PushSettings) -> Self {
+        self.push = Some(settings);
         self
     }
 

@@ -10,7 +10,9 @@ use tracing::{info, warn};
 
 use super::effects::{Retry, retry_on_conflict};
 use super::{Actor, AppError, Turno};
-use crate::channel::message::{Outbound, TemplateMessage, TranscriptEntry};
+use crate::channel::message::{
+    HeaderMedia, MediaKind, MediaSource, Outbound, TemplateMessage, TranscriptEntry,
+};
 use crate::channel::templates::{
     MarketingPreference, TemplateCategory, TemplateState, TemplateUpdate,
 };
@@ -190,6 +192,7 @@ impl Turno {
         name: &str,
         language: Option<String>,
         params: Option<Vec<String>>,
+        header_media: Option<MediaSource>,
     ) -> Result<TranscriptEntry, AppError> {
         let ws = self
             .config(&actor.workspace)
@@ -218,6 +221,7 @@ impl Turno {
         config
             .check_params(&message.body_params)
             .map_err(AppError::Invalid)?;
+        message.header_media = header_media_for(config, header_media)?;
         self.agent_send(actor, id, Outbound::Template(message))
             .await
     }
@@ -271,5 +275,34 @@ impl Turno {
             }
         }
         Ok(())
+    }
+}
+
+/// The header media a send carries: required by a template approved with an image, video or
+/// document header, refused by any other.
+fn header_media_for(
+    config: &crate::channel::window::TemplateConfig,
+    given: Option<MediaSource>,
+) -> Result<Option<Box<HeaderMedia>>, AppError> {
+    use crate::channel::template_form::HeaderFormat;
+    let kind = match config.header.as_ref().map(|h| h.format) {
+        Some(HeaderFormat::Image) => Some(MediaKind::Image),
+        Some(HeaderFormat::Video) => Some(MediaKind::Video),
+        Some(HeaderFormat::Document) => Some(MediaKind::Document),
+        _ => None,
+    };
+    match (kind, given) {
+        (Some(kind), Some(source)) => Ok(Some(Box::new(HeaderMedia { kind, source }))),
+        (Some(kind), None) => Err(AppError::Invalid(format!(
+            "template {} has a{} {} header: header_media must give its link or an uploaded media id",
+            config.name,
+            if kind == MediaKind::Image { "n" } else { "" },
+            kind.as_str()
+        ))),
+        (None, Some(_)) => Err(AppError::Invalid(format!(
+            "template {} has no media header: send it without header_media",
+            config.name
+        ))),
+        (None, None) => Ok(None),
     }
 }

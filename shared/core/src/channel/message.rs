@@ -79,12 +79,24 @@ pub struct TemplateMessage {
     /// Values of the header's text placeholders, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub header_params: Vec<String>,
+    /// The image, video or document of a template approved with a media header (boxed: a
+    /// transcript entry holds a template, and most have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header_media: Option<Box<HeaderMedia>>,
     /// Values of the body's placeholders, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub body_params: Vec<String>,
     /// The payload returned when the customer taps each quick-reply button, in button order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub button_payloads: Vec<String>,
+}
+
+/// The media a template's header shows: its kind (image, video or document, as approved) and
+/// where WhatsApp takes it from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderMedia {
+    pub kind: MediaKind,
+    pub source: MediaSource,
 }
 
 /// Where outbound media comes from.
@@ -265,6 +277,7 @@ impl TemplateMessage {
             name: name.into(),
             language: language.into(),
             header_params: Vec::new(),
+            header_media: None,
             body_params: Vec::new(),
             button_payloads: Vec::new(),
         }
@@ -312,6 +325,18 @@ impl TemplateMessage {
             return Err("a template header takes at most 1 parameter".into());
         }
         check("header", &self.header_params, 60)?;
+        if let Some(m) = &self.header_media {
+            if !matches!(
+                m.kind,
+                MediaKind::Image | MediaKind::Video | MediaKind::Document
+            ) {
+                return Err("a template header shows an image, a video or a document".into());
+            }
+            if !self.header_params.is_empty() {
+                return Err("a template header is either text or media, not both".into());
+            }
+            validate_media(m.kind, &m.source, None, None)?;
+        }
         check("body", &self.body_params, 1024)?;
         if self.button_payloads.len() > 10 {
             return Err("a template has at most 10 quick-reply buttons".into());

@@ -107,6 +107,7 @@ impl TemplateConfig {
             name: self.name.clone(),
             language: self.languages.get(&lang).unwrap_or(&self.language).clone(),
             header_params: fill(&self.header_params),
+            header_media: None,
             body_params: if self.body_params.is_empty() {
                 self.prefill(&filled_vars)
             } else {

@@ -16,6 +16,9 @@ pub enum NotificationKind {
     Mentioned,
     /// The workspace's rolling satisfaction average dropped below its threshold.
     CsatLow,
+    /// The customer wrote on a ticket assigned to the agent (for the agent's own devices, not
+    /// the workspace's webhook).
+    CustomerReplied,
 }
 
 /// A notice to people (agents, supervisors). Holds no customer message text.

@@ -40,6 +40,8 @@ pub enum RecordKind {
     /// One saved change to a workspace's configuration (who, what, when, old and new
     /// version); keyed by the new version, zero-padded.
     ConfigAudit,
+    /// The browsers an agent gets Web Push notifications on; keyed by agent id.
+    PushSubscriptions,
 }
 
 impl RecordKind {
@@ -56,6 +58,7 @@ impl RecordKind {
             RecordKind::WorkspaceConfig => "workspace_config",
             RecordKind::ConfigVersion => "config_version",
             RecordKind::ConfigAudit => "config_audit",
+            RecordKind::PushSubscriptions => "push_subscriptions",
         }
     }
 }

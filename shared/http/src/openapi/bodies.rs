@@ -29,7 +29,15 @@ pub(super) fn reply_body() -> Value {
         "properties": {
             "name": { "type": "string", "description": "a name from GET /templates; another answers 404" },
             "language": nullable(json!({ "type": "string", "description": "an approved language code; the variant for the customer's language when absent (another answers 404)" })),
-            "params": nullable(json!({ "type": "array", "items": string(), "description": "the body's values, {{1}} first; the configured and pre-filled ones when absent. Each placeholder needs a value of 1 to 1024 characters on one line (422 naming the placeholder otherwise)" }))
+            "params": nullable(json!({ "type": "array", "items": string(), "description": "the body's values, {{1}} first; the configured and pre-filled ones when absent. Each placeholder needs a value of 1 to 1024 characters on one line (422 naming the placeholder otherwise)" })),
+            "header_media": nullable(json!({
+                "type": "object", "additionalProperties": false,
+                "description": "the image, video or document a template approved with a media header shows: exactly one of an https link or a media id from an upload. Required by such a template and refused by any other (422 naming what is missing)",
+                "properties": {
+                    "link": nullable(json!({ "type": "string", "maxLength": 2048 })),
+                    "id": nullable(json!({ "type": "string", "maxLength": 64 }))
+                }
+            }))
         }
     });
     json!({

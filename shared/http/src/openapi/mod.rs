@@ -12,6 +12,7 @@ mod attachments;
 mod bodies;
 mod export;
 mod outbound;
+mod push;
 mod quarantine;
 mod reports;
 mod schemas;
@@ -359,6 +360,7 @@ pub fn document() -> Value {
         actions::paths(),
         export::paths(),
         reports::paths(),
+        push::paths(),
     ]
     .into_iter()
     .reduce(merged)
@@ -370,6 +372,7 @@ pub fn document() -> Value {
         actions::schemas(),
         export::schemas(),
         reports::schemas(),
+        push::schemas(),
     ]
     .into_iter()
     .reduce(merged)

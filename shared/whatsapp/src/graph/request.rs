@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use turno_core::channel::message::{
-    ListRow, MediaKind, MediaSource, Outbound, ReplyButton, TemplateMessage,
+    HeaderMedia, ListRow, MediaKind, MediaSource, Outbound, ReplyButton, TemplateMessage,
 };
 use turno_core::kernel::ids::WaId;
 
@@ -161,6 +161,29 @@ enum Component<'a> {
 enum Parameter<'a> {
     Text { text: &'a str },
     Payload { payload: &'a str },
+    Image { image: Media<'a> },
+    Video { video: Media<'a> },
+    Document { document: Media<'a> },
+}
+
+/// The header parameter of a template approved with a media header.
+fn header_media(m: &HeaderMedia) -> Option<Parameter<'_>> {
+    let (id, link) = match &m.source {
+        MediaSource::Id(id) => (Some(id.as_str()), None),
+        MediaSource::Link(link) => (None, Some(link.as_str())),
+    };
+    let media = Media {
+        id,
+        link,
+        caption: None,
+        filename: None,
+    };
+    match m.kind {
+        MediaKind::Image => Some(Parameter::Image { image: media }),
+        MediaKind::Video => Some(Parameter::Video { video: media }),
+        MediaKind::Document => Some(Parameter::Document { document: media }),
+        MediaKind::Audio | MediaKind::Sticker => None,
+    }
 }
 
 impl<'a> From<&'a TemplateMessage> for Template<'a> {
@@ -172,7 +195,11 @@ impl<'a> From<&'a TemplateMessage> for Template<'a> {
                 .collect::<Vec<_>>()
         };
         let mut components = Vec::new();
-        if !t.header_params.is_empty() {
+        if let Some(media) = t.header_media.as_deref().and_then(header_media) {
+            components.push(Component::Header {
+                parameters: vec![media],
+            });
+        } else if !t.header_params.is_empty() {
             components.push(Component::Header {
                 parameters: texts(&t.header_params),
             });

@@ -70,6 +70,35 @@ fn templates_are_checked_against_whatsapps_rules() {
 }
 
 #[test]
+fn a_header_media_is_an_image_video_or_document_and_not_beside_header_text() {
+    let with = |kind, source| TemplateMessage {
+        header_media: Some(Box::new(HeaderMedia { kind, source })),
+        ..TemplateMessage::new("oferta", "es")
+    };
+    let link = || MediaSource::Link("https://lumen.example/a.jpg".into());
+    assert_eq!(with(MediaKind::Image, link()).validate(), Ok(()));
+    assert_eq!(
+        with(MediaKind::Document, MediaSource::Id("42".into())).validate(),
+        Ok(())
+    );
+    assert!(with(MediaKind::Audio, link()).validate().is_err());
+    assert!(
+        with(MediaKind::Image, MediaSource::Id("no spaces".into()))
+            .validate()
+            .is_err()
+    );
+    let both = TemplateMessage {
+        header_params: vec!["Lumen".into()],
+        ..with(MediaKind::Image, link())
+    };
+    assert!(
+        both.validate()
+            .unwrap_err()
+            .contains("either text or media")
+    );
+}
+
+#[test]
 fn media_is_checked_for_source_caption_and_filename() {
     let media = |kind, source, caption: Option<&str>, filename: Option<&str>| Outbound::Media {
         kind,
