@@ -25,6 +25,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 mod readers;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 use readers::Readers;
