@@ -115,13 +115,13 @@ pub async fn run_worker<F, Fut>(
         while let Some(joined) = running.try_join_next() {
             collect(joined, &mut finished);
         }
-        if !finished.is_empty() {
-            if let Err(e) = queues.settle_async(std::mem::take(&mut finished)).await {
-                // The jobs stay in flight and are delivered again after their visibility
-                // timeout: at least once, never lost.
-                let error = format!("{e:#}");
-                error!(queue = queue.as_str(), %error, "could not settle finished jobs");
-            }
+        if !finished.is_empty()
+            && let Err(e) = queues.settle_async(std::mem::take(&mut finished)).await
+        {
+            // The jobs stay in flight and are delivered again after their visibility
+            // timeout: at least once, never lost.
+            let error = format!("{e:#}");
+            error!(queue = queue.as_str(), %error, "could not settle finished jobs");
         }
         if stopping && running.is_empty() {
             break;
