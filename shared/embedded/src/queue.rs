@@ -126,7 +126,7 @@ pub struct SqliteQueues {
     /// When expired deduplication records were last purged (ms).
     last_purge: AtomicI64,
     /// Deliveries handed out by this process and not settled yet.
-    held: AtomicU64,
+    held: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for SqliteQueues {
@@ -160,7 +160,7 @@ impl SqliteQueues {
             options,
             wakers,
             last_purge: AtomicI64::new(i64::MIN),
-            held: AtomicU64::new(0),
+            held: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -272,6 +272,12 @@ impl SqliteQueues {
         let now = self.now_ms();
         let hidden_until = now.saturating_add(millis(visibility));
         let max_receives = self.options.max_receives;
+        // Counted by the writer before it commits, so no one sees the messages hidden
+        // before they are counted as held (a look at the queues never finds both at rest
+        // while a delivery is on its way to its consumer).
+        let held = Arc::clone(&self.held);
+        let counted = Arc::new(AtomicU64::new(0));
+        let counted_in_tx = Arc::clone(&counted);
         let received = self
             .db
             .write(move |tx| {
@@ -320,12 +326,21 @@ impl SqliteQueues {
                         break;
                     }
                 }
+                held.fetch_add(out.len() as u64, Ordering::Relaxed);
+                counted_in_tx.store(out.len() as u64, Ordering::Relaxed);
                 Ok(out)
             })
             .await
-            .map_err(|e| e.into_anyhow("receive from queue"))?;
-        self.held
-            .fetch_add(received.len() as u64, Ordering::Relaxed);
+            .map_err(|e| {
+                // Not committed: nothing was received after all.
+                let n = counted.load(Ordering::Relaxed);
+                let _ = self
+                    .held
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
+                        Some(h.saturating_sub(n))
+                    });
+                e.into_anyhow("receive from queue")
+            })?;
         Ok(received)
     }
 
