@@ -11,6 +11,9 @@ use turno_core::ports::SystemClock;
 use turno_embedded::{Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore};
 use turno_tests::{APP_SECRET, sign, text_webhook};
 
+/// Webhooks in flight at once in the concurrent variant.
+const IN_FLIGHT: usize = 64;
+
 fn body(i: u64) -> (String, String) {
     let b = text_webhook(
         "34600111222",
@@ -24,6 +27,11 @@ fn body(i: u64) -> (String, String) {
 
 fn ingress(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    // The local runner's runtime: a worker thread per core.
+    let mt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("runtime");
@@ -83,6 +91,41 @@ fn ingress(c: &mut Criterion) {
                 .expect("valid");
                 let batch = turno_whatsapp::webhook::parse(body.as_bytes());
                 rt.block_on(turno.accept_webhook(batch)).expect("enqueued");
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    // Webhooks arrive concurrently in production (the HTTP server runs each request on its own
+    // task); with many in flight, writes can share a commit. Measured per webhook.
+    group.throughput(criterion::Throughput::Elements(IN_FLIGHT as u64));
+    group.bench_function("ingress, 64 in flight (time per 64)", |b| {
+        b.iter_batched(
+            || {
+                (0..IN_FLIGHT)
+                    .map(|_| {
+                        i += 1;
+                        body(i)
+                    })
+                    .collect::<Vec<_>>()
+            },
+            |bodies| {
+                let all = bodies.into_iter().map(|(body, sig)| {
+                    let turno = turno.clone();
+                    mt.spawn(async move {
+                        turno_whatsapp::webhook::verify_signature(
+                            APP_SECRET.as_bytes(),
+                            body.as_bytes(),
+                            Some(&sig),
+                        )
+                        .expect("valid");
+                        let batch = turno_whatsapp::webhook::parse(body.as_bytes());
+                        turno.accept_webhook(batch).await.expect("enqueued");
+                    })
+                });
+                let tasks: Vec<_> = all.collect();
+                for r in mt.block_on(futures::future::join_all(tasks)) {
+                    r.expect("task");
+                }
             },
             BatchSize::SmallInput,
         )

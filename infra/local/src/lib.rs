@@ -197,7 +197,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         let worker_metrics = turno_embedded::WorkerMetrics(metrics.clone());
         let options = match queue {
             QueueName::Inbound | QueueName::TicketWrites => WorkerOptions {
-                concurrency: TURN_CONCURRENCY,
+                concurrency: turn_concurrency(),
                 batch: 32,
                 metrics: worker_metrics,
                 ..WorkerOptions::default()
@@ -380,6 +380,15 @@ fn self_address(addr: SocketAddr) -> String {
         ip => ip,
     };
     SocketAddr::new(ip, addr.port()).to_string()
+}
+
+/// [`TURN_CONCURRENCY`], or `TURNO_TURN_CONCURRENCY` when set to a positive number (for
+/// measuring other sizes without a rebuild).
+fn turn_concurrency() -> usize {
+    env_var("TURNO_TURN_CONCURRENCY")
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(TURN_CONCURRENCY)
 }
 
 fn env_var(name: &str) -> Option<String> {

@@ -1,7 +1,7 @@
 //! The one SQLite database every embedded adapter shares, and its schema.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -24,22 +24,40 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/008_rollups.sql"),
 ];
 
+mod readers;
+#[cfg(test)]
+mod tests;
+mod writer;
+
+use readers::Readers;
+use writer::{Typed, Writer};
+
+/// Read-only connections beside the writer: enough for the runner's concurrent reads (each
+/// takes tens of microseconds) without holding many files open.
+const READERS: usize = 4;
+
 /// A handle on the SQLite database file that holds the store, the queues, the events and the
-/// sandbox outbox. Cheap to clone: every clone shares one connection.
+/// sandbox outbox. Cheap to clone: every clone shares one writer and one pool of readers.
 ///
-/// The connection sits behind a `std::sync::Mutex`: every operation is a few statements that
-/// take microseconds, and none holds the lock across an `.await`, so an async mutex or a
-/// connection pool would only add overhead.
+/// Writes go to a single writer thread that commits every write waiting at that moment in one
+/// transaction (group commit) and answers each only after the commit: a write that returned
+/// `Ok` is on disk as far as `synchronous=NORMAL` promises (see [`Db::open`]). Reads run on a
+/// pool of read-only connections, which WAL lets read beside the writer; a read started after
+/// a write returned sees it. The async methods never block a runtime thread: writes wait on a
+/// channel, reads run on the blocking pool.
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    conn: Mutex<Connection>,
+    // Fields drop in declaration order: the writer closes its connection (and its thread
+    // ends) before the temporary directory goes.
+    writer: Writer,
+    /// `None` for an in-memory database, whose reads go to the writer's connection.
+    readers: Option<Readers>,
     path: Option<PathBuf>,
-    /// For [`Db::open_temporary`]: the directory is deleted after the connection closes
-    /// (fields drop in declaration order).
+    /// For [`Db::open_temporary`]: the directory is deleted after the connections close.
     _temp_dir: Option<tempfile::TempDir>,
 }
 
@@ -92,9 +110,12 @@ impl Db {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         migrate(&mut conn)?;
+        let readers = path.clone().map(|p| Readers::new(p, READERS));
+        let writer = Writer::spawn(conn).context("cannot start the database writer")?;
         Ok(Db {
             inner: Arc::new(Inner {
-                conn: Mutex::new(conn),
+                writer,
+                readers,
                 path,
                 _temp_dir: temp_dir,
             }),
@@ -108,40 +129,59 @@ impl Db {
 
     /// The schema version this database is at.
     pub fn schema_version(&self) -> anyhow::Result<u32> {
-        self.read(|c| Ok(c.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0))?))
-            .map_err(|e| e.into_anyhow("read the schema version"))
+        self.read_blocking(|c| {
+            Ok(c.pragma_query_value(None, "user_version", |r| r.get::<_, u32>(0))?)
+        })
+        .map_err(|e| e.into_anyhow("read the schema version"))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while the lock was held cannot leave a half-written change behind: an open
-        // transaction rolls back when it is dropped during unwinding. So the connection is
-        // still sound and the poison flag can be ignored.
-        self.inner
-            .conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// Runs `f` on the connection, outside any explicit transaction.
-    pub(crate) fn read<T>(
+    /// Runs `f` on a read connection, outside any explicit transaction, blocking this thread.
+    /// For synchronous callers; async code uses [`Db::read`].
+    pub(crate) fn read_blocking<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<T, DbError>,
+        f: impl FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
-        f(&self.lock())
+        match &self.inner.readers {
+            Some(readers) => readers.with(f),
+            None => self.write_blocking(move |tx| f(tx)),
+        }
     }
 
-    /// Runs `f` in one write transaction and commits it if `f` succeeds; any error rolls
-    /// everything back. `IMMEDIATE` takes the write lock up front, so a read-modify-write
-    /// inside `f` cannot interleave with another process writing the same file.
-    pub(crate) fn write<T>(
+    /// Runs `f` on a read connection, on the blocking thread pool.
+    pub(crate) async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError>,
+        f: impl FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        if self.inner.readers.is_none() {
+            return self.write(move |tx| f(tx)).await;
+        }
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
+            .await
+            .map_err(|e| DbError::other(format!("the read did not finish: {e}")))?
+    }
+
+    /// Runs `f` as one write: in its own savepoint inside the writer's next transaction,
+    /// which takes the write lock up front (`IMMEDIATE`), so a read-modify-write inside `f`
+    /// cannot interleave with another writer. An error from `f` rolls back only `f`'s
+    /// statements. Returns once the transaction committed.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        let (job, answer) = Typed::job(f);
+        self.inner.writer.send(job)?;
+        answer
+            .await
+            .map_err(|_| DbError::other("the database writer stopped before answering"))?
+    }
+
+    /// [`Db::write`] for synchronous callers: blocks this thread until the commit.
+    pub(crate) fn write_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        futures::executor::block_on(self.write(f))
     }
 }
 

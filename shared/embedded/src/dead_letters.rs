@@ -37,7 +37,7 @@ impl SqliteQueues {
     /// The queue's dead letters, oldest first.
     pub fn dead_letters(&self, queue: QueueName) -> anyhow::Result<Vec<DeadLetter>> {
         self.db
-            .read(|c| {
+            .read_blocking(move |c| {
                 let mut stmt = c.prepare_cached(
                     "SELECT id, message_id, grp, body, receive_count, reason, sent_at, dead_at
                      FROM dead_letters WHERE queue = ?1 ORDER BY id",
@@ -63,10 +63,14 @@ impl SqliteQueues {
     /// Sends the queue's dead letters again, as new messages in their original order, and
     /// removes them from the dead letters (SQS "redrive"). Returns how many were sent.
     pub fn redrive(&self, queue: QueueName) -> anyhow::Result<usize> {
+        futures::executor::block_on(self.redrive_async(queue))
+    }
+
+    async fn redrive_async(&self, queue: QueueName) -> anyhow::Result<usize> {
         let now = self.now_ms();
         let moved = self
             .db
-            .write(|tx| {
+            .write(move |tx| {
                 let letters: Vec<(i64, Option<String>, String)> = {
                     let mut stmt = tx.prepare_cached(
                         "SELECT id, grp, body FROM dead_letters WHERE queue = ?1 ORDER BY id",
@@ -90,6 +94,7 @@ impl SqliteQueues {
                 }
                 Ok(letters.len())
             })
+            .await
             .map_err(|e| e.into_anyhow("redrive dead letters"))?;
         self.wake(queue);
         Ok(moved)
@@ -123,9 +128,11 @@ impl turno_core::ports::DeadLetters for SqliteQueues {
     }
 
     async fn redrive(&self, queue: QueueName) -> Result<usize, turno_core::ports::QueueError> {
-        SqliteQueues::redrive(self, queue).map_err(|source| turno_core::ports::QueueError {
-            queue: queue.as_str(),
-            source,
-        })
+        self.redrive_async(queue)
+            .await
+            .map_err(|source| turno_core::ports::QueueError {
+                queue: queue.as_str(),
+                source,
+            })
     }
 }

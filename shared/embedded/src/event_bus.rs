@@ -40,8 +40,9 @@ impl SqliteEventBus {
         after_seq: i64,
         limit: u32,
     ) -> anyhow::Result<Vec<(i64, DomainEvent)>> {
+        let ws = ws.clone();
         self.db
-            .read(|c| {
+            .read_blocking(move |c| {
                 let mut stmt = c.prepare_cached(
                     "SELECT seq, body FROM events WHERE workspace = ?1 AND seq > ?2
                      ORDER BY seq LIMIT ?3",
@@ -67,18 +68,29 @@ impl EventBus for SqliteEventBus {
             return Ok(());
         }
         let now = nanos(Timestamp::now());
+        // Serialized here, so the writer spends its time on the insert only.
+        let rows = events
+            .iter()
+            .map(|e| {
+                Ok((
+                    e.workspace().to_string(),
+                    e.name(),
+                    serde_json::to_string(e)?,
+                ))
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()?;
         self.db
-            .write(|tx| {
+            .write(move |tx| {
                 let mut stmt = tx.prepare_cached(
                     "INSERT INTO events (workspace, name, body, published_at)
                      VALUES (?1, ?2, ?3, ?4)",
                 )?;
-                for e in events {
-                    let body = serde_json::to_string(e)?;
-                    stmt.execute(params![e.workspace().as_str(), e.name(), body, now])?;
+                for (ws, name, body) in &rows {
+                    stmt.execute(params![ws, name, body, now])?;
                 }
                 Ok::<_, DbError>(())
             })
+            .await
             .map_err(|e| e.into_anyhow("publish events"))
     }
 }

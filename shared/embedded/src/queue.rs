@@ -126,7 +126,7 @@ pub struct SqliteQueues {
     /// When expired deduplication records were last purged (ms).
     last_purge: AtomicI64,
     /// Deliveries handed out by this process and not settled yet.
-    held: AtomicU64,
+    held: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for SqliteQueues {
@@ -160,7 +160,7 @@ impl SqliteQueues {
             options,
             wakers,
             last_purge: AtomicI64::new(i64::MIN),
-            held: AtomicU64::new(0),
+            held: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -200,23 +200,31 @@ impl SqliteQueues {
     }
 
     /// Sends every envelope in one transaction; returns how many were queued (duplicates are
-    /// not).
+    /// not). Blocks this thread until the commit; async code uses [`Queue::send`].
     pub fn send_now(&self, envelopes: &[Envelope]) -> anyhow::Result<usize> {
+        futures::executor::block_on(self.send_all(envelopes.to_vec()))
+    }
+
+    async fn send_all(&self, envelopes: Vec<Envelope>) -> anyhow::Result<usize> {
         if envelopes.is_empty() {
             return Ok(0);
         }
+        let queues: Vec<QueueName> = QueueName::ALL
+            .into_iter()
+            .filter(|q| envelopes.iter().any(|e| e.queue == *q))
+            .collect();
         let now = self.now_ms();
         let purge = now.saturating_sub(self.last_purge.load(Ordering::Relaxed)) >= PURGE_EVERY_MS;
         let window = millis(self.options.dedupe_window);
         let sent = self
             .db
-            .write(|tx| {
+            .write(move |tx| {
                 if purge {
                     tx.prepare_cached("DELETE FROM queue_dedupe WHERE expires_at <= ?1")?
                         .execute(params![now])?;
                 }
                 let mut sent = 0;
-                for env in envelopes {
+                for env in &envelopes {
                     if let Some(id) = &env.dedupe_id
                         && !claim_dedupe_id(tx, env.queue, id, now, now.saturating_add(window))?
                     {
@@ -227,14 +235,12 @@ impl SqliteQueues {
                 }
                 Ok(sent)
             })
+            .await
             .map_err(|e| e.into_anyhow("send to queue"))?;
         if purge {
             self.last_purge.store(now, Ordering::Relaxed);
         }
-        for q in QueueName::ALL
-            .into_iter()
-            .filter(|q| envelopes.iter().any(|e| e.queue == *q))
-        {
+        for q in queues {
             self.wake(q);
         }
         Ok(sent)
@@ -242,8 +248,19 @@ impl SqliteQueues {
 
     /// Receives up to `max` messages that are visible now, oldest first, at most one per
     /// message group, and hides them for `visibility`. Messages already received
-    /// `max_receives` times are moved to the dead letters on the way.
+    /// `max_receives` times are moved to the dead letters on the way. Blocks this thread
+    /// until the commit; async code uses [`SqliteQueues::receive_async`].
     pub fn receive(
+        &self,
+        queue: QueueName,
+        max: usize,
+        visibility: Duration,
+    ) -> anyhow::Result<Vec<Delivery>> {
+        futures::executor::block_on(self.receive_async(queue, max, visibility))
+    }
+
+    /// [`SqliteQueues::receive`], awaiting the commit without blocking the thread.
+    pub async fn receive_async(
         &self,
         queue: QueueName,
         max: usize,
@@ -255,9 +272,15 @@ impl SqliteQueues {
         let now = self.now_ms();
         let hidden_until = now.saturating_add(millis(visibility));
         let max_receives = self.options.max_receives;
+        // Counted by the writer before it commits, so no one sees the messages hidden
+        // before they are counted as held (a look at the queues never finds both at rest
+        // while a delivery is on its way to its consumer).
+        let held = Arc::clone(&self.held);
+        let counted = Arc::new(AtomicU64::new(0));
+        let counted_in_tx = Arc::clone(&counted);
         let received = self
             .db
-            .write(|tx| {
+            .write(move |tx| {
                 let mut out = Vec::new();
                 // Each round may dead-letter group heads, which makes their successors heads;
                 // look again until the batch is full or nothing is left.
@@ -303,11 +326,21 @@ impl SqliteQueues {
                         break;
                     }
                 }
+                held.fetch_add(out.len() as u64, Ordering::Relaxed);
+                counted_in_tx.store(out.len() as u64, Ordering::Relaxed);
                 Ok(out)
             })
-            .map_err(|e| e.into_anyhow("receive from queue"))?;
-        self.held
-            .fetch_add(received.len() as u64, Ordering::Relaxed);
+            .await
+            .map_err(|e| {
+                // Not committed: nothing was received after all.
+                let n = counted.load(Ordering::Relaxed);
+                let _ = self
+                    .held
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
+                        Some(h.saturating_sub(n))
+                    });
+                e.into_anyhow("receive from queue")
+            })?;
         Ok(received)
     }
 
@@ -332,17 +365,31 @@ impl SqliteQueues {
     }
 
     /// Settles many deliveries in one transaction. Returns how many receipts were still
-    /// current (stale ones change nothing).
+    /// current (stale ones change nothing). Blocks this thread until the commit; async code
+    /// uses [`SqliteQueues::settle_async`].
     pub fn settle(&self, settlements: &[(Receipt, Settlement)]) -> anyhow::Result<usize> {
+        futures::executor::block_on(self.settle_async(settlements.to_vec()))
+    }
+
+    /// [`SqliteQueues::settle`], awaiting the commit without blocking the thread.
+    pub async fn settle_async(
+        &self,
+        settlements: Vec<(Receipt, Settlement)>,
+    ) -> anyhow::Result<usize> {
         if settlements.is_empty() {
             return Ok(0);
         }
         let now = self.now_ms();
+        let n = settlements.len() as u64;
+        let queues: Vec<QueueName> = QueueName::ALL
+            .into_iter()
+            .filter(|q| settlements.iter().any(|(r, _)| r.queue == *q))
+            .collect();
         let settled = self
             .db
-            .write(|tx| {
+            .write(move |tx| {
                 let mut settled = 0;
-                for (receipt, settlement) in settlements {
+                for (receipt, settlement) in &settlements {
                     let current = tx
                         .prepare_cached(
                             "SELECT 1 FROM queue_messages WHERE id = ?1 AND receive_count = ?2",
@@ -382,17 +429,14 @@ impl SqliteQueues {
                 }
                 Ok(settled)
             })
+            .await
             .map_err(|e| e.into_anyhow("settle queue messages"))?;
-        let n = settlements.len() as u64;
         let _ = self
             .held
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
                 Some(h.saturating_sub(n))
             });
-        for q in QueueName::ALL
-            .into_iter()
-            .filter(|q| settlements.iter().any(|(r, _)| r.queue == *q))
-        {
+        for q in queues {
             // Settling a group's head lets the next message of the group be received.
             self.wake(q);
         }
@@ -402,7 +446,7 @@ impl SqliteQueues {
     /// Messages in the queue that are not done yet: visible, delayed or in flight.
     pub fn depth(&self, queue: QueueName) -> anyhow::Result<u64> {
         self.db
-            .read(|c| {
+            .read_blocking(move |c| {
                 let n: i64 = c
                     .prepare_cached("SELECT count(*) FROM queue_messages WHERE queue = ?1")?
                     .query_row(params![queue.as_str()], |r| r.get(0))?;
@@ -415,26 +459,41 @@ impl SqliteQueues {
     /// time at or before now if one can be received already. A worker sleeps until then.
     pub fn next_visible_at(&self, queue: QueueName) -> anyhow::Result<Option<Timestamp>> {
         self.db
-            .read(|c| {
-                let ms: Option<i64> = c
-                    .prepare_cached(
-                        "SELECT min(visible_at) FROM queue_messages
-                         WHERE queue = ?1 AND is_head = 1",
-                    )?
-                    .query_row(params![queue.as_str()], |r| r.get(0))?;
-                Ok(ms.map(from_millis))
-            })
+            .read_blocking(move |c| Self::next_visible(c, queue))
             .map_err(|e| e.into_anyhow("find the next visible message"))
+    }
+
+    /// [`SqliteQueues::next_visible_in`] off the runtime's threads.
+    pub async fn next_visible_in_async(
+        &self,
+        queue: QueueName,
+    ) -> anyhow::Result<Option<Duration>> {
+        let now = self.now_ms();
+        let at = self
+            .db
+            .read(move |c| Self::next_visible(c, queue))
+            .await
+            .map_err(|e| e.into_anyhow("find the next visible message"))?;
+        Ok(at.map(|at| until(at, now)))
+    }
+
+    fn next_visible(
+        c: &rusqlite::Connection,
+        queue: QueueName,
+    ) -> Result<Option<Timestamp>, DbError> {
+        let ms: Option<i64> = c
+            .prepare_cached(
+                "SELECT min(visible_at) FROM queue_messages WHERE queue = ?1 AND is_head = 1",
+            )?
+            .query_row(params![queue.as_str()], |r| r.get(0))?;
+        Ok(ms.map(from_millis))
     }
 
     /// How long until the next message of the queue can be received, by this queue's clock:
     /// `None` if the queue is empty, zero if one can be received now.
     pub fn next_visible_in(&self, queue: QueueName) -> anyhow::Result<Option<Duration>> {
         let now = self.now_ms();
-        Ok(self.next_visible_at(queue)?.map(|at| {
-            let ms = at.as_millisecond().saturating_sub(now);
-            Duration::from_millis(u64::try_from(ms).unwrap_or(0))
-        }))
+        Ok(self.next_visible_at(queue)?.map(|at| until(at, now)))
     }
 
     /// Makes every received-but-unsettled message visible again at once, on every queue.
@@ -446,7 +505,7 @@ impl SqliteQueues {
     pub fn release_in_flight(&self) -> anyhow::Result<usize> {
         let now = self.now_ms();
         self.db
-            .write(|tx| {
+            .write_blocking(move |tx| {
                 Ok(tx.execute(
                     "UPDATE queue_messages SET visible_at = ?1
                      WHERE receive_count > 0 AND visible_at > ?1",
@@ -460,15 +519,20 @@ impl SqliteQueues {
 #[async_trait]
 impl Queue for SqliteQueues {
     async fn send(&self, envelopes: Vec<Envelope>) -> Result<(), QueueError> {
-        self.send_now(&envelopes)
+        let queue = envelopes
+            .first()
+            .map_or("local queues", |e| e.queue.as_str());
+        self.send_all(envelopes)
+            .await
             .map(|_| ())
-            .map_err(|source| QueueError {
-                queue: envelopes
-                    .first()
-                    .map_or("local queues", |e| e.queue.as_str()),
-                source,
-            })
+            .map_err(|source| QueueError { queue, source })
     }
+}
+
+/// The time from `now` (in milliseconds) until `at`; zero if `at` has passed.
+fn until(at: Timestamp, now: i64) -> Duration {
+    let ms = at.as_millisecond().saturating_sub(now);
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0))
 }
 
 /// Records `id` as sent on `queue` until `expires_at`. Returns `false` if it was already sent

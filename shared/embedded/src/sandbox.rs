@@ -58,8 +58,9 @@ impl SandboxWhatsApp {
         customer: Option<&WaId>,
         after_seq: i64,
     ) -> anyhow::Result<Vec<SandboxMessage>> {
+        let (ws, customer) = (ws.clone(), customer.cloned());
         self.db
-            .read(|c| {
+            .read_blocking(move |c| {
                 let mut stmt = c.prepare_cached(
                     "SELECT seq, customer, message_id, body, at FROM sandbox_outbox
                      WHERE workspace = ?1 AND (?2 IS NULL OR customer = ?2) AND seq > ?3
@@ -68,7 +69,7 @@ impl SandboxWhatsApp {
                 let rows = stmt.query_map(
                     params![
                         ws.as_str(),
-                        customer.map(WaId::as_str),
+                        customer.as_ref().map(WaId::as_str),
                         after_seq,
                         SANDBOX_PAGE
                     ],
@@ -113,6 +114,15 @@ impl SandboxWhatsApp {
         mime_type: &str,
         bytes: &[u8],
     ) -> anyhow::Result<String> {
+        futures::executor::block_on(self.keep_media(ws, mime_type, bytes.to_vec()))
+    }
+
+    async fn keep_media(
+        &self,
+        ws: &WorkspaceId,
+        mime_type: &str,
+        bytes: Vec<u8>,
+    ) -> anyhow::Result<String> {
         anyhow::ensure!(
             bytes.len() <= Self::MEDIA_MAX_BYTES,
             "sandbox media is limited to {} bytes",
@@ -120,21 +130,23 @@ impl SandboxWhatsApp {
         );
         // Digits only, like WhatsApp's media ids.
         let id = (uuid::Uuid::now_v7().as_u128() % 10u128.pow(16)).to_string();
+        let (ws, mime_type, stored_id) = (ws.clone(), mime_type.to_owned(), id.clone());
         self.db
-            .write(|tx| {
+            .write(move |tx| {
                 tx.prepare_cached(
                     "INSERT INTO sandbox_media (workspace, media_id, mime_type, bytes, at)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![
                     ws.as_str(),
-                    id,
+                    stored_id,
                     mime_type,
                     bytes,
                     nanos(Timestamp::now())
                 ])?;
                 Ok::<_, DbError>(())
             })
+            .await
             .map_err(|e| e.into_anyhow("store sandbox media"))?;
         Ok(id)
     }
@@ -143,13 +155,14 @@ impl SandboxWhatsApp {
 #[async_trait]
 impl WhatsApp for SandboxWhatsApp {
     async fn media(&self, ws: &WorkspaceId, media_id: &str) -> Result<MediaFile, MediaError> {
+        let (ws, media_id) = (ws.clone(), media_id.to_owned());
         let found = self
             .db
-            .read(|c| {
+            .read(move |c| {
                 let mut stmt = c.prepare_cached(
                     "SELECT mime_type, bytes FROM sandbox_media WHERE workspace = ?1 AND media_id = ?2",
                 )?;
-                let mut rows = stmt.query(params![ws.as_str(), media_id])?;
+                let mut rows = stmt.query(params![ws.as_str(), media_id.as_str()])?;
                 match rows.next()? {
                     Some(r) => Ok(Some(MediaFile {
                         mime_type: r.get(0)?,
@@ -158,6 +171,7 @@ impl WhatsApp for SandboxWhatsApp {
                     None => Ok::<_, DbError>(None),
                 }
             })
+            .await
             .map_err(|e| MediaError::Unavailable(format!("{:#}", e.into_anyhow("sandbox media"))))?;
         found.ok_or(MediaError::NotFound)
     }
@@ -170,7 +184,8 @@ impl WhatsApp for SandboxWhatsApp {
         _filename: &str,
         bytes: Vec<u8>,
     ) -> Result<String, SendError> {
-        self.put_media(ws, mime_type, &bytes)
+        self.keep_media(ws, mime_type, bytes)
+            .await
             .map_err(|e| SendError::Unavailable(format!("{e:#}")))
     }
 
@@ -192,8 +207,11 @@ impl WhatsApp for SandboxWhatsApp {
         let id = MessageId::parse(format!("wamid.sandbox.{}", uuid::Uuid::now_v7().simple()))
             .map_err(|e| SendError::Unavailable(e.to_string()))?;
         let at = nanos(Timestamp::now());
+        let body =
+            serde_json::to_string(message).map_err(|e| SendError::Unavailable(e.to_string()))?;
+        let (ws, to, stored_id) = (ws.clone(), to.clone(), id.clone());
         self.db
-            .write(|tx| {
+            .write(move |tx| {
                 tx.prepare_cached(
                     "INSERT INTO sandbox_outbox (workspace, customer, message_id, body, at)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -201,12 +219,13 @@ impl WhatsApp for SandboxWhatsApp {
                 .execute(params![
                     ws.as_str(),
                     to.as_str(),
-                    id.as_str(),
-                    serde_json::to_string(message)?,
+                    stored_id.as_str(),
+                    body,
                     at
                 ])?;
                 Ok::<_, DbError>(())
             })
+            .await
             // The real client reports a storage-like failure as the channel being unavailable,
             // which the use cases retry.
             .map_err(|e| SendError::Unavailable(format!("{:#}", e.into_anyhow("sandbox send"))))?;

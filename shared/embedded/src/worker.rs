@@ -115,14 +115,13 @@ pub async fn run_worker<F, Fut>(
         while let Some(joined) = running.try_join_next() {
             collect(joined, &mut finished);
         }
-        if !finished.is_empty() {
-            if let Err(e) = queues.settle(&finished) {
-                // The jobs stay in flight and are delivered again after their visibility
-                // timeout: at least once, never lost.
-                let error = format!("{e:#}");
-                error!(queue = queue.as_str(), %error, "could not settle finished jobs");
-            }
-            finished.clear();
+        if !finished.is_empty()
+            && let Err(e) = queues.settle_async(std::mem::take(&mut finished)).await
+        {
+            // The jobs stay in flight and are delivered again after their visibility
+            // timeout: at least once, never lost.
+            let error = format!("{e:#}");
+            error!(queue = queue.as_str(), %error, "could not settle finished jobs");
         }
         if stopping && running.is_empty() {
             break;
@@ -137,7 +136,10 @@ pub async fn run_worker<F, Fut>(
         let free = concurrency.saturating_sub(running.len());
         let mut wait = None;
         if !stopping && free > 0 {
-            match queues.receive(queue, free.min(batch), opts.visibility) {
+            match queues
+                .receive_async(queue, free.min(batch), opts.visibility)
+                .await
+            {
                 Ok(deliveries) if !deliveries.is_empty() => {
                     for d in deliveries {
                         let age = queues.now().duration_since(d.sent_at).unsigned_abs();
@@ -149,7 +151,7 @@ pub async fn run_worker<F, Fut>(
                     }
                     continue;
                 }
-                Ok(_) => wait = Some(idle_wait(&queues, queue, opts.poll)),
+                Ok(_) => wait = Some(idle_wait(&queues, queue, opts.poll).await),
                 Err(e) => {
                     error!(queue = queue.as_str(), error = %format!("{e:#}"), "could not receive");
                     wait = Some(opts.poll);
@@ -171,8 +173,8 @@ pub async fn run_worker<F, Fut>(
 }
 
 /// How long an idle worker sleeps: until the next message is due, at most `poll`.
-fn idle_wait(queues: &SqliteQueues, queue: QueueName, poll: Duration) -> Duration {
-    match queues.next_visible_in(queue) {
+async fn idle_wait(queues: &SqliteQueues, queue: QueueName, poll: Duration) -> Duration {
+    match queues.next_visible_in_async(queue).await {
         // At least a millisecond: visibility is kept in milliseconds.
         Ok(Some(d)) => d.min(poll).max(Duration::from_millis(1)),
         Ok(None) => poll,

@@ -37,7 +37,9 @@ pub(super) fn write_agent(tx: &Transaction<'_>, agent: &Agent) -> Result<(), DbE
 #[async_trait]
 impl AgentStore for SqliteStore {
     async fn agents(&self, ws: &WorkspaceId) -> Result<Vec<Agent>, StoreError> {
-        self.read("list agents", |conn| {
+        let ws = ws.clone();
+        self.read("list agents", move |conn| {
+            let ws = &ws;
             let mut stmt =
                 conn.prepare_cached("SELECT body FROM agents WHERE workspace = ?1 ORDER BY id")?;
             let rows = stmt.query_map(params![ws.as_str()], |r| r.get::<_, String>(0))?;
@@ -47,14 +49,24 @@ impl AgentStore for SqliteStore {
             }
             Ok(out)
         })
+        .await
     }
 
     async fn agent(&self, ws: &WorkspaceId, id: &AgentId) -> Result<Option<Agent>, StoreError> {
-        self.read("read agent", |conn| read_agent(conn, ws, id))
+        let id = id.clone();
+        let ws = ws.clone();
+        self.read("read agent", move |conn| {
+            let id = &id;
+            let ws = &ws;
+            read_agent(conn, ws, id)
+        })
+        .await
     }
 
     async fn upsert_agent_profile(&self, agent: &Agent) -> Result<(), StoreError> {
-        self.write("upsert agent profile", |tx| {
+        let agent = agent.clone();
+        self.write("upsert agent profile", move |tx| {
+            let agent = &agent;
             let mut stored = agent.clone();
             if let Some(existing) = read_agent(tx, &agent.workspace, &agent.id)? {
                 stored.availability = existing.availability;
@@ -63,6 +75,7 @@ impl AgentStore for SqliteStore {
             }
             write_agent(tx, &stored)
         })
+        .await
     }
 
     async fn set_availability(
@@ -71,7 +84,11 @@ impl AgentStore for SqliteStore {
         id: &AgentId,
         availability: Availability,
     ) -> Result<bool, StoreError> {
-        self.write("set agent availability", |tx| {
+        let id = id.clone();
+        let ws = ws.clone();
+        self.write("set agent availability", move |tx| {
+            let id = &id;
+            let ws = &ws;
             let Some(mut agent) = read_agent(tx, ws, id)? else {
                 return Ok(false);
             };
@@ -79,5 +96,6 @@ impl AgentStore for SqliteStore {
             write_agent(tx, &agent)?;
             Ok(true)
         })
+        .await
     }
 }

@@ -23,7 +23,9 @@ impl ChangeFeed for SqliteStore {
             .at
             .saturating_sub(CHANGE_RETENTION)
             .unwrap_or(change.at);
-        self.write("append change", |tx| {
+        let change = change.clone();
+        self.write("append change", move |tx| {
+            let change = &change;
             tx.prepare_cached(
                 "INSERT INTO changes (workspace, cursor, at, body) VALUES (?1, ?2, ?3, ?4)",
             )?
@@ -37,10 +39,13 @@ impl ChangeFeed for SqliteStore {
                 .execute(params![nanos(keep_from)])?;
             Ok(())
         })
+        .await
     }
 
     async fn latest_change(&self, ws: &WorkspaceId) -> Result<Option<String>, StoreError> {
-        self.read("read the latest change", |conn| {
+        let ws = ws.clone();
+        self.read("read the latest change", move |conn| {
+            let ws = &ws;
             Ok(conn
                 .prepare_cached(
                     "SELECT cursor FROM changes WHERE workspace = ?1 ORDER BY cursor DESC LIMIT 1",
@@ -48,6 +53,7 @@ impl ChangeFeed for SqliteStore {
                 .query_row(params![ws.as_str()], |r| r.get::<_, String>(0))
                 .optional()?)
         })
+        .await
     }
 
     async fn changes_since(
@@ -56,7 +62,11 @@ impl ChangeFeed for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<Change>, StoreError> {
-        self.read("read changes", |conn| {
+        let after = after.map(str::to_owned);
+        let ws = ws.clone();
+        self.read("read changes", move |conn| {
+            let after = after.as_deref();
+            let ws = &ws;
             let mut stmt = conn.prepare_cached(
                 "SELECT body FROM changes WHERE workspace = ?1 AND cursor > ?2
                  ORDER BY cursor LIMIT ?3",
@@ -71,5 +81,6 @@ impl ChangeFeed for SqliteStore {
             }
             Ok(out)
         })
+        .await
     }
 }

@@ -52,7 +52,11 @@ impl ConversationStore for SqliteStore {
         ws: &WorkspaceId,
         customer: &WaId,
     ) -> Result<Option<Conversation>, StoreError> {
-        self.read("read conversation", |conn| {
+        let customer = customer.clone();
+        let ws = ws.clone();
+        self.read("read conversation", move |conn| {
+            let customer = &customer;
+            let ws = &ws;
             let row = conn
                 .prepare_cached(
                     "SELECT version, body FROM conversations
@@ -69,6 +73,7 @@ impl ConversationStore for SqliteStore {
             c.version = int_to_version(version)?;
             Ok(Some(c))
         })
+        .await
     }
 
     async fn turn(
@@ -76,7 +81,11 @@ impl ConversationStore for SqliteStore {
         ws: &WorkspaceId,
         message: &MessageId,
     ) -> Result<Option<TurnRecord>, StoreError> {
-        self.read("read turn", |conn| {
+        let message = message.clone();
+        let ws = ws.clone();
+        self.read("read turn", move |conn| {
+            let message = &message;
+            let ws = &ws;
             conn.prepare_cached("SELECT body FROM turns WHERE workspace = ?1 AND message_id = ?2")?
                 .query_row(params![ws.as_str(), message.as_str()], |r| {
                     r.get::<_, String>(0)
@@ -85,6 +94,7 @@ impl ConversationStore for SqliteStore {
                 .map(|body| serde_json::from_str(&body).map_err(DbError::from))
                 .transpose()
         })
+        .await
     }
 
     async fn commit_turn(
@@ -94,13 +104,17 @@ impl ConversationStore for SqliteStore {
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
-        let (conversation_version, ticket_version) = self.write("commit turn", |tx| {
-            let conversation_version = write_conversation(tx, conversation)?;
-            let ticket_version = match ticket.as_deref() {
-                Some(t) => Some(write_ticket(tx, t)?),
-                None => None,
-            };
-            let inserted = tx
+        let (c, t) = (conversation.clone(), ticket.as_deref().cloned());
+        let (turn, entries) = (turn.clone(), entries.to_vec());
+        let (conversation_version, ticket_version) = self
+            .write("commit turn", move |tx| {
+                let turn = &turn;
+                let conversation_version = write_conversation(tx, &c)?;
+                let ticket_version = match &t {
+                    Some(t) => Some(write_ticket(tx, t)?),
+                    None => None,
+                };
+                let inserted = tx
                 .prepare_cached(
                     "INSERT INTO turns (workspace, message_id, done, body) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (workspace, message_id) DO NOTHING",
@@ -111,15 +125,16 @@ impl ConversationStore for SqliteStore {
                     int(turn.done)?,
                     serde_json::to_string(turn)?
                 ])?;
-            if inserted == 0 {
-                // Another run of this message committed first.
-                return Err(DbError::Conflict);
-            }
-            for entry in entries {
-                insert_entry(tx, entry)?;
-            }
-            Ok((conversation_version, ticket_version))
-        })?;
+                if inserted == 0 {
+                    // Another run of this message committed first.
+                    return Err(DbError::Conflict);
+                }
+                for entry in &entries {
+                    insert_entry(tx, entry)?;
+                }
+                Ok((conversation_version, ticket_version))
+            })
+            .await?;
         conversation.version = conversation_version;
         if let (Some(t), Some(v)) = (ticket, ticket_version) {
             t.version = v;
@@ -132,7 +147,11 @@ impl ConversationStore for SqliteStore {
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
-        self.write("save turn progress", |tx| {
+        let entries = entries.to_vec();
+        let turn = turn.clone();
+        self.write("save turn progress", move |tx| {
+            let entries = entries.as_slice();
+            let turn = &turn;
             // Progress never goes back: a slower run that read an older record must not undo
             // what a faster one recorded.
             tx.prepare_cached(
@@ -152,18 +171,20 @@ impl ConversationStore for SqliteStore {
             }
             Ok(())
         })
+        .await
     }
 
     async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
-        conversation.version = self.write("save conversation", |tx| {
-            write_conversation(tx, conversation)
-        })?;
+        let c = conversation.clone();
+        conversation.version = self
+            .write("save conversation", move |tx| write_conversation(tx, &c))
+            .await?;
         Ok(())
     }
 
     async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
-        let c = conversation;
-        self.write("delete conversation", |tx| {
+        let c = conversation.clone();
+        self.write("delete conversation", move |tx| {
             let stored: Option<i64> = tx
                 .prepare_cached(
                     "SELECT version FROM conversations WHERE workspace = ?1 AND customer = ?2",
@@ -184,5 +205,6 @@ impl ConversationStore for SqliteStore {
                 Some(_) => Err(DbError::Conflict),
             }
         })
+        .await
     }
 }

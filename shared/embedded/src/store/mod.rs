@@ -28,20 +28,23 @@ impl SqliteStore {
         SqliteStore { db }
     }
 
-    fn read<T>(
+    /// Runs `f` on a read connection off the runtime's threads.
+    async fn read<T: Send + 'static>(
         &self,
         op: &'static str,
-        f: impl FnOnce(&Connection) -> Result<T, DbError>,
+        f: impl FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.db.read(f).map_err(|e| e.into_store(op))
+        self.db.read(f).await.map_err(|e| e.into_store(op))
     }
 
-    fn write<T>(
+    /// Runs `f` as one write (its own savepoint in the writer's next commit) and returns once
+    /// it committed.
+    async fn write<T: Send + 'static>(
         &self,
         op: &'static str,
-        f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError>,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        self.db.write(f).map_err(|e| e.into_store(op))
+        self.db.write(f).await.map_err(|e| e.into_store(op))
     }
 }
 

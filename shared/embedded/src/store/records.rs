@@ -17,7 +17,11 @@ impl RecordStore for SqliteStore {
         kind: RecordKind,
         key: &str,
     ) -> Result<Option<Record>, StoreError> {
-        self.read("read record", |conn| {
+        let key = key.to_owned();
+        let ws = ws.clone();
+        self.read("read record", move |conn| {
+            let key = key.as_str();
+            let ws = &ws;
             conn.prepare_cached(
                 "SELECT version, body FROM records WHERE workspace = ?1 AND kind = ?2 AND key = ?3",
             )?
@@ -28,10 +32,13 @@ impl RecordStore for SqliteStore {
             .map(|(v, body)| record_from_row(v, &body))
             .transpose()
         })
+        .await
     }
 
     async fn records(&self, ws: &WorkspaceId, kind: RecordKind) -> Result<Vec<Record>, StoreError> {
-        self.read("list records", |conn| {
+        let ws = ws.clone();
+        self.read("list records", move |conn| {
+            let ws = &ws;
             let mut stmt = conn.prepare_cached(
                 "SELECT version, body FROM records WHERE workspace = ?1 AND kind = ?2 ORDER BY key",
             )?;
@@ -45,6 +52,7 @@ impl RecordStore for SqliteStore {
             }
             Ok(out)
         })
+        .await
     }
 
     async fn records_page(
@@ -54,7 +62,11 @@ impl RecordStore for SqliteStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<RecordPage, StoreError> {
-        self.read("list records", |conn| {
+        let after = after.map(str::to_owned);
+        let ws = ws.clone();
+        self.read("list records", move |conn| {
+            let after = after.as_deref();
+            let ws = &ws;
             let mut stmt = conn.prepare_cached(
                 "SELECT version, body, sort FROM records
                  WHERE workspace = ?1 AND kind = ?2 AND (?3 IS NULL OR sort < ?3)
@@ -79,15 +91,16 @@ impl RecordStore for SqliteStore {
             }
             Ok(RecordPage::from_overfetch(records, cursors, limit))
         })
+        .await
     }
 
     async fn put_record(&self, record: &mut Record) -> Result<(), StoreError> {
         let next = record.version + 1;
         let body = versioned_json(record, |r| r.version = next)
             .map_err(|e| e.into_store("save record"))?;
-        let r = &*record;
-        let sort = record_cursor(r);
-        self.write("save record", |tx| {
+        let sort = record_cursor(record);
+        let r = record.clone();
+        self.write("save record", move |tx| {
             let changed = if r.version == 0 {
                 tx.prepare_cached(
                     "INSERT INTO records (workspace, kind, key, version, body, sort)
@@ -120,7 +133,8 @@ impl RecordStore for SqliteStore {
                 return Err(DbError::Conflict);
             }
             Ok(())
-        })?;
+        })
+        .await?;
         record.version = next;
         Ok(())
     }
@@ -131,7 +145,11 @@ impl RecordStore for SqliteStore {
         kind: RecordKind,
         key: &str,
     ) -> Result<bool, StoreError> {
-        self.write("delete record", |tx| {
+        let key = key.to_owned();
+        let ws = ws.clone();
+        self.write("delete record", move |tx| {
+            let key = key.as_str();
+            let ws = &ws;
             let n = tx
                 .prepare_cached(
                     "DELETE FROM records WHERE workspace = ?1 AND kind = ?2 AND key = ?3",
@@ -139,6 +157,7 @@ impl RecordStore for SqliteStore {
                 .execute(params![ws.as_str(), kind.as_str(), key])?;
             Ok(n > 0)
         })
+        .await
     }
 }
 

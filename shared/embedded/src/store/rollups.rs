@@ -76,7 +76,12 @@ impl RollupStore for SqliteStore {
         from: Date,
         to: Date,
     ) -> Result<Vec<Rollup>, StoreError> {
-        self.read("read rollups", |conn| read(conn, ws, from, to))
+        let ws = ws.clone();
+        self.read("read rollups", move |conn| {
+            let ws = &ws;
+            read(conn, ws, from, to)
+        })
+        .await
     }
 
     async fn add_rollups(
@@ -84,6 +89,13 @@ impl RollupStore for SqliteStore {
         ws: &WorkspaceId,
         deltas: &[RollupDelta],
     ) -> Result<(), StoreError> {
-        self.write("add rollups", |tx| add(tx, ws, deltas))
+        let deltas = deltas.to_vec();
+        let ws = ws.clone();
+        self.write("add rollups", move |tx| {
+            let deltas = deltas.as_slice();
+            let ws = &ws;
+            add(tx, ws, deltas)
+        })
+        .await
     }
 }

@@ -153,11 +153,21 @@ fn release_unit(tx: &Transaction<'_>, ws: &WorkspaceId, id: &AgentId) -> Result<
 #[async_trait]
 impl TicketStore for SqliteStore {
     async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
-        self.read("read ticket", |conn| read_ticket(conn, ws, id))
+        let id = id.clone();
+        let ws = ws.clone();
+        self.read("read ticket", move |conn| {
+            let id = &id;
+            let ws = &ws;
+            read_ticket(conn, ws, id)
+        })
+        .await
     }
 
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
-        ticket.version = self.write("save ticket", |tx| write_ticket(tx, ticket))?;
+        let t = ticket.clone();
+        ticket.version = self
+            .write("save ticket", move |tx| write_ticket(tx, &t))
+            .await?;
         Ok(())
     }
 
@@ -200,9 +210,10 @@ impl TicketStore for SqliteStore {
             sql.push_str(" LIMIT ?");
             args.push(Value::Integer(i64::from(limit)));
         }
-        self.read("list tickets", |conn| {
+        self.read("list tickets", move |conn| {
             query_tickets(conn, &sql, params_from_iter(args))
         })
+        .await
     }
 
     async fn customer_tickets(
@@ -210,14 +221,20 @@ impl TicketStore for SqliteStore {
         ws: &WorkspaceId,
         customer: &WaId,
     ) -> Result<Vec<Ticket>, StoreError> {
-        let mut tickets = self.read("read customer tickets", |conn| {
-            query_tickets(
-                conn,
-                "SELECT version, body FROM tickets
+        let customer = customer.clone();
+        let ws = ws.clone();
+        let mut tickets = self
+            .read("read customer tickets", move |conn| {
+                let customer = &customer;
+                let ws = &ws;
+                query_tickets(
+                    conn,
+                    "SELECT version, body FROM tickets
                  WHERE workspace = ?1 AND customer = ?2",
-                params![ws.as_str(), customer.as_str()],
-            )
-        })?;
+                    params![ws.as_str(), customer.as_str()],
+                )
+            })
+            .await?;
         tickets.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(tickets)
     }
@@ -229,9 +246,16 @@ impl TicketStore for SqliteStore {
         after: Option<&TicketCursor>,
         limit: u32,
     ) -> Result<(Vec<Ticket>, Option<TicketCursor>), StoreError> {
-        self.read("read a ticket view", |conn| {
+        let after = after.cloned();
+        let query = query.clone();
+        let ws = ws.clone();
+        self.read("read a ticket view", move |conn| {
+            let after = after.as_ref();
+            let query = &query;
+            let ws = &ws;
             super::views::ticket_page(conn, ws, query, after, limit)
         })
+        .await
     }
 
     async fn tickets_created(
@@ -241,9 +265,16 @@ impl TicketStore for SqliteStore {
         after: Option<&CreatedCursor>,
         limit: u32,
     ) -> Result<(Vec<Ticket>, Option<CreatedCursor>), StoreError> {
-        self.read("read tickets by creation", |conn| {
+        let after = after.cloned();
+        let range = range.clone();
+        let ws = ws.clone();
+        self.read("read tickets by creation", move |conn| {
+            let after = after.as_ref();
+            let range = &range;
+            let ws = &ws;
             super::views::tickets_created(conn, ws, range, after, limit)
         })
+        .await
     }
 
     async fn ticket_counts(
@@ -251,9 +282,14 @@ impl TicketStore for SqliteStore {
         ws: &WorkspaceId,
         team: Option<&TeamId>,
     ) -> Result<StatusCounts, StoreError> {
-        self.read("count tickets", |conn| {
+        let team = team.cloned();
+        let ws = ws.clone();
+        self.read("count tickets", move |conn| {
+            let team = team.as_ref();
+            let ws = &ws;
             super::views::ticket_counts(conn, ws, team)
         })
+        .await
     }
 
     async fn queued_tickets(
@@ -262,7 +298,11 @@ impl TicketStore for SqliteStore {
         team: &TeamId,
         limit: u32,
     ) -> Result<Vec<Ticket>, StoreError> {
-        self.read("read team queue", |conn| {
+        let team = team.clone();
+        let ws = ws.clone();
+        self.read("read team queue", move |conn| {
+            let team = &team;
+            let ws = &ws;
             query_tickets(
                 conn,
                 "SELECT version, body FROM tickets
@@ -277,6 +317,7 @@ impl TicketStore for SqliteStore {
                 ],
             )
         })
+        .await
     }
 
     async fn tickets_sla_due(
@@ -284,7 +325,7 @@ impl TicketStore for SqliteStore {
         before: Timestamp,
         limit: u32,
     ) -> Result<Vec<(WorkspaceId, TicketId)>, StoreError> {
-        self.read("list tickets with SLA due", |conn| {
+        self.read("list tickets with SLA due", move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT workspace, id FROM tickets
                  WHERE sla_due_at IS NOT NULL AND sla_due_at <= ?1
@@ -303,6 +344,7 @@ impl TicketStore for SqliteStore {
             }
             Ok(out)
         })
+        .await
     }
 
     async fn assign_ticket(
@@ -312,36 +354,44 @@ impl TicketStore for SqliteStore {
         release: Option<&AgentId>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let version = self.write("assign ticket", |tx| {
-            let ws = &ticket.workspace;
-            let mut agent = read_agent(tx, ws, to)?
-                .ok_or_else(|| DbError::other(format!("there is no agent {to} in {ws}")))?;
-            // Handing a ticket to the agent who already holds it changes nobody's load.
-            let same_agent = release == Some(to);
-            if !same_agent && agent.load >= agent.capacity {
-                return Err(DbError::AtCapacity);
-            }
-            let version = write_ticket(tx, ticket)?;
-            if !same_agent {
-                agent.load += 1;
-            }
-            agent.last_assigned_at = Some(now);
-            write_agent(tx, &agent)?;
-            if let Some(previous) = release.filter(|_| !same_agent) {
-                release_unit(tx, ws, previous)?;
-            }
-            Ok(version)
-        })?;
+        let (t, to, release) = (ticket.clone(), to.clone(), release.cloned());
+        let version = self
+            .write("assign ticket", move |tx| {
+                let (ticket, to, release) = (&t, &to, release.as_ref());
+                let ws = &ticket.workspace;
+                let mut agent = read_agent(tx, ws, to)?
+                    .ok_or_else(|| DbError::other(format!("there is no agent {to} in {ws}")))?;
+                // Handing a ticket to the agent who already holds it changes nobody's load.
+                let same_agent = release == Some(to);
+                if !same_agent && agent.load >= agent.capacity {
+                    return Err(DbError::AtCapacity);
+                }
+                let version = write_ticket(tx, ticket)?;
+                if !same_agent {
+                    agent.load += 1;
+                }
+                agent.last_assigned_at = Some(now);
+                write_agent(tx, &agent)?;
+                if let Some(previous) = release.filter(|_| !same_agent) {
+                    release_unit(tx, ws, previous)?;
+                }
+                Ok(version)
+            })
+            .await?;
         ticket.version = version;
         Ok(())
     }
 
     async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
-        let version = self.write("release ticket", |tx| {
-            let version = write_ticket(tx, ticket)?;
-            release_unit(tx, &ticket.workspace, agent)?;
-            Ok(version)
-        })?;
+        let (t, agent) = (ticket.clone(), agent.clone());
+        let version = self
+            .write("release ticket", move |tx| {
+                let ticket = &t;
+                let version = write_ticket(tx, ticket)?;
+                release_unit(tx, &ticket.workspace, &agent)?;
+                Ok(version)
+            })
+            .await?;
         ticket.version = version;
         Ok(())
     }

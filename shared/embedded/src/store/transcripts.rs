@@ -55,11 +55,18 @@ pub(super) fn insert_entry(tx: &Transaction<'_>, entry: &TranscriptEntry) -> Res
 #[async_trait]
 impl TranscriptStore for SqliteStore {
     async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
-        self.write("append transcript entry", |tx| insert_entry(tx, entry))
+        let entry = entry.clone();
+        self.write("append transcript entry", move |tx| {
+            let entry = &entry;
+            insert_entry(tx, entry)
+        })
+        .await
     }
 
     async fn record_delivery(&self, status: &DeliveryStatus) -> Result<(), StoreError> {
-        self.write("record delivery status", |tx| {
+        let status = status.clone();
+        self.write("record delivery status", move |tx| {
+            let status = &status;
             let current = tx
                 .prepare_cached(
                     "SELECT state FROM deliveries WHERE workspace = ?1 AND message_id = ?2",
@@ -89,6 +96,7 @@ impl TranscriptStore for SqliteStore {
             ])?;
             Ok(())
         })
+        .await
     }
 
     async fn transcript(
@@ -96,7 +104,11 @@ impl TranscriptStore for SqliteStore {
         ws: &WorkspaceId,
         ticket: &TicketId,
     ) -> Result<Vec<TranscriptEntry>, StoreError> {
-        self.read("read transcript", |conn| {
+        let ticket = ticket.clone();
+        let ws = ws.clone();
+        self.read("read transcript", move |conn| {
+            let ticket = &ticket;
+            let ws = &ws;
             let mut stmt = conn.prepare_cached(
                 "SELECT t.body, d.state, d.error FROM transcript t
                  LEFT JOIN deliveries d ON d.workspace = t.workspace AND d.message_id = t.message_id
@@ -127,5 +139,6 @@ impl TranscriptStore for SqliteStore {
             }
             Ok(out)
         })
+        .await
     }
 }

@@ -1,0 +1,249 @@
+//! The writer's group commit and the read pool, on a table of their own.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use super::{Db, DbError};
+
+async fn db_with_table() -> Db {
+    let db = Db::open_temporary().expect("db");
+    db.write(|tx| {
+        tx.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")?;
+        Ok(())
+    })
+    .await
+    .expect("table");
+    db
+}
+
+async fn insert(db: &Db, k: i64) -> Result<(), DbError> {
+    db.write(move |tx| {
+        tx.execute("INSERT INTO t (k, v) VALUES (?1, 'x')", params![k])?;
+        Ok(())
+    })
+    .await
+}
+
+async fn keys(db: &Db) -> Vec<i64> {
+    db.read(|c| {
+        let mut stmt = c.prepare("SELECT k FROM t ORDER BY k")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+    })
+    .await
+    .expect("keys")
+}
+
+/// A connection of its own on the file, as another process would open it.
+fn outsider(db: &Db) -> Connection {
+    let path = db.path().expect("a file");
+    Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open")
+}
+
+fn outsider_sees(conn: &Connection, k: i64) -> bool {
+    conn.query_row("SELECT count(*) FROM t WHERE k = ?1", params![k], |r| {
+        r.get::<_, i64>(0)
+    })
+    .expect("count")
+        == 1
+}
+
+/// Sends a write that holds the writer until `release` is sent to, so the writes sent after
+/// it wait and go into the next batch together.
+fn hold_writer(
+    db: &Db,
+) -> (
+    mpsc::Sender<()>,
+    tokio::task::JoinHandle<Result<(), DbError>>,
+) {
+    let (release, wait) = mpsc::channel::<()>();
+    let db = db.clone();
+    let held = tokio::spawn(async move {
+        db.write(move |tx| {
+            tx.execute("INSERT INTO t (k, v) VALUES (0, 'held')", [])?;
+            wait.recv_timeout(Duration::from_secs(10))
+                .map_err(|_| DbError::other("never released"))?;
+            Ok(())
+        })
+        .await
+    });
+    (release, held)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_writers_are_all_committed_and_visible() {
+    let db = db_with_table().await;
+    let writers: Vec<_> = (1..=500)
+        .map(|k| {
+            let db = db.clone();
+            tokio::spawn(async move { insert(&db, k).await })
+        })
+        .collect();
+    for w in writers {
+        w.await.expect("task").expect("committed");
+    }
+    assert_eq!(keys(&db).await, (1..=500).collect::<Vec<_>>());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_write_rolls_back_alone_and_gets_its_own_error() {
+    let db = db_with_table().await;
+    let (release, held) = hold_writer(&db);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let first = tokio::spawn({
+        let db = db.clone();
+        async move { insert(&db, 1).await }
+    });
+    let failing = tokio::spawn({
+        let db = db.clone();
+        async move {
+            db.write(|tx| {
+                tx.execute("INSERT INTO t (k, v) VALUES (2, 'x')", [])?;
+                Err::<(), _>(DbError::Conflict)
+            })
+            .await
+        }
+    });
+    let duplicate = tokio::spawn({
+        let db = db.clone();
+        // Key 1 again: a constraint error from SQLite itself.
+        async move { insert(&db, 1).await }
+    });
+    let last = tokio::spawn({
+        let db = db.clone();
+        async move { insert(&db, 3).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    release.send(()).expect("release");
+    held.await.expect("task").expect("held write committed");
+    first.await.expect("task").expect("first committed");
+    assert!(matches!(
+        failing.await.expect("task"),
+        Err(DbError::Conflict)
+    ));
+    assert!(matches!(
+        duplicate.await.expect("task"),
+        Err(DbError::Sqlite(_))
+    ));
+    last.await.expect("task").expect("last committed");
+    assert_eq!(keys(&db).await, vec![0, 1, 3]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_write_fails_alone() {
+    let db = db_with_table().await;
+    let (release, held) = hold_writer(&db);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let panics = tokio::spawn({
+        let db = db.clone();
+        async move {
+            db.write(|tx| -> Result<(), DbError> {
+                tx.execute("INSERT INTO t (k, v) VALUES (7, 'x')", [])?;
+                panic!("a write that panics");
+            })
+            .await
+        }
+    });
+    let after = tokio::spawn({
+        let db = db.clone();
+        async move { insert(&db, 8).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    release.send(()).expect("release");
+    held.await.expect("task").expect("held");
+    assert!(panics.await.expect("task").is_err());
+    after.await.expect("task").expect("committed");
+    assert_eq!(keys(&db).await, vec![0, 8]);
+    // The writer is still there.
+    insert(&db, 9).await.expect("later write");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_is_answered_only_after_its_commit() {
+    let db = db_with_table().await;
+    let (release, held) = hold_writer(&db);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let queued = tokio::spawn({
+        let db = db.clone();
+        async move { insert(&db, 5).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The held write's row is written but not committed: another process cannot see it (if
+    // this one died now, it would be gone), and neither write has been answered.
+    let other = outsider(&db);
+    assert!(!outsider_sees(&other, 0));
+    assert!(!held.is_finished());
+    assert!(!queued.is_finished());
+    release.send(()).expect("release");
+    held.await.expect("task").expect("held");
+    queued.await.expect("task").expect("queued");
+    // Answered: committed, so a fresh connection sees both rows.
+    let other = outsider(&db);
+    assert!(outsider_sees(&other, 0));
+    assert!(outsider_sees(&other, 5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_run_beside_a_long_write_and_see_the_last_commit() {
+    let db = db_with_table().await;
+    insert(&db, 1).await.expect("committed");
+    let (release, held) = hold_writer(&db);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let reads: Vec<_> = (0..8)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move { keys(&db).await })
+        })
+        .collect();
+    for r in reads {
+        assert_eq!(r.await.expect("task"), vec![1]);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "reads waited for the writer"
+    );
+    assert!(
+        !held.is_finished(),
+        "the write was still open during the reads"
+    );
+    release.send(()).expect("release");
+    held.await.expect("task").expect("held");
+    assert_eq!(keys(&db).await, vec![0, 1]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_after_an_awaited_write_sees_it() {
+    let db = db_with_table().await;
+    for k in 1..=200 {
+        insert(&db, k).await.expect("committed");
+        let seen = db
+            .read(move |c| {
+                Ok(
+                    c.query_row("SELECT count(*) FROM t WHERE k = ?1", params![k], |r| {
+                        r.get::<_, i64>(0)
+                    })?,
+                )
+            })
+            .await
+            .expect("read");
+        assert_eq!(seen, 1, "write {k} not visible to the next read");
+    }
+}
+
+#[test]
+fn the_blocking_paths_work_outside_a_runtime() {
+    let db = Db::open_in_memory().expect("db");
+    db.write_blocking(|tx| {
+        tx.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)")?;
+        tx.execute("INSERT INTO t (k, v) VALUES (1, 'x')", [])?;
+        Ok(())
+    })
+    .expect("write");
+    let n: i64 = db
+        .read_blocking(|c| Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?))
+        .expect("read");
+    assert_eq!(n, 1);
+}

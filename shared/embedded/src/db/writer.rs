@@ -1,0 +1,223 @@
+//! The single writer: one OS thread owns the write connection and commits whatever writes
+//! are waiting together (group commit).
+//!
+//! Each batch is one `IMMEDIATE` transaction; each write in it runs in its own savepoint, so
+//! a write that fails rolls back only its own statements and gets its own error. The batch
+//! commits once, and only then is every write answered: an answered write is committed.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle, ThreadId};
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use tokio::sync::oneshot;
+use tracing::error;
+
+use super::DbError;
+
+/// Most writes committed together. Bounds how long the first write of a batch waits behind
+/// the others (each takes tens of microseconds).
+const MAX_BATCH: usize = 256;
+
+/// One write waiting for the writer.
+pub(super) trait WriteJob: Send {
+    /// Runs the write's statements in the open transaction; `Ok` if they succeeded and should
+    /// be kept.
+    fn run(&mut self, tx: &Transaction<'_>) -> bool;
+
+    /// Answers the caller once the batch's fate is known: `Ok` if it committed, otherwise why
+    /// not.
+    fn answer(self: Box<Self>, committed: Result<(), String>);
+}
+
+/// A write closure and where its result goes.
+pub(super) struct Typed<F, T> {
+    f: Option<F>,
+    out: Option<Result<T, DbError>>,
+    reply: oneshot::Sender<Result<T, DbError>>,
+}
+
+impl<F, T> Typed<F, T>
+where
+    F: FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
+    T: Send + 'static,
+{
+    /// The job for `f`, and the receiver its result arrives on after the commit.
+    pub(super) fn job(f: F) -> (Box<dyn WriteJob>, oneshot::Receiver<Result<T, DbError>>) {
+        let (reply, answer) = oneshot::channel();
+        let job = Typed {
+            f: Some(f),
+            out: None,
+            reply,
+        };
+        (Box::new(job), answer)
+    }
+}
+
+impl<F, T> WriteJob for Typed<F, T>
+where
+    F: FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(&mut self, tx: &Transaction<'_>) -> bool {
+        let Some(f) = self.f.take() else {
+            return false;
+        };
+        let out = f(tx);
+        let ok = out.is_ok();
+        self.out = Some(out);
+        ok
+    }
+
+    fn answer(self: Box<Self>, committed: Result<(), String>) {
+        let result = match (committed, self.out) {
+            (Ok(()), Some(out)) => out,
+            // The write's own error stands even when the batch failed too.
+            (Err(_), Some(Err(e))) => Err(e),
+            (Err(why), _) => Err(DbError::other(format!(
+                "the write was not committed: {why}"
+            ))),
+            (Ok(()), None) => Err(DbError::other("the write panicked; it was rolled back")),
+        };
+        // The caller may have stopped waiting (its task was cancelled); the write stands.
+        let _ = self.reply.send(result);
+    }
+}
+
+/// The writer thread and the channel that feeds it. Dropping it lets the thread finish the
+/// writes already sent, close the connection and end; the drop waits for that.
+pub(super) struct Writer {
+    jobs: Option<mpsc::Sender<Box<dyn WriteJob>>>,
+    thread: Option<JoinHandle<()>>,
+    thread_id: ThreadId,
+}
+
+impl Writer {
+    /// Starts the writer thread on `conn`.
+    pub(super) fn spawn(conn: Connection) -> std::io::Result<Writer> {
+        let (jobs, queue) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("turno-db-writer".into())
+            .spawn(move || run(conn, &queue))?;
+        Ok(Writer {
+            jobs: Some(jobs),
+            thread_id: thread.thread().id(),
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands `job` to the writer; gives it back if the writer is gone.
+    pub(super) fn send(&self, job: Box<dyn WriteJob>) -> Result<(), DbError> {
+        let Some(jobs) = &self.jobs else {
+            return Err(DbError::other("the database writer has stopped"));
+        };
+        jobs.send(job)
+            .map_err(|_| DbError::other("the database writer has stopped"))
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take()
+            && thread::current().id() != self.thread_id
+            && thread.join().is_err()
+        {
+            error!("the database writer thread panicked");
+        }
+    }
+}
+
+fn run(mut conn: Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = Vec::with_capacity(16);
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut conn, batch);
+    }
+}
+
+/// Runs `batch` in one transaction, each job in its savepoint, commits, then answers.
+fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) {
+    let mut pending = batch.into_iter();
+    // A statement error that ends the whole transaction (SQLite rolls back on a full disk or
+    // an I/O error) fails the writes it held; the rest start a new transaction.
+    loop {
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                let why = e.to_string();
+                for job in pending {
+                    job.answer(Err(why.clone()));
+                }
+                return;
+            }
+        };
+        let mut done: Vec<Box<dyn WriteJob>> = Vec::new();
+        let mut lost = false;
+        for mut job in pending.by_ref() {
+            run_in_savepoint(&tx, job.as_mut());
+            done.push(job);
+            if tx.is_autocommit() {
+                lost = true;
+                break;
+            }
+        }
+        if lost {
+            drop(tx);
+            for job in done {
+                job.answer(Err("the transaction was rolled back".into()));
+            }
+            continue;
+        }
+        let committed = tx.commit().map_err(|e| e.to_string());
+        if let Err(why) = &committed {
+            error!(error = %why, writes = done.len(), "could not commit a batch of writes");
+        }
+        for job in done {
+            job.answer(committed.clone());
+        }
+        return;
+    }
+}
+
+/// Runs one job between `SAVEPOINT` and `RELEASE`, rolling back to the savepoint if the job
+/// fails or panics.
+fn run_in_savepoint(tx: &Transaction<'_>, job: &mut dyn WriteJob) {
+    if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+        error!(error = %e, "could not open a savepoint");
+        return;
+    }
+    let kept = match catch_unwind(AssertUnwindSafe(|| job.run(tx))) {
+        Ok(kept) => kept,
+        Err(panic) => {
+            error!(panic = panic_message(&*panic), "a database write panicked");
+            false
+        }
+    };
+    if tx.is_autocommit() {
+        return;
+    }
+    let end = if kept {
+        "RELEASE job"
+    } else {
+        "ROLLBACK TO job; RELEASE job"
+    };
+    if let Err(e) = tx.execute_batch(end) {
+        error!(error = %e, "could not close a savepoint");
+    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
+}
