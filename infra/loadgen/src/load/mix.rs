@@ -90,7 +90,7 @@ pub fn message(from: &str, lang: Lang, step: u64, wamid: &str, now_secs: i64) ->
         1 => {
             let mut m = base("interactive");
             // Menu option 2 (returns) or 3 (FAQs): both answered by the bot.
-            let key = if round % 2 == 0 { "3" } else { "2" };
+            let key = if round.is_multiple_of(2) { "3" } else { "2" };
             m["interactive"] = if round % 4 < 2 {
                 json!({ "type": "list_reply", "list_reply": { "id": format!("menu:{key}"), "title": key } })
             } else {
@@ -100,7 +100,7 @@ pub fn message(from: &str, lang: Lang, step: u64, wamid: &str, now_secs: i64) ->
         }
         2 => {
             let media_id = format!("9{:011}", step + round * 7);
-            let m = if round % 2 == 0 {
+            let m = if round.is_multiple_of(2) {
                 let mut m = base("image");
                 m["image"] = json!({ "id": media_id, "mime_type": "image/jpeg", "sha256": "x" });
                 m
