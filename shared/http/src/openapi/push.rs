@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{object, op, query_param, r, string, time, with_params};
+use super::{object, op, r, string, time, with_params};
 
 pub(super) fn paths() -> Value {
     json!({
@@ -15,7 +15,7 @@ pub(super) fn paths() -> Value {
             }), true))),
             "delete": with_params(
                 op("forget the caller's browser push subscription with this endpoint", ("204", None), &["400", "401", "404"], None),
-                json!([query_param("endpoint", "the subscription's endpoint", string())])
+                json!([{ "name": "endpoint", "in": "query", "required": true, "description": "the subscription's endpoint", "schema": { "type": "string", "minLength": 1, "maxLength": 2048 } }])
             )
         }
     })
