@@ -2,6 +2,7 @@
 //! cases the Lambda functions run, starts every function's worker in this process, and serves
 //! the webhook, the agent API and the sandbox on one address.
 
+mod banner;
 pub mod cli;
 pub mod config;
 mod config_cli;
@@ -306,7 +307,7 @@ fn metrics_router(metrics: Arc<turno_telemetry::Registry>) -> Router {
     )
 }
 
-fn dev_login_allowed(addr: SocketAddr, sandbox: bool) -> bool {
+pub(crate) fn dev_login_allowed(addr: SocketAddr, sandbox: bool) -> bool {
     addr.ip().is_loopback() && sandbox
 }
 
@@ -476,7 +477,7 @@ pub async fn run_from_env() -> anyhow::Result<()> {
     let sandbox = cfg.access_token.is_none();
     let secret_is_default = cfg.app_secret == config::SANDBOX_APP_SECRET;
     let running = start(cfg.clone()).await?;
-    print_banner(&running, &cfg, sandbox, secret_is_default);
+    banner::print_banner(&running, &cfg, sandbox, secret_is_default);
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
@@ -486,65 +487,6 @@ pub async fn run_from_env() -> anyhow::Result<()> {
     );
     running.stop().await;
     Ok(())
-}
-
-fn print_banner(running: &Running, cfg: &LocalConfig, sandbox: bool, default_secret: bool) {
-    let url = running.url();
-    let mut out = String::new();
-    out.push_str(&format!("\n  turno is running at {url}\n\n"));
-    out.push_str(&format!("  Agent console:           {url}/console/\n"));
-    if sandbox {
-        out.push_str(&format!(
-            "  Sandbox mode (no WHATSAPP_ACCESS_TOKEN): replies stay local.\n  Chat as a customer:      {url}/sandbox\n"
-        ));
-    } else {
-        out.push_str(&format!(
-            "  Live mode: replies go to {}\n",
-            cfg.api_base_url
-        ));
-    }
-    out.push_str(&format!(
-        "  WhatsApp webhook:        {url}/webhook/whatsapp\n"
-    ));
-    out.push_str(&format!("  Agent API:               {url}/api/v1\n"));
-    if cfg.config_path.is_none() {
-        let numbers: Vec<&str> = demo_shop::ORDERS.iter().map(|o| o.number).collect();
-        out.push_str(&format!(
-            "  Demo shop orders:        {} (ask the bot \"¿Dónde está mi paquete?\")\n",
-            numbers.join(", ")
-        ));
-    }
-    out.push_str(&format!(
-        "  Data:                    {}\n",
-        cfg.data_dir.display()
-    ));
-    if default_secret {
-        out.push_str(&format!(
-            "  Webhook app secret:      {} (local default; set WHATSAPP_APP_SECRET)\n",
-            config::SANDBOX_APP_SECRET
-        ));
-    }
-    out.push_str("\n  Sign in as an agent (tokens valid 12 h), e.g.\n");
-    for t in &running.tokens {
-        out.push_str(&format!(
-            "    {} ({}):\n      export TOKEN={}\n",
-            t.name, t.agent, t.token
-        ));
-    }
-    out.push_str(&format!(
-        "    curl -s -H \"Authorization: Bearer $TOKEN\" {url}/api/v1/tickets\n"
-    ));
-    if dev_login_allowed(running.addr, sandbox) {
-        out.push_str(&format!(
-            "  or get a token: curl -s -X POST {url}/api/v1/auth/dev-login -H 'content-type: application/json' -d '{{\"agent_id\":\"ana\"}}'\n"
-        ));
-    } else {
-        out.push_str(
-            "  (no password-less sign-in: it needs a loopback TURNO_ADDR and sandbox mode)\n",
-        );
-    }
-    out.push_str("\n  Ctrl-C stops turno.\n");
-    eprintln!("{out}");
 }
 
 #[cfg(test)]
