@@ -409,7 +409,7 @@ fn only_the_agent_api_routes_need_a_cognito_token() {
 
 /// Features `cargo tree` resolves for one package built alone, as SAM builds each function
 /// (`cargo lambda build --release --bin <function>` in the function's directory).
-fn features_of(package: &str) -> String {
+pub(crate) fn features_of(package: &str) -> String {
     let out = Command::new(env!("CARGO"))
         .args([
             "tree",

@@ -5,9 +5,8 @@
 //! is compiled.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+use crate::lambda_build::features_of;
 
 /// The crates that are worth their weight in a bootstrap, and so are linked only where used.
 const WATCHED: [&str; 10] = [
@@ -85,29 +84,6 @@ const FUNCTIONS: [&str; 6] = [
     "agent-api",
 ];
 
-/// `cargo tree` for one package built alone (normal dependencies), with features.
-fn tree(package: &str) -> String {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "-p",
-            package,
-            "-e",
-            "normal,features",
-            "--prefix",
-            "none",
-        ])
-        .current_dir(ROOT)
-        .output()
-        .expect("cargo tree runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
 /// The package names in a `cargo tree --prefix none` listing.
 fn crates(tree: &str) -> BTreeSet<String> {
     tree.lines()
@@ -119,7 +95,7 @@ fn crates(tree: &str) -> BTreeSet<String> {
 #[test]
 fn each_function_links_only_the_sdks_clients_and_servers_it_uses() {
     for function in FUNCTIONS {
-        let linked = crates(&tree(function));
+        let linked = crates(&features_of(function));
         assert!(
             linked.contains("aws-sdk-dynamodb") && linked.contains("turno-core"),
             "{function}: the listing should hold the store and the use cases: {linked:?}"
@@ -137,7 +113,7 @@ fn only_bot_turn_builds_the_intent_classifier_at_start_up() {
     const INTENTS: &str = "turno-lambda feature \"intents\"";
     for function in FUNCTIONS {
         assert_eq!(
-            tree(function).contains(INTENTS),
+            features_of(function).contains(INTENTS),
             function == "bot-turn",
             "{function}: {INTENTS}"
         );
