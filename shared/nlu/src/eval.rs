@@ -399,6 +399,8 @@ pub fn cross_validate(
                     threshold: i.threshold,
                     handoff: i.handoff,
                     strict: i.strict,
+                    small_talk: i.small_talk,
+                    ours: i.ours,
                 })
                 .collect(),
             out_of_scope: split(&set.out_of_scope, &mut test, None),

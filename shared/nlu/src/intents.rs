@@ -14,6 +14,12 @@
 //!   - name: human_agent
 //!     handoff: true                 # accepted only on an explicit request for a person
 //!     examples: {en: ["talk to a person"]}
+//!   - name: greeting
+//!     small_talk: true              # "hi, <something else>" is judged by the something else
+//!     examples: {en: ["hello", "how are you"]}
+//!   - name: refund
+//!     ours: true                    # not when another business is the subject ("my uber")
+//!     examples: {en: ["i want my money back"]}
 //! out_of_scope:                     # optional: things customers ask that no intent covers
 //!   es: ["cuéntame un chiste"]
 //!   en: ["what's the weather like"]
@@ -65,6 +71,18 @@ pub struct Intent {
     /// such a word usually names some other place or thing ("is the museum open").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub strict: bool,
+    /// The intent is small talk (a greeting, thanks): it is recognised from its fixed wordings
+    /// ("hello, how is it going"), and a message that opens with it and goes on to ask
+    /// something else is judged by what it asks ("hi, can you tell me a joke").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub small_talk: bool,
+    /// The intent is about the customer's dealings with this business (an order, a refund, a
+    /// bill): it is turned down when the message names another business, service or thing
+    /// as its subject without speaking to the shop ("track my ups package", "cancel my
+    /// netflix"), and a question about the world or a command to a device must carry the
+    /// shop's own words to count ("how many continents are there").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ours: bool,
 }
 
 impl IntentSet {

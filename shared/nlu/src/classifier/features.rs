@@ -110,6 +110,26 @@ impl Classifier {
         })
     }
 
+    /// The share of the content words of `query` that share a stem with an example of
+    /// `class` (1 for a message without content words).
+    pub(super) fn share_of_words_known_to(&self, query: &Query, class: usize) -> f32 {
+        let known = query
+            .content
+            .iter()
+            .filter(|read| {
+                read.iter().any(|&f| {
+                    self.feature_classes
+                        .get(f as usize)
+                        .is_some_and(|cs| cs.contains(&(class as u32)))
+                })
+            })
+            .count();
+        match query.content.len() {
+            0 => 1.0,
+            n => known as f32 / n as f32,
+        }
+    }
+
     fn read(&self, token: &str, stemmers: &[Stemmer], query: &mut Query) {
         let word = |id: u32, factor: f32, query: &mut Query| {
             let Some(info) = self.word_info.get(id as usize) else {

@@ -11,12 +11,13 @@ use crate::intents::IntentSet;
 use crate::lang::{self, Lang};
 use crate::normalise::{normalise, squeeze};
 
+mod decide;
 mod features;
+mod structure;
 mod threshold;
 
 use features::{
-    CENTROID_SHARE, FUNCTION_WORD, NGRAM_SHARE, NUMBER_FEATURE, Query, concentration, is_number,
-    ngrams,
+    FUNCTION_WORD, NGRAM_SHARE, NUMBER_FEATURE, Query, concentration, is_number, ngrams,
 };
 pub use threshold::asks_for_person;
 
@@ -84,6 +85,10 @@ pub struct Classifier {
     /// Per intent: whether a word its examples never use (nor the other intents') turns it
     /// down.
     strict: Vec<bool>,
+    /// Per intent: whether it is small talk, and whether it is about the customer's
+    /// business with the shop (see [`crate::Intent`]).
+    small_talk: Vec<bool>,
+    ours: Vec<bool>,
     classes: usize,
     words: HashMap<String, u32>,
     word_info: Vec<Word>,
@@ -366,6 +371,8 @@ impl Classifier {
                 .collect(),
             handoff: set.intents.iter().map(|i| i.handoff).collect(),
             strict: set.intents.iter().map(|i| i.strict).collect(),
+            small_talk: set.intents.iter().map(|i| i.small_talk).collect(),
+            ours: set.intents.iter().map(|i| i.ours).collect(),
             options,
             intents,
             classes,
@@ -395,151 +402,6 @@ impl Classifier {
     pub fn intents(&self) -> &[String] {
         &self.intents
     }
-
-    /// Classifies one customer message.
-    pub fn classify(&self, text: &str) -> Classification {
-        let normalised = normalise(text);
-        let tokens: Vec<&str> = normalised.split(' ').filter(|t| !t.is_empty()).collect();
-        // Language first: the vocabulary's own words add to the detector's evidence, and
-        // knowing the language saves stemming unknown words three ways.
-        let mut lang_scores = lang::language_scores_normalised(text, &normalised);
-        for token in &tokens {
-            if let Some(&id) = self.words.get(*token) {
-                for (s, add) in lang_scores
-                    .iter_mut()
-                    .zip(self.word_info[id as usize].langs)
-                {
-                    *s += 0.5 * add;
-                }
-            }
-        }
-        let lang = lang::decide(lang_scores);
-        let stemmers: &[Stemmer] = match lang {
-            Some(l) => std::slice::from_ref(&self.stemmers[l.index()]),
-            None => &self.stemmers,
-        };
-        let mut query = Query::default();
-        for token in tokens {
-            self.resolve(token, stemmers, &mut query);
-        }
-        let norm = (query
-            .features
-            .iter()
-            .map(|&(f, v)| (self.weights[f as usize] * v).powi(2))
-            .sum::<f32>()
-            + query.unknown_mass)
-            .sqrt();
-        if query.features.is_empty() || norm <= f32::EPSILON {
-            return Classification {
-                intent: None,
-                confidence: 0.0,
-                lang,
-                runner_up: None,
-            };
-        }
-
-        let mut centroid = vec![0.0f32; self.classes];
-        let mut nearest = vec![0.0f32; self.example_class.len()];
-        for &(f, v) in &query.features {
-            let w = self.weights[f as usize] * v;
-            for &(c, x) in &self.centroid_postings[f as usize] {
-                centroid[c as usize] += w * x;
-            }
-            for &(e, x) in &self.example_postings[f as usize] {
-                nearest[e as usize] += w * x;
-            }
-        }
-        let mut best_example = vec![(0.0f32, u32::MAX); self.classes];
-        for (e, &dot) in nearest.iter().enumerate() {
-            let class = self.example_class[e] as usize;
-            if dot > best_example[class].0 {
-                best_example[class] = (dot, e as u32);
-            }
-        }
-        let share = CENTROID_SHARE;
-        // The out-of-scope examples are about anything: their centroid means nothing, only
-        // being close to one of them does.
-        let scores: Vec<f32> = (0..self.classes)
-            .map(|c| {
-                let s = if c < self.intents.len() {
-                    share * centroid[c] + (1.0 - share) * best_example[c].0
-                } else {
-                    best_example[c].0
-                };
-                (s / norm).clamp(0.0, 1.0)
-            })
-            .collect();
-
-        // A handoff intent takes part only with an explicit request for a person: without
-        // one, the message is judged among the other intents (a "bank transfer" is not a
-        // "transfer me to a human").
-        let asks_for_person = self.handoff.iter().any(|h| *h) && asks_for_person(text);
-        let mut ranked: Vec<usize> = (0..self.intents.len())
-            .filter(|&c| !self.handoff[c] || asks_for_person)
-            .collect();
-        ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
-        let Some(&best) = ranked.first() else {
-            return Classification {
-                intent: None,
-                confidence: 0.0,
-                lang,
-                runner_up: None,
-            };
-        };
-        let second = ranked.get(1).copied();
-        let confidence = scores[best];
-        // Compared nearest example to nearest example: out of scope wins when the message is
-        // closer to an out-of-scope example than to any example of the best intent; not over
-        // an explicit request for a person ("an agent" is not "a travel agent").
-        let out_of_scope = scores.get(self.intents.len()).copied().unwrap_or(0.0);
-        let best_nearest = best_example[best].0 / norm;
-        let lead = confidence - second.map_or(0.0, |s| scores[s]);
-        let nearest_ok = self.handoff[best] || best_nearest >= out_of_scope;
-        // A strict intent is about the business itself: a message that names something the
-        // examples never do ("is the museum open") is about that, not about the store.
-        // A message that speaks to the business ("what are your opening hours") is about it
-        // whatever else it says.
-        let subject_ok = !self.strict[best]
-            || tokens_of(&normalised).any(|t| TO_THE_BUSINESS.contains(&t))
-            || self.all_words_known_to(&query, best);
-        let accepted = confidence >= self.thresholds[best]
-            && nearest_ok
-            && subject_ok
-            && lead >= self.options.margin;
-        let lang = lang.or_else(|| {
-            let (_, e) = best_example[best];
-            self.example_lang
-                .get(e as usize)
-                .copied()
-                .filter(|_| confidence > 0.0)
-        });
-        let name = |c: usize| self.intents[c].clone();
-        if accepted {
-            Classification {
-                intent: Some(name(best)),
-                confidence,
-                lang,
-                runner_up: second.map(|s| (name(s), scores[s])),
-            }
-        } else {
-            Classification {
-                intent: None,
-                confidence,
-                lang,
-                runner_up: Some((name(best), confidence)),
-            }
-        }
-    }
-}
-
-/// Words that address the business or name it as a shop, in es, en and pt.
-const TO_THE_BUSINESS: &[&str] = &[
-    "you", "your", "yours", "store", "shop", "ustedes", "usted", "tienda", "su", "sus", "vos",
-    "voces", "voce", "loja", "seu", "sua", "teu", "tua",
-];
-
-fn tokens_of(normalised: &str) -> impl Iterator<Item = &str> {
-    normalised.split(' ').filter(|t| !t.is_empty())
 }
 
 #[cfg(test)]

@@ -71,6 +71,12 @@ const TALK: &[&str] = &[
     "atender",
     "atenda",
 ];
+/// Verbs after `someone` that ask for them ("can someone call me", "have someone contact
+/// me"), besides the verbs of talking.
+const SOMEONE_DOES: &[&str] = &[
+    "call", "phone", "ring", "contact", "reach", "llame", "llamar", "contacte", "ligue", "ligar",
+    "liga", "contate",
+];
 /// Verbs of handing over: with them, `someone` is a person too ("me passa pra alguém").
 const TRANSFER: &[&str] = &[
     "connect",
@@ -88,6 +94,9 @@ const TRANSFER: &[&str] = &[
     "conectar",
     "conecta",
     "chama",
+    "get",
+    "find",
+    "send",
 ];
 /// Verbs and cues that make a person noun a request.
 const REQUEST: &[&str] = &[
@@ -126,11 +135,23 @@ const REQUEST: &[&str] = &[
     "transfiereme",
     "conectar",
     "conecta",
+    "coloca",
+    "coloque",
+    "ponme",
+    "poneme",
+    "ponga",
 ];
 /// Wordings that ask for a person as they are.
 const PHRASES: &[&str] = &[
     "live chat",
     "live agent",
+    "live person",
+    "real person",
+    "real human",
+    "actual person",
+    "actual human",
+    "persona real",
+    "pessoa real",
     "atencion humana",
     "atencion personalizada",
     "atendimento humano",
@@ -189,6 +210,12 @@ const AVAILABLE: &[&str] = &[
     "alli",
 ];
 
+/// Owners before a person that make the person the customer's own or someone else's
+/// ("call my manager", "ask her doctor"), not someone at the business.
+const OWNER: &[&str] = &[
+    "my", "his", "her", "their", "mi", "mis", "meu", "minha", "meus", "minhas", "dele", "dela",
+];
+
 /// Tokens within which a request cue must come before the person asked for.
 const WINDOW: usize = 4;
 /// Up to this many tokens, a person noun alone is a request ("agent please", "humano").
@@ -227,7 +254,11 @@ pub fn asks_for_person(text: &str) -> bool {
         return true;
     }
     tokens.iter().enumerate().any(|(i, t)| {
-        let person = PERSON.contains(t) && !another_trade(&tokens, i);
+        let owned = i
+            .checked_sub(1)
+            .and_then(|j| tokens.get(j))
+            .is_some_and(|b| OWNER.contains(b));
+        let person = PERSON.contains(t) && !another_trade(&tokens, i) && !owned;
         let someone = SOMEONE.contains(t);
         if !person && !someone {
             return false;
@@ -238,7 +269,10 @@ pub fn asks_for_person(text: &str) -> bool {
         let before = &tokens[i.saturating_sub(WINDOW)..i];
         let after = &tokens[i + 1..(i + 1 + WINDOW).min(tokens.len())];
         before.iter().any(|b| TALK.contains(b))
-            || (someone && after.iter().any(|a| TALK.contains(a)))
+            || (someone
+                && after
+                    .iter()
+                    .any(|a| TALK.contains(a) || SOMEONE_DOES.contains(a)))
             || (someone && before.iter().any(|b| TRANSFER.contains(b)))
             || (person && before.iter().any(|b| REQUEST.contains(b)))
     })
@@ -288,6 +322,8 @@ mod tests {
             "please call me back tomorrow",
             "quiero que me llamen",
             "alguém pode me ligar?",
+            "can someone from your team call me",
+            "get me someone who can help",
         ] {
             assert!(asks_for_person(text), "{text}");
         }
@@ -307,6 +343,8 @@ mod tests {
             "call me a taxi",
             "call my mom",
             "is this person famous",
+            "call my manager about the meeting",
+            "i need to get my supervisor to sign this",
         ] {
             assert!(!asks_for_person(text), "{text}");
         }
