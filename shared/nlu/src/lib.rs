@@ -49,7 +49,17 @@
 //!   weighs as if that class were an intent's size), so every new out-of-scope example helps;
 //!   an intent marked `strict` (store hours) is also turned down when a content word shares
 //!   no stem with its examples ("is the museum open"), and a `handoff` intent needs an
-//!   explicit request for a person ([`asks_for_person`]).
+//!   explicit request for a person at the business ([`asks_for_person`]: not "my manager",
+//!   not "who was the first person to...") as well as the likeness any intent needs.
+//! - **Shape**: likeness cannot tell "track my ups package" from "track my package", so the
+//!   message's shape is read too. Small talk made only of greeting words ("hello, how is it
+//!   going") is a greeting (an intent marked `small_talk`); a greeting or thanks in front of
+//!   a request is judged by the request, and is out of scope when the request is ("hi, can
+//!   you tell me a joke"); a question about the world ("who invented...", "how many...") or
+//!   a command to a device ("set an alarm", "close all tabs") counts only with the shop's
+//!   own words in it; a request for a translation never does; and an intent marked `ours`
+//!   (orders, refunds, hours) is turned down when another business, service or thing is the
+//!   subject and the shop is not spoken to ("cancel my netflix", "my pizza delivery").
 //! - **Language** ([`detect_language`]): letters of one language, a weighted lexicon of
 //!   frequent words, spelling patterns; the classifier adds the languages of the example
 //!   words it recognised.
