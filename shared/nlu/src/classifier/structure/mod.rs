@@ -48,19 +48,20 @@ pub(super) fn is_request(rest: &[&str]) -> bool {
 /// there, how are you doing", "what's up", "buenas, qué tal", "oi, tudo bem?"): every word is
 /// one of small talk, and one of them greets.
 pub(super) fn is_small_talk(tokens: &[&str]) -> bool {
+    // "what is up", "what is new", "what is good"; not "what is it", "what are you".
+    let what_is = match tokens {
+        ["what", rest @ ..] => {
+            Some(matches!(rest, ["is", x, ..] if ["up", "new", "good"].contains(x)))
+        }
+        _ => None,
+    };
     !tokens.is_empty()
         && tokens.iter().all(|t| SMALL_TALK.contains(t))
-        && tokens.iter().any(|t| SMALL_TALK_ANCHOR.contains(t))
-        // "how are you" is a greeting; "how is it" or "what is it" alone is not.
+        && (what_is == Some(true) || tokens.iter().any(|t| SMALL_TALK_ANCHOR.contains(t)))
+        && what_is != Some(false)
+        // "how are you" is a greeting; "how is it" or "how" alone is not.
         && (tokens.len() > 1 || !matches!(tokens.first(), Some(&"how" | &"what" | &"up")))
         && !matches!(tokens, ["how", "is", "it"])
-        // "what is up", "what is new"; not "what is it", "what are you".
-        && match tokens {
-            ["what", second, rest @ ..] => {
-                *second == "is" && rest.first().is_some_and(|t| ["up", "new", "good"].contains(t))
-            }
-            _ => true,
-        }
 }
 
 /// Whether the message asks about the world rather than about the customer's business with

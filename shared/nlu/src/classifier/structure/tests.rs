@@ -33,6 +33,7 @@ fn only_a_request_after_an_opening_is_judged_alone() {
 fn small_talk_greets_only_when_nothing_else_is_said() {
     assert!(with("hello, how is it going", is_small_talk));
     assert!(with("what's up", is_small_talk));
+    assert!(with("what's good", is_small_talk));
     assert!(with("oi, tudo bem?", is_small_talk));
     assert!(!with("how is it", is_small_talk));
     assert!(!with("what are you", is_small_talk));
