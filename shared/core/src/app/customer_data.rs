@@ -13,12 +13,14 @@
 //! | Amendments (reactions, edits)                     | the ticket id                                   |
 //! | Profile (name, tags, attributes, consent)         | the number (a `customer` record)                |
 //! | Number change                                     | the old number (a `number_change` record)       |
-//! | SQLite: queued messages, dead letters             | the customer's queue group (workspace#number)   |
+//! | SQLite: queued messages, dead letters             | the customer's queue group (workspace#number),  |
+//! |                                                   | or the job's `customer` (the inactivity timer)  |
 //! | SQLite: sandbox chat's outbox and media           | the number; the transcript's media ids          |
 //!
 //! Nothing else holds the number: the change feed, domain events (other than a number
-//! change's), rollups and agents hold ticket ids and counts. Queued messages on SQS expire
-//! with the queue's retention. Quarantined webhook items are kept apart, unread, keyed by
+//! change's), rollups and agents hold ticket ids and counts. Messages on SQS are not read
+//! back: they expire with the queue's retention, and a job for an erased customer finds
+//! nothing to act on. Quarantined webhook items are kept apart, unread, keyed by
 //! their fingerprint, and are not covered.
 //!
 //! Logs and audit records name the customer by [`customer_ref`], never by number.
@@ -124,7 +126,12 @@ fn media_of(entries: &[TranscriptEntry]) -> Vec<MediaReference> {
                 Body::Outbound { message } => serde_json::to_value(message).ok()?,
                 Body::Note { .. } => return None,
             };
-            let media = content.get("media").filter(|m| !m.is_null())?.clone();
+            // A customer's media carries its `media_id`; a message turno sent, a `media`
+            // (an uploaded id or a link).
+            let media = match content.get("media").filter(|m| !m.is_null()) {
+                Some(m) => m.clone(),
+                None => content.get("media_id").is_some().then_some(content)?,
+            };
             Some(MediaReference {
                 ticket_id: e.ticket_id.clone(),
                 message_id: e.message_id.clone(),
@@ -165,7 +172,8 @@ impl Turno {
             None => Record {
                 workspace: actor.workspace.clone(),
                 kind: RecordKind::CustomerDataAudit,
-                key: change_cursor(now, cref),
+                // Unique even for two requests at one instant.
+                key: change_cursor(now, &format!("{cref}#{}", uuid::Uuid::new_v4().simple())),
                 value,
                 updated_at: now,
                 version: 0,

@@ -199,6 +199,13 @@ impl ConversationStore for SqliteStore {
                 tx.prepare_cached("DELETE FROM dead_letters WHERE queue = ?1 AND grp = ?2")?
                     .execute(params![q, group])?;
             }
+            // Timers naming the customer outside the group (the bot's inactivity timer).
+            for table in ["queue_messages", "dead_letters"] {
+                tx.prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE customer = ?1 AND json_valid(body) AND json_extract(body, '$.workspace') = ?2"
+                ))?
+                .execute(params![c, w])?;
+            }
             Ok(())
         })
         .await
