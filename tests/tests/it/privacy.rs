@@ -329,3 +329,76 @@ async fn a_customer_exported_then_erased_leaves_no_item_holding_the_number_on_dy
         hits.join("\n")
     );
 }
+
+/// The demo workspace with its follow-up template a marketing one.
+fn marketing_follow_up() -> turno_core::config::Workspaces {
+    let demo = turno_testkit::harness::DEMO_CONFIG_YAML;
+    let yaml = demo.replace(
+        "        name: seguimiento_ticket\n",
+        "        name: seguimiento_ticket\n        category: marketing\n",
+    );
+    assert_ne!(yaml, demo, "the demo names its follow-up template");
+    turno_testkit::harness::workspaces_from_yaml(&yaml)
+}
+
+async fn consent(t: &TestTurno) -> Option<bool> {
+    t.turno
+        .customer(&actor("bruno", Role::Supervisor), &wa())
+        .await
+        .unwrap()
+        .marketing_consent
+}
+
+fn sent_to_customer(t: &TestTurno) -> Vec<String> {
+    t.whatsapp
+        .messages(&demo_workspace(), Some(&wa()), 0)
+        .unwrap()
+        .into_iter()
+        .map(|m| serde_json::to_string(&m.message).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn baja_stops_marketing_templates_with_a_confirmation_and_alta_resumes_them() {
+    let t = TestTurno::configured(
+        marketing_follow_up(),
+        Timestamp::from_second(1_780_000_000).unwrap(),
+    )
+    .await;
+    t.customer_sends(NUMBER, "wamid.k1", text("BAJA")).await;
+    assert_eq!(consent(&t).await, Some(false));
+    assert!(tickets(&t).await.is_empty(), "a keyword is not a turn");
+    let sent = sent_to_customer(&t);
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    assert!(sent[0].contains("no te enviaremos"), "{sent:#?}");
+
+    t.customer_sends(NUMBER, "wamid.k2", text("Alta.")).await;
+    assert_eq!(consent(&t).await, Some(true));
+
+    // A sentence holding a keyword is an ordinary message.
+    t.customer_sends(
+        NUMBER,
+        "wamid.k3",
+        text("quiero hablar con un agente, stop"),
+    )
+    .await;
+    assert_eq!(consent(&t).await, Some(true));
+    let open = tickets(&t)
+        .await
+        .pop()
+        .expect("an ordinary turn opened a ticket");
+    t.customer_sends(NUMBER, "wamid.k4", text("stop")).await;
+    assert_eq!(consent(&t).await, Some(false));
+    let agent = actor(
+        open.assignee.as_ref().expect("assigned").as_str(),
+        Role::Agent,
+    );
+    let refused = t
+        .turno
+        .agent_send_template(&agent, &open.id, "follow_up")
+        .await;
+    match refused {
+        Err(AppError::Conflict(m)) => assert!(m.contains("stopped marketing"), "{m}"),
+        other => panic!("a marketing template to an opted-out customer: {other:?}"),
+    }
+}

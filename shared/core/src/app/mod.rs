@@ -54,6 +54,7 @@ mod ingress;
 mod live;
 mod metrics;
 mod notes;
+mod opt_out;
 mod push;
 mod quarantine;
 mod quick_replies;
