@@ -58,6 +58,9 @@ pub struct WorkspaceConfig {
     /// change applies from then on.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// The keywords that stop or resume marketing messages (STOP, BAJA, PARAR... by default).
+    #[serde(default)]
+    pub opt_out: crate::channel::opt_out::OptOutConfig,
 }
 
 impl WorkspaceConfig {
@@ -312,6 +315,9 @@ impl WorkspaceConfig {
                 "workspace {w}: time_zone {:?} is not a known time zone (an IANA name such as America/Mexico_City)",
                 ws.time_zone_name()
             ));
+        }
+        if let Err(e) = ws.opt_out.check() {
+            return err(format!("workspace {w}: {e}"));
         }
         let teams: HashSet<&TeamId> = ws.teams.iter().map(|t| &t.id).collect();
         if teams.len() != ws.teams.len() {

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/006_ticket_views.sql"),
     include_str!("schema/007_ticket_creation.sql"),
     include_str!("schema/008_rollups.sql"),
+    include_str!("schema/009_customer_rows.sql"),
 ];
 
 mod readers;

@@ -1,5 +1,5 @@
 //! The workspace's shared records the console edits beside tickets: quick replies and
-//! customers' profiles.
+//! customers' profiles, and a customer's data exported or erased on request.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -23,7 +23,11 @@ pub(crate) fn routes() -> Router<ApiState> {
             "/quick-replies/{id}",
             put(update_quick_reply).delete(delete_quick_reply),
         )
-        .route("/customers/{wa_id}", get(customer).patch(update_customer))
+        .route(
+            "/customers/{wa_id}",
+            get(customer).patch(update_customer).delete(erase_customer),
+        )
+        .route("/customers/{wa_id}/export", get(export_customer))
 }
 
 fn quick_reply_id(raw: &str) -> Result<&str, ApiError> {
@@ -95,4 +99,23 @@ async fn update_customer(
 ) -> Result<Response, ApiError> {
     let view = s.turno.update_customer(&actor, &wa_id(&id)?, body).await?;
     Ok(Json(view).into_response())
+}
+
+/// Everything stored about the customer (supervisors and admins; audited).
+async fn export_customer(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.export_customer(&actor, &wa_id(&id)?).await?).into_response())
+}
+
+/// Erases everything stored about the customer (admins; audited); asking again is 200 with
+/// nothing deleted.
+async fn erase_customer(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.erase_customer(&actor, &wa_id(&id)?).await?).into_response())
 }

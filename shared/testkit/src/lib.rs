@@ -104,6 +104,7 @@ macro_rules! store_contract_tests {
         $crate::__store_contract_tests!($make; customer_move => customers [
             a_conversation_is_saved_alone_versioned_and_deleted_only_as_read,
             customer_tickets_are_every_ticket_of_that_customer_oldest_first,
+            a_deleted_ticket_takes_its_transcript_deliveries_turns_and_count_with_it,
         ]);
     };
 }

@@ -115,6 +115,10 @@ impl ConversationStore for LosingStore {
     async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
         self.inner.delete_conversation(conversation).await
     }
+
+    async fn forget_customer(&self, ws: &WorkspaceId, customer: &WaId) -> Result<(), StoreError> {
+        self.inner.forget_customer(ws, customer).await
+    }
 }
 
 #[async_trait]
@@ -161,6 +165,14 @@ impl TicketStore for LosingStore {
         customer: &WaId,
     ) -> Result<Vec<Ticket>, StoreError> {
         self.inner.customer_tickets(ws, customer).await
+    }
+
+    async fn delete_ticket(
+        &self,
+        ticket: &Ticket,
+        messages: &[MessageId],
+    ) -> Result<(), StoreError> {
+        self.inner.delete_ticket(ticket, messages).await
     }
 
     async fn ticket_page(

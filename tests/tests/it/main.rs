@@ -22,6 +22,7 @@ mod lambda_links;
 mod metrics;
 mod observability;
 mod outage;
+mod privacy;
 mod push;
 mod reports;
 mod restart;

@@ -68,6 +68,10 @@ impl DynamoStore {
 
 #[async_trait]
 impl ConversationStore for DynamoStore {
+    async fn forget_customer(&self, ws: &WorkspaceId, customer: &WaId) -> Result<(), StoreError> {
+        self.forget_customer_items(ws, customer).await
+    }
+
     async fn conversation(
         &self,
         ws: &WorkspaceId,

@@ -26,6 +26,7 @@ mod agents;
 mod changes;
 mod conversations;
 mod created;
+mod erase;
 mod records;
 mod rollups;
 mod tickets;

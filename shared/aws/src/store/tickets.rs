@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use jiff::Timestamp;
 use turno_core::desk::ticket::Ticket;
-use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
+use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::{
     CreatedCursor, CreatedRange, StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery,
     TicketStore,
@@ -103,6 +103,14 @@ impl TicketStore for DynamoStore {
             self.note_stored(t);
         }
         Ok(ticket)
+    }
+
+    async fn delete_ticket(
+        &self,
+        ticket: &Ticket,
+        messages: &[MessageId],
+    ) -> Result<(), StoreError> {
+        self.delete_ticket_items(ticket, messages).await
     }
 
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {

@@ -349,7 +349,7 @@ impl DynamoStore {
         Ok(moves)
     }
 
-    fn counter_update(
+    pub(super) fn counter_update(
         &self,
         ws: &WorkspaceId,
         team: Option<&TeamId>,

@@ -242,6 +242,10 @@ impl ConversationStore for ChangeFeedStore {
     async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {
         self.inner.delete_conversation(conversation).await
     }
+
+    async fn forget_customer(&self, ws: &WorkspaceId, customer: &WaId) -> Result<(), StoreError> {
+        self.inner.forget_customer(ws, customer).await
+    }
 }
 
 #[async_trait]
@@ -302,6 +306,17 @@ impl TicketStore for ChangeFeedStore {
         customer: &WaId,
     ) -> Result<Vec<Ticket>, StoreError> {
         self.inner.customer_tickets(ws, customer).await
+    }
+
+    async fn delete_ticket(
+        &self,
+        ticket: &Ticket,
+        messages: &[MessageId],
+    ) -> Result<(), StoreError> {
+        self.inner.delete_ticket(ticket, messages).await?;
+        self.note(&ticket.workspace, &ticket.id, ChangeKind::Ticket)
+            .await;
+        Ok(())
     }
 
     async fn ticket_page(

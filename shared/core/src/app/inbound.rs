@@ -68,6 +68,10 @@ impl Turno {
             self.mark_read(&ws, &msg).await;
             return Ok(());
         }
+        // "STOP", "BAJA", "START"...: a marketing preference, not a turn.
+        if self.take_opt_out_keyword(&ws, &msg).await? {
+            return Ok(());
+        }
         // A satisfaction survey's answer (or the comment after it) is not the bot's. What the
         // check read serves the first attempt below.
         let prefetched = match self.take_csat_answer(&ws, &msg).await? {

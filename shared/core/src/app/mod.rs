@@ -40,6 +40,7 @@ mod config_admin;
 mod config_agents;
 mod config_sync;
 mod csat;
+mod customer_data;
 mod customers;
 mod desk;
 mod effects;
@@ -53,6 +54,7 @@ mod ingress;
 mod live;
 mod metrics;
 mod notes;
+mod opt_out;
 mod push;
 mod quarantine;
 mod quick_replies;
@@ -69,6 +71,9 @@ pub use attachments::Attachment;
 pub use config_admin::{AuditEntry, ConfigSection, ConfigView};
 pub use config_agents::AgentInput;
 pub use config_sync::CHECK_EVERY;
+pub use customer_data::{
+    CustomerExport, Erasure, ExportedTicket, MAX_EXPORT_TICKETS, MediaReference, customer_ref,
+};
 pub use customers::{CustomerPatch, CustomerProfile, CustomerView, PreviousTicket};
 pub use desk::{StatusChange, TicketView, Transfer};
 pub use errors::{AppError, JobError};

@@ -125,7 +125,7 @@ impl Turno {
                 version: record.map_or(0, |r| r.version),
             };
             self.ports.store.put_record(&mut record).await?;
-            info!(workspace = %p.workspace, customer = %p.customer, subscribed = p.subscribed, "marketing preference recorded from WhatsApp");
+            info!(workspace = %p.workspace, customer_ref = %super::customer_data::customer_ref(&p.workspace, &p.customer), subscribed = p.subscribed, "marketing preference recorded from WhatsApp");
             Ok::<_, Retry<AppError>>(())
         })
         .await

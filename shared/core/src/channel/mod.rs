@@ -4,6 +4,7 @@
 pub mod attachment;
 mod content;
 pub mod message;
+pub mod opt_out;
 pub mod template_form;
 pub mod templates;
 pub mod window;

@@ -11,7 +11,8 @@ use crate::kernel::ids::{TicketId, WaId, WorkspaceId};
 use crate::ports::{Envelope, QueueName};
 use crate::sla::ClockKind;
 
-fn customer_group(ws: &WorkspaceId, customer: &WaId) -> String {
+/// The FIFO group of a customer's messages: one at a time, in order, per workspace and number.
+pub fn customer_group(ws: &WorkspaceId, customer: &WaId) -> String {
     format!("{ws}#{customer}")
 }
 

@@ -42,6 +42,9 @@ pub enum RecordKind {
     ConfigAudit,
     /// The browsers an agent gets Web Push notifications on; keyed by agent id.
     PushSubscriptions,
+    /// One export or erasure of a customer's data (who, when, which customer by its
+    /// reference, how far an erasure got); keyed by its time and the customer reference.
+    CustomerDataAudit,
 }
 
 impl RecordKind {
@@ -59,6 +62,7 @@ impl RecordKind {
             RecordKind::ConfigVersion => "config_version",
             RecordKind::ConfigAudit => "config_audit",
             RecordKind::PushSubscriptions => "push_subscriptions",
+            RecordKind::CustomerDataAudit => "customer_data_audit",
         }
     }
 }

@@ -7,7 +7,8 @@ use turno_core::bot::turn::TurnRecord;
 use turno_core::channel::message::TranscriptEntry;
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::ports::{ConversationStore, StoreError};
+use turno_core::ports::jobs::customer_group;
+use turno_core::ports::{ConversationStore, QueueName, StoreError};
 
 use super::tickets::write_ticket;
 use super::transcripts::insert_entry;
@@ -180,6 +181,34 @@ impl ConversationStore for SqliteStore {
             .write("save conversation", move |tx| write_conversation(tx, &c))
             .await?;
         Ok(())
+    }
+
+    async fn forget_customer(&self, ws: &WorkspaceId, customer: &WaId) -> Result<(), StoreError> {
+        let (ws, customer) = (ws.clone(), customer.clone());
+        self.write("forget customer", move |tx| {
+            let (w, c) = (ws.as_str(), customer.as_str());
+            tx.prepare_cached("DELETE FROM conversations WHERE workspace = ?1 AND customer = ?2")?
+                .execute(params![w, c])?;
+            tx.prepare_cached("DELETE FROM sandbox_outbox WHERE workspace = ?1 AND customer = ?2")?
+                .execute(params![w, c])?;
+            let group = customer_group(&ws, &customer);
+            for queue in QueueName::ALL.into_iter().filter(|q| q.is_fifo()) {
+                let q = queue.as_str();
+                tx.prepare_cached("DELETE FROM queue_messages WHERE queue = ?1 AND grp = ?2")?
+                    .execute(params![q, group])?;
+                tx.prepare_cached("DELETE FROM dead_letters WHERE queue = ?1 AND grp = ?2")?
+                    .execute(params![q, group])?;
+            }
+            // Timers naming the customer outside the group (the bot's inactivity timer).
+            for table in ["queue_messages", "dead_letters"] {
+                tx.prepare_cached(&format!(
+                    "DELETE FROM {table} WHERE customer = ?1 AND json_valid(body) AND json_extract(body, '$.workspace') = ?2"
+                ))?
+                .execute(params![c, w])?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError> {

@@ -28,6 +28,11 @@ impl SqliteStore {
         SqliteStore { db }
     }
 
+    /// The database under the store.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// Runs `f` on a read connection off the runtime's threads.
     async fn read<T: Send + 'static>(
         &self,

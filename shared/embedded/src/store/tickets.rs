@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Transaction, params, params_from_iter};
 use turno_core::desk::ticket::{Ticket, TicketStatus};
-use turno_core::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
+use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::{
     CreatedCursor, CreatedRange, StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery,
     TicketStore, name_key,
@@ -239,6 +239,19 @@ impl TicketStore for SqliteStore {
         Ok(tickets)
     }
 
+    async fn delete_ticket(
+        &self,
+        ticket: &Ticket,
+        messages: &[MessageId],
+    ) -> Result<(), StoreError> {
+        let (ws, id, version) = (ticket.workspace.clone(), ticket.id.clone(), ticket.version);
+        let messages = messages.to_vec();
+        self.write("delete ticket", move |tx| {
+            delete_ticket(tx, &ws, &id, version, &messages)
+        })
+        .await
+    }
+
     async fn ticket_page(
         &self,
         ws: &WorkspaceId,
@@ -395,4 +408,47 @@ impl TicketStore for SqliteStore {
         ticket.version = version;
         Ok(())
     }
+}
+
+/// Deletes a ticket stored at `version` with its transcript, the delivery states and turn
+/// records of `messages`, and its media the sandbox chat kept, and takes it out of the
+/// counters; nothing if it is gone.
+fn delete_ticket(
+    tx: &Transaction<'_>,
+    ws: &WorkspaceId,
+    id: &TicketId,
+    version: u64,
+    messages: &[MessageId],
+) -> Result<(), DbError> {
+    let stored: Option<(i64, String, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT version, status, team FROM tickets WHERE workspace = ?1 AND id = ?2",
+        )?
+        .query_row(params![ws.as_str(), id.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    let Some((stored, status, team)) = stored else {
+        return Ok(());
+    };
+    if stored != int(version)? {
+        return Err(DbError::Conflict);
+    }
+    tx.prepare_cached(
+        "DELETE FROM sandbox_media WHERE workspace = ?1 AND media_id IN (
+             SELECT json_extract(body, '$.body.media.id') FROM transcript
+             WHERE workspace = ?1 AND ticket_id = ?2)",
+    )?
+    .execute(params![ws.as_str(), id.as_str()])?;
+    tx.prepare_cached("DELETE FROM transcript WHERE workspace = ?1 AND ticket_id = ?2")?
+        .execute(params![ws.as_str(), id.as_str()])?;
+    for m in messages {
+        tx.prepare_cached("DELETE FROM deliveries WHERE workspace = ?1 AND message_id = ?2")?
+            .execute(params![ws.as_str(), m.as_str()])?;
+        tx.prepare_cached("DELETE FROM turns WHERE workspace = ?1 AND message_id = ?2")?
+            .execute(params![ws.as_str(), m.as_str()])?;
+    }
+    tx.prepare_cached("DELETE FROM tickets WHERE workspace = ?1 AND id = ?2")?
+        .execute(params![ws.as_str(), id.as_str()])?;
+    count(tx, ws.as_str(), team.as_deref(), &status, -1)
 }

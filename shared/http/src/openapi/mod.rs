@@ -10,6 +10,7 @@ mod actions;
 mod admin;
 mod attachments;
 mod bodies;
+mod customer_data;
 mod export;
 mod outbound;
 mod push;
@@ -161,12 +162,12 @@ fn op(summary: &str, ok: (&str, Option<Value>), errors: &[&str], body: Option<Va
     o
 }
 
-fn with_params(mut operation: Value, params: Value) -> Value {
+pub(crate) fn with_params(mut operation: Value, params: Value) -> Value {
     operation["parameters"] = params;
     operation
 }
 
-fn path_param(name: &str, description: &str, schema: Value) -> Value {
+pub(crate) fn path_param(name: &str, description: &str, schema: Value) -> Value {
     json!({ "name": name, "in": "path", "required": true, "description": description, "schema": schema })
 }
 
@@ -286,7 +287,8 @@ fn paths() -> Value {
                     "attributes": nullable(json!({ "type": "object", "maxProperties": 50, "additionalProperties": nullable(json!({ "type": "string", "maxLength": 500 })) })),
                     "marketing_consent": nullable(json!({ "type": "boolean" }))
                 }
-            }))), json!([path_param("wa_id", "WhatsApp id (E.164 digits)", wa_id())]))
+            }))), json!([path_param("wa_id", "WhatsApp id (E.164 digits)", wa_id())])),
+            "delete": with_params(op("erase everything stored about the customer: tickets (open ones resolved first), transcripts, notes, CSAT answers, media references, conversation, profile, queued messages (admins; audited by the customer's reference, never the number). Asking again erases what an interrupted erasure left, or nothing, and answers 200", ("200", Some(r("Erasure"))), &["400", "401", "403", "409"], None), json!([path_param("wa_id", "WhatsApp id (E.164 digits)", wa_id())]))
         },
         "/templates": { "get": op("the workspace's WhatsApp templates, by use (the only messages allowed outside the 24 h window), leaving out those WhatsApp reported as not approved; sending one of those, or a marketing template to a customer who stopped marketing messages, answers 409", ("200", Some(array(r("Template")))), &["401", "403"], None) },
         "/tickets/{id}/templates": { "post": with_params(
@@ -361,6 +363,7 @@ pub fn document() -> Value {
         export::paths(),
         reports::paths(),
         push::paths(),
+        customer_data::paths(),
     ]
     .into_iter()
     .reduce(merged)
@@ -373,6 +376,7 @@ pub fn document() -> Value {
         export::schemas(),
         reports::schemas(),
         push::schemas(),
+        customer_data::schemas(),
     ]
     .into_iter()
     .reduce(merged)

@@ -3,6 +3,7 @@
 //! [`delete_conversation`](turno_core::ports::ConversationStore::delete_conversation) and
 //! [`customer_tickets`](turno_core::ports::TicketStore::customer_tickets).
 
+use turno_core::channel::message::DeliveryState;
 use turno_core::desk::ticket::TicketStatus;
 use turno_core::ports::Store;
 
@@ -87,4 +88,79 @@ pub async fn customer_tickets_are_every_ticket_of_that_customer_oldest_first(sto
             .unwrap()
             .is_empty()
     );
+}
+
+pub async fn a_deleted_ticket_takes_its_transcript_deliveries_turns_and_count_with_it(
+    store: &dyn Store,
+) {
+    let ws = workspace();
+    let (cu, other) = (customer(1), customer(2));
+    let mut t = ticket(&ws, &cu);
+    let mut c = conversation(&ws, &cu);
+    c.ticket_id = Some(t.id.clone());
+    let record = turn(&ws, "wamid.in", &cu, &t.id);
+    let entries = [
+        inbound_entry(&ws, &t.id, &cu, "wamid.in", at(1)),
+        outbound_entry(&ws, &t.id, &cu, "wamid.out", at(2)),
+    ];
+    store
+        .commit_turn(&mut c, Some(&mut t), &record, &entries)
+        .await
+        .expect("commit");
+    store
+        .record_delivery(&delivery(
+            &ws,
+            "wamid.out",
+            &cu,
+            DeliveryState::Delivered,
+            at(3),
+        ))
+        .await
+        .unwrap();
+    let kept = save(store, ticket(&ws, &other)).await;
+    store
+        .append_message(&inbound_entry(&ws, &kept.id, &other, "wamid.kept", at(4)))
+        .await
+        .unwrap();
+    let count = |c: &turno_core::ports::StatusCounts| c.get(&t.status).copied().unwrap_or(0);
+    let before = count(&store.ticket_counts(&ws, None).await.unwrap());
+    let messages = [message_id("wamid.in"), message_id("wamid.out")];
+
+    let stale = {
+        let mut s = t.clone();
+        s.version -= 1;
+        s
+    };
+    assert_conflict(
+        store.delete_ticket(&stale, &messages).await,
+        "deleting a ticket that changed since it was read",
+    );
+    assert!(store.ticket(&ws, &t.id).await.unwrap().is_some());
+
+    store.delete_ticket(&t, &messages).await.expect("delete");
+    assert!(store.ticket(&ws, &t.id).await.unwrap().is_none());
+    assert!(store.transcript(&ws, &t.id).await.unwrap().is_empty());
+    assert!(store.turn(&ws, &record.message_id).await.unwrap().is_none());
+    assert!(store.customer_tickets(&ws, &cu).await.unwrap().is_empty());
+    assert_eq!(
+        count(&store.ticket_counts(&ws, None).await.unwrap()),
+        before - 1,
+        "the status counter lost the ticket"
+    );
+    // The message ids are free again: the same entry can be appended to another ticket.
+    let mut again = inbound_entry(&ws, &kept.id, &other, "wamid.in", at(5));
+    again.customer = other.clone();
+    assert!(store.append_message(&again).await.unwrap());
+    store
+        .delete_ticket(&t, &messages)
+        .await
+        .expect("deleting it again is no error");
+    assert_eq!(store.transcript(&ws, &kept.id).await.unwrap().len(), 2);
+
+    store.forget_customer(&ws, &cu).await.expect("forget");
+    assert!(store.conversation(&ws, &cu).await.unwrap().is_none());
+    store
+        .forget_customer(&ws, &cu)
+        .await
+        .expect("forgetting again is no error");
 }

@@ -110,6 +110,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
 
     customers::a_conversation_is_saved_alone_versioned_and_deleted_only_as_read(s).await;
     customers::customer_tickets_are_every_ticket_of_that_customer_oldest_first(s).await;
+    customers::a_deleted_ticket_takes_its_transcript_deliveries_turns_and_count_with_it(s).await;
 
     tickets::concurrent_assigns_never_exceed_capacity(Arc::clone(&store)).await;
     tickets::concurrent_assigns_of_one_ticket_take_exactly_one_unit(store).await;

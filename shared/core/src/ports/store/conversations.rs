@@ -58,4 +58,10 @@ pub trait ConversationStore: Send + Sync {
     /// Deletes a conversation if its stored version still equals `conversation.version`
     /// (`Conflict` if it changed since it was read). A conversation already gone is no error.
     async fn delete_conversation(&self, conversation: &Conversation) -> Result<(), StoreError>;
+
+    /// Deletes what the adapter keeps under a customer's number apart from tickets and
+    /// records: the conversation (whatever its version) and, where the adapter keeps them in
+    /// the same database, the rows of the customer's sandbox chat and of their queue group
+    /// (messages waiting and dead letters). Deleting what is already gone is no error.
+    async fn forget_customer(&self, ws: &WorkspaceId, customer: &WaId) -> Result<(), StoreError>;
 }

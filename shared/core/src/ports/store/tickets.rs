@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use crate::desk::ticket::Ticket;
-use crate::kernel::ids::{AgentId, TeamId, TicketId, WaId, WorkspaceId};
+use crate::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
 use crate::ports::{
     CreatedCursor, CreatedRange, StatusCounts, StoreError, TicketCursor, TicketFilter, TicketQuery,
 };
@@ -94,4 +94,17 @@ pub trait TicketStore: Send + Sync {
 
     /// Atomically: saves the ticket (versioned) and gives one unit of capacity back to `agent`.
     async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError>;
+
+    /// Deletes a ticket and what is stored under it: its transcript entries, the delivery
+    /// states of `messages` (the message ids its transcript holds) and the turn records of
+    /// those of them that were customer messages, and takes it out of the status counters.
+    /// The stored version must still be `ticket.version` (`Conflict` otherwise, nothing
+    /// deleted of the ticket itself); a ticket already gone is no error. The ticket goes last,
+    /// so a delete cut short is found again (by the customer index) and finished by a retry.
+    /// Capacity is not touched: the caller resolves an open ticket first.
+    async fn delete_ticket(
+        &self,
+        ticket: &Ticket,
+        messages: &[MessageId],
+    ) -> Result<(), StoreError>;
 }
