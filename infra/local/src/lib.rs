@@ -103,12 +103,13 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         )
     })?;
     let db = Db::open(&cfg.data_dir.join("turno.db"))?;
-    let store = Arc::new(SqliteStore::new(db.clone()));
     let queues = Arc::new(SqliteQueues::with_options(
         db.clone(),
         QueueOptions::default(),
         cfg.clock.clone(),
     ));
+    // A bot turn's timer and events commit with the turn: one write per turn.
+    let store = Arc::new(SqliteStore::new(db.clone()).with_outbox(queues.clone()));
     // This process is the database's only consumer: whatever the previous run held when it
     // stopped is free to run again now, not after its visibility timeout.
     let released = queues.release_in_flight()?;

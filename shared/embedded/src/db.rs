@@ -58,6 +58,8 @@ struct Inner {
     /// `None` for an in-memory database, whose reads go to the writer's connection.
     readers: Option<Readers>,
     path: Option<PathBuf>,
+    /// Writes asked of the writer so far ([`Db::writes`]).
+    writes: std::sync::atomic::AtomicU64,
     /// For [`Db::open_temporary`]: the directory is deleted after the connections close.
     _temp_dir: Option<tempfile::TempDir>,
 }
@@ -118,6 +120,7 @@ impl Db {
                 writer,
                 readers,
                 path,
+                writes: Default::default(),
                 _temp_dir: temp_dir,
             }),
         })
@@ -171,10 +174,19 @@ impl Db {
         f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
         let (job, answer) = Typed::job(f);
+        self.inner
+            .writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.inner.writer.send(job)?;
         answer
             .await
             .map_err(|_| DbError::other("the database writer stopped before answering"))?
+    }
+
+    /// How many writes (each its own savepoint in a group commit) were asked of this database
+    /// since it was opened: what a use case costs the writer.
+    pub fn writes(&self) -> u64 {
+        self.inner.writes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// [`Db::write`] for synchronous callers: blocks this thread until the commit.

@@ -69,28 +69,42 @@ impl EventBus for SqliteEventBus {
         }
         let now = nanos(Timestamp::now());
         // Serialized here, so the writer spends its time on the insert only.
-        let rows = events
-            .iter()
-            .map(|e| {
-                Ok((
-                    e.workspace().to_string(),
-                    e.name(),
-                    serde_json::to_string(e)?,
-                ))
-            })
-            .collect::<Result<Vec<_>, serde_json::Error>>()?;
+        let rows = event_rows(events)?;
         self.db
-            .write(move |tx| {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO events (workspace, name, body, published_at)
-                     VALUES (?1, ?2, ?3, ?4)",
-                )?;
-                for (ws, name, body) in &rows {
-                    stmt.execute(params![ws, name, body, now])?;
-                }
-                Ok::<_, DbError>(())
-            })
+            .write(move |tx| insert_events(tx, &rows, now))
             .await
             .map_err(|e| e.into_anyhow("publish events"))
     }
+}
+
+/// An event as the `events` table keeps it: workspace, name and JSON body.
+pub(crate) type EventRow = (String, &'static str, String);
+
+/// `events` serialized for [`insert_events`].
+pub(crate) fn event_rows(events: &[DomainEvent]) -> Result<Vec<EventRow>, serde_json::Error> {
+    events
+        .iter()
+        .map(|e| {
+            Ok((
+                e.workspace().to_string(),
+                e.name(),
+                serde_json::to_string(e)?,
+            ))
+        })
+        .collect()
+}
+
+/// Appends `rows`, published at `now` (ns), inside a write of the shared database.
+pub(crate) fn insert_events(
+    tx: &rusqlite::Transaction<'_>,
+    rows: &[EventRow],
+    now: i64,
+) -> Result<(), DbError> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO events (workspace, name, body, published_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (ws, name, body) in rows {
+        stmt.execute(params![ws, name, body, now])?;
+    }
+    Ok(())
 }

@@ -142,6 +142,45 @@ impl fmt::Debug for SqliteQueues {
     }
 }
 
+/// A send prepared by [`SqliteQueues::prepare_send`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PreparedSend {
+    now: i64,
+    purge: bool,
+    window: i64,
+}
+
+impl PreparedSend {
+    /// Queues `envelopes` in `tx`, dropping those whose deduplication id was sent within the
+    /// window. Returns how many were queued and the queues they went to.
+    pub(crate) fn run(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+        envelopes: &[Envelope],
+    ) -> Result<(usize, Vec<QueueName>), DbError> {
+        let now = self.now;
+        if self.purge {
+            tx.prepare_cached("DELETE FROM queue_dedupe WHERE expires_at <= ?1")?
+                .execute(params![now])?;
+        }
+        let mut sent = 0;
+        let mut queues = Vec::new();
+        for env in envelopes {
+            if let Some(id) = &env.dedupe_id
+                && !claim_dedupe_id(tx, env.queue, id, now, now.saturating_add(self.window))?
+            {
+                continue;
+            }
+            insert_message(tx, env, now)?;
+            sent += 1;
+            if !queues.contains(&env.queue) {
+                queues.push(env.queue);
+            }
+        }
+        Ok((sent, queues))
+    }
+}
+
 /// How often expired deduplication records are swept away.
 const PURGE_EVERY_MS: i64 = 60_000;
 
@@ -213,41 +252,36 @@ impl SqliteQueues {
         if envelopes.is_empty() {
             return Ok(0);
         }
-        let queues: Vec<QueueName> = QueueName::ALL
-            .into_iter()
-            .filter(|q| envelopes.iter().any(|e| e.queue == *q))
-            .collect();
-        let now = self.now_ms();
-        let purge = now.saturating_sub(self.last_purge.load(Ordering::Relaxed)) >= PURGE_EVERY_MS;
-        let window = millis(self.options.dedupe_window);
+        let send = self.prepare_send();
         let sent = self
             .db
-            .write(move |tx| {
-                if purge {
-                    tx.prepare_cached("DELETE FROM queue_dedupe WHERE expires_at <= ?1")?
-                        .execute(params![now])?;
-                }
-                let mut sent = 0;
-                for env in &envelopes {
-                    if let Some(id) = &env.dedupe_id
-                        && !claim_dedupe_id(tx, env.queue, id, now, now.saturating_add(window))?
-                    {
-                        continue;
-                    }
-                    insert_message(tx, env, now)?;
-                    sent += 1;
-                }
-                Ok(sent)
-            })
+            .write(move |tx| send.run(tx, &envelopes))
             .await
             .map_err(|e| e.into_anyhow("send to queue"))?;
-        if purge {
-            self.last_purge.store(now, Ordering::Relaxed);
+        self.sent(&send, &sent.1);
+        Ok(sent.0)
+    }
+
+    /// A send to run inside a write of the shared database ([`PreparedSend::run`]), at this
+    /// moment by the queues' clock; [`SqliteQueues::sent`] once that write is committed.
+    pub(crate) fn prepare_send(&self) -> PreparedSend {
+        let now = self.now_ms();
+        PreparedSend {
+            now,
+            purge: now.saturating_sub(self.last_purge.load(Ordering::Relaxed)) >= PURGE_EVERY_MS,
+            window: millis(self.options.dedupe_window),
+        }
+    }
+
+    /// After the write that ran `send` is committed: notes the purge and wakes the consumers
+    /// of `queues`.
+    pub(crate) fn sent(&self, send: &PreparedSend, queues: &[QueueName]) {
+        if send.purge {
+            self.last_purge.store(send.now, Ordering::Relaxed);
         }
         for q in queues {
-            self.wake(q);
+            self.wake(*q);
         }
-        Ok(sent)
     }
 
     /// Receives up to `max` messages that are visible now, oldest first, at most one per

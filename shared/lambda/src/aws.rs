@@ -115,7 +115,8 @@ pub async fn connect_with(
     let (notifier, push) = push_with(function, notifier, &store, clients, env).await?;
     let ports = Ports {
         store,
-        queue,
+        // Timers held to the end of an SQS batch and sent together.
+        queue: Arc::new(crate::timers::HeldTimers(queue)),
         whatsapp,
         notifier,
         // Held to the end of an SQS batch and published together.

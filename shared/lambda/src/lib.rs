@@ -23,6 +23,7 @@ mod schedule;
 mod sqs;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod timers;
 
 pub use agents::write_missing_agents;
 pub use aws::{

@@ -15,7 +15,7 @@ pub async fn handle_schedule(
         scheduled_at = scheduled_at.as_deref(),
     );
     async {
-        let report = crate::events::batched(turno.sla_sweep()).await;
+        let report = crate::events::batched(crate::timers::batched(turno.sla_sweep())).await;
         crate::flush_metrics();
         let report = report?;
         info!(

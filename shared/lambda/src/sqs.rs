@@ -55,12 +55,14 @@ async fn handle(
     let runs = in_order_runs(event.records)
         .into_iter()
         .map(|run| process_run(turno, redelivery, queue, run));
-    // The records' domain events go to EventBridge together once the batch is done.
-    let mut failed: Vec<(usize, String)> = crate::events::batched(join_all(runs))
-        .await
-        .into_iter()
-        .flatten()
-        .collect();
+    // The records' domain events go to EventBridge together once the batch is done, and their
+    // timers to the timers queue.
+    let mut failed: Vec<(usize, String)> =
+        crate::events::batched(crate::timers::batched(join_all(runs)))
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
     failed.sort_unstable_by_key(|(position, _)| *position);
     let mut response = SqsBatchResponse::default();
     for (_, message_id) in failed {

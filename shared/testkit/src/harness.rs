@@ -111,6 +111,8 @@ pub struct TestTurno {
     pub notifier: Arc<RecordingNotifier>,
     /// The clock of the use cases and of the queues.
     pub clock: Arc<ManualClock>,
+    /// The database under the store, the queues and the event bus.
+    pub db: Db,
 }
 
 impl std::fmt::Debug for TestTurno {
@@ -157,14 +159,14 @@ impl TestTurno {
     ) -> Self {
         let db = Db::open_temporary().unwrap_or_else(|e| panic!("temporary database: {e:#}"));
         let clock = Arc::new(ManualClock::new(now));
-        let store = Arc::new(SqliteStore::new(db.clone()));
         let queues = Arc::new(SqliteQueues::with_options(
             db.clone(),
             Default::default(),
             clock.clone(),
         ));
+        let store = Arc::new(SqliteStore::new(db.clone()).with_outbox(queues.clone()));
         let events = Arc::new(SqliteEventBus::new(db.clone()));
-        let whatsapp = Arc::new(SandboxWhatsApp::new(db));
+        let whatsapp = Arc::new(SandboxWhatsApp::new(db.clone()));
         let notifier = Arc::new(RecordingNotifier::default());
         let ports = Ports {
             store: wrap(store.clone()),
@@ -182,6 +184,7 @@ impl TestTurno {
             whatsapp,
             notifier,
             clock,
+            db,
         }
     }
 

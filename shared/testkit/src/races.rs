@@ -16,7 +16,7 @@ use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, Worksp
 use turno_core::ports::records::{Change, Record, RecordKind, RecordPage};
 use turno_core::ports::{
     AgentStore, ChangeFeed, ConversationStore, RecordStore, RollupStore, Store, StoreError,
-    TicketFilter, TicketStore, TranscriptStore,
+    TicketFilter, TicketStore, TranscriptStore, TurnOutbox,
 };
 use turno_core::ports::{StatusCounts, TicketCursor, TicketQuery};
 
@@ -97,6 +97,19 @@ impl ConversationStore for LosingStore {
     ) -> Result<(), StoreError> {
         self.inner
             .commit_turn(conversation, ticket, turn, entries)
+            .await
+    }
+
+    async fn commit_turn_with(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+        outbox: &mut TurnOutbox,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .commit_turn_with(conversation, ticket, turn, entries, outbox)
             .await
     }
 

@@ -96,3 +96,55 @@ async fn an_escalated_conversation_is_not_ended_and_keeps_its_reason() {
     assert!(ticket.reasons.iter().any(|r| r == "explicit_request"));
     assert_eq!(resolved_by_bot(&t), 0);
 }
+
+/// A new conversation's first turn costs the database two writes of its own: the commit,
+/// which carries the ticket, the customer's entry, the inactivity timer and the ticket's
+/// creation event, then the replies' progress. The sandbox's record of each reply sent is a
+/// write of the channel, not the turn's.
+#[tokio::test]
+async fn a_turn_that_opens_a_ticket_commits_its_timer_and_event_with_it() {
+    use turno_core::channel::message::InboundMessage;
+    use turno_core::kernel::ids::MessageId;
+    use turno_core::ports::QueueName;
+
+    let t = TestTurno::demo(start()).await;
+    let msg = InboundMessage {
+        workspace: demo_workspace(),
+        id: MessageId::parse("wamid.w1").unwrap(),
+        from: WaId::parse("34600300004").unwrap(),
+        profile_name: Some("Lucía".into()),
+        at: start(),
+        content: Content::Text {
+            body: "hola".into(),
+        },
+        context: None,
+    };
+    let customer = WaId::parse("34600300004").unwrap();
+    let sent = || {
+        t.whatsapp
+            .messages(&demo_workspace(), Some(&customer), 0)
+            .unwrap()
+            .len()
+    };
+    let sends_before = sent();
+    let writes_before = t.db.writes();
+    t.turno.handle_inbound(msg).await.unwrap();
+    let writes = t.db.writes() - writes_before;
+    let sends = sent() - sends_before;
+    assert!(sends >= 1, "the bot answered");
+    eprintln!("writes {writes}, sends {sends}");
+    assert_eq!(writes, 2 + sends as u64, "{sends} replies sent");
+    let created = t.events.events(&demo_workspace()).unwrap();
+    assert!(
+        created
+            .iter()
+            .any(|e| matches!(e, DomainEvent::TicketCreated { .. })),
+        "{created:?}"
+    );
+    let timers = t
+        .queues
+        .receive(QueueName::SlaTimers, 10, std::time::Duration::from_secs(60));
+    assert!(timers.unwrap().is_empty(), "the timer is not due yet");
+    t.advance_and_drain(mins(31)).await;
+    assert_eq!(resolved_by_bot(&t), 1, "the timer fired");
+}

@@ -1,7 +1,7 @@
 //! [`ConversationStore`] on DynamoDB.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{PutRequest, TransactWriteItem, Update, WriteRequest};
 use jiff::Timestamp;
 use turno_core::bot::conversation::Conversation;
 use turno_core::bot::turn::TurnRecord;
@@ -11,8 +11,8 @@ use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{ConversationStore, StoreError};
 
 use super::{
-    CONVERSATION_SK, CondPut, DynamoStore, TURN_SK, conversation_item, conversation_pk, from_item,
-    key, n, ticket_item, turn_item, turn_pk,
+    CONVERSATION_SK, CondPut, DynamoStore, Item, TURN_SK, conversation_item, conversation_pk,
+    from_item, key, n, ticket_item, turn_item, turn_pk,
 };
 
 impl DynamoStore {
@@ -64,7 +64,72 @@ impl DynamoStore {
             ))),
         }
     }
+
+    /// A finished turn's progress with the replies it sent: the whole record, `done` at its
+    /// end (which no run can go past, so the put needs no condition to never go back), and
+    /// the entries, each keyed by its time and id (the same entry written again lands on the
+    /// same item), in one `BatchWriteItem`: plain puts, half the write units of a
+    /// transaction. Not atomic: what DynamoDB leaves unprocessed (under throttling) is sent
+    /// again until written; a process that ends in between may have stored the record without
+    /// an entry, whose reply the customer got.
+    async fn put_complete_turn(
+        &self,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        let mut items = vec![turn_item(turn, Timestamp::now())?];
+        for (i, e) in entries.iter().enumerate() {
+            let repeated = entries[..i].iter().any(|o| {
+                o.workspace == e.workspace && o.message_id == e.message_id && o.at == e.at
+            });
+            if !repeated {
+                items.push(Self::sent_entry_item(e)?);
+            }
+        }
+        for chunk in items.chunks(BATCH_WRITES) {
+            self.batch_put("save turn progress", chunk).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts `items` (at most [`BATCH_WRITES`]) with `BatchWriteItem`, sending again what
+    /// DynamoDB leaves unprocessed.
+    async fn batch_put(&self, op: &str, items: &[Item]) -> Result<(), StoreError> {
+        let mut pending: Vec<WriteRequest> = items
+            .iter()
+            .map(|item| {
+                let put = PutRequest::builder().set_item(Some(item.clone())).build()?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<anyhow::Result<_>>()?;
+        for attempt in 1..=BATCH_ATTEMPTS {
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, pending)
+                .send()
+                .await
+                .map_err(|e| StoreError::Unexpected(super::sdk_error(op, e)))?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(&self.table))
+                .unwrap_or_default();
+            if pending.is_empty() {
+                return Ok(());
+            }
+            super::backoff(attempt).await;
+        }
+        Err(StoreError::Unexpected(anyhow::anyhow!(
+            "{op}: {} writes still unprocessed after {BATCH_ATTEMPTS} attempts",
+            pending.len()
+        )))
+    }
 }
+
+/// Most puts one `BatchWriteItem` takes.
+const BATCH_WRITES: usize = 25;
+/// How many times a batch's unprocessed writes are sent.
+const BATCH_ATTEMPTS: u32 = 8;
 
 #[async_trait]
 impl ConversationStore for DynamoStore {
@@ -151,6 +216,9 @@ impl ConversationStore for DynamoStore {
     ) -> Result<(), StoreError> {
         if entries.is_empty() {
             return self.update_turn_progress(turn).await;
+        }
+        if turn.is_complete() {
+            return self.put_complete_turn(turn, entries).await;
         }
         // The entries are the replies this run sent: one put each, keyed by time and id (an
         // entry given twice is written once), with the progress update in one transaction.

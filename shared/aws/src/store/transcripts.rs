@@ -64,16 +64,21 @@ impl DynamoStore {
         &self,
         entry: &TranscriptEntry,
     ) -> anyhow::Result<TransactWriteItem> {
-        let sk = format!("{ENTRY_PREFIX}{}#{}", sort_time(entry.at), entry.message_id);
-        let item = record_item(
-            entry,
-            key(ticket_pk(&entry.workspace, &entry.ticket_id), sk),
-        )?;
+        let item = Self::sent_entry_item(entry)?;
         let put = aws_sdk_dynamodb::types::Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .build()?;
         Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The item [`sent_entry_write`](Self::sent_entry_write) puts.
+    pub(super) fn sent_entry_item(entry: &TranscriptEntry) -> anyhow::Result<Item> {
+        let sk = format!("{ENTRY_PREFIX}{}#{}", sort_time(entry.at), entry.message_id);
+        record_item(
+            entry,
+            key(ticket_pk(&entry.workspace, &entry.ticket_id), sk),
+        )
     }
 
     /// Runs `fixed` (the writes whose conditions must hold) and the writes of `entries` as one

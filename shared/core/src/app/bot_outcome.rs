@@ -17,19 +17,21 @@ use crate::channel::message::InboundMessage;
 use crate::config::WorkspaceConfig;
 use crate::desk::ticket::TicketStatus;
 use crate::kernel::ids::TicketId;
+use crate::ports::Envelope;
 use crate::ports::domain_events::DomainEvent;
 use crate::ports::jobs::{BotInactive, DelayedJob};
 
 impl Turno {
-    /// When a bot conversation starts: arms its inactivity job for the quiet time from now.
-    pub(super) async fn arm_bot_inactivity(
+    /// When a bot conversation starts: its inactivity job, due the quiet time from now; none
+    /// for a message that is not the customer's own (an echo, an event).
+    pub(super) fn bot_inactivity_job(
         &self,
         ws: &WorkspaceConfig,
         msg: &InboundMessage,
         ticket_id: &TicketId,
-    ) -> Result<(), JobError> {
+    ) -> Option<Envelope> {
         if !msg.content.from_customer() || msg.content.is_event() {
-            return Ok(());
+            return None;
         }
         let now = self.now();
         let job = DelayedJob::BotInactive(BotInactive {
@@ -40,8 +42,7 @@ impl Turno {
             due_at: after_quiet(ws, now),
         });
         let max = Duration::from_secs(ws.sla.max_timer_delay_secs);
-        self.ports.queue.send(vec![job.envelope(now, max)]).await?;
-        Ok(())
+        Some(job.envelope(now, max))
     }
 
     pub(super) async fn end_inactive_bot_conversation(

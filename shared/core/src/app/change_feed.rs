@@ -27,7 +27,7 @@ use crate::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId
 use crate::ports::records::{Change, ChangeKind, Record, RecordKind, RecordPage};
 use crate::ports::{
     AgentStore, ChangeFeed, Clock, ConversationStore, RecordStore, RollupStore, Store, StoreError,
-    TicketFilter, TicketStore, TranscriptStore,
+    TicketFilter, TicketStore, TranscriptStore, TurnOutbox,
 };
 use crate::ports::{StatusCounts, TicketCursor, TicketQuery};
 use crate::sla::calendar::Calendar;
@@ -194,6 +194,19 @@ impl ConversationStore for ChangeFeedStore {
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
+        let mut nothing = TurnOutbox::default();
+        self.commit_turn_with(conversation, ticket, turn, entries, &mut nothing)
+            .await
+    }
+
+    async fn commit_turn_with(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+        outbox: &mut TurnOutbox,
+    ) -> Result<(), StoreError> {
         // Only a ticket a person works on is in the console; the bot's own turns add nothing
         // to the feed (and no write to the store).
         let human = ticket
@@ -208,7 +221,7 @@ impl ConversationStore for ChangeFeedStore {
         }
         let result = self
             .inner
-            .commit_turn(conversation, ticket.as_deref_mut(), turn, entries)
+            .commit_turn_with(conversation, ticket.as_deref_mut(), turn, entries, outbox)
             .await;
         if let (Some(t), Some(b)) = (ticket, before) {
             Self::counted(t, b, &result);

@@ -47,6 +47,9 @@ struct Seen {
 pub(super) struct ConfigSync {
     pub deployed: Workspaces,
     seen: Mutex<HashMap<WorkspaceId, Seen>>,
+    /// Held while a check reads the store: the jobs of one batch that find the check due at
+    /// once wait for one read instead of each making its own.
+    checking: futures::lock::Mutex<()>,
 }
 
 impl ConfigSync {
@@ -54,6 +57,7 @@ impl ConfigSync {
         Arc::new(ConfigSync {
             deployed,
             seen: Mutex::new(HashMap::new()),
+            checking: futures::lock::Mutex::new(()),
         })
     }
 
@@ -107,13 +111,20 @@ impl Turno {
     }
 
     async fn refresh_config(&self, ws: &WorkspaceId) -> Result<(), StoreError> {
-        let now = self.now();
-        let seen = self.sync.seen(ws);
-        if let Some(s) = seen
-            && now < s.checked_at + CHECK_EVERY
-        {
+        let checked_lately = |sync: &ConfigSync, now: Timestamp| {
+            sync.seen(ws)
+                .is_some_and(|s| now < s.checked_at + CHECK_EVERY)
+        };
+        if checked_lately(&self.sync, self.now()) {
             return Ok(());
         }
+        let _checking = self.sync.checking.lock().await;
+        let now = self.now();
+        // Another job may have checked while this one waited.
+        if checked_lately(&self.sync, now) {
+            return Ok(());
+        }
+        let seen = self.sync.seen(ws);
         let known = seen.map_or(0, |s| s.version);
         let stored = self
             .ports

@@ -318,7 +318,7 @@ impl Turno {
 
 impl Turno {
     /// The operational counters a domain event moves.
-    fn count_event(&self, event: &DomainEvent) {
+    pub(super) fn count_event(&self, event: &DomainEvent) {
         use crate::ports::Counter;
         match event {
             DomainEvent::Escalated { reasons, .. } => {

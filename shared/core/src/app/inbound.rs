@@ -17,9 +17,9 @@ use crate::config::WorkspaceConfig;
 use crate::desk::escalation::EscalationJob;
 use crate::desk::ticket::{EscalationReason, Ticket, TicketStatus};
 use crate::kernel::ids::MessageId;
-use crate::ports::SendError;
 use crate::ports::domain_events::DomainEvent;
 use crate::ports::jobs::TranscriptWrite;
+use crate::ports::{SendError, TurnOutbox};
 
 /// The transcript entries a turn's commit writes: its leading `Record` effects, the ones
 /// counted done from the start.
@@ -48,6 +48,9 @@ struct DecidedTurn {
     /// The ticket's next SLA event before this message (a customer message may start or
     /// resume a clock).
     sla_before: Option<SlaTarget>,
+    /// What goes out with the commit; what the store did not take in its own write is sent
+    /// after it.
+    outbox: TurnOutbox,
 }
 
 impl Turno {
@@ -105,30 +108,37 @@ impl Turno {
             {
                 t.last_message = Some(shown);
             }
+            turn.outbox = self.turn_outbox(ws, msg, &turn);
+            let offered = turn.outbox.events.clone();
             store
-                .commit_turn(
+                .commit_turn_with(
                     &mut turn.conversation,
                     turn.ticket.as_mut(),
                     &turn.record,
                     &recorded,
+                    &mut turn.outbox,
                 )
                 .await?;
+            if turn.outbox.events.is_empty() {
+                // Published with the commit: counted as a publish would.
+                offered.iter().for_each(|e| self.count_event(e));
+            }
             Ok(Committed::Now(Box::new(turn)))
         })
         .await?;
         // After the notice is on the old number's transcript, so the line moves with it; on a
         // redelivery too, since the move is safe to repeat and may not have finished.
         self.follow_number_change(msg).await?;
-        let turn = match committed {
+        let mut turn = match committed {
             Committed::Before(record) => return self.finish_turn(record).await,
             Committed::Now(turn) => turn,
         };
         if msg.content.from_customer() && !matches!(msg.content, Content::Call { .. }) {
             self.mark_read(ws, msg).await;
         }
-        if turn.ticket_created {
-            self.arm_bot_inactivity(ws, msg, &turn.record.ticket_id)
-                .await?;
+        let jobs = std::mem::take(&mut turn.outbox.jobs);
+        if !jobs.is_empty() {
+            self.ports.queue.send(jobs).await?;
         }
         if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
             // The customer's message may have started or resumed a clock.
@@ -137,15 +147,33 @@ impl Turno {
                 self.announce_customer_reply(t).await;
             }
         }
-        if turn.ticket_created {
-            let created = DomainEvent::TicketCreated {
-                workspace: msg.workspace.clone(),
-                ticket_id: turn.record.ticket_id.clone(),
-                at: self.now(),
-            };
-            self.publish(&[created]).await;
+        if !turn.outbox.events.is_empty() {
+            self.publish(&turn.outbox.events).await;
         }
         self.finish_turn(turn.record).await
+    }
+
+    /// What a decided turn queues and publishes with its commit: a new ticket's
+    /// bot-inactivity timer and its creation event.
+    fn turn_outbox(
+        &self,
+        ws: &WorkspaceConfig,
+        msg: &InboundMessage,
+        turn: &DecidedTurn,
+    ) -> TurnOutbox {
+        let mut outbox = TurnOutbox::default();
+        if !turn.ticket_created {
+            return outbox;
+        }
+        outbox
+            .jobs
+            .extend(self.bot_inactivity_job(ws, msg, &turn.record.ticket_id));
+        outbox.events.push(DomainEvent::TicketCreated {
+            workspace: msg.workspace.clone(),
+            ticket_id: turn.record.ticket_id.clone(),
+            at: self.now(),
+        });
+        outbox
     }
 
     /// WhatsApp's `user_changed_number` notice: the customer's conversation, tickets and
@@ -379,6 +407,7 @@ impl Turno {
             ticket_created,
             record,
             sla_before,
+            outbox: TurnOutbox::default(),
         })
     }
 

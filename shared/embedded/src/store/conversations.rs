@@ -1,6 +1,7 @@
 //! [`ConversationStore`] on SQLite.
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 use rusqlite::{OptionalExtension, Transaction, params};
 use turno_core::bot::conversation::Conversation;
 use turno_core::bot::turn::TurnRecord;
@@ -8,12 +9,14 @@ use turno_core::channel::message::TranscriptEntry;
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::jobs::customer_group;
-use turno_core::ports::{ConversationStore, QueueName, StoreError};
+use turno_core::ports::{ConversationStore, QueueName, StoreError, TurnOutbox};
 
 use super::tickets::write_ticket;
 use super::transcripts::insert_entry;
 use super::{SqliteStore, int_to_version, versioned_json};
 use crate::db::{DbError, int};
+use crate::event_bus::{event_rows, insert_events};
+use crate::time::nanos;
 
 /// Writes a conversation if its stored version is still `conversation.version` (absent for 0).
 /// Returns the new version; the caller updates its copy once the transaction commits.
@@ -105,9 +108,38 @@ impl ConversationStore for SqliteStore {
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
+        self.commit_turn_with(
+            conversation,
+            ticket,
+            turn,
+            entries,
+            &mut TurnOutbox::default(),
+        )
+        .await
+    }
+
+    async fn commit_turn_with(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+        outbox: &mut TurnOutbox,
+    ) -> Result<(), StoreError> {
         let (c, t) = (conversation.clone(), ticket.as_deref().cloned());
         let (turn, entries) = (turn.clone(), entries.to_vec());
-        let (conversation_version, ticket_version) = self
+        // The jobs and events go with the commit when the queues share this database.
+        let carried = match &self.outbox {
+            Some(queues) if !outbox.is_empty() => {
+                let rows =
+                    event_rows(&outbox.events).map_err(|e| StoreError::Unexpected(e.into()))?;
+                Some((queues.prepare_send(), outbox.jobs.clone(), rows))
+            }
+            _ => None,
+        };
+        let send = carried.as_ref().map(|(send, _, _)| *send);
+        let published_at = nanos(Timestamp::now());
+        let (conversation_version, ticket_version, woken) = self
             .write("commit turn", move |tx| {
                 let turn = &turn;
                 let conversation_version = write_conversation(tx, &c)?;
@@ -133,12 +165,21 @@ impl ConversationStore for SqliteStore {
                 for entry in &entries {
                     insert_entry(tx, entry)?;
                 }
-                Ok((conversation_version, ticket_version))
+                let mut woken = Vec::new();
+                if let Some((send, jobs, rows)) = &carried {
+                    woken = send.run(tx, jobs)?.1;
+                    insert_events(tx, rows, published_at)?;
+                }
+                Ok((conversation_version, ticket_version, woken))
             })
             .await?;
         conversation.version = conversation_version;
         if let (Some(t), Some(v)) = (ticket, ticket_version) {
             t.version = v;
+        }
+        if let (Some(queues), Some(send)) = (&self.outbox, send) {
+            queues.sent(&send, &woken);
+            *outbox = TurnOutbox::default();
         }
         Ok(())
     }

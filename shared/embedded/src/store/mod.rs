@@ -3,7 +3,10 @@
 use rusqlite::{Connection, Transaction};
 use turno_core::ports::StoreError;
 
+use std::sync::Arc;
+
 use crate::db::{Db, DbError};
+use crate::queue::SqliteQueues;
 
 mod agents;
 mod changes;
@@ -17,15 +20,28 @@ mod views;
 /// [`Store`](turno_core::ports::Store) on the shared SQLite database. Each record is a JSON
 /// column next to copies of the fields it is looked up by; versioned writes are conditional
 /// statements, and every multi-record operation is one transaction.
+///
+/// Given the queues and the event bus of its database ([`SqliteStore::with_outbox`]), a bot
+/// turn's commit queues its timer and publishes its events in the same transaction: one
+/// write per turn instead of one per port.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     db: Db,
+    outbox: Option<Arc<SqliteQueues>>,
 }
 
 impl SqliteStore {
     /// The store on `db`.
     pub fn new(db: Db) -> Self {
-        SqliteStore { db }
+        SqliteStore { db, outbox: None }
+    }
+
+    /// This store, committing a turn's jobs to `queues` and its events to the `events` table
+    /// ([`SqliteEventBus`](crate::SqliteEventBus)) in the turn's own write. `queues` must be
+    /// on this store's database.
+    pub fn with_outbox(mut self, queues: Arc<SqliteQueues>) -> Self {
+        self.outbox = Some(queues);
+        self
     }
 
     /// The database under the store.

@@ -7,7 +7,22 @@ use crate::bot::turn::TurnRecord;
 use crate::channel::message::TranscriptEntry;
 use crate::desk::ticket::Ticket;
 use crate::kernel::ids::{MessageId, WaId, WorkspaceId};
-use crate::ports::StoreError;
+use crate::ports::domain_events::DomainEvent;
+use crate::ports::{Envelope, StoreError};
+
+/// What a turn queues and publishes once it is committed: the bot-inactivity timer of a new
+/// ticket, the ticket's creation event.
+#[derive(Debug, Clone, Default)]
+pub struct TurnOutbox {
+    pub jobs: Vec<Envelope>,
+    pub events: Vec<DomainEvent>,
+}
+
+impl TurnOutbox {
+    pub fn is_empty(&self) -> bool {
+        self.jobs.is_empty() && self.events.is_empty()
+    }
+}
 
 /// A customer's conversation and the records of the inbound messages processed in it, which
 /// make a redelivered message idempotent. Conversations (and the tickets a turn writes) are
@@ -39,6 +54,23 @@ pub trait ConversationStore: Send + Sync {
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError>;
+
+    /// [`commit_turn`](Self::commit_turn), with whatever of `outbox` this store can queue and
+    /// publish in the same write (a store that shares its database with the queues and the
+    /// event bus): those jobs and events are committed with the turn or not at all, and taken
+    /// out of `outbox`. What is left is the caller's to send after the commit. By default
+    /// nothing is taken.
+    async fn commit_turn_with(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+        outbox: &mut TurnOutbox,
+    ) -> Result<(), StoreError> {
+        let _ = outbox;
+        self.commit_turn(conversation, ticket, turn, entries).await
+    }
 
     /// Records how far a committed turn's effects have got (progress never goes back) and adds
     /// `entries` to the transcript, in one write: the way a turn records its delivered
