@@ -29,3 +29,4 @@ mod sla;
 mod template_media;
 mod tickets;
 mod webhook_corpus;
+mod workspaces;
