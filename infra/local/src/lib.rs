@@ -118,23 +118,41 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
     }
     let events = Arc::new(SqliteEventBus::new(db.clone()));
     let mut breaker = None;
+    // The workspaces' own credentials are read from the environment or files (`env:`,
+    // `file:`), and kept for a while.
+    let secrets: Arc<dyn turno_core::ports::SecretResolver> =
+        Arc::new(turno_core::ports::CachedSecrets::new(
+            Arc::new(turno_core::ports::LocalSecrets::new()),
+            turno_core::ports::SecretCacheTtl::default(),
+        ));
+    let own_tokens = workspaces.iter().any(|ws| {
+        ws.credentials
+            .as_ref()
+            .is_some_and(|c| c.graph_token.is_some())
+    });
     let (whatsapp, sandbox): (Arc<dyn WhatsApp>, Option<Arc<SandboxWhatsApp>>) =
-        match &cfg.access_token {
-            Some(token) => {
-                let graph = Arc::new(turno_whatsapp::graph::GraphClient::new(
-                    &cfg.api_base_url,
-                    token,
-                )?);
-                let b = Arc::new(CircuitBreaker::new(cfg.breaker, cfg.clock.clone()));
-                breaker = Some(b.clone());
-                (Arc::new(BreakerWhatsApp::new(graph, b)), None)
-            }
-            None => {
-                let s = Arc::new(SandboxWhatsApp::new(db.clone()));
-                (s.clone(), Some(s))
-            }
+        if cfg.access_token.is_some() || own_tokens {
+            // Without a deployment token the client's own is never used: each workspace
+            // sends with its own.
+            let token = cfg.access_token.as_deref().unwrap_or("unset");
+            let graph = turno_whatsapp::graph::GraphClient::new(&cfg.api_base_url, token)?;
+            let graph = Arc::new(turno_whatsapp::graph::WorkspaceGraph::new(
+                graph,
+                cfg.access_token.is_some(),
+                workspaces.clone(),
+                secrets.clone(),
+            ));
+            let b = Arc::new(CircuitBreaker::new(cfg.breaker, cfg.clock.clone()));
+            breaker = Some(b.clone());
+            (Arc::new(BreakerWhatsApp::new(graph, b)), None)
+        } else {
+            let s = Arc::new(SandboxWhatsApp::new(db.clone()));
+            (s.clone(), Some(s))
         };
-    let webhook = Arc::new(turno_notify::WebhookNotifier::new(cfg.notify_url.clone())?);
+    let webhook = Arc::new(
+        turno_notify::WebhookNotifier::new(cfg.notify_url.clone())?
+            .with_workspaces(workspaces.clone()),
+    );
     // Web Push with a VAPID key made at the first start and kept beside the database.
     let vapid = turno_notify::push::VapidKey::load_or_create(&cfg.data_dir.join("vapid.key"))?;
     let push = turno_core::app::PushSettings {
@@ -166,6 +184,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         workspaces,
     )
     .with_dead_letters(queues.clone())
+    .with_secrets(secrets)
     .with_push(push)
     .with_metrics(metrics.clone())
     .with_bot_integrations(

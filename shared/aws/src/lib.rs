@@ -78,7 +78,7 @@ pub use queue::{
 };
 pub use sdk::{Clients, RequestCounter, load_sdk_config};
 #[cfg(feature = "ssm")]
-pub use secrets::parameter;
+pub use secrets::{SsmSecrets, parameter};
 pub use store::{
     AGENT_TICKETS_INDEX, ASSIGNEE_GROUP_INDEX, CREATED_INDEX, CUSTOMER_INDEX, DynamoStore,
     GROUP_INDEX, NAME_INDEX, QUEUE_INDEX, SLA_INDEX, SLA_SHARDS, STATUS_INDEX, TEAM_GROUP_INDEX,

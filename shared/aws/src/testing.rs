@@ -305,12 +305,18 @@ pub async fn create_event_bus(eventbridge: &aws_sdk_eventbridge::Client) -> Stri
 /// A SecureString parameter on moto, under a fresh name.
 pub async fn put_secret(ssm: &aws_sdk_ssm::Client, value: &str) -> String {
     let name = format!("/{}", unique("turno-test/secret"));
+    put_secret_at(ssm, &name, value).await;
+    name
+}
+
+/// A SecureString parameter on moto named `name` (overwritten if there is one).
+pub async fn put_secret_at(ssm: &aws_sdk_ssm::Client, name: &str, value: &str) {
     ssm.put_parameter()
-        .name(&name)
+        .name(name)
         .value(value)
         .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
         .send()
         .await
         .expect("put SSM parameter");
-    name
 }

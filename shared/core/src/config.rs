@@ -14,8 +14,10 @@ use crate::kernel::lang::Lang;
 use crate::sla::calendar::CalendarConfig;
 use crate::sla::{BreachActions, Policies, PolicyConfig, PolicyMatch};
 
+mod credentials;
 mod workspaces;
 
+pub use credentials::CredentialsConfig;
 pub use workspaces::{StoredConfigError, Workspaces};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,6 +63,10 @@ pub struct WorkspaceConfig {
     /// The keywords that stop or resume marketing messages (STOP, BAJA, PARAR... by default).
     #[serde(default)]
     pub opt_out: crate::channel::opt_out::OptOutConfig,
+    /// The workspace's own WhatsApp credentials (references to where they are kept). Unset:
+    /// the deployment's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<CredentialsConfig>,
 }
 
 impl WorkspaceConfig {
@@ -395,6 +401,9 @@ impl WorkspaceConfig {
                     p.name
                 ));
             }
+        }
+        if let Some(Err(e)) = ws.credentials.as_ref().map(|c| c.check(&ws.id)) {
+            return err(format!("workspace {w}: {e}"));
         }
         if let Err(e) = ws.templates.validate() {
             return err(format!("workspace {w}: {e}"));

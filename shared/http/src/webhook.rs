@@ -13,7 +13,11 @@ use axum::routing::get;
 use serde::Deserialize;
 use tracing::{info, warn};
 use turno_core::app::Turno;
-use turno_whatsapp::webhook::{MAX_BODY_BYTES, parse, verify_challenge, verify_signature};
+use turno_core::kernel::ids::WorkspaceId;
+use turno_core::ports::Secret;
+use turno_whatsapp::webhook::{
+    MAX_BODY_BYTES, SignatureError, parse, phone_number_ids, verify_challenge, verify_signature,
+};
 
 use crate::error::ApiError;
 
@@ -22,9 +26,11 @@ pub const WEBHOOK_PATH: &str = "/webhook/whatsapp";
 #[derive(Clone)]
 pub struct WebhookState {
     pub turno: Turno,
-    /// The Meta app secret: signs every delivery.
+    /// The deployment's Meta app secret: signs the deliveries of every workspace that has no
+    /// app secret of its own (`credentials.app_secret`).
     pub app_secret: Arc<[u8]>,
-    /// The token Meta echoes in the verification handshake.
+    /// The token Meta echoes in the verification handshake; the workspaces' own verify tokens
+    /// are accepted too.
     pub verify_token: Arc<str>,
 }
 
@@ -47,12 +53,25 @@ struct Handshake {
 }
 
 async fn handshake(State(state): State<WebhookState>, Query(q): Query<Handshake>) -> Response {
-    match verify_challenge(
-        &state.verify_token,
-        q.mode.as_deref(),
-        q.token.as_deref(),
-        q.challenge.as_deref(),
-    ) {
+    let check = |expected: &str| {
+        verify_challenge(
+            expected,
+            q.mode.as_deref(),
+            q.token.as_deref(),
+            q.challenge.as_deref(),
+        )
+    };
+    let mut answer = check(&state.verify_token);
+    if answer.is_err() {
+        for token in state.turno.verify_tokens().await {
+            let other = check(token.expose());
+            if other.is_ok() {
+                answer = other;
+                break;
+            }
+        }
+    }
+    match answer {
         Ok(challenge) => (StatusCode::OK, challenge).into_response(),
         Err(e) => {
             warn!(error = %e, "webhook verification refused");
@@ -66,10 +85,22 @@ async fn deliver(State(state): State<WebhookState>, headers: HeaderMap, body: By
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    if let Err(e) = verify_signature(&state.app_secret, &body, signature) {
-        warn!(error = %e, bytes = body.len(), "webhook signature refused");
-        return ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", e.to_string())
+    match check_signature(&state, &body, signature).await {
+        Ok(()) => {}
+        Err(Refusal::Signature(e)) => {
+            warn!(error = %e, bytes = body.len(), "webhook signature refused");
+            return ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", e.to_string())
+                .into_response();
+        }
+        // Not a 200: Meta delivers again once the secret can be read.
+        Err(Refusal::SecretUnavailable) => {
+            return ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "secret_unavailable",
+                "the app secret that signs this delivery cannot be read now",
+            )
             .into_response();
+        }
     }
     // Never refused once signed: what cannot be read is quarantined item by item, so Meta
     // does not redeliver (and eventually disable) a webhook over one odd item.
@@ -89,4 +120,46 @@ async fn deliver(State(state): State<WebhookState>, headers: HeaderMap, body: By
         // Not a 200: Meta delivers again, and the redelivery is deduplicated downstream.
         Err(e) => ApiError::from(e).into_response(),
     }
+}
+
+enum Refusal {
+    Signature(SignatureError),
+    SecretUnavailable,
+}
+
+/// Checks the delivery's signature with the secret of every Meta app it speaks for: each
+/// workspace it names that has an app secret of its own must have signed it with that
+/// secret, and the deployment's secret must have signed it if it names any other number
+/// (or none). A delivery signed by one app and naming another app's number is refused whole,
+/// so nothing of it is written.
+async fn check_signature(
+    state: &WebhookState,
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<(), Refusal> {
+    let ids = phone_number_ids(body).unwrap_or_default();
+    let mut own: Vec<Secret> = Vec::new();
+    let mut deployment = ids.is_empty();
+    for id in &ids {
+        let secret = match WorkspaceId::parse(id) {
+            Ok(ws) => state.turno.app_secret(&ws).await.map_err(|e| {
+                warn!(workspace = %ws, error = %e, "the workspace's app secret cannot be read");
+                Refusal::SecretUnavailable
+            })?,
+            Err(_) => None,
+        };
+        match secret {
+            Some(s) if !own.contains(&s) => own.push(s),
+            Some(_) => {}
+            None => deployment = true,
+        }
+    }
+    if deployment {
+        verify_signature(&state.app_secret, body, signature).map_err(Refusal::Signature)?;
+    }
+    for secret in &own {
+        verify_signature(secret.expose().as_bytes(), body, signature)
+            .map_err(Refusal::Signature)?;
+    }
+    Ok(())
 }

@@ -15,6 +15,7 @@
 //! | `TURNO_NOTIFY_WEBHOOK_URL` | optional: where notifications are POSTed (only logged if unset) |
 //! | `TURNO_VAPID_KEY_PARAM` | optional: the SSM parameter with the Web Push VAPID private key (PKCS#8, PEM or base64); without it nothing is pushed to browsers |
 //! | `TURNO_PUSH_SUBJECT` | optional: the VAPID contact push services see (`mailto:` or `https:`) |
+//! | `TURNO_SECRETS_TTL_SECS` | optional: how long a workspace's own secret (Graph token, app secret, verify token) read from SSM is kept (default 300) |
 //!
 //! A function built without an adapter's feature (`ingress`, `bot`, `tickets`, `escalation`,
 //! `sla`, `api` choose them) neither reads its variables nor links its SDK: its port refuses
@@ -53,6 +54,7 @@ pub const VAPID_KEY_PARAM_VAR: &str = "TURNO_VAPID_KEY_PARAM";
 pub const PUSH_SUBJECT_VAR: &str = "TURNO_PUSH_SUBJECT";
 #[cfg(feature = "graph")]
 const DEFAULT_GRAPH_API_VERSION: &str = "v23.0";
+pub const SECRETS_TTL_VAR: &str = "TURNO_SECRETS_TTL_SECS";
 
 /// How a function reads its environment; tests pass their own.
 pub type Env<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
@@ -102,11 +104,13 @@ pub async fn connect_with(
     let queue: Arc<dyn turno_core::ports::Queue> = Arc::new(queues_with(function, clients, env)?);
     #[cfg(not(feature = "queue"))]
     let queue: Arc<dyn turno_core::ports::Queue> = Arc::new(crate::absent::NoQueue);
-    let whatsapp = whatsapp(function, clients, env).await?;
+    let secrets = secrets(clients, env);
+    let whatsapp = whatsapp(function, clients, env, &workspaces, &secrets).await?;
     #[cfg(feature = "notify")]
     let notifier: Arc<dyn turno_core::ports::Notifier> = Arc::new(
         turno_notify::WebhookNotifier::new(env(NOTIFY_WEBHOOK_URL_VAR))
-            .with_context(|| format!("turno {function}: the notifier"))?,
+            .with_context(|| format!("turno {function}: the notifier"))?
+            .with_workspaces(workspaces.clone()),
     );
     #[cfg(not(feature = "notify"))]
     let notifier: Arc<dyn turno_core::ports::Notifier> = Arc::new(crate::absent::NoNotifier);
@@ -123,7 +127,9 @@ pub async fn connect_with(
         events: Arc::new(crate::events::HeldEvents(events)),
         clock: Arc::new(SystemClock),
     };
-    let turno = Turno::new(ports, workspaces).with_metrics(crate::metrics::registry(function));
+    let turno = Turno::new(ports, workspaces)
+        .with_metrics(crate::metrics::registry(function))
+        .with_secrets(secrets);
     #[cfg(feature = "notify")]
     let turno = match push {
         Some(settings) => turno.with_push(settings),
@@ -144,18 +150,53 @@ pub async fn connect_with(
     Ok(turno)
 }
 
+/// Where the workspaces' own secrets are read: SSM, each value kept for
+/// `TURNO_SECRETS_TTL_SECS` (a failed read for a few seconds). A function built without SSM
+/// reads none.
+#[cfg(feature = "secrets")]
+fn secrets(clients: &Clients, env: Env<'_>) -> Arc<dyn turno_core::ports::SecretResolver> {
+    use turno_core::ports::{CachedSecrets, SecretCacheTtl};
+    let mut ttl = SecretCacheTtl::default();
+    if let Some(secs) = env(SECRETS_TTL_VAR).and_then(|v| v.parse::<u64>().ok()) {
+        ttl.value = std::time::Duration::from_secs(secs);
+    }
+    Arc::new(CachedSecrets::new(
+        Arc::new(turno_aws::SsmSecrets::new(clients.ssm.clone())),
+        ttl,
+    ))
+}
+
+#[cfg(not(feature = "secrets"))]
+fn secrets(_clients: &Clients, _env: Env<'_>) -> Arc<dyn turno_core::ports::SecretResolver> {
+    Arc::new(turno_core::ports::NoSecrets)
+}
+
 /// The Graph API client behind a circuit breaker, if the function sends to WhatsApp (it has
-/// `TURNO_WHATSAPP_TOKEN_PARAM`); [`NoWhatsApp`] otherwise.
+/// `TURNO_WHATSAPP_TOKEN_PARAM`, or a workspace has a Graph token of its own); [`NoWhatsApp`]
+/// otherwise. Each workspace with its own token sends with it.
 #[cfg(feature = "graph")]
 async fn whatsapp(
     function: &str,
     clients: &Clients,
     env: Env<'_>,
+    workspaces: &Workspaces,
+    secrets: &Arc<dyn turno_core::ports::SecretResolver>,
 ) -> anyhow::Result<Arc<dyn WhatsApp>> {
-    if env(WHATSAPP_TOKEN_PARAM_VAR).is_none() {
+    let own_tokens = workspaces.iter().any(|ws| {
+        ws.credentials
+            .as_ref()
+            .is_some_and(|c| c.graph_token.is_some())
+    });
+    let has_default = env(WHATSAPP_TOKEN_PARAM_VAR).is_some();
+    if !has_default && !own_tokens {
         return Ok(Arc::new(NoWhatsApp));
     }
-    let token = secret_with(function, WHATSAPP_TOKEN_PARAM_VAR, clients, env).await?;
+    // Without a deployment token the client's own is never used.
+    let token = if has_default {
+        secret_with(function, WHATSAPP_TOKEN_PARAM_VAR, clients, env).await?
+    } else {
+        "unset".to_owned()
+    };
     let base_url = env(GRAPH_API_BASE_URL_VAR).unwrap_or_else(|| {
         let version =
             env(GRAPH_API_VERSION_VAR).unwrap_or_else(|| DEFAULT_GRAPH_API_VERSION.to_owned());
@@ -167,10 +208,14 @@ async fn whatsapp(
         max_media_bytes: LAMBDA_MAX_MEDIA_BYTES,
         ..turno_whatsapp::graph::GraphConfig::new(token)
     };
-    let graph = Arc::new(
-        turno_whatsapp::graph::GraphClient::with_config(config)
-            .with_context(|| format!("turno {function}: the Graph API client"))?,
-    );
+    let graph = turno_whatsapp::graph::GraphClient::with_config(config)
+        .with_context(|| format!("turno {function}: the Graph API client"))?;
+    let graph = Arc::new(turno_whatsapp::graph::WorkspaceGraph::new(
+        graph,
+        has_default,
+        workspaces.clone(),
+        Arc::clone(secrets),
+    ));
     // One breaker per execution environment: while Graph is down a warm function fails its
     // sends at once instead of waiting out timeouts on every record.
     let breaker = Arc::new(turno_whatsapp::breaker::CircuitBreaker::new(
@@ -188,6 +233,8 @@ async fn whatsapp(
     _function: &str,
     _clients: &Clients,
     _env: Env<'_>,
+    _workspaces: &Workspaces,
+    _secrets: &Arc<dyn turno_core::ports::SecretResolver>,
 ) -> anyhow::Result<Arc<dyn WhatsApp>> {
     Ok(Arc::new(NoWhatsApp))
 }

@@ -16,6 +16,9 @@ const ATTEMPTS: u32 = 3;
 pub struct WebhookNotifier {
     client: reqwest::Client,
     url: Option<String>,
+    /// The workspaces' configuration, for a workspace's own notification URL
+    /// (`credentials.notification_url`).
+    workspaces: Option<turno_core::config::Workspaces>,
 }
 
 impl WebhookNotifier {
@@ -24,7 +27,26 @@ impl WebhookNotifier {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .build()?;
-        Ok(WebhookNotifier { client, url })
+        Ok(WebhookNotifier {
+            client,
+            url,
+            workspaces: None,
+        })
+    }
+
+    /// Posts each workspace's notifications to its own URL when its configuration has one
+    /// (`workspaces` is the configuration the process keeps current).
+    pub fn with_workspaces(mut self, workspaces: turno_core::config::Workspaces) -> Self {
+        self.workspaces = Some(workspaces);
+        self
+    }
+
+    fn url_for(&self, ws: &turno_core::kernel::ids::WorkspaceId) -> Option<String> {
+        self.workspaces
+            .as_ref()
+            .and_then(|all| all.get(ws))
+            .and_then(|c| c.credentials.as_ref()?.notification_url.clone())
+            .or_else(|| self.url.clone())
     }
 }
 
@@ -37,8 +59,7 @@ impl Notifier for WebhookNotifier {
         );
         // A customer's reply is for the assignee's own devices, not the workspace's channel.
         let Some(url) = self
-            .url
-            .as_ref()
+            .url_for(&n.workspace)
             .filter(|_| n.kind != NotificationKind::CustomerReplied)
         else {
             return Ok(());
@@ -50,7 +71,7 @@ impl Notifier for WebhookNotifier {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt))).await;
             }
-            match self.client.post(url).json(&body).send().await {
+            match self.client.post(&url).json(&body).send().await {
                 Ok(r) if r.status().is_success() => return Ok(()),
                 Ok(r) if r.status().is_client_error() && r.status().as_u16() != 429 => {
                     anyhow::bail!(

@@ -34,20 +34,20 @@ const TOKEN: &str = "graph-token-in-ssm";
 /// for a new conversation, its inactivity timer) and ticket-writer (nothing left to do).
 const BOT_MESSAGE_REQUEST_BUDGET: u64 = 6;
 
-struct Topology {
+pub(crate) struct Topology {
     turno: Turno,
     /// The test's own client (polling, deleting, looking): not counted.
     own: Clients,
     queues: HashMap<QueueName, String>,
     events_queue: String,
     store: DynamoStore,
-    graph: FakeGraph,
+    pub(crate) graph: FakeGraph,
     counter: RequestCounter,
 }
 
 /// What one round of the event source mappings did on one queue.
 #[derive(Debug, Default, Clone)]
-struct Handled {
+pub(crate) struct Handled {
     records: u64,
     aws_requests: u64,
     by_operation: std::collections::BTreeMap<String, u64>,
@@ -60,7 +60,7 @@ impl Topology {
         Self::deploy_with(turno_testkit::harness::demo_workspaces()).await
     }
 
-    async fn deploy_with(workspaces: Workspaces) -> Self {
+    pub(crate) async fn deploy_with(workspaces: Workspaces) -> Self {
         let own = emulators::emulator_clients().await;
         let counter = RequestCounter::default();
         let counted = emulators::counted_emulator_clients(&counter).await;
@@ -99,7 +99,7 @@ impl Topology {
 
     /// Delivers a signed webhook as API Gateway hands it to webhook-ingress: an HTTP API
     /// (payload 2.0) event, turned into the router's request as `lambda_http::run` does.
-    async fn webhook(&self, body: String) -> StatusCode {
+    pub(crate) async fn webhook(&self, body: String) -> StatusCode {
         let router = webhook_router(WebhookState {
             turno: self.turno.clone(),
             app_secret: Arc::from(APP_SECRET.as_bytes()),
@@ -221,7 +221,7 @@ impl Topology {
 
     /// Plays the event source mappings until no queue has anything receivable; panics on any
     /// batch item failure.
-    async fn run_functions(&self) -> HashMap<QueueName, Handled> {
+    pub(crate) async fn run_functions(&self) -> HashMap<QueueName, Handled> {
         let mut total: HashMap<QueueName, Handled> = HashMap::new();
         loop {
             let mut progressed = false;

@@ -46,7 +46,11 @@ fn uses(function: &str) -> Access {
             table: false,
             bus: false,
             sends_to: set(&["InboundQueue", "TicketWritesQueue"]),
-            secrets: set(&["WhatsAppAppSecretParameter", "WhatsAppVerifyTokenParameter"]),
+            secrets: set(&[
+                "WhatsAppAppSecretParameter",
+                "WhatsAppVerifyTokenParameter",
+                WORKSPACE_SECRETS,
+            ]),
             ..Access::default()
         },
         // Runs the conversation, sends replies, hands off; backs off during WhatsApp outages.
@@ -54,7 +58,7 @@ fn uses(function: &str) -> Access {
             table: true,
             bus: true,
             sends_to: set(&["TicketWritesQueue", "EscalationsQueue"]),
-            secrets: set(&["WhatsAppTokenParameter"]),
+            secrets: set(&["WhatsAppTokenParameter", WORKSPACE_SECRETS]),
             queue_actions: [("sqs:ChangeMessageVisibility".into(), "InboundQueue".into())].into(),
         },
         "ticket-writer" => Access {
@@ -79,7 +83,7 @@ fn uses(function: &str) -> Access {
                 "TicketWritesQueue",
                 "EscalationsQueue",
             ]),
-            secrets: set(&["WhatsAppTokenParameter"]),
+            secrets: set(&["WhatsAppTokenParameter", WORKSPACE_SECRETS]),
             queue_actions: dead_letter_queues
                 .iter()
                 .flat_map(|q| {
@@ -178,6 +182,13 @@ fn granted(function: &str, policies: &Value) -> Access {
                 );
                 for r in resources {
                     let (_, arn) = tagged(&r).expect("Resource: !Sub arn:...parameter${Name}");
+                    // The workspaces' own credentials: one path, nothing else under it.
+                    if let Some(path) = arn.split("parameter").nth(1)
+                        && path == WORKSPACE_SECRETS
+                    {
+                        access.secrets.insert(path.to_owned());
+                        continue;
+                    }
                     let param = arn
                         .split("parameter${")
                         .nth(1)
@@ -192,6 +203,9 @@ fn granted(function: &str, policies: &Value) -> Access {
     }
     access
 }
+
+/// Where the workspaces' own secrets (credentials in their configuration) are kept.
+const WORKSPACE_SECRETS: &str = "/turno/ws/*";
 
 #[test]
 fn every_function_is_granted_only_the_table_queues_bus_and_secrets_it_uses() {

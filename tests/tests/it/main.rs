@@ -30,3 +30,4 @@ mod sla;
 mod template_media;
 mod tickets;
 mod webhook_corpus;
+mod workspaces;

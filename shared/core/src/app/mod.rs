@@ -39,6 +39,7 @@ mod channel;
 mod config_admin;
 mod config_agents;
 mod config_sync;
+mod credentials;
 mod csat;
 mod customer_data;
 mod customers;
@@ -131,6 +132,7 @@ pub struct Turno {
     sync: Arc<config_sync::ConfigSync>,
     directory: Arc<dyn crate::ports::Directory>,
     push: Option<push::PushSettings>,
+    secrets: Arc<dyn crate::ports::SecretResolver>,
 }
 
 impl Turno {
@@ -153,6 +155,7 @@ impl Turno {
             sync,
             directory: Arc::new(crate::ports::NoDirectory),
             push: None,
+            secrets: Arc::new(crate::ports::NoSecrets),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod metrics;
 mod notify;
 mod queue;
 pub mod records;
+mod secrets;
 mod store;
 mod whatsapp;
 
@@ -19,5 +20,9 @@ pub use directory::{Directory, NoDirectory};
 pub use metrics::{Counter, Metrics, NoMetrics, Timing};
 pub use notify::{EventBus, Notification, NotificationKind, Notifier};
 pub use queue::{DeadLetterView, DeadLetters, Envelope, Queue, QueueError, QueueName};
+pub use secrets::{
+    CachedSecrets, LocalSecrets, NoSecrets, Secret, SecretCacheTtl, SecretError, SecretRef,
+    SecretResolver, SecretSource,
+};
 pub use store::*;
 pub use whatsapp::{MediaError, SendError, WhatsApp};

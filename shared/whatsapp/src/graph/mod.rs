@@ -3,6 +3,7 @@
 mod request;
 mod response;
 mod upload;
+mod workspaces;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -17,6 +18,7 @@ use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{MediaError, SendError, WhatsApp};
 
 use request::{ReadReceipt, SendRequest};
+pub use workspaces::WorkspaceGraph;
 
 /// The Graph API version turno is written against.
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com/v21.0";

@@ -5,10 +5,12 @@
 
 mod delivery;
 mod fields;
+mod numbers;
 mod payload;
 mod signature;
 
 pub use delivery::parse;
+pub use numbers::phone_number_ids;
 pub use payload::ParseError;
 pub use signature::{ChallengeError, SignatureError, verify_challenge, verify_signature};
 
