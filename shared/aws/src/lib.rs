@@ -1,5 +1,6 @@
 //! The AWS adapters of turno's ports: [`DynamoStore`] (DynamoDB), [`SqsQueue`] and [`SqsDeadLetters`] (SQS),
-//! [`EventBridgeBus`] (EventBridge), and secrets from SSM Parameter Store. Item ↔ domain
+//! [`EventBridgeBus`] (EventBridge), secrets from SSM Parameter Store, and the sign-in
+//! directory [`CognitoDirectory`] (Cognito user pool, feature `cognito`). Item ↔ domain
 //! conversion happens only here.
 //!
 //! # The table
@@ -55,6 +56,8 @@
 
 #[cfg(feature = "sqs")]
 mod dead_letters;
+#[cfg(feature = "cognito")]
+mod directory;
 #[cfg(feature = "eventbridge")]
 mod event_bus;
 #[cfg(feature = "sqs")]
@@ -70,6 +73,8 @@ pub mod testing;
 pub use dead_letters::{
     LIST_VISIBILITY_SECONDS, QueuePair, REDRIVE_MAX, SqsDeadLetters, dead_letter_url_var,
 };
+#[cfg(feature = "cognito")]
+pub use directory::{CognitoDirectory, USER_POOL_ID_VAR, group_name};
 #[cfg(feature = "eventbridge")]
 pub use event_bus::{EventBridgeBus, SOURCE as EVENT_SOURCE};
 #[cfg(feature = "sqs")]

@@ -37,6 +37,8 @@ pub struct Clients {
     pub eventbridge: aws_sdk_eventbridge::Client,
     #[cfg(feature = "ssm")]
     pub ssm: aws_sdk_ssm::Client,
+    #[cfg(feature = "cognito")]
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
 }
 
 impl Clients {
@@ -67,6 +69,8 @@ impl Clients {
             eventbridge: client!(aws_sdk_eventbridge),
             #[cfg(feature = "ssm")]
             ssm: client!(aws_sdk_ssm),
+            #[cfg(feature = "cognito")]
+            cognito: client!(aws_sdk_cognitoidentityprovider),
         }
     }
 }

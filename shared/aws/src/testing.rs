@@ -320,3 +320,88 @@ pub async fn put_secret_at(ssm: &aws_sdk_ssm::Client, name: &str, value: &str) {
         .await
         .expect("put SSM parameter");
 }
+
+/// A fresh Cognito user pool on moto as `template.yaml` makes it: the `custom:workspace`
+/// attribute and the groups `agent`, `supervisor` and `admin`.
+pub async fn create_user_pool(cognito: &aws_sdk_cognitoidentityprovider::Client) -> String {
+    use aws_sdk_cognitoidentityprovider::types::{
+        AttributeDataType, SchemaAttributeType, StringAttributeConstraintsType,
+    };
+    let pool = cognito
+        .create_user_pool()
+        .pool_name(unique("turno-agents"))
+        .schema(
+            SchemaAttributeType::builder()
+                .name("workspace")
+                .attribute_data_type(AttributeDataType::String)
+                .mutable(true)
+                .string_attribute_constraints(
+                    StringAttributeConstraintsType::builder()
+                        .min_length("1")
+                        .max_length("64")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create user pool");
+    let id = pool
+        .user_pool()
+        .and_then(|p| p.id())
+        .expect("a user pool id")
+        .to_owned();
+    for group in ["agent", "supervisor", "admin"] {
+        cognito
+            .create_group()
+            .user_pool_id(&id)
+            .group_name(group)
+            .send()
+            .await
+            .expect("create group");
+    }
+    id
+}
+
+/// A user's groups, sorted.
+pub async fn user_groups(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    pool: &str,
+    user: &str,
+) -> Vec<String> {
+    let out = cognito
+        .admin_list_groups_for_user()
+        .user_pool_id(pool)
+        .username(user)
+        .send()
+        .await
+        .expect("list the user's groups");
+    let mut groups: Vec<String> = out
+        .groups()
+        .iter()
+        .filter_map(|g| g.group_name().map(str::to_owned))
+        .collect();
+    groups.sort();
+    groups
+}
+
+/// A user's attributes by name, and whether it is enabled.
+pub async fn user(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    pool: &str,
+    user: &str,
+) -> (HashMap<String, String>, bool) {
+    let out = cognito
+        .admin_get_user()
+        .user_pool_id(pool)
+        .username(user)
+        .send()
+        .await
+        .expect("get the user");
+    let attributes = out
+        .user_attributes()
+        .iter()
+        .filter_map(|a| Some((a.name().to_owned(), a.value()?.to_owned())))
+        .collect();
+    (attributes, out.enabled())
+}

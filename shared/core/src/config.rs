@@ -176,6 +176,7 @@ impl AgentConfig {
             },
             load: 0,
             last_assigned_at: None,
+            deactivated: false,
         }
     }
 }

@@ -40,6 +40,12 @@ impl AsRef<Auth> for ApiState {
     }
 }
 
+impl AsRef<Turno> for ApiState {
+    fn as_ref(&self) -> &Turno {
+        &self.turno
+    }
+}
+
 pub fn api_router(state: ApiState) -> Router {
     let mut v1 = Router::new()
         .route("/me", get(me))

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
-use turno_core::app::Actor;
+use turno_core::app::{Actor, Turno};
 use turno_core::desk::agent::Role;
 use turno_core::kernel::ids::{AgentId, WorkspaceId};
 
@@ -278,17 +278,24 @@ fn forbidden(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
 }
 
-/// The calling agent, from the request's identity source (see [`Auth`]).
+/// The calling agent: who it is, from the request's identity source (see [`Auth`]); its role,
+/// from its agent record, the one source of an agent's role, teams and capacity. A token
+/// whose role (Cognito group) differs from the record's is answered with the record's role:
+/// the group follows the record, and a token keeps the group it was issued with until it
+/// expires. An agent without a record, or deactivated, is refused (403).
 pub struct Caller(pub Actor);
 
 impl<S> FromRequestParts<S> for Caller
 where
-    S: Send + Sync + AsRef<Auth>,
+    S: Send + Sync + AsRef<Auth> + AsRef<Turno>,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        state.as_ref().caller(parts).map(Caller)
+        let auth: &Auth = state.as_ref();
+        let claimed = auth.caller(parts)?;
+        let turno: &Turno = state.as_ref();
+        Ok(Caller(turno.signed_in(claimed).await?))
     }
 }
 

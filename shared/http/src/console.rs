@@ -69,6 +69,12 @@ impl AsRef<crate::auth::Auth> for StreamState {
     }
 }
 
+impl AsRef<turno_core::app::Turno> for StreamState {
+    fn as_ref(&self) -> &turno_core::app::Turno {
+        &self.api.turno
+    }
+}
+
 fn ticket_id(raw: &str) -> Result<TicketId, ApiError> {
     TicketId::parse(raw).map_err(|e| ApiError::bad_request(e.to_string()))
 }

@@ -16,6 +16,8 @@
 //! | `TURNO_VAPID_KEY_PARAM` | optional: the SSM parameter with the Web Push VAPID private key (PKCS#8, PEM or base64); without it nothing is pushed to browsers |
 //! | `TURNO_PUSH_SUBJECT` | optional: the VAPID contact push services see (`mailto:` or `https:`) |
 //! | `TURNO_SECRETS_TTL_SECS` | optional: how long a workspace's own secret (Graph token, app secret, verify token) read from SSM is kept (default 300) |
+//! | `ORDER_API_KEY_PARAM`, `LLM_API_KEY_PARAM` | optional, bot-turn only: the SSM parameters holding the integrations' secrets, which the configuration names as `ORDER_API_KEY` and `LLM_API_KEY` |
+//! | `TURNO_USER_POOL_ID` | the Cognito user pool of the agents' accounts; only the agent API has it (without it, inviting an agent creates no account) |
 //!
 //! A function built without an adapter's feature (`ingress`, `bot`, `tickets`, `escalation`,
 //! `sla`, `api` choose them) neither reads its variables nor links its SDK: its port refuses
@@ -135,15 +137,33 @@ pub async fn connect_with(
         Some(settings) => turno.with_push(settings),
         None => turno,
     };
+    // Admins' invitations, role changes and deactivations reach the agents' accounts.
+    #[cfg(feature = "directory")]
+    let turno = match env(turno_aws::USER_POOL_ID_VAR) {
+        Some(pool) => turno.with_directory(Arc::new(turno_aws::CognitoDirectory::new(
+            clients.cognito.clone(),
+            pool,
+        ))),
+        None => {
+            tracing::warn!(
+                function,
+                "{} is not set: invited agents get no sign-in account",
+                turno_aws::USER_POOL_ID_VAR
+            );
+            turno
+        }
+    };
     // The bot's calls to the business's API and the optional LLM (bot-turn uses them).
+    #[cfg(feature = "bot")]
+    let secrets = integration_secrets(function, clients, env).await?;
     #[cfg(feature = "bot")]
     let turno = turno.with_bot_integrations(
         Arc::new(
-            turno_integrations::HttpIntegrations::new()
+            turno_integrations::HttpIntegrations::with_env(secrets.clone())
                 .with_context(|| format!("turno {function}: the integrations client"))?,
         ),
         Arc::new(
-            turno_integrations::OpenAiLlm::new()
+            turno_integrations::OpenAiLlm::with_env(secrets)
                 .with_context(|| format!("turno {function}: the LLM client"))?,
         ),
     );
@@ -169,6 +189,32 @@ fn secrets(clients: &Clients, env: Env<'_>) -> Arc<dyn turno_core::ports::Secret
 #[cfg(not(feature = "secrets"))]
 fn secrets(_clients: &Clients, _env: Env<'_>) -> Arc<dyn turno_core::ports::SecretResolver> {
     Arc::new(turno_core::ports::NoSecrets)
+/// The secrets the bot's integrations may name (a header's `env:`, `bot.llm.api_key_env`)
+/// that are kept in SSM: `NAME` is read from the parameter named by `NAME_PARAM`.
+#[cfg(feature = "bot")]
+pub const INTEGRATION_SECRETS: [&str; 2] = ["ORDER_API_KEY", "LLM_API_KEY"];
+
+/// How the integrations read the variables the configuration names: from the environment,
+/// and each of [`INTEGRATION_SECRETS`] that is not set there from its SSM parameter (its
+/// `NAME_PARAM` variable), read once at start-up. Locally the variables themselves are set.
+#[cfg(feature = "bot")]
+pub async fn integration_secrets(
+    function: &str,
+    clients: &Clients,
+    env: Env<'_>,
+) -> anyhow::Result<turno_integrations::Env> {
+    let mut from_ssm = std::collections::HashMap::new();
+    for name in INTEGRATION_SECRETS {
+        let param_var = format!("{name}_PARAM");
+        if env(name).is_some() || env(&param_var).is_none() {
+            continue;
+        }
+        let value = secret_with(function, &param_var, clients, env).await?;
+        from_ssm.insert(name.to_owned(), value);
+    }
+    Ok(Arc::new(move |name: &str| {
+        process_env(name).or_else(|| from_ssm.get(name).cloned())
+    }))
 }
 
 /// The Graph API client behind a circuit breaker, if the function sends to WhatsApp (it has

@@ -30,6 +30,8 @@ pub use aws::{
     EVENT_BUS_VAR, Env, GRAPH_API_BASE_URL_VAR, GRAPH_API_VERSION_VAR, NOTIFY_WEBHOOK_URL_VAR,
     TABLE_VAR, WHATSAPP_TOKEN_PARAM_VAR, clients, connect, connect_with,
 };
+#[cfg(feature = "bot")]
+pub use aws::{INTEGRATION_SECRETS, integration_secrets};
 #[cfg(feature = "api")]
 pub use aws::{dead_letters, dead_letters_with};
 #[cfg(feature = "queue")]

@@ -153,3 +153,31 @@ async fn bot_turn_on_the_aws_adapters_replies_through_graph_and_hands_off_to_the
         "asking for an agent queues one escalation"
     );
 }
+
+/// The integrations' secrets on Lambda: each named by its `*_PARAM` variable is read from SSM
+/// under the name the configuration uses; one without a parameter stays unset.
+#[tokio::test]
+async fn integration_secrets_are_read_from_the_ssm_parameters_their_variables_name() {
+    let clients = emulators::moto_clients().await;
+    let order_param = emulators::put_secret(&clients.ssm, "order-key-1").await;
+    let env = HashMap::from([("ORDER_API_KEY_PARAM".to_owned(), order_param)]);
+    let lookup = |name: &str| env.get(name).cloned();
+
+    let secrets = turno_lambda::integration_secrets("bot-turn", &clients, &lookup)
+        .await
+        .unwrap();
+
+    assert_eq!(secrets("ORDER_API_KEY").as_deref(), Some("order-key-1"));
+    assert_eq!(secrets("LLM_API_KEY"), None);
+
+    let missing = HashMap::from([(
+        "LLM_API_KEY_PARAM".to_owned(),
+        "/turno-test/never-put".to_owned(),
+    )]);
+    let lookup = |name: &str| missing.get(name).cloned();
+    let err = turno_lambda::integration_secrets("bot-turn", &clients, &lookup)
+        .await
+        .err()
+        .expect("the parameter does not exist");
+    assert!(format!("{err:#}").contains("LLM_API_KEY_PARAM"), "{err:#}");
+}

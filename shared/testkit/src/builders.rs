@@ -107,6 +107,7 @@ pub fn agent(ws: &WorkspaceId, id: &str, teams: &[&str], capacity: u32) -> Agent
         availability: Availability::Online,
         load: 0,
         last_assigned_at: None,
+        deactivated: false,
     }
 }
 

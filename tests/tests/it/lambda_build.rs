@@ -29,6 +29,8 @@ struct Access {
     secrets: BTreeSet<String>,
     /// Other SQS actions, each with the queue it is allowed on.
     queue_actions: BTreeSet<(String, String)>,
+    /// Cognito actions, allowed on the stack's user pool only.
+    user_pool: BTreeSet<String>,
 }
 
 fn uses(function: &str) -> Access {
@@ -58,18 +60,26 @@ fn uses(function: &str) -> Access {
             table: true,
             bus: true,
             sends_to: set(&["TicketWritesQueue", "EscalationsQueue"]),
-            secrets: set(&["WhatsAppTokenParameter", WORKSPACE_SECRETS]),
+            secrets: set(&[
+                "WhatsAppTokenParameter",
+                WORKSPACE_SECRETS,
+                "VapidKeyParameter",
+                "OrderApiKeyParameter",
+                "LlmApiKeyParameter",
+            ]),
             queue_actions: [("sqs:ChangeMessageVisibility".into(), "InboundQueue".into())].into(),
+            ..Access::default()
         },
         "ticket-writer" => Access {
             table: true,
             ..Access::default()
         },
-        // Assigns and arms the SLA timer.
+        // Assigns and arms the SLA timer; notifies by Web Push too.
         "escalation" | "sla-enforcer" => Access {
             table: true,
             bus: true,
             sends_to: set(&["SlaTimersQueue"]),
+            secrets: set(&["VapidKeyParameter"]),
             ..Access::default()
         },
         // Agents' replies go to WhatsApp; requeueing arms a timer; admins list the dead
@@ -83,7 +93,11 @@ fn uses(function: &str) -> Access {
                 "TicketWritesQueue",
                 "EscalationsQueue",
             ]),
-            secrets: set(&["WhatsAppTokenParameter", WORKSPACE_SECRETS]),
+            secrets: set(&[
+                "WhatsAppTokenParameter",
+                WORKSPACE_SECRETS,
+                "VapidKeyParameter",
+            ]),
             queue_actions: dead_letter_queues
                 .iter()
                 .flat_map(|q| {
@@ -95,6 +109,8 @@ fn uses(function: &str) -> Access {
                     .map(|a| (a.to_owned(), (*q).to_owned()))
                 })
                 .collect(),
+            // Admins invite, change and deactivate agents' accounts.
+            user_pool: directory_cognito_actions(),
         },
         other => panic!("no access list for {other}"),
     }
@@ -175,10 +191,20 @@ fn granted(function: &str, policies: &Value) -> Access {
                     }
                     continue;
                 }
+                if actions.iter().all(|a| a.starts_with("cognito-idp:")) {
+                    assert_eq!(
+                        resources.first().and_then(tagged),
+                        Some(("!GetAtt".to_owned(), "UserPool.Arn".to_owned())),
+                        "{function}: Cognito actions on the stack's user pool only"
+                    );
+                    assert_eq!(resources.len(), 1, "{function}: one user pool");
+                    access.user_pool.extend(actions);
+                    continue;
+                }
                 assert_eq!(
                     actions,
                     ["ssm:GetParameter"],
-                    "{function}: inline statements only read secrets or use queues"
+                    "{function}: inline statements only read secrets, use queues or the user pool"
                 );
                 for r in resources {
                     let (_, arn) = tagged(&r).expect("Resource: !Sub arn:...parameter${Name}");
@@ -218,6 +244,44 @@ fn every_function_is_granted_only_the_table_queues_bus_and_secrets_it_uses() {
             uses(function),
             "{function}'s Policies in template.yaml"
         );
+    }
+}
+
+/// The Cognito operations the sign-in directory's source calls (`.admin_…()`), as IAM actions.
+fn directory_cognito_actions() -> BTreeSet<String> {
+    let source = std::fs::read_to_string(format!("{ROOT}/shared/aws/src/directory.rs"))
+        .expect("the Cognito directory's source");
+    source
+        .split(".admin_")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("()").map(|(op, _)| op))
+        .filter(|op| op.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .map(|op| {
+            let camel: String = op
+                .split('_')
+                .map(|w| {
+                    let mut c = w.chars();
+                    c.next()
+                        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                        .unwrap_or_default()
+                })
+                .collect();
+            format!("cognito-idp:Admin{camel}")
+        })
+        .collect()
+}
+
+#[test]
+fn the_directory_calls_every_cognito_action_the_agent_api_is_granted() {
+    let actions = directory_cognito_actions();
+    for expected in [
+        "cognito-idp:AdminCreateUser",
+        "cognito-idp:AdminAddUserToGroup",
+        "cognito-idp:AdminRemoveUserFromGroup",
+        "cognito-idp:AdminDisableUser",
+        "cognito-idp:AdminUserGlobalSignOut",
+    ] {
+        assert!(actions.contains(expected), "{expected} in {actions:?}");
     }
 }
 
@@ -467,6 +531,29 @@ fn no_lambda_function_compiles_password_less_dev_login() {
         assert!(
             !features_of(function).contains(DEV_LOGIN),
             "{function} enables turno-http's dev-login feature: only the local runner may"
+        );
+    }
+}
+
+#[test]
+fn every_parameter_the_readme_deploys_with_is_a_template_parameter() {
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).expect("README.md");
+    let template = template();
+    let parameters = template["Parameters"].as_mapping().expect("Parameters");
+    let start = readme
+        .find("--parameter-overrides")
+        .expect("the README deploys with --parameter-overrides");
+    let block = readme[start..].split("```").next().unwrap_or_default();
+    let names: Vec<&str> = block
+        .split_whitespace()
+        .filter_map(|word| word.split_once('=').map(|(name, _)| name))
+        .filter(|name| name.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+        .collect();
+    assert!(names.contains(&"SignInDomainPrefix"), "{names:?}");
+    for name in names {
+        assert!(
+            parameters.contains_key(name),
+            "the README's --parameter-overrides names {name}, which template.yaml lacks"
         );
     }
 }

@@ -9,10 +9,11 @@ use std::collections::BTreeSet;
 use crate::lambda_build::features_of;
 
 /// The crates that are worth their weight in a bootstrap, and so are linked only where used.
-const WATCHED: [&str; 10] = [
+const WATCHED: [&str; 11] = [
     "aws-sdk-sqs",
     "aws-sdk-eventbridge",
     "aws-sdk-ssm",
+    "aws-sdk-cognitoidentityprovider",
     "turno-notify",
     "turno-integrations",
     "turno-whatsapp",
@@ -59,11 +60,13 @@ fn links(function: &str) -> BTreeSet<&'static str> {
             "turno-notify",
             "reqwest",
         ]),
-        // The agent API: sends, dead letters, secrets, HTTP; never the bot's integrations.
+        // The agent API: sends, dead letters, secrets, agents' sign-in accounts (Cognito),
+        // HTTP; never the bot's integrations.
         "agent-api" => set(&[
             "aws-sdk-sqs",
             "aws-sdk-eventbridge",
             "aws-sdk-ssm",
+            "aws-sdk-cognitoidentityprovider",
             "turno-notify",
             "turno-whatsapp",
             "turno-http",

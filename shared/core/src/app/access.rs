@@ -16,6 +16,31 @@ pub struct Actor {
 }
 
 impl Turno {
+    /// The caller as its agent record has it: the record decides the role (the sign-in
+    /// group only follows it, and a token keeps the group it was issued with until it
+    /// expires). A caller without a record, or whose record an admin deactivated, is refused.
+    pub async fn signed_in(&self, claimed: Actor) -> Result<Actor, AppError> {
+        let agent = self.actor_agent(&claimed).await?;
+        if agent.deactivated {
+            return Err(AppError::Forbidden(
+                "your agent account was deactivated; an admin can invite you again".into(),
+            ));
+        }
+        if agent.role != claimed.role {
+            tracing::info!(
+                workspace = %claimed.workspace,
+                agent = %claimed.agent,
+                token_role = ?claimed.role,
+                record_role = ?agent.role,
+                "the sign-in role differs from the agent record's; the record's is used"
+            );
+        }
+        Ok(Actor {
+            role: agent.role,
+            ..claimed
+        })
+    }
+
     pub(super) async fn actor_agent(&self, actor: &Actor) -> Result<Agent, AppError> {
         self.ports
             .store

@@ -338,6 +338,7 @@ impl Turno {
                     && s.role == wanted.role
                     && s.teams == wanted.teams
                     && s.capacity == wanted.capacity
+                    && !s.deactivated
             });
             if !same {
                 let profile = crate::desk::agent::Agent {

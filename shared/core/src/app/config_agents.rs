@@ -186,6 +186,7 @@ impl Turno {
         if let Some(mut agent) = self.ports.store.agent(ws, id).await? {
             agent.teams.clear();
             agent.capacity = 0;
+            agent.deactivated = true;
             self.ports.store.upsert_agent_profile(&agent).await?;
             self.ports
                 .store

@@ -237,6 +237,7 @@ mod tests {
             availability: Availability::Online,
             load: 1,
             last_assigned_at: None,
+            deactivated: false,
         }];
         let d = dashboard(&today, ts(1000), &agents, vec![], 2, ts(5000));
         assert_eq!(d.agents_online, 1);

@@ -53,11 +53,16 @@ pub struct Agent {
     /// Conversations the agent holds now (assigned, pending or snoozed).
     pub load: u32,
     pub last_assigned_at: Option<Timestamp>,
+    /// An admin deactivated the agent: it may not sign in, and it takes no tickets (no
+    /// teams, no capacity). Inviting it again clears this.
+    #[serde(default)]
+    pub deactivated: bool,
 }
 
 impl Agent {
     pub fn can_take(&self, team: &TeamId) -> bool {
         self.availability == Availability::Online
+            && !self.deactivated
             && self.load < self.capacity
             && self.teams.contains(team)
     }
@@ -90,6 +95,7 @@ mod tests {
             availability: Availability::Online,
             load,
             last_assigned_at: last.map(|s| Timestamp::from_second(s).unwrap()),
+            deactivated: false,
         }
     }
 

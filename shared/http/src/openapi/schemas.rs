@@ -50,7 +50,8 @@ pub(super) fn schemas() -> Value {
             "capacity": int(),
             "availability": enumeration(&["online", "away", "offline"]),
             "load": int(),
-            "last_assigned_at": nullable(time())
+            "last_assigned_at": nullable(time()),
+            "deactivated": { "type": "boolean", "description": "an admin deactivated the agent: it may not sign in and takes no tickets" }
         }), true),
         "AuditEntry": object(json!({
             "at": time(),

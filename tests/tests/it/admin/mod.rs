@@ -2,4 +2,5 @@
 //! force in every process within the check interval, without a restart, on both stores.
 
 mod api;
+mod directory;
 mod runtime;
