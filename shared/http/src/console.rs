@@ -541,7 +541,7 @@ pub(crate) async fn send_template(
     id: &TicketId,
     choice: TemplateChoice,
 ) -> Result<turno_core::channel::message::TranscriptEntry, ApiError> {
-    Ok(s.turno
+    s.turno
         .agent_send_named_template(
             actor,
             id,
@@ -565,7 +565,7 @@ pub(crate) async fn send_template(
                 ),
             ),
             e => e.into(),
-        })?)
+        })
 }
 
 /// `GET /templates`: the workspace's templates WhatsApp has not reported as unusable, by use,

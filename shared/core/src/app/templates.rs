@@ -164,7 +164,6 @@ impl Turno {
             .templates
             .0
             .iter()
-            .map(|(use_, t)| (use_, t))
             .chain(listed.iter().map(|t| (&t.name, t)))
             .filter_map(|(use_, t)| {
                 let state = states.get(&TemplateState::key(&t.name, &t.language));
