@@ -541,6 +541,22 @@ pub(crate) async fn send_template(
     id: &TicketId,
     choice: TemplateChoice,
 ) -> Result<turno_core::channel::message::TranscriptEntry, ApiError> {
+    // An unknown name names no template: not found, like any unknown id, before its values
+    // are looked at.
+    if !s
+        .turno
+        .template_known(&actor.workspace, &choice.name)
+        .await?
+    {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "{:?} is neither a configured template nor an approved one synced from WhatsApp: see GET /api/v1/templates",
+                choice.name
+            ),
+        ));
+    }
     s.turno
         .agent_send_named_template(
             actor,

@@ -144,6 +144,21 @@ impl Turno {
         })
     }
 
+    /// Whether agents may send a template of this name: configured, or synced and approved.
+    pub async fn template_known(&self, ws: &WorkspaceId, name: &str) -> Result<bool, AppError> {
+        let config = self
+            .config(ws)
+            .await
+            .ok_or(AppError::NotFound("workspace"))?;
+        if config.templates.0.values().any(|t| t.name == name) {
+            return Ok(true);
+        }
+        let states = self.template_states(ws).await?;
+        Ok(listed_configs(&config, &states)
+            .iter()
+            .any(|t| t.name == name))
+    }
+
     /// `GET /admin/templates`: every template the workspace knows of from WhatsApp (listed or
     /// heard of in a webhook), whatever its status, by name and language.
     pub async fn admin_templates(&self, actor: &Actor) -> Result<Vec<TemplateState>, AppError> {

@@ -135,7 +135,7 @@ impl Turno {
     }
 
     /// The workspace's template states, by record key (`name#language`).
-    async fn template_states(
+    pub(super) async fn template_states(
         &self,
         ws: &WorkspaceId,
     ) -> Result<HashMap<String, TemplateState>, AppError> {
