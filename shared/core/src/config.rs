@@ -51,6 +51,10 @@ pub struct WorkspaceConfig {
     /// Read receipts and other channel behaviour.
     #[serde(default)]
     pub whatsapp: crate::channel::window::ChannelConfig,
+    /// The WhatsApp Business Account id (digits) the number belongs to: where the approved
+    /// templates are listed from (`POST /admin/templates/sync`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whatsapp_business_account_id: Option<String>,
     /// The satisfaction survey after a ticket is resolved.
     #[serde(default)]
     pub csat: crate::desk::csat::CsatConfig,
@@ -315,6 +319,13 @@ impl WorkspaceConfig {
         if ws.id.is_deployment() {
             return err(format!(
                 "workspace id {w} is reserved for what belongs to the whole deployment"
+            ));
+        }
+        if let Some(waba) = &ws.whatsapp_business_account_id
+            && (waba.is_empty() || waba.len() > 32 || !waba.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return err(format!(
+                "workspace {w}: whatsapp_business_account_id must be the account's id, digits only"
             ));
         }
         if jiff::tz::TimeZone::get(&ws.time_zone_name()).is_err() {

@@ -6,6 +6,8 @@ use jiff::Timestamp;
 use rusqlite::params;
 use serde::Serialize;
 use turno_core::channel::message::{MediaFile, Outbound};
+use turno_core::channel::template_form::HeaderFormat;
+use turno_core::channel::templates::{ListedTemplate, SyncedHeader, TemplateCategory};
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{MediaError, SendError, WhatsApp};
 
@@ -152,6 +154,69 @@ impl SandboxWhatsApp {
     }
 }
 
+/// The sandbox's business account's templates: an approved one in three languages with a
+/// text header and a button, one approved with an image header, one rejected.
+fn sandbox_templates() -> Vec<ListedTemplate> {
+    let t = |name: &str, language: &str, status: &str, body: &str| ListedTemplate {
+        name: name.into(),
+        language: language.into(),
+        status: status.into(),
+        category: Some(TemplateCategory::Utility),
+        header: None,
+        body: Some(body.into()),
+        buttons: Vec::new(),
+    };
+    let shipped = |language: &str, header: &str, body: &str, button: &str| ListedTemplate {
+        header: Some(SyncedHeader {
+            format: HeaderFormat::Text,
+            text: Some(header.into()),
+        }),
+        buttons: vec![button.into()],
+        ..t("pedido_enviado", language, "APPROVED", body)
+    };
+    vec![
+        shipped(
+            "es",
+            "Pedido en camino",
+            "Hola {{1}}, tu pedido {{2}} ya salió. Llega en 2 días hábiles.",
+            "Gracias",
+        ),
+        shipped(
+            "en_US",
+            "Order on its way",
+            "Hi {{1}}, your order {{2}} has shipped. It arrives in 2 business days.",
+            "Thanks",
+        ),
+        shipped(
+            "pt_BR",
+            "Pedido a caminho",
+            "Olá {{1}}, seu pedido {{2}} foi enviado. Chega em 2 dias úteis.",
+            "Obrigado",
+        ),
+        ListedTemplate {
+            header: Some(SyncedHeader {
+                format: HeaderFormat::Image,
+                text: None,
+            }),
+            ..t(
+                "factura_disponible",
+                "es",
+                "APPROVED",
+                "Hola {{1}}, tu factura del pedido {{2}} está lista.",
+            )
+        },
+        ListedTemplate {
+            category: Some(TemplateCategory::Marketing),
+            ..t(
+                "promo_verano",
+                "es",
+                "REJECTED",
+                "¡{{1}}% de descuento este verano!",
+            )
+        },
+    ]
+}
+
 #[async_trait]
 impl WhatsApp for SandboxWhatsApp {
     async fn media(&self, ws: &WorkspaceId, media_id: &str) -> Result<MediaFile, MediaError> {
@@ -187,6 +252,15 @@ impl WhatsApp for SandboxWhatsApp {
         self.keep_media(ws, mime_type, bytes)
             .await
             .map_err(|e| SendError::Unavailable(format!("{e:#}")))
+    }
+
+    /// A small fixed list, so a demo's sync shows templates as a business account would.
+    async fn message_templates(
+        &self,
+        _ws: &WorkspaceId,
+        _waba_id: &str,
+    ) -> Result<Vec<ListedTemplate>, SendError> {
+        Ok(sandbox_templates())
     }
 
     async fn mark_read(&self, _ws: &WorkspaceId, _message: &MessageId) -> Result<(), SendError> {

@@ -1,5 +1,6 @@
-// Administration (admins): agents, teams, quick replies, SLA targets and the bot's texts,
-// as plain forms over `GET /admin/config` and its focused routes. Every save sends the
+// Administration (admins): agents, teams, quick replies, SLA targets and calendars, routing
+// rules, the bot's texts, menu, answers and flows, and the WhatsApp templates, as plain forms
+// over `GET /admin/config` and its focused routes. Every save sends the
 // configuration's version it was made on (If-Match): an edit made on a stale copy is
 // refused with 409 and the screen says so and reloads.
 
@@ -7,31 +8,15 @@ import { api } from './api.js';
 import { h, clear } from './dom.js';
 import { t } from './i18n.js';
 import './i18n-admin.js';
+import { LANGS, field, select, list } from './admin-ui.js';
+import { menuScreen, answersScreen, flowsScreen } from './admin-bot.js';
+import { routingScreen, calendarsScreen } from './admin-routing.js';
+import { templatesScreen } from './admin-templates.js';
 
-const TABS = ['agents', 'teams', 'quick-replies', 'sla', 'bot'];
+const TABS = ['agents', 'teams', 'quick-replies', 'sla', 'calendars', 'routing', 'bot', 'menu', 'answers', 'flows', 'templates'];
 const ROLES = ['agent', 'supervisor', 'admin'];
 const TIERS = ['L1', 'L2', 'L3'];
-const LANGS = ['es', 'en', 'pt'];
 const BOT_TEXTS = ['greeting', 'handoff', 'fallback'];
-
-let uid = 0;
-const nextId = (p) => `${p}-${++uid}`;
-
-/// A labelled control: the label names it for screen readers and for the tests.
-function field(label, control) {
-  const id = control.id || nextId('adm');
-  control.id = id;
-  return h('div', { class: 'adm-field' }, h('label', { for: id }, label), control);
-}
-
-function select(values, current, labelOf) {
-  const s = h('select', {});
-  for (const v of values) s.appendChild(h('option', { value: v, selected: v === current }, labelOf(v)));
-  s.value = current;
-  return s;
-}
-
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
 export function mountAdmin(view, ctx, tab) {
   const root = h('div', { class: 'admin', 'data-testid': 'admin' });
@@ -60,8 +45,11 @@ export function mountAdmin(view, ctx, tab) {
     draw();
   }
 
-  /// Runs a save; a stale edit says so and shows the configuration as it is now.
-  async function save(call) {
+  /// Runs a save; a stale edit says so and shows the configuration as it is now. A refused
+  /// one (422 naming the field) also says why in `box`, next to its form, which stays as
+  /// typed.
+  async function save(call, box) {
+    if (box) { box.hidden = true; box.textContent = ''; }
     try {
       await call(String(state.version));
       say(t('admin.saved'));
@@ -70,7 +58,10 @@ export function mountAdmin(view, ctx, tab) {
       if (e.status === 409) {
         say(t('admin.conflict'), true);
         await load().catch(() => {});
-      } else say(t('admin.failed', { message: e.message }), true);
+      } else {
+        say(t('admin.failed', { message: e.message }), true);
+        if (box) { box.hidden = false; box.textContent = e.message; }
+      }
     }
   }
 
@@ -195,7 +186,13 @@ export function mountAdmin(view, ctx, tab) {
   }
 
   async function draw() {
-    const parts = { agents, teams, sla, bot, 'quick-replies': quickReplies };
+    const kit = { state, save, put, say };
+    const parts = {
+      agents, teams, sla, bot, 'quick-replies': quickReplies,
+      calendars: () => calendarsScreen(kit), routing: () => routingScreen(kit),
+      menu: () => menuScreen(kit), answers: () => answersScreen(kit), flows: () => flowsScreen(kit),
+      templates: () => templatesScreen(kit),
+    };
     const content = await parts[current]();
     clear(body, h('p', { class: 'adm-version', 'data-testid': 'admin-version' }, t('admin.version', { v: state.version })), content);
   }

@@ -23,6 +23,8 @@ pub(crate) fn routes() -> Router<ApiState> {
             patch(update_agent).delete(deactivate_agent),
         )
         .route("/admin/audit", get(audit))
+        .route("/admin/templates", get(templates))
+        .route("/admin/templates/sync", axum::routing::post(sync_templates))
 }
 
 /// The version an `If-Match` header names: `3`, `"3"` or `W/"3"`.
@@ -139,4 +141,15 @@ async fn deactivate_agent(
 
 async fn audit(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
     Ok(Json(s.turno.config_audit(&actor).await?).into_response())
+}
+
+async fn templates(State(s): State<ApiState>, Caller(actor): Caller) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.admin_templates(&actor).await?).into_response())
+}
+
+async fn sync_templates(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+) -> Result<Response, ApiError> {
+    Ok(Json(s.turno.sync_templates(&actor).await?).into_response())
 }

@@ -547,23 +547,23 @@ pub(crate) async fn send_template(
     id: &TicketId,
     choice: TemplateChoice,
 ) -> Result<turno_core::channel::message::TranscriptEntry, ApiError> {
-    let known = s
+    // An unknown name names no template: not found, like any unknown id, before its values
+    // are looked at.
+    if !s
         .turno
-        .workspaces()
-        .get(&actor.workspace)
-        .is_some_and(|ws| ws.templates.0.values().any(|t| t.name == choice.name));
-    // An unknown name names no template: not found, like any unknown id.
-    if !known {
+        .template_known(&actor.workspace, &choice.name)
+        .await?
+    {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
             format!(
-                "{:?} is not a configured template: see GET /api/v1/templates",
+                "{:?} is neither a configured template nor an approved one synced from WhatsApp: see GET /api/v1/templates",
                 choice.name
             ),
         ));
     }
-    Ok(s.turno
+    s.turno
         .agent_send_named_template(
             actor,
             id,
@@ -575,7 +575,19 @@ pub(crate) async fn send_template(
                 .map(HeaderMediaChoice::source)
                 .transpose()?,
         )
-        .await?)
+        .await
+        .map_err(|e| match e {
+            // An unknown name names no template: not found, like any unknown id.
+            turno_core::app::AppError::NotFound("template") => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!(
+                    "{:?} is neither a configured template nor an approved one synced from WhatsApp: see GET /api/v1/templates",
+                    choice.name
+                ),
+            ),
+            e => e.into(),
+        })
 }
 
 /// `GET /templates`: the workspace's templates WhatsApp has not reported as unusable, by use,

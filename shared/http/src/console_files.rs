@@ -83,6 +83,10 @@ static ASSETS: &[Asset] = &[
     asset!("reports_charts.js", JS),
     asset!("admin.js", JS),
     asset!("i18n-admin.js", JS),
+    asset!("admin-ui.js", JS),
+    asset!("admin-bot.js", JS),
+    asset!("admin-routing.js", JS),
+    asset!("admin-templates.js", JS),
     // Chart.js (MIT), its UMD build as published on npm, loaded by the Reports page.
     vendored!("chart-4.6.1.umd.min.js", JS),
     vendored!("chart-4.6.1.LICENSE.md", "text/plain; charset=utf-8"),

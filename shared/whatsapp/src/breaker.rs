@@ -225,6 +225,16 @@ impl WhatsApp for BreakerWhatsApp {
             .await
     }
 
+    /// An admin's request, answered at once: tried while the breaker is open too, its
+    /// failures not counted.
+    async fn message_templates(
+        &self,
+        ws: &WorkspaceId,
+        waba_id: &str,
+    ) -> Result<Vec<turno_core::channel::templates::ListedTemplate>, SendError> {
+        self.inner.message_templates(ws, waba_id).await
+    }
+
     /// A read receipt is best effort: skipped while paused, not counted either way.
     async fn mark_read(&self, ws: &WorkspaceId, message: &MessageId) -> Result<(), SendError> {
         if let BreakerState::Open { .. } | BreakerState::Probing { .. } = self.breaker.state() {

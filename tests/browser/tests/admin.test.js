@@ -103,7 +103,7 @@ test('a non-admin is refused the administration screens and routes', async () =>
 
 test('the administration screens have no serious accessibility violation', async () => {
   const page = await signIn(browser.context, turno.url, 'diego');
-  for (const tab of ['agents', 'teams', 'quick-replies', 'sla', 'bot']) {
+  for (const tab of ['agents', 'teams', 'quick-replies', 'sla', 'calendars', 'routing', 'bot', 'menu', 'answers', 'flows', 'templates']) {
     await openTab(page, tab);
     await audit(page, `admin ${tab}`);
     assert.deepEqual(await unreachableByKeyboard(page), [], `admin ${tab}: controls Tab never reaches`);

@@ -355,7 +355,7 @@ impl Turno {
 impl Turno {
     /// An admin by the token's role and by the agent record's, which is the one the
     /// invitations and role changes set (the sign-in group only follows it).
-    async fn stored_admin(&self, actor: &Actor) -> Result<(), AppError> {
+    pub(super) async fn stored_admin(&self, actor: &Actor) -> Result<(), AppError> {
         Self::admin_only(actor)?;
         let agent = self.actor_agent(actor).await?;
         if agent.role < Role::Admin {

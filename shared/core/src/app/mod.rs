@@ -63,6 +63,7 @@ mod renumber;
 mod reports;
 mod sla;
 mod snooze;
+mod template_sync;
 mod templates;
 mod transcript;
 
@@ -108,6 +109,7 @@ pub use reports::{
 };
 pub use sla::SweepReport;
 pub use snooze::{SnoozePreset, SnoozePresets};
+pub use template_sync::TemplateSync;
 pub use templates::TemplateOffer;
 
 /// Everything the use cases talk to.

@@ -59,7 +59,10 @@ impl Turno {
             .workspaces
             .iter()
             .filter(|w| update.workspace.as_ref().is_none_or(|id| *id == w.id))
-            .filter(|w| w.templates.0.values().any(|t| t.name == update.name))
+            .filter(|w| {
+                w.whatsapp_business_account_id.is_some()
+                    || w.templates.0.values().any(|t| t.name == update.name)
+            })
             .map(|w| w.id.clone())
             .collect();
         for ws in &targets {
@@ -132,7 +135,7 @@ impl Turno {
     }
 
     /// The workspace's template states, by record key (`name#language`).
-    async fn template_states(
+    pub(super) async fn template_states(
         &self,
         ws: &WorkspaceId,
     ) -> Result<HashMap<String, TemplateState>, AppError> {
@@ -147,7 +150,8 @@ impl Turno {
     }
 
     /// `GET /templates`: the configured templates WhatsApp has not reported as unusable
-    /// (rejected, paused, disabled...), each with its last known quality and category.
+    /// (rejected, paused, disabled...), each with its last known quality and category; then
+    /// the approved ones a sync listed that the configuration does not name, by their name.
     pub async fn templates_offered(&self, actor: &Actor) -> Result<Vec<TemplateOffer>, AppError> {
         self.me(actor).await?;
         let ws = self
@@ -155,10 +159,12 @@ impl Turno {
             .await
             .ok_or(AppError::NotFound("workspace"))?;
         let states = self.template_states(&actor.workspace).await?;
+        let listed = super::template_sync::listed_configs(&ws, &states);
         Ok(ws
             .templates
             .0
             .iter()
+            .chain(listed.iter().map(|t| (&t.name, t)))
             .filter_map(|(use_, t)| {
                 let state = states.get(&TemplateState::key(&t.name, &t.language));
                 if state.is_some_and(|s| !s.sendable()) {
@@ -180,7 +186,7 @@ impl Turno {
             .collect())
     }
 
-    /// An agent sends a configured template by its name. Without a language, the variant for
+    /// An agent sends a configured (or synced and approved) template by its name. Without a language, the variant for
     /// the customer's language goes (the configured default when it has none); a language it
     /// was not approved in is not found. Without values, the configured and pre-filled ones
     /// go. Either way every body placeholder must have a value WhatsApp takes, or nothing is
@@ -198,12 +204,18 @@ impl Turno {
             .config(&actor.workspace)
             .await
             .ok_or(AppError::NotFound("workspace"))?;
-        let config = ws
-            .templates
-            .0
-            .values()
-            .find(|t| t.name == name)
-            .ok_or(AppError::NotFound("template"))?;
+        let listed;
+        let config = match ws.templates.0.values().find(|t| t.name == name) {
+            Some(t) => t,
+            None => {
+                let states = self.template_states(&actor.workspace).await?;
+                listed = super::template_sync::listed_configs(&ws, &states);
+                listed
+                    .iter()
+                    .find(|t| t.name == name)
+                    .ok_or(AppError::NotFound("template"))?
+            }
+        };
         let ticket = self.visible_ticket(actor, id).await?;
         let language = language.unwrap_or_else(|| config.language_for(ticket.language).to_owned());
         if !config.approved_in(&language) {

@@ -4,6 +4,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use super::template_form::HeaderFormat;
 use crate::kernel::ids::{WaId, WorkspaceId};
 
 /// A template's category as WhatsApp classifies it. Marketing templates need the customer's
@@ -79,9 +80,62 @@ pub struct TemplateState {
     pub quality: Option<String>,
     #[serde(default)]
     pub category: Option<TemplateCategory>,
+    /// The approved body with its `{{1}}`… placeholders, as the last sync from WhatsApp read
+    /// it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<SyncedHeader>,
+    /// Its buttons' titles, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<String>,
+    /// When it was last read from WhatsApp's template list; `None` if only webhooks told of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synced_at: Option<Timestamp>,
+}
+
+/// A template's header as WhatsApp's template list gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncedHeader {
+    pub format: HeaderFormat,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// One template (one name in one language) as the business account's template list gives it
+/// (`GET /{waba-id}/message_templates`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedTemplate {
+    pub name: String,
+    pub language: String,
+    /// `APPROVED`, `PENDING`, `REJECTED`, `PAUSED`, `DISABLED`...
+    pub status: String,
+    pub category: Option<TemplateCategory>,
+    pub header: Option<SyncedHeader>,
+    pub body: Option<String>,
+    pub buttons: Vec<String>,
 }
 
 impl TemplateState {
+    /// Takes in what the template list said at `at`: its status and category (a webhook
+    /// heard after `at` still wins, one from before does not), its body, header and buttons.
+    pub fn apply_listed(&mut self, listed: &ListedTemplate, at: Timestamp) {
+        self.apply(
+            &TemplateChange::Status {
+                status: listed.status.clone(),
+                reason: None,
+            },
+            Some(at),
+        );
+        if let Some(c) = listed.category {
+            self.category = Some(c);
+        }
+        self.body = listed.body.clone();
+        self.header = listed.header.clone();
+        self.buttons = listed.buttons.clone();
+        self.synced_at = Some(at);
+    }
+
     /// The record key of a template: its name and language.
     pub fn key(name: &str, language: &str) -> String {
         format!("{name}#{language}")
@@ -144,6 +198,36 @@ mod tests {
         assert!(t.apply(&status("approved"), at(30)));
         assert!(t.sendable());
         assert_eq!(t.reason, None);
+    }
+
+    #[test]
+    fn a_listed_template_and_webhooks_merge_newest_first() {
+        let listed = ListedTemplate {
+            name: "pedido".into(),
+            language: "es".into(),
+            status: "APPROVED".into(),
+            category: Some(TemplateCategory::Utility),
+            header: None,
+            body: Some("Hola {{1}}".into()),
+            buttons: vec!["Ver".into()],
+        };
+        let mut t = TemplateState::default();
+        let paused = TemplateChange::Status {
+            status: "PAUSED".into(),
+            reason: None,
+        };
+        // A webhook from before the listing is superseded by it...
+        t.apply(&paused, at(10));
+        t.apply_listed(&listed, Timestamp::from_second(20).unwrap());
+        assert_eq!(t.status.as_deref(), Some("APPROVED"));
+        assert_eq!(t.body.as_deref(), Some("Hola {{1}}"));
+        assert_eq!(t.synced_at, at(20));
+        // ...a late one about an older change does not undo it, a newer one does.
+        assert!(!t.apply(&paused, at(15)));
+        assert!(t.sendable());
+        assert!(t.apply(&paused, at(30)));
+        assert!(!t.sendable());
+        assert_eq!(t.buttons, vec!["Ver"], "a webhook keeps the listed form");
     }
 
     #[test]

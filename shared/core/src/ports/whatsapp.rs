@@ -5,6 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::channel::message::{MediaFile, Outbound};
+use crate::channel::templates::ListedTemplate;
 use crate::kernel::ids::{MessageId, WaId, WorkspaceId};
 
 /// Why the WhatsApp channel did not send a message.
@@ -122,6 +123,22 @@ pub trait WhatsApp: Send + Sync {
         Err(SendError::Rejected {
             code: 0,
             message: "this channel does not take media uploads".into(),
+        })
+    }
+
+    /// Every message template of the WhatsApp Business Account `waba_id` (all statuses), as
+    /// its template list gives them (`GET /{waba-id}/message_templates`, every page). Either
+    /// the whole list or an error: never part of it. A channel without a template list
+    /// refuses.
+    async fn message_templates(
+        &self,
+        ws: &WorkspaceId,
+        waba_id: &str,
+    ) -> Result<Vec<ListedTemplate>, SendError> {
+        let _ = (ws, waba_id);
+        Err(SendError::Rejected {
+            code: 0,
+            message: "this channel has no template list".into(),
         })
     }
 

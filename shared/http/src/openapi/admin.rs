@@ -76,7 +76,9 @@ pub(super) fn paths() -> Value {
                 agent()
             )
         },
-        "/admin/audit": { "get": op("the latest saved configuration changes, newest first, up to 200 (admins)", ("200", Some(array(r("ConfigAuditEntry")))), &["401", "403"], None) }
+        "/admin/audit": { "get": op("the latest saved configuration changes, newest first, up to 200 (admins)", ("200", Some(array(r("ConfigAuditEntry")))), &["401", "403"], None) },
+        "/admin/templates": { "get": op("every template the workspace knows of from WhatsApp (synced from the business account's list or heard of in a status webhook), whatever its status, by name and language (admins)", ("200", Some(array(r("SyncedTemplate")))), &["401", "403"], None) },
+        "/admin/templates/sync": { "post": op("read every template of the business account (whatsapp_business_account_id) from WhatsApp's template list, all pages, and keep each (name, language, status, category, header, body, buttons), merged with the status webhooks (the newest wins); nothing is written unless the whole list was read; the approved ones are then offered in GET /templates (admins)", ("200", Some(r("TemplateSync"))), &["401", "403", "422", "429", "502", "503"], None) }
     })
 }
 
@@ -96,6 +98,30 @@ pub(super) fn schemas() -> Value {
             "teams": array(string()),
             "capacity": int(),
             "online": { "type": "boolean" }
+        }), true),
+        "SyncedTemplate": {
+            "type": "object",
+            "required": ["name", "language"],
+            "properties": {
+                "name": string(),
+                "language": string(),
+                "status": nullable(string()),
+                "reason": nullable(string()),
+                "status_at": nullable(time()),
+                "quality": nullable(string()),
+                "category": nullable(enumeration(&["marketing", "utility", "authentication"])),
+                "body": { "type": "string", "description": "the approved body with its {{1}}… placeholders" },
+                "header": { "type": "object", "required": ["format"], "properties": {
+                    "format": enumeration(&["text", "image", "video", "document", "location"]),
+                    "text": string()
+                } },
+                "buttons": array(string()),
+                "synced_at": { "type": "string", "format": "date-time", "description": "when the template list last gave it; absent if only webhooks told of it" }
+            }
+        },
+        "TemplateSync": object(json!({
+            "listed": int(),
+            "templates": array(r("SyncedTemplate"))
         }), true),
         "ConfigAuditEntry": object(json!({
             "at": time(),

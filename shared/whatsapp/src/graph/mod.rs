@@ -2,6 +2,7 @@
 
 mod request;
 mod response;
+mod templates;
 mod upload;
 mod workspaces;
 
@@ -473,6 +474,15 @@ impl WhatsApp for GraphClient {
         }
         .instrument(span)
         .await
+    }
+
+    async fn message_templates(
+        &self,
+        ws: &WorkspaceId,
+        waba_id: &str,
+    ) -> Result<Vec<turno_core::channel::templates::ListedTemplate>, SendError> {
+        let span = info_span!("whatsapp_templates", workspace = %ws);
+        self.list_templates(waba_id).instrument(span).await
     }
 
     async fn mark_read(&self, ws: &WorkspaceId, message: &MessageId) -> Result<(), SendError> {

@@ -4,3 +4,4 @@
 mod api;
 mod directory;
 mod runtime;
+mod templates;
