@@ -189,6 +189,8 @@ fn secrets(clients: &Clients, env: Env<'_>) -> Arc<dyn turno_core::ports::Secret
 #[cfg(not(feature = "secrets"))]
 fn secrets(_clients: &Clients, _env: Env<'_>) -> Arc<dyn turno_core::ports::SecretResolver> {
     Arc::new(turno_core::ports::NoSecrets)
+}
+
 /// The secrets the bot's integrations may name (a header's `env:`, `bot.llm.api_key_env`)
 /// that are kept in SSM: `NAME` is read from the parameter named by `NAME_PARAM`.
 #[cfg(feature = "bot")]
