@@ -133,6 +133,14 @@ impl WhatsApp for WorkspaceGraph {
             .await
     }
 
+    async fn message_templates(
+        &self,
+        ws: &WorkspaceId,
+        waba_id: &str,
+    ) -> Result<Vec<turno_core::channel::templates::ListedTemplate>, SendError> {
+        self.client(ws).await?.message_templates(ws, waba_id).await
+    }
+
     async fn mark_read(&self, ws: &WorkspaceId, message: &MessageId) -> Result<(), SendError> {
         self.client(ws).await?.mark_read(ws, message).await
     }
