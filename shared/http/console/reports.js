@@ -13,19 +13,34 @@ const PRESETS = [['today', 0], ['7', 6], ['30', 29], ['90', 89]];
 const CLOCKS = ['first_response', 'next_response', 'resolution'];
 const VOLUMES = ['new', 'escalated', 'resolved_by_bot', 'resolved_by_people'];
 
-/// `YYYY-MM-DD` of a local date.
+/// `YYYY-MM-DD` of a date whose fields are read in UTC.
 function isoDay(d) {
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
 }
 
-function presetRange(back) {
-  const to = new Date();
-  const from = new Date(to.getFullYear(), to.getMonth(), to.getDate() - back);
+/// Today's date in the IANA zone `tz` (the browser's own when unknown or unusable), as UTC
+/// midnight of that calendar day.
+function todayIn(tz) {
+  const now = new Date();
+  try {
+    const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz || undefined, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(now);
+    const get = (type) => Number(parts.find((p) => p.type === type)?.value);
+    return new Date(Date.UTC(get('year'), get('month') - 1, get('day')));
+  } catch {
+    return new Date(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()));
+  }
+}
+
+/// The last `back + 1` days up to today, counted in the workspace's zone `tz`.
+function presetRange(back, tz) {
+  const to = todayIn(tz);
+  const from = new Date(to.getTime() - back * 86_400_000);
   return { from: isoDay(from), to: isoDay(to) };
 }
 
-/// The page's choices, kept while the console is open.
-const state = { preset: '30', ...presetRange(29), granularity: 'day', team: '', agent: '' };
+/// The page's choices, kept while the console is open; `tz` is the workspace's zone, learnt
+/// from the first report.
+const state = { preset: '30', ...presetRange(29), granularity: 'day', team: '', agent: '', tz: '' };
 
 /// The query both the report and its export are asked with.
 export function reportQuery(s, { forExport = false } = {}) {
@@ -73,7 +88,7 @@ export function mountReports(view, ctx) {
   const presetSel = h('select', { 'data-testid': 'report-preset', onchange: (e) => {
     state.preset = e.target.value;
     const found = PRESETS.find(([id]) => id === state.preset);
-    if (found) Object.assign(state, presetRange(found[1]));
+    if (found) Object.assign(state, presetRange(found[1], state.tz));
     fromIn.value = state.from; toIn.value = state.to;
     load();
   } }, PRESETS.map(([id]) => h('option', { value: id, selected: state.preset === id }, t(`reports.preset.${id}`))),
@@ -129,6 +144,20 @@ export function mountReports(view, ctx) {
       status.textContent = '';
       body.setAttribute('aria-busy', 'false');
       return;
+    }
+    if (mine !== generation || destroyed) return;
+    // A preset's days are the workspace's: once its zone is known, a range counted in the
+    // browser's zone is asked again.
+    if (report?.time_zone && report.time_zone !== state.tz) {
+      state.tz = report.time_zone;
+      const found = PRESETS.find(([id]) => id === state.preset);
+      const range = found && presetRange(found[1], state.tz);
+      if (range && (range.from !== state.from || range.to !== state.to)) {
+        Object.assign(state, range);
+        fromIn.value = state.from; toIn.value = state.to;
+        load();
+        return;
+      }
     }
     const Chart = await chartLibrary();
     if (mine !== generation || destroyed) return;
