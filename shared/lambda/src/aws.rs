@@ -56,6 +56,8 @@ pub const VAPID_KEY_PARAM_VAR: &str = "TURNO_VAPID_KEY_PARAM";
 pub const PUSH_SUBJECT_VAR: &str = "TURNO_PUSH_SUBJECT";
 #[cfg(feature = "graph")]
 const DEFAULT_GRAPH_API_VERSION: &str = "v23.0";
+/// How long a workspace's own secret read from SSM is kept, in seconds.
+#[cfg(feature = "secrets")]
 pub const SECRETS_TTL_VAR: &str = "TURNO_SECRETS_TTL_SECS";
 
 /// How a function reads its environment; tests pass their own.
@@ -415,12 +417,7 @@ impl WhatsApp for NoWhatsApp {
         _to: &WaId,
         _message: &Outbound,
     ) -> Result<MessageId, SendError> {
-        Err(SendError::Rejected {
-            code: 0,
-            message: format!(
-                "this function has no WhatsApp access token ({WHATSAPP_TOKEN_PARAM_VAR} is not set)"
-            ),
-        })
+        Err(no_token())
     }
 
     async fn media(
@@ -436,8 +433,36 @@ impl WhatsApp for NoWhatsApp {
         })
     }
 
+    async fn upload_media(
+        &self,
+        _ws: &WorkspaceId,
+        _mime_type: &str,
+        _filename: &str,
+        _bytes: Vec<u8>,
+    ) -> Result<String, SendError> {
+        Err(no_token())
+    }
+
+    async fn message_templates(
+        &self,
+        _ws: &WorkspaceId,
+        _waba_id: &str,
+    ) -> Result<Vec<turno_core::channel::templates::ListedTemplate>, SendError> {
+        Err(no_token())
+    }
+
     async fn mark_read(&self, _ws: &WorkspaceId, _message: &MessageId) -> Result<(), SendError> {
         Ok(())
+    }
+}
+
+/// What [`NoWhatsApp`] answers a call that needs the Graph API.
+fn no_token() -> SendError {
+    SendError::Rejected {
+        code: 0,
+        message: format!(
+            "this function has no WhatsApp access token ({WHATSAPP_TOKEN_PARAM_VAR} is not set)"
+        ),
     }
 }
 

@@ -29,6 +29,24 @@ impl WhatsApp for Failing {
         Err(MediaError::Unavailable("down".into()))
     }
 
+    async fn upload_media(
+        &self,
+        _: &WorkspaceId,
+        _: &str,
+        _: &str,
+        _: Vec<u8>,
+    ) -> Result<String, SendError> {
+        Err(self.0.clone())
+    }
+
+    async fn message_templates(
+        &self,
+        _: &WorkspaceId,
+        _: &str,
+    ) -> Result<Vec<turno_core::channel::templates::ListedTemplate>, SendError> {
+        Err(self.0.clone())
+    }
+
     async fn mark_read(&self, _: &WorkspaceId, _: &MessageId) -> Result<(), SendError> {
         Err(self.0.clone())
     }

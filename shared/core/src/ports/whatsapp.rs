@@ -112,35 +112,24 @@ pub trait WhatsApp: Send + Sync {
 
     /// Uploads a file an agent sends (`POST /{phone-number-id}/media`) and returns its media
     /// id, for a media message to carry. A channel that cannot take uploads refuses them.
+    /// Required of every channel, so that a wrapper cannot forget to pass it on.
     async fn upload_media(
         &self,
         ws: &WorkspaceId,
         mime_type: &str,
         filename: &str,
         bytes: Vec<u8>,
-    ) -> Result<String, SendError> {
-        let _ = (ws, mime_type, filename, bytes);
-        Err(SendError::Rejected {
-            code: 0,
-            message: "this channel does not take media uploads".into(),
-        })
-    }
+    ) -> Result<String, SendError>;
 
     /// Every message template of the WhatsApp Business Account `waba_id` (all statuses), as
     /// its template list gives them (`GET /{waba-id}/message_templates`, every page). Either
     /// the whole list or an error: never part of it. A channel without a template list
-    /// refuses.
+    /// refuses. Required of every channel, so that a wrapper cannot forget to pass it on.
     async fn message_templates(
         &self,
         ws: &WorkspaceId,
         waba_id: &str,
-    ) -> Result<Vec<ListedTemplate>, SendError> {
-        let _ = (ws, waba_id);
-        Err(SendError::Rejected {
-            code: 0,
-            message: "this channel has no template list".into(),
-        })
-    }
+    ) -> Result<Vec<ListedTemplate>, SendError>;
 
     /// Tells WhatsApp the customer's message was read (their ticks turn blue). One attempt,
     /// no retries: a lost receipt is harmless.
