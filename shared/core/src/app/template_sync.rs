@@ -200,14 +200,8 @@ impl Turno {
                 .store
                 .record(ws, RecordKind::Template, key)
                 .await?;
-            let mut state = stored
-                .as_ref()
-                .and_then(|r| serde_json::from_value::<TemplateState>(r.value.clone()).ok())
-                .unwrap_or_else(|| TemplateState {
-                    name: listed.name.clone(),
-                    language: listed.language.clone(),
-                    ..TemplateState::default()
-                });
+            let mut state =
+                super::templates::stored_state(stored.as_ref(), &listed.name, &listed.language);
             state.apply_listed(listed, now);
             let mut record = Record {
                 workspace: ws.clone(),

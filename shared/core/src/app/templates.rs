@@ -73,14 +73,7 @@ impl Turno {
                     .store
                     .record(ws, RecordKind::Template, key)
                     .await?;
-                let mut state = stored
-                    .as_ref()
-                    .and_then(|r| serde_json::from_value::<TemplateState>(r.value.clone()).ok())
-                    .unwrap_or_else(|| TemplateState {
-                        name: update.name.clone(),
-                        language: update.language.clone(),
-                        ..TemplateState::default()
-                    });
+                let mut state = stored_state(stored.as_ref(), &update.name, &update.language);
                 if !state.apply(&update.change, update.at) {
                     return Ok(());
                 }
@@ -317,4 +310,16 @@ fn header_media_for(
         ))),
         (None, None) => Ok(None),
     }
+}
+
+/// The template state kept in `stored`, or a new one for `name` in `language` (none kept, or
+/// one that no longer reads).
+pub(super) fn stored_state(stored: Option<&Record>, name: &str, language: &str) -> TemplateState {
+    stored
+        .and_then(|r| serde_json::from_value::<TemplateState>(r.value.clone()).ok())
+        .unwrap_or_else(|| TemplateState {
+            name: name.to_owned(),
+            language: language.to_owned(),
+            ..TemplateState::default()
+        })
 }
