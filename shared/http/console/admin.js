@@ -9,6 +9,7 @@ import { h, clear } from './dom.js';
 import { t } from './i18n.js';
 import './i18n-admin.js';
 import { LANGS, field, select, list } from './admin-ui.js';
+import { confirmAction } from './dialog.js';
 import { menuScreen, answersScreen, flowsScreen } from './admin-bot.js';
 import { routingScreen, calendarsScreen } from './admin-routing.js';
 import { templatesScreen } from './admin-templates.js';
@@ -67,9 +68,33 @@ export function mountAdmin(view, ctx, tab) {
 
   const put = (path, body) => (v) => api(path, { method: 'PUT', body, ifMatch: v });
 
-  function agents() {
+  /// Agents an admin deactivated: out of the configuration, their records kept (and shown
+  /// here with a badge, to be invited again).
+  async function deactivatedAgents() {
+    const configured = new Set(state.config.agents.map((a) => a.id));
+    const all = await api('/agents').catch(() => []);
+    return (Array.isArray(all) ? all : []).filter((a) => a.deactivated && !configured.has(a.id));
+  }
+
+  function deactivatedRow(a, teamIds) {
+    const role = select(ROLES, a.role, (r) => t(`role.${r}`));
+    const teams = h('input', { type: 'text', value: (a.teams?.length ? a.teams : teamIds.slice(0, 1)).join(', ') });
+    const cap = h('input', { type: 'number', min: '0', max: '1000', value: String(a.capacity || 5) });
+    return h('tr', { 'data-agent': a.id, class: 'deactivated' },
+      h('th', { scope: 'row' }, a.name, ' ', h('span', { class: 'badge deactivated', 'data-testid': 'agent-deactivated' }, t('admin.agent.deactivated')),
+        h('br'), h('small', {}, a.email), h('br'), h('small', { class: 'muted' }, t('admin.agent.deactivated.help'))),
+      h('td', {}, field(t('admin.agent.role'), role)),
+      h('td', {}, field(t('admin.agent.teams'), teams)),
+      h('td', {}, field(t('admin.agent.capacity'), cap)),
+      h('td', {}, h('button', { type: 'button', class: 'btn', 'data-testid': 'agent-reactivate', onclick: () => save((v) => api('/admin/agents', {
+        method: 'POST', ifMatch: v, body: { id: a.id, name: a.name, email: a.email, role: role.value, teams: list(teams.value), capacity: Number(cap.value) },
+      })) }, t('admin.agent.reactivate'))));
+  }
+
+  async function agents() {
     const cfg = state.config;
     const teamIds = cfg.teams.map((x) => x.id);
+    const gone = await deactivatedAgents();
     const rows = cfg.agents.map((a) => {
       const role = select(ROLES, a.role, (r) => t(`role.${r}`));
       const teams = h('input', { type: 'text', value: a.teams.join(', ') });
@@ -84,10 +109,15 @@ export function mountAdmin(view, ctx, tab) {
             method: 'PATCH', ifMatch: v, body: { role: role.value, teams: list(teams.value), capacity: Number(cap.value) },
           })) }, t('admin.save')),
           ' ',
-          h('button', { type: 'button', class: 'btn danger', onclick: () => {
-            if (window.confirm(t('admin.agent.confirm', { name: a.name }))) save((v) => api(`/admin/agents/${encodeURIComponent(a.id)}`, { method: 'DELETE', ifMatch: v }));
+          h('button', { type: 'button', class: 'btn danger', 'data-testid': 'agent-deactivate', 'aria-haspopup': 'dialog', onclick: async () => {
+            const yes = await confirmAction({
+              title: t('admin.agent.deactivate'), text: t('admin.agent.confirm', { name: a.name }), testid: 'deactivate-dialog',
+              confirmLabel: t('admin.agent.deactivate'), cancelLabel: t('admin.agent.cancel'),
+            });
+            if (yes) save((v) => api(`/admin/agents/${encodeURIComponent(a.id)}`, { method: 'DELETE', ifMatch: v }));
           } }, t('admin.agent.deactivate'))));
     });
+    rows.push(...gone.map((a) => deactivatedRow(a, teamIds)));
     const id = h('input', { type: 'text', required: true, pattern: '[A-Za-z0-9._-]{1,64}' });
     const name = h('input', { type: 'text', required: true });
     const email = h('input', { type: 'email', required: true });

@@ -20,7 +20,13 @@ const TYPES = {
 /// Kinds WhatsApp shows a caption under.
 const CAPTIONED = new Set(['image', 'video', 'document']);
 
-function size(n) {
+/// The types WhatsApp takes as `kind` (image, video, document, ...) and the limit they share.
+export function typesOf(kind) {
+  const types = Object.keys(TYPES).filter((x) => TYPES[x][0] === kind);
+  return { types, limit: types.length ? TYPES[types[0]][1] : 0 };
+}
+
+export function size(n) {
   return n >= MB ? `${(n / MB).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
 }
 
@@ -84,13 +90,12 @@ export function attachControls(zone, ctx) {
   };
 }
 
-/// Sends `file` on ticket `id` with `caption`; resolves to the transcript entry or throws an
+/// Posts `file` as the body of `path` (with `query`); resolves to the answer or throws an
 /// Error whose message says what went wrong (type, size, window, WhatsApp's refusal).
-export async function upload(id, file, caption) {
-  const q = new URLSearchParams();
-  if (caption) q.set('caption', caption);
+async function postFile(path, file, query) {
+  const q = new URLSearchParams(query);
   if (file.name) q.set('filename', file.name);
-  const r = await fetch(`/api/v1/tickets/${encodeURIComponent(id)}/attachments?${q}`, {
+  const r = await fetch(`/api/v1${path}?${q}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${sessionStorage.getItem('turno.token')}`, 'content-type': file.type, accept: 'application/json' },
     body: file,
@@ -104,4 +109,15 @@ export async function upload(id, file, caption) {
   err.status = r.status;
   err.code = code;
   throw err;
+}
+
+/// Sends `file` on ticket `id` with `caption`; resolves to the transcript entry.
+export function upload(id, file, caption) {
+  return postFile(`/tickets/${encodeURIComponent(id)}/attachments`, file, caption ? { caption } : {});
+}
+
+/// Uploads `file` to WhatsApp for a later message on ticket `id` (a template's header),
+/// sending nothing; resolves to `{media_id, kind, mime_type, size}`.
+export function uploadMedia(id, file) {
+  return postFile(`/tickets/${encodeURIComponent(id)}/media`, file, {});
 }

@@ -13,6 +13,7 @@ import { loadHandoff, drawHandoff } from './handoff.js';
 import { reasonText } from './i18n-actions.js';
 import { templatePicker } from './templates.js';
 import { attachControls, upload } from './attach.js';
+import { customerData } from './customer-data.js';
 
 const TICKS = { sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
 // Customer media shown inline: raster images only, which a browser decodes without running
@@ -66,6 +67,8 @@ export function mountConversation(pane, ctx, id, onChange) {
   const changed = async () => { await refresh(); onChange(); };
   const actions = actionsPanel(ctx, id, changed, () => { destroyed = true; onChange(); ctx.go('#/inbox'); });
   const editor = customerEditor(ctx, async (c) => { customer = c; await changed(); });
+  // Once the customer is erased its tickets are gone: back to the list.
+  const custData = customerData(ctx, () => { destroyed = true; onChange(); ctx.go('#/inbox'); });
   const aside = h('aside', { class: 'conv-side' }, actions.el,
     h('section', { class: 'card customer-edit' }, editor.toggle, editor.form), side);
   const windowInfo = h('div', { class: 'window-info', 'data-testid': 'window' });
@@ -388,7 +391,8 @@ export function mountConversation(pane, ctx, id, onChange) {
             ? h('ul', { class: 'prev', 'data-testid': 'previous-tickets' }, previous.map((p) => h('li', {},
               h('a', { href: `#/inbox/${encodeURIComponent(p.id || p)}`, 'aria-label': t('actions.previous.open', { id: p.id || p }) }, String(p.id || p).slice(0, 13)),
               p.status && ` · ${t(`status.${p.status}`)}`, p.created_at && ` · ${time(p.created_at, currentLang())}`)))
-            : t('conv.none')))),
+            : t('conv.none'))),
+        custData.el),
       h('section', { class: 'card' },
         h('h3', {}, 'Ticket'),
         h('dl', {},
@@ -432,6 +436,7 @@ export function mountConversation(pane, ctx, id, onChange) {
     }
     actions.update(tk, [...(ctx.tagsInUse || []), ...(customer?.tags || [])]);
     if (!editor.editing()) editor.update(customer);
+    custData.update(tk.customer);
     drawReason();
     drawTranscript();
     drawSide();

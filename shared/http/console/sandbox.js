@@ -2,7 +2,22 @@
 // bot's (and the agents') replies, and watch the handoff arrive in the inbox beside it.
 
 import { h, clear, time } from './dom.js';
-import { t, currentLang } from './i18n.js';
+import { addKeys, t, currentLang } from './i18n.js';
+
+addKeys({
+  en: { 'sandbox.headermedia': 'The template’s {kind} header' },
+  es: { 'sandbox.headermedia': 'Cabecera de {kind} de la plantilla' },
+  pt: { 'sandbox.headermedia': 'Cabeçalho de {kind} do modelo' },
+});
+
+/// A template's header media as the customer receives it: an uploaded image shown, anything
+/// else named.
+function headerMedia(m) {
+  const label = t('sandbox.headermedia', { kind: m.kind });
+  const id = m.source?.id;
+  if (m.kind === 'image' && id) return h('img', { class: 'wa-media', src: `/sandbox/api/media/${encodeURIComponent(id)}`, alt: label, 'data-testid': 'sandbox-header-media' });
+  return h('p', { class: 'wa-media', 'data-testid': 'sandbox-header-media' }, `${label}: ${id || m.source?.link || ''}`);
+}
 
 const state = { phone: sessionStorage.getItem('turno.sandbox.phone') || '34600111222', name: sessionStorage.getItem('turno.sandbox.name') || 'Lucía', log: [], after: 0 };
 let timer = null;
@@ -26,6 +41,7 @@ export function mountSandbox(pane, ctx) {
 
   function bubble(m) {
     return h('li', { class: `wa-msg ${m.mine ? 'mine' : 'theirs'} ${m.error ? 'error' : ''}` },
+      m.media && headerMedia(m.media),
       h('p', {}, m.text),
       m.options?.length && h('div', { class: 'wa-options' }, m.options.map((o) => h('button', { type: 'button', onclick: () => send(o.title) }, o.title))),
       h('time', {}, time(m.at, currentLang())));
@@ -60,7 +76,8 @@ export function mountSandbox(pane, ctx) {
         for (const m of messages) {
           state.after = Math.max(state.after, m.seq);
           const msg = m.message || {};
-          state.log.push({ mine: false, text: msg.body ?? msg.text ?? '', options: msg.buttons || msg.rows, at: m.at ? new Date(typeof m.at === 'number' ? m.at * (m.at < 1e12 ? 1000 : 1) : m.at).toISOString() : new Date().toISOString() });
+          const template = msg.type === 'template' ? [msg.name, ...(msg.body_params || [])].join(' · ') : '';
+          state.log.push({ mine: false, text: msg.body ?? msg.text ?? template, media: msg.header_media, options: msg.buttons || msg.rows, at: m.at ? new Date(typeof m.at === 'number' ? m.at * (m.at < 1e12 ? 1000 : 1) : m.at).toISOString() : new Date().toISOString() });
         }
         if (messages.length) draw();
       }

@@ -6,19 +6,35 @@
 import { api } from './api.js';
 import { h, clear } from './dom.js';
 import { addKeys, t } from './i18n.js';
+import { checkFile, typesOf, size, uploadMedia } from './attach.js';
 
 addKeys({
   en: {
     'templates.headermedia': '{kind}: a public https link or an uploaded media id',
     'templates.headermedia.missing': '{kind}: give a public https link or an uploaded media id.',
+    'templates.upload': 'Upload a file',
+    'templates.upload.hint': 'or drop it here: {kind} files up to {limit}',
+    'templates.upload.kind': 'This header takes {kind} files; this one is {type}.',
+    'templates.upload.busy': 'Uploading {name}…',
+    'templates.upload.done': 'Uploaded {name}: its media id is filled in.',
   },
   es: {
     'templates.headermedia': '{kind}: un enlace https público o el id de un archivo subido',
     'templates.headermedia.missing': '{kind}: indica un enlace https público o el id de un archivo subido.',
+    'templates.upload': 'Subir un archivo',
+    'templates.upload.hint': 'o suéltalo aquí: archivos de {kind} de hasta {limit}',
+    'templates.upload.kind': 'Esta cabecera lleva archivos de {kind}; este es {type}.',
+    'templates.upload.busy': 'Subiendo {name}…',
+    'templates.upload.done': 'Subido {name}: su id ya está puesto.',
   },
   pt: {
     'templates.headermedia': '{kind}: um link https público ou o id de um arquivo enviado',
     'templates.headermedia.missing': '{kind}: informe um link https público ou o id de um arquivo enviado.',
+    'templates.upload': 'Enviar um arquivo',
+    'templates.upload.hint': 'ou solte-o aqui: arquivos de {kind} de até {limit}',
+    'templates.upload.kind': 'Este cabeçalho leva arquivos de {kind}; este é {type}.',
+    'templates.upload.busy': 'Enviando {name}…',
+    'templates.upload.done': 'Enviado {name}: o id já está preenchido.',
   },
 });
 
@@ -33,6 +49,52 @@ export function headerMedia(value) {
   if (/^https:\/\/\S+$/.test(v) && v.length <= 2048) return { link: v };
   if (/^[A-Za-z0-9]{1,64}$/.test(v)) return { id: v };
   return null;
+}
+
+/// The upload of a header's media: a file picker and a drop zone taking only the header's
+/// kind within WhatsApp's limit for it (checked before anything is uploaded), uploaded
+/// without sending; the media id it gets fills `target`. `fail` shows a refusal.
+function headerUpload(format, target, ticketId, fail) {
+  const { types, limit } = typesOf(format);
+  const kind = t(`attach.kind.${format}`);
+  const state = h('small', { class: 'muted', role: 'status', 'data-testid': 'template-header-state' }, t('templates.upload.hint', { kind, limit: size(limit) }));
+  const input = h('input', {
+    type: 'file', class: 'visually-hidden', tabindex: '-1', 'aria-hidden': 'true', accept: types.join(','), 'data-testid': 'template-header-file',
+    onchange: () => { if (input.files?.[0]) take(input.files[0]); input.value = ''; },
+  });
+  const button = h('button', { type: 'button', class: 'btn ghost small', 'data-testid': 'template-header-upload', onclick: () => input.click() }, '📎 ', t('templates.upload'));
+  const zone = h('div', { class: 'tpl-upload' }, button, input, state);
+
+  async function take(file) {
+    const ok = checkFile(file);
+    const type = String(file.type || '').split(';')[0] || '?';
+    if (ok.error) { fail(ok.error); return; }
+    if (ok.kind !== format) { fail(t('templates.upload.kind', { kind, type })); return; }
+    const name = file.name || kind;
+    state.textContent = t('templates.upload.busy', { name });
+    button.disabled = true;
+    try {
+      const r = await uploadMedia(ticketId(), file);
+      target.value = r.media_id;
+      target.dispatchEvent(new Event('input'));
+      state.textContent = t('templates.upload.done', { name });
+    } catch (e) {
+      state.textContent = t('templates.upload.hint', { kind, limit: size(limit) });
+      fail(e.message);
+    } finally { button.disabled = false; }
+  }
+
+  zone.addEventListener('dragover', (e) => { if (e.dataTransfer?.types?.includes('Files')) { e.preventDefault(); zone.classList.add('dragging'); } });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (e) => {
+    zone.classList.remove('dragging');
+    const f = e.dataTransfer?.files?.[0];
+    if (!f) return;
+    e.preventDefault();
+    e.stopPropagation();
+    take(f);
+  });
+  return zone;
 }
 
 /// The text of a per-language map in `lang`, or its first language.
@@ -118,7 +180,8 @@ export function templatePicker(box, getData) {
       });
       rows.push(h('div', { class: 'tpl-field' },
         h('label', { for: 'tpl-header-media' }, t('templates.headermedia', { kind: t(`templates.header.${tp.header.format}`) })),
-        media));
+        media,
+        headerUpload(tp.header.format, media, () => getData()?.ticket.id, (m) => { error.textContent = m; })));
     }
     for (let n = 1; n <= count; n += 1) {
       const input = h('input', {

@@ -33,6 +33,10 @@ pub(crate) fn routes() -> Router<ApiState> {
             // The largest kind (a document) plus room for nothing else: the body is the file.
             post(send_attachment).layer(DefaultBodyLimit::max(ATTACHMENT_MAX_BYTES)),
         )
+        .route(
+            "/tickets/{id}/media",
+            post(upload_media).layer(DefaultBodyLimit::max(ATTACHMENT_MAX_BYTES)),
+        )
 }
 
 /// `Json` whose rejections use the API's error format.
@@ -136,6 +140,41 @@ fn refused(e: &AttachmentError) -> ApiError {
     ApiError::new(status, code, e.to_string())
 }
 
+/// The file a request carries: its type and bytes, checked against WhatsApp's types and
+/// limits from the headers before the body is read, and again once it is.
+fn file_body(
+    headers: &axum::http::HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<(String, Bytes), ApiError> {
+    let mime_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(1);
+    // Type and size before the body is read; an empty file once the ticket is found.
+    check_attachment(&mime_type, declared.max(1)).map_err(|e| refused(&e))?;
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("WhatsApp takes files up to {ATTACHMENT_MAX_BYTES} bytes"),
+            )
+        } else {
+            ApiError::new(e.status(), "invalid_request", e.body_text())
+        }
+    })?;
+    if !bytes.is_empty() {
+        check_attachment(&mime_type, bytes.len()).map_err(|e| refused(&e))?;
+    }
+    Ok((mime_type, bytes))
+}
+
 /// `POST /tickets/{id}/attachments?caption=…&filename=…`: the request body is the file, with
 /// its `Content-Type`. A type WhatsApp does not take is 415, a file over its kind's limit
 /// (image 5 MB, audio and video 16 MB, sticker 500 KB, document 100 MB) 413, both told from
@@ -151,18 +190,6 @@ async fn send_attachment(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
     let id = ticket_id(&id)?;
-    let mime_type = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1);
-    // Type and size before the body is read; an empty file once the ticket is found.
-    check_attachment(&mime_type, declared.max(1)).map_err(|e| refused(&e))?;
     if q.caption
         .as_deref()
         .is_some_and(|c| c.chars().count() > CAPTION_MAX)
@@ -171,20 +198,7 @@ async fn send_attachment(
             "a caption is at most {CAPTION_MAX} characters"
         ))));
     }
-    let bytes = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("WhatsApp takes files up to {ATTACHMENT_MAX_BYTES} bytes"),
-            )
-        } else {
-            ApiError::new(e.status(), "invalid_request", e.body_text())
-        }
-    })?;
-    if !bytes.is_empty() {
-        check_attachment(&mime_type, bytes.len()).map_err(|e| refused(&e))?;
-    }
+    let (mime_type, bytes) = file_body(&headers, body)?;
     let file = Attachment {
         mime_type,
         filename: q.filename,
@@ -193,6 +207,35 @@ async fn send_attachment(
     };
     let entry = s.turno.agent_send_attachment(&actor, &id, file).await?;
     Ok((StatusCode::CREATED, Json(entry)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UploadQuery {
+    filename: Option<String>,
+}
+
+/// `POST /tickets/{id}/media?filename=…`: the request body is the file, with its
+/// `Content-Type`, checked as an attachment is (415, 413) and uploaded to WhatsApp without
+/// sending anything: 201 with its media id, for a template's image, video or document header.
+async fn upload_media(
+    State(s): State<ApiState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    QueryParams(q): QueryParams<UploadQuery>,
+    headers: axum::http::HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    let id = ticket_id(&id)?;
+    let (mime_type, bytes) = file_body(&headers, body)?;
+    let file = Attachment {
+        mime_type,
+        filename: q.filename,
+        caption: None,
+        bytes: bytes.to_vec(),
+    };
+    let uploaded = s.turno.agent_upload_media(&actor, &id, file).await?;
+    Ok((StatusCode::CREATED, Json(uploaded)).into_response())
 }
 
 /// `GET /tickets/{id}/media/{media_id}`: the bytes of media on the ticket's transcript, with

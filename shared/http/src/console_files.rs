@@ -87,6 +87,8 @@ static ASSETS: &[Asset] = &[
     asset!("admin-bot.js", JS),
     asset!("admin-routing.js", JS),
     asset!("admin-templates.js", JS),
+    asset!("dialog.js", JS),
+    asset!("customer-data.js", JS),
     // Chart.js (MIT), its UMD build as published on npm, loaded by the Reports page.
     vendored!("chart-4.6.1.umd.min.js", JS),
     vendored!("chart-4.6.1.LICENSE.md", "text/plain; charset=utf-8"),

@@ -3,7 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -209,4 +209,48 @@ export async function eventually(what, f, timeoutMs = 20_000) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/// The fixture's configuration changed by `edit` (which must change it), written to a temp
+/// directory: `{ path, remove() }`.
+export function fixtureConfig(edit) {
+  const dir = mkdtempSync(join(tmpdir(), 'turno-config-'));
+  const fixture = readFileSync(join(fixtures, 'turno.yaml'), 'utf8')
+    .replace('../../../infra/demo/intents.yaml', join(repo, 'infra/demo/intents.yaml'));
+  const config = edit(fixture);
+  if (config === fixture) throw new Error('the edit changed nothing in the fixture');
+  writeFileSync(join(dir, 'turno.yaml'), config);
+  return { path: join(dir, 'turno.yaml'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/// The runner on the fixture's configuration with Diego as the workspace's admin; `edit`
+/// changes it further. Its `stop()` also removes the configuration written.
+export async function startAdminTurno({ edit = (c) => c } = {}) {
+  const config = fixtureConfig((c) => {
+    const admin = c.replace('email: diego@lumen.example, role: agent', 'email: diego@lumen.example, role: admin');
+    if (!/diego@lumen.example, role: admin/.test(admin)) throw new Error('the fixture no longer names Diego as an agent');
+    return edit(admin);
+  });
+  try {
+    const turno = await startTurno({ config: config.path });
+    return { ...turno, async stop() { await turno.stop(); config.remove(); } };
+  } catch (e) {
+    config.remove();
+    throw e;
+  }
+}
+
+/// Opens an administration tab and waits for its configuration to show.
+export async function openAdminTab(page, url, tab) {
+  await page.goto(`${url}/console/#/admin/${tab}`);
+  await page.locator('[data-testid="admin-version"]').waitFor();
+}
+
+/// Waits for the administration screen to confirm a save (and fails on its refusal).
+export async function adminSaved(page) {
+  await eventually('the save to be confirmed', async () => {
+    const text = await page.locator('[data-testid="admin-status"]').textContent();
+    if (text.startsWith('Not saved')) throw new Error(text);
+    return text.startsWith('Saved') || null;
+  });
 }

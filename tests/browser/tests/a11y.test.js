@@ -1,12 +1,14 @@
 // Accessibility of the console's views: axe-core (WCAG 2.1 A and AA rules) finds no serious or
 // critical violation on the sign-in page, the inbox, a conversation (with the template picker,
 // the agent's actions and the notifications open) and the dashboard; and every control of a
-// view can be reached with the Tab key. The Reports page is audited with real figures in
-// reports-live.test.js.
+// view can be reached with the Tab key. An admin's views are audited too: the customer
+// panel's data buttons, the erase and deactivate dialogs (Tab kept inside them), the agents
+// list with a deactivated agent, and the template picker's header upload. The Reports page is
+// audited with real figures in reports-live.test.js.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTurno, startBrowser, signIn, customerSays } from '../lib/harness.js';
+import { startTurno, startAdminTurno, startBrowser, signIn, customerSays, apiAs, eventually } from '../lib/harness.js';
 import { audit, axeViolations, unreachableByKeyboard } from '../lib/a11y.js';
 
 const CUSTOMER = '34600444555';
@@ -69,6 +71,70 @@ test('the dashboard has no serious accessibility violation', async () => {
   await audit(page, 'dashboard');
   assert.deepEqual(await unreachableByKeyboard(page), [], 'dashboard: controls Tab never reaches');
   await page.close();
+});
+
+/// Presses Tab round a modal dialog: every one of its controls reached, focus never outside.
+async function tabsInside(page, testid, controls) {
+  const reached = new Set();
+  for (let i = 0; i < controls.length * 2 + 1; i += 1) {
+    await page.keyboard.press('Tab');
+    const where = await page.evaluate((id) => {
+      const el = document.activeElement;
+      return document.querySelector(`[data-testid="${id}"]`)?.contains(el) ? (el.dataset.testid || el.tagName) : null;
+    }, testid);
+    assert.ok(where, `${testid}: focus left the dialog`);
+    reached.add(where);
+  }
+  for (const c of controls) assert.ok(reached.has(c), `${testid}: Tab never reaches ${c}`);
+}
+
+test('an admin\'s dialogs, agents list and header upload have no serious accessibility violation', async () => {
+  const admin = await startAdminTurno({
+    edit: (c) => c.replace('    csat:\n      enabled: true', [
+      '      shipping_label:', '        name: etiqueta_envio', '        language: es', '        category: utility',
+      '        header: { format: image }', '        body: { es: "Hola {{1}}, esta es tu etiqueta." }',
+      '    csat:', '      enabled: true',
+    ].join('\n')),
+  });
+  try {
+    await customerSays(admin.url, CUSTOMER, 'Inés Ortega', 'quiero hablar con una persona');
+    const api = await apiAs(admin.url, 'diego');
+    const id = await eventually('the ticket', async () => {
+      const r = await (await api(`/tickets?q=${CUSTOMER}`)).json();
+      return (r.items || r.tickets || [])[0]?.id;
+    });
+    const page = await signIn(browser.context, admin.url, 'diego');
+    await page.goto(`${admin.url}/console/#/inbox/${encodeURIComponent(id)}`);
+    await page.locator('[data-testid="customer-erase"]').waitFor();
+    await page.locator('[data-testid="template-open"]').click();
+    await page.locator('[data-testid="template"]').selectOption({ label: 'etiqueta_envio · utility' });
+    await page.locator('[data-testid="template-header-upload"]').waitFor();
+    await audit(page, 'conversation with the customer data buttons and the header upload');
+    assert.deepEqual(await unreachableByKeyboard(page), [], 'customer data and header upload: controls Tab never reaches');
+
+    await page.locator('[data-testid="customer-erase"]').click();
+    await page.locator('[data-testid="erase-dialog"]').waitFor();
+    await page.locator('[data-testid="erase-confirm"]').fill(CUSTOMER);
+    await audit(page, 'erase dialog');
+    await tabsInside(page, 'erase-dialog', ['erase-confirm', 'erase-go', 'erase-cancel']);
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid="erase-dialog"]').waitFor({ state: 'detached' });
+
+    await page.goto(`${admin.url}/console/#/admin/agents`);
+    await page.locator('tr[data-agent="carla"] [data-testid="agent-deactivate"]').click();
+    await page.locator('[data-testid="deactivate-dialog"]').waitFor();
+    await audit(page, 'deactivate dialog');
+    await tabsInside(page, 'deactivate-dialog', ['deactivate-dialog-go', 'deactivate-dialog-cancel']);
+    await page.locator('[data-testid="deactivate-dialog-go"]').click();
+    await page.locator('tr[data-agent="carla"] [data-testid="agent-deactivated"]').waitFor();
+    await audit(page, 'agents with a deactivated agent');
+    assert.deepEqual(await unreachableByKeyboard(page), [], 'agents with a deactivated agent: controls Tab never reaches');
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  } finally {
+    if (process.exitCode) console.error(admin.output());
+    await admin.stop();
+  }
 });
 
 test('the audit finds a violation, and a control Tab cannot reach, when they are there', async () => {

@@ -6,26 +6,20 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startTurno, startBrowser, signIn, apiAs, customerSays, fixtures, repo, eventually } from '../lib/harness.js';
+import { startAdminTurno, startBrowser, signIn, apiAs, customerSays, eventually, openAdminTab, adminSaved } from '../lib/harness.js';
 
 let turno;
 let browser;
-let dir;
 
 before(async () => {
-  // The fixture with Diego as the workspace's admin, and its business account's id.
-  dir = mkdtempSync(join(tmpdir(), 'turno-admin-bot-'));
-  const config = readFileSync(join(fixtures, 'turno.yaml'), 'utf8')
-    .replace('email: diego@lumen.example, role: agent', 'email: diego@lumen.example, role: admin')
-    .replace('    default_language: es\n', '    default_language: es\n    whatsapp_business_account_id: "102290129340398"\n')
-    .replace('../../../infra/demo/intents.yaml', join(repo, 'infra/demo/intents.yaml'));
-  assert.match(config, /diego@lumen.example, role: admin/);
-  assert.match(config, /whatsapp_business_account_id/);
-  writeFileSync(join(dir, 'turno.yaml'), config);
-  turno = await startTurno({ config: join(dir, 'turno.yaml') });
+  // Diego as the workspace's admin, and its business account's id.
+  turno = await startAdminTurno({
+    edit: (c) => {
+      const edited = c.replace('    default_language: es\n', '    default_language: es\n    whatsapp_business_account_id: "102290129340398"\n');
+      assert.match(edited, /whatsapp_business_account_id/);
+      return edited;
+    },
+  });
   browser = await startBrowser();
 });
 
@@ -33,21 +27,9 @@ after(async () => {
   if (process.exitCode && turno) console.error(turno.output());
   await browser?.close();
   await turno?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function openTab(page, tab) {
-  await page.goto(`${turno.url}/console/#/admin/${tab}`);
-  await page.locator('[data-testid="admin-version"]').waitFor();
-}
-
-async function saved(page) {
-  await eventually('the save to be confirmed', async () => {
-    const text = await page.locator('[data-testid="admin-status"]').textContent();
-    if (text.startsWith('Not saved')) throw new Error(text);
-    return text.startsWith('Saved') || null;
-  });
-}
+const openTab = (page, tab) => openAdminTab(page, turno.url, tab);
 
 /// Everything the bot sent a sandbox customer, each message as JSON.
 async function botSent(customer) {
@@ -62,7 +44,7 @@ test('a menu title edited in the console is what the next customer is shown', as
   const title = 'Devoluciones sin complicaciones';
   await option.getByLabel('Title (es)').fill(title);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await saved(page);
+  await adminSaved(page);
 
   const customer = '34600777001';
   await customerSays(turno.url, customer, 'Rocío Vidal', 'hola');
@@ -85,7 +67,7 @@ test('a routing rule moved up with the keyboard stays first after a reload', asy
   // The focus follows the moved rule.
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Move ${before[1]} down`);
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await saved(page);
+  await adminSaved(page);
   await page.reload();
   await page.locator('[data-testid="admin-version"]').waitFor();
   assert.deepEqual((await names()).slice(0, 2), [before[1], before[0]]);

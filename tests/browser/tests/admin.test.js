@@ -5,25 +5,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startTurno, startBrowser, signIn, apiAs, fixtures, repo, eventually } from '../lib/harness.js';
+import { startAdminTurno, startBrowser, signIn, apiAs, eventually, openAdminTab, adminSaved } from '../lib/harness.js';
 import { audit, unreachableByKeyboard } from '../lib/a11y.js';
 
 let turno;
 let browser;
-let dir;
 
 before(async () => {
-  // The fixture with Diego as the workspace's admin.
-  dir = mkdtempSync(join(tmpdir(), 'turno-admin-'));
-  const config = readFileSync(join(fixtures, 'turno.yaml'), 'utf8')
-    .replace('email: diego@lumen.example, role: agent', 'email: diego@lumen.example, role: admin')
-    .replace('../../../infra/demo/intents.yaml', join(repo, 'infra/demo/intents.yaml'));
-  assert.match(config, /diego@lumen.example, role: admin/);
-  writeFileSync(join(dir, 'turno.yaml'), config);
-  turno = await startTurno({ config: join(dir, 'turno.yaml') });
+  turno = await startAdminTurno();
   browser = await startBrowser();
 });
 
@@ -31,21 +20,9 @@ after(async () => {
   if (process.exitCode && turno) console.error(turno.output());
   await browser?.close();
   await turno?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function openTab(page, tab) {
-  await page.goto(`${turno.url}/console/#/admin/${tab}`);
-  await page.locator('[data-testid="admin-version"]').waitFor();
-}
-
-async function saved(page) {
-  await eventually('the save to be confirmed', async () => {
-    const text = await page.locator('[data-testid="admin-status"]').textContent();
-    if (text.startsWith('Not saved')) throw new Error(text);
-    return text.startsWith('Saved') || null;
-  });
-}
+const openTab = (page, tab) => openAdminTab(page, turno.url, tab);
 
 test('an admin changes a capacity, a quick reply and an SLA target, and a stale edit is refused', async () => {
   const page = await signIn(browser.context, turno.url, 'diego');
@@ -56,7 +33,7 @@ test('an admin changes a capacity, a quick reply and an SLA target, and a stale 
   const ana = page.locator('tr[data-agent="ana"]');
   await ana.getByLabel('Capacity').fill('2');
   await ana.getByRole('button', { name: 'Save' }).click();
-  await saved(page);
+  await adminSaved(page);
   const agents = await (await api('/agents')).json();
   assert.equal(agents.find((a) => a.id === 'ana').capacity, 2);
 
@@ -65,7 +42,7 @@ test('an admin changes a capacity, a quick reply and an SLA target, and a stale 
   const shortcut = await first.getAttribute('data-quick-reply');
   await first.locator('textarea').fill('Texto cambiado desde la administración');
   await first.getByRole('button', { name: 'Save' }).click();
-  await saved(page);
+  await adminSaved(page);
   const replies = await (await api('/quick-replies')).json();
   const list = Array.isArray(replies) ? replies : replies.items;
   assert.equal(list.find((q) => q.shortcut === shortcut).text, 'Texto cambiado desde la administración');
@@ -73,7 +50,7 @@ test('an admin changes a capacity, a quick reply and an SLA target, and a stale 
   await openTab(page, 'sla');
   await page.getByLabel('Default first response (seconds)').fill('600');
   await page.getByRole('button', { name: 'Save' }).click();
-  await saved(page);
+  await adminSaved(page);
   const config = await (await api('/admin/config')).json();
   assert.equal(config.config.sla.first_response_secs, 600);
 

@@ -1,16 +1,18 @@
 // Templates and attachments as the Cloud API receives them: the runner in live mode sends to
 // a fake Graph API, which refuses a template whose parameter count is not the approved one
 // (error 132000) and takes media uploads. A customer writes in English through a signed
-// webhook; Ana answers with a two-parameter template in English and with an image.
+// webhook; Ana answers with a two-parameter template in English, with an image, and with a
+// template whose image header she uploads from the picker.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLiveTurno, startBrowser, signInWithToken, webhookCustomerSays, eventually } from '../lib/harness.js';
+import { startLiveTurno, startBrowser, signInWithToken, webhookCustomerSays, eventually, fixtureConfig } from '../lib/harness.js';
 import { startFakeGraph } from '../lib/fake-graph.js';
 
 const CUSTOMER = '447700900123';
 
 let graph;
+let config;
 let turno;
 let browser;
 let ana;
@@ -25,9 +27,22 @@ function api(path, init = {}) {
 
 before(async () => {
   graph = await startFakeGraph({
-    templates: { 'actualizacion_pedido#es': 2, 'actualizacion_pedido#en_US': 2, 'encuesta_satisfaccion#es': 0 },
+    templates: { 'actualizacion_pedido#es': 2, 'actualizacion_pedido#en_US': 2, 'encuesta_satisfaccion#es': 0, 'etiqueta_envio#en_US': 1 },
   });
-  turno = await startLiveTurno(graph.url);
+  // The fixture with a template whose header is an image.
+  config = fixtureConfig((c) => c.replace('    csat:\n      enabled: true', [
+    '      shipping_label:',
+    '        name: etiqueta_envio',
+    '        language: es',
+    '        languages: { en: en_US }',
+    '        category: utility',
+    '        header: { format: image }',
+    '        body: { es: "Hola {{1}}, esta es tu etiqueta.", en: "Hi {{1}}, here is your label." }',
+    '        fields: { "1": customer_name }',
+    '    csat:',
+    '      enabled: true',
+  ].join('\n')));
+  turno = await startLiveTurno(graph.url, { config: config.path });
   browser = await startBrowser();
   await webhookCustomerSays(turno.url, CUSTOMER, 'John Smith', 'I want to talk to a person please');
   ticketId = await eventually('the handoff ticket', async () => {
@@ -43,6 +58,7 @@ after(async () => {
   await browser?.close();
   await turno?.stop();
   await graph?.close();
+  config?.remove();
 });
 
 test('a template with two parameters goes in the customer\'s language with both filled', async () => {
@@ -139,6 +155,50 @@ test('an image is checked, uploaded to WhatsApp and sent by its media id with it
   const r = await api(`/tickets/${encodeURIComponent(ticketId)}/attachments`, { method: 'POST', headers: { 'content-type': 'image/gif' }, body: 'GIF89a' });
   assert.equal(r.status, 415);
   assert.equal(graph.uploads.length, 1);
+  assert.deepEqual(ana.errors, []);
+});
+
+test('a template\'s image header is uploaded from the picker, checked first, and sent by its media id', async () => {
+  const before = graph.uploads.length;
+  await ana.locator('[data-testid="template-open"]').click();
+  await ana.locator('[data-testid="template"]').selectOption({ label: 'etiqueta_envio · utility' });
+  const file = ana.locator('[data-testid="template-header-file"]');
+  const error = ana.locator('[data-testid="template-error"]');
+  // Refused in the browser before any upload: a type WhatsApp does not take, a document for
+  // an image header, and an image over the image limit (the attachments' own limits).
+  await file.setInputFiles({ name: 'anim.gif', mimeType: 'image/gif', buffer: Buffer.from('GIF89a') });
+  await eventually('the type refused', async () => /does not take image\/gif/.test(await error.textContent()));
+  await file.setInputFiles({ name: 'label.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') });
+  await eventually('the kind refused', async () => /takes image files; this one is application\/pdf/.test(await error.textContent()));
+  await file.setInputFiles({ name: 'big.png', mimeType: 'image/png', buffer: Buffer.alloc(5 * 1024 * 1024 + 1) });
+  await eventually('the size refused', async () => /5\.0 MB.*up to 5\.0 MB/.test(await error.textContent()));
+  assert.equal(graph.uploads.length, before, 'nothing uploaded');
+
+  await file.setInputFiles({ name: 'label.png', mimeType: 'image/png', buffer: PNG });
+  await eventually('the upload done', async () => /Uploaded label\.png/.test(await ana.locator('[data-testid="template-header-state"]').textContent()));
+  assert.equal(graph.uploads.length, before + 1);
+  const up = graph.uploads[graph.uploads.length - 1];
+  assert.equal(up.type, 'image/png');
+  assert.equal(up.size, PNG.length);
+  assert.equal(await ana.locator('[data-testid="template-header-media"]').inputValue(), up.id, 'the media id fills the header');
+  assert.equal(graph.messages.filter((m) => m.template?.name === 'etiqueta_envio').length, 0, 'an upload sends nothing');
+
+  await ana.locator('[data-testid="send"]').click();
+  const sent = await eventually('the template at the fake Graph API', () => graph.messages.find((m) => m.type === 'template' && m.template.name === 'etiqueta_envio'));
+  assert.equal(sent.to, CUSTOMER);
+  assert.equal(sent.template.language.code, 'en_US');
+  const header = sent.template.components.find((c) => c.type === 'header');
+  assert.deepEqual(header.parameters, [{ type: 'image', image: { id: up.id } }]);
+  assert.deepEqual(sent.template.components.find((c) => c.type === 'body').parameters.map((p) => p.text), ['John Smith']);
+
+  // The server checks the type too, and never for a ticket the caller cannot see.
+  const r = await api(`/tickets/${encodeURIComponent(ticketId)}/media`, { method: 'POST', headers: { 'content-type': 'image/gif' }, body: 'GIF89a' });
+  assert.equal(r.status, 415);
+  const other = await fetch(`${turno.url}/api/v1/tickets/${encodeURIComponent(ticketId)}/media`, {
+    method: 'POST', headers: { authorization: `Bearer ${turno.tokens.carla}`, 'content-type': 'image/png' }, body: PNG,
+  });
+  assert.equal(other.status, 404);
+  assert.equal(graph.uploads.length, before + 1);
   assert.deepEqual(ana.errors, []);
 });
 

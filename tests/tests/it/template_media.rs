@@ -120,3 +120,100 @@ async fn a_media_header_template_is_sent_with_its_header_image_and_refused_witho
         json!({ "type": "header", "parameters": [{ "type": "image", "image": { "id": "1234567890" } }] })
     );
 }
+
+/// What the sandbox customer was sent, as JSON text.
+async fn sandbox_outbox(app: &TestApp, customer: &str) -> String {
+    let r = app
+        .http
+        .get(app.url(&format!("/sandbox/api/messages?customer={customer}")))
+        .send()
+        .await
+        .expect("the sandbox outbox answers");
+    r.text().await.unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_image_is_uploaded_without_sending_and_its_media_id_goes_in_the_template() {
+    let app = TestApp::spawn_sandbox_with(Options {
+        config: config_with_image_header(),
+        ..Options::default()
+    })
+    .await;
+    let r = app
+        .http
+        .post(app.url("/sandbox/api/messages"))
+        .json(&json!({ "customer": CUSTOMER, "name": "Lucía", "text": "quiero hablar con un agente" }))
+        .send()
+        .await
+        .expect("the sandbox takes the message");
+    assert_eq!(r.status(), 202);
+    let id: String = eventually("the ticket is assigned to ana", || async {
+        let t = app.ticket_of(CUSTOMER).await?;
+        (t["assignee"] == "ana").then(|| t["id"].as_str().map(str::to_owned))?
+    })
+    .await;
+    let upload = |agent: &'static str, mime: &'static str, bytes: Vec<u8>| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let r = app
+                .http
+                .post(app.url(&format!("/api/v1/tickets/{id}/media?filename=label.png")))
+                .bearer_auth(app.token(agent))
+                .header("content-type", mime)
+                .body(bytes)
+                .send()
+                .await
+                .expect("the upload answers");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let png = b"\x89PNG\r\n\x1a\n a label".to_vec();
+
+    // Refused before any upload: a type WhatsApp does not take; a ticket not in sight.
+    let (status, body) = upload("ana", "image/gif", b"GIF89a".to_vec()).await;
+    assert_eq!(status, 415, "{body}");
+    let (status, body) = upload("marta", "image/png", png.clone()).await;
+    assert_eq!(status, 404, "{body}");
+
+    let (status, body) = upload("ana", "image/png", png.clone()).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["kind"], "image");
+    assert_eq!(body["mime_type"], "image/png");
+    assert_eq!(body["size"], png.len());
+    let media_id = body["media_id"].as_str().unwrap_or_default().to_owned();
+    assert!(!media_id.is_empty(), "{body}");
+    // Uploaded, not sent: the customer got nothing new, and the sandbox keeps the bytes.
+    assert!(!sandbox_outbox(&app, CUSTOMER).await.contains(&media_id));
+    let kept = app
+        .http
+        .get(app.url(&format!("/sandbox/api/media/{media_id}")))
+        .send()
+        .await
+        .expect("the sandbox media answers");
+    assert_eq!(kept.status(), 200);
+    assert_eq!(
+        kept.bytes().await.unwrap_or_default().as_ref(),
+        png.as_slice()
+    );
+
+    let (status, body) = app
+        .api_post(
+            "ana",
+            &format!("/api/v1/tickets/{id}/messages"),
+            json!({ "template": { "name": "seguimiento_ticket", "params": ["Lucía", id],
+                "header_media": { "id": media_id } } }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    eventually(
+        "the template with the uploaded header reaches the customer",
+        || async {
+            let sent = sandbox_outbox(&app, CUSTOMER).await;
+            (sent.contains("seguimiento_ticket") && sent.contains(&media_id)).then_some(())
+        },
+    )
+    .await;
+    app.stop().await;
+}

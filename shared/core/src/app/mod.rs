@@ -69,7 +69,7 @@ mod transcript;
 
 pub use access::Actor;
 pub use admin::{Redriven, TeamView};
-pub use attachments::Attachment;
+pub use attachments::{Attachment, UploadedMedia};
 pub use config_admin::{AuditEntry, ConfigSection, ConfigView};
 pub use config_agents::AgentInput;
 pub use config_sync::CHECK_EVERY;

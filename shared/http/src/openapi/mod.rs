@@ -364,6 +364,7 @@ pub fn document() -> Value {
         reports::paths(),
         push::paths(),
         customer_data::paths(),
+        attachments::paths(),
     ]
     .into_iter()
     .reduce(merged)
@@ -377,6 +378,7 @@ pub fn document() -> Value {
         reports::schemas(),
         push::schemas(),
         customer_data::schemas(),
+        attachments::schemas(),
     ]
     .into_iter()
     .reduce(merged)
