@@ -458,3 +458,59 @@ async fn when_tagging_loses_every_race_should_fail_with_a_conflict_and_keep_the_
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn when_twelve_handoffs_escalate_at_once_should_fill_the_agents_with_room_exactly_and_queue_the_rest()
+ {
+    let t = TestTurno::demo(start()).await;
+    let ws = demo_workspace();
+    let mut jobs = Vec::new();
+    for i in 0..12 {
+        jobs.push(t.bot_handoff(&format!("3460020{i:04}")).await);
+    }
+
+    let results =
+        futures::future::join_all(jobs.iter().map(|j| t.turno.handle_escalation(j.clone()))).await;
+
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let mut assigned = 0;
+    for j in &jobs {
+        let ticket = t.ticket(&j.workspace, &j.ticket_id).await;
+        match ticket.status {
+            TicketStatus::Assigned => assigned += 1,
+            TicketStatus::Queued => {}
+            other => panic!("{} is {other:?}", ticket.id),
+        }
+    }
+    // The support team's online agents, Ana and Bruno, take five each.
+    assert_eq!(assigned, 10);
+    assert_eq!(load_of(&t, "ana").await, 5);
+    assert_eq!(load_of(&t, "bruno").await, 5);
+    let held: usize = t
+        .store
+        .agents(&ws)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.load as usize)
+        .sum();
+    assert_eq!(held, assigned, "each load counts a ticket held");
+}
+
+#[tokio::test]
+async fn when_an_escalation_loses_its_assignment_race_should_escalate_the_fresh_ticket_and_assign_it_once()
+ {
+    let (t, races) = losing().await;
+    let job = t.bot_handoff("34600100012").await;
+    // The first write (the direct assignment) loses to another writer; the next one wins.
+    races.lose(1);
+
+    t.turno.handle_escalation(job.clone()).await.unwrap();
+
+    let ticket = t.ticket(&job.workspace, &job.ticket_id).await;
+    assert_eq!(ticket.status, TicketStatus::Assigned);
+    assert_eq!(races.ticket_writes(), 2);
+    assert_eq!(audited(&ticket, "escalated"), 1);
+    assert_eq!(audited(&ticket, "assigned"), 1);
+    assert_eq!(load_of(&t, "ana").await + load_of(&t, "bruno").await, 1);
+}

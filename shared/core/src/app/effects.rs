@@ -4,6 +4,8 @@
 //! optimistic-concurrency races. The capability modules call down into this one, never into
 //! each other.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -25,6 +27,25 @@ const MAX_CONFLICT_RETRIES: usize = 8;
 
 /// How many tickets from a queue's head [`Turno::assign_from_queue`] reads at a time.
 const QUEUE_READ: u32 = 10;
+
+/// Serialises this process's assignment runs per workspace: the concurrent jobs of one batch
+/// (ten handoffs at once, say) then read the agents after each other's writes instead of
+/// racing for the same agent and the same counters, so none of them loses a conditional or a
+/// transaction it pays for. Other processes can still race; the stores' conditions keep
+/// capacity exact whatever the order.
+#[derive(Default)]
+pub(super) struct AssignGate(Mutex<HashMap<WorkspaceId, Arc<futures::lock::Mutex<()>>>>);
+
+impl AssignGate {
+    /// Waits for the workspace's turn; the turn ends when the guard drops.
+    pub(super) async fn enter(&self, ws: &WorkspaceId) -> futures::lock::OwnedMutexGuard<()> {
+        let lock = {
+            let mut gates = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(gates.entry(ws.clone()).or_default())
+        };
+        lock.lock_owned().await
+    }
+}
 
 /// A ticket's next SLA event: which clock, and when.
 pub(super) type SlaTarget = (ClockKind, Timestamp);
@@ -216,6 +237,7 @@ impl Turno {
         team: &TeamId,
     ) -> Result<usize, StoreError> {
         let store = &self.ports.store;
+        let _turn = self.assign_gate.enter(&ws.id).await;
         let mut agents = store.agents(&ws.id).await?;
         let mut assigned = 0;
         loop {

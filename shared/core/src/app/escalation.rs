@@ -1,5 +1,5 @@
-//! escalation: route a handoff to a team and tier, queue it, start its clocks, assign it, and
-//! tell the customer where they stand.
+//! escalation: route a handoff to a team and tier, start its clocks, hand it to an agent with
+//! room (or queue it), and tell the customer where they stand.
 
 use jiff::Timestamp;
 use tracing::{info, warn};
@@ -8,16 +8,20 @@ use super::effects::{SlaTarget, retry_on_conflict};
 use super::{JobError, Turno};
 use crate::channel::message::{Author, Body, Outbound, TranscriptEntry};
 use crate::config::WorkspaceConfig;
+use crate::desk::agent::pick_agent;
 use crate::desk::escalation::EscalationJob;
 use crate::desk::routing::{RoutingDecision, RoutingInput, route};
 use crate::desk::ticket::{Ticket, TicketStatus};
-use crate::kernel::ids::{MessageId, TicketId};
+use crate::kernel::ids::{AgentId, MessageId, TicketId};
+use crate::ports::StoreError;
 use crate::ports::domain_events::DomainEvent;
 use crate::ports::jobs::TranscriptWrite;
 
 impl Turno {
-    /// Routes the ticket to a team, queues it, starts its first-response clock and arms the
-    /// timer, then assigns from the team's queue. Safe to run again for the same job.
+    /// Routes the ticket to a team, starts its first-response clock, hands it to an agent with
+    /// room in the same write (or queues it) and arms the timer. Safe to run again for the
+    /// same job: a redelivery finds it escalated and only makes sure of the timer and the
+    /// queue's pull.
     pub async fn handle_escalation(&self, job: EscalationJob) -> Result<(), JobError> {
         let Some(ws) = self.config(&job.workspace).await else {
             return Err(JobError::permanent(anyhow::anyhow!(
@@ -86,11 +90,13 @@ impl Turno {
                 let transcript = store.transcript(&job.workspace, &job.ticket_id).await?;
                 ticket.last_message = transcript.iter().rev().find_map(super::inbox::preview);
             }
-            store.save_ticket(&mut ticket).await?;
-            Ok(Escalated::Now(ticket, decision, now, sla_before))
+            let placed = self
+                .place_escalated(ws, &mut ticket, now, !job.out_of_hours)
+                .await?;
+            Ok(Escalated::Now(ticket, decision, now, sla_before, placed))
         })
         .await?;
-        let (ticket, decision, now, sla_before) = match escalated {
+        let (ticket, decision, now, sla_before, placed) = match escalated {
             Escalated::Skipped => return Ok(()),
             Escalated::Before(ticket) => {
                 // A redelivery: make sure the timer and assignment happened.
@@ -101,8 +107,8 @@ impl Turno {
                 let pull = if job.out_of_hours { vec![] } else { vec![team] };
                 return self.after_change(ws, &ticket, None, &pull).await;
             }
-            Escalated::Now(ticket, decision, now, sla_before) => {
-                (ticket, decision, now, sla_before)
+            Escalated::Now(ticket, decision, now, sla_before, placed) => {
+                (ticket, decision, now, sla_before, placed)
             }
         };
         info!(
@@ -119,25 +125,113 @@ impl Turno {
             at: now,
         }])
         .await;
-        if job.out_of_hours {
+        match placed {
+            Placed::Assigned(agent) => {
+                info!(workspace = %job.workspace, ticket_id = %ticket.id, agent = %agent, "ticket assigned");
+                self.announce_assignment(&ticket, &agent, now).await;
+                Ok(())
+            }
             // Nobody is expected now: it waits in the queue for the next shift, and the
             // customer was told when to expect an answer.
-            return Ok(());
+            Placed::Queued { .. } if job.out_of_hours => Ok(()),
+            Placed::Queued { ahead: true } => {
+                self.assign_from_queue(ws, &decision.team).await?;
+                self.tell_to_wait(ws, &ticket.id, None).await
+            }
+            // Nobody had room: it waits, as written.
+            Placed::Queued { ahead: false } => {
+                let id = ticket.id.clone();
+                self.tell_to_wait(ws, &id, Some(ticket)).await
+            }
         }
-        self.assign_from_queue(ws, &decision.team).await?;
-        self.tell_to_wait(ws, &ticket.id).await
+    }
+
+    /// Writes an escalated ticket (`assign`: if people are expected now). When an agent of its
+    /// team has room and no queued ticket of the team ranks ahead of it, it goes straight to
+    /// that agent: the ticket, the agent's load and the counters in one write, from one read
+    /// of the agents and of the queue's head. An agent found full is passed over without
+    /// reading again; when nobody is left it is saved queued, for the next assignment run.
+    /// `Conflict`: the ticket changed since it was read.
+    async fn place_escalated(
+        &self,
+        ws: &WorkspaceConfig,
+        ticket: &mut Ticket,
+        now: Timestamp,
+        assign: bool,
+    ) -> Result<Placed, StoreError> {
+        let store = &self.ports.store;
+        let _turn = self.assign_gate.enter(&ws.id).await;
+        let team = match (&ticket.team, assign) {
+            (Some(team), true) => team.clone(),
+            _ => {
+                store.save_ticket(ticket).await?;
+                return Ok(Placed::Queued { ahead: false });
+            }
+        };
+        let (mut agents, head) =
+            futures::try_join!(store.agents(&ws.id), store.queued_tickets(&ws.id, &team, 1))?;
+        // Queued tickets of the same rank or higher waited longer: the queue's order holds.
+        let ahead = head
+            .first()
+            .is_some_and(|h| h.id != ticket.id && h.queue_rank() >= ticket.queue_rank());
+        if ahead || pick_agent(&agents, &team).is_none() {
+            store.save_ticket(ticket).await?;
+            // Behind others while somebody has room: a run of the queue takes them in order.
+            let ahead = ahead && pick_agent(&agents, &team).is_some();
+            return Ok(Placed::Queued { ahead });
+        }
+        while let Some(agent_id) = pick_agent(&agents, &team).map(|a| a.id.clone()) {
+            let mut assigned = ticket.clone();
+            if assigned.assign(agent_id.clone(), now).is_err() {
+                break;
+            }
+            assigned.record(
+                now,
+                None,
+                "assigned",
+                Some(format!("to {agent_id} at the handoff")),
+            );
+            match store
+                .assign_ticket(&mut assigned, &agent_id, None, now)
+                .await
+            {
+                Ok(()) => {
+                    *ticket = assigned;
+                    return Ok(Placed::Assigned(agent_id));
+                }
+                Err(StoreError::AtCapacity) => {
+                    if let Some(a) = agents.iter_mut().find(|a| a.id == agent_id) {
+                        a.load = a.capacity;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        store.save_ticket(ticket).await?;
+        Ok(Placed::Queued { ahead: false })
     }
 
     /// Tells a customer whose ticket nobody could take at once where they stand in the queue,
     /// once per handoff. The notice is claimed before it is sent, so a redelivered job does
     /// not say it twice (a send that fails after the claim is logged, not retried).
-    async fn tell_to_wait(&self, ws: &WorkspaceConfig, id: &TicketId) -> Result<(), JobError> {
+    /// `known`: the ticket as just written, to start from without reading it.
+    async fn tell_to_wait(
+        &self,
+        ws: &WorkspaceConfig,
+        id: &TicketId,
+        known: Option<Ticket>,
+    ) -> Result<(), JobError> {
         let Some(text) = &ws.bot.queued else {
             return Ok(());
         };
         let store = &self.ports.store;
-        let claimed = retry_on_conflict::<_, JobError, _>(|_| async move {
-            let Some(mut ticket) = store.ticket(&ws.id, id).await? else {
+        let known = &known;
+        let claimed = retry_on_conflict::<_, JobError, _>(|attempt| async move {
+            let read = match known.clone().filter(|_| attempt == 0) {
+                Some(ticket) => Some(ticket),
+                None => store.ticket(&ws.id, id).await?,
+            };
+            let Some(mut ticket) = read else {
                 return Ok(None);
             };
             if ticket.status != TicketStatus::Queued || ticket.wait_notice_at.is_some() {
@@ -208,6 +302,22 @@ enum Escalated {
     Before(Ticket),
     /// The ticket cannot be escalated as it is (closed, say).
     Skipped,
-    /// Escalated now, with the SLA event the ticket had before (a reopened one has some).
-    Now(Ticket, RoutingDecision, Timestamp, Option<SlaTarget>),
+    /// Escalated now, with the SLA event the ticket had before (a reopened one has some), and
+    /// where it went.
+    Now(
+        Ticket,
+        RoutingDecision,
+        Timestamp,
+        Option<SlaTarget>,
+        Placed,
+    ),
+}
+
+/// Where an escalated ticket went when it was written.
+enum Placed {
+    /// Straight to this agent.
+    Assigned(AgentId),
+    /// Into its team's queue; `ahead`: behind tickets that waited before it while an agent had
+    /// room (an assignment run takes them in order).
+    Queued { ahead: bool },
 }

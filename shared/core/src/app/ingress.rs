@@ -61,9 +61,13 @@ impl Turno {
         // A delivery status is one forward-only, idempotent write: recorded here, with no
         // queue and no consumer between (a failure fails the webhook, which Meta delivers
         // again).
+        // Recording one needs only to know the workspace is served, not its latest saved
+        // settings: a workspace this process holds asks the store nothing.
         let mut statuses = Vec::with_capacity(batch.statuses.len());
         for s in &batch.statuses {
-            if self.config(&s.workspace).await.is_none() {
+            if self.workspaces.get(&s.workspace).is_none()
+                && self.config(&s.workspace).await.is_none()
+            {
                 accepted.ignored += 1;
                 continue;
             }

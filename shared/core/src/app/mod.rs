@@ -135,6 +135,8 @@ pub struct Turno {
     directory: Arc<dyn crate::ports::Directory>,
     push: Option<push::PushSettings>,
     secrets: Arc<dyn crate::ports::SecretResolver>,
+    /// One assignment write at a time per workspace in this process (see [`effects::AssignGate`]).
+    assign_gate: Arc<effects::AssignGate>,
 }
 
 impl Turno {
@@ -158,6 +160,7 @@ impl Turno {
             directory: Arc::new(crate::ports::NoDirectory),
             push: None,
             secrets: Arc::new(crate::ports::NoSecrets),
+            assign_gate: Arc::default(),
         }
     }
 

@@ -29,6 +29,7 @@ const TOKEN: &str = "graph-token-in-ssm";
 /// for a new conversation, its inactivity timer) and ticket-writer (nothing left to do).
 const BOT_MESSAGE_REQUEST_BUDGET: u64 = 6;
 
+mod escalations;
 mod topology;
 
 use topology::Handled;

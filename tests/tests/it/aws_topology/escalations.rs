@@ -1,0 +1,143 @@
+//! What an escalated message costs on AWS, alone and ten at once: every request of
+//! webhook-ingress, bot-turn (the handoff), escalation (routing, the clocks, the assignment)
+//! and ticket-writer (the transcript entries that follow), per message. Ten handoffs of one
+//! batch must not cost more each than one alone: the batch's assignments take their turn
+//! instead of racing for the same agents and counters.
+
+use axum::http::StatusCode;
+use turno_core::desk::agent::Availability;
+use turno_core::desk::ticket::TicketStatus;
+use turno_core::kernel::ids::{TeamId, WaId, WorkspaceId};
+use turno_core::ports::{AgentStore, ConversationStore, TicketStore};
+use turno_tests::{WORKSPACE, text_webhook, wamid};
+
+use super::Topology;
+
+/// AWS requests one escalated message may cost, alone: webhook-ingress's SendMessageBatch;
+/// bot-turn's handoff (the conversation read, the turn's commit with the new ticket, the
+/// replies' entries, the escalation job, the events); escalation's ticket read, the customer's
+/// profile, the agents and the queue's head (one read each), one transaction putting the
+/// ticket with its agent, load and counters, the change-feed entry, the SLA timer and the
+/// events.
+const ALONE_REQUESTS: f64 = 18.0;
+const ALONE_WRITE_UNITS: f64 = 52.0;
+/// The same per message when ten customers hand off in one batch: the shared requests
+/// (SendMessageBatch, PutEvents, the timers' SendMessageBatch) spread over ten.
+const TEN_REQUESTS: f64 = 15.0;
+const TEN_WRITE_UNITS: f64 = 52.0;
+
+const HANDOFF: &str = "quiero hablar con un agente";
+
+/// Sends `customers`' handoff requests as one round and runs the functions; returns the AWS
+/// requests and DynamoDB write units per message, and what each queue's consumer did.
+async fn escalation_round(t: &Topology, customers: &[String]) -> (f64, f64, String) {
+    let (before, units_before) = (t.counter.count(), t.counter.write_units());
+    let ingress_ops = t.counter.by_operation();
+    for c in customers {
+        let status = t
+            .webhook(text_webhook(c, "Cliente", &wamid(), HANDOFF))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let ingress: Vec<String> = t
+        .counter
+        .by_operation()
+        .into_iter()
+        .filter_map(|(op, n)| {
+            let new = n - ingress_ops.get(&op).copied().unwrap_or(0);
+            (new > 0).then(|| format!("{op} {new}"))
+        })
+        .collect();
+    let handled = t.run_functions().await;
+    let messages = customers.len() as f64;
+    let requests = (t.counter.count() - before) as f64 / messages;
+    let units = (t.counter.write_units() - units_before) / messages;
+    let mut detail: Vec<String> = handled
+        .iter()
+        .map(|(q, h)| {
+            format!(
+                "{} {} records, {} requests {:?}, {:.0} WCU",
+                q.as_str(),
+                h.records,
+                h.aws_requests,
+                h.by_operation,
+                h.write_units
+            )
+        })
+        .collect();
+    detail.sort();
+    detail.insert(0, format!("webhook-ingress {ingress:?}"));
+    (requests, units, detail.join("; "))
+}
+
+#[tokio::test]
+async fn an_escalated_message_alone_and_ten_at_once_stay_within_their_aws_budget() {
+    let t = Topology::deploy().await;
+    let ws = WorkspaceId::parse(WORKSPACE).unwrap();
+
+    let alone = vec!["34600330000".to_owned()];
+    let (requests, units, detail) = escalation_round(&t, &alone).await;
+    eprintln!(
+        "per escalated message, alone: {requests:.1} AWS requests, {units:.1} WCU ({detail})"
+    );
+    assert!(
+        requests <= ALONE_REQUESTS && units <= ALONE_WRITE_UNITS,
+        "an escalated message alone cost {requests:.1} requests and {units:.1} WCU, over its \
+         budget of {ALONE_REQUESTS} and {ALONE_WRITE_UNITS}: {detail}"
+    );
+
+    let ten: Vec<String> = (0..10).map(|i| format!("346003310{i:02}")).collect();
+    let (requests, units, detail) = escalation_round(&t, &ten).await;
+    eprintln!(
+        "per escalated message, ten at once: {requests:.1} AWS requests, {units:.1} WCU ({detail})"
+    );
+    assert!(
+        requests <= TEN_REQUESTS && units <= TEN_WRITE_UNITS,
+        "ten escalated messages at once cost {requests:.1} requests and {units:.1} WCU each, \
+         over their budget of {TEN_REQUESTS} and {TEN_WRITE_UNITS}: {detail}"
+    );
+
+    // Every handoff went to an agent with room, or waits in the queue; nobody is over capacity
+    // and the loads count exactly the tickets held.
+    let mut statuses = Vec::new();
+    for c in alone.iter().chain(&ten) {
+        let conversation = t
+            .store
+            .conversation(&ws, &WaId::parse(c).unwrap())
+            .await
+            .unwrap()
+            .expect("conversation");
+        let ticket = t
+            .store
+            .ticket(&ws, &conversation.ticket_id.expect("a ticket"))
+            .await
+            .unwrap()
+            .expect("ticket");
+        statuses.push((ticket.status, ticket.assignee));
+    }
+    let agents = t.store.agents(&ws).await.unwrap();
+    let support = TeamId::parse("support").unwrap();
+    let room: u32 = agents
+        .iter()
+        .filter(|a| a.availability == Availability::Online && a.teams.contains(&support))
+        .map(|a| a.capacity)
+        .sum();
+    for a in &agents {
+        let held = statuses
+            .iter()
+            .filter(|(s, who)| *s == TicketStatus::Assigned && who.as_ref() == Some(&a.id))
+            .count();
+        assert_eq!(a.load as usize, held, "{}'s load counts its tickets", a.id);
+        assert!(a.load <= a.capacity, "{} is over capacity", a.id);
+    }
+    let assigned = statuses
+        .iter()
+        .filter(|(s, _)| *s == TicketStatus::Assigned)
+        .count();
+    let queued = statuses
+        .iter()
+        .filter(|(s, _)| *s == TicketStatus::Queued)
+        .count();
+    assert_eq!(assigned + queued, 11, "{statuses:?}");
+    assert_eq!(assigned, 11.min(room as usize), "{statuses:?}");
+}
