@@ -287,7 +287,9 @@ async fn on_dynamodb_items_carry_the_expiry_the_time_to_live_reads_and_a_reopene
     }
 
     // The customer writes again within the thread window: reopened, nothing under it expires.
-    t.customer_sends(DONE, "wamid.d4", text("otra cosa más"))
+    // (The first text after the score is the survey's comment.)
+    t.customer_sends(DONE, "wamid.d4", text("todo bien")).await;
+    t.customer_sends(DONE, "wamid.d5", text("quiero hablar con un agente"))
         .await;
     let reopened = t
         .turno
