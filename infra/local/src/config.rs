@@ -39,12 +39,17 @@ pub struct LocalConfig {
     /// `None`: a secret generated once and kept in the data directory.
     pub jwt_secret: Option<String>,
     pub sweep_every: Duration,
+    /// How often the retention sweep deletes what expired (a bounded batch each run).
+    pub retention_every: Duration,
     /// What the use cases and the queues take the time from: the system clock, or a manual
     /// one in tests that move it past a deadline instead of waiting for it.
     pub clock: Arc<dyn Clock>,
     /// When sending to the Graph API pauses and how it probes again.
     pub breaker: turno_whatsapp::breaker::BreakerOptions,
 }
+
+/// The retention sweep's period: ten minutes (`TURNO_RETENTION_SWEEP_SECS`).
+pub const DEFAULT_RETENTION_EVERY: Duration = Duration::from_secs(600);
 
 impl std::fmt::Debug for LocalConfig {
     // Secrets stay out of logs and panics.
@@ -74,6 +79,7 @@ impl LocalConfig {
             push_subject: DEFAULT_PUSH_SUBJECT.into(),
             jwt_secret: None,
             sweep_every: Duration::from_secs(5),
+            retention_every: DEFAULT_RETENTION_EVERY,
             clock: Arc::new(SystemClock),
             breaker: turno_whatsapp::breaker::BreakerOptions::default(),
         }
@@ -112,6 +118,12 @@ impl LocalConfig {
                 .parse()
                 .context("TURNO_SLA_SWEEP_SECS must be a whole number of seconds")?;
             cfg.sweep_every = Duration::from_secs(secs.max(1));
+        }
+        if let Some(s) = var("TURNO_RETENTION_SWEEP_SECS") {
+            let secs: u64 = s
+                .parse()
+                .context("TURNO_RETENTION_SWEEP_SECS must be a whole number of seconds")?;
+            cfg.retention_every = Duration::from_secs(secs.max(1));
         }
         if cfg.access_token.is_some() && cfg.app_secret == SANDBOX_APP_SECRET {
             anyhow::bail!(

@@ -241,6 +241,11 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         cfg.sweep_every,
         shutdown_rx.clone(),
     ));
+    tasks.spawn(retention_loop(
+        turno.clone(),
+        cfg.retention_every,
+        shutdown_rx.clone(),
+    ));
 
     let dev_login = dev_login_allowed(addr, sandbox.is_some());
     let app = Router::new()
@@ -486,6 +491,22 @@ async fn sweep_loop(turno: Turno, every: Duration, mut shutdown: watch::Receiver
             }
             Ok(_) => {}
             Err(e) => warn!(error = %e, "SLA sweep failed; next tick retries"),
+        }
+    }
+}
+
+/// Deletes what the workspaces' retention let expire, a bounded batch per run, every
+/// `every` (the first run at start-up).
+async fn retention_loop(turno: Turno, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = turno.retention_sweep().await {
+            warn!(error = %e, "retention sweep failed; the next run retries");
         }
     }
 }

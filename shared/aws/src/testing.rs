@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+/// The DynamoDB attribute type, for tests that read items as they are stored.
+pub use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
 use crate::{Clients, RequestCounter, load_sdk_config};

@@ -15,9 +15,11 @@ use crate::sla::calendar::CalendarConfig;
 use crate::sla::{BreachActions, Policies, PolicyConfig, PolicyMatch};
 
 mod credentials;
+mod retention;
 mod workspaces;
 
 pub use credentials::CredentialsConfig;
+pub use retention::{MAX_RETENTION_DAYS, RetentionConfig};
 pub use workspaces::{StoredConfigError, Workspaces};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,6 +73,9 @@ pub struct WorkspaceConfig {
     /// the deployment's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<CredentialsConfig>,
+    /// How long tickets and conversations are kept (see [`RetentionConfig`]); unset: forever.
+    #[serde(default, skip_serializing_if = "RetentionConfig::is_empty")]
+    pub retention: RetentionConfig,
 }
 
 impl WorkspaceConfig {
@@ -335,6 +340,9 @@ impl WorkspaceConfig {
             ));
         }
         if let Err(e) = ws.opt_out.check() {
+            return err(format!("workspace {w}: {e}"));
+        }
+        if let Err(e) = ws.retention.check() {
             return err(format!("workspace {w}: {e}"));
         }
         let teams: HashSet<&TeamId> = ws.teams.iter().map(|t| &t.id).collect();

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/007_ticket_creation.sql"),
     include_str!("schema/008_rollups.sql"),
     include_str!("schema/009_customer_rows.sql"),
+    include_str!("schema/010_retention.sql"),
 ];
 
 mod readers;

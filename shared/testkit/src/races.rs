@@ -132,6 +132,14 @@ impl ConversationStore for LosingStore {
     async fn forget_customer(&self, ws: &WorkspaceId, customer: &WaId) -> Result<(), StoreError> {
         self.inner.forget_customer(ws, customer).await
     }
+
+    async fn delete_expired_conversations(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<usize, StoreError> {
+        self.inner.delete_expired_conversations(before, limit).await
+    }
 }
 
 #[async_trait]
@@ -186,6 +194,18 @@ impl TicketStore for LosingStore {
         messages: &[MessageId],
     ) -> Result<(), StoreError> {
         self.inner.delete_ticket(ticket, messages).await
+    }
+
+    async fn expire_ticket_items(&self, ticket: &Ticket) -> Result<(), StoreError> {
+        self.inner.expire_ticket_items(ticket).await
+    }
+
+    async fn expired_tickets(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.expired_tickets(before, limit).await
     }
 
     async fn ticket_page(

@@ -26,6 +26,7 @@ mod privacy;
 mod push;
 mod reports;
 mod restart;
+mod retention;
 mod sla;
 mod template_media;
 mod tickets;

@@ -7,11 +7,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use turno_core::app::{Actor, AppError, CustomerPatch, StatusChange};
+use turno_core::app::{
+    Actor, AppError, CustomerPatch, QuarantineKind, QuarantinedItem, StatusChange, WebhookBatch,
+};
 use turno_core::channel::message::{Body, Content, MediaKind};
 use turno_core::desk::agent::Role;
 use turno_core::desk::ticket::{Ticket, TicketStatus};
-use turno_core::kernel::ids::{AgentId, WaId};
+use turno_core::kernel::ids::{AgentId, WaId, WorkspaceId};
 use turno_core::ports::Store;
 use turno_testkit::harness::{TestTurno, demo_workspace, demo_workspaces};
 
@@ -51,8 +53,41 @@ async fn load_of(t: &TestTurno, agent: &AgentId) -> u32 {
         .load
 }
 
+/// A number the customer changed from.
+const OLD_NUMBER: &str = "34655099999";
+
+/// A webhook item naming the customer's number, set aside unread in `workspace` (`None`: the
+/// deployment's scope).
+fn quarantined(workspace: Option<WorkspaceId>, fingerprint: &str) -> QuarantinedItem {
+    QuarantinedItem {
+        workspace,
+        kind: QuarantineKind::Malformed,
+        field: Some("messages".into()),
+        path: "entry[0].changes[0].value.messages[0]".into(),
+        reason: "unknown message type".into(),
+        raw: format!(r#"{{"from":"{NUMBER}","id":"wamid.q1","type":"hologram"}}"#),
+        fingerprint: fingerprint.into(),
+    }
+}
+
 /// Plays the customer's history; returns the agent holding the open ticket.
 async fn full_history(t: &TestTurno) -> AgentId {
+    t.turno
+        .change_customer_number(&demo_workspace(), &WaId::parse(OLD_NUMBER).unwrap(), &wa())
+        .await
+        .unwrap();
+    let kept = t
+        .turno
+        .accept_webhook(WebhookBatch {
+            quarantined: vec![
+                quarantined(Some(demo_workspace()), "fp-privacy-ws"),
+                quarantined(None, "fp-privacy-deployment"),
+            ],
+            ..WebhookBatch::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(kept.quarantined, 2, "{kept:?}");
     t.customer_sends(NUMBER, "wamid.p1", text("hola")).await;
     t.customer_sends(NUMBER, "wamid.p2", text("quiero hablar con un agente"))
         .await;
@@ -185,6 +220,7 @@ async fn export_then_erase(t: &TestTurno) {
     let erased = t.turno.erase_customer(&admin, &wa()).await.unwrap();
     assert_eq!((erased.tickets, erased.open_tickets), (2, 1), "{erased:?}");
     assert!(erased.profile && erased.conversation, "{erased:?}");
+    assert_eq!(erased.quarantined, 2, "{erased:?}");
     assert!(erased.transcript_entries >= 6, "{erased:?}");
     assert_eq!(
         load_of(t, &holder).await,
@@ -401,4 +437,19 @@ async fn baja_stops_marketing_templates_with_a_confirmation_and_alta_resumes_the
         Err(AppError::Conflict(m)) => assert!(m.contains("stopped marketing"), "{m}"),
         other => panic!("a marketing template to an opted-out customer: {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_redelivered_stop_is_confirmed_once() {
+    let t = TestTurno::demo(Timestamp::from_second(1_780_000_000).unwrap()).await;
+    t.customer_sends(NUMBER, "wamid.r1", text("STOP")).await;
+    // Past the queue's deduplication window, as a redelivery from Meta can come.
+    t.advance(SignedDuration::from_secs(3600));
+    t.customer_sends(NUMBER, "wamid.r1", text("STOP")).await;
+    assert_eq!(consent(&t).await, Some(false));
+    let sent = sent_to_customer(&t);
+    assert_eq!(sent.len(), 1, "one confirmation: {sent:#?}");
+    // Another STOP (another message) is confirmed again.
+    t.customer_sends(NUMBER, "wamid.r2", text("STOP")).await;
+    assert_eq!(sent_to_customer(&t).len(), 2);
 }

@@ -28,6 +28,7 @@ mod conversations;
 mod created;
 mod erase;
 mod records;
+mod retention;
 mod rollups;
 mod tickets;
 mod transcripts;
@@ -41,6 +42,7 @@ pub const AGENT_TICKETS_INDEX: &str = "GSI2";
 pub const SLA_INDEX: &str = "GSI3";
 pub const WORKSPACE_TICKETS_INDEX: &str = "GSI4";
 pub use created::CREATED_INDEX;
+pub use retention::EXPIRES_AT;
 pub use views::{
     ASSIGNEE_GROUP_INDEX, CUSTOMER_INDEX, GROUP_INDEX, NAME_INDEX, STATUS_INDEX, TEAM_GROUP_INDEX,
     TEAM_STATUS_INDEX,
@@ -249,7 +251,7 @@ fn ticket_item(t: &Ticket, next_version: u64) -> anyhow::Result<Item> {
             s(format!("{}#{}#{}", sort_time(due), t.workspace, t.id)),
         );
     }
-    record_item(&stored, keys)
+    record_item(&stored, retention::with_expiry(keys, t.expires_at))
 }
 
 fn conversation_item(c: &Conversation, next_version: u64) -> anyhow::Result<Item> {
@@ -257,7 +259,10 @@ fn conversation_item(c: &Conversation, next_version: u64) -> anyhow::Result<Item
     stored.version = next_version;
     record_item(
         &stored,
-        key(conversation_pk(&c.workspace, &c.customer), CONVERSATION_SK),
+        retention::with_expiry(
+            key(conversation_pk(&c.workspace, &c.customer), CONVERSATION_SK),
+            c.expires_at,
+        ),
     )
 }
 

@@ -97,7 +97,10 @@ impl TicketStore for DynamoStore {
         let ticket: Option<Ticket> = self
             .get("read ticket", key(ticket_pk(ws, id), TICKET_SK))
             .await?
-            .map(|item| from_item(item, "ticket"))
+            .map(|item| {
+                let expires_at = super::retention::expiry_of(&item);
+                from_item(item, "ticket").map(|t: Ticket| Ticket { expires_at, ..t })
+            })
             .transpose()?;
         if let Some(t) = &ticket {
             self.note_stored(t);
@@ -111,6 +114,10 @@ impl TicketStore for DynamoStore {
         messages: &[MessageId],
     ) -> Result<(), StoreError> {
         self.delete_ticket_items(ticket, messages).await
+    }
+
+    async fn expire_ticket_items(&self, ticket: &Ticket) -> Result<(), StoreError> {
+        self.expire_ticket_partition(ticket).await
     }
 
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {

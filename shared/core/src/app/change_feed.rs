@@ -5,7 +5,9 @@
 //! ([`TicketSla::mark_target`](crate::sla::TicketSla::mark_target)), which tells timer chains
 //! apart, and computes the report facts the write adds to the rollups
 //! ([`count_facts`](crate::desk::report::count_facts)), which the store applies in the same
-//! transaction as the ticket.
+//! transaction as the ticket. And it stamps each ticket and conversation write with when
+//! the item expires under the workspace's retention ([`RetentionConfig`]), then has a store
+//! whose items expire by themselves mark what is under a done ticket the same way.
 
 use std::sync::Arc;
 
@@ -18,7 +20,7 @@ use tracing::warn;
 use crate::bot::conversation::Conversation;
 use crate::bot::turn::TurnRecord;
 use crate::channel::message::{Body, DeliveryStatus, TranscriptEntry};
-use crate::config::Workspaces;
+use crate::config::{RetentionConfig, Workspaces};
 use crate::desk::agent::{Agent, Availability};
 use crate::desk::report::rollup::{Counters, Dim, Rollup, RollupDelta, names, split_by_day};
 use crate::desk::report::{ReportTrack, count_facts};
@@ -69,6 +71,48 @@ impl ChangeFeedStore {
         };
         ticket.rollup = count_facts(ticket, &calendar, &tz, self.clock.now());
         before
+    }
+
+    fn retention(&self, ws: &WorkspaceId) -> RetentionConfig {
+        self.workspaces
+            .get(ws)
+            .map(|w| w.retention.clone())
+            .unwrap_or_default()
+    }
+
+    /// Before a ticket write: sets when the ticket expires; returns when it expired as read.
+    fn stamp_ticket(&self, ticket: &mut Ticket) -> Option<Timestamp> {
+        let before = ticket.expires_at;
+        ticket.expires_at = self.retention(&ticket.workspace).ticket_expiry(ticket);
+        before
+    }
+
+    /// Before a conversation write: sets when it expires.
+    fn stamp_conversation(&self, conversation: &mut Conversation) {
+        conversation.expires_at = self
+            .retention(&conversation.workspace)
+            .conversation_expiry(conversation, self.clock.now());
+    }
+
+    /// After a ticket write that failed: the expiry as read goes back (the caller may try
+    /// again with the same copy).
+    fn unstamp<T>(ticket: &mut Ticket, before: Option<Timestamp>, result: &Result<T, StoreError>) {
+        if result.is_err() {
+            ticket.expires_at = before;
+        }
+    }
+
+    /// After a ticket write that succeeded: a done ticket's items get its expiry (entries added
+    /// since the last write too), a reopened one's lose it. An open ticket that never expired
+    /// (the bot's and the agents' daily writes) costs nothing here. A failure is logged: the
+    /// ticket's next write marks the items again.
+    async fn expire_items(&self, ticket: &Ticket, before: Option<Timestamp>) {
+        if ticket.expires_at.is_none() && before.is_none() {
+            return;
+        }
+        if let Err(e) = self.inner.expire_ticket_items(ticket).await {
+            warn!(workspace = %ticket.workspace, ticket_id = %ticket.id, error = %e, "could not mark a ticket's items with its expiry");
+        }
     }
 
     /// The time the agent spent in its previous availability, up to now, added to its
@@ -215,16 +259,23 @@ impl ConversationStore for ChangeFeedStore {
             .map(|t| (t.workspace.clone(), t.id.clone()));
         let mut ticket = ticket;
         let mut before = None;
+        let mut expired_before = None;
         if let Some(t) = ticket.as_deref_mut() {
             t.sla.mark_target(t.version + 1);
             before = Some(self.count(t));
+            expired_before = self.stamp_ticket(t);
         }
+        self.stamp_conversation(conversation);
         let result = self
             .inner
             .commit_turn_with(conversation, ticket.as_deref_mut(), turn, entries, outbox)
             .await;
         if let (Some(t), Some(b)) = (ticket, before) {
             Self::counted(t, b, &result);
+            Self::unstamp(t, expired_before, &result);
+            if result.is_ok() {
+                self.expire_items(t, expired_before).await;
+            }
         }
         result?;
         if let Some((ws, id)) = human {
@@ -249,6 +300,7 @@ impl ConversationStore for ChangeFeedStore {
     }
 
     async fn save_conversation(&self, conversation: &mut Conversation) -> Result<(), StoreError> {
+        self.stamp_conversation(conversation);
         self.inner.save_conversation(conversation).await
     }
 
@@ -259,12 +311,31 @@ impl ConversationStore for ChangeFeedStore {
     async fn forget_customer(&self, ws: &WorkspaceId, customer: &WaId) -> Result<(), StoreError> {
         self.inner.forget_customer(ws, customer).await
     }
+
+    async fn delete_expired_conversations(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<usize, StoreError> {
+        self.inner.delete_expired_conversations(before, limit).await
+    }
 }
 
 #[async_trait]
 impl TranscriptStore for ChangeFeedStore {
     async fn append_message(&self, entry: &TranscriptEntry) -> Result<bool, StoreError> {
         let inserted = self.inner.append_message(entry).await?;
+        if inserted && self.retention(&entry.workspace).tickets_days.is_some() {
+            // An entry added to a done ticket after its last write (a survey's answer, a
+            // late reply) takes the ticket's expiry: one read, only where tickets expire.
+            let ticket = self
+                .inner
+                .ticket(&entry.workspace, &entry.ticket_id)
+                .await?;
+            if let Some(t) = ticket.filter(|t| t.expires_at.is_some()) {
+                self.expire_items(&t, None).await;
+            }
+        }
         if inserted {
             let kind = match entry.body {
                 Body::Note { .. } => ChangeKind::Note,
@@ -297,9 +368,12 @@ impl TicketStore for ChangeFeedStore {
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
         ticket.sla.mark_target(ticket.version + 1);
         let before = self.count(ticket);
+        let expired_before = self.stamp_ticket(ticket);
         let result = self.inner.save_ticket(ticket).await;
         Self::counted(ticket, before, &result);
+        Self::unstamp(ticket, expired_before, &result);
         result?;
+        self.expire_items(ticket, expired_before).await;
         let kind = self.kind_of_save(ticket);
         self.note(&ticket.workspace, &ticket.id, kind).await;
         Ok(())
@@ -330,6 +404,18 @@ impl TicketStore for ChangeFeedStore {
         self.note(&ticket.workspace, &ticket.id, ChangeKind::Ticket)
             .await;
         Ok(())
+    }
+
+    async fn expire_ticket_items(&self, ticket: &Ticket) -> Result<(), StoreError> {
+        self.inner.expire_ticket_items(ticket).await
+    }
+
+    async fn expired_tickets(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.inner.expired_tickets(before, limit).await
     }
 
     async fn ticket_page(
@@ -386,9 +472,12 @@ impl TicketStore for ChangeFeedStore {
     ) -> Result<(), StoreError> {
         ticket.sla.mark_target(ticket.version + 1);
         let before = self.count(ticket);
+        let expired_before = self.stamp_ticket(ticket);
         let result = self.inner.assign_ticket(ticket, to, release, now).await;
         Self::counted(ticket, before, &result);
+        Self::unstamp(ticket, expired_before, &result);
         result?;
+        self.expire_items(ticket, expired_before).await;
         self.note(&ticket.workspace, &ticket.id, ChangeKind::Assignment)
             .await;
         Ok(())
@@ -397,9 +486,12 @@ impl TicketStore for ChangeFeedStore {
     async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
         ticket.sla.mark_target(ticket.version + 1);
         let before = self.count(ticket);
+        let expired_before = self.stamp_ticket(ticket);
         let result = self.inner.release_ticket(ticket, agent).await;
         Self::counted(ticket, before, &result);
+        Self::unstamp(ticket, expired_before, &result);
         result?;
+        self.expire_items(ticket, expired_before).await;
         let kind = self.kind_of_save(ticket);
         self.note(&ticket.workspace, &ticket.id, kind).await;
         Ok(())

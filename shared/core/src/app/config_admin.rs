@@ -40,6 +40,7 @@ pub enum ConfigSection {
     Tickets,
     Csat,
     Customers,
+    Retention,
 }
 
 impl ConfigSection {
@@ -54,6 +55,7 @@ impl ConfigSection {
             ConfigSection::Tickets => "tickets",
             ConfigSection::Csat => "csat",
             ConfigSection::Customers => "customers",
+            ConfigSection::Retention => "retention",
         }
     }
 

@@ -12,7 +12,13 @@
 //! | Turn records (number, bot insight)                | the message ids of the ticket's transcript      |
 //! | Amendments (reactions, edits)                     | the ticket id                                   |
 //! | Profile (name, tags, attributes, consent)         | the number (a `customer` record)                |
-//! | Number change                                     | the old number (a `number_change` record)       |
+//! | Number change                                     | the old number (a `number_change` record); for  |
+//! |                                                   | the new number, the old one read from the       |
+//! |                                                   | customer's `previous_numbers` record (and the   |
+//! |                                                   | number-change lines of its tickets' audits)     |
+//! | Quarantined webhook items naming the number       | a `quarantine_index` record keyed by the number |
+//! |                                                   | (in the workspace and the deployment's scope),  |
+//! |                                                   | written when an item is quarantined             |
 //! | SQLite: queued messages, dead letters             | the customer's queue group (workspace#number),  |
 //! |                                                   | or the job's `customer` (the inactivity timer)  |
 //! | SQLite: sandbox chat's outbox and media           | the number; the transcript's media ids          |
@@ -20,8 +26,10 @@
 //! Nothing else holds the number: the change feed, domain events (other than a number
 //! change's), rollups and agents hold ticket ids and counts. Messages on SQS are not read
 //! back: they expire with the queue's retention, and a job for an erased customer finds
-//! nothing to act on. Quarantined webhook items are kept apart, unread, keyed by
-//! their fingerprint, and are not covered.
+//! nothing to act on. A quarantined item is indexed by the numbers it names where Meta
+//! puts a customer's (`wa_id`, `from`, `recipient_id`); one whose raw text is not JSON names
+//! none and is not found. The domain event of a number change (EventBridge delivers it and
+//! keeps nothing; the embedded runner's `events` table keeps it) is not erased.
 //!
 //! Logs and audit records name the customer by [`customer_ref`], never by number.
 
@@ -40,6 +48,7 @@ use crate::kernel::ids::{MessageId, WaId, WorkspaceId};
 use crate::ports::records::{Record, RecordKind, change_cursor};
 
 use super::customers::CustomerProfile;
+use super::renumber::NUMBER_CHANGED_ACTION;
 
 /// Most tickets one export carries (newest kept); `truncated` says when there were more.
 pub const MAX_EXPORT_TICKETS: usize = 200;
@@ -97,6 +106,8 @@ pub struct Erasure {
     pub transcript_entries: usize,
     pub profile: bool,
     pub conversation: bool,
+    /// Quarantined webhook items that named the customer.
+    pub quarantined: usize,
 }
 
 /// The audit record of one export or erasure.
@@ -109,6 +120,23 @@ struct AuditValue<'a> {
     at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     erased: Option<&'a Erasure>,
+}
+
+/// The numbers the customer had before, as the number-change lines of their tickets' audit
+/// trails say (`<old> → <new>`): the keys of the number-change records that name them.
+fn previous_numbers(tickets: &[Ticket]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tickets {
+        for a in t.audit.iter().filter(|a| a.action == NUMBER_CHANGED_ACTION) {
+            let old = a.detail.as_deref().and_then(|d| d.split(" → ").next());
+            if let Some(old) = old.and_then(|o| WaId::parse(o.trim()).ok())
+                && !out.iter().any(|x| x == old.as_str())
+            {
+                out.push(old.as_str().to_owned());
+            }
+        }
+    }
+    out
 }
 
 /// The message ids a transcript holds.
@@ -263,16 +291,38 @@ impl Turno {
             customer_ref: cref.clone(),
             ..Erasure::default()
         };
-        for ticket in self.ports.store.customer_tickets(ws, customer).await? {
+        let tickets = self.ports.store.customer_tickets(ws, customer).await?;
+        let mut previous = previous_numbers(&tickets);
+        let noted = self
+            .ports
+            .store
+            .record(ws, RecordKind::PreviousNumbers, customer.as_str())
+            .await?;
+        for n in noted
+            .and_then(|r| serde_json::from_value::<Vec<WaId>>(r.value).ok())
+            .unwrap_or_default()
+        {
+            if !previous.iter().any(|p| p == n.as_str()) {
+                previous.push(n.as_str().to_owned());
+            }
+        }
+        for ticket in tickets {
             self.erase_ticket(actor, ticket, &mut erased).await?;
         }
         let store = &self.ports.store;
         erased.profile = store
             .delete_record(ws, RecordKind::Customer, customer.as_str())
             .await?;
+        for number in std::iter::once(customer.as_str()).chain(previous.iter().map(String::as_str))
+        {
+            store
+                .delete_record(ws, RecordKind::NumberChange, number)
+                .await?;
+        }
         store
-            .delete_record(ws, RecordKind::NumberChange, customer.as_str())
+            .delete_record(ws, RecordKind::PreviousNumbers, customer.as_str())
             .await?;
+        erased.quarantined = self.forget_quarantined(ws, customer).await?;
         erased.conversation = store.conversation(ws, customer).await?.is_some();
         store.forget_customer(ws, customer).await?;
         self.audit_customer_data(actor, &cref, "erase", "done", Some(&erased), Some(started))

@@ -61,6 +61,7 @@ mod quarantine;
 mod quick_replies;
 mod renumber;
 mod reports;
+mod retention;
 mod sla;
 mod snooze;
 mod template_sync;
@@ -107,6 +108,7 @@ pub use reports::{
     MAX_REPORT_DAYS, PeriodFigures, ReasonCount, Report, ReportQuery, SlaFigures, SlaOutcome,
     TeamFigures, Volumes, WallAndBusiness, build_report,
 };
+pub use retention::{RetentionReport, SWEEP_CONVERSATIONS, SWEEP_TICKETS};
 pub use sla::SweepReport;
 pub use snooze::{SnoozePreset, SnoozePresets};
 pub use template_sync::TemplateSync;

@@ -9,8 +9,9 @@
 use serde::{Deserialize, Serialize};
 use tracing::warn;
 
+use super::effects::{Retry, retry_on_conflict};
 use super::{Actor, AppError, Turno};
-use crate::kernel::ids::WorkspaceId;
+use crate::kernel::ids::{WaId, WorkspaceId};
 use crate::ports::StoreError;
 use crate::ports::records::{Record, RecordKind};
 
@@ -93,6 +94,41 @@ pub fn truncate_raw(raw: &str) -> String {
     }
 }
 
+/// Most customers one quarantined item is indexed under.
+const MAX_NAMED: usize = 10;
+/// Most items one customer's index keeps (the oldest are dropped beyond it).
+pub const MAX_INDEXED: usize = 500;
+
+/// The WhatsApp ids a raw item names where Meta puts a customer's number (`wa_id`, `from`,
+/// `recipient_id`, at any depth), each once. A raw item that is not JSON names none.
+pub(super) fn customers_named(raw: &str) -> Vec<WaId> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<WaId>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if let (true, Some(s)) = (
+                        matches!(k.as_str(), "wa_id" | "from" | "recipient_id"),
+                        v.as_str(),
+                    ) && let Ok(id) = WaId::parse(s)
+                        && !out.contains(&id)
+                    {
+                        out.push(id);
+                    }
+                    walk(v, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) {
+        walk(&v, &mut out);
+    }
+    out.truncate(MAX_NAMED);
+    out
+}
+
 /// The longest cursor taken: a cursor is 20 digits, `#` and a fingerprint.
 const MAX_CURSOR: usize = 256;
 
@@ -131,11 +167,84 @@ impl Turno {
         match self.ports.store.put_record(&mut record).await {
             Ok(()) => {
                 warn!(workspace = %ws, id = %item.fingerprint, kind = ?item.kind, field = item.field.as_deref(), path = %item.path, reason = %item.reason, "webhook item quarantined");
+                for customer in customers_named(&item.raw) {
+                    self.index_quarantined(ws, &customer, &item.fingerprint)
+                        .await?;
+                }
                 Ok(true)
             }
             Err(StoreError::Conflict) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// Adds a quarantined item's fingerprint to the index of a customer it names.
+    async fn index_quarantined(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        fingerprint: &str,
+    ) -> Result<(), StoreError> {
+        let store = &self.ports.store;
+        retry_on_conflict(|_| async move {
+            let stored = store
+                .record(ws, RecordKind::QuarantineIndex, customer.as_str())
+                .await?;
+            let mut prints: Vec<String> = stored
+                .as_ref()
+                .and_then(|r| serde_json::from_value(r.value.clone()).ok())
+                .unwrap_or_default();
+            if prints.iter().any(|p| p == fingerprint) {
+                return Ok::<_, Retry<StoreError>>(());
+            }
+            prints.push(fingerprint.to_owned());
+            if prints.len() > MAX_INDEXED {
+                prints.drain(..prints.len() - MAX_INDEXED);
+            }
+            let mut record = Record {
+                workspace: ws.clone(),
+                kind: RecordKind::QuarantineIndex,
+                key: customer.as_str().to_owned(),
+                value: serde_json::json!(prints),
+                updated_at: self.now(),
+                version: stored.map_or(0, |r| r.version),
+            };
+            store.put_record(&mut record).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes the quarantined items that name a customer, in the workspace and in the
+    /// deployment's scope, found through the customer's index; returns how many.
+    pub(super) async fn forget_quarantined(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+    ) -> Result<usize, StoreError> {
+        let store = &self.ports.store;
+        let mut deleted = 0;
+        for scope in [ws.clone(), WorkspaceId::deployment()] {
+            let Some(index) = store
+                .record(&scope, RecordKind::QuarantineIndex, customer.as_str())
+                .await?
+            else {
+                continue;
+            };
+            let prints: Vec<String> = serde_json::from_value(index.value).unwrap_or_default();
+            for print in prints {
+                if store
+                    .delete_record(&scope, RecordKind::Quarantine, &print)
+                    .await?
+                {
+                    deleted += 1;
+                }
+            }
+            store
+                .delete_record(&scope, RecordKind::QuarantineIndex, customer.as_str())
+                .await?;
+        }
+        Ok(deleted)
     }
 
     /// `GET /admin/quarantine`: the workspace's quarantined webhook items and the

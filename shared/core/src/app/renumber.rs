@@ -141,6 +141,7 @@ impl Turno {
             return Err(AppError::NotFound("workspace"));
         }
         let started_at = self.now();
+        self.note_previous_number(ws, from, to).await?;
         self.note_number_change(ws, from, to, started_at, None)
             .await?;
 
@@ -180,6 +181,42 @@ impl Turno {
             merged: profile_merged || conversation_merged,
             at,
         })
+    }
+
+    /// Adds `from` to the new number's [`RecordKind::PreviousNumbers`], which erasing the
+    /// customer reads to find the number-change records that name them.
+    async fn note_previous_number(
+        &self,
+        ws: &WorkspaceId,
+        from: &WaId,
+        to: &WaId,
+    ) -> Result<(), AppError> {
+        retry_on_conflict(|_| async move {
+            let store = &self.ports.store;
+            let stored = store
+                .record(ws, RecordKind::PreviousNumbers, to.as_str())
+                .await?;
+            let mut numbers: Vec<WaId> = stored
+                .as_ref()
+                .and_then(|r| serde_json::from_value(r.value.clone()).ok())
+                .unwrap_or_default();
+            if numbers.contains(from) {
+                return Ok::<_, Retry<AppError>>(());
+            }
+            numbers.push(from.clone());
+            let mut record = Record {
+                workspace: ws.clone(),
+                kind: RecordKind::PreviousNumbers,
+                key: to.as_str().to_owned(),
+                value: serde_json::to_value(&numbers)
+                    .map_err(|e| Retry::Fail(AppError::Unexpected(e.into())))?,
+                updated_at: self.now(),
+                version: stored.map_or(0, |r| r.version),
+            };
+            store.put_record(&mut record).await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Writes the old number's [`NumberChangeRecord`]: started (keeping an earlier start time

@@ -18,6 +18,10 @@ pub struct Conversation {
     pub ticket_id: Option<TicketId>,
     pub bot: BotState,
     pub last_customer_message_at: Option<Timestamp>,
+    /// When the stored conversation expires under the workspace's retention (none: kept); set
+    /// by the store's decorator just before each write, stored by the adapter beside it.
+    #[serde(skip)]
+    pub expires_at: Option<Timestamp>,
     /// Optimistic concurrency: the version this copy was read at (0 = not stored yet).
     pub version: u64,
 }
@@ -32,6 +36,7 @@ impl Conversation {
             ticket_id: None,
             bot: BotState::default(),
             last_customer_message_at: None,
+            expires_at: None,
             version: 0,
         }
     }

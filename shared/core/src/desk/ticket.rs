@@ -179,6 +179,11 @@ pub struct Ticket {
     /// by the store's decorator just before the write, never stored.
     #[serde(skip)]
     pub rollup: Vec<crate::desk::report::rollup::RollupDelta>,
+    /// When the stored ticket expires under the workspace's retention (none: kept); set by the
+    /// store's decorator just before each write, stored by the adapter beside the ticket (a
+    /// column, an item attribute), not in it.
+    #[serde(skip)]
+    pub expires_at: Option<Timestamp>,
     /// Optimistic concurrency: the version this copy was read at (0 = not stored yet).
     pub version: u64,
 }
@@ -253,6 +258,7 @@ impl Ticket {
             last_message: None,
             report: Default::default(),
             rollup: Vec::new(),
+            expires_at: None,
             version: 0,
         }
     }

@@ -45,6 +45,16 @@ pub enum RecordKind {
     /// One export or erasure of a customer's data (who, when, which customer by its
     /// reference, how far an erasure got); keyed by its time and the customer reference.
     CustomerDataAudit,
+    /// The claim of an inbound message answered outside a turn (an opt-out keyword's
+    /// confirmation), so a redelivery is not answered twice; keyed by message id, holding no
+    /// number.
+    KeywordReply,
+    /// The quarantined webhook items that name a customer, so erasing the customer finds
+    /// them without a scan; keyed by WhatsApp id, holding the items' fingerprints.
+    QuarantineIndex,
+    /// The numbers a customer changed from (each the key of a [`RecordKind::NumberChange`]
+    /// record), so erasing the customer finds those records; keyed by the new WhatsApp id.
+    PreviousNumbers,
 }
 
 impl RecordKind {
@@ -63,6 +73,9 @@ impl RecordKind {
             RecordKind::ConfigAudit => "config_audit",
             RecordKind::PushSubscriptions => "push_subscriptions",
             RecordKind::CustomerDataAudit => "customer_data_audit",
+            RecordKind::KeywordReply => "keyword_reply",
+            RecordKind::QuarantineIndex => "quarantine_index",
+            RecordKind::PreviousNumbers => "previous_numbers",
         }
     }
 }

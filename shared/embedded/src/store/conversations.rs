@@ -23,26 +23,33 @@ use crate::time::nanos;
 fn write_conversation(tx: &Transaction<'_>, c: &Conversation) -> Result<u64, DbError> {
     let next = c.version + 1;
     let body = versioned_json(c, |s| s.version = next)?;
-    let changed =
-        if c.version == 0 {
-            tx.prepare_cached(
-            "INSERT INTO conversations (workspace, customer, version, body) VALUES (?1, ?2, ?3, ?4)
+    let changed = if c.version == 0 {
+        tx.prepare_cached(
+            "INSERT INTO conversations (workspace, customer, version, body, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (workspace, customer) DO NOTHING",
         )?
-        .execute(params![c.workspace.as_str(), c.customer.as_str(), int(next)?, body])?
-        } else {
-            tx.prepare_cached(
-                "UPDATE conversations SET version = ?3, body = ?4
+        .execute(params![
+            c.workspace.as_str(),
+            c.customer.as_str(),
+            int(next)?,
+            body,
+            c.expires_at.map(nanos)
+        ])?
+    } else {
+        tx.prepare_cached(
+            "UPDATE conversations SET version = ?3, body = ?4, expires_at = ?6
              WHERE workspace = ?1 AND customer = ?2 AND version = ?5",
-            )?
-            .execute(params![
-                c.workspace.as_str(),
-                c.customer.as_str(),
-                int(next)?,
-                body,
-                int(c.version)?
-            ])?
-        };
+        )?
+        .execute(params![
+            c.workspace.as_str(),
+            c.customer.as_str(),
+            int(next)?,
+            body,
+            int(c.version)?,
+            c.expires_at.map(nanos)
+        ])?
+    };
     if changed == 0 {
         return Err(DbError::Conflict);
     }
@@ -232,6 +239,13 @@ impl ConversationStore for SqliteStore {
                 .execute(params![w, c])?;
             tx.prepare_cached("DELETE FROM sandbox_outbox WHERE workspace = ?1 AND customer = ?2")?
                 .execute(params![w, c])?;
+            // The only events that name a number: a number change's, either side of it.
+            tx.prepare_cached(
+                "DELETE FROM events INDEXED BY events_by_name
+                 WHERE workspace = ?1 AND name = 'CustomerNumberChanged'
+                   AND instr(body, ?2) > 0",
+            )?
+            .execute(params![w, format!("\"{c}\"")])?;
             let group = customer_group(&ws, &customer);
             for queue in QueueName::ALL.into_iter().filter(|q| q.is_fifo()) {
                 let q = queue.as_str();
@@ -276,5 +290,13 @@ impl ConversationStore for SqliteStore {
             }
         })
         .await
+    }
+
+    async fn delete_expired_conversations(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<usize, StoreError> {
+        self.delete_expired_conversation_rows(before, limit).await
     }
 }

@@ -12,6 +12,7 @@ mod agents;
 mod changes;
 mod conversations;
 mod records;
+mod retention;
 mod rollups;
 mod tickets;
 mod transcripts;

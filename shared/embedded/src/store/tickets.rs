@@ -37,6 +37,7 @@ pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbEr
         int(t.version)?,
         t.customer_name.as_deref().map(name_key),
         t.created_at.as_millisecond(),
+        t.expires_at.map(nanos),
     ];
     let before: Option<(String, Option<String>)> = if t.version == 0 {
         None
@@ -55,8 +56,9 @@ pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbEr
         // needs a WHERE to parse ON CONFLICT after a SELECT).
         tx.prepare_cached(
             "INSERT INTO tickets (workspace, id, version, status, team, assignee, priority,
-                                  queued_at, updated_at, sla_due_at, body, name_key, created_ms)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14 WHERE ?12 = 0
+                                  queued_at, updated_at, sla_due_at, body, name_key, created_ms,
+                                  expires_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, ?14, ?15 WHERE ?12 = 0
              ON CONFLICT (workspace, id) DO NOTHING",
         )?
         .execute(columns)?
@@ -64,7 +66,7 @@ pub(super) fn write_ticket(tx: &Transaction<'_>, t: &Ticket) -> Result<u64, DbEr
         tx.prepare_cached(
             "UPDATE tickets SET version = ?3, status = ?4, team = ?5, assignee = ?6,
                     priority = ?7, queued_at = ?8, updated_at = ?9, sla_due_at = ?10, body = ?11,
-                    name_key = ?13, created_ms = ?14
+                    name_key = ?13, created_ms = ?14, expires_at = ?15
              WHERE workspace = ?1 AND id = ?2 AND version = ?12",
         )?
         .execute(columns)?
@@ -250,6 +252,14 @@ impl TicketStore for SqliteStore {
             delete_ticket(tx, &ws, &id, version, &messages)
         })
         .await
+    }
+
+    async fn expired_tickets(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        self.read_expired_tickets(before, limit).await
     }
 
     async fn ticket_page(

@@ -18,6 +18,7 @@ const SECTIONS: &[&str] = &[
     "tickets",
     "csat",
     "customers",
+    "retention",
 ];
 
 fn if_match(required: bool) -> Value {

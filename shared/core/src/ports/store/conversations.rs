@@ -1,6 +1,7 @@
 //! Conversations and the turns that process inbound messages.
 
 use async_trait::async_trait;
+use jiff::Timestamp;
 
 use crate::bot::conversation::Conversation;
 use crate::bot::turn::TurnRecord;
@@ -94,6 +95,20 @@ pub trait ConversationStore: Send + Sync {
     /// Deletes what the adapter keeps under a customer's number apart from tickets and
     /// records: the conversation (whatever its version) and, where the adapter keeps them in
     /// the same database, the rows of the customer's sandbox chat and of their queue group
-    /// (messages waiting and dead letters). Deleting what is already gone is no error.
+    /// (messages waiting and dead letters) and the number-change events that name them.
+    /// Deleting what is already gone is no error.
     async fn forget_customer(&self, ws: &WorkspaceId, customer: &WaId) -> Result<(), StoreError>;
+
+    /// For a store that sweeps: deletes up to `limit` conversations of any workspace whose
+    /// `expires_at` is at or before `before` (read through an index of that time), in one
+    /// short write; returns how many. By default none: a store whose items expire by
+    /// themselves.
+    async fn delete_expired_conversations(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<usize, StoreError> {
+        let _ = (before, limit);
+        Ok(0)
+    }
 }

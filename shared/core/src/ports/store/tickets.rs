@@ -107,4 +107,26 @@ pub trait TicketStore: Send + Sync {
         ticket: &Ticket,
         messages: &[MessageId],
     ) -> Result<(), StoreError>;
+
+    /// Gives what is stored under a ticket just written (its transcript entries, the delivery
+    /// states of its messages) the ticket's [`expires_at`](Ticket::expires_at), or takes it off
+    /// (`None`, a reopened ticket): for a store whose items expire by themselves (a time to
+    /// live). Items that already carry it are left alone. By default nothing: a store that
+    /// sweeps deletes the ticket with what is under it ([`expired_tickets`](Self::expired_tickets)).
+    async fn expire_ticket_items(&self, ticket: &Ticket) -> Result<(), StoreError> {
+        let _ = ticket;
+        Ok(())
+    }
+
+    /// For a store that sweeps: up to `limit` tickets of any workspace whose `expires_at` is
+    /// at or before `before`, soonest first, read through an index of that time. By default
+    /// none: a store whose items expire by themselves.
+    async fn expired_tickets(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        let _ = (before, limit);
+        Ok(Vec::new())
+    }
 }
