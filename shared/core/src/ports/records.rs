@@ -45,6 +45,10 @@ pub enum RecordKind {
     /// One export or erasure of a customer's data (who, when, which customer by its
     /// reference, how far an erasure got); keyed by its time and the customer reference.
     CustomerDataAudit,
+    /// The workspaces operators onboarded while the deployment runs (their ids, names and
+    /// when), the small record every process reads to learn of a new one; one record under
+    /// the deployment's reserved workspace, keyed `current`, its version the index's.
+    WorkspaceIndex,
 }
 
 impl RecordKind {
@@ -63,6 +67,7 @@ impl RecordKind {
             RecordKind::ConfigAudit => "config_audit",
             RecordKind::PushSubscriptions => "push_subscriptions",
             RecordKind::CustomerDataAudit => "customer_data_audit",
+            RecordKind::WorkspaceIndex => "workspace_index",
         }
     }
 }
