@@ -404,6 +404,40 @@ mod tests {
     }
 
     #[test]
+    fn only_an_operators_token_or_group_makes_an_operator() {
+        let ws = WorkspaceId::parse("ws1").unwrap();
+        let ana = AgentId::parse("ana").unwrap();
+        let own = auth().issue_operator(&ws, &ana, Role::Admin, 60).unwrap();
+        let (actor, operator) = auth().verify_claims(&own).unwrap();
+        assert!(operator);
+        assert_eq!(actor.role, Role::Admin);
+        let admin = auth().issue(&ws, &ana, Role::Admin, 60).unwrap();
+        assert!(!auth().verify_claims(&admin).unwrap().1);
+
+        let with_groups = |g: &str| {
+            claims(&[
+                ("cognito:username", "ana"),
+                ("custom:workspace", "ws1"),
+                ("cognito:groups", g),
+            ])
+        };
+        assert!(with_groups("[admin operators]").is_operator());
+        assert!(!with_groups("[admin]").is_operator());
+        assert!(!with_groups("[admin operatorsx]").is_operator());
+        // An operator is an agent too: the group alone names no role.
+        assert!(with_groups("[operators]").actor().is_err());
+    }
+
+    #[test]
+    fn the_operators_group_is_the_templates() {
+        let template =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))
+                .expect("template.yaml");
+        let line = format!("GroupName: {OPERATORS_GROUP}");
+        assert!(template.contains(&line), "template.yaml has no `{line}`");
+    }
+
+    #[test]
     fn short_secret_is_refused_with_the_fix_named() {
         let err = Auth::hs256(b"short").unwrap_err().to_string();
         assert!(err.contains("TURNO_JWT_SECRET"));
