@@ -252,7 +252,8 @@ impl Turno {
         _op: &Operator,
         id: &WorkspaceId,
     ) -> Result<WorkspaceSummary, AppError> {
-        self.refresh_index(false).await?;
+        // One onboarded by another process a moment ago is found too.
+        self.refresh_index(!self.workspaces.contains(id)).await?;
         let (index, _) = self.read_index().await?;
         let ws = self
             .workspaces

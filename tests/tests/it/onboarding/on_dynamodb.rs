@@ -113,7 +113,7 @@ async fn on_dynamodb_an_onboarded_number_is_taken_in_by_the_functions_and_kept_a
             break;
         }
         assert!(
-            started.elapsed() < Duration::from(CHECK_EVERY.unsigned_abs()) + Duration::from_secs(3),
+            started.elapsed() < CHECK_EVERY.unsigned_abs() + Duration::from_secs(3),
             "the onboarded number was not taken in within the check interval ({status})"
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
