@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 use turno_core::app::{Ports, Turno};
+use turno_core::desk::agent::Role;
 use turno_core::kernel::ids::AgentId;
 use turno_core::ports::{QueueName, WhatsApp};
 use turno_embedded::{
@@ -50,6 +51,10 @@ pub struct Running {
     pub addr: SocketAddr,
     /// A ready-to-use API token for every configured agent.
     pub tokens: Vec<AgentToken>,
+    /// A deployment operator's token (onboards workspaces, `POST /api/v1/admin/workspaces`)
+    /// for every configured admin: locally, whoever runs the process is the operator. The
+    /// development sign-in gives one too (`"operator": true`, loopback and sandbox only).
+    pub operator_tokens: Vec<AgentToken>,
     pub turno: Turno,
     pub queues: Arc<SqliteQueues>,
     pub sandbox: Option<Arc<SandboxWhatsApp>>,
@@ -204,6 +209,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
 
     let auth = Arc::new(Auth::hs256(jwt_secret(&cfg)?.as_bytes())?);
     let tokens = issue_tokens(&turno, &auth)?;
+    let operator_tokens = issue_operator_tokens(&turno, &auth)?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
@@ -298,6 +304,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
     Ok(Running {
         addr,
         tokens,
+        operator_tokens,
         turno,
         queues,
         sandbox,
@@ -474,6 +481,21 @@ fn issue_tokens(turno: &Turno, auth: &Auth) -> anyhow::Result<Vec<AgentToken>> {
         }
     }
     tokens.sort_by(|a, b| a.agent.cmp(&b.agent));
+    Ok(tokens)
+}
+
+fn issue_operator_tokens(turno: &Turno, auth: &Auth) -> anyhow::Result<Vec<AgentToken>> {
+    let mut tokens = Vec::new();
+    for ws in turno.workspaces().iter() {
+        for a in ws.agents.iter().filter(|a| a.role == Role::Admin) {
+            tokens.push(AgentToken {
+                workspace: ws.id.to_string(),
+                agent: a.id.clone(),
+                name: a.name.clone(),
+                token: auth.issue_operator(&ws.id, &a.id, a.role, 12 * 3600)?,
+            });
+        }
+    }
     Ok(tokens)
 }
 

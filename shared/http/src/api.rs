@@ -64,6 +64,7 @@ pub fn api_router(state: ApiState) -> Router {
         .merge(crate::actions::routes())
         .merge(crate::export::routes())
         .merge(crate::admin::routes())
+        .merge(crate::workspaces::routes())
         .merge(crate::push::routes());
     if state.dev_login {
         v1 = with_dev_login(v1);
@@ -260,6 +261,10 @@ fn with_dev_login(v1: Router<ApiState>) -> Router<ApiState> {
 struct DevLogin {
     agent_id: AgentId,
     workspace: Option<WorkspaceId>,
+    /// A deployment operator's token (onboards workspaces): only for an admin. The local
+    /// runner's operator is whoever works at this machine with an admin's id.
+    #[serde(default)]
+    operator: bool,
 }
 
 #[cfg(feature = "dev-login")]
@@ -304,9 +309,19 @@ async fn dev_login(
         .await
         .map_err(turno_core::app::AppError::from)?
         .ok_or_else(|| ApiError::unauthorized("no configured agent has that id"))?;
-    let token = s
-        .auth
-        .issue(&ws.id, &agent.id, agent.role, 12 * 3600)
-        .map_err(turno_core::app::AppError::Unexpected)?;
+    if body.operator && agent.role < turno_core::desk::agent::Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only an admin signs in as the local operator",
+        ));
+    }
+    let token = if body.operator {
+        s.auth
+            .issue_operator(&ws.id, &agent.id, agent.role, 12 * 3600)
+    } else {
+        s.auth.issue(&ws.id, &agent.id, agent.role, 12 * 3600)
+    }
+    .map_err(turno_core::app::AppError::Unexpected)?;
     Ok(Json(TokenResponse { token, agent }))
 }

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
-use turno_core::app::{Actor, Turno};
+use turno_core::app::{Actor, Operator, Turno};
 use turno_core::desk::agent::Role;
 use turno_core::kernel::ids::{AgentId, WorkspaceId};
 
@@ -28,6 +28,10 @@ pub struct Claims {
     /// The workspace the agent works in.
     pub ws: String,
     pub role: Role,
+    /// A deployment operator (onboards workspaces); only the local runner's development
+    /// sign-in issues such tokens.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub op: bool,
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
@@ -90,6 +94,12 @@ impl Auth {
 
     /// The calling agent of a request.
     pub fn caller(&self, parts: &Parts) -> Result<Actor, ApiError> {
+        self.caller_and_operator(parts).map(|(actor, _)| actor)
+    }
+
+    /// The calling agent of a request, and whether its verified identity makes it a
+    /// deployment operator (the Cognito group `operators`; turno's own tokens' `op` claim).
+    pub fn caller_and_operator(&self, parts: &Parts) -> Result<(Actor, bool), ApiError> {
         match &self.source {
             Source::Hs256(_) => {
                 let header = parts
@@ -102,18 +112,17 @@ impl Auth {
                 let token = header.strip_prefix("Bearer ").ok_or_else(|| {
                     ApiError::unauthorized("the Authorization header must be `Bearer <token>`")
                 })?;
-                self.verify(token.trim())
+                self.verify_claims(token.trim())
             }
-            Source::ApiGateway => parts
-                .extensions
-                .get::<AuthorizerClaims>()
-                .ok_or_else(|| {
+            Source::ApiGateway => {
+                let claims = parts.extensions.get::<AuthorizerClaims>().ok_or_else(|| {
                     ApiError::unauthorized(
                         "no verified identity: call the API through the HTTP API's Cognito \
                          authorizer with `Authorization: Bearer <Cognito ID token>`",
                     )
-                })?
-                .actor(),
+                })?;
+                Ok((claims.actor()?, claims.is_operator()))
+            }
         }
     }
 
@@ -124,6 +133,28 @@ impl Auth {
         role: Role,
         valid_for_secs: i64,
     ) -> anyhow::Result<String> {
+        self.issue_with(ws, agent, role, false, valid_for_secs)
+    }
+
+    /// A token of a deployment operator (see [`Auth::caller_and_operator`]).
+    pub fn issue_operator(
+        &self,
+        ws: &WorkspaceId,
+        agent: &AgentId,
+        role: Role,
+        valid_for_secs: i64,
+    ) -> anyhow::Result<String> {
+        self.issue_with(ws, agent, role, true, valid_for_secs)
+    }
+
+    fn issue_with(
+        &self,
+        ws: &WorkspaceId,
+        agent: &AgentId,
+        role: Role,
+        op: bool,
+        valid_for_secs: i64,
+    ) -> anyhow::Result<String> {
         let Source::Hs256(keys) = &self.source else {
             anyhow::bail!("this deployment signs agents in with Cognito; it issues no tokens");
         };
@@ -132,6 +163,7 @@ impl Auth {
             sub: agent.to_string(),
             ws: ws.to_string(),
             role,
+            op,
             iss: ISSUER.into(),
             iat: now,
             exp: now + valid_for_secs,
@@ -144,6 +176,10 @@ impl Auth {
     }
 
     pub fn verify(&self, token: &str) -> Result<Actor, ApiError> {
+        self.verify_claims(token).map(|(actor, _)| actor)
+    }
+
+    fn verify_claims(&self, token: &str) -> Result<(Actor, bool), ApiError> {
         let Source::Hs256(keys) = &self.source else {
             return Err(ApiError::unauthorized(
                 "this deployment checks Cognito tokens at API Gateway, not here",
@@ -156,11 +192,14 @@ impl Auth {
         let workspace =
             WorkspaceId::parse(c.ws).map_err(|e| ApiError::unauthorized(e.to_string()))?;
         let agent = AgentId::parse(c.sub).map_err(|e| ApiError::unauthorized(e.to_string()))?;
-        Ok(Actor {
-            workspace,
-            agent,
-            role: c.role,
-        })
+        Ok((
+            Actor {
+                workspace,
+                agent,
+                role: c.role,
+            },
+            c.op,
+        ))
     }
 }
 
@@ -211,6 +250,19 @@ impl AuthorizerClaims {
             agent,
             role,
         })
+    }
+}
+
+/// The Cognito group of the deployment's operators, who onboard workspaces: a group apart
+/// from the role groups, so no workspace's admin is one by being an admin.
+pub const OPERATORS_GROUP: &str = "operators";
+
+impl AuthorizerClaims {
+    /// Whether the user is in the [`OPERATORS_GROUP`].
+    pub fn is_operator(&self) -> bool {
+        self.0
+            .get("cognito:groups")
+            .is_some_and(|g| groups(g).contains(&OPERATORS_GROUP))
     }
 }
 
@@ -299,6 +351,26 @@ where
     }
 }
 
+/// The calling deployment operator: a [`Caller`] whose verified identity is in the operators'
+/// group (see [`Turno::signed_in_operator`]); anyone else is refused (403).
+pub struct OperatorCaller(pub Operator);
+
+impl<S> FromRequestParts<S> for OperatorCaller
+where
+    S: Send + Sync + AsRef<Auth> + AsRef<Turno>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth: &Auth = state.as_ref();
+        let (claimed, operator) = auth.caller_and_operator(parts)?;
+        let turno: &Turno = state.as_ref();
+        Ok(OperatorCaller(
+            turno.signed_in_operator(claimed, operator).await?,
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +401,40 @@ mod tests {
         assert!(auth().verify(&other).is_err());
         let expired = auth().issue(&ws, &ana, Role::Agent, -3600).unwrap();
         assert!(auth().verify(&expired).is_err());
+    }
+
+    #[test]
+    fn only_an_operators_token_or_group_makes_an_operator() {
+        let ws = WorkspaceId::parse("ws1").unwrap();
+        let ana = AgentId::parse("ana").unwrap();
+        let own = auth().issue_operator(&ws, &ana, Role::Admin, 60).unwrap();
+        let (actor, operator) = auth().verify_claims(&own).unwrap();
+        assert!(operator);
+        assert_eq!(actor.role, Role::Admin);
+        let admin = auth().issue(&ws, &ana, Role::Admin, 60).unwrap();
+        assert!(!auth().verify_claims(&admin).unwrap().1);
+
+        let with_groups = |g: &str| {
+            claims(&[
+                ("cognito:username", "ana"),
+                ("custom:workspace", "ws1"),
+                ("cognito:groups", g),
+            ])
+        };
+        assert!(with_groups("[admin operators]").is_operator());
+        assert!(!with_groups("[admin]").is_operator());
+        assert!(!with_groups("[admin operatorsx]").is_operator());
+        // An operator is an agent too: the group alone names no role.
+        assert!(with_groups("[operators]").actor().is_err());
+    }
+
+    #[test]
+    fn the_operators_group_is_the_templates() {
+        let template =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))
+                .expect("template.yaml");
+        let line = format!("GroupName: {OPERATORS_GROUP}");
+        assert!(template.contains(&line), "template.yaml has no `{line}`");
     }
 
     #[test]

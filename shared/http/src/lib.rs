@@ -18,6 +18,7 @@ pub mod openapi;
 mod push;
 mod reports;
 pub mod webhook;
+mod workspaces;
 
 pub use api::{ApiState, api_router};
 pub use auth::{Auth, AuthorizerClaims, Claims};

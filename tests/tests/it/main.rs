@@ -21,6 +21,7 @@ mod lambda_build;
 mod lambda_links;
 mod metrics;
 mod observability;
+mod onboarding;
 mod outage;
 mod privacy;
 mod push;

@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use super::config_sync::{CURRENT, SavedConfig, SavedVersion};
 use super::{Actor, AppError, Turno};
-use crate::config::{StoredConfigError, WorkspaceConfig};
+use crate::config::{CredentialsConfig, StoredConfigError, WorkspaceConfig};
 use crate::desk::agent::Role;
 use crate::kernel::ids::{AgentId, WorkspaceId};
-use crate::ports::StoreError;
 use crate::ports::records::{Record, RecordKind};
+use crate::ports::{SecretRef, StoreError};
 
 /// The most audit entries one listing returns.
 pub const AUDIT_LISTED: u32 = 200;
@@ -41,6 +41,8 @@ pub enum ConfigSection {
     Csat,
     Customers,
     Retention,
+    /// The workspace's own WhatsApp credentials (references only).
+    Credentials,
 }
 
 impl ConfigSection {
@@ -56,6 +58,7 @@ impl ConfigSection {
             ConfigSection::Csat => "csat",
             ConfigSection::Customers => "customers",
             ConfigSection::Retention => "retention",
+            ConfigSection::Credentials => "credentials",
         }
     }
 
@@ -90,7 +93,7 @@ impl Turno {
     /// for an export.
     pub async fn config_views(&self) -> Result<Vec<ConfigView>, AppError> {
         let mut out = Vec::new();
-        for ws in self.sync.deployed.iter() {
+        for ws in self.workspaces.iter() {
             out.push(self.config_view(&ws.id).await?);
         }
         Ok(out)
@@ -108,7 +111,7 @@ impl Turno {
             .await
     }
 
-    async fn config_view(&self, ws: &WorkspaceId) -> Result<ConfigView, AppError> {
+    pub(super) async fn config_view(&self, ws: &WorkspaceId) -> Result<ConfigView, AppError> {
         let stored = self
             .ports
             .store
@@ -205,8 +208,17 @@ impl Turno {
         edit: impl FnOnce(serde_json::Value) -> Result<serde_json::Value, AppError>,
     ) -> Result<ConfigView, AppError> {
         self.stored_admin(actor).await?;
-        self.save_as(&actor.workspace, &actor.agent, expected, what, edit)
-            .await
+        let before = self
+            .workspaces
+            .get(&actor.workspace)
+            .and_then(|c| c.credentials.clone());
+        let ws = actor.workspace.clone();
+        self.save_as(&actor.workspace, &actor.agent, expected, what, |current| {
+            let next = edit(current)?;
+            admin_credentials(&ws, &next, before.as_ref())?;
+            Ok(next)
+        })
+        .await
     }
 
     async fn save_as(
@@ -217,11 +229,9 @@ impl Turno {
         what: String,
         edit: impl FnOnce(serde_json::Value) -> Result<serde_json::Value, AppError>,
     ) -> Result<ConfigView, AppError> {
-        let deployed = self
-            .sync
-            .deployed
-            .get(ws)
-            .ok_or(AppError::NotFound("workspace"))?;
+        if !self.workspaces.contains(ws) {
+            return Err(AppError::NotFound("workspace"));
+        }
         let current = self.config_view(ws).await?;
         if let Some(expected) = expected
             && expected != current.version
@@ -229,7 +239,27 @@ impl Turno {
             return Err(stale(expected, current.version));
         }
         let next = edit(current.config)?;
-        let checked = WorkspaceConfig::from_stored(next, &deployed).map_err(invalid)?;
+        let checked = self.check_stored(ws, next).map_err(invalid)?;
+        let (view, checked) = self
+            .write_config(ws, by, current.version, what, checked)
+            .await?;
+        self.workspaces.replace(checked);
+        self.sync.mark(ws, view.version, self.now());
+        Ok(view)
+    }
+
+    /// Saves a checked configuration as the version after `from` (the stored record's
+    /// version, 0 for none): the record, its version, the audit entry, the agents' records.
+    /// Putting it in force in this process is the caller's.
+    pub(super) async fn write_config(
+        &self,
+        ws: &WorkspaceId,
+        by: &AgentId,
+        from: u64,
+        what: String,
+        checked: WorkspaceConfig,
+    ) -> Result<(ConfigView, WorkspaceConfig), AppError> {
+        let current_version = from;
         let now = self.now();
         let mut record = Record {
             workspace: ws.clone(),
@@ -241,11 +271,11 @@ impl Turno {
             })
             .map_err(|e| AppError::Invalid(e.to_string()))?,
             updated_at: now,
-            version: current.version,
+            version: current_version,
         };
         match self.ports.store.put_record(&mut record).await {
             Ok(()) => {}
-            Err(StoreError::Conflict) => return Err(stale(current.version, current.version + 1)),
+            Err(StoreError::Conflict) => return Err(stale(current_version, current_version + 1)),
             Err(e) => return Err(e.into()),
         }
         let to = record.version;
@@ -254,7 +284,7 @@ impl Turno {
             at: now,
             by: by.clone(),
             what,
-            from_version: current.version,
+            from_version: current_version,
             to_version: to,
         };
         let mut audit = Record {
@@ -266,17 +296,16 @@ impl Turno {
             version: 0,
         };
         self.ports.store.put_record(&mut audit).await?;
-        tracing::info!(workspace = %ws, by = %by, what = %entry.what, from = current.version, to, "configuration saved");
+        tracing::info!(workspace = %ws, by = %by, what = %entry.what, from = current_version, to, "configuration saved");
         self.sync_agent_records(ws, &checked).await?;
         let config = checked.to_stored();
-        self.workspaces.replace(checked);
-        self.sync.mark(ws, to, now);
-        Ok(ConfigView {
+        let view = ConfigView {
             version: to,
             config,
             saved_by: Some(by.clone()),
             saved_at: Some(now),
-        })
+        };
+        Ok((view, checked))
     }
 
     /// Moves the small version record up to `version` (never down: a slower writer of an
@@ -367,6 +396,43 @@ impl Turno {
         }
         Ok(())
     }
+}
+
+/// The credential references an admin's edit sets: each one kept as in force, or an SSM
+/// parameter under the workspace's own path (see [`CredentialsConfig::admin_may_set`]). A
+/// reference that is not one at all is left to the loader's check, which says so.
+fn admin_credentials(
+    ws: &WorkspaceId,
+    next: &serde_json::Value,
+    before: Option<&CredentialsConfig>,
+) -> Result<(), AppError> {
+    let empty = serde_json::Map::new();
+    let fields = match next.get("credentials") {
+        Some(serde_json::Value::Object(fields)) => fields,
+        _ => &empty,
+    };
+    // Dropping one would have the workspace use the deployment's instead.
+    for (name, _) in before.into_iter().flat_map(CredentialsConfig::references) {
+        if !fields.get(name).is_some_and(serde_json::Value::is_string) {
+            return Err(AppError::Invalid(format!(
+                "credentials.{name}: an admin may replace the workspace's reference, not remove it"
+            )));
+        }
+    }
+    for (name, value) in fields {
+        let Some(text) = value.as_str() else {
+            continue;
+        };
+        if name == "notification_url" {
+            continue;
+        }
+        let Ok(reference) = SecretRef::parse(text) else {
+            continue;
+        };
+        CredentialsConfig::admin_may_set(ws, name, &reference, before)
+            .map_err(AppError::Invalid)?;
+    }
+    Ok(())
 }
 
 fn stale(expected: u64, current: u64) -> AppError {

@@ -49,7 +49,17 @@ pub(super) struct ConfigSync {
     seen: Mutex<HashMap<WorkspaceId, Seen>>,
     /// Held while a check reads the store: the jobs of one batch that find the check due at
     /// once wait for one read instead of each making its own.
-    checking: futures::lock::Mutex<()>,
+    pub checking: futures::lock::Mutex<()>,
+    /// The version of the index of onboarded workspaces last taken in, and when it was last
+    /// read (see [`Turno::refresh_index`](super::Turno)).
+    pub index: Mutex<Option<IndexSeen>>,
+}
+
+/// The index of onboarded workspaces as the process last read it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct IndexSeen {
+    pub version: u64,
+    pub checked_at: Timestamp,
 }
 
 impl ConfigSync {
@@ -58,6 +68,7 @@ impl ConfigSync {
             deployed,
             seen: Mutex::new(HashMap::new()),
             checking: futures::lock::Mutex::new(()),
+            index: Mutex::new(None),
         })
     }
 
@@ -87,7 +98,16 @@ impl Turno {
     /// The workspace's configuration, reloaded first if the stored one changed since it was
     /// last looked at (and that was more than [`CHECK_EVERY`] ago). A store that cannot be
     /// read leaves the configuration in use as it is.
+    ///
+    /// A workspace the process does not have may be one an operator onboarded since it
+    /// started: the index of onboarded workspaces is read then (at most once per
+    /// [`CHECK_EVERY`], whatever the ids asked for), never for a workspace it has.
     pub(super) async fn config(&self, ws: &WorkspaceId) -> Option<Arc<WorkspaceConfig>> {
+        if !self.workspaces.contains(ws)
+            && let Err(e) = self.refresh_index(false).await
+        {
+            tracing::warn!(error = %e, "the index of onboarded workspaces could not be checked");
+        }
         let current = self.workspaces.get(ws)?;
         if let Err(e) = self.refresh_config(ws).await {
             tracing::warn!(workspace = %ws, error = %e, "the stored configuration could not be checked");
@@ -98,6 +118,7 @@ impl Turno {
     /// Reads every workspace's stored configuration now, whatever was last checked: for a
     /// process starting up, so what it does first already uses the saved configuration.
     pub async fn load_stored_config(&self) -> Result<(), StoreError> {
+        self.refresh_index(true).await?;
         for ws in self.sync.deployed.iter() {
             self.sync
                 .mark(&ws.id, self.stored_version_seen(&ws.id), Timestamp::MIN);
@@ -154,13 +175,14 @@ impl Turno {
     /// Puts a saved configuration record in force in this process. One that no longer
     /// passes the checks (a deployment with stricter rules) is logged and left aside.
     pub(super) fn apply_saved(&self, ws: &WorkspaceId, record: &Record) {
-        let Some(deployed) = self.sync.deployed.get(ws) else {
+        if !self.workspaces.contains(ws) {
             return;
-        };
+        }
         let checked = serde_json::from_value::<SavedConfig>(record.value.clone())
             .map_err(|e| e.to_string())
             .and_then(|saved| {
-                WorkspaceConfig::from_stored(saved.config, &deployed).map_err(|e| e.to_string())
+                self.check_stored(ws, saved.config)
+                    .map_err(|e| e.to_string())
             });
         match checked {
             Ok(config) => {
@@ -173,6 +195,22 @@ impl Turno {
                 error = %e,
                 "the stored configuration is not usable; the one in force stays"
             ),
+        }
+    }
+}
+
+impl Turno {
+    /// A workspace's configuration from its stored (or submitted) JSON, checked: against the
+    /// deployed one for a workspace the deployment started with, as an onboarded one's
+    /// otherwise.
+    pub(super) fn check_stored(
+        &self,
+        ws: &WorkspaceId,
+        value: serde_json::Value,
+    ) -> Result<WorkspaceConfig, crate::config::StoredConfigError> {
+        match self.sync.deployed.get(ws) {
+            Some(deployed) => WorkspaceConfig::from_stored(value, &deployed),
+            None => WorkspaceConfig::from_stored_onboarded(value, ws, &self.sync.deployed),
         }
     }
 }

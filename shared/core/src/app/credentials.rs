@@ -21,11 +21,14 @@ impl Turno {
 
     /// The app secret that signs the workspace's webhooks: `Ok(None)` for a workspace that
     /// has none of its own (or that the deployment does not know), which uses the
-    /// deployment's.
+    /// deployment's. The configuration is the one in force, checked for edits and for newly
+    /// onboarded workspaces as every use case checks it (at most once per
+    /// [`CHECK_EVERY`](super::CHECK_EVERY)), so a new number or a changed secret is taken
+    /// in by webhook-ingress too.
     pub async fn app_secret(&self, ws: &WorkspaceId) -> Result<Option<Secret>, SecretError> {
         let reference = self
-            .workspaces
-            .get(ws)
+            .config(ws)
+            .await
             .and_then(|c| c.credentials.as_ref()?.app_secret.clone());
         match reference {
             Some(r) => self.secrets.resolve(&r).await.map(Some),
@@ -35,6 +38,9 @@ impl Turno {
 
     /// Every verify token the workspaces' own credentials name, those that can be read.
     pub async fn verify_tokens(&self) -> Vec<Secret> {
+        if let Err(e) = self.refresh_index(false).await {
+            tracing::warn!(error = %e, "the index of onboarded workspaces could not be checked");
+        }
         let mut tokens = Vec::new();
         let mut seen = Vec::new();
         for ws in self.workspaces.iter() {

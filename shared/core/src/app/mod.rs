@@ -14,6 +14,7 @@
 //! | the satisfaction survey, its answers and the low-score alert | [`csat`] | sla-enforcer (the survey's delayed job), bot-turn (the answers) |
 //! | reports over any period, from the rollups | [`reports`] | agent-api |
 //! | one row per conversation created in a range of dates, JSON pages or CSV | [`export`] | agent-api |
+//! | onboarding a phone number while the deployment runs (operators) | [`onboarding`] | agent-api |
 //! | the console's reads | [`inbox`], [`live`], [`metrics`], [`customers`], [`admin`], [`quick_replies`], [`quarantine`] | agent-api |
 //!
 //! Effects several of them share (save or release, arm the SLA timer, pull the queue,
@@ -55,6 +56,7 @@ mod ingress;
 mod live;
 mod metrics;
 mod notes;
+mod onboarding;
 mod opt_out;
 mod push;
 mod quarantine;
@@ -93,6 +95,7 @@ pub use ingress::{Accepted, WebhookBatch};
 pub use live::{ChangeEvent, ChangePage};
 pub use metrics::{AgentLoad, CsatSummary, Dashboard, Durations, TeamQueue, dashboard};
 pub use notes::mentions_in;
+pub use onboarding::{MAX_WORKSPACES_LISTED, Operator, WorkspacePage, WorkspaceSummary};
 pub use push::{
     MAX_PER_AGENT as MAX_PUSH_SUBSCRIPTIONS, PushKeys, PushSettings, PushSubscription,
     PushSubscriptionInput, check_subscription, forget_push_subscription, push_subscriptions,

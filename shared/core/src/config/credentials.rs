@@ -28,6 +28,41 @@ pub struct CredentialsConfig {
 }
 
 impl CredentialsConfig {
+    /// Each reference set, by field name.
+    pub fn references(&self) -> impl Iterator<Item = (&'static str, &SecretRef)> {
+        [
+            ("graph_token", &self.graph_token),
+            ("app_secret", &self.app_secret),
+            ("verify_token", &self.verify_token),
+        ]
+        .into_iter()
+        .filter_map(|(name, r)| r.as_ref().map(|r| (name, r)))
+    }
+
+    /// Whether a workspace's admin may set `reference` in field `name` when `before` is
+    /// what the configuration in force has: a reference kept as it is, or an SSM parameter
+    /// under the workspace's own path. Others (`env:`, `file:`, which name the process's own
+    /// environment and files) are the deployment's to set, in its YAML or through an
+    /// operator's onboarding. `Err` names the rule.
+    pub fn admin_may_set(
+        ws: &WorkspaceId,
+        name: &str,
+        reference: &SecretRef,
+        before: Option<&CredentialsConfig>,
+    ) -> Result<(), String> {
+        let kept = before.is_some_and(|b| b.references().any(|(n, r)| n == name && r == reference));
+        let own = format!("/turno/ws/{ws}/");
+        let own_ssm =
+            matches!(reference.source(), Ok(SecretSource::Ssm(path)) if path.starts_with(&own));
+        if kept || own_ssm {
+            Ok(())
+        } else {
+            Err(format!(
+                "credentials.{name}: an admin may name only an SSM parameter under {own} (the workspace's own path)"
+            ))
+        }
+    }
+
     /// Every field a reference, and the notification URL an http(s) URL. A Graph token in SSM
     /// must be under the workspace's own path (`/turno/ws/<id>/`), so that one workspace's
     /// configuration cannot borrow another's token.
@@ -48,6 +83,17 @@ impl CredentialsConfig {
             return Err(format!(
                 "credentials.graph_token must be an SSM parameter under {own}"
             ));
+        }
+        // Another workspace's path is never named: its secrets are its own.
+        for (name, reference) in self.references() {
+            if let Ok(SecretSource::Ssm(path)) = reference.source()
+                && path.starts_with("/turno/ws/")
+                && !path.starts_with(&own)
+            {
+                return Err(format!(
+                    "credentials.{name} names another workspace's SSM path: a workspace's parameters are under {own}"
+                ));
+            }
         }
         if let Some(url) = &self.notification_url {
             let ok = (url.starts_with("https://") || url.starts_with("http://"))
@@ -91,5 +137,39 @@ mod tests {
             ..CredentialsConfig::default()
         };
         assert!(bad_url.check(&ws).is_err());
+    }
+
+    #[test]
+    fn no_field_names_another_workspaces_path_and_admins_set_only_their_own_ssm() {
+        let ws = WorkspaceId::parse("1").expect("id");
+        let r = |text: &str| SecretRef::parse(text).expect("a reference");
+        let borrowing = CredentialsConfig {
+            app_secret: Some(r("ssm:/turno/ws/2/app-secret")),
+            ..CredentialsConfig::default()
+        };
+        let err = borrowing.check(&ws).expect_err("another's path");
+        assert!(err.contains("another workspace's SSM path"), "{err}");
+        let shared = CredentialsConfig {
+            app_secret: Some(r("ssm:/meta/app/secret")),
+            ..CredentialsConfig::default()
+        };
+        assert!(shared.check(&ws).is_ok(), "a path outside /turno/ws/");
+
+        let deployed = CredentialsConfig {
+            app_secret: Some(r("file:/run/secret")),
+            ..CredentialsConfig::default()
+        };
+        let own = r("ssm:/turno/ws/1/app-secret");
+        assert!(CredentialsConfig::admin_may_set(&ws, "app_secret", &own, None).is_ok());
+        let kept = r("file:/run/secret");
+        assert!(
+            CredentialsConfig::admin_may_set(&ws, "app_secret", &kept, Some(&deployed)).is_ok()
+        );
+        for refused in ["file:/run/other", "env:OTHER", "ssm:/meta/app/secret"] {
+            let err =
+                CredentialsConfig::admin_may_set(&ws, "app_secret", &r(refused), Some(&deployed))
+                    .expect_err(refused);
+            assert!(err.contains("/turno/ws/1/"), "{err}");
+        }
     }
 }

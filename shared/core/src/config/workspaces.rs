@@ -1,5 +1,6 @@
 //! The checked configuration of every workspace, swappable while the process runs: an admin's
-//! edit, stored as a versioned record, replaces one workspace's configuration in place.
+//! edit, stored as a versioned record, replaces one workspace's configuration in place, and a
+//! workspace an operator onboards (a phone number the deployment did not start with) is added.
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -44,7 +45,8 @@ impl Workspaces {
     }
 
     /// Puts a checked configuration in place of the workspace's (only a workspace the
-    /// deployment has: the set of workspaces is fixed at start-up). Returns whether it did.
+    /// process already has: a new one comes in through [`Workspaces::insert`]). Returns
+    /// whether it did.
     pub fn replace(&self, config: WorkspaceConfig) -> bool {
         let mut map = self.by_id.write().unwrap_or_else(PoisonError::into_inner);
         match map.get_mut(&config.id) {
@@ -54,6 +56,24 @@ impl Workspaces {
             }
             None => false,
         }
+    }
+
+    /// Adds a workspace the process did not have (one onboarded while it runs). Returns
+    /// whether it did: a workspace it has already is left as it is.
+    pub fn insert(&self, config: WorkspaceConfig) -> bool {
+        let mut map = self.by_id.write().unwrap_or_else(PoisonError::into_inner);
+        if map.contains_key(&config.id) {
+            return false;
+        }
+        map.insert(config.id.clone(), Arc::new(config));
+        true
+    }
+
+    pub fn contains(&self, id: &WorkspaceId) -> bool {
+        self.by_id
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains_key(id)
     }
 }
 
@@ -77,8 +97,7 @@ impl WorkspaceConfig {
         value: serde_json::Value,
         deployed: &WorkspaceConfig,
     ) -> Result<WorkspaceConfig, StoredConfigError> {
-        let mut config: WorkspaceConfig =
-            serde_json::from_value(value).map_err(|e| StoredConfigError::Shape(e.to_string()))?;
+        let mut config = shape(value)?;
         if config.id != deployed.id {
             return Err(ConfigError(format!(
                 "id: the configuration is for workspace {}, not {}",
@@ -102,8 +121,52 @@ impl WorkspaceConfig {
         Ok(config.validate()?)
     }
 
+    /// The configuration of workspace `id`, one the deployment did not start with (onboarded
+    /// while it runs), from its stored (or submitted) JSON, checked with the same rules as the
+    /// YAML. The intents files are deployed with the functions, so its `bot.nlu.intents_file`
+    /// must be one a deployed workspace names, and it takes that workspace's classifier (built
+    /// at start-up, with that workspace's threshold): the first such workspace by id.
+    pub fn from_stored_onboarded(
+        value: serde_json::Value,
+        id: &WorkspaceId,
+        deployed: &Workspaces,
+    ) -> Result<WorkspaceConfig, StoredConfigError> {
+        let mut config = shape(value)?;
+        if config.id != *id {
+            return Err(ConfigError(format!(
+                "id: the configuration is for workspace {}, not {id}",
+                config.id
+            ))
+            .into());
+        }
+        if let Some(nlu) = config.bot.nlu.as_mut() {
+            let known = deployed.iter().find_map(|d| {
+                d.bot
+                    .nlu
+                    .as_ref()
+                    .filter(|k| k.intents_file == nlu.intents_file)
+                    .map(|k| k.classifier.clone())
+            });
+            match known {
+                Some(classifier) => nlu.classifier = classifier,
+                None => {
+                    return Err(ConfigError(format!(
+                        "bot.nlu.intents_file: {:?} is not an intents file deployed with the functions (use one a deployed workspace names)",
+                        nlu.intents_file
+                    ))
+                    .into());
+                }
+            }
+        }
+        Ok(config.validate()?)
+    }
+
     /// The configuration as stored: the JSON [`WorkspaceConfig::from_stored`] reads back.
     pub fn to_stored(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
+}
+
+fn shape(value: serde_json::Value) -> Result<WorkspaceConfig, StoredConfigError> {
+    serde_json::from_value(value).map_err(|e| StoredConfigError::Shape(e.to_string()))
 }

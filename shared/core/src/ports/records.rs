@@ -55,6 +55,10 @@ pub enum RecordKind {
     /// The numbers a customer changed from (each the key of a [`RecordKind::NumberChange`]
     /// record), so erasing the customer finds those records; keyed by the new WhatsApp id.
     PreviousNumbers,
+    /// The workspaces operators onboarded while the deployment runs (their ids, names and
+    /// when), the small record every process reads to learn of a new one; one record under
+    /// the deployment's reserved workspace, keyed `current`, its version the index's.
+    WorkspaceIndex,
 }
 
 impl RecordKind {
@@ -76,6 +80,7 @@ impl RecordKind {
             RecordKind::KeywordReply => "keyword_reply",
             RecordKind::QuarantineIndex => "quarantine_index",
             RecordKind::PreviousNumbers => "previous_numbers",
+            RecordKind::WorkspaceIndex => "workspace_index",
         }
     }
 }

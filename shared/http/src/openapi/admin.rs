@@ -19,6 +19,7 @@ const SECTIONS: &[&str] = &[
     "csat",
     "customers",
     "retention",
+    "credentials",
 ];
 
 fn if_match(required: bool) -> Value {
@@ -60,7 +61,7 @@ pub(super) fn paths() -> Value {
             )
         },
         "/admin/config/{section}": { "put": with_params(
-            op("replace one section of the configuration (teams, agents, routing, sla, bot, templates, tickets, csat, customers), checked and audited like the whole (admins)", ("200", Some(r("ConfigView"))), &["400", "401", "403", "404", "409", "422"], Some(json!({ "description": "the section's value, as it sits in the configuration" }))),
+            op("replace one section of the configuration (teams, agents, routing, sla, bot, templates, tickets, csat, customers, credentials: references only, each one kept as in force or an SSM parameter under /turno/ws/<the workspace's id>/), checked and audited like the whole (admins)", ("200", Some(r("ConfigView"))), &["400", "401", "403", "404", "409", "422"], Some(json!({ "description": "the section's value, as it sits in the configuration" }))),
             json!([path_param("section", "the section replaced", enumeration(SECTIONS)), if_match(false)])
         ) },
         "/admin/agents": { "post": with_params(

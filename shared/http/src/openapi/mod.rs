@@ -17,6 +17,7 @@ mod push;
 mod quarantine;
 mod reports;
 mod schemas;
+mod workspaces;
 use bodies::{NOTE_MAX, reply_body, status_body, tags, text, transfer_body};
 use schemas::schemas;
 
@@ -332,12 +333,13 @@ fn paths() -> Value {
             "security": [],
             "requestBody": { "required": true, "content": { "application/json": { "schema": {
                 "type": "object", "required": ["agent_id"], "additionalProperties": false,
-                "properties": { "agent_id": slug(), "workspace": nullable(slug()) }
+                "properties": { "agent_id": slug(), "workspace": nullable(slug()), "operator": { "type": "boolean", "description": "a deployment operator's token (onboards workspaces): only for an admin" } }
             } } } },
             "responses": {
                 "200": json_response("a token valid 12 hours", r("Token")),
                 "400": error_response("malformed request"),
                 "401": error_response("no configured agent has that id (in that workspace)"),
+                "403": error_response("an operator's token asked for an agent who is not an admin"),
                 "413": error_response("the body is larger than 64 KiB"),
                 "415": error_response("the body is not sent as Content-Type: application/json"),
                 "422": error_response("the body is JSON of the wrong shape"),
@@ -365,6 +367,7 @@ pub fn document() -> Value {
         push::paths(),
         customer_data::paths(),
         attachments::paths(),
+        workspaces::paths(),
     ]
     .into_iter()
     .reduce(merged)
@@ -379,6 +382,7 @@ pub fn document() -> Value {
         push::schemas(),
         customer_data::schemas(),
         attachments::schemas(),
+        workspaces::schemas(),
     ]
     .into_iter()
     .reduce(merged)

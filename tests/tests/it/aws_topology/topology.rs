@@ -20,12 +20,14 @@ use super::TOKEN;
 pub(crate) struct Topology {
     pub(super) turno: Turno,
     /// The test's own client (polling, deleting, looking): not counted.
-    pub(super) own: Clients,
+    pub(crate) own: Clients,
     pub(super) queues: HashMap<QueueName, String>,
     pub(super) events_queue: String,
     pub(super) store: DynamoStore,
     pub(crate) graph: FakeGraph,
     pub(super) counter: RequestCounter,
+    /// The functions' environment, for another process on the same resources.
+    env: HashMap<String, String>,
 }
 
 /// What one round of the event source mappings did on one queue.
@@ -64,6 +66,7 @@ impl Topology {
         for (q, url) in &queues {
             env.insert(queue_url_var(*q).to_owned(), url.clone());
         }
+        let kept = env.clone();
         let env = move |name: &str| env.get(name).cloned();
         let turno = turno_lambda::connect_with("e2e", workspaces, &counted, &env)
             .await
@@ -77,12 +80,29 @@ impl Topology {
             events_queue,
             graph,
             counter,
+            env: kept,
         }
+    }
+
+    /// Another function's process on the same table, queues and parameters (the agent API
+    /// beside the queue consumers), started with `workspaces`: what it saves the functions'
+    /// process learns only through the store.
+    pub(crate) async fn another_process(&self, workspaces: Workspaces) -> Turno {
+        let env = self.env.clone();
+        let env = move |name: &str| env.get(name).cloned();
+        turno_lambda::connect_with("agent-api", workspaces, &self.own, &env)
+            .await
+            .expect("connect on the emulators")
     }
 
     /// Delivers a signed webhook as API Gateway hands it to webhook-ingress: an HTTP API
     /// (payload 2.0) event, turned into the router's request as `lambda_http::run` does.
     pub(crate) async fn webhook(&self, body: String) -> StatusCode {
+        self.webhook_signed_with(body, APP_SECRET).await
+    }
+
+    /// [`Topology::webhook`], signed with `secret`.
+    pub(crate) async fn webhook_signed_with(&self, body: String, secret: &str) -> StatusCode {
         let router = webhook_router(WebhookState {
             turno: self.turno.clone(),
             app_secret: Arc::from(APP_SECRET.as_bytes()),
@@ -91,7 +111,7 @@ impl Topology {
         let mut event: serde_json::Value =
             serde_json::from_str(&turno_lambda::testing::sample("apigw-webhook-post.json"))
                 .unwrap();
-        event["headers"]["x-hub-signature-256"] = sign(APP_SECRET, body.as_bytes()).into();
+        event["headers"]["x-hub-signature-256"] = sign(secret, body.as_bytes()).into();
         event["headers"]["content-length"] = body.len().to_string().into();
         event["headers"]
             .as_object_mut()
