@@ -401,6 +401,7 @@ pub fn cross_validate(
                     strict: i.strict,
                     small_talk: i.small_talk,
                     ours: i.ours,
+                    tracking: i.tracking,
                 })
                 .collect(),
             out_of_scope: split(&set.out_of_scope, &mut test, None),

@@ -20,6 +20,9 @@
 //!   - name: refund
 //!     ours: true                    # not when another business is the subject ("my uber")
 //!     examples: {en: ["i want my money back"]}
+//!   - name: where_is_it
+//!     tracking: true                # "has my stuff shipped yet": the customer's purchase
+//!     examples: {en: ["where is my order"]}
 //! out_of_scope:                     # optional: things customers ask that no intent covers
 //!   es: ["cuéntame un chiste"]
 //!   en: ["what's the weather like"]
@@ -83,6 +86,12 @@ pub struct Intent {
     /// shop's own words to count ("how many continents are there").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ours: bool,
+    /// The intent asks where the customer's own purchase is ("has my stuff shipped yet",
+    /// "i still haven't received what i bought"): a message that names a purchase of the
+    /// customer's and asks whether or when it ships or arrives counts as it, if it asks
+    /// nothing else about it (a return, a refund) and its likeness is not far off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tracking: bool,
 }
 
 impl IntentSet {

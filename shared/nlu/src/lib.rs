@@ -60,6 +60,13 @@
 //!   own words in it; a request for a translation never does; and an intent marked `ours`
 //!   (orders, refunds, hours) is turned down when another business, service or thing is the
 //!   subject and the shop is not spoken to ("cancel my netflix", "my pizza delivery").
+//!   "Order" as a sequence or a state ("the order of the planets", "in what order", "out of
+//!   order") is read as a sequence, not a purchase. An intent marked `tracking` (order
+//!   status) takes any message that names the customer's own purchase ("my stuff", "the
+//!   things i bought", typos included) and asks whether it shipped or arrived, and asks
+//!   nothing else about it ("has my stuff shipped yet"); not what no shop sells ("when will
+//!   my new card arrive"). Thanks said as a closing ("that's all i needed", "cheers, that
+//!   sorted it") is thanks.
 //! - **Language** ([`detect_language`]): letters of one language, a weighted lexicon of
 //!   frequent words, spelling patterns; the classifier adds the languages of the example
 //!   words it recognised.

@@ -17,6 +17,11 @@ use crate::normalise::normalise;
 /// shipping fee to miami" does; "what is the capital of peru" does not).
 const GROUNDED_SHARE: f32 = 0.5;
 
+/// The least confidence of a tracking intent for a message that asks after the customer's
+/// own purchase ([`structure::asks_after_own_purchase`]): the shape says what it asks, the
+/// likeness only has to agree that it is about the same things.
+const TRACKING_FLOOR: f32 = 0.12;
+
 /// What the likeness to the examples says of a message, before any rule.
 struct Likeness {
     lang: Option<Lang>,
@@ -32,6 +37,8 @@ impl Classifier {
     /// Classifies one customer message.
     pub fn classify(&self, text: &str) -> Classification {
         let normalised = normalise(text);
+        // "The order of the planets" is no purchase: that "order" is read as a sequence.
+        let normalised = structure::without_sequence_order(&normalised).unwrap_or(normalised);
         self.classify_normalised(text, &normalised, true)
     }
 
@@ -112,6 +119,14 @@ impl Classifier {
             }
         }
 
+        // Thanks in other words ("that's all i needed", "cheers, that sorted it").
+        if structure::is_closing(&tokens) {
+            let social = ranked_among(&|c| self.small_talk[c]);
+            if let Some(&s) = social.first() {
+                return accept(s, ranked.iter().copied().find(|&c| c != s), lang);
+            }
+        }
+
         // A greeting or thanks in front of a request or question: the request decides, and
         // one about something else leaves the whole message out of scope ("hi, can you tell
         // me a joke"). What merely goes on thanking ("thanks for getting back to me") does not.
@@ -131,6 +146,18 @@ impl Classifier {
             if !structure::speaks_to_us(rest) {
                 return reject(best, lang);
             }
+        }
+
+        // Where the customer's own purchase is, in whatever words ("has my stuff shipped
+        // yet", "i still haven't received what i bought"), unless another business's.
+        if let Some(&t) = ranked_among(&|c| self.tracking[c]).first()
+            && scores[t] >= TRACKING_FLOOR
+            && structure::asks_after_own_purchase(&tokens)
+            && !structure::names_another_business(&tokens)
+            && !structure::awaits_something_else(&tokens)
+            && !structure::asks_translation(&tokens)
+        {
+            return accept(t, ranked.iter().copied().find(|&c| c != t), lang);
         }
 
         let confidence = scores[best];
@@ -163,11 +190,15 @@ impl Classifier {
         // An intent about the customer's business with the shop: not when another business
         // is the subject.
         let ours_ok = !self.ours[best] || !structure::names_another_business(&tokens);
+        // Where a purchase is: not a bank card, a cheque or the post ("when will my new card
+        // arrive"), however alike the words.
+        let awaited_ok = !self.tracking[best] || !structure::awaits_something_else(&tokens);
         let accepted = confidence >= self.thresholds[best]
             && nearest_ok
             && subject_ok
             && grounded
             && ours_ok
+            && awaited_ok
             && lead >= self.options.margin;
         match accepted {
             true => accept(best, second, lang),

@@ -89,6 +89,8 @@ pub struct Classifier {
     /// business with the shop (see [`crate::Intent`]).
     small_talk: Vec<bool>,
     ours: Vec<bool>,
+    /// Per intent: whether it asks where the customer's own purchase is.
+    tracking: Vec<bool>,
     classes: usize,
     words: HashMap<String, u32>,
     word_info: Vec<Word>,
@@ -373,6 +375,7 @@ impl Classifier {
             strict: set.intents.iter().map(|i| i.strict).collect(),
             small_talk: set.intents.iter().map(|i| i.small_talk).collect(),
             ours: set.intents.iter().map(|i| i.ours).collect(),
+            tracking: set.intents.iter().map(|i| i.tracking).collect(),
             options,
             intents,
             classes,

@@ -7,10 +7,16 @@
 //! Every function takes the normalised tokens of a message ([`crate::normalise`]).
 
 mod business;
+mod closing;
+mod purchase;
+mod sense;
 mod words;
 
 pub(super) use business::TO_THE_BUSINESS;
 use business::{OTHER_BUSINESS, OUR_THINGS};
+pub(super) use closing::is_closing;
+pub(super) use purchase::{asks_after_own_purchase, awaits_something_else};
+pub(super) use sense::without_sequence_order;
 use words::{
     COMMAND, COMMAND_BEFORE, LANGUAGE, OPENING, OPENING_PAIRS, POLITE, REQUEST_OPENER, SAY,
     SMALL_TALK, SMALL_TALK_ANCHOR, TELL_ME, WORLD_FIRST, WORLD_PAIRS,
