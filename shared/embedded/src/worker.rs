@@ -117,10 +117,11 @@ pub async fn run_worker<F, Fut>(
         }
         let free = concurrency.saturating_sub(running.len());
         let receiving = !stopping && free > 0;
-        if !finished.is_empty() && !receiving {
-            if let Err(e) = queues.settle_async(std::mem::take(&mut finished)).await {
-                settle_failed(queue, &e);
-            }
+        if !finished.is_empty()
+            && !receiving
+            && let Err(e) = queues.settle_async(std::mem::take(&mut finished)).await
+        {
+            settle_failed(queue, &e);
         }
         if stopping && running.is_empty() {
             break;
