@@ -60,6 +60,7 @@ mod push;
 mod quarantine;
 mod quick_replies;
 mod renumber;
+mod replies;
 mod reports;
 mod sla;
 mod snooze;
