@@ -60,6 +60,8 @@ struct Args {
 
 const APP_SECRET: &str = "probe-app-secret";
 const MEMORY_MB: u64 = 128;
+/// A bot-handled message of a returning customer: a question the demo bot answers itself.
+const FOLLOW_UP: &str = "cómo hago para devolver algo";
 
 // ---- events ----------------------------------------------------------------------------------
 
@@ -296,6 +298,12 @@ async fn main() -> anyhow::Result<()> {
     let bot = run_round(&d, &own.sqs, &queues, &template, "hola", &customers(61)).await?;
     println!("## bot-handled messages (\"hola\")");
     bot.probes.iter().for_each(print_probe);
+    // The same customers again, inside the thread window: the bot's ticket goes on, no new
+    // ticket, no timer, no event. The representative bot-handled message (a conversation's
+    // first message is one of several), so the cost mix below counts this one.
+    let follow_up = run_round(&d, &own.sqs, &queues, &template, FOLLOW_UP, &customers(61)).await?;
+    println!("\n## bot-handled follow-ups (\"{FOLLOW_UP}\", same customers)");
+    follow_up.probes.iter().for_each(print_probe);
     let alone = run_round(
         &d,
         &own.sqs,
@@ -380,6 +388,7 @@ async fn main() -> anyhow::Result<()> {
     let all: Vec<&Probe> = bot
         .probes
         .iter()
+        .chain(&follow_up.probes)
         .chain(&escalated.probes)
         .chain(&alone.probes)
         .chain([&status_ingress, &enforcer])
@@ -410,7 +419,8 @@ async fn main() -> anyhow::Result<()> {
         .collect();
     let status = Kind::of(&status_probes, &BTreeMap::new(), sent.len().max(1));
     let kinds = [
-        ("bot-handled", Kind::of_round(&bot)),
+        ("bot-handled, follow-up", Kind::of_round(&follow_up)),
+        ("bot-handled, first", Kind::of_round(&bot)),
         ("escalated, alone", Kind::of_round(&alone)),
         ("escalated, 10 at once", Kind::of_round(&escalated)),
         ("status callback", status),
@@ -432,7 +442,7 @@ async fn main() -> anyhow::Result<()> {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .len() as f64
-        / (bot.messages + alone.messages + escalated.messages) as f64;
+        / (bot.messages + follow_up.messages + alone.messages + escalated.messages) as f64;
     let statuses = args.statuses_per_reply * replies_per_message;
     let costs: Vec<(&str, Cost)> = kinds.iter().map(|(n, k)| (*n, k.cost())).collect();
     println!("\n## cost per 1M of each kind (USD, us-east-1 list prices)");
@@ -445,11 +455,12 @@ async fn main() -> anyhow::Result<()> {
     }
     let mix = Cost::mix(&[
         (1.0 - share, &costs[0].1),
-        (share, &costs[2].1),
-        (statuses, &costs[3].1),
+        (share, &costs[3].1),
+        (statuses, &costs[4].1),
     ]);
     println!(
-        "\n## cost per 1M customer messages (USD): {:.0} % escalated (as the 10-at-once round), \
+        "\n## cost per 1M customer messages (USD): bot-handled as the follow-up round, {:.0} % \
+         escalated (as the 10-at-once round), \
          {replies_per_message:.2} replies per message measured, {} status callbacks per reply \
          ({statuses:.2} per message)",
         share * 100.0,

@@ -49,8 +49,9 @@
 //! write by a moment, and a stale copy's `version` makes its next write conflict, never win.
 //!
 //! Writes: versioned records are put with `version = :read` (or `attribute_not_exists(PK)` for
-//! version 0); `commit_turn`, `append_message`, `assign_ticket` and `release_ticket` are
-//! `TransactWriteItems`, whose condition failures map to `Conflict` (the versioned record) or
+//! version 0); `commit_turn` (which also puts, unclaimed, the replies the turn sent before
+//! it, and is read for with one `BatchGetItem` of the conversation and the message's turn
+//! record), `append_message`, `assign_ticket` and `release_ticket` are `TransactWriteItems`, whose condition failures map to `Conflict` (the versioned record) or
 //! `AtCapacity` (`load < capacity` on the agent), and which are tried again when they lose to
 //! a concurrent transaction (`TransactionConflict`).
 

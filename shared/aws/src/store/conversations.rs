@@ -1,11 +1,13 @@
 //! [`ConversationStore`] on DynamoDB.
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{PutRequest, TransactWriteItem, Update, WriteRequest};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, PutRequest, TransactWriteItem, Update, WriteRequest,
+};
 use jiff::Timestamp;
 use turno_core::bot::conversation::Conversation;
 use turno_core::bot::turn::TurnRecord;
-use turno_core::channel::message::TranscriptEntry;
+use turno_core::channel::message::{Body, TranscriptEntry};
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{ConversationStore, StoreError};
@@ -162,6 +164,35 @@ impl ConversationStore for DynamoStore {
             .transpose()
     }
 
+    async fn conversation_and_turn(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        message: &MessageId,
+    ) -> Result<(Option<Conversation>, Option<TurnRecord>), StoreError> {
+        // One BatchGetItem, consistent: a missing turn record costs the read of a missing item.
+        let keys = [
+            key(conversation_pk(ws, customer), CONVERSATION_SK),
+            key(turn_pk(ws, message), TURN_SK),
+        ];
+        let (mut conversation, mut turn) = (None, None);
+        for item in self
+            .batch_get(&keys, true, "read conversation and turn")
+            .await?
+        {
+            match item.get("SK") {
+                Some(AttributeValue::S(sk)) if sk == CONVERSATION_SK => {
+                    conversation = Some(from_item(item, "conversation")?);
+                }
+                Some(AttributeValue::S(sk)) if sk == TURN_SK => {
+                    turn = Some(from_item(item, "turn record")?);
+                }
+                _ => {}
+            }
+        }
+        Ok((conversation, turn))
+    }
+
     async fn commit_turn(
         &self,
         conversation: &mut Conversation,
@@ -174,6 +205,22 @@ impl ConversationStore for DynamoStore {
             Some(t) => self.counter_moves(t).await?,
             None => Vec::new(),
         };
+        // The replies the turn sent before its commit: plain puts under their new ids, as a
+        // progress write puts them; the rest claim their message ids.
+        let (sent, claimed): (Vec<&TranscriptEntry>, Vec<&TranscriptEntry>) =
+            entries.iter().partition(|e| {
+                e.message_id != turn.message_id && matches!(e.body, Body::Outbound { .. })
+            });
+        let claimed: Vec<TranscriptEntry> = claimed.into_iter().cloned().collect();
+        let mut sent_writes = Vec::with_capacity(sent.len());
+        for (i, e) in sent.iter().enumerate() {
+            let repeated = sent[..i].iter().any(|o| {
+                o.workspace == e.workspace && o.message_id == e.message_id && o.at == e.at
+            });
+            if !repeated {
+                sent_writes.push(self.sent_entry_write(e).map_err(StoreError::Unexpected)?);
+            }
+        }
         let failed = self
             .transact_with_entries(
                 "commit turn",
@@ -193,9 +240,10 @@ impl ConversationStore for DynamoStore {
                         );
                     }
                     items.extend(moves.clone());
+                    items.extend(sent_writes.iter().cloned());
                     Ok(items)
                 },
-                entries,
+                &claimed,
             )
             .await?;
         if !failed.is_empty() {

@@ -23,10 +23,12 @@ use crate::ports::jobs::{CsatSurvey, DelayedJob, TranscriptWrite};
 
 mod answer;
 
-/// A customer's conversation and its current ticket, as read for an inbound message.
+/// A customer's conversation and its current ticket, as read for an inbound message, and the
+/// message's turn record if an earlier delivery of it was processed.
 pub(super) struct Prefetched {
     pub conversation: Option<crate::bot::conversation::Conversation>,
     pub current: Option<Ticket>,
+    pub turn: Option<crate::bot::turn::TurnRecord>,
 }
 
 /// Whether the survey took an inbound message; if not, what was read to tell (the
@@ -44,20 +46,24 @@ fn job_error(e: AppError) -> JobError {
 }
 
 impl Turno {
-    /// Reads a customer's conversation and its current ticket.
+    /// Reads a customer's conversation (with the message's turn record, in one request where
+    /// the store can) and its current ticket.
     pub(super) async fn read_conversation(
         &self,
         msg: &crate::channel::message::InboundMessage,
     ) -> Result<Prefetched, JobError> {
         let store = &self.ports.store;
-        let conversation = store.conversation(&msg.workspace, &msg.from).await?;
+        let (conversation, turn) = store
+            .conversation_and_turn(&msg.workspace, &msg.from, &msg.id)
+            .await?;
         let current = match conversation.as_ref().and_then(|c| c.ticket_id.as_ref()) {
-            Some(id) => store.ticket(&msg.workspace, id).await?,
-            None => None,
+            Some(id) if turn.is_none() => store.ticket(&msg.workspace, id).await?,
+            _ => None,
         };
         Ok(Prefetched {
             conversation,
             current,
+            turn,
         })
     }
 

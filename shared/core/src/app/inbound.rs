@@ -1,11 +1,13 @@
 //! bot-turn: one conversation step per inbound message: decide (thread window, bot or
-//! person), commit the decision with the customer's transcript entry, send the replies, and
-//! finish what a crash left undone.
+//! person), send the replies, commit the decision with the customer's transcript entry and
+//! the replies' (see [`replies`](super::replies) for why the sends come first and what
+//! at-least-once means then), queue what follows, and finish what a crash left undone.
 
 use tracing::{error, info, warn};
 
 use super::csat::{CsatCheck, Prefetched};
 use super::effects::{Retry, SlaTarget, retry_on_conflict};
+use super::replies::SentReplies;
 use super::{AppError, JobError, Turno};
 use crate::bot::conversation::Conversation;
 use crate::bot::engine;
@@ -51,6 +53,9 @@ struct DecidedTurn {
     /// What goes out with the commit; what the store did not take in its own write is sent
     /// after it.
     outbox: TurnOutbox,
+    /// The reply send that failed before the commit, if one did: the job's error once the
+    /// commit and what follows it are done.
+    send_failed: Option<JobError>,
 }
 
 impl Turno {
@@ -82,47 +87,67 @@ impl Turno {
             CsatCheck::NotAnswer(read) => std::sync::Mutex::new(read),
         };
         let store = &self.ports.store;
-        let (ws, msg, prefetched) = (&ws, &msg, &prefetched);
+        // The replies an attempt sent before its commit lost a race: a later attempt that
+        // decides the same replies commits them instead of sending them again.
+        let sent_before = std::sync::Mutex::new(None::<SentReplies>);
+        let (ws, msg, prefetched, sent_before) = (&ws, &msg, &prefetched, &sent_before);
         let committed = retry_on_conflict(|attempt| async move {
-            let attempt_is_first = attempt == 0;
-            // A message seen before has a turn record, which makes the commit conflict: the
-            // record is read only then, so a first delivery spends no request on it.
-            if !attempt_is_first && let Some(turn) = store.turn(&msg.workspace, &msg.id).await? {
-                return Ok(Committed::Before(turn));
-            }
-            let read = attempt_is_first
+            let read = (attempt == 0)
                 .then(|| prefetched.lock().ok().and_then(|mut p| p.take()))
                 .flatten();
-            let mut turn = match self.decide_turn(ws, msg, read).await {
-                Ok(turn) => turn,
-                Err(e) if attempt_is_first => match store.turn(&msg.workspace, &msg.id).await? {
-                    // A redelivery whose first run decided already: finish that decision.
-                    Some(turn) => return Ok(Committed::Before(turn)),
-                    None => return Err(Retry::Fail(e)),
-                },
-                Err(e) => return Err(Retry::Fail(e)),
+            let read = match read {
+                Some(read) => *read,
+                None => self.read_conversation(msg).await.map_err(Retry::Fail)?,
             };
+            // A message seen before: finish what its first run decided.
+            if let Some(turn) = read.turn.clone() {
+                return Ok(Committed::Before(turn));
+            }
+            let mut turn = self.decide_turn(ws, msg, read).await.map_err(Retry::Fail)?;
             let recorded = committed_entries(&turn.record);
             if let Some(t) = turn.ticket.as_mut().filter(|t| t.status.is_human())
                 && let Some(shown) = recorded.iter().rev().find_map(super::inbox::preview)
             {
                 t.last_message = Some(shown);
             }
+            let earlier = sent_before.lock().ok().and_then(|mut s| s.take());
+            let sent = match earlier {
+                Some(sent) if sent.match_decision(&turn.record) => {
+                    Self::reuse_sent(&mut turn.record, &sent);
+                    sent
+                }
+                _ => self.send_before_commit(&mut turn.record).await,
+            };
+            if !sent.refused.is_empty() {
+                self.ports.queue.send(sent.refused.clone()).await?;
+            }
+            let mut entries = recorded;
+            entries.extend(sent.entries.iter().cloned());
             turn.outbox = self.turn_outbox(ws, msg, &turn);
             let offered = turn.outbox.events.clone();
-            store
+            let commit = store
                 .commit_turn_with(
                     &mut turn.conversation,
                     turn.ticket.as_mut(),
                     &turn.record,
-                    &recorded,
+                    &entries,
                     &mut turn.outbox,
                 )
-                .await?;
+                .await;
+            if let Err(e) = commit {
+                if sent.failed.is_none()
+                    && !sent.replies.is_empty()
+                    && let Ok(mut keep) = sent_before.lock()
+                {
+                    *keep = Some(sent);
+                }
+                return Err(e.into());
+            }
             if turn.outbox.events.is_empty() {
                 // Published with the commit: counted as a publish would.
                 offered.iter().for_each(|e| self.count_event(e));
             }
+            turn.send_failed = sent.failed;
             Ok(Committed::Now(Box::new(turn)))
         })
         .await?;
@@ -149,6 +174,11 @@ impl Turno {
         }
         if !turn.outbox.events.is_empty() {
             self.publish(&turn.outbox.events).await;
+        }
+        if let Some(e) = turn.send_failed.take() {
+            // What went out before the failed send is recorded with the turn; the redelivery
+            // resumes at that reply.
+            return Err(e);
         }
         self.finish_turn(turn.record).await
     }
@@ -205,16 +235,14 @@ impl Turno {
         &self,
         ws: &WorkspaceConfig,
         msg: &InboundMessage,
-        read: Option<Box<Prefetched>>,
+        read: Prefetched,
     ) -> Result<DecidedTurn, JobError> {
         let now = self.now();
         let Prefetched {
             conversation,
             current,
-        } = match read {
-            Some(read) => *read,
-            None => self.read_conversation(msg).await?,
-        };
+            ..
+        } = read;
         let mut conversation = conversation.unwrap_or_else(|| {
             Conversation::new(msg.workspace.clone(), msg.from.clone(), ws.default_language)
         });
@@ -408,6 +436,7 @@ impl Turno {
             record,
             sla_before,
             outbox: TurnOutbox::default(),
+            send_failed: None,
         })
     }
 
@@ -472,7 +501,7 @@ impl Turno {
     /// sent on redelivery); a permanent one is recorded on the transcript as failed, never
     /// dropped silently. A reply refused for the closed window goes as the `re_engagement`
     /// template when one is configured.
-    async fn send_reply(
+    pub(super) async fn send_reply(
         &self,
         turn: &TurnRecord,
         reply_id: &MessageId,

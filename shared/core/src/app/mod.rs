@@ -62,6 +62,7 @@ mod push;
 mod quarantine;
 mod quick_replies;
 mod renumber;
+mod replies;
 mod reports;
 mod retention;
 mod sla;

@@ -188,13 +188,38 @@ pub async fn commit_turn_for_a_processed_message_conflicts_and_writes_nothing(st
     assert_eq!((c2.version, t2.version), (1, 1));
     assert_eq!(
         store.conversation(&ws, &cu).await.unwrap(),
-        Some(c),
+        Some(c.clone()),
         "conversation unchanged"
     );
     assert_eq!(stored(store, &t).await, t, "ticket unchanged");
     assert_eq!(
         store.turn(&ws, &record.message_id).await.unwrap(),
-        Some(record)
+        Some(record.clone())
+    );
+
+    // The conversation and the message's record read together, as a turn's first read does:
+    // a processed message finds its record; a new one, none; a new customer, nothing.
+    assert_eq!(
+        store
+            .conversation_and_turn(&ws, &cu, &record.message_id)
+            .await
+            .unwrap(),
+        (Some(c.clone()), Some(record))
+    );
+    let new_message = message_id("wamid.new");
+    assert_eq!(
+        store
+            .conversation_and_turn(&ws, &cu, &new_message)
+            .await
+            .unwrap(),
+        (Some(c), None)
+    );
+    assert_eq!(
+        store
+            .conversation_and_turn(&ws, &customer(2), &new_message)
+            .await
+            .unwrap(),
+        (None, None)
     );
 }
 

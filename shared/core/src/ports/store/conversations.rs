@@ -43,11 +43,29 @@ pub trait ConversationStore: Send + Sync {
         message: &MessageId,
     ) -> Result<Option<TurnRecord>, StoreError>;
 
+    /// A customer's conversation and the record of `message`, if it was processed before,
+    /// read together: how a turn tells a first delivery (nothing recorded, so its replies may
+    /// go out before the commit) from a redelivery. A store that can read both in one request
+    /// does; by default, one read after the other.
+    async fn conversation_and_turn(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        message: &MessageId,
+    ) -> Result<(Option<Conversation>, Option<TurnRecord>), StoreError> {
+        let conversation = self.conversation(ws, customer).await?;
+        Ok((conversation, self.turn(ws, message).await?))
+    }
+
     /// Atomically: writes the conversation and, if given, the ticket (both versioned), inserts
     /// the turn record, which must not exist yet (`Conflict` if it does), and adds `entries` to
     /// the transcript: all of it or nothing. An entry whose workspace and message id are
     /// already stored is left as it is (as
-    /// [`append_message`](super::TranscriptStore::append_message) would).
+    /// [`append_message`](super::TranscriptStore::append_message) would). Outbound entries
+    /// other than the turn's own message are replies the turn has just sent, whose ids
+    /// WhatsApp has just given: a store may write them as
+    /// [`save_turn_progress`](Self::save_turn_progress) does (the same entry written again is
+    /// stored once), without claiming their ids.
     async fn commit_turn(
         &self,
         conversation: &mut Conversation,
