@@ -151,7 +151,13 @@ pub fn count_facts(
     {
         c.escalated_at = Some(q);
         c.handled_since = Some(q);
-        let mut dims = people.clone();
+        // A handoff goes to a team's queue, not to a person: an agent who takes the ticket in
+        // the same write as the handoff did not receive an escalation.
+        let mut dims: Vec<Dim> = people
+            .iter()
+            .filter(|d| !matches!(d, Dim::Agent(_)))
+            .cloned()
+            .collect();
         dims.push(Dim::Reason(escalation_reason(&ticket.reasons)));
         d.add(day(q), &dims, |x| x.add(names::ESCALATED, 1));
     }
