@@ -8,9 +8,9 @@ pub mod config;
 mod config_cli;
 pub mod demo_shop;
 mod sandbox;
+mod tokens;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +20,6 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 use turno_core::app::{Ports, Turno};
-use turno_core::desk::agent::Role;
 use turno_core::kernel::ids::AgentId;
 use turno_core::ports::{QueueName, WhatsApp};
 use turno_embedded::{
@@ -31,6 +30,7 @@ use turno_http::{ApiState, Auth, WebhookState, api_router, events_stream_router,
 use turno_whatsapp::breaker::{BreakerWhatsApp, CircuitBreaker};
 
 pub use config::LocalConfig;
+use tokens::{issue_operator_tokens, issue_tokens, jwt_secret};
 
 /// Logs for people at a terminal, or JSON with `TURNO_LOG_FORMAT=json`.
 pub fn init_tracing() {
@@ -435,68 +435,6 @@ fn demo_env() -> turno_integrations::Env {
         env_var(name)
             .or_else(|| (name == demo_shop::TOKEN_ENV).then(|| demo_shop::DEMO_TOKEN.to_owned()))
     })
-}
-
-/// The JWT secret: from the environment, or generated once and kept beside the database so
-/// tokens survive a restart.
-fn jwt_secret(cfg: &LocalConfig) -> anyhow::Result<String> {
-    if let Some(s) = &cfg.jwt_secret {
-        return Ok(s.clone());
-    }
-    let path = cfg.data_dir.join("jwt-secret");
-    if let Ok(s) = std::fs::read_to_string(&path)
-        && s.trim().len() >= 32
-    {
-        return Ok(s.trim().to_owned());
-    }
-    let secret: String = {
-        use rand::Rng;
-        let bytes: [u8; 32] = rand::rng().random();
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    };
-    write_private(&path, &secret)?;
-    Ok(secret)
-}
-
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
-}
-
-fn issue_tokens(turno: &Turno, auth: &Auth) -> anyhow::Result<Vec<AgentToken>> {
-    let mut tokens = Vec::new();
-    for ws in turno.workspaces().iter() {
-        for a in &ws.agents {
-            tokens.push(AgentToken {
-                workspace: ws.id.to_string(),
-                agent: a.id.clone(),
-                name: a.name.clone(),
-                token: auth.issue(&ws.id, &a.id, a.role, 12 * 3600)?,
-            });
-        }
-    }
-    tokens.sort_by(|a, b| a.agent.cmp(&b.agent));
-    Ok(tokens)
-}
-
-fn issue_operator_tokens(turno: &Turno, auth: &Auth) -> anyhow::Result<Vec<AgentToken>> {
-    let mut tokens = Vec::new();
-    for ws in turno.workspaces().iter() {
-        for a in ws.agents.iter().filter(|a| a.role == Role::Admin) {
-            tokens.push(AgentToken {
-                workspace: ws.id.to_string(),
-                agent: a.id.clone(),
-                name: a.name.clone(),
-                token: auth.issue_operator(&ws.id, &a.id, a.role, 12 * 3600)?,
-            });
-        }
-    }
-    Ok(tokens)
 }
 
 async fn sweep_loop(turno: Turno, every: Duration, mut shutdown: watch::Receiver<bool>) {

@@ -6,8 +6,9 @@
 //! apart, and computes the report facts the write adds to the rollups
 //! ([`count_facts`](crate::desk::report::count_facts)), which the store applies in the same
 //! transaction as the ticket. And it stamps each ticket and conversation write with when
-//! the item expires under the workspace's retention ([`RetentionConfig`]), then has a store
-//! whose items expire by themselves mark what is under a done ticket the same way.
+//! the item expires under the workspace's retention
+//! ([`RetentionConfig`](crate::config::RetentionConfig)), then has a store whose items
+//! expire by themselves mark what is under a done ticket the same way (`expiry`).
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use tracing::warn;
 use crate::bot::conversation::Conversation;
 use crate::bot::turn::TurnRecord;
 use crate::channel::message::{Body, DeliveryStatus, TranscriptEntry};
-use crate::config::{RetentionConfig, Workspaces};
+use crate::config::Workspaces;
 use crate::desk::agent::{Agent, Availability};
 use crate::desk::report::rollup::{Counters, Dim, Rollup, RollupDelta, names, split_by_day};
 use crate::desk::report::{ReportTrack, count_facts};
@@ -33,6 +34,8 @@ use crate::ports::{
 };
 use crate::ports::{StatusCounts, TicketCursor, TicketQuery};
 use crate::sla::calendar::Calendar;
+
+mod expiry;
 
 /// Wraps a store; see the module docs.
 pub struct ChangeFeedStore {
@@ -71,48 +74,6 @@ impl ChangeFeedStore {
         };
         ticket.rollup = count_facts(ticket, &calendar, &tz, self.clock.now());
         before
-    }
-
-    fn retention(&self, ws: &WorkspaceId) -> RetentionConfig {
-        self.workspaces
-            .get(ws)
-            .map(|w| w.retention.clone())
-            .unwrap_or_default()
-    }
-
-    /// Before a ticket write: sets when the ticket expires; returns when it expired as read.
-    fn stamp_ticket(&self, ticket: &mut Ticket) -> Option<Timestamp> {
-        let before = ticket.expires_at;
-        ticket.expires_at = self.retention(&ticket.workspace).ticket_expiry(ticket);
-        before
-    }
-
-    /// Before a conversation write: sets when it expires.
-    fn stamp_conversation(&self, conversation: &mut Conversation) {
-        conversation.expires_at = self
-            .retention(&conversation.workspace)
-            .conversation_expiry(conversation, self.clock.now());
-    }
-
-    /// After a ticket write that failed: the expiry as read goes back (the caller may try
-    /// again with the same copy).
-    fn unstamp<T>(ticket: &mut Ticket, before: Option<Timestamp>, result: &Result<T, StoreError>) {
-        if result.is_err() {
-            ticket.expires_at = before;
-        }
-    }
-
-    /// After a ticket write that succeeded: a done ticket's items get its expiry (entries added
-    /// since the last write too), a reopened one's lose it. An open ticket that never expired
-    /// (the bot's and the agents' daily writes) costs nothing here. A failure is logged: the
-    /// ticket's next write marks the items again.
-    async fn expire_items(&self, ticket: &Ticket, before: Option<Timestamp>) {
-        if ticket.expires_at.is_none() && before.is_none() {
-            return;
-        }
-        if let Err(e) = self.inner.expire_ticket_items(ticket).await {
-            warn!(workspace = %ticket.workspace, ticket_id = %ticket.id, error = %e, "could not mark a ticket's items with its expiry");
-        }
     }
 
     /// The time the agent spent in its previous availability, up to now, added to its
