@@ -19,7 +19,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub(super) struct Readers {
     path: PathBuf,
     max: usize,
-    statements: usize,
     state: Mutex<State>,
     freed: Condvar,
 }
@@ -33,12 +32,10 @@ struct State {
 impl Readers {
     /// A pool of at most `max` read-only connections on the database file at `path`, opened
     /// when first needed.
-    /// Each keeps up to `statements` prepared statements.
-    pub(super) fn new(path: PathBuf, max: usize, statements: usize) -> Self {
+    pub(super) fn new(path: PathBuf, max: usize) -> Self {
         Readers {
             path,
             max: max.max(1),
-            statements,
             state: Mutex::new(State {
                 idle: Vec::new(),
                 open: 0,
@@ -95,7 +92,6 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.set_prepared_statement_cache_capacity(self.statements);
         Ok(conn)
     }
 
