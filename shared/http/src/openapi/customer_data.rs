@@ -37,7 +37,8 @@ pub(super) fn schemas() -> Value {
             "customer_ref": string(),
             "tickets": count.clone(),
             "open_tickets": count.clone(),
-            "transcript_entries": count,
+            "transcript_entries": count.clone(),
+            "quarantined": count,
             "profile": { "type": "boolean" },
             "conversation": { "type": "boolean" }
         }), true)
