@@ -437,7 +437,13 @@ fn demo_env() -> turno_integrations::Env {
     })
 }
 
-async fn sweep_loop(turno: Turno, every: Duration, mut shutdown: watch::Receiver<bool>) {
+/// Runs `run` every `every` (the first run at start-up) until shutdown; a run that is late
+/// waits for its turn rather than bunching up.
+async fn every_tick<F, Fut>(every: Duration, mut shutdown: watch::Receiver<bool>, mut run: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -445,6 +451,12 @@ async fn sweep_loop(turno: Turno, every: Duration, mut shutdown: watch::Receiver
             _ = tick.tick() => {}
             _ = shutdown.wait_for(|s| *s) => return,
         }
+        run().await;
+    }
+}
+
+async fn sweep_loop(turno: Turno, every: Duration, shutdown: watch::Receiver<bool>) {
+    every_tick(every, shutdown, || async {
         match turno.sla_sweep().await {
             Ok(r) if r.breaches > 0 => {
                 info!(looked_at = r.looked_at, breaches = r.breaches, "SLA sweep")
@@ -452,23 +464,18 @@ async fn sweep_loop(turno: Turno, every: Duration, mut shutdown: watch::Receiver
             Ok(_) => {}
             Err(e) => warn!(error = %e, "SLA sweep failed; next tick retries"),
         }
-    }
+    })
+    .await
 }
 
-/// Deletes what the workspaces' retention let expire, a bounded batch per run, every
-/// `every` (the first run at start-up).
-async fn retention_loop(turno: Turno, every: Duration, mut shutdown: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = shutdown.wait_for(|s| *s) => return,
-        }
+/// Deletes what the workspaces' retention let expire, a bounded batch per run.
+async fn retention_loop(turno: Turno, every: Duration, shutdown: watch::Receiver<bool>) {
+    every_tick(every, shutdown, || async {
         if let Err(e) = turno.retention_sweep().await {
             warn!(error = %e, "retention sweep failed; the next run retries");
         }
-    }
+    })
+    .await
 }
 
 /// `turno` with no arguments: start from the environment, print where to look, run until

@@ -41,6 +41,22 @@ export function checkFile(file) {
   return { kind };
 }
 
+/// Lets `zone` take a file dropped on it: shown as `dragging` while a file is over it, and
+/// the first dropped file handed to `take`. `contained`: the drop goes no further (a zone
+/// inside another that takes files too).
+export function onFileDrop(zone, take, contained = false) {
+  zone.addEventListener('dragover', (e) => { if (e.dataTransfer?.types?.includes('Files')) { e.preventDefault(); zone.classList.add('dragging'); } });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (e) => {
+    zone.classList.remove('dragging');
+    const f = e.dataTransfer?.files?.[0];
+    if (!f) return;
+    e.preventDefault();
+    if (contained) e.stopPropagation();
+    take(f);
+  });
+}
+
 /// The attach button, its hidden file input and the chip of the file waiting to go.
 /// `zone` takes drops and pastes. `pending()` is the file to send with the next submit.
 export function attachControls(zone, ctx) {
@@ -67,15 +83,7 @@ export function attachControls(zone, ctx) {
 
   function drop() { file = null; chip.hidden = true; clear(chip); }
 
-  zone.addEventListener('dragover', (e) => { if (e.dataTransfer?.types?.includes('Files')) { e.preventDefault(); zone.classList.add('dragging'); } });
-  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
-  zone.addEventListener('drop', (e) => {
-    zone.classList.remove('dragging');
-    const f = e.dataTransfer?.files?.[0];
-    if (!f) return;
-    e.preventDefault();
-    take(f);
-  });
+  onFileDrop(zone, take);
   zone.addEventListener('paste', (e) => {
     const f = [...(e.clipboardData?.files || [])][0];
     if (!f) return;

@@ -6,7 +6,7 @@
 import { api } from './api.js';
 import { h, clear } from './dom.js';
 import { addKeys, t } from './i18n.js';
-import { checkFile, typesOf, size, uploadMedia } from './attach.js';
+import { checkFile, typesOf, size, uploadMedia, onFileDrop } from './attach.js';
 
 addKeys({
   en: {
@@ -84,16 +84,7 @@ function headerUpload(format, target, ticketId, fail) {
     } finally { button.disabled = false; }
   }
 
-  zone.addEventListener('dragover', (e) => { if (e.dataTransfer?.types?.includes('Files')) { e.preventDefault(); zone.classList.add('dragging'); } });
-  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
-  zone.addEventListener('drop', (e) => {
-    zone.classList.remove('dragging');
-    const f = e.dataTransfer?.files?.[0];
-    if (!f) return;
-    e.preventDefault();
-    e.stopPropagation();
-    take(f);
-  });
+  onFileDrop(zone, take, true);
   return zone;
 }
 

@@ -8,7 +8,7 @@ use turno_core::kernel::ids::{AgentId, WorkspaceId};
 use turno_core::ports::{AgentStore, StoreError};
 
 use super::{
-    DynamoStore, agent_item, agent_sk, agents_pk, attr, from_item, key, s, sdk_error, unexpected,
+    DynamoStore, agent_item, agent_sk, agents_pk, attr, from_item, key, sdk_error, unexpected,
 };
 
 impl DynamoStore {
@@ -30,14 +30,7 @@ impl AgentStore for DynamoStore {
         let items = self
             .query_all(
                 "list agents",
-                || {
-                    self.client
-                        .query()
-                        .table_name(&self.table)
-                        .key_condition_expression("PK = :pk")
-                        .expression_attribute_values(":pk", s(agents_pk(ws)))
-                        .consistent_read(true)
-                },
+                || self.partition_query(agents_pk(ws)).consistent_read(true),
                 None,
             )
             .await?;

@@ -9,7 +9,7 @@ use turno_core::ports::StoreError;
 
 use super::{
     CONVERSATION_SK, DynamoStore, Item, MESSAGE_SK, TICKET_SK, TURN_SK, conversation_pk, from_item,
-    key, message_pk, n, s, ticket_pk, turn_pk, unexpected,
+    key, message_pk, n, ticket_pk, turn_pk, unexpected,
 };
 
 impl DynamoStore {
@@ -50,11 +50,7 @@ impl DynamoStore {
             .query_all(
                 "read ticket items",
                 || {
-                    self.client
-                        .query()
-                        .table_name(&self.table)
-                        .key_condition_expression("PK = :pk")
-                        .expression_attribute_values(":pk", s(pk.clone()))
+                    self.partition_query(pk.clone())
                         .projection_expression("PK, SK")
                         .consistent_read(true)
                 },

@@ -499,6 +499,18 @@ impl DynamoStore {
     }
 
     /// Queries an index (or the table) to the end or until `limit` items are collected.
+    /// A query of every item under one partition key (`PK = pk`), to narrow or page.
+    fn partition_query(
+        &self,
+        pk: String,
+    ) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(pk))
+    }
+
     async fn query_all(
         &self,
         op: &str,

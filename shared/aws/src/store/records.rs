@@ -47,14 +47,7 @@ impl RecordStore for DynamoStore {
         let items = self
             .query_all(
                 "list records",
-                || {
-                    self.client
-                        .query()
-                        .table_name(&self.table)
-                        .key_condition_expression("PK = :pk")
-                        .expression_attribute_values(":pk", s(pk.clone()))
-                        .consistent_read(true)
-                },
+                || self.partition_query(pk.clone()).consistent_read(true),
                 None,
             )
             .await?;

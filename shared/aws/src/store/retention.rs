@@ -11,9 +11,7 @@ use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::MessageId;
 use turno_core::ports::StoreError;
 
-use super::{
-    DynamoStore, Item, MESSAGE_SK, TICKET_SK, key, message_pk, n, s, sdk_error, ticket_pk,
-};
+use super::{DynamoStore, Item, MESSAGE_SK, TICKET_SK, key, message_pk, n, sdk_error, ticket_pk};
 
 /// The attribute the table's time to live reads (`template.yaml`).
 pub const EXPIRES_AT: &str = "expires_at";
@@ -50,11 +48,7 @@ impl DynamoStore {
             .query_all(
                 "read ticket items",
                 || {
-                    self.client
-                        .query()
-                        .table_name(&self.table)
-                        .key_condition_expression("PK = :pk")
-                        .expression_attribute_values(":pk", s(pk.clone()))
+                    self.partition_query(pk.clone())
                         .projection_expression("PK, SK, message_id, #expires")
                         .expression_attribute_names("#expires", EXPIRES_AT)
                 },

@@ -178,13 +178,7 @@ impl Turno {
         if !self.workspaces.contains(ws) {
             return;
         }
-        let checked = serde_json::from_value::<SavedConfig>(record.value.clone())
-            .map_err(|e| e.to_string())
-            .and_then(|saved| {
-                self.check_stored(ws, saved.config)
-                    .map_err(|e| e.to_string())
-            });
-        match checked {
+        match self.check_saved(ws, record) {
             Ok(config) => {
                 self.workspaces.replace(config);
                 tracing::info!(workspace = %ws, version = record.version, "stored configuration in force");
@@ -200,6 +194,21 @@ impl Turno {
 }
 
 impl Turno {
+    /// A saved configuration record's configuration, checked (see [`Turno::check_stored`]);
+    /// the error says why it cannot be used.
+    pub(super) fn check_saved(
+        &self,
+        ws: &WorkspaceId,
+        record: &Record,
+    ) -> Result<WorkspaceConfig, String> {
+        serde_json::from_value::<SavedConfig>(record.value.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|saved| {
+                self.check_stored(ws, saved.config)
+                    .map_err(|e| e.to_string())
+            })
+    }
+
     /// A workspace's configuration from its stored (or submitted) JSON, checked: against the
     /// deployed one for a workspace the deployment started with, as an onboarded one's
     /// otherwise.

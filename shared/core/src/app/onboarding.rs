@@ -361,13 +361,7 @@ impl Turno {
             tracing::warn!(workspace = %ws, "an onboarded workspace has no stored configuration yet");
             return Ok(false);
         };
-        let checked = serde_json::from_value::<super::config_sync::SavedConfig>(record.value)
-            .map_err(|e| e.to_string())
-            .and_then(|saved| {
-                self.check_stored(ws, saved.config)
-                    .map_err(|e| e.to_string())
-            });
-        match checked {
+        match self.check_saved(ws, &record) {
             Ok(config) => {
                 self.workspaces.insert(config);
                 self.sync.mark(ws, record.version, now);
