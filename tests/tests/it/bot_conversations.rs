@@ -32,6 +32,8 @@ use turno_local::demo_shop;
 
 /// The least share of the tuned sets' conversations the demo bot must carry out as expected.
 const TARGET_SUCCESS: f64 = 1.0;
+/// The least share of the dev set's conversations, the last figure measured.
+const DEV_FLOOR: f64 = 0.0;
 /// The least share of the held-out set's conversations, the last figure measured.
 const HOLDOUT_FLOOR: f64 = 0.89;
 
@@ -264,6 +266,18 @@ fn the_demo_bot_carries_out_its_conversation_set() {
         "task success {:.1} % is below {:.0} %:\n{}",
         100.0 * success,
         100.0 * TARGET_SUCCESS,
+        failed.join("\n")
+    );
+}
+
+#[test]
+fn the_demo_bot_carries_out_its_dev_conversations() {
+    let (success, failed) = run_set("conversations_dev.jsonl", 40);
+    assert!(
+        success >= DEV_FLOOR,
+        "dev task success {:.1} % is below {:.1} %:\n{}",
+        100.0 * success,
+        100.0 * DEV_FLOOR,
         failed.join("\n")
     );
 }

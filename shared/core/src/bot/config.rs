@@ -235,6 +235,15 @@ fn default_greeting_words() -> Vec<String> {
         "bom dia",
         "boa tarde",
         "boa noite",
+        "que tal",
+        "q tal",
+        "que onda",
+        "q onda",
+        "e ai",
+        "eai",
+        "opa",
+        "tudo bem",
+        "td bem",
         "menu",
     ]
     .map(String::from)
