@@ -80,10 +80,15 @@ impl SlotConfig {
     }
 
     /// The slot's value in `text`, if it is there; failing that, in `text` with digit groups
-    /// joined (`456 789`, `234-567`, `12.34.56` as customers type a number).
+    /// joined (`456 789`, `234-567`, `12.34.56` as customers type a number) and digits set
+    /// apart from a word they follow (`nº123456`, `pedido123456`).
     pub fn find(&self, text: &str) -> Option<String> {
-        self.find_in(text)
-            .or_else(|| join_digit_groups(text).and_then(|t| self.find_in(&t)))
+        self.find_in(text).or_else(|| {
+            let spaced = digits_apart(text);
+            join_digit_groups(&spaced)
+                .map(|t| self.find_in(&t))
+                .unwrap_or_else(|| self.find_in(&spaced))
+        })
     }
 
     fn find_in(&self, text: &str) -> Option<String> {
@@ -94,6 +99,20 @@ impl SlotConfig {
             .map(|m| m.as_str().trim().to_owned())
             .filter(|v| !v.is_empty())
     }
+}
+
+/// `text` with a space between a letter and a digit that follows it.
+fn digits_apart(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    let mut after_letter = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() && after_letter {
+            out.push(' ');
+        }
+        after_letter = c.is_alphabetic();
+        out.push(c);
+    }
+    out
 }
 
 /// `text` with groups of two or more digits that one space, dash or dot separates written
@@ -485,6 +504,8 @@ mod tests {
             ("tengo 2 pedidos, el 123456", Some("123456")),
             ("2 - 3 veces", None),
             ("1 234", None),
+            ("pedido nº123456", Some("123456")),
+            ("mi pedido123456", Some("123456")),
         ] {
             assert_eq!(s.find(text).as_deref(), want, "{text}");
         }

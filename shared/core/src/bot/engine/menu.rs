@@ -41,6 +41,11 @@ fn greeting_length(text: &str, g: &str) -> Option<usize> {
     (drawn_out.is_empty() || drawn_out.starts_with(' ')).then_some(text.len() - drawn_out.len())
 }
 
+/// Words a customer may put before a menu key (normalised).
+const CHOICE_WORDS: &[&str] = &[
+    "opcion", "opciones", "la", "el", "numero", "opcao", "a", "o", "option", "number",
+];
+
 pub(super) fn chosen_option<'a>(
     config: &'a BotConfig,
     content: &Content,
@@ -53,6 +58,11 @@ pub(super) fn chosen_option<'a>(
     {
         return options.iter().find(|o| o.key == id);
     }
+    // "opción 2", "la 2", "number 2": the key after a word that only points at it.
+    let text = text
+        .split_once(' ')
+        .filter(|(first, _)| CHOICE_WORDS.contains(first))
+        .map_or(text, |(_, rest)| rest);
     options.iter().find(|o| {
         text == normalise(&o.key)
             || o.title.0.values().any(|t| {
