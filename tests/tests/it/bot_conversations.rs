@@ -33,7 +33,7 @@ use turno_local::demo_shop;
 /// The least share of the tuned sets' conversations the demo bot must carry out as expected.
 const TARGET_SUCCESS: f64 = 1.0;
 /// The least share of the dev set's conversations, the last figure measured.
-const DEV_FLOOR: f64 = 0.9;
+const DEV_FLOOR: f64 = 0.91;
 /// The least share of the held-out set's conversations, the last figure measured.
 const HOLDOUT_FLOOR: f64 = 0.98;
 

@@ -244,6 +244,20 @@ fn default_greeting_words() -> Vec<String> {
         "opa",
         "tudo bem",
         "td bem",
+        // Openers that announce a question without asking it yet.
+        "consulta",
+        "una consulta",
+        "tengo una consulta",
+        "una pregunta",
+        "tengo una pregunta",
+        "una duda",
+        "tengo una duda",
+        "uma pergunta",
+        "tenho uma pergunta",
+        "uma duvida",
+        "tenho uma duvida",
+        "quick question",
+        "i have a question",
         "menu",
     ]
     .map(String::from)
