@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::bot::config::{BotConfig, MenuAction, NluConfig};
 use crate::bot::flow::{FlowConfig, Vars, render};
-use crate::bot::integrations::IntegrationError;
 use crate::bot::keywords;
 use crate::channel::message::{Content, Outbound};
 use crate::desk::ticket::EscalationReason;
@@ -263,11 +262,25 @@ pub fn step_for(
         return s;
     }
 
+    // A message holding a flow's value and nothing else the bot understood ("#123456",
+    // "y mi pedio 456789?"): that flow, with the value.
+    if let Some((name, flow)) = flow_by_value(config, raw) {
+        next.greeted = true;
+        let mut s = run_flow(next, lang, name, flow, Vars::new(), raw, customer);
+        if !state.greeted && after_greeting.is_some() {
+            s.replies
+                .insert(0, Outbound::text(config.greeting.get(lang)));
+        }
+        return s;
+    }
+
     let is_greeting = after_greeting.is_some()
         || understood
             .as_ref()
             .is_some_and(|(_, c)| c.intent.as_deref() == Some(GREETING));
     if is_greeting || !state.greeted {
+        // "ok", "hola" or "beleza" while a flow waits for a slot: it still waits for it.
+        next.awaiting = awaiting;
         // A first message that is not a greeting and was not understood still counts as a
         // failed attempt: three unintelligible messages hand off, the first one included.
         next.failed_attempts = match is_greeting || raw.trim().is_empty() {
@@ -286,6 +299,18 @@ pub fn step_for(
     }
 
     not_understood(config, next, lang, awaiting)
+}
+
+/// The one flow whose first slot finds a value in `text`, if exactly one does.
+fn flow_by_value<'a>(config: &'a BotConfig, text: &str) -> Option<(&'a str, &'a FlowConfig)> {
+    let mut found = config.flows.iter().filter(|(_, f)| {
+        f.slots
+            .values()
+            .next()
+            .is_some_and(|slot| slot.find(text).is_some())
+    });
+    let (name, flow) = found.next()?;
+    found.next().is_none().then_some((name.as_str(), flow))
 }
 
 /// The step for a message nobody understood: a failed attempt, and the handoff at the limit.
@@ -450,98 +475,6 @@ fn run_flow(
     }
 }
 
-/// Finishes a step that called an action: the answer with the action's fields; for a value
-/// the business does not know (404), says so, counts a failed attempt and asks again; for a
-/// failure (timeout, 5xx), apologises and hands off with reason `integration_failed`.
-pub fn complete_call(
-    config: &BotConfig,
-    mut state: BotState,
-    lang: Lang,
-    call: &FlowCall,
-    outcome: Result<Vars, IntegrationError>,
-    customer: &Customer<'_>,
-) -> Step {
-    let name = &call.flow;
-    let Some(flow) = config.flows.get(name) else {
-        return handoff(
-            config,
-            state,
-            lang,
-            EscalationReason::IntegrationFailed,
-            None,
-            None,
-            &format!("flow:{name}:unknown"),
-        );
-    };
-    let mut vars = customer.vars();
-    vars.extend(call.vars.clone());
-    match outcome {
-        Ok(fields) => {
-            let prefix = flow.result_name().unwrap_or("result");
-            vars.extend(
-                fields
-                    .into_iter()
-                    .map(|(k, v)| (format!("{prefix}.{k}"), v)),
-            );
-            state.failed_attempts = 0;
-            Step::reply(
-                state,
-                vec![Outbound::text(render(flow.answer.get(lang), &vars))],
-                format!("flow:{name}:answered"),
-            )
-        }
-        Err(IntegrationError::NotFound) => {
-            state.failed_attempts = state.failed_attempts.saturating_add(1);
-            let said = match &flow.not_found {
-                Some(t) => Outbound::text(render(t.get(lang), &vars)),
-                None => Outbound::text(config.fallback.get(lang)),
-            };
-            if state.failed_attempts >= config.max_failed_attempts {
-                let mut s = handoff(
-                    config,
-                    state,
-                    lang,
-                    EscalationReason::FailedAttempts,
-                    None,
-                    None,
-                    &format!("flow:{name}:not_found"),
-                );
-                s.replies.insert(0, said);
-                return s;
-            }
-            let mut replies = vec![said];
-            // Ask again for the slots, from the first.
-            if let Some((slot_name, slot)) = flow.slots.iter().next() {
-                if flow.not_found.is_none() {
-                    replies.push(Outbound::text(render(slot.prompt.get(lang), &vars)));
-                }
-                state.awaiting = Some(Awaiting {
-                    flow: name.clone(),
-                    slot: slot_name.clone(),
-                    vars: Vars::new(),
-                });
-            }
-            Step::reply(state, replies, format!("flow:{name}:not_found"))
-        }
-        Err(_) => {
-            let mut s = handoff(
-                config,
-                state,
-                lang,
-                EscalationReason::IntegrationFailed,
-                None,
-                None,
-                &format!("flow:{name}:failed"),
-            );
-            if let Some(t) = &flow.failed {
-                s.replies
-                    .insert(0, Outbound::text(render(t.get(lang), &vars)));
-            }
-            s
-        }
-    }
-}
-
 /// Turns a handoff step into the out-of-hours path: the out-of-hours text (when to expect an
 /// answer, other ways to write) instead of the handoff text, and the handoff marked so the
 /// ticket waits in its queue. Steps without a handoff are returned as they are.
@@ -585,9 +518,11 @@ fn handoff(
     }
 }
 
+mod call;
 mod menu;
 #[cfg(test)]
 mod tests;
 
+pub use call::complete_call;
 pub use menu::menu;
 use menu::{GREETING, chosen_option, strip_greeting};

@@ -79,8 +79,19 @@ impl SlotConfig {
         Ok(())
     }
 
-    /// The slot's value in `text`, if it is there.
+    /// The slot's value in `text`, if it is there; failing that, in `text` with digit groups
+    /// joined (`456 789`, `234-567`, `12.34.56` as customers type a number) and digits set
+    /// apart from a word they follow (`nº123456`, `pedido123456`).
     pub fn find(&self, text: &str) -> Option<String> {
+        self.find_in(text).or_else(|| {
+            let spaced = digits_apart(text);
+            join_digit_groups(&spaced)
+                .map(|t| self.find_in(&t))
+                .unwrap_or_else(|| self.find_in(&spaced))
+        })
+    }
+
+    fn find_in(&self, text: &str) -> Option<String> {
         let re = self.compiled.as_ref()?;
         let caps = re.captures(text)?;
         caps.get(1)
@@ -88,6 +99,50 @@ impl SlotConfig {
             .map(|m| m.as_str().trim().to_owned())
             .filter(|v| !v.is_empty())
     }
+}
+
+/// `text` with a space between a letter and a digit that follows it.
+fn digits_apart(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    let mut after_letter = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() && after_letter {
+            out.push(' ');
+        }
+        after_letter = c.is_alphabetic();
+        out.push(c);
+    }
+    out
+}
+
+/// `text` with groups of two or more digits that one space, dash or dot separates written
+/// together; `None` when there are none.
+fn join_digit_groups(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let run_before = |i: usize| {
+        chars[..i]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let run_after = |i: usize| {
+        chars[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut joined = false;
+    for (i, c) in chars.iter().enumerate() {
+        let separator = matches!(c, ' ' | '-' | '.');
+        if separator && i > 0 && run_before(i) >= 2 && run_after(i) >= 2 {
+            joined = true;
+            continue;
+        }
+        out.push(*c);
+    }
+    joined.then_some(out)
 }
 
 /// A call to the business's HTTP API.
@@ -434,6 +489,26 @@ mod tests {
                 .unwrap();
         whole.compile().unwrap();
         assert_eq!(whole.find("es el 4815162").as_deref(), Some("4815162"));
+    }
+
+    #[test]
+    fn a_number_typed_in_groups_is_found_whole_and_separate_numbers_stay_apart() {
+        let mut s: SlotConfig =
+            serde_json::from_value(json!({"pattern": r"\b(\d{5,8})\b", "prompt": {"es": "?"}}))
+                .unwrap();
+        s.compile().unwrap();
+        for (text, want) in [
+            ("456 789", Some("456789")),
+            ("el pedido 234-567 no llegó", Some("234567")),
+            ("order 12.34.56", Some("123456")),
+            ("tengo 2 pedidos, el 123456", Some("123456")),
+            ("2 - 3 veces", None),
+            ("1 234", None),
+            ("pedido nº123456", Some("123456")),
+            ("mi pedido123456", Some("123456")),
+        ] {
+            assert_eq!(s.find(text).as_deref(), want, "{text}");
+        }
     }
 
     #[test]

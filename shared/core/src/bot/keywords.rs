@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Phrases match on word boundaries, accents and case aside, the last word also as the start
-//! of a longer one (`abogado` finds `abogados`). Every language's phrases are looked for in
+//! of a longer one (`abogado` finds `abogados`; a word under five letters, such as `OCU`, only
+//! itself and its plural). Every language's phrases are looked for in
 //! every message: a customer may name a Spanish authority in English.
 
 use std::collections::{BTreeMap, HashSet};

@@ -23,17 +23,27 @@ pub fn normalise(text: &str) -> String {
 }
 
 /// Whether `phrase` (normalised, one or more words) appears in `text` (normalised) on word
-/// boundaries, the phrase's last word matching as a prefix (`agente` finds `agentes`).
+/// boundaries, the phrase's last word matching as a prefix (`agente` finds `agentes`). A
+/// last word shorter than [`PREFIX_LEAST`] letters (an acronym such as `OCU`) matches whole
+/// or with a plural `s`: `ocu` does not find `ocurrio`.
 pub fn contains_phrase(text: &str, phrase: &str) -> bool {
     let words: Vec<&str> = text.split(' ').collect();
     let want: Vec<&str> = phrase.split(' ').filter(|w| !w.is_empty()).collect();
     let Some((last, init)) = want.split_last() else {
         return false;
     };
+    let short = last.chars().count() < PREFIX_LEAST;
+    let matches_last = |w: &str| match w.strip_prefix(last) {
+        Some(rest) => !short || rest.is_empty() || rest == "s",
+        None => false,
+    };
     words
         .windows(want.len())
-        .any(|w| w[..init.len()] == *init && w[init.len()].starts_with(last))
+        .any(|w| w[..init.len()] == *init && matches_last(w[init.len()]))
 }
+
+/// The least length of a phrase's last word for it to match as the start of a longer one.
+const PREFIX_LEAST: usize = 5;
 
 #[cfg(test)]
 mod tests {
@@ -55,5 +65,8 @@ mod tests {
         assert!(contains_phrase("buenos dias", "buenos dias"));
         assert!(!contains_phrase("reagente", "agente"));
         assert!(!contains_phrase("hola", ""));
+        assert!(!contains_phrase("que ocurrio con mi pedido", "ocu"));
+        assert!(contains_phrase("los denuncio en la ocu", "ocu"));
+        assert!(contains_phrase("these are scams", "scam"));
     }
 }

@@ -135,7 +135,8 @@ pub(super) const LEXICON: &[(&str, f32, &[&str])] = &[
             // pt
             "horrivel", "horriveis", "terrivel", "terriveis", "vergonha", "vergonhoso*",
             "palhacada*", "lixo", "porcaria*", "raiva", "irritad*", "revoltad*", "decepcionad*",
-            "decepcao", "descaso", "falta de respeito", "desrespeito", "enganacao", "golpe",
+            "decepcao", "descaso", "falta de respeito", "desrespeito", "enganacao", "e golpe",
+            "um golpe", "num golpe", "que golpe",
             "golpista*", "ladrao", "ladroes", "roubaram", "saco cheio", "cansei", "nao aguento",
             "que piada", "e uma piada", "isso e piada", "chateado", "chateada", "obrigado por nada",
             "obrigada por nada", "que droga",

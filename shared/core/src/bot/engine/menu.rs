@@ -10,7 +10,8 @@ const MENU_CHOICE_PREFIX: &str = "menu:";
 pub(super) const GREETING: &str = "greeting";
 
 /// What follows the greetings `text` (normalised) opens with, if it opens with one: `""` for
-/// a message that is only greetings.
+/// a message that is only greetings. A greeting's last letter may be drawn out (`holaaa`,
+/// `heyyy`, `oiii`).
 pub(super) fn strip_greeting<'t>(config: &BotConfig, text: &'t str) -> Option<&'t str> {
     let mut rest = text;
     let mut found = false;
@@ -19,23 +20,31 @@ pub(super) fn strip_greeting<'t>(config: &BotConfig, text: &'t str) -> Option<&'
             .greeting_words
             .iter()
             .map(|g| normalise(g))
-            .filter(|g| {
-                !g.is_empty()
-                    && (rest == g.as_str()
-                        || rest
-                            .strip_prefix(g.as_str())
-                            .is_some_and(|r| r.starts_with(' ')))
-            })
-            .max_by_key(String::len);
+            .filter_map(|g| greeting_length(rest, &g))
+            .max();
         match longest {
-            Some(g) => {
-                rest = rest[g.len()..].trim_start();
+            Some(n) => {
+                rest = rest[n..].trim_start();
                 found = true;
             }
             None => return found.then_some(rest),
         }
     }
 }
+
+/// How much of `text` the greeting `g` takes when `text` opens with it as a whole word, its
+/// last letter repeated any number of times.
+fn greeting_length(text: &str, g: &str) -> Option<usize> {
+    let last = g.chars().last()?;
+    let after = text.strip_prefix(g)?;
+    let drawn_out = after.trim_start_matches(last);
+    (drawn_out.is_empty() || drawn_out.starts_with(' ')).then_some(text.len() - drawn_out.len())
+}
+
+/// Words a customer may put before a menu key (normalised).
+const CHOICE_WORDS: &[&str] = &[
+    "opcion", "opciones", "la", "el", "numero", "opcao", "a", "o", "option", "number",
+];
 
 pub(super) fn chosen_option<'a>(
     config: &'a BotConfig,
@@ -49,6 +58,11 @@ pub(super) fn chosen_option<'a>(
     {
         return options.iter().find(|o| o.key == id);
     }
+    // "opción 2", "la 2", "number 2": the key after a word that only points at it.
+    let text = text
+        .split_once(' ')
+        .filter(|(first, _)| CHOICE_WORDS.contains(first))
+        .map_or(text, |(_, rest)| rest);
     options.iter().find(|o| {
         text == normalise(&o.key)
             || o.title.0.values().any(|t| {

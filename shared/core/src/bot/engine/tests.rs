@@ -1,5 +1,6 @@
 use super::*;
 use crate::bot::config::{MenuConfig, MenuOption};
+use crate::bot::integrations::IntegrationError;
 use crate::bot::llm::step_for_llm_answer;
 use crate::kernel::lang::Localized;
 use std::collections::BTreeMap;
@@ -405,4 +406,54 @@ fn an_action_call_carries_the_conversation_s_language() {
     let s = step(&cfg, &asked.state, Lang::En, &text("it is 123456"));
     let call = s.call.expect("the action is called");
     assert_eq!(call.vars.get(LANG_VAR).map(String::as_str), Some("en"));
+}
+
+#[test]
+fn a_message_holding_only_a_flow_value_starts_that_flow_with_it() {
+    let cfg = with_order_flow();
+    for (said, greets) in [
+        ("#123456", false),
+        ("hola, 123 456", true),
+        ("y mi pedio 123456?", false),
+    ] {
+        let s = step(&cfg, &BotState::default(), Lang::Es, &text(said));
+        let call = s.call.as_ref().expect(said);
+        assert_eq!(
+            call.vars.get("order_number").map(String::as_str),
+            Some("123456")
+        );
+        assert_eq!(
+            s.replies.first().map(|r| r.body()) == Some("¡Hola!"),
+            greets,
+            "{said}"
+        );
+    }
+    // Without a value, an unintelligible first message is still a failed attempt.
+    let s = step(&cfg, &BotState::default(), Lang::Es, &text("zzzz"));
+    assert!(s.call.is_none());
+    assert_eq!(s.state.failed_attempts, 1);
+}
+
+#[test]
+fn a_greeting_while_a_slot_is_awaited_keeps_the_flow_waiting() {
+    let cfg = with_order_flow();
+    let asked = step(&cfg, &greeted(), Lang::Es, &text("5"));
+    let s = step(&cfg, &asked.state, Lang::Es, &text("hola"));
+    assert_eq!(s.understood_as, "greeting");
+    assert_eq!(s.state.awaiting, asked.state.awaiting);
+}
+
+#[test]
+fn a_greeting_may_draw_out_its_last_letter_but_not_run_into_another_word() {
+    let cfg = config();
+    for said in ["holaaa", "hiii", "Holaaaa!!"] {
+        let s = step(&cfg, &BotState::default(), Lang::Es, &text(said));
+        assert_eq!(
+            (s.understood_as.as_str(), s.state.failed_attempts),
+            ("greeting", 0),
+            "{said}"
+        );
+    }
+    let s = step(&cfg, &BotState::default(), Lang::Es, &text("holanda"));
+    assert_eq!(s.state.failed_attempts, 1);
 }
