@@ -1,0 +1,71 @@
+//! A request to be handed over to the business's own people without a person's word: "put
+//! me through to support", "transfer me to customer service", "get me the help desk", "can
+//! i be transferred to an operator". The desk asked for is the business's own (not "my
+//! manager", not "comcast support").
+
+/// Verbs of handing over; "put" and "patch" only with "through" after them.
+const HAND_OVER: &[&str] = &[
+    "transfer",
+    "transferred",
+    "connect",
+    "connected",
+    "forward",
+    "redirect",
+    "escalate",
+];
+const THROUGH: &[&str] = &["put", "patch", "pass"];
+/// "get me ...", "give me ...": asking to be given the desk itself.
+const GIVE: &[&str] = &["get", "give"];
+
+/// The people and desks of a business a customer can be handed to.
+const DESK: &[&str] = &[
+    "support",
+    "service",
+    "desk",
+    "helpdesk",
+    "representative",
+    "rep",
+    "operator",
+    "agent",
+    "human",
+    "person",
+    "someone",
+    "somebody",
+    "team",
+    "staff",
+    "manager",
+    "supervisor",
+    "care",
+    "advisor",
+    "associate",
+    "department",
+];
+
+/// Owners before a desk that make it the customer's own or someone else's.
+const OWNER: &[&str] = &["my", "his", "her", "their", "our"];
+
+/// How many tokens after the hand-over the desk may come.
+const WINDOW: usize = 6;
+
+/// Whether the message asks to be handed over to the business's people.
+pub(in crate::classifier) fn asks_to_be_put_through(tokens: &[&str]) -> bool {
+    tokens.iter().enumerate().any(|(i, t)| {
+        let next = tokens.get(i + 1);
+        let cue = HAND_OVER.contains(t)
+            || (THROUGH.contains(t) && tokens.get(i + 1..).is_some_and(|r| r.contains(&"through")))
+            || (GIVE.contains(t) && next == Some(&"me"));
+        cue && desk_after(tokens, i + 1)
+    })
+}
+
+/// Whether a desk of the business comes within [`WINDOW`] tokens from `start`.
+fn desk_after(tokens: &[&str], start: usize) -> bool {
+    let end = (start + WINDOW).min(tokens.len());
+    (start..end).any(|j| {
+        let owned = j
+            .checked_sub(1)
+            .and_then(|k| tokens.get(k))
+            .is_some_and(|b| OWNER.contains(b));
+        tokens.get(j).is_some_and(|t| DESK.contains(t)) && !owned
+    })
+}
