@@ -43,6 +43,10 @@ fn stretched_and_slang_greetings_are_greetings() {
             ("gm team", Some("greeting")),
             ("hows it hanging", Some("greeting")),
             ("good day to you all", Some("greeting")),
+            ("how goes it", Some("greeting")),
+            ("hey what's happening", Some("greeting")),
+            ("what is going on", Some("greeting")),
+            ("what is happening with my order", Some("order_status")),
         ],
     );
 }
@@ -71,6 +75,9 @@ fn closings_in_other_words_are_thanks_not_greetings() {
             ("nothing else, cheers", Some("thanks")),
             ("thankss", Some("thanks")),
             ("tyy", Some("thanks")),
+            ("i am so grateful for all the help", Some("thanks")),
+            ("great, exactly what i needed", Some("thanks")),
+            ("say thanks to my dad for me", None),
             ("that's it, i'm done with this phone", None),
         ],
     );
@@ -99,6 +106,9 @@ fn a_hand_over_to_support_is_a_request_for_a_person() {
             ("transfer me to the help desk please", Some("human_agent")),
             ("get me customer service", Some("human_agent")),
             ("could i be transferred to an operator", Some("human_agent")),
+            ("can somebody from your team call me", Some("human_agent")),
+            ("is anyone at the shop around to chat", Some("human_agent")),
+            ("is anyone at the beach today", None),
             ("transfer 200 to my savings account", None),
             ("connect me to my wifi", None),
             ("forward this email to my manager", None),
@@ -114,6 +124,8 @@ fn another_business_after_politeness_is_still_another_business() {
             ("could you track my fedex parcel", None),
             ("can you check my ebay order", None),
             ("can you check my order", Some("order_status")),
+            ("my sister's parcel is late", None),
+            ("has my neighbors package arrived", None),
         ],
     );
 }

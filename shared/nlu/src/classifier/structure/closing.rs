@@ -129,6 +129,8 @@ pub(super) const CLOSING: &[&str] = &[
     "nothing",
     "else",
     "one",
+    "am",
+    "lifesaver",
     // es
     "listo",
     "perfecto",
@@ -189,6 +191,8 @@ pub(super) const CLOSING: &[&str] = &[
 /// Words of [`CLOSING`] that say the customer got what they came for; "all" and
 /// "everything" only after "that is" or "it is" ("that's all", "that is everything").
 const CLOSING_ANCHOR: &[&str] = &[
+    "needed",
+    "lifesaver",
     "sorted",
     "solved",
     "helped",

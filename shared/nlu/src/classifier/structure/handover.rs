@@ -1,7 +1,7 @@
 //! A request to be handed over to the business's own people without a person's word: "put
 //! me through to support", "transfer me to customer service", "get me the help desk", "can
-//! i be transferred to an operator". The desk asked for is the business's own (not "my
-//! manager", not "comcast support").
+//! i be transferred to an operator", "could somebody from the store call me". The desk asked
+//! for is the business's own (not "my manager", not "comcast support").
 
 /// Verbs of handing over; "put" and "patch" only with "through" after them.
 const HAND_OVER: &[&str] = &[
@@ -47,8 +47,34 @@ const OWNER: &[&str] = &["my", "his", "her", "their", "our"];
 /// How many tokens after the hand-over the desk may come.
 const WINDOW: usize = 6;
 
-/// Whether the message asks to be handed over to the business's people.
+/// Someone "from" or "at" the business: "could somebody from the store call me", "is
+/// there anyone at the shop i can talk to".
+const SOMEONE: &[&str] = &["someone", "somebody", "anyone", "anybody"];
+const FROM: &[&str] = &["from", "at", "in", "on"];
+const THE_BUSINESS: &[&str] = &["store", "shop", "company", "your", "you", "team"];
+/// Verbs that ask for that someone's time.
+const REACH: &[&str] = &[
+    "talk", "speak", "chat", "contact", "call", "reach", "phone", "email", "help",
+];
+
+/// Whether the message asks to be handed over to the business's people, or for someone of
+/// the business to talk to.
 pub(in crate::classifier) fn asks_to_be_put_through(tokens: &[&str]) -> bool {
+    someone_at_the_business(tokens) || handed_over(tokens)
+}
+
+fn someone_at_the_business(tokens: &[&str]) -> bool {
+    let someone_there = tokens.iter().enumerate().any(|(i, t)| {
+        SOMEONE.contains(t)
+            && tokens.get(i + 1).is_some_and(|f| FROM.contains(f))
+            && tokens
+                .get(i + 2..(i + 4).min(tokens.len()))
+                .is_some_and(|w| w.iter().any(|b| THE_BUSINESS.contains(b)))
+    });
+    someone_there && tokens.iter().any(|t| REACH.contains(t))
+}
+
+fn handed_over(tokens: &[&str]) -> bool {
     tokens.iter().enumerate().any(|(i, t)| {
         let next = tokens.get(i + 1);
         let cue = HAND_OVER.contains(t)

@@ -14,7 +14,7 @@ mod sense;
 mod words;
 
 pub(super) use business::TO_THE_BUSINESS;
-use business::{OTHER_BUSINESS, OUR_THINGS};
+use business::{OTHER_BUSINESS, OUR_THINGS, SOMEONE_ELSE};
 pub(super) use closing::is_closing;
 pub(super) use handover::asks_to_be_put_through;
 pub(super) use purchase::{asks_after_own_purchase, awaits_something_else};
@@ -54,15 +54,26 @@ pub(super) fn is_request(rest: &[&str]) -> bool {
     rest.len() >= 2 && !closing && rest.first().is_some_and(|t| REQUEST_OPENER.contains(t))
 }
 
+/// After "what is", the words that make it a greeting ("what's up", "what's happening").
+const WHAT_IS: &[&str] = &[
+    "up",
+    "new",
+    "good",
+    "going",
+    "happening",
+    "cracking",
+    "crackin",
+    "popping",
+    "poppin",
+];
+
 /// Whether the whole message is small talk that greets ("hello, how is it going", "hey
 /// there, how are you doing", "what's up", "buenas, qué tal", "oi, tudo bem?"): every word is
 /// one of small talk, and one of them greets.
 pub(super) fn is_small_talk(tokens: &[&str]) -> bool {
-    // "what is up", "what is new", "what is good"; not "what is it", "what are you".
+    // "what is up", "what is new", "what is happening"; not "what is it", "what are you".
     let what_is = match tokens {
-        ["what", rest @ ..] => {
-            Some(matches!(rest, ["is", x, ..] if ["up", "new", "good"].contains(x)))
-        }
+        ["what", rest @ ..] => Some(matches!(rest, ["is", x, ..] if WHAT_IS.contains(x))),
         _ => None,
     };
     !tokens.is_empty()
@@ -166,8 +177,8 @@ pub(super) fn speaks_to_us(tokens: &[&str]) -> bool {
 }
 
 /// Whether the message names another business, service or thing as what it is about
-/// ("track my ups package", "where is my pizza delivery", "cancel my 3pm meeting"), without
-/// speaking to the shop itself.
+/// ("track my ups package", "where is my pizza delivery", "cancel my 3pm meeting"), or
+/// someone else's purchase ("my friend's order"), without speaking to the shop itself.
 pub(super) fn names_another_business(tokens: &[&str]) -> bool {
     // "can you check my walmart order": the "you" of politeness in front is no address to
     // the shop.
@@ -175,7 +186,10 @@ pub(super) fn names_another_business(tokens: &[&str]) -> bool {
         .iter()
         .position(|t| !POLITE.contains(t))
         .unwrap_or(tokens.len());
-    tokens.iter().any(|t| OTHER_BUSINESS.contains(t))
+    let someone_elses = tokens
+        .windows(2)
+        .any(|w| SOMEONE_ELSE.contains(&w[0]) && OUR_THINGS.contains(&w[1]));
+    (someone_elses || tokens.iter().any(|t| OTHER_BUSINESS.contains(t)))
         && !tokens
             .get(start..)
             .unwrap_or(&[])

@@ -185,6 +185,23 @@ pub(super) const SMALL_TALK: &[&str] = &[
     "talk",
     "feeling",
     "holding",
+    "goes",
+    "happening",
+    "goin",
+    "week",
+    "weekend",
+    "night",
+    "end",
+    "bot",
+    "somebody",
+    "someone",
+    "keeping",
+    "yourself",
+    "whatcha",
+    "lovely",
+    "chat",
+    "chatting",
+    "talking",
     // es
     "hola",
     "buenas",
@@ -321,6 +338,7 @@ pub(super) const WORLD_PAIRS: &[[&str; 2]] = &[
 /// Verbs that open a command to a phone, a speaker or a smart home ("set an alarm", "play
 /// some jazz", "turn off the lights", "remind me to...").
 pub(super) const COMMAND: &[&str] = &[
+    "say",
     "set",
     "turn",
     "play",
