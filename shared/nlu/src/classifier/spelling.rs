@@ -14,13 +14,14 @@ use crate::normalise::{expand_shorthand, squeeze};
 /// mended into ("order", "where", "track").
 pub(super) const KEY_COUNT: u32 = 8;
 
-/// The lengths of a word that may be a key word missing one letter.
-const SHORT_TYPO: std::ops::RangeInclusive<usize> = 3..=4;
+/// The lengths of a word that may be a key word missing one letter: four letters (at three,
+/// "god" would be "good").
+const SHORT_TYPO: std::ops::RangeInclusive<usize> = 4..=4;
 
 impl Classifier {
     /// The key words short typos are mended into: vocabulary words of the examples of the
-    /// intents (not only of out-of-scope ones), used by at least [`KEY_COUNT`] examples, four
-    /// or five letters long, not function words.
+    /// intents (not only of out-of-scope ones), used by at least [`KEY_COUNT`] examples, one
+    /// letter longer than a short typo, not function words.
     pub(super) fn find_key_words(&self) -> Vec<(String, u32)> {
         let mut keys: Vec<(String, u32)> = self
             .words
@@ -58,7 +59,15 @@ impl Classifier {
 
     /// What `token` stands for, when it is no word of the vocabulary but a mended spelling.
     fn mend(&self, token: &str) -> Option<&str> {
-        if self.words.contains_key(token) || structure::is_social_word(token) {
+        let len = token.chars().count();
+        let doubled_end = {
+            let mut end = token.chars().rev();
+            end.next().is_some_and(|last| Some(last) == end.next())
+        };
+        if !(doubled_end || SHORT_TYPO.contains(&len))
+            || self.words.contains_key(token)
+            || structure::is_social_word(token)
+        {
             return None;
         }
         self.without_doubled_end(token)
@@ -85,8 +94,8 @@ impl Classifier {
             .or_else(|| structure::social_word_squeezed(&squeeze(token)))
     }
 
-    /// "oder" → "order", "trak" → "track": a word of three or four letters that is a key
-    /// word with one letter left out (never the first).
+    /// "oder" → "order", "trak" → "track": a word of four letters that is a key word with
+    /// one letter left out (never the first).
     fn key_word_missing_a_letter(&self, token: &str) -> Option<&str> {
         let len = token.chars().count();
         if !SHORT_TYPO.contains(&len) || !token.chars().all(char::is_alphabetic) {

@@ -20,6 +20,9 @@ pub(super) use handover::asks_to_be_put_through;
 pub(super) use purchase::{asks_after_own_purchase, awaits_something_else};
 pub(super) use sense::without_sequence_order;
 
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
 use crate::normalise::squeeze;
 use words::{
     COMMAND, COMMAND_BEFORE, LANGUAGE, OPENING, OPENING_PAIRS, POLITE, REQUEST_OPENER, SAY,
@@ -95,7 +98,11 @@ pub(super) fn is_social_word(token: &str) -> bool {
 
 /// The word of greeting, small talk or thanks `token` is ("hey" for "hey").
 pub(super) fn social_word(token: &str) -> Option<&'static str> {
-    social_words().find(|w| *w == token)
+    static SOCIAL: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SOCIAL
+        .get_or_init(|| social_words().collect())
+        .get(token)
+        .copied()
 }
 
 /// The word of greeting, small talk or thanks whose double letters squeezed are `squeezed`
