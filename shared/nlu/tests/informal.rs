@@ -112,6 +112,7 @@ fn a_hand_over_to_support_is_a_request_for_a_person() {
             ("transfer 200 to my savings account", None),
             ("connect me to my wifi", None),
             ("forward this email to my manager", None),
+            ("forward this article to the support team", None),
         ],
     );
 }

@@ -16,6 +16,10 @@ const HAND_OVER: &[&str] = &[
 const THROUGH: &[&str] = &["put", "patch", "pass"];
 /// "get me ...", "give me ...": asking to be given the desk itself.
 const GIVE: &[&str] = &["get", "give"];
+/// Who is handed over, and the words before a hand-over said of them ("can i be
+/// transferred", "get connected").
+const ME: &[&str] = &["me", "us"];
+const BE: &[&str] = &["be", "get", "being"];
 
 /// The people and desks of a business a customer can be handed to.
 const DESK: &[&str] = &[
@@ -39,6 +43,23 @@ const DESK: &[&str] = &[
     "advisor",
     "associate",
     "department",
+];
+
+/// The desks a "get me" asks for: the business's own, not anyone at all.
+const BUSINESS_DESK: &[&str] = &[
+    "support",
+    "service",
+    "desk",
+    "helpdesk",
+    "representative",
+    "rep",
+    "operator",
+    "agent",
+    "human",
+    "manager",
+    "supervisor",
+    "care",
+    "advisor",
 ];
 
 /// Owners before a desk that make it the customer's own or someone else's.
@@ -76,22 +97,32 @@ fn someone_at_the_business(tokens: &[&str]) -> bool {
 
 fn handed_over(tokens: &[&str]) -> bool {
     tokens.iter().enumerate().any(|(i, t)| {
-        let next = tokens.get(i + 1);
-        let cue = HAND_OVER.contains(t)
-            || (THROUGH.contains(t) && tokens.get(i + 1..).is_some_and(|r| r.contains(&"through")))
-            || (GIVE.contains(t) && next == Some(&"me"));
-        cue && desk_after(tokens, i + 1)
+        // The customer is the one handed over: "transfer me", "put us through", "can i be
+        // transferred", "get connected"; not "forward this email to the support team".
+        let me_next = tokens.get(i + 1).is_some_and(|n| ME.contains(n));
+        let passive = i
+            .checked_sub(1)
+            .and_then(|j| tokens.get(j))
+            .is_some_and(|p| BE.contains(p));
+        let through = tokens.get(i + 1..).is_some_and(|r| r.contains(&"through"));
+        let cue = (HAND_OVER.contains(t) && (me_next || passive))
+            || (THROUGH.contains(t) && me_next && through);
+        // "get me customer service", "give me an agent"; not "get me someone to fix the sink".
+        let given = GIVE.contains(t) && me_next;
+        (cue && desk_after(tokens, i + 1, DESK))
+            || (given && desk_after(tokens, i + 2, BUSINESS_DESK))
     })
 }
 
-/// Whether a desk of the business comes within [`WINDOW`] tokens from `start`.
-fn desk_after(tokens: &[&str], start: usize) -> bool {
+/// Whether one of `desks`, not the customer's own, comes within [`WINDOW`] tokens from
+/// `start`.
+fn desk_after(tokens: &[&str], start: usize, desks: &[&str]) -> bool {
     let end = (start + WINDOW).min(tokens.len());
     (start..end).any(|j| {
         let owned = j
             .checked_sub(1)
             .and_then(|k| tokens.get(k))
             .is_some_and(|b| OWNER.contains(b));
-        tokens.get(j).is_some_and(|t| DESK.contains(t)) && !owned
+        tokens.get(j).is_some_and(|t| desks.contains(t)) && !owned
     })
 }
