@@ -43,18 +43,10 @@ impl Classifier {
 
     /// The normalised message with its mended spellings, or `None` when nothing changed.
     pub(super) fn respell(&self, normalised: &str) -> Option<String> {
-        let mut changed = false;
-        let mut out: Vec<&str> = Vec::new();
-        for token in normalised.split(' ').filter(|t| !t.is_empty()) {
-            match self.mend(token) {
-                Some(mended) => {
-                    changed = true;
-                    out.extend(mended.split(' '));
-                }
-                None => out.push(token),
-            }
-        }
-        changed.then(|| out.join(" "))
+        let tokens = || normalised.split(' ').filter(|t| !t.is_empty());
+        tokens().find_map(|t| self.mend(t))?;
+        let out: Vec<&str> = tokens().map(|t| self.mend(t).unwrap_or(t)).collect();
+        Some(out.join(" "))
     }
 
     /// What `token` stands for, when it is no word of the vocabulary but a mended spelling.
@@ -103,26 +95,21 @@ impl Classifier {
         }
         self.key_words
             .iter()
-            .filter(|(key, _)| key.chars().count() == len + 1 && drops_one_letter(key, token))
+            .filter(|(key, _)| drops_one_letter(key, token))
             .max_by_key(|(_, count)| *count)
             .map(|(key, _)| key.as_str())
     }
 }
 
-/// Whether `short` is `word` with one letter, not the first, left out.
+/// Whether `short` is `word` with one letter, not the first, left out (letters compared as
+/// bytes: normalised words have no accents).
 fn drops_one_letter(word: &str, short: &str) -> bool {
-    let w: Vec<char> = word.chars().collect();
-    let s: Vec<char> = short.chars().collect();
+    let (w, s) = (word.as_bytes(), short.as_bytes());
     if w.len() != s.len() + 1 || w.first() != s.first() {
         return false;
     }
-    (1..w.len()).any(|skip| {
-        w.iter()
-            .enumerate()
-            .filter(|(i, _)| *i != skip)
-            .map(|(_, c)| c)
-            .eq(s.iter())
-    })
+    let same = w.iter().zip(s).take_while(|(a, b)| a == b).count();
+    w.get(same + 1..) == s.get(same..)
 }
 
 #[cfg(test)]
