@@ -93,6 +93,8 @@ fn the_shops_words_typed_short_are_still_read() {
             ("trak my parcel", Some("order_status")),
             ("wher is my purchase", Some("order_status")),
             ("the odor in my fridge", None),
+            ("fish tank", None),
+            ("the tank is almost empty", None),
         ],
     );
 }

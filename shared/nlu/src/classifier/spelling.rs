@@ -21,7 +21,7 @@ const SHORT_TYPO: std::ops::RangeInclusive<usize> = 4..=4;
 impl Classifier {
     /// The key words short typos are mended into: vocabulary words of the examples of the
     /// intents (not only of out-of-scope ones), used by at least [`KEY_COUNT`] examples, one
-    /// letter longer than a short typo, not function words.
+    /// letter longer than a short typo, neither function words nor words of small talk.
     pub(super) fn find_key_words(&self) -> Vec<(String, u32)> {
         let mut keys: Vec<(String, u32)> = self
             .words
@@ -33,6 +33,8 @@ impl Classifier {
                     && info.count >= KEY_COUNT
                     && (SHORT_TYPO.start() + 1..=SHORT_TYPO.end() + 1).contains(&len)
                     && !lang::is_function_word(w)
+                    // Words of greeting and thanks are no key words: "tank" is not "thank".
+                    && !structure::is_social_word(w)
                     && w.chars().all(char::is_alphabetic);
                 key.then(|| (w.clone(), info.count))
             })
