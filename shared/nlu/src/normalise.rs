@@ -109,6 +109,15 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("gotta", "got to"),
     ("gimme", "give me"),
     ("lemme", "let me"),
+    ("wassup", "what is up"),
+    ("wasup", "what is up"),
+    ("whassup", "what is up"),
+    ("whatsup", "what is up"),
+    ("wazzup", "what is up"),
+    ("wsup", "what is up"),
+    ("wsg", "what is good"),
+    ("hru", "how are you"),
+    ("gm", "good morning"),
     ("hrs", "hours"),
     ("hr", "hour"),
     ("im", "i am"),
@@ -138,7 +147,8 @@ const SHORTHAND: &[(&str, &str)] = &[
     ("oka", "ok"),
 ];
 
-fn expand(token: &str) -> Option<&'static str> {
+/// The words a chat shorthand or contraction stands for ("ty" → "thank you").
+pub(crate) fn expand_shorthand(token: &str) -> Option<&'static str> {
     static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
     TABLE
         .get_or_init(|| SHORTHAND.iter().copied().collect())
@@ -163,7 +173,7 @@ pub fn normalise(text: &str) -> String {
         let word = match token {
             "k" | "kk" if alone => "ok",
             "k" => "que",
-            t => expand(t).unwrap_or(t),
+            t => expand_shorthand(t).unwrap_or(t),
         };
         if !out.is_empty() {
             out.push(' ');
@@ -284,6 +294,8 @@ mod tests {
         assert_eq!(normalise("I don't know"), "i do not know");
         assert_eq!(normalise("what's up"), "what is up");
         assert_eq!(normalise("thx u"), "thanks you");
+        assert_eq!(normalise("wassup"), "what is up");
+        assert_eq!(normalise("gm all"), "good morning all");
     }
 
     #[test]

@@ -17,17 +17,21 @@ use crate::normalise::normalise;
 /// shipping fee to miami" does; "what is the capital of peru" does not).
 const GROUNDED_SHARE: f32 = 0.5;
 
+/// The least share of its words a message that is not small talk through and through must
+/// have of small talk to be a greeting.
+const GREETING_SHARE: f32 = 0.5;
+
 /// The least confidence of a tracking intent for a message that asks after the customer's
 /// own purchase ([`structure::asks_after_own_purchase`]): the shape says what it asks, the
 /// likeness only has to agree that it is about the same things.
 const TRACKING_FLOOR: f32 = 0.12;
 
 /// What the likeness to the examples says of a message, before any rule.
-struct Likeness {
+pub(super) struct Likeness {
     lang: Option<Lang>,
     query: Query,
     /// Per class (the out-of-scope class last, if any), the blended score.
-    scores: Vec<f32>,
+    pub(super) scores: Vec<f32>,
     /// Per class, the likeness to its nearest example (divided by the message's norm) and
     /// that example.
     nearest: Vec<(f32, u32)>,
@@ -37,6 +41,8 @@ impl Classifier {
     /// Classifies one customer message.
     pub fn classify(&self, text: &str) -> Classification {
         let normalised = normalise(text);
+        // "heyy", "ordr": spellings the typo index does not mend.
+        let normalised = self.respell(&normalised).unwrap_or(normalised);
         // "The order of the planets" is no purchase: that "order" is read as a sequence.
         let normalised = structure::without_sequence_order(&normalised).unwrap_or(normalised);
         self.classify_normalised(text, &normalised, true)
@@ -79,14 +85,19 @@ impl Classifier {
         // needs. With both it outranks the answers ("I want to talk to someone about my
         // refund"); without them a handoff intent takes no part (a "bank transfer" is not a
         // "transfer me to a human").
-        let asks_person = self.handoff.iter().any(|h| *h)
-            && asks_for_person(raw)
+        let may_hand_off = self.handoff.iter().any(|h| *h)
             && !structure::asks_about_world(&tokens)
             && !structure::is_device_command(&tokens);
-        if asks_person {
+        let asks_person = may_hand_off && asks_for_person(raw);
+        // "put me through to support", "transfer me to the help desk": a hand-over to the
+        // business's own people is the request itself, whatever its likeness.
+        let put_through = may_hand_off
+            && structure::asks_to_be_put_through(&tokens)
+            && !structure::names_another_business(&tokens);
+        if asks_person || put_through {
             let handoffs = ranked_among(&|c| self.handoff[c]);
             if let Some(&h) = handoffs.first()
-                && scores[h] >= self.thresholds[h]
+                && (scores[h] >= self.thresholds[h] || put_through)
             {
                 let second = ranked_among(&|c| c != h).first().copied();
                 return accept(h, second, lang);
@@ -119,10 +130,11 @@ impl Classifier {
             }
         }
 
-        // Thanks in other words ("that's all i needed", "cheers, that sorted it").
+        // Thanks in other words ("that's all i needed", "cheers, that sorted it", "that's
+        // all for now"): the intent that thanks, not a greeting however alike.
         if structure::is_closing(&tokens) {
             let social = ranked_among(&|c| self.small_talk[c]);
-            if let Some(&s) = social.first() {
+            if let Some(s) = self.closing.or(social.first().copied()) {
                 return accept(s, ranked.iter().copied().find(|&c| c != s), lang);
             }
         }
@@ -193,7 +205,14 @@ impl Classifier {
         // Where a purchase is: not a bank card, a cheque or the post ("when will my new card
         // arrive"), however alike the words.
         let awaited_ok = !self.tracking[best] || !structure::awaits_something_else(&tokens);
+        // A greeting word in front of words of something else ("hey jude is my favourite
+        // song", "hello kitty merchandise") is a greeting only when most words are small talk.
+        let greets_ok = !self.small_talk[best]
+            || self.closing == Some(best)
+            || opening == 0
+            || structure::small_talk_share(&tokens) >= GREETING_SHARE;
         let accepted = confidence >= self.thresholds[best]
+            && greets_ok
             && nearest_ok
             && subject_ok
             && grounded
@@ -208,7 +227,12 @@ impl Classifier {
 
     /// The language and the likeness of a message to every class, or `None` for a message
     /// with nothing the vocabulary knows.
-    fn likeness(&self, raw: &str, normalised: &str, tokens: &[&str]) -> Option<Likeness> {
+    pub(super) fn likeness(
+        &self,
+        raw: &str,
+        normalised: &str,
+        tokens: &[&str],
+    ) -> Option<Likeness> {
         // Language first: the vocabulary's own words add to the detector's evidence, and
         // knowing the language saves stemming unknown words three ways.
         let mut lang_scores = lang::language_scores_normalised(raw, normalised);

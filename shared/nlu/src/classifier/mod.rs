@@ -13,6 +13,8 @@ use crate::normalise::{normalise, squeeze};
 
 mod decide;
 mod features;
+mod social;
+mod spelling;
 mod structure;
 mod threshold;
 
@@ -111,6 +113,11 @@ pub struct Classifier {
     example_class: Vec<u32>,
     example_lang: Vec<Lang>,
     stemmers: [Stemmer; 3],
+    /// The words the examples use most, that a short typo is mended into ("oder").
+    key_words: Vec<(String, u32)>,
+    /// The small-talk intent that thanks, which a closing in other words is ("that's all
+    /// for now"): the one its examples say "thanks" in.
+    closing: Option<usize>,
 }
 
 impl fmt::Debug for Classifier {
@@ -365,7 +372,7 @@ impl Classifier {
         let stem_fuzzy = FuzzyIndex::new(stems.iter().map(|(k, _)| *k));
         let stem_ids = stems.iter().map(|(_, id)| *id).collect();
 
-        Ok(Classifier {
+        let mut classifier = Classifier {
             thresholds: set
                 .intents
                 .iter()
@@ -393,7 +400,12 @@ impl Classifier {
             example_class: examples.iter().map(|e| e.0).collect(),
             example_lang: examples.iter().map(|e| e.1).collect(),
             stemmers,
-        })
+            key_words: Vec::new(),
+            closing: None,
+        };
+        classifier.key_words = classifier.find_key_words();
+        classifier.closing = classifier.thanking_intent();
+        Ok(classifier)
     }
 
     /// The options the classifier was built with.

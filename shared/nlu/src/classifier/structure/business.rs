@@ -160,3 +160,24 @@ pub(super) const OTHER_BUSINESS: &[&str] = &[
     "pasaporte",
     "passaporte",
 ];
+
+/// People whose purchase a customer may mention ("my friend's order", "my mom's package"):
+/// theirs, not the customer's with the shop.
+pub(super) const SOMEONE_ELSE: &[&str] = &[
+    "friends",
+    "moms",
+    "mums",
+    "dads",
+    "sisters",
+    "brothers",
+    "wifes",
+    "husbands",
+    "neighbors",
+    "neighbours",
+    "roommates",
+    "coworkers",
+    "bosses",
+    "sons",
+    "daughters",
+    "parents",
+];

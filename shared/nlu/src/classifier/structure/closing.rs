@@ -4,7 +4,7 @@
 //! the customer got what they came for. A bare "bye" or "see you" says nothing of the kind.
 
 /// Words a closing is made of, in en, es and pt.
-const CLOSING: &[&str] = &[
+pub(super) const CLOSING: &[&str] = &[
     // en
     "ok",
     "k",
@@ -121,6 +121,16 @@ const CLOSING: &[&str] = &[
     "real",
     "terrific",
     "ever",
+    "nope",
+    "no",
+    "nah",
+    "will",
+    "be",
+    "nothing",
+    "else",
+    "one",
+    "am",
+    "lifesaver",
     // es
     "listo",
     "perfecto",
@@ -181,6 +191,8 @@ const CLOSING: &[&str] = &[
 /// Words of [`CLOSING`] that say the customer got what they came for; "all" and
 /// "everything" only after "that is" or "it is" ("that's all", "that is everything").
 const CLOSING_ANCHOR: &[&str] = &[
+    "needed",
+    "lifesaver",
     "sorted",
     "solved",
     "helped",
@@ -201,10 +213,14 @@ const CLOSING_ANCHOR: &[&str] = &[
 
 /// Whether the whole message closes with thanks in other words.
 pub(in crate::classifier) fn is_closing(tokens: &[&str]) -> bool {
+    // "that's all", "that is everything", "that's it", "that will be all", "nothing else".
     let that_is_all = tokens.windows(3).any(|w| {
         matches!(w[0], "that" | "it" | "eso" | "isso")
-            && matches!(w[1], "is" | "was" | "es" | "era")
-            && matches!(w[2], "all" | "everything" | "todo" | "tudo")
+            && matches!(w[1], "is" | "was" | "es" | "era" | "be")
+            && matches!(w[2], "all" | "everything" | "todo" | "tudo" | "it")
+    }) || tokens.windows(2).any(|w| {
+        matches!(w, ["nothing", "else"] | ["nice", "one"])
+            || (w[0] == "will" && w[1] == "be" && tokens.contains(&"that"))
     });
     // "you've been a big help", "that was really helpful"
     let was_help = tokens

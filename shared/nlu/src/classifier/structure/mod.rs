@@ -8,15 +8,22 @@
 
 mod business;
 mod closing;
+mod handover;
 mod purchase;
 mod sense;
 mod words;
 
 pub(super) use business::TO_THE_BUSINESS;
-use business::{OTHER_BUSINESS, OUR_THINGS};
+use business::{OTHER_BUSINESS, OUR_THINGS, SOMEONE_ELSE};
 pub(super) use closing::is_closing;
+pub(super) use handover::asks_to_be_put_through;
 pub(super) use purchase::{asks_after_own_purchase, awaits_something_else};
 pub(super) use sense::without_sequence_order;
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use crate::normalise::squeeze;
 use words::{
     COMMAND, COMMAND_BEFORE, LANGUAGE, OPENING, OPENING_PAIRS, POLITE, REQUEST_OPENER, SAY,
     SMALL_TALK, SMALL_TALK_ANCHOR, TELL_ME, WORLD_FIRST, WORLD_PAIRS,
@@ -50,24 +57,75 @@ pub(super) fn is_request(rest: &[&str]) -> bool {
     rest.len() >= 2 && !closing && rest.first().is_some_and(|t| REQUEST_OPENER.contains(t))
 }
 
+/// After "what is", the words that make it a greeting ("what's up", "what's happening").
+const WHAT_IS: &[&str] = &[
+    "up",
+    "new",
+    "good",
+    "going",
+    "happening",
+    "cracking",
+    "crackin",
+    "popping",
+    "poppin",
+];
+
 /// Whether the whole message is small talk that greets ("hello, how is it going", "hey
 /// there, how are you doing", "what's up", "buenas, qué tal", "oi, tudo bem?"): every word is
 /// one of small talk, and one of them greets.
 pub(super) fn is_small_talk(tokens: &[&str]) -> bool {
-    // "what is up", "what is new", "what is good"; not "what is it", "what are you".
+    // "what is up", "what is new", "what is happening"; not "what is it", "what are you".
     let what_is = match tokens {
-        ["what", rest @ ..] => {
-            Some(matches!(rest, ["is", x, ..] if ["up", "new", "good"].contains(x)))
-        }
+        ["what", rest @ ..] => Some(matches!(rest, ["is", x, ..] if WHAT_IS.contains(x))),
         _ => None,
     };
     !tokens.is_empty()
         && tokens.iter().all(|t| SMALL_TALK.contains(t))
-        && (what_is == Some(true) || tokens.iter().any(|t| SMALL_TALK_ANCHOR.contains(t)))
+        && (what_is == Some(true)
+            || tokens.iter().any(|t| SMALL_TALK_ANCHOR.contains(t))
+            || tokens.windows(2).any(|w| w == ["good", "day"]))
         && what_is != Some(false)
         // "how are you" is a greeting; "how is it" or "how" alone is not.
         && (tokens.len() > 1 || !matches!(tokens.first(), Some(&"how" | &"what" | &"up")))
         && !matches!(tokens, ["how", "is", "it"])
+}
+
+/// Whether a word is one of greeting, small talk or thanks: spelt as it is, it needs no
+/// mending.
+pub(super) fn is_social_word(token: &str) -> bool {
+    social_word(token).is_some()
+}
+
+/// The word of greeting, small talk or thanks `token` is ("hey" for "hey").
+pub(super) fn social_word(token: &str) -> Option<&'static str> {
+    static SOCIAL: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SOCIAL
+        .get_or_init(|| social_words().collect())
+        .get(token)
+        .copied()
+}
+
+/// The word of greeting, small talk or thanks whose double letters squeezed are `squeezed`
+/// ("hello" for "helo"): a word of at least four letters with a double letter.
+pub(super) fn social_word_squeezed(squeezed: &str) -> Option<&'static str> {
+    social_words().find(|w| w.len() >= 4 && squeeze(w) != *w && squeeze(w) == squeezed)
+}
+
+fn social_words() -> impl Iterator<Item = &'static str> {
+    SMALL_TALK
+        .iter()
+        .chain(OPENING)
+        .chain(closing::CLOSING)
+        .copied()
+}
+
+/// The share of the message's words that are words of small talk (1 for no words).
+pub(super) fn small_talk_share(tokens: &[&str]) -> f32 {
+    let small = tokens.iter().filter(|t| SMALL_TALK.contains(t)).count();
+    match tokens.len() {
+        0 => 1.0,
+        n => small as f32 / n as f32,
+    }
 }
 
 /// Whether the message asks about the world rather than about the customer's business with
@@ -126,11 +184,24 @@ pub(super) fn speaks_to_us(tokens: &[&str]) -> bool {
 }
 
 /// Whether the message names another business, service or thing as what it is about
-/// ("track my ups package", "where is my pizza delivery", "cancel my 3pm meeting"), without
-/// speaking to the shop itself.
+/// ("track my ups package", "where is my pizza delivery", "cancel my 3pm meeting"), or
+/// someone else's purchase ("my friend's order"), without speaking to the shop itself.
 pub(super) fn names_another_business(tokens: &[&str]) -> bool {
-    tokens.iter().any(|t| OTHER_BUSINESS.contains(t))
-        && !tokens.iter().any(|t| TO_THE_BUSINESS.contains(t))
+    // "can you check my walmart order": the "you" of politeness in front is no address to
+    // the shop.
+    let start = tokens
+        .iter()
+        .position(|t| !POLITE.contains(t))
+        .unwrap_or(tokens.len());
+    let someone_elses = tokens
+        .windows(2)
+        .any(|w| SOMEONE_ELSE.contains(&w[0]) && OUR_THINGS.contains(&w[1]));
+    (someone_elses || tokens.iter().any(|t| OTHER_BUSINESS.contains(t)))
+        && !tokens
+            .get(start..)
+            .unwrap_or(&[])
+            .iter()
+            .any(|t| TO_THE_BUSINESS.contains(t))
 }
 
 #[cfg(test)]
