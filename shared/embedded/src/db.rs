@@ -195,7 +195,7 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
-        futures::executor::block_on(self.write(f))
+        crate::wait::wait(self.write(f)).map_err(|e| DbError::other(format!("{e:#}")))?
     }
 }
 

@@ -245,7 +245,7 @@ impl SqliteQueues {
     /// Sends every envelope in one transaction; returns how many were queued (duplicates are
     /// not). Blocks this thread until the commit; async code uses [`Queue::send`].
     pub fn send_now(&self, envelopes: &[Envelope]) -> anyhow::Result<usize> {
-        futures::executor::block_on(self.send_all(envelopes.to_vec()))
+        crate::wait::wait(self.send_all(envelopes.to_vec()))?
     }
 
     async fn send_all(&self, envelopes: Vec<Envelope>) -> anyhow::Result<usize> {
@@ -294,7 +294,7 @@ impl SqliteQueues {
         max: usize,
         visibility: Duration,
     ) -> anyhow::Result<Vec<Delivery>> {
-        futures::executor::block_on(self.receive_async(queue, max, visibility))
+        crate::wait::wait(self.receive_async(queue, max, visibility))?
     }
 
     /// [`SqliteQueues::receive`], awaiting the commit without blocking the thread.
@@ -406,7 +406,7 @@ impl SqliteQueues {
     /// current (stale ones change nothing). Blocks this thread until the commit; async code
     /// uses [`SqliteQueues::settle_async`].
     pub fn settle(&self, settlements: &[(Receipt, Settlement)]) -> anyhow::Result<usize> {
-        futures::executor::block_on(self.settle_async(settlements.to_vec()))
+        crate::wait::wait(self.settle_async(settlements.to_vec()))?
     }
 
     /// [`SqliteQueues::settle`], awaiting the commit without blocking the thread.

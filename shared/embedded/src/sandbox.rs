@@ -116,7 +116,7 @@ impl SandboxWhatsApp {
         mime_type: &str,
         bytes: &[u8],
     ) -> anyhow::Result<String> {
-        futures::executor::block_on(self.keep_media(ws, mime_type, bytes.to_vec()))
+        crate::wait::wait(self.keep_media(ws, mime_type, bytes.to_vec()))?
     }
 
     async fn keep_media(

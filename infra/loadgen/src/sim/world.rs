@@ -15,7 +15,7 @@ use turno_core::config::Workspaces;
 use turno_core::desk::agent::Role;
 use turno_core::kernel::ids::AgentId;
 use turno_core::ports::{Notification, Notifier, QueueName, Store};
-use turno_embedded::{Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore};
+use turno_embedded::{Db, SandboxWhatsApp, Settlement, SqliteEventBus, SqliteQueues, SqliteStore};
 use turno_testkit::ManualClock;
 use turno_testkit::harness::{DEMO_CONFIG_YAML, demo_workspace, workspaces_from_yaml};
 
@@ -188,11 +188,17 @@ impl World {
         loop {
             let mut this_round = 0;
             for queue in QueueName::ALL {
-                for d in self.queues.receive(queue, 10, Duration::from_secs(60))? {
+                let deliveries = self
+                    .queues
+                    .receive_async(queue, 10, Duration::from_secs(60))
+                    .await?;
+                for d in deliveries {
                     if self.turno.handle_job(queue, &d.body).await.is_err() {
                         failed += 1;
                     }
-                    self.queues.ack(&d.receipt)?;
+                    self.queues
+                        .settle_async(vec![(d.receipt, Settlement::Ack)])
+                        .await?;
                     this_round += 1;
                 }
             }
