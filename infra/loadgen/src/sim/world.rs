@@ -134,7 +134,14 @@ impl World {
         existing: bool,
     ) -> anyhow::Result<World> {
         let clock = Arc::new(ManualClock::new(start));
-        let (store, db, requests, scratch): (Arc<dyn Store>, Db, _, _) = match choice {
+        let queues_on = |db: &Db| {
+            Arc::new(SqliteQueues::with_options(
+                db.clone(),
+                Default::default(),
+                clock.clone(),
+            ))
+        };
+        let (store, db, queues, requests, scratch): (Arc<dyn Store>, Db, _, _, _) = match choice {
             StoreChoice::Sqlite(path) => {
                 if path.exists() && !existing {
                     anyhow::bail!(
@@ -143,7 +150,10 @@ impl World {
                     );
                 }
                 let db = Db::open(path)?;
-                (Arc::new(SqliteStore::new(db.clone())), db, None, None)
+                let queues = queues_on(&db);
+                // As the local runner builds it: a turn's jobs and events in the turn's write.
+                let store = SqliteStore::new(db.clone()).with_outbox(queues.clone());
+                (Arc::new(store), db, queues, None, None)
             }
             StoreChoice::Dynamodb => {
                 let counter = turno_aws::RequestCounter::default();
@@ -151,15 +161,11 @@ impl World {
                 let table = turno_aws::testing::table(&clients.dynamodb).await;
                 let scratch = tempfile::tempdir()?;
                 let db = Db::open(&scratch.path().join("queues.db"))?;
+                let queues = queues_on(&db);
                 let store = turno_aws::DynamoStore::new(clients.dynamodb, table);
-                (Arc::new(store), db, Some(counter), Some(scratch))
+                (Arc::new(store), db, queues, Some(counter), Some(scratch))
             }
         };
-        let queues = Arc::new(SqliteQueues::with_options(
-            db.clone(),
-            Default::default(),
-            clock.clone(),
-        ));
         let ports = Ports {
             store: store.clone(),
             queue: queues.clone(),
