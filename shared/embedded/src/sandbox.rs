@@ -119,7 +119,9 @@ impl SandboxWhatsApp {
         crate::wait::wait(self.keep_media(ws, mime_type, bytes.to_vec()))?
     }
 
-    async fn keep_media(
+    /// [`SandboxWhatsApp::put_media`] for async callers: awaits the commit without blocking
+    /// the thread.
+    pub async fn keep_media(
         &self,
         ws: &WorkspaceId,
         mime_type: &str,
