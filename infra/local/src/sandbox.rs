@@ -221,7 +221,8 @@ async fn send_media(
         _ => MediaKind::Document,
     };
     let media_id = sandbox
-        .put_media(&workspace, &mime_type, &body)
+        .keep_media(&workspace, &mime_type, body.to_vec())
+        .await
         .map_err(internal)?;
     let id = MessageId::parse(format!(
         "wamid.sandbox.in.{}",

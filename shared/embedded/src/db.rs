@@ -26,17 +26,30 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/010_retention.sql"),
 ];
 
+mod checkpointer;
 mod readers;
 #[cfg(test)]
 mod tests;
 mod writer;
 
+use checkpointer::Checkpointer;
 use readers::Readers;
 use writer::{Typed, Writer};
 
 /// Read-only connections beside the writer: enough for the runner's concurrent reads (each
 /// takes tens of microseconds) without holding many files open.
 const READERS: usize = 4;
+
+/// Prepared statements each connection keeps: every statement the store and the queues run
+/// (about seventy), so none is parsed again on its next use.
+const STATEMENT_CACHE: usize = 128;
+
+/// The writer's page cache, in KiB (SQLite's negative `cache_size`): the hot part of the
+/// queues' and conversations' tables and indexes stays in memory between commits.
+const WRITER_CACHE_KIB: i64 = 32 * 1024;
+
+/// The WAL is truncated back to this size after a checkpoint that let it restart.
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// A handle on the SQLite database file that holds the store, the queues, the events and the
 /// sandbox outbox. Cheap to clone: every clone shares one writer and one pool of readers.
@@ -54,8 +67,10 @@ pub struct Db {
 
 struct Inner {
     // Fields drop in declaration order: the writer closes its connection (and its thread
-    // ends) before the temporary directory goes.
+    // ends) before the checkpoints stop, and both before the temporary directory goes.
     writer: Writer,
+    /// `None` for an in-memory database, which has no WAL.
+    _checkpointer: Option<Checkpointer>,
     /// `None` for an in-memory database, whose reads go to the writer's connection.
     readers: Option<Readers>,
     path: Option<PathBuf>,
@@ -112,13 +127,28 @@ impl Db {
         temp_dir: Option<tempfile::TempDir>,
     ) -> anyhow::Result<Db> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.busy_timeout(BUSY_TIMEOUT)?;
         migrate(&mut conn)?;
-        let readers = path.clone().map(|p| Readers::new(p, READERS));
+        let checkpointer = match &path {
+            Some(p) => {
+                // Checkpoints run on their own thread ([`checkpointer`]), not inside the
+                // writer's commits.
+                conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+                conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
+                Some(Checkpointer::spawn(p, BUSY_TIMEOUT).context("cannot start the checkpoints")?)
+            }
+            None => None,
+        };
+        let readers = path
+            .clone()
+            .map(|p| Readers::new(p, READERS, STATEMENT_CACHE));
         let writer = Writer::spawn(conn).context("cannot start the database writer")?;
         Ok(Db {
             inner: Arc::new(Inner {
                 writer,
+                _checkpointer: checkpointer,
                 readers,
                 path,
                 writes: Default::default(),
@@ -195,7 +225,7 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
-        futures::executor::block_on(self.write(f))
+        crate::wait::wait(self.write(f)).map_err(|e| DbError::other(format!("{e:#}")))?
     }
 }
 

@@ -63,7 +63,7 @@ impl SqliteQueues {
     /// Sends the queue's dead letters again, as new messages in their original order, and
     /// removes them from the dead letters (SQS "redrive"). Returns how many were sent.
     pub fn redrive(&self, queue: QueueName) -> anyhow::Result<usize> {
-        futures::executor::block_on(self.redrive_async(queue))
+        crate::wait::wait(self.redrive_async(queue))?
     }
 
     async fn redrive_async(&self, queue: QueueName) -> anyhow::Result<usize> {

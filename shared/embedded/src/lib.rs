@@ -18,6 +18,7 @@ mod queue;
 mod sandbox;
 mod store;
 mod time;
+mod wait;
 mod worker;
 
 pub use db::Db;

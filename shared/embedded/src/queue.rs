@@ -9,16 +9,18 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use tokio::sync::Notify;
 use turno_core::ports::{Clock, Envelope, Queue, QueueError, QueueName, SystemClock};
 
 use crate::db::{Db, DbError};
 use crate::time::{from_millis, millis};
 
+mod consume;
 mod rows;
+use consume::{queues_of, settle};
+use rows::claim_dedupe_id;
 pub(crate) use rows::insert_message;
-use rows::{claim_dedupe_id, delete_message, move_to_dead_letters, ready_messages};
 
 /// How the queues behave; the defaults are those of turno's SQS queues.
 #[derive(Debug, Clone)]
@@ -245,7 +247,7 @@ impl SqliteQueues {
     /// Sends every envelope in one transaction; returns how many were queued (duplicates are
     /// not). Blocks this thread until the commit; async code uses [`Queue::send`].
     pub fn send_now(&self, envelopes: &[Envelope]) -> anyhow::Result<usize> {
-        futures::executor::block_on(self.send_all(envelopes.to_vec()))
+        crate::wait::wait(self.send_all(envelopes.to_vec()))?
     }
 
     async fn send_all(&self, envelopes: Vec<Envelope>) -> anyhow::Result<usize> {
@@ -294,7 +296,7 @@ impl SqliteQueues {
         max: usize,
         visibility: Duration,
     ) -> anyhow::Result<Vec<Delivery>> {
-        futures::executor::block_on(self.receive_async(queue, max, visibility))
+        crate::wait::wait(self.receive_async(queue, max, visibility))?
     }
 
     /// [`SqliteQueues::receive`], awaiting the commit without blocking the thread.
@@ -307,9 +309,7 @@ impl SqliteQueues {
         if max == 0 {
             return Ok(Vec::new());
         }
-        let now = self.now_ms();
-        let hidden_until = now.saturating_add(millis(visibility));
-        let max_receives = self.options.max_receives;
+        let take = self.take(queue, max, visibility);
         // Counted by the writer before it commits, so no one sees the messages hidden
         // before they are counted as held (a look at the queues never finds both at rest
         // while a delivery is on its way to its consumer).
@@ -319,51 +319,7 @@ impl SqliteQueues {
         let received = self
             .db
             .write(move |tx| {
-                let mut out = Vec::new();
-                // Each round may dead-letter group heads, which makes their successors heads;
-                // look again until the batch is full or nothing is left.
-                loop {
-                    let want = max - out.len();
-                    let candidates = ready_messages(tx, queue, now, want)?;
-                    if candidates.is_empty() {
-                        break;
-                    }
-                    let mut dead = 0;
-                    for m in candidates {
-                        if m.receive_count.saturating_sub(m.deferrals) >= max_receives {
-                            let reason = format!(
-                                "received {} times without being acknowledged",
-                                m.receive_count
-                            );
-                            move_to_dead_letters(tx, m.id, &reason, now)?;
-                            dead += 1;
-                            continue;
-                        }
-                        tx.prepare_cached(
-                            "UPDATE queue_messages
-                             SET visible_at = ?2, receive_count = receive_count + 1
-                             WHERE id = ?1",
-                        )?
-                        .execute(params![m.id, hidden_until])?;
-                        let receive_count = m.receive_count + 1;
-                        out.push(Delivery {
-                            receipt: Receipt {
-                                queue,
-                                message: m.id,
-                                receive_count,
-                            },
-                            queue,
-                            body: m.body,
-                            group: m.group,
-                            receive_count,
-                            deferrals: m.deferrals,
-                            sent_at: from_millis(m.sent_at),
-                        });
-                    }
-                    if dead == 0 || out.len() >= max {
-                        break;
-                    }
-                }
+                let out = take.run(tx)?;
                 held.fetch_add(out.len() as u64, Ordering::Relaxed);
                 counted_in_tx.store(out.len() as u64, Ordering::Relaxed);
                 Ok(out)
@@ -371,12 +327,7 @@ impl SqliteQueues {
             .await
             .map_err(|e| {
                 // Not committed: nothing was received after all.
-                let n = counted.load(Ordering::Relaxed);
-                let _ = self
-                    .held
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
-                        Some(h.saturating_sub(n))
-                    });
+                self.unhold(counted.load(Ordering::Relaxed));
                 e.into_anyhow("receive from queue")
             })?;
         Ok(received)
@@ -406,7 +357,7 @@ impl SqliteQueues {
     /// current (stale ones change nothing). Blocks this thread until the commit; async code
     /// uses [`SqliteQueues::settle_async`].
     pub fn settle(&self, settlements: &[(Receipt, Settlement)]) -> anyhow::Result<usize> {
-        futures::executor::block_on(self.settle_async(settlements.to_vec()))
+        crate::wait::wait(self.settle_async(settlements.to_vec()))?
     }
 
     /// [`SqliteQueues::settle`], awaiting the commit without blocking the thread.
@@ -419,65 +370,13 @@ impl SqliteQueues {
         }
         let now = self.now_ms();
         let n = settlements.len() as u64;
-        let queues: Vec<QueueName> = QueueName::ALL
-            .into_iter()
-            .filter(|q| settlements.iter().any(|(r, _)| r.queue == *q))
-            .collect();
+        let queues = queues_of(&settlements);
         let settled = self
             .db
-            .write(move |tx| {
-                let mut settled = 0;
-                for (receipt, settlement) in &settlements {
-                    let current = tx
-                        .prepare_cached(
-                            "SELECT 1 FROM queue_messages WHERE id = ?1 AND receive_count = ?2",
-                        )?
-                        .query_row(params![receipt.message, receipt.receive_count], |_| Ok(()))
-                        .optional()?
-                        .is_some();
-                    if !current {
-                        continue;
-                    }
-                    settled += 1;
-                    match settlement {
-                        Settlement::Ack => delete_message(tx, receipt.message)?,
-                        Settlement::RetryAfter(delay) => {
-                            tx.prepare_cached(
-                                "UPDATE queue_messages SET visible_at = ?2 WHERE id = ?1",
-                            )?
-                            .execute(params![
-                                receipt.message,
-                                now.saturating_add(millis(*delay))
-                            ])?;
-                        }
-                        Settlement::DeadLetter(reason) => {
-                            move_to_dead_letters(tx, receipt.message, reason, now)?;
-                        }
-                        Settlement::Defer(delay) => {
-                            tx.prepare_cached(
-                                "UPDATE queue_messages
-                                 SET visible_at = ?2, deferrals = deferrals + 1 WHERE id = ?1",
-                            )?
-                            .execute(params![
-                                receipt.message,
-                                now.saturating_add(millis(*delay))
-                            ])?;
-                        }
-                    }
-                }
-                Ok(settled)
-            })
+            .write(move |tx| settle(tx, &settlements, now))
             .await
             .map_err(|e| e.into_anyhow("settle queue messages"))?;
-        let _ = self
-            .held
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
-                Some(h.saturating_sub(n))
-            });
-        for q in queues {
-            // Settling a group's head lets the next message of the group be received.
-            self.wake(q);
-        }
+        self.settled(n, &queues);
         Ok(settled)
     }
 

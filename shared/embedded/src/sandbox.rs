@@ -116,10 +116,12 @@ impl SandboxWhatsApp {
         mime_type: &str,
         bytes: &[u8],
     ) -> anyhow::Result<String> {
-        futures::executor::block_on(self.keep_media(ws, mime_type, bytes.to_vec()))
+        crate::wait::wait(self.keep_media(ws, mime_type, bytes.to_vec()))?
     }
 
-    async fn keep_media(
+    /// [`SandboxWhatsApp::put_media`] for async callers: awaits the commit without blocking
+    /// the thread.
+    pub async fn keep_media(
         &self,
         ws: &WorkspaceId,
         mime_type: &str,

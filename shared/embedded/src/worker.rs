@@ -115,13 +115,13 @@ pub async fn run_worker<F, Fut>(
         while let Some(joined) = running.try_join_next() {
             collect(joined, &mut finished);
         }
+        let free = concurrency.saturating_sub(running.len());
+        let receiving = !stopping && free > 0;
         if !finished.is_empty()
+            && !receiving
             && let Err(e) = queues.settle_async(std::mem::take(&mut finished)).await
         {
-            // The jobs stay in flight and are delivered again after their visibility
-            // timeout: at least once, never lost.
-            let error = format!("{e:#}");
-            error!(queue = queue.as_str(), %error, "could not settle finished jobs");
+            settle_failed(queue, &e);
         }
         if stopping && running.is_empty() {
             break;
@@ -133,13 +133,16 @@ pub async fn run_worker<F, Fut>(
         tokio::pin!(woken);
         woken.as_mut().enable();
 
-        let free = concurrency.saturating_sub(running.len());
         let mut wait = None;
-        if !stopping && free > 0 {
-            match queues
-                .receive_async(queue, free.min(batch), opts.visibility)
+        if receiving {
+            // What finished is settled in the same write that takes the next jobs.
+            let settlements = std::mem::take(&mut finished);
+            let settling = !settlements.is_empty();
+            let received = queues
+                .settle_and_receive(settlements, queue, free.min(batch), opts.visibility)
                 .await
-            {
+                .map(|(_, deliveries)| deliveries);
+            match received {
                 Ok(deliveries) if !deliveries.is_empty() => {
                     for d in deliveries {
                         let age = queues.now().duration_since(d.sent_at).unsigned_abs();
@@ -153,6 +156,9 @@ pub async fn run_worker<F, Fut>(
                 }
                 Ok(_) => wait = Some(idle_wait(&queues, queue, opts.poll).await),
                 Err(e) => {
+                    if settling {
+                        settle_failed(queue, &e);
+                    }
                     error!(queue = queue.as_str(), error = %format!("{e:#}"), "could not receive");
                     wait = Some(opts.poll);
                 }
@@ -170,6 +176,13 @@ pub async fn run_worker<F, Fut>(
         }
     }
     info!(queue = queue.as_str(), "worker stopped");
+}
+
+/// The jobs stay in flight and are delivered again after their visibility timeout: at least
+/// once, never lost.
+fn settle_failed(queue: QueueName, e: &anyhow::Error) {
+    let error = format!("{e:#}");
+    error!(queue = queue.as_str(), %error, "could not settle finished jobs");
 }
 
 /// How long an idle worker sleeps: until the next message is due, at most `poll`.

@@ -380,6 +380,53 @@ async fn settle_applies_many_outcomes_at_once_and_skips_stale_receipts() {
     assert_eq!(f.bodies(QueueName::Escalations), ["m1"]);
 }
 
+/// A worker's one write per turn of its loop: what finished is settled, and the settle has
+/// already handed each group on when the receive looks, so a group's next message comes
+/// back in the same call.
+#[tokio::test]
+async fn settle_and_receive_settles_first_then_takes_the_next_of_each_group() {
+    let db = Db::open_temporary().unwrap();
+    let f = fixture_on(db.clone(), Arc::new(ManualClock::default()));
+    f.send(vec![
+        inbound("a", "a1"),
+        inbound("a", "a2"),
+        inbound("b", "b1"),
+    ])
+    .await;
+    let first = f.receive(QueueName::Inbound);
+    assert_eq!(bodies(&first), ["a1", "b1"]);
+    assert_eq!(f.queues.held(), 2);
+    let a1 = first.iter().find(|d| d.body == "a1").unwrap();
+    let writes = db.writes();
+    let (settled, next) = f
+        .queues
+        .settle_and_receive(
+            vec![(a1.receipt.clone(), Settlement::Ack)],
+            QueueName::Inbound,
+            10,
+            VISIBILITY,
+        )
+        .await
+        .unwrap();
+    assert_eq!(db.writes() - writes, 1, "one write for both");
+    assert_eq!(settled, 1);
+    assert_eq!(bodies(&next), ["a2"]);
+    assert_eq!(f.queues.held(), 2, "b1 and a2 are held, a1 no longer");
+    // A stale receipt changes nothing and still lets the receive run.
+    let (settled, next) = f
+        .queues
+        .settle_and_receive(
+            vec![(a1.receipt.clone(), Settlement::Ack)],
+            QueueName::Inbound,
+            10,
+            VISIBILITY,
+        )
+        .await
+        .unwrap();
+    assert_eq!((settled, next.len()), (0, 0));
+    assert_eq!(f.queues.depth(QueueName::Inbound).unwrap(), 2);
+}
+
 #[tokio::test]
 async fn depth_counts_visible_delayed_and_in_flight_messages() {
     let f = fixture();

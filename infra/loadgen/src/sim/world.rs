@@ -15,7 +15,7 @@ use turno_core::config::Workspaces;
 use turno_core::desk::agent::Role;
 use turno_core::kernel::ids::AgentId;
 use turno_core::ports::{Notification, Notifier, QueueName, Store};
-use turno_embedded::{Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore};
+use turno_embedded::{Db, SandboxWhatsApp, Settlement, SqliteEventBus, SqliteQueues, SqliteStore};
 use turno_testkit::ManualClock;
 use turno_testkit::harness::{DEMO_CONFIG_YAML, demo_workspace, workspaces_from_yaml};
 
@@ -134,7 +134,14 @@ impl World {
         existing: bool,
     ) -> anyhow::Result<World> {
         let clock = Arc::new(ManualClock::new(start));
-        let (store, db, requests, scratch): (Arc<dyn Store>, Db, _, _) = match choice {
+        let queues_on = |db: &Db| {
+            Arc::new(SqliteQueues::with_options(
+                db.clone(),
+                Default::default(),
+                clock.clone(),
+            ))
+        };
+        let (store, db, queues, requests, scratch): (Arc<dyn Store>, Db, _, _, _) = match choice {
             StoreChoice::Sqlite(path) => {
                 if path.exists() && !existing {
                     anyhow::bail!(
@@ -143,7 +150,10 @@ impl World {
                     );
                 }
                 let db = Db::open(path)?;
-                (Arc::new(SqliteStore::new(db.clone())), db, None, None)
+                let queues = queues_on(&db);
+                // As the local runner builds it: a turn's jobs and events in the turn's write.
+                let store = SqliteStore::new(db.clone()).with_outbox(queues.clone());
+                (Arc::new(store), db, queues, None, None)
             }
             StoreChoice::Dynamodb => {
                 let counter = turno_aws::RequestCounter::default();
@@ -151,15 +161,11 @@ impl World {
                 let table = turno_aws::testing::table(&clients.dynamodb).await;
                 let scratch = tempfile::tempdir()?;
                 let db = Db::open(&scratch.path().join("queues.db"))?;
+                let queues = queues_on(&db);
                 let store = turno_aws::DynamoStore::new(clients.dynamodb, table);
-                (Arc::new(store), db, Some(counter), Some(scratch))
+                (Arc::new(store), db, queues, Some(counter), Some(scratch))
             }
         };
-        let queues = Arc::new(SqliteQueues::with_options(
-            db.clone(),
-            Default::default(),
-            clock.clone(),
-        ));
         let ports = Ports {
             store: store.clone(),
             queue: queues.clone(),
@@ -188,11 +194,17 @@ impl World {
         loop {
             let mut this_round = 0;
             for queue in QueueName::ALL {
-                for d in self.queues.receive(queue, 10, Duration::from_secs(60))? {
+                let deliveries = self
+                    .queues
+                    .receive_async(queue, 10, Duration::from_secs(60))
+                    .await?;
+                for d in deliveries {
                     if self.turno.handle_job(queue, &d.body).await.is_err() {
                         failed += 1;
                     }
-                    self.queues.ack(&d.receipt)?;
+                    self.queues
+                        .settle_async(vec![(d.receipt, Settlement::Ack)])
+                        .await?;
                     this_round += 1;
                 }
             }

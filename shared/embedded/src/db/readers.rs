@@ -19,6 +19,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub(super) struct Readers {
     path: PathBuf,
     max: usize,
+    statements: usize,
     state: Mutex<State>,
     freed: Condvar,
 }
@@ -32,10 +33,12 @@ struct State {
 impl Readers {
     /// A pool of at most `max` read-only connections on the database file at `path`, opened
     /// when first needed.
-    pub(super) fn new(path: PathBuf, max: usize) -> Self {
+    /// Each keeps up to `statements` prepared statements.
+    pub(super) fn new(path: PathBuf, max: usize, statements: usize) -> Self {
         Readers {
             path,
             max: max.max(1),
+            statements,
             state: Mutex::new(State {
                 idle: Vec::new(),
                 open: 0,
@@ -92,6 +95,7 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.set_prepared_statement_cache_capacity(self.statements);
         Ok(conn)
     }
 

@@ -254,3 +254,41 @@ fn the_blocking_paths_work_outside_a_runtime() {
         .expect("read");
     assert_eq!(n, 1);
 }
+
+/// The writer never checkpoints (its commits only append to the WAL); the checkpoint thread
+/// copies the WAL into the database file on its own, while the writer goes on.
+#[tokio::test]
+async fn committed_writes_reach_the_database_file_without_the_writer_checkpointing() {
+    let db = db_with_table().await;
+    let path = db.path().expect("a file").to_owned();
+    let size = || std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let before = size();
+    let big = "x".repeat(4096);
+    for k in 0..64 {
+        let v = big.clone();
+        db.write(move |tx| {
+            tx.execute("INSERT INTO t (k, v) VALUES (?1, ?2)", params![k, v])?;
+            Ok(())
+        })
+        .await
+        .expect("insert");
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while size() < before + 64 * 4096 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        size() >= before + 64 * 4096,
+        "the database file grew from {before} to {} bytes",
+        size()
+    );
+    let autocheckpoint: i64 = db
+        .write(|tx| Ok(tx.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?))
+        .await
+        .expect("pragma");
+    assert_eq!(
+        autocheckpoint, 0,
+        "the writer leaves checkpoints to their thread"
+    );
+    assert_eq!(keys(&db).await.len(), 64);
+}

@@ -190,7 +190,7 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Box<dyn WriteJob>>) {
 /// Runs one job between `SAVEPOINT` and `RELEASE`, rolling back to the savepoint if the job
 /// fails or panics.
 fn run_in_savepoint(tx: &Transaction<'_>, job: &mut dyn WriteJob) {
-    if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+    if let Err(e) = run_cached(tx, "SAVEPOINT job") {
         error!(error = %e, "could not open a savepoint");
         return;
     }
@@ -205,13 +205,20 @@ fn run_in_savepoint(tx: &Transaction<'_>, job: &mut dyn WriteJob) {
         return;
     }
     let end = if kept {
-        "RELEASE job"
+        run_cached(tx, "RELEASE job")
     } else {
-        "ROLLBACK TO job; RELEASE job"
+        run_cached(tx, "ROLLBACK TO job").and_then(|()| run_cached(tx, "RELEASE job"))
     };
-    if let Err(e) = tx.execute_batch(end) {
+    if let Err(e) = end {
         error!(error = %e, "could not close a savepoint");
     }
+}
+
+/// Runs one statement without parameters from the connection's statement cache: the
+/// savepoints around every write are parsed once, not twice per write.
+fn run_cached(tx: &Transaction<'_>, sql: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(sql)?.execute([])?;
+    Ok(())
 }
 
 fn panic_message(panic: &(dyn Any + Send)) -> &str {
