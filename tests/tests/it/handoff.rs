@@ -9,7 +9,6 @@ use turno_core::Timestamp;
 use turno_core::channel::message::{Content, InboundMessage};
 use turno_core::desk::ticket::TicketStatus;
 use turno_core::kernel::ids::{MessageId, WaId};
-use turno_core::ports::{AgentStore, ConversationStore, TicketStore};
 use turno_testkit::harness::{TestTurno, demo_workspace, demo_workspaces};
 use turno_testkit::races::LosingStore;
 

@@ -329,7 +329,7 @@ impl Turno {
 /// The handoff a turn leaves to run once it is done: its own, just committed (with the
 /// ticket as written or read), or a redelivered turn's, to run again.
 pub(super) enum Handoff {
-    Now(EscalationJob, Ticket),
+    Now(EscalationJob, Box<Ticket>),
     Again(EscalationJob),
 }
 

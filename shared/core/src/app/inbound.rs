@@ -73,7 +73,7 @@ impl Turno {
         // nest, which keeps the stack of a debug build within a worker thread's.
         match Box::pin(self.take_turn(msg)).await? {
             None => Ok(()),
-            Some(Handoff::Now(job, known)) => Box::pin(self.escalate(job, Some(known))).await,
+            Some(Handoff::Now(job, known)) => Box::pin(self.escalate(job, Some(*known))).await,
             Some(Handoff::Again(job)) => Box::pin(self.escalate_again(job)).await,
         }
     }
@@ -217,7 +217,7 @@ impl Turno {
             if known.last_message.is_none() {
                 known.last_message = shown;
             }
-            Some(Handoff::Now(job, known))
+            Some(Handoff::Now(job, Box::new(known)))
         });
         if let Some(e) = turn.send_failed.take() {
             // What went out before the failed send is recorded with the turn; the redelivery
