@@ -59,7 +59,9 @@ fn uses(function: &str) -> Access {
         "bot-turn" => Access {
             table: true,
             bus: true,
-            sends_to: set(&["TicketWritesQueue", "EscalationsQueue"]),
+            // The SLA timers: a handoff's (routed and assigned in the turn's invocation), a
+            // customer message's that starts a clock, a new bot conversation's inactivity job.
+            sends_to: set(&["TicketWritesQueue", "EscalationsQueue", "SlaTimersQueue"]),
             secrets: set(&[
                 "WhatsAppTokenParameter",
                 WORKSPACE_SECRETS,

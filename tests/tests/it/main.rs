@@ -16,6 +16,7 @@ mod e2e;
 mod events;
 mod export;
 mod exposure;
+mod handoff;
 mod hosted_console;
 mod lambda_build;
 mod lambda_links;

@@ -23,6 +23,17 @@ impl Turno {
     /// same job: a redelivery finds it escalated and only makes sure of the timer and the
     /// queue's pull.
     pub async fn handle_escalation(&self, job: EscalationJob) -> Result<(), JobError> {
+        self.escalate(job, None).await
+    }
+
+    /// [`handle_escalation`](Self::handle_escalation) starting from `known`, the ticket as the
+    /// caller just wrote or read it (versioned): the handoff turn escalates its own ticket
+    /// without reading it again. A write that loses a race reads it afresh.
+    pub(super) async fn escalate(
+        &self,
+        job: EscalationJob,
+        known: Option<Ticket>,
+    ) -> Result<(), JobError> {
         let Some(ws) = self.config(&job.workspace).await else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",
@@ -30,12 +41,13 @@ impl Turno {
             )));
         };
         let store = &self.ports.store;
-        let (ws, job) = (&ws, &job);
-        let escalated = retry_on_conflict(|_| async move {
-            let mut ticket = store
-                .ticket(&job.workspace, &job.ticket_id)
-                .await?
-                .ok_or_else(|| {
+        let (ws, job, known) = (&ws, &job, &known);
+        let escalated = retry_on_conflict(|attempt| async move {
+            let read = match known.clone().filter(|_| attempt == 0) {
+                Some(ticket) => Some(ticket),
+                None => store.ticket(&job.workspace, &job.ticket_id).await?,
+            };
+            let mut ticket = read.ok_or_else(|| {
                     JobError::permanent(anyhow::anyhow!("ticket {} does not exist", job.ticket_id))
                 })?;
             if ticket.status.is_human() {
@@ -143,6 +155,24 @@ impl Turno {
                 let id = ticket.id.clone();
                 self.tell_to_wait(ws, &id, Some(ticket)).await
             }
+        }
+    }
+
+    /// A redelivered turn that was committed complete with its handoff (run right after the
+    /// commit) runs the handoff again, in case the first delivery stopped before it: a ticket
+    /// already with people only has its timer and queue seen to, and one that has left the
+    /// bot otherwise (resolved, closed) is left as it is.
+    pub(super) async fn escalate_again(&self, job: EscalationJob) -> Result<(), JobError> {
+        let ticket = self
+            .ports
+            .store
+            .ticket(&job.workspace, &job.ticket_id)
+            .await?;
+        match ticket {
+            Some(t) if t.status == TicketStatus::Bot || t.status.is_human() => {
+                self.escalate(job, Some(t)).await
+            }
+            _ => Ok(()),
         }
     }
 
@@ -294,6 +324,13 @@ impl Turno {
         }
         Ok(())
     }
+}
+
+/// The handoff a turn leaves to run once it is done: its own, just committed (with the
+/// ticket as written or read), or a redelivered turn's, to run again.
+pub(super) enum Handoff {
+    Now(EscalationJob, Box<Ticket>),
+    Again(EscalationJob),
 }
 
 /// What one attempt at escalating found or did.

@@ -1,12 +1,14 @@
 //! bot-turn: one conversation step per inbound message: decide (thread window, bot or
 //! person), send the replies, commit the decision with the customer's transcript entry and
 //! the replies' (see [`replies`](super::replies) for why the sends come first and what
-//! at-least-once means then), queue what follows, and finish what a crash left undone.
+//! at-least-once means then), queue what follows, finish what a crash left undone, and run
+//! the handoff the turn decided (see [`escalation`](super::escalation)) in the same invocation.
 
 use tracing::{error, info, warn};
 
 use super::csat::{CsatCheck, Prefetched};
 use super::effects::{Retry, SlaTarget, retry_on_conflict};
+use super::escalation::Handoff;
 use super::replies::SentReplies;
 use super::{AppError, JobError, Turno};
 use crate::bot::conversation::Conversation;
@@ -45,6 +47,8 @@ enum Committed {
 struct DecidedTurn {
     conversation: Conversation,
     ticket: Option<Ticket>,
+    /// The ticket as read, when the turn does not change it.
+    unchanged: Option<Ticket>,
     ticket_created: bool,
     record: TurnRecord,
     /// The ticket's next SLA event before this message (a customer message may start or
@@ -56,12 +60,27 @@ struct DecidedTurn {
     /// The reply send that failed before the commit, if one did: the job's error once the
     /// commit and what follows it are done.
     send_failed: Option<JobError>,
+    /// The handoff this turn carries out right after its commit, in the same invocation (the
+    /// turn is committed complete with it), and the ticket's latest message for the list.
+    escalate_now: Option<(EscalationJob, Option<crate::desk::ticket::MessagePreview>)>,
 }
 
 impl Turno {
     /// One conversation step for one inbound message. Safe to run again for the same message:
     /// the first run's decision is recorded and a rerun only finishes what it left undone.
     pub async fn handle_inbound(&self, msg: InboundMessage) -> Result<(), JobError> {
+        // The handoff runs from here, after the turn's future is done with: the two do not
+        // nest, which keeps the stack of a debug build within a worker thread's.
+        match Box::pin(self.take_turn(msg)).await? {
+            None => Ok(()),
+            Some(Handoff::Now(job, known)) => Box::pin(self.escalate(job, Some(*known))).await,
+            Some(Handoff::Again(job)) => Box::pin(self.escalate_again(job)).await,
+        }
+    }
+
+    /// The turn of [`handle_inbound`](Self::handle_inbound), up to the handoff it leaves to
+    /// run.
+    async fn take_turn(&self, msg: InboundMessage) -> Result<Option<Handoff>, JobError> {
         let Some(ws) = self.config(&msg.workspace).await else {
             return Err(JobError::permanent(anyhow::anyhow!(
                 "workspace {} is not configured",
@@ -74,16 +93,16 @@ impl Turno {
             && self.amend_message(&msg, target).await?
         {
             self.mark_read(&ws, &msg).await;
-            return Ok(());
+            return Ok(None);
         }
         // "STOP", "BAJA", "START"...: a marketing preference, not a turn.
         if self.take_opt_out_keyword(&ws, &msg).await? {
-            return Ok(());
+            return Ok(None);
         }
         // A satisfaction survey's answer (or the comment after it) is not the bot's. What the
         // check read serves the first attempt below.
         let prefetched = match self.take_csat_answer(&ws, &msg).await? {
-            CsatCheck::Taken => return Ok(()),
+            CsatCheck::Taken => return Ok(None),
             CsatCheck::NotAnswer(read) => std::sync::Mutex::new(read),
         };
         let store = &self.ports.store;
@@ -123,6 +142,15 @@ impl Turno {
             }
             let mut entries = recorded;
             entries.extend(sent.entries.iter().cloned());
+            // Nothing left but the handoff: it runs right after the commit, here, rather than
+            // as a job of its own; a redelivery runs it again (it is idempotent).
+            if let Some(Effect::Escalate { job }) = turn.record.effects.get(turn.record.done)
+                && turn.record.done + 1 == turn.record.effects.len()
+            {
+                let shown = entries.iter().rev().find_map(super::inbox::preview);
+                turn.escalate_now = Some((job.clone(), shown));
+                turn.record.done += 1;
+            }
             turn.outbox = self.turn_outbox(ws, msg, &turn);
             let offered = turn.outbox.events.clone();
             let commit = store
@@ -155,7 +183,16 @@ impl Turno {
         // redelivery too, since the move is safe to repeat and may not have finished.
         self.follow_number_change(msg).await?;
         let mut turn = match committed {
-            Committed::Before(record) => return self.finish_turn(record).await,
+            Committed::Before(record) => {
+                let again = match record.effects.last() {
+                    Some(Effect::Escalate { job }) if record.is_complete() => {
+                        Some(Handoff::Again(job.clone()))
+                    }
+                    _ => None,
+                };
+                self.finish_turn(record).await?;
+                return Ok(again);
+            }
             Committed::Now(turn) => turn,
         };
         if msg.content.from_customer() && !matches!(msg.content, Content::Call { .. }) {
@@ -175,12 +212,20 @@ impl Turno {
         if !turn.outbox.events.is_empty() {
             self.publish(&turn.outbox.events).await;
         }
+        let handoff = turn.escalate_now.take().and_then(|(job, shown)| {
+            let mut known = turn.ticket.take().or(turn.unchanged.take())?;
+            if known.last_message.is_none() {
+                known.last_message = shown;
+            }
+            Some(Handoff::Now(job, Box::new(known)))
+        });
         if let Some(e) = turn.send_failed.take() {
             // What went out before the failed send is recorded with the turn; the redelivery
             // resumes at that reply.
             return Err(e);
         }
-        self.finish_turn(turn.record).await
+        self.finish_turn(turn.record).await?;
+        Ok(handoff)
     }
 
     /// What a decided turn queues and publishes with its commit: a new ticket's
@@ -195,9 +240,12 @@ impl Turno {
         if !turn.ticket_created {
             return outbox;
         }
-        outbox
-            .jobs
-            .extend(self.bot_inactivity_job(ws, msg, &turn.record.ticket_id));
+        // A ticket handed to people in its first turn has no bot conversation to end.
+        if turn.escalate_now.is_none() {
+            outbox
+                .jobs
+                .extend(self.bot_inactivity_job(ws, msg, &turn.record.ticket_id));
+        }
         outbox.events.push(DomainEvent::TicketCreated {
             workspace: msg.workspace.clone(),
             ticket_id: turn.record.ticket_id.clone(),
@@ -429,14 +477,21 @@ impl Turno {
             done: 1,
             bot: insight,
         };
+        let (ticket, unchanged) = if ticket_changed {
+            (Some(ticket), None)
+        } else {
+            (None, Some(ticket))
+        };
         Ok(DecidedTurn {
             conversation,
-            ticket: ticket_changed.then_some(ticket),
+            ticket,
+            unchanged,
             ticket_created,
             record,
             sla_before,
             outbox: TurnOutbox::default(),
             send_failed: None,
+            escalate_now: None,
         })
     }
 

@@ -1,8 +1,8 @@
 //! What an escalated message costs on AWS, alone and ten at once: every request of
-//! webhook-ingress, bot-turn (the handoff), escalation (routing, the clocks, the assignment)
-//! and ticket-writer (the transcript entries that follow), per message. Ten handoffs of one
-//! batch must not cost more each than one alone: the batch's assignments take their turn
-//! instead of racing for the same agents and counters.
+//! webhook-ingress and bot-turn (the handoff's turn, then its routing, clocks and assignment in
+//! the same invocation) and of ticket-writer (the transcript entries that follow), per message.
+//! Ten handoffs of one batch must not cost more each than one alone: the batch's assignments
+//! take their turn instead of racing for the same agents and counters.
 
 use axum::http::StatusCode;
 use turno_core::desk::agent::Availability;
@@ -14,17 +14,19 @@ use turno_tests::{WORKSPACE, text_webhook, wamid};
 use super::Topology;
 
 /// AWS requests one escalated message may cost, alone: webhook-ingress's SendMessageBatch;
-/// bot-turn's handoff (the conversation read, the turn's commit with the new ticket, the
-/// replies' entries, the escalation job, the events); escalation's ticket read, the customer's
+/// bot-turn's conversation read, the turn's commit (the new ticket, the customer's and the
+/// replies' entries, the turn counted complete); then, in the same invocation, the customer's
 /// profile, the agents and the queue's head (one read each), one transaction putting the
 /// ticket with its agent, load and counters, the change-feed entry, the SLA timer and the
-/// events.
-const ALONE_REQUESTS: f64 = 18.0;
-const ALONE_WRITE_UNITS: f64 = 52.0;
+/// events (one PutEvents for the invocation). No escalation job, no second read of the ticket
+/// or of its transcript, no progress write, no bot-inactivity timer for a ticket people have.
+const ALONE_REQUESTS: f64 = 10.0;
+const ALONE_WRITE_UNITS: f64 = 46.0;
 /// The same per message when ten customers hand off in one batch: the shared requests
-/// (SendMessageBatch, PutEvents, the timers' SendMessageBatch) spread over ten.
-const TEN_REQUESTS: f64 = 15.0;
-const TEN_WRITE_UNITS: f64 = 52.0;
+/// (SendMessageBatch, PutEvents) spread over ten, and the handoffs nobody had room for add
+/// their queue notice.
+const TEN_REQUESTS: f64 = 10.0;
+const TEN_WRITE_UNITS: f64 = 47.0;
 
 const HANDOFF: &str = "quiero hablar con un agente";
 

@@ -12,11 +12,12 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use axum::http::StatusCode;
 use turno_aws::testing as emulators;
 use turno_core::app::Actor;
+use turno_core::bot::turn::Effect;
 use turno_core::channel::message::Author;
 use turno_core::config::Workspaces;
 use turno_core::desk::agent::Role;
 use turno_core::desk::ticket::TicketStatus;
-use turno_core::kernel::ids::{WaId, WorkspaceId};
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::{AgentStore, ConversationStore, QueueName, TicketStore, TranscriptStore};
 use turno_core::sla::ClockKind;
 use turno_tests::{WORKSPACE, text_webhook, wamid};
@@ -507,22 +508,50 @@ async fn a_poison_record_reaches_the_dead_letter_queue_after_max_receives_while_
         .await
         .unwrap();
 
-    // Two customers ask for a person; their handoffs wait on the escalations queue with a
-    // record no function can process.
+    // Two customers ask for a person. Bot-turn runs each handoff itself; the handoffs' jobs
+    // then reach the escalations queue again (as a job sent before bot-turn ran handoffs, or
+    // sent twice, would), with a record no function can process.
     let customers = ["34600444555", "34600444666"];
+    let mut messages = Vec::new();
     for c in customers {
+        let id = wamid();
         let status = t
             .webhook(text_webhook(
                 c,
                 "Cliente",
-                &wamid(),
+                &id,
                 "quiero hablar con un agente",
             ))
             .await;
         assert_eq!(status, StatusCode::OK);
+        messages.push(id);
     }
     for _ in 0..3 {
         t.poll_once(QueueName::Inbound, 30).await;
+    }
+    for id in &messages {
+        let turn = t
+            .store
+            .turn(&ws, &MessageId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .expect("the handoff's turn");
+        let job = turn
+            .effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Escalate { job } => Some(job.clone()),
+                _ => None,
+            })
+            .expect("the turn hands off");
+        t.own
+            .sqs
+            .send_message()
+            .queue_url(escalations)
+            .message_body(job.envelope().body)
+            .send()
+            .await
+            .unwrap();
     }
     let poison = r#"{"workspace":"100200300400500","ticket_id":"#;
     t.own

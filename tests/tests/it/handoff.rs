@@ -1,0 +1,79 @@
+//! A handoff runs in its turn's own invocation, right after the turn's commit, which counts the
+//! turn complete. When the handoff does not get done there (the process stops, its writes keep
+//! failing), the message comes again and its handoff runs then: once, whatever the number of
+//! deliveries.
+
+use std::sync::{Arc, Mutex};
+
+use turno_core::Timestamp;
+use turno_core::channel::message::{Content, InboundMessage};
+use turno_core::desk::ticket::TicketStatus;
+use turno_core::kernel::ids::{MessageId, WaId};
+use turno_testkit::harness::{TestTurno, demo_workspace, demo_workspaces};
+use turno_testkit::races::LosingStore;
+
+#[tokio::test]
+async fn a_handoff_that_failed_after_its_turn_was_committed_runs_when_the_message_comes_again_once()
+{
+    let losing: Mutex<Option<Arc<LosingStore>>> = Mutex::new(None);
+    // Within the demo's business hours: an online agent takes a handoff at once.
+    let now = Timestamp::from_second(1_748_876_667).unwrap();
+    let t = TestTurno::with_store(demo_workspaces(), now, |inner| {
+        let l = Arc::new(LosingStore::new(inner));
+        *losing.lock().unwrap() = Some(Arc::clone(&l));
+        l
+    });
+    let losing = losing.lock().unwrap().clone().unwrap();
+    t.turno.seed_agents().await.unwrap();
+    let store = Arc::clone(t.turno.store());
+    let ws = demo_workspace();
+    let customer = WaId::parse("5215550007777").unwrap();
+    let message = InboundMessage {
+        workspace: ws.clone(),
+        id: MessageId::parse("wamid.handoff.once").unwrap(),
+        from: customer.clone(),
+        profile_name: Some("Lucía".into()),
+        at: now,
+        content: Content::Text {
+            body: "quiero hablar con un agente".into(),
+        },
+        context: None,
+    };
+
+    // Every ticket write after the commit loses its race: the handoff gives up, the job fails.
+    losing.lose(usize::MAX);
+    let failed = t.turno.handle_inbound(message.clone()).await;
+    assert!(failed.is_err(), "the handoff could not be written");
+    let conversation = store.conversation(&ws, &customer).await.unwrap().unwrap();
+    let id = conversation.ticket_id.expect("the turn's ticket");
+    let ticket = store.ticket(&ws, &id).await.unwrap().unwrap();
+    assert_eq!(
+        ticket.status,
+        TicketStatus::Bot,
+        "committed, not handed off"
+    );
+    let turn = store.turn(&ws, &message.id).await.unwrap().unwrap();
+    assert!(turn.is_complete(), "the turn was committed complete");
+
+    // The redelivery hands it off; later ones find it done and change nothing.
+    losing.lose(0);
+    t.turno.handle_inbound(message.clone()).await.unwrap();
+    let assigned = store.ticket(&ws, &id).await.unwrap().unwrap();
+    assert_eq!(assigned.status, TicketStatus::Assigned);
+    let agent = assigned.assignee.clone().expect("an agent");
+    for _ in 0..2 {
+        t.turno.handle_inbound(message.clone()).await.unwrap();
+    }
+    let after = store.ticket(&ws, &id).await.unwrap().unwrap();
+    assert_eq!(after.status, TicketStatus::Assigned);
+    assert_eq!(after.assignee.as_ref(), Some(&agent));
+    assert_eq!(after.version, assigned.version, "nothing written again");
+    let loads: u32 = store
+        .agents(&ws)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.load)
+        .sum();
+    assert_eq!(loads, 1, "one ticket counted once");
+}
