@@ -340,7 +340,10 @@ impl DynamoStore {
         };
         let after = (t.status, t.team.clone());
         let mut moves = Vec::new();
-        if before.as_ref().is_some_and(|(status, _)| *status == TicketStatus::Bot) {
+        if before
+            .as_ref()
+            .is_some_and(|(status, _)| *status == TicketStatus::Bot)
+        {
             // The customer's next turn reads the ticket again.
             moves.push(self.bot_ticket_write(t)?);
         }

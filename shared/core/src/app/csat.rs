@@ -63,7 +63,11 @@ impl Turno {
         let conversation = reads.conversation;
         let held = conversation
             .as_ref()
-            .and_then(|c| c.bot_ticket.clone().filter(|b| c.ticket_id.as_ref() == Some(&b.id)))
+            .and_then(|c| {
+                c.bot_ticket
+                    .clone()
+                    .filter(|b| c.ticket_id.as_ref() == Some(&b.id))
+            })
             .filter(|_| reads.bot_ticket_held && reads.turn.is_none());
         let current = match conversation.as_ref().and_then(|c| c.ticket_id.as_ref()) {
             Some(id) if reads.turn.is_none() && held.is_none() => {
