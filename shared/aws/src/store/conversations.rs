@@ -1,4 +1,21 @@
 //! [`ConversationStore`] on DynamoDB.
+//!
+//! A bot-handled message costs one read and one write here. The read is one consistent
+//! `BatchGetItem` of the conversation, the message's turn record and the count of writes to
+//! the customer's bot-held tickets ([`BOT_TICKET_WRITES_SK`]): while that count holds what
+//! the conversation keeps of its ticket, the ticket is not read. The write is one transaction:
+//! the conversation (versioned), the turn record (new: its condition is what makes a message
+//! one turn's), the ticket only when the turn changes it (with its counter and rollup moves),
+//! and the transcript entries of the customer's message and of the replies sent before the
+//! commit, put under keys made of their time and id with no claim of the id.
+//!
+//! At least once, exactly once in the store: a redelivered message finds its turn record in
+//! the read and only finishes what the record says is left. A delivery that read before a
+//! concurrent one committed fails the turn record's (or the conversation's) condition and
+//! writes nothing at all, no entry and no rollup twice; it reads again and finds the record.
+//! A commit sent again after a lost answer is the same case. The entries need no claim: the
+//! message's id is claimed by its turn record, and a reply's id is new, so the only second
+//! write of either is the same write, which lands on the same key.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -278,11 +295,14 @@ impl ConversationStore for DynamoStore {
             Some(t) => self.counter_moves(t).await?,
             None => Vec::new(),
         };
-        // The replies the turn sent before its commit: plain puts under their new ids, as a
-        // progress write puts them; the rest claim their message ids.
+        // Plain puts keyed by time and id, claiming no id: the replies the turn sent before
+        // its commit (new ids, as a progress write puts them) and the turn's own message,
+        // whose id the turn record claims (a message is one turn's; the record's condition
+        // fails the whole commit if the message was processed, and a rerun of the same commit
+        // lands on the same key). The rest claim their message ids.
         let (sent, claimed): (Vec<&TranscriptEntry>, Vec<&TranscriptEntry>) =
             entries.iter().partition(|e| {
-                e.message_id != turn.message_id && matches!(e.body, Body::Outbound { .. })
+                e.message_id == turn.message_id || matches!(e.body, Body::Outbound { .. })
             });
         let claimed: Vec<TranscriptEntry> = claimed.into_iter().cloned().collect();
         let mut sent_writes = Vec::with_capacity(sent.len());

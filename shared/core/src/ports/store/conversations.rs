@@ -95,9 +95,11 @@ pub trait ConversationStore: Send + Sync {
     /// the turn record, which must not exist yet (`Conflict` if it does), and adds `entries` to
     /// the transcript: all of it or nothing. An entry whose workspace and message id are
     /// already stored is left as it is (as
-    /// [`append_message`](super::TranscriptStore::append_message) would). Outbound entries
-    /// other than the turn's own message are replies the turn has just sent, whose ids
-    /// WhatsApp has just given: a store may write them as
+    /// [`append_message`](super::TranscriptStore::append_message) would), except the turn's
+    /// own message: the turn record claims that id (a message is one turn's, and a second
+    /// commit of it conflicts), so a store may write its entry without claiming the id again.
+    /// Outbound entries other than the turn's own message are replies the turn has just
+    /// sent, whose ids WhatsApp has just given: a store may write them as
     /// [`save_turn_progress`](Self::save_turn_progress) does (the same entry written again is
     /// stored once), without claiming their ids.
     async fn commit_turn(
