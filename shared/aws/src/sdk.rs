@@ -139,7 +139,7 @@ fn write_units(operation: &str, body: &serde_json::Value) -> f64 {
 /// attribute's name plus its value, where a string is its UTF-8 bytes, a binary its bytes, a
 /// number one byte per two significant digits plus one, a boolean or null one byte, and a
 /// map or list three bytes plus one per element (with a map's names) and the elements.
-fn item_size(item: &serde_json::Value) -> usize {
+pub fn item_size(item: &serde_json::Value) -> usize {
     item.as_object()
         .into_iter()
         .flatten()
