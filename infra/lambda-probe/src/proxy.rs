@@ -69,7 +69,8 @@ impl Meter {
         };
         let mut u = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         *u.requests.entry(format!("{service}.{op}")).or_default() += 1;
-        let kb = |v: &Value| (v.to_string().len() as f64 / 1024.0).ceil().max(1.0);
+        // An item's size as DynamoDB bills it (names and values, not the request's JSON).
+        let kb = |v: &Value| (turno_aws::item_size(v) as f64 / 1024.0).ceil().max(1.0);
         let read_units = |len: usize, consistent: bool| {
             (len as f64 / 4096.0).ceil().max(1.0) * if consistent { 1.0 } else { 0.5 }
         };

@@ -14,9 +14,10 @@
 //! | item | PK | SK | GSI attributes | notes |
 //! |---|---|---|---|---|
 //! | conversation | `WS#<ws>#CONV#<customer>` | `CONV` | — | versioned (`version`) |
+//! | bot-held ticket writes | `WS#<ws>#CONV#<customer>` | `CONV#BOTWRITES` | — | `n`: the writes of the customer's tickets whose stored status is the bot's, moved with `ADD` in the ticket's transaction; read with the conversation, it vouches for the ticket the conversation keeps (`bot_ticket`) while it holds the count kept there (`store/conversations.rs`); expires with the ticket |
 //! | ticket | `WS#<ws>#TICKET#<id>` | `TICKET` | GSI1 while queued, GSI2 while assigned, GSI3 while an SLA is due, GSI4–GSI6, GSI9, GSI10 always, GSI7–GSI8 with a team, GSI11 with a name, GSI12 always | versioned |
-//! | transcript entry | `WS#<ws>#TICKET#<id>` | `ENTRY#<at>#<uuid v7>`; a bot reply's `ENTRY#<at>#<message id>` | — | in time, then insertion order, under its ticket; a reply the bot just sent is put under its id with no claim (its id is new), so writing it again lands on the same item |
-//! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`), set by one conditional update per status that names the states it advances from |
+//! | transcript entry | `WS#<ws>#TICKET#<id>` | `ENTRY#<at>#<uuid v7>`; a bot reply's and a turn's own message's `ENTRY#<at>#<message id>` | — | in time, then insertion order, under its ticket; a reply the bot just sent is put under its id with no claim (its id is new), and so is the message a turn commits (its turn record claims the id), so writing either again lands on the same item |
+//! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`; not for a turn's own message or a bot reply) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`), set by one conditional update per status that names the states it advances from |
 //! | turn record | `WS#<ws>#TURN#<message id>` | `TURN` | — | `expires_at` = commit + 30 days (TTL) |
 //! | agent | `WS#<ws>#AGENTS` | `AGENT#<id>` | — | `load` counted atomically against `capacity` |
 //! | record | `WS#<ws>#REC#<kind>` | `<key>` | GSI4 always | quick replies, customer profiles, quarantined webhook items, number changes: `body` (JSON), versioned (`version`); webhook items with no readable phone number are kept under the reserved workspace `_deployment` |
@@ -49,9 +50,9 @@
 //! write by a moment, and a stale copy's `version` makes its next write conflict, never win.
 //!
 //! Writes: versioned records are put with `version = :read` (or `attribute_not_exists(PK)` for
-//! version 0); `commit_turn` (which also puts, unclaimed, the replies the turn sent before
-//! it, and is read for with one `BatchGetItem` of the conversation and the message's turn
-//! record), `append_message`, `assign_ticket` and `release_ticket` are `TransactWriteItems`, whose condition failures map to `Conflict` (the versioned record) or
+//! version 0); `commit_turn` (which also puts, unclaimed, the turn's own message and the
+//! replies the turn sent before it, and is read for with one `BatchGetItem` of the
+//! conversation, the message's turn record and the count of bot-held ticket writes), `append_message`, `assign_ticket` and `release_ticket` are `TransactWriteItems`, whose condition failures map to `Conflict` (the versioned record) or
 //! `AtCapacity` (`load < capacity` on the agent), and which are tried again when they lose to
 //! a concurrent transaction (`TransactionConflict`).
 
@@ -82,7 +83,7 @@ pub use event_bus::{EventBridgeBus, SOURCE as EVENT_SOURCE};
 pub use queue::{
     MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id,
 };
-pub use sdk::{Clients, RequestCounter, load_sdk_config};
+pub use sdk::{Clients, RequestCounter, item_size, load_sdk_config};
 #[cfg(feature = "ssm")]
 pub use secrets::{SsmSecrets, parameter};
 pub use store::{

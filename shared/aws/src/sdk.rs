@@ -103,8 +103,7 @@ impl RequestCounter {
 
     /// The DynamoDB write units the requests so far consume, as DynamoDB bills them: one per
     /// KB of each item a single write puts (one for an update or a delete), twice that in a
-    /// transaction. Item sizes are taken from the request's JSON, a little over DynamoDB's
-    /// own measure: an upper bound.
+    /// transaction. An item's size is DynamoDB's own measure of it (see [`item_size`]).
     pub fn write_units(&self) -> f64 {
         self.0
             .lock()
@@ -115,7 +114,7 @@ impl RequestCounter {
 
 /// The write units of one DynamoDB request (see [`RequestCounter::write_units`]).
 fn write_units(operation: &str, body: &serde_json::Value) -> f64 {
-    let kb = |v: &serde_json::Value| (v.to_string().len() as f64 / 1024.0).ceil().max(1.0);
+    let kb = |v: &serde_json::Value| (item_size(v) as f64 / 1024.0).ceil().max(1.0);
     match operation {
         "PutItem" => kb(&body["Item"]),
         "UpdateItem" | "DeleteItem" => 1.0,
@@ -133,6 +132,57 @@ fn write_units(operation: &str, body: &serde_json::Value) -> f64 {
             .map(|w| w.get("PutRequest").map_or(1.0, |p| kb(&p["Item"])))
             .sum(),
         _ => 0.0,
+    }
+}
+
+/// The size DynamoDB bills an item (a request's `Item`, in DynamoDB's JSON) by: each
+/// attribute's name plus its value, where a string is its UTF-8 bytes, a binary its bytes, a
+/// number one byte per two significant digits plus one, a boolean or null one byte, and a
+/// map or list three bytes plus one per element (with a map's names) and the elements.
+pub fn item_size(item: &serde_json::Value) -> usize {
+    item.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(name, value)| name.len() + value_size(value))
+        .sum()
+}
+
+fn value_size(value: &serde_json::Value) -> usize {
+    let Some((kind, v)) = value.as_object().and_then(|o| o.iter().next()) else {
+        return 0;
+    };
+    let number = |n: &str| {
+        n.trim_start_matches(['-', '0', '.'])
+            .replace('.', "")
+            .len()
+            .div_ceil(2)
+            + 1
+    };
+    let binary = |b: &str| b.len() / 4 * 3;
+    match (kind.as_str(), v) {
+        ("S", serde_json::Value::String(s)) => s.len(),
+        ("N", serde_json::Value::String(n)) => number(n),
+        ("B", serde_json::Value::String(b)) => binary(b),
+        ("BOOL" | "NULL", _) => 1,
+        ("SS", serde_json::Value::Array(a)) => {
+            a.iter().filter_map(|s| s.as_str()).map(str::len).sum()
+        }
+        ("NS", serde_json::Value::Array(a)) => {
+            a.iter().filter_map(|s| s.as_str()).map(number).sum()
+        }
+        ("BS", serde_json::Value::Array(a)) => {
+            a.iter().filter_map(|s| s.as_str()).map(binary).sum()
+        }
+        ("L", serde_json::Value::Array(a)) => {
+            3 + a.iter().map(|e| 1 + value_size(e)).sum::<usize>()
+        }
+        ("M", serde_json::Value::Object(m)) => {
+            3 + m
+                .iter()
+                .map(|(k, e)| 1 + k.len() + value_size(e))
+                .sum::<usize>()
+        }
+        _ => 0,
     }
 }
 
@@ -167,5 +217,28 @@ impl Intercept for RequestCounter {
             .or_default() += 1;
         counted.write_units += units;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{item_size, write_units};
+
+    #[test]
+    fn an_item_is_measured_as_dynamodb_bills_it() {
+        let item = serde_json::json!({
+            "PK": {"S": "WS#1#CONV#34600"},
+            "n": {"N": "12345"},
+            "ok": {"BOOL": true},
+            "gone": {"NULL": true},
+            "list": {"L": [{"S": "ab"}, {"N": "7"}]},
+            "map": {"M": {"k": {"S": "xyz"}}},
+        });
+        // 2+15, 1+4, 2+1, 4+1, 4+(3+1+2+1+2), 3+(3+1+1+3)
+        assert_eq!(item_size(&item), 17 + 5 + 3 + 5 + 13 + 11);
+        let big = serde_json::json!({"Item": {"PK": {"S": "x".repeat(1100)}}});
+        assert_eq!(write_units("PutItem", &big), 2.0);
+        let tx = serde_json::json!({"TransactItems": [{"Put": big}, {"Update": {}}]});
+        assert_eq!(write_units("TransactWriteItems", &tx), 6.0);
     }
 }

@@ -72,3 +72,78 @@ async fn a_poll_with_nothing_new_is_one_request_and_a_view_page_one_query() {
 fn counter_total(m: &std::collections::BTreeMap<String, u64>) -> u64 {
     m.values().sum()
 }
+
+/// A turn reads no ticket the bot holds while the count of writes to the customer's bot-held
+/// tickets, beside the conversation, holds what the conversation keeps: a write of such a
+/// ticket (here an escalation) moves it, and the customer's erasure takes it away.
+#[tokio::test]
+async fn a_bot_held_ticket_is_vouched_for_until_another_write_of_it() {
+    use turno_core::bot::conversation::BotTicket;
+    use turno_core::desk::ticket::TicketStatus;
+    use turno_core::ports::{ConversationStore, TicketStore};
+    use turno_testkit::builders::{
+        conversation, customer, message_id, team, ticket, turn, workspace,
+    };
+
+    let clients = common::dynamodb_clients().await;
+    let table = common::table(&clients.dynamodb).await;
+    let store = DynamoStore::new(clients.dynamodb, table);
+    let (ws, cu) = (workspace(), customer(1));
+    let mut t = ticket(&ws, &cu);
+    assert_eq!(t.status, TicketStatus::Bot);
+    let first = store
+        .turn_reads(&ws, &cu, &message_id("wamid.a"))
+        .await
+        .expect("store call");
+    assert_eq!(first.bot_ticket_changes, 0);
+    assert!(!first.bot_ticket_held, "nothing kept yet");
+    let mut c = conversation(&ws, &cu);
+    c.ticket_id = Some(t.id.clone());
+    c.bot_ticket = Some(BotTicket {
+        id: t.id.clone(),
+        updated_at: t.updated_at,
+        previous_ticket: None,
+        changes: first.bot_ticket_changes,
+    });
+    let record = turn(&ws, "wamid.a", &cu, &t.id);
+    store
+        .commit_turn(&mut c, Some(&mut t), &record, &[])
+        .await
+        .expect("store call");
+
+    let next = store
+        .turn_reads(&ws, &cu, &message_id("wamid.b"))
+        .await
+        .expect("store call");
+    assert!(
+        next.bot_ticket_held,
+        "no write of the ticket since the turn"
+    );
+    assert!(next.turn.is_none());
+
+    t.status = TicketStatus::Queued;
+    t.team = Some(team("support"));
+    store.save_ticket(&mut t).await.expect("store call");
+    let after = store
+        .turn_reads(&ws, &cu, &message_id("wamid.b"))
+        .await
+        .expect("store call");
+    assert!(!after.bot_ticket_held, "the escalation moved the count");
+    assert_eq!(after.bot_ticket_changes, 1);
+
+    // A ticket a person holds is read by every turn: its writes count nothing.
+    store.save_ticket(&mut t).await.expect("store call");
+    let again = store
+        .turn_reads(&ws, &cu, &message_id("wamid.b"))
+        .await
+        .expect("store call");
+    assert_eq!(again.bot_ticket_changes, 1);
+
+    store.forget_customer(&ws, &cu).await.expect("store call");
+    let erased = store
+        .turn_reads(&ws, &cu, &message_id("wamid.b"))
+        .await
+        .expect("store call");
+    assert!(erased.conversation.is_none());
+    assert_eq!(erased.bot_ticket_changes, 0, "erased with the conversation");
+}

@@ -99,6 +99,15 @@ impl ConversationStore for LosingStore {
             .await
     }
 
+    async fn turn_reads(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        message: &MessageId,
+    ) -> Result<turno_core::ports::TurnReads, StoreError> {
+        self.inner.turn_reads(ws, customer, message).await
+    }
+
     async fn commit_turn(
         &self,
         conversation: &mut Conversation,

@@ -1,4 +1,21 @@
 //! [`ConversationStore`] on DynamoDB.
+//!
+//! A bot-handled message costs one read and one write here. The read is one consistent
+//! `BatchGetItem` of the conversation, the message's turn record and the count of writes to
+//! the customer's bot-held tickets ([`BOT_TICKET_WRITES_SK`]): while that count holds what
+//! the conversation keeps of its ticket, the ticket is not read. The write is one transaction:
+//! the conversation (versioned), the turn record (new: its condition is what makes a message
+//! one turn's), the ticket only when the turn changes it (with its counter and rollup moves),
+//! and the transcript entries of the customer's message and of the replies sent before the
+//! commit, put under keys made of their time and id with no claim of the id.
+//!
+//! At least once, exactly once in the store: a redelivered message finds its turn record in
+//! the read and only finishes what the record says is left. A delivery that read before a
+//! concurrent one committed fails the turn record's (or the conversation's) condition and
+//! writes nothing at all, no entry and no rollup twice; it reads again and finds the record.
+//! A commit sent again after a lost answer is the same case. The entries need no claim: the
+//! message's id is claimed by its turn record, and a reply's id is new, so the only second
+//! write of either is the same write, which lands on the same key.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -10,14 +27,48 @@ use turno_core::bot::turn::TurnRecord;
 use turno_core::channel::message::{Body, TranscriptEntry};
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::ports::{ConversationStore, StoreError};
+use turno_core::ports::{ConversationStore, StoreError, TurnReads};
 
 use super::{
     CONVERSATION_SK, CondPut, DynamoStore, Item, TURN_SK, conversation_item, conversation_pk,
     from_item, key, n, ticket_item, turn_item, turn_pk,
 };
 
+/// The sort key of the count of writes to a customer's bot-held tickets, beside the
+/// conversation (`WS#<ws>#CONV#<customer>`): attribute `n`, moved with `ADD` by every write
+/// of a ticket whose stored status is the bot's (a turn never makes one: it creates such a
+/// ticket, then leaves it alone), in the transaction that writes the ticket. A turn reads it
+/// with the conversation; while it holds the count the conversation's `bot_ticket` was
+/// written with, that ticket is as the turn that wrote it saw it, and the turn reads no
+/// ticket. The count is read before anything it vouches for, so a write that lands after
+/// the read moves it past what the turn keeps: the next turn reads the ticket.
+pub(super) const BOT_TICKET_WRITES_SK: &str = "CONV#BOTWRITES";
+
 impl DynamoStore {
+    /// The `ADD` that counts a write of `t`, a ticket whose stored status is the bot's, for
+    /// its customer's turns (see [`BOT_TICKET_WRITES_SK`]). The count expires with the ticket.
+    pub(super) fn bot_ticket_write(&self, t: &Ticket) -> Result<TransactWriteItem, StoreError> {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                conversation_pk(&t.workspace, &t.customer),
+                BOT_TICKET_WRITES_SK,
+            )))
+            .expression_attribute_names("#n", "n")
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_names("#expires", super::EXPIRES_AT);
+        update = match super::retention::expiry_attr(t.expires_at) {
+            Some(at) => update
+                .update_expression("ADD #n :one SET #expires = :expires")
+                .expression_attribute_values(":expires", at),
+            None => update.update_expression("ADD #n :one REMOVE #expires"),
+        };
+        let update = update
+            .build()
+            .map_err(|e| StoreError::Unexpected(e.into()))?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
     /// The update that records a turn's progress: `done` alone (the record's effects, reply
     /// texts included, never change after the commit), never going back: a slower run that
     /// read an older record must not undo what a faster one recorded.
@@ -193,6 +244,45 @@ impl ConversationStore for DynamoStore {
         Ok((conversation, turn))
     }
 
+    async fn turn_reads(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        message: &MessageId,
+    ) -> Result<TurnReads, StoreError> {
+        // One BatchGetItem, consistent: the conversation, the turn record (a missing one costs
+        // the read of a missing item) and the count of writes to bot-held tickets.
+        let keys = [
+            key(conversation_pk(ws, customer), CONVERSATION_SK),
+            key(turn_pk(ws, message), TURN_SK),
+            key(conversation_pk(ws, customer), BOT_TICKET_WRITES_SK),
+        ];
+        let mut reads = TurnReads::default();
+        for item in self.batch_get(&keys, true, "read turn context").await? {
+            match item.get("SK") {
+                Some(AttributeValue::S(sk)) if sk == CONVERSATION_SK => {
+                    reads.conversation = Some(from_item(item, "conversation")?);
+                }
+                Some(AttributeValue::S(sk)) if sk == TURN_SK => {
+                    reads.turn = Some(from_item(item, "turn record")?);
+                }
+                Some(AttributeValue::S(sk)) if sk == BOT_TICKET_WRITES_SK => {
+                    reads.bot_ticket_changes = match item.get("n") {
+                        Some(AttributeValue::N(v)) => v.parse().unwrap_or(u64::MAX),
+                        _ => 0,
+                    };
+                }
+                _ => {}
+            }
+        }
+        reads.bot_ticket_held = reads
+            .conversation
+            .as_ref()
+            .and_then(|c| c.bot_ticket.as_ref())
+            .is_some_and(|b| b.changes == reads.bot_ticket_changes);
+        Ok(reads)
+    }
+
     async fn commit_turn(
         &self,
         conversation: &mut Conversation,
@@ -205,11 +295,14 @@ impl ConversationStore for DynamoStore {
             Some(t) => self.counter_moves(t).await?,
             None => Vec::new(),
         };
-        // The replies the turn sent before its commit: plain puts under their new ids, as a
-        // progress write puts them; the rest claim their message ids.
+        // Plain puts keyed by time and id, claiming no id: the replies the turn sent before
+        // its commit (new ids, as a progress write puts them) and the turn's own message,
+        // whose id the turn record claims (a message is one turn's; the record's condition
+        // fails the whole commit if the message was processed, and a rerun of the same commit
+        // lands on the same key). The rest claim their message ids.
         let (sent, claimed): (Vec<&TranscriptEntry>, Vec<&TranscriptEntry>) =
             entries.iter().partition(|e| {
-                e.message_id != turn.message_id && matches!(e.body, Body::Outbound { .. })
+                e.message_id == turn.message_id || matches!(e.body, Body::Outbound { .. })
             });
         let claimed: Vec<TranscriptEntry> = claimed.into_iter().cloned().collect();
         let mut sent_writes = Vec::with_capacity(sent.len());

@@ -1,6 +1,6 @@
 //! Deleting what the table keeps about one customer: a ticket with the items under it
 //! (transcript entries, message claims and delivery states, turn records), and the
-//! conversation.
+//! conversation with the count beside it.
 
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use turno_core::desk::ticket::Ticket;
@@ -91,7 +91,8 @@ impl DynamoStore {
     }
 
     /// See [`ConversationStore::forget_customer`](turno_core::ports::ConversationStore::forget_customer):
-    /// the conversation item (queued messages live in SQS, kept no longer than its retention).
+    /// the conversation item and the count of writes to the customer's bot-held tickets beside
+    /// it (queued messages live in SQS, kept no longer than its retention).
     pub(super) async fn forget_customer_items(
         &self,
         ws: &WorkspaceId,
@@ -100,6 +101,14 @@ impl DynamoStore {
         self.delete_item(
             "delete conversation",
             key(conversation_pk(ws, customer), CONVERSATION_SK),
+        )
+        .await?;
+        self.delete_item(
+            "delete bot-held ticket writes",
+            key(
+                conversation_pk(ws, customer),
+                super::conversations::BOT_TICKET_WRITES_SK,
+            ),
         )
         .await
     }

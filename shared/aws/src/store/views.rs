@@ -313,7 +313,8 @@ impl DynamoStore {
         Ok(counts)
     }
 
-    /// The counter updates a write of `t` needs (none if its status and team stay) and the
+    /// The counter updates a write of `t` needs (none if its status and team stay), the count
+    /// of writes to its customer's bot-held tickets if the stored status is the bot's, and the
     /// rollup deltas it carries, after reading what is stored. `Conflict` if the stored version is not the one `t` was read at.
     pub(super) async fn counter_moves(
         &self,
@@ -339,6 +340,13 @@ impl DynamoStore {
         };
         let after = (t.status, t.team.clone());
         let mut moves = Vec::new();
+        if before
+            .as_ref()
+            .is_some_and(|(status, _)| *status == TicketStatus::Bot)
+        {
+            // The customer's next turn reads the ticket again.
+            moves.push(self.bot_ticket_write(t)?);
+        }
         if before.as_ref() != Some(&after) {
             if let Some((status, team)) = before {
                 moves.push(self.counter_update(&t.workspace, team.as_ref(), status, -1)?);

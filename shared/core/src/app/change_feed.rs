@@ -203,6 +203,15 @@ impl ConversationStore for ChangeFeedStore {
             .await
     }
 
+    async fn turn_reads(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        message: &MessageId,
+    ) -> Result<crate::ports::TurnReads, StoreError> {
+        self.inner.turn_reads(ws, customer, message).await
+    }
+
     async fn commit_turn(
         &self,
         conversation: &mut Conversation,

@@ -28,6 +28,11 @@ mod answer;
 pub(super) struct Prefetched {
     pub conversation: Option<crate::bot::conversation::Conversation>,
     pub current: Option<Ticket>,
+    /// Instead of `current`, unread: the ticket the bot holds, as the conversation keeps it.
+    pub held: Option<crate::bot::conversation::BotTicket>,
+    /// The store's count of writes to the customer's bot-held tickets, read with the
+    /// conversation.
+    pub bot_ticket_changes: u64,
     pub turn: Option<crate::bot::turn::TurnRecord>,
 }
 
@@ -47,23 +52,35 @@ fn job_error(e: AppError) -> JobError {
 
 impl Turno {
     /// Reads a customer's conversation (with the message's turn record, in one request where
-    /// the store can) and its current ticket.
+    /// the store can) and its current ticket, unless the store vouches for the conversation's
+    /// `bot_ticket` (the ticket still in the bot's hands as the last turn left it).
     pub(super) async fn read_conversation(
         &self,
         msg: &crate::channel::message::InboundMessage,
     ) -> Result<Prefetched, JobError> {
         let store = &self.ports.store;
-        let (conversation, turn) = store
-            .conversation_and_turn(&msg.workspace, &msg.from, &msg.id)
-            .await?;
+        let reads = store.turn_reads(&msg.workspace, &msg.from, &msg.id).await?;
+        let conversation = reads.conversation;
+        let held = conversation
+            .as_ref()
+            .and_then(|c| {
+                c.bot_ticket
+                    .clone()
+                    .filter(|b| c.ticket_id.as_ref() == Some(&b.id))
+            })
+            .filter(|_| reads.bot_ticket_held && reads.turn.is_none());
         let current = match conversation.as_ref().and_then(|c| c.ticket_id.as_ref()) {
-            Some(id) if turn.is_none() => store.ticket(&msg.workspace, id).await?,
+            Some(id) if reads.turn.is_none() && held.is_none() => {
+                store.ticket(&msg.workspace, id).await?
+            }
             _ => None,
         };
         Ok(Prefetched {
             conversation,
             current,
-            turn,
+            held,
+            bot_ticket_changes: reads.bot_ticket_changes,
+            turn: reads.turn,
         })
     }
 

@@ -11,7 +11,7 @@ use super::effects::{Retry, SlaTarget, retry_on_conflict};
 use super::escalation::Handoff;
 use super::replies::SentReplies;
 use super::{AppError, JobError, Turno};
-use crate::bot::conversation::Conversation;
+use crate::bot::conversation::{BotTicket, Conversation};
 use crate::bot::engine;
 use crate::bot::turn::{Effect, TurnRecord};
 use crate::channel::message::{
@@ -289,6 +289,8 @@ impl Turno {
         let Prefetched {
             conversation,
             current,
+            held,
+            bot_ticket_changes,
             ..
         } = read;
         let mut conversation = conversation.unwrap_or_else(|| {
@@ -298,6 +300,23 @@ impl Turno {
         // ambiguous text keeps it.
         let raw = msg.content.text_for_bot().unwrap_or_default();
         let language = crate::kernel::lang::language_after(raw, conversation.language);
+        // A ticket the bot holds, unread (the store vouched for what the conversation keeps of
+        // it): a stand-in with its id, status and times. A turn never writes a ticket the bot
+        // holds unless it creates it (below, the branches that change a ticket all start from
+        // another status), so the stand-in is never stored.
+        let current = current.or_else(|| {
+            held.map(|h| Ticket {
+                id: h.id,
+                previous_ticket: h.previous_ticket,
+                ..Ticket::new(
+                    msg.workspace.clone(),
+                    msg.from.clone(),
+                    None,
+                    conversation.language,
+                    h.updated_at,
+                )
+            })
+        });
         // The thread window: within it a message joins the current ticket (a resolved one
         // reopens to its team); after it, or after a close, a new ticket links to the old.
         let last_activity = current.as_ref().map(|t| {
@@ -467,6 +486,15 @@ impl Turno {
                 });
             }
         }
+        // What the next turn needs of a ticket the bot still holds; none for a surveyed one
+        // (a late answer reads it).
+        conversation.bot_ticket = (ticket.status == TicketStatus::Bot && ticket.csat.is_none())
+            .then(|| BotTicket {
+                id: ticket.id.clone(),
+                updated_at: ticket.updated_at,
+                previous_ticket: ticket.previous_ticket.clone(),
+                changes: bot_ticket_changes,
+            });
         let record = TurnRecord {
             workspace: msg.workspace.clone(),
             message_id: msg.id.clone(),

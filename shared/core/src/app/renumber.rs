@@ -105,6 +105,9 @@ pub(crate) fn merge_conversations(
     let mut merged = base.clone();
     merged.customer = to.clone();
     merged.version = version;
+    // A store tells whether the bot still holds the ticket by what it keeps under the
+    // customer's number: under the new number the next turn reads the ticket.
+    merged.bot_ticket = None;
     if let Some(other) = other {
         if merged.ticket_id.is_none() {
             merged.ticket_id.clone_from(&other.ticket_id);

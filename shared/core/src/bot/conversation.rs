@@ -18,12 +18,34 @@ pub struct Conversation {
     pub ticket_id: Option<TicketId>,
     pub bot: BotState,
     pub last_customer_message_at: Option<Timestamp>,
+    /// The current ticket as the last turn left it, when the bot held it (see [`BotTicket`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_ticket: Option<BotTicket>,
     /// When the stored conversation expires under the workspace's retention (none: kept); set
     /// by the store's decorator just before each write, stored by the adapter beside it.
     #[serde(skip)]
     pub expires_at: Option<Timestamp>,
     /// Optimistic concurrency: the version this copy was read at (0 = not stored yet).
     pub version: u64,
+}
+
+/// What a turn needs of a ticket the bot holds, kept on the conversation by the turn that
+/// last saw the ticket in the bot's hands: its id, when it last changed (the thread window),
+/// and the ticket it follows (a late survey answer). A turn never writes a ticket the bot
+/// holds (it creates it, then leaves it to the bot's state on the conversation), so what
+/// changes such a ticket is some other write: an escalation, a close, an agent's edit. A store
+/// that counts those writes per customer, in the same write as the ticket, and finds its count
+/// still at `changes` vouches for this instead of the turn reading the ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BotTicket {
+    pub id: TicketId,
+    pub updated_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_ticket: Option<TicketId>,
+    /// The store's count of writes to the customer's bot-held tickets outside a turn, as read
+    /// before the ticket was seen.
+    #[serde(default)]
+    pub changes: u64,
 }
 
 impl Conversation {
@@ -36,6 +58,7 @@ impl Conversation {
             ticket_id: None,
             bot: BotState::default(),
             last_customer_message_at: None,
+            bot_ticket: None,
             expires_at: None,
             version: 0,
         }

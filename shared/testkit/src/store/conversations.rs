@@ -309,8 +309,9 @@ pub async fn commit_turn_writes_its_entries_with_the_turn_or_not_at_all(store: &
         vec![inbound.clone()]
     );
 
-    // An entry already stored is skipped, not failed on; the others are added.
-    let stored_before = inbound_entry(&ws, &t.id, &cu, "wamid.c", at(4));
+    // An entry already stored (other than the turn's own message, which the turn record
+    // claims) is skipped, not failed on; the others are added.
+    let stored_before = inbound_entry(&ws, &t.id, &cu, "wamid.c0", at(4));
     assert!(store.append_message(&stored_before).await.unwrap());
     let mut retry = stored_before.clone();
     retry.at = at(9);

@@ -175,17 +175,21 @@ async fn bot_conversation_escalation_and_agent_reply_run_on_the_aws_adapters() {
 /// Lambda hands it the batch, sharing one PutEvents and one SendMessageBatch of the
 /// bot-inactivity timers): reading the conversation with the message's turn record (one
 /// BatchGetItem), sending the replies, then committing the turn with the customer's entry,
-/// the replies' entries, the new ticket and its rollups (one transaction). The configuration's
-/// version is read once for the batch (by webhook-ingress, when its cache has expired: 10 or
-/// 11 requests for the ten).
+/// the replies' entries, the new ticket, its status counter and rollups (one transaction of
+/// ten items: conversation, turn record, ticket (two write units), counter, two rollup items,
+/// the two entries, doubled as a transaction bills them). The configuration's version is read
+/// once for the batch (by webhook-ingress, when its cache has expired: 10 or 11 requests for
+/// the ten).
 const BOT_BATCH_REQUESTS_PER_MESSAGE: f64 = 3.3;
-const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 24.0;
+const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 20.0;
 /// The same customers' next message, inside the thread window: the conversation with the turn
-/// record, the bot's ticket, and the commit of the conversation, the turn and its entries
-/// (no ticket write, no timer, no event); webhook-ingress's configuration read, when its cache
+/// record and the count of writes to bot-held tickets (one BatchGetItem; the bot's ticket is
+/// not read), and the commit of four small items, the conversation, the turn record, the
+/// customer's entry and the reply's (no claim of the message id, no ticket write, no timer, no
+/// event): 3 requests and 8 write units; webhook-ingress's configuration read, when its cache
 /// has expired, adds 0.1.
-const FOLLOW_UP_REQUESTS_PER_MESSAGE: f64 = 4.1;
-const FOLLOW_UP_WRITE_UNITS_PER_MESSAGE: f64 = 12.0;
+const FOLLOW_UP_REQUESTS_PER_MESSAGE: f64 = 3.1;
+const FOLLOW_UP_WRITE_UNITS_PER_MESSAGE: f64 = 8.0;
 
 /// Sends `text` from each of `customers` through the topology and returns the AWS requests
 /// and write units per message, with what each function did.

@@ -124,13 +124,15 @@ impl Turno {
         read: &Prefetched,
     ) -> Result<Option<TicketId>, JobError> {
         let store = &self.ports.store;
-        let Some(ticket) = &read.current else {
-            return Ok(None);
+        // A ticket the bot holds as the conversation keeps it has no survey of its own (a
+        // turn keeps no surveyed ticket there).
+        let previous = match (&read.current, &read.held) {
+            (Some(ticket), _) if ticket.csat.is_some() => return Ok(Some(ticket.id.clone())),
+            (Some(ticket), _) => &ticket.previous_ticket,
+            (None, Some(held)) => &held.previous_ticket,
+            (None, None) => return Ok(None),
         };
-        if ticket.csat.is_some() {
-            return Ok(Some(ticket.id.clone()));
-        }
-        match (&ticket.previous_ticket, answer) {
+        match (previous, answer) {
             (Some(previous), Some(Answer::Tap(_))) => Ok(store
                 .ticket(&msg.workspace, previous)
                 .await?

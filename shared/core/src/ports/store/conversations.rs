@@ -25,6 +25,20 @@ impl TurnOutbox {
     }
 }
 
+/// What a turn reads of a conversation before it decides: see [`ConversationStore::turn_reads`].
+#[derive(Debug, Clone, Default)]
+pub struct TurnReads {
+    pub conversation: Option<Conversation>,
+    /// The record of the message, if it was processed before.
+    pub turn: Option<TurnRecord>,
+    /// The store vouches for the conversation's `bot_ticket`: no ticket of the customer the
+    /// bot held was written since the turn that wrote it saw the ticket (so it was not read).
+    pub bot_ticket_held: bool,
+    /// The store's count of writes to the customer's bot-held tickets, read with the
+    /// conversation (before the ticket): what a turn keeps in the `bot_ticket` it writes.
+    pub bot_ticket_changes: u64,
+}
+
 /// A customer's conversation and the records of the inbound messages processed in it, which
 /// make a redelivered message idempotent. Conversations (and the tickets a turn writes) are
 /// versioned as the [module docs](super) describe.
@@ -57,13 +71,35 @@ pub trait ConversationStore: Send + Sync {
         Ok((conversation, self.turn(ws, message).await?))
     }
 
+    /// What a turn for `message` reads: the conversation and the message's record, read
+    /// together. A store that counts the writes of the customer's tickets whose stored status
+    /// is the bot's (moved in the same write as the ticket) reads the count with them and
+    /// vouches for the conversation's [`bot_ticket`](Conversation::bot_ticket) when it holds
+    /// the count read then: no ticket the bot held was written since the turn that wrote it
+    /// saw the ticket, so this turn need not read it. By default, no count and no vouching.
+    async fn turn_reads(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        message: &MessageId,
+    ) -> Result<TurnReads, StoreError> {
+        let (conversation, turn) = self.conversation_and_turn(ws, customer, message).await?;
+        Ok(TurnReads {
+            conversation,
+            turn,
+            ..TurnReads::default()
+        })
+    }
+
     /// Atomically: writes the conversation and, if given, the ticket (both versioned), inserts
     /// the turn record, which must not exist yet (`Conflict` if it does), and adds `entries` to
     /// the transcript: all of it or nothing. An entry whose workspace and message id are
     /// already stored is left as it is (as
-    /// [`append_message`](super::TranscriptStore::append_message) would). Outbound entries
-    /// other than the turn's own message are replies the turn has just sent, whose ids
-    /// WhatsApp has just given: a store may write them as
+    /// [`append_message`](super::TranscriptStore::append_message) would), except the turn's
+    /// own message: the turn record claims that id (a message is one turn's, and a second
+    /// commit of it conflicts), so a store may write its entry without claiming the id again.
+    /// Outbound entries other than the turn's own message are replies the turn has just
+    /// sent, whose ids WhatsApp has just given: a store may write them as
     /// [`save_turn_progress`](Self::save_turn_progress) does (the same entry written again is
     /// stored once), without claiming their ids.
     async fn commit_turn(

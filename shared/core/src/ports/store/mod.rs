@@ -26,7 +26,7 @@ use crate::kernel::ids::{AgentId, TeamId};
 
 pub use agents::AgentStore;
 pub use changes::ChangeFeed;
-pub use conversations::{ConversationStore, TurnOutbox};
+pub use conversations::{ConversationStore, TurnOutbox, TurnReads};
 pub use created::{CreatedCursor, CreatedRange};
 pub use records::RecordStore;
 pub use rollups::RollupStore;
