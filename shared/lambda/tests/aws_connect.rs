@@ -10,8 +10,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use turno_aws::testing as emulators;
 use turno_aws::{Clients, DynamoStore, queue_url_var};
 use turno_core::channel::message::Author;
+use turno_core::desk::ticket::TicketStatus;
 use turno_core::kernel::ids::{WaId, WorkspaceId};
-use turno_core::ports::{ConversationStore, QueueName, TranscriptStore};
+use turno_core::ports::{ConversationStore, QueueName, TicketStore, TranscriptStore};
 use turno_lambda::testing::sqs_sample;
 use turno_testkit::harness::demo_workspaces;
 use wiremock::matchers::{header, method, path};
@@ -103,7 +104,7 @@ async fn a_missing_ssm_parameter_fails_naming_the_variable_and_not_a_value() {
 }
 
 #[tokio::test]
-async fn bot_turn_on_the_aws_adapters_replies_through_graph_and_hands_off_to_the_queues() {
+async fn bot_turn_on_the_aws_adapters_replies_through_graph_and_hands_off_in_its_own_invocation() {
     let d = deployment().await;
     let env = |name: &str| d.env.get(name).cloned();
     let turno = turno_lambda::connect_with("bot-turn", demo_workspaces(), &d.clients, &env)
@@ -145,12 +146,24 @@ async fn bot_turn_on_the_aws_adapters_replies_through_graph_and_hands_off_to_the
         writes.is_empty(),
         "nothing left for ticket-writer: {writes:?}"
     );
+    let handed_off = store
+        .ticket(&ws, &ticket)
+        .await
+        .unwrap()
+        .expect("the ticket is in DynamoDB");
+    assert!(
+        matches!(
+            handed_off.status,
+            TicketStatus::Queued | TicketStatus::Assigned
+        ),
+        "asking for an agent hands the ticket off in bot-turn's own invocation: {:?}",
+        handed_off.status
+    );
     let escalations =
-        emulators::drain_url(&d.clients.sqs, &d.queues[&QueueName::Escalations], 2).await;
-    assert_eq!(
-        escalations.len(),
-        1,
-        "asking for an agent queues one escalation"
+        emulators::drain_url(&d.clients.sqs, &d.queues[&QueueName::Escalations], 1).await;
+    assert!(
+        escalations.is_empty(),
+        "no escalation job is left for another function: {escalations:?}"
     );
 }
 

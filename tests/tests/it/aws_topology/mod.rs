@@ -31,6 +31,7 @@ const TOKEN: &str = "graph-token-in-ssm";
 /// ticket-writer (nothing left to do).
 const BOT_MESSAGE_REQUEST_BUDGET: u64 = 5;
 
+mod budget;
 mod escalations;
 mod topology;
 
@@ -170,114 +171,6 @@ async fn bot_conversation_escalation_and_agent_reply_run_on_the_aws_adapters() {
     );
 }
 
-/// AWS requests and DynamoDB write units per bot-handled message when a batch of ten new
-/// conversations' greetings goes through (webhook-ingress once per message; bot-turn, as
-/// Lambda hands it the batch, sharing one PutEvents and one SendMessageBatch of the
-/// bot-inactivity timers): reading the conversation with the message's turn record (one
-/// BatchGetItem), sending the replies, then committing the turn with the customer's entry,
-/// the replies' entries, the new ticket, its status counter and rollups (one transaction of
-/// ten items: conversation, turn record, ticket (two write units), counter, two rollup items,
-/// the two entries, doubled as a transaction bills them). The configuration's version is read
-/// once for the batch (by webhook-ingress, when its cache has expired: 10 or 11 requests for
-/// the ten).
-const BOT_BATCH_REQUESTS_PER_MESSAGE: f64 = 3.3;
-const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 20.0;
-/// The same customers' next message, inside the thread window: the conversation with the turn
-/// record and the count of writes to bot-held tickets (one BatchGetItem; the bot's ticket is
-/// not read), and the commit of four small items, the conversation, the turn record, the
-/// customer's entry and the reply's (no claim of the message id, no ticket write, no timer, no
-/// event): 3 requests and 8 write units; webhook-ingress's configuration read, when its cache
-/// has expired, adds 0.1.
-const FOLLOW_UP_REQUESTS_PER_MESSAGE: f64 = 3.1;
-const FOLLOW_UP_WRITE_UNITS_PER_MESSAGE: f64 = 8.0;
-
-/// Sends `text` from each of `customers` through the topology and returns the AWS requests
-/// and write units per message, with what each function did.
-async fn per_message(t: &Topology, customers: &[String], text: &str) -> (f64, f64, String) {
-    let before = t.counter.count();
-    let units_before = t.counter.write_units();
-    for c in customers {
-        let status = t.webhook(text_webhook(c, "Cliente", &wamid(), text)).await;
-        assert_eq!(status, StatusCode::OK);
-    }
-    let ingress = t.counter.count() - before;
-    let ingress_units = t.counter.write_units() - units_before;
-    let sent_before: Vec<usize> = futures::future::join_all(
-        customers
-            .iter()
-            .map(|c| async move { t.graph.texts_to(c).await.len() }),
-    )
-    .await;
-    let handled = t.run_functions().await;
-    for (c, before) in customers.iter().zip(sent_before) {
-        assert!(
-            t.graph.texts_to(c).await.len() > before,
-            "the bot answered {c}"
-        );
-    }
-    let inbound = &handled[&QueueName::Inbound];
-    assert_eq!(inbound.records, customers.len() as u64);
-    let messages = customers.len() as f64;
-    let requests = (ingress + handled.values().map(|h| h.aws_requests).sum::<u64>()) as f64;
-    let units = ingress_units + handled.values().map(|h| h.write_units).sum::<f64>();
-    let detail: Vec<String> = handled
-        .iter()
-        .map(|(q, h)| {
-            format!(
-                "{} {} records, {} requests {:?}, {:.0} WCU",
-                q.as_str(),
-                h.records,
-                h.aws_requests,
-                h.by_operation,
-                h.write_units
-            )
-        })
-        .collect();
-    let detail = format!(
-        "webhook-ingress {ingress} requests for {messages}; {}",
-        detail.join("; ")
-    );
-    (requests / messages, units / messages, detail)
-}
-
-#[tokio::test]
-async fn a_batch_of_bot_handled_messages_stays_within_its_aws_budget() {
-    let t = Topology::deploy().await;
-    let customers: Vec<String> = (0..10).map(|i| format!("3460022{i:04}")).collect();
-
-    let (requests, units, detail) = per_message(&t, &customers, "hola").await;
-    eprintln!(
-        "per bot-handled first message: {requests:.1} AWS requests, {units:.1} write units ({detail})"
-    );
-    assert!(
-        requests <= BOT_BATCH_REQUESTS_PER_MESSAGE,
-        "{requests:.1} AWS requests per bot-handled first message, over the budget of \
-         {BOT_BATCH_REQUESTS_PER_MESSAGE}: {detail}"
-    );
-    assert!(
-        units <= BOT_BATCH_WRITE_UNITS_PER_MESSAGE,
-        "{units:.1} write units per bot-handled first message, over the budget of \
-         {BOT_BATCH_WRITE_UNITS_PER_MESSAGE}: {detail}"
-    );
-
-    let (requests, units, detail) =
-        per_message(&t, &customers, "cómo hago para devolver algo").await;
-    eprintln!(
-        "per bot-handled follow-up: {requests:.1} AWS requests, {units:.1} write units ({detail})"
-    );
-    assert!(
-        requests <= FOLLOW_UP_REQUESTS_PER_MESSAGE,
-        "{requests:.1} AWS requests per bot-handled follow-up, over the budget of \
-         {FOLLOW_UP_REQUESTS_PER_MESSAGE}: {detail}"
-    );
-    assert!(
-        units <= FOLLOW_UP_WRITE_UNITS_PER_MESSAGE,
-        "{units:.1} write units per bot-handled follow-up, over the budget of \
-         {FOLLOW_UP_WRITE_UNITS_PER_MESSAGE}: {detail}"
-    );
-}
-
-/// The demo configuration with a first response due `secs` after the handoff and SLA timers
 /// that hop at most `hop_secs` at a time: the same re-arming SQS's 900-second cap forces on a
 /// timer further out, in seconds instead of hours.
 fn workspaces_with_short_sla(secs: u64, hop_secs: u64) -> Workspaces {
