@@ -88,17 +88,6 @@ impl ConversationStore for LosingStore {
         self.inner.turn(ws, message).await
     }
 
-    async fn conversation_and_turn(
-        &self,
-        ws: &WorkspaceId,
-        customer: &WaId,
-        message: &MessageId,
-    ) -> Result<(Option<Conversation>, Option<TurnRecord>), StoreError> {
-        self.inner
-            .conversation_and_turn(ws, customer, message)
-            .await
-    }
-
     async fn turn_reads(
         &self,
         ws: &WorkspaceId,

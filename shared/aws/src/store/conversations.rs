@@ -215,35 +215,6 @@ impl ConversationStore for DynamoStore {
             .transpose()
     }
 
-    async fn conversation_and_turn(
-        &self,
-        ws: &WorkspaceId,
-        customer: &WaId,
-        message: &MessageId,
-    ) -> Result<(Option<Conversation>, Option<TurnRecord>), StoreError> {
-        // One BatchGetItem, consistent: a missing turn record costs the read of a missing item.
-        let keys = [
-            key(conversation_pk(ws, customer), CONVERSATION_SK),
-            key(turn_pk(ws, message), TURN_SK),
-        ];
-        let (mut conversation, mut turn) = (None, None);
-        for item in self
-            .batch_get(&keys, true, "read conversation and turn")
-            .await?
-        {
-            match item.get("SK") {
-                Some(AttributeValue::S(sk)) if sk == CONVERSATION_SK => {
-                    conversation = Some(from_item(item, "conversation")?);
-                }
-                Some(AttributeValue::S(sk)) if sk == TURN_SK => {
-                    turn = Some(from_item(item, "turn record")?);
-                }
-                _ => {}
-            }
-        }
-        Ok((conversation, turn))
-    }
-
     async fn turn_reads(
         &self,
         ws: &WorkspaceId,

@@ -3,7 +3,7 @@
 //! bot-handled message costs one write, not a commit and then a progress write.
 //!
 //! At least once, never lost: the turn's first read tells a first delivery from a redelivery
-//! ([`conversation_and_turn`](crate::ports::ConversationStore::conversation_and_turn)); only a
+//! ([`turn_reads`](crate::ports::ConversationStore::turn_reads)); only a
 //! message with no turn record gets its replies sent before the commit. A redelivery finishes
 //! the recorded turn from where it stopped. The windows where a reply goes twice are the ones
 //! a progress write after the sends had too: the process dies after a send and before the

@@ -1,6 +1,8 @@
 //! The contract of [`ConversationStore`](turno_core::ports::ConversationStore).
 
-use turno_core::bot::turn::{BotInsight, Lookup, LookupOutcome};
+use turno_core::bot::conversation::Conversation;
+use turno_core::bot::turn::{BotInsight, Lookup, LookupOutcome, TurnRecord};
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::kernel::lang::Lang;
 use turno_core::kernel::levels::Priority;
 use turno_core::ports::Store;
@@ -200,25 +202,16 @@ pub async fn commit_turn_for_a_processed_message_conflicts_and_writes_nothing(st
     // The conversation and the message's record read together, as a turn's first read does:
     // a processed message finds its record; a new one, none; a new customer, nothing.
     assert_eq!(
-        store
-            .conversation_and_turn(&ws, &cu, &record.message_id)
-            .await
-            .unwrap(),
+        conversation_and_turn(store, &ws, &cu, &record.message_id).await,
         (Some(c.clone()), Some(record))
     );
     let new_message = message_id("wamid.new");
     assert_eq!(
-        store
-            .conversation_and_turn(&ws, &cu, &new_message)
-            .await
-            .unwrap(),
+        conversation_and_turn(store, &ws, &cu, &new_message).await,
         (Some(c), None)
     );
     assert_eq!(
-        store
-            .conversation_and_turn(&ws, &customer(2), &new_message)
-            .await
-            .unwrap(),
+        conversation_and_turn(store, &ws, &customer(2), &new_message).await,
         (None, None)
     );
 }
@@ -428,4 +421,15 @@ pub async fn conversations_and_turns_are_scoped_by_workspace(store: &dyn Store) 
         .commit_turn(&mut conversation(&other, &cu), None, &elsewhere, &[])
         .await
         .expect("independent");
+}
+
+/// A turn's first read, as the tuple of the conversation and the message's record.
+async fn conversation_and_turn(
+    store: &dyn Store,
+    ws: &WorkspaceId,
+    customer: &WaId,
+    message: &MessageId,
+) -> (Option<Conversation>, Option<TurnRecord>) {
+    let reads = store.turn_reads(ws, customer, message).await.unwrap();
+    (reads.conversation, reads.turn)
 }

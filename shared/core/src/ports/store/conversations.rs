@@ -57,36 +57,25 @@ pub trait ConversationStore: Send + Sync {
         message: &MessageId,
     ) -> Result<Option<TurnRecord>, StoreError>;
 
-    /// A customer's conversation and the record of `message`, if it was processed before,
-    /// read together: how a turn tells a first delivery (nothing recorded, so its replies may
-    /// go out before the commit) from a redelivery. A store that can read both in one request
-    /// does; by default, one read after the other.
-    async fn conversation_and_turn(
-        &self,
-        ws: &WorkspaceId,
-        customer: &WaId,
-        message: &MessageId,
-    ) -> Result<(Option<Conversation>, Option<TurnRecord>), StoreError> {
-        let conversation = self.conversation(ws, customer).await?;
-        Ok((conversation, self.turn(ws, message).await?))
-    }
-
-    /// What a turn for `message` reads: the conversation and the message's record, read
-    /// together. A store that counts the writes of the customer's tickets whose stored status
-    /// is the bot's (moved in the same write as the ticket) reads the count with them and
-    /// vouches for the conversation's [`bot_ticket`](Conversation::bot_ticket) when it holds
-    /// the count read then: no ticket the bot held was written since the turn that wrote it
-    /// saw the ticket, so this turn need not read it. By default, no count and no vouching.
+    /// What a turn for `message` reads: the customer's conversation and the record of
+    /// `message`, if it was processed before, read together. That is how a turn tells a first
+    /// delivery (nothing recorded, so its replies may go out before the commit) from a
+    /// redelivery. A store that can read both in one request does. A store that counts the
+    /// writes of the customer's tickets whose stored status is the bot's (moved in the same
+    /// write as the ticket) reads the count with them and vouches for the conversation's
+    /// [`bot_ticket`](Conversation::bot_ticket) when it holds the count read then: no ticket
+    /// the bot held was written since the turn that wrote it saw the ticket, so this turn need
+    /// not read it. By default, one read after the other, no count and no vouching.
     async fn turn_reads(
         &self,
         ws: &WorkspaceId,
         customer: &WaId,
         message: &MessageId,
     ) -> Result<TurnReads, StoreError> {
-        let (conversation, turn) = self.conversation_and_turn(ws, customer, message).await?;
+        let conversation = self.conversation(ws, customer).await?;
         Ok(TurnReads {
             conversation,
-            turn,
+            turn: self.turn(ws, message).await?,
             ..TurnReads::default()
         })
     }
