@@ -2,25 +2,13 @@
 //! targets fails CI. The held-out files were written apart from the examples and are never
 //! used to tune them.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{demo, repo_path};
 use turno_nlu::eval::{self, IntentReport};
-use turno_nlu::{Classifier, IntentSet, Options};
-
-fn repo_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(relative)
-}
-
-fn demo_classifier() -> Classifier {
-    let set = IntentSet::from_path(repo_path("infra/demo/intents.yaml"))
-        .expect("infra/demo/intents.yaml parses");
-    Classifier::new(&set, Options::default()).expect("the demo intents build")
-}
 
 fn report(file: &str) -> IntentReport {
-    let classifier = demo_classifier();
+    let classifier = demo();
     let cases = eval::read_intent_cases(&repo_path(file), classifier.intents())
         .expect("the held-out file is valid");
     eval::evaluate_intents(&classifier, &cases)
@@ -61,7 +49,7 @@ fn demo_intents_reject_at_least_85_percent_of_held_out_out_of_scope_messages() {
 #[test]
 fn every_demo_intent_is_recognised_in_most_held_out_messages() {
     let r = report("shared/nlu/tests/data/heldout.jsonl");
-    assert_eq!(r.per_intent.len(), demo_classifier().intents().len());
+    assert_eq!(r.per_intent.len(), demo().intents().len());
     for (intent, tally) in &r.per_intent {
         assert!(
             tally.rate() >= 0.75,
@@ -103,7 +91,7 @@ fn frustration_catches_90_percent_of_held_out_frustrated_messages_with_10_percen
 
 #[test]
 fn every_data_file_in_the_repository_is_valid() {
-    let classifier = demo_classifier();
+    let classifier = demo();
     for file in ["heldout.jsonl", "tuning.jsonl", "blind.jsonl"] {
         let path = repo_path(&format!("shared/nlu/tests/data/{file}"));
         eval::read_intent_cases(&path, classifier.intents()).expect(file);

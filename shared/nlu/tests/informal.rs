@@ -2,33 +2,9 @@
 //! closings that thank without "thanks", the shop's words typed short, a hand-over to
 //! support without a person's word, and the look-alikes of each that stay out of scope.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use turno_nlu::{Classifier, IntentSet, Options};
-
-fn demo() -> Classifier {
-    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join("infra/demo/intents.yaml");
-    let set = IntentSet::from_path(path).expect("infra/demo/intents.yaml parses");
-    Classifier::new(&set, Options::default()).expect("the demo intents build")
-}
-
-fn check(c: &Classifier, cases: &[(&str, Option<&str>)]) {
-    let wrong: Vec<String> = cases
-        .iter()
-        .filter_map(|(text, want)| {
-            let got = c.classify(text);
-            (got.intent.as_deref() != *want).then(|| {
-                format!(
-                    "{text:?}: want {want:?}, got {:?} ({:.2}, runner-up {:?})",
-                    got.intent, got.confidence, got.runner_up
-                )
-            })
-        })
-        .collect();
-    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
-}
+use common::{check, demo};
 
 #[test]
 fn stretched_and_slang_greetings_are_greetings() {

@@ -3,37 +3,10 @@
 //! to devices, other businesses as the subject, and the stronger evidence a handoff needs.
 //! Each case names what the bag of words alone got wrong or could get wrong.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::{check, demo};
 use turno_nlu::{Classifier, IntentSet, Options};
-
-fn repo_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(relative)
-}
-
-fn demo() -> Classifier {
-    let set = IntentSet::from_path(repo_path("infra/demo/intents.yaml"))
-        .expect("infra/demo/intents.yaml parses");
-    Classifier::new(&set, Options::default()).expect("the demo intents build")
-}
-
-fn check(c: &Classifier, cases: &[(&str, Option<&str>)]) {
-    let wrong: Vec<String> = cases
-        .iter()
-        .filter_map(|(text, want)| {
-            let got = c.classify(text);
-            (got.intent.as_deref() != *want).then(|| {
-                format!(
-                    "{text:?}: want {want:?}, got {:?} ({:.2}, runner-up {:?})",
-                    got.intent, got.confidence, got.runner_up
-                )
-            })
-        })
-        .collect();
-    assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
-}
 
 #[test]
 fn small_talk_that_only_greets_is_a_greeting() {

@@ -21,31 +21,8 @@ const GIVE: &[&str] = &["get", "give"];
 const ME: &[&str] = &["me", "us"];
 const BE: &[&str] = &["be", "get", "being"];
 
-/// The people and desks of a business a customer can be handed to.
-const DESK: &[&str] = &[
-    "support",
-    "service",
-    "desk",
-    "helpdesk",
-    "representative",
-    "rep",
-    "operator",
-    "agent",
-    "human",
-    "person",
-    "someone",
-    "somebody",
-    "team",
-    "staff",
-    "manager",
-    "supervisor",
-    "care",
-    "advisor",
-    "associate",
-    "department",
-];
-
-/// The desks a "get me" asks for: the business's own, not anyone at all.
+/// The desks of a business a customer asks for by name: a hand-over to one of them, and a
+/// "get me" one of them, asks for a person at the business.
 const BUSINESS_DESK: &[&str] = &[
     "support",
     "service",
@@ -60,6 +37,19 @@ const BUSINESS_DESK: &[&str] = &[
     "supervisor",
     "care",
     "advisor",
+];
+
+/// People a customer can also be handed to ("transfer me to someone", "put me through to
+/// the team"), but whom a "get me" alone does not make the business's ("get me someone to
+/// fix the sink").
+const ANY_PEOPLE: &[&str] = &[
+    "person",
+    "someone",
+    "somebody",
+    "team",
+    "staff",
+    "associate",
+    "department",
 ];
 
 /// Owners before a desk that make it the customer's own or someone else's.
@@ -109,20 +99,22 @@ fn handed_over(tokens: &[&str]) -> bool {
             || (THROUGH.contains(t) && me_next && through);
         // "get me customer service", "give me an agent"; not "get me someone to fix the sink".
         let given = GIVE.contains(t) && me_next;
-        (cue && desk_after(tokens, i + 1, DESK))
-            || (given && desk_after(tokens, i + 2, BUSINESS_DESK))
+        (cue && desk_after(tokens, i + 1, true)) || (given && desk_after(tokens, i + 2, false))
     })
 }
 
-/// Whether one of `desks`, not the customer's own, comes within [`WINDOW`] tokens from
-/// `start`.
-fn desk_after(tokens: &[&str], start: usize, desks: &[&str]) -> bool {
+/// Whether a business desk (or, with `any_people`, any of [`ANY_PEOPLE`]), not the
+/// customer's own, comes within [`WINDOW`] tokens from `start`.
+fn desk_after(tokens: &[&str], start: usize, any_people: bool) -> bool {
     let end = (start + WINDOW).min(tokens.len());
     (start..end).any(|j| {
         let owned = j
             .checked_sub(1)
             .and_then(|k| tokens.get(k))
             .is_some_and(|b| OWNER.contains(b));
-        tokens.get(j).is_some_and(|t| desks.contains(t)) && !owned
+        let desk = tokens
+            .get(j)
+            .is_some_and(|t| BUSINESS_DESK.contains(t) || (any_people && ANY_PEOPLE.contains(t)));
+        desk && !owned
     })
 }
