@@ -6,6 +6,7 @@ use turno_core::ports::QueueName;
 use turno_tests::{text_webhook, wamid};
 
 use super::Topology;
+use super::topology::per_queue;
 /// AWS requests and DynamoDB write units per bot-handled message when a batch of ten new
 /// conversations' greetings goes through (webhook-ingress once per message; bot-turn, as
 /// Lambda hands it the batch, sharing one PutEvents and one SendMessageBatch of the
@@ -56,22 +57,9 @@ async fn per_message(t: &Topology, customers: &[String], text: &str) -> (f64, f6
     let messages = customers.len() as f64;
     let requests = (ingress + handled.values().map(|h| h.aws_requests).sum::<u64>()) as f64;
     let units = ingress_units + handled.values().map(|h| h.write_units).sum::<f64>();
-    let detail: Vec<String> = handled
-        .iter()
-        .map(|(q, h)| {
-            format!(
-                "{} {} records, {} requests {:?}, {:.0} WCU",
-                q.as_str(),
-                h.records,
-                h.aws_requests,
-                h.by_operation,
-                h.write_units
-            )
-        })
-        .collect();
     let detail = format!(
         "webhook-ingress {ingress} requests for {messages}; {}",
-        detail.join("; ")
+        per_queue(&handled).join("; ")
     );
     (requests / messages, units / messages, detail)
 }

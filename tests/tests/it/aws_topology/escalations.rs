@@ -12,6 +12,7 @@ use turno_core::ports::{AgentStore, ConversationStore, TicketStore};
 use turno_tests::{WORKSPACE, text_webhook, wamid};
 
 use super::Topology;
+use super::topology::per_queue;
 
 /// AWS requests one escalated message may cost, alone: webhook-ingress's SendMessageBatch;
 /// bot-turn's conversation read, the turn's commit (the new ticket, the customer's and the
@@ -54,20 +55,7 @@ async fn escalation_round(t: &Topology, customers: &[String]) -> (f64, f64, Stri
     let messages = customers.len() as f64;
     let requests = (t.counter.count() - before) as f64 / messages;
     let units = (t.counter.write_units() - units_before) / messages;
-    let mut detail: Vec<String> = handled
-        .iter()
-        .map(|(q, h)| {
-            format!(
-                "{} {} records, {} requests {:?}, {:.0} WCU",
-                q.as_str(),
-                h.records,
-                h.aws_requests,
-                h.by_operation,
-                h.write_units
-            )
-        })
-        .collect();
-    detail.sort();
+    let mut detail = per_queue(&handled);
     detail.insert(0, format!("webhook-ingress {ingress:?}"));
     (requests, units, detail.join("; "))
 }

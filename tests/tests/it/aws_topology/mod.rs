@@ -171,6 +171,7 @@ async fn bot_conversation_escalation_and_agent_reply_run_on_the_aws_adapters() {
     );
 }
 
+/// The demo configuration with a first response due `secs` after the handoff and SLA timers
 /// that hop at most `hop_secs` at a time: the same re-arming SQS's 900-second cap forces on a
 /// timer further out, in seconds instead of hours.
 fn workspaces_with_short_sla(secs: u64, hop_secs: u64) -> Workspaces {

@@ -40,6 +40,26 @@ pub(crate) struct Handled {
     pub(super) write_units: f64,
 }
 
+/// One line per queue of what a round did there (records, requests by operation, write
+/// units), in queue order: the detail a budget test prints when it fails.
+pub(super) fn per_queue(handled: &HashMap<QueueName, Handled>) -> Vec<String> {
+    QueueName::ALL
+        .iter()
+        .filter_map(|q| {
+            handled.get(q).map(|h| {
+                format!(
+                    "{} {} records, {} requests {:?}, {:.0} WCU",
+                    q.as_str(),
+                    h.records,
+                    h.aws_requests,
+                    h.by_operation,
+                    h.write_units
+                )
+            })
+        })
+        .collect()
+}
+
 impl Topology {
     pub(super) async fn deploy() -> Self {
         Self::deploy_with(turno_testkit::harness::demo_workspaces()).await
