@@ -21,7 +21,7 @@
 //! | turn record | `WS#<ws>#TURN#<message id>` | `TURN` | — | `expires_at` = commit + 30 days (TTL) |
 //! | agent | `WS#<ws>#AGENTS` | `AGENT#<id>` | — | `load` counted atomically against `capacity` |
 //! | record | `WS#<ws>#REC#<kind>` | `<key>` | GSI4 always | quick replies, customer profiles, quarantined webhook items, number changes: `body` (JSON), versioned (`version`); webhook items with no readable phone number are kept under the reserved workspace `_deployment` |
-//! | rollup | `WS#<ws>#ROLLUP` | `<local day>#<dimension>` (`all`, `team#…`, `agent#…`, `channel#…`, `reason#…`), and `…~h` for its histogram buckets | — | the reports' counters, one number attribute each, moved with `ADD` in the transaction of the ticket write that counts them; a report queries a day range |
+//! | rollup | `WS#<ws>#ROLLUP` | `<local day>#<dimension>` (`all`, `team#…`, `agent#…`, `channel#…`, `reason#…`), and `…~h` for its histogram buckets | — | the reports' counters, one number attribute each, moved with `ADD` in the transaction of the ticket write that counts them (a channel's, histogram buckets aside, on the day's `all` item as `channel#…|<counter>`: one item moves both); a report queries a day range |
 //! | change | `WS#<ws>#CHANGES` | `<at, 20 digits>#<uuid v7>` (the cursor) | — | the console's change feed: `body` (JSON); `expires_at` = at + 24 h (TTL) |
 //!
 //! | index | PK | SK | holds | serves |
