@@ -32,6 +32,7 @@ mod retention;
 mod rollups;
 mod tickets;
 mod transcripts;
+mod turn_entries;
 mod views;
 
 type Item = HashMap<String, AttributeValue>;
