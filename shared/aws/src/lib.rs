@@ -15,7 +15,7 @@
 //! |---|---|---|---|---|
 //! | conversation | `WS#<ws>#CONV#<customer>` | `CONV` | — | versioned (`version`) |
 //! | bot-held ticket writes | `WS#<ws>#CONV#<customer>` | `CONV#BOTWRITES` | — | `n`: the writes of the customer's tickets whose stored status is the bot's, moved with `ADD` in the ticket's transaction; read with the conversation, it vouches for the ticket the conversation keeps (`bot_ticket`) while it holds the count kept there (`store/conversations.rs`); expires with the ticket |
-//! | ticket | `WS#<ws>#TICKET#<id>` | `TICKET` | GSI1 while queued, GSI2 while assigned, GSI3 while an SLA is due, GSI4–GSI6, GSI9, GSI10 always, GSI7–GSI8 with a team, GSI11 with a name, GSI12 always | versioned |
+//! | ticket | `WS#<ws>#TICKET#<id>` | `TICKET` | GSI1 while queued, GSI2 while assigned, GSI3 while an SLA is due, GSI4, GSI6, GSI10 always, GSI5 unless the bot holds it, GSI9 unless the bot holds it unassigned, GSI7–GSI8 with a team, GSI11 with a name, GSI12 always | versioned; NULL values left out (a missing field reads as none) |
 //! | transcript entry | `WS#<ws>#TICKET#<id>` | `ENTRY#<at>#<uuid v7>`; a bot reply's and a turn's own message's `ENTRY#<at>#<message id>` | — | in time, then insertion order, under its ticket; a reply the bot just sent is put under its id with no claim (its id is new), and so is the message a turn commits (its turn record claims the id), so writing either again lands on the same item; a turn's commit puts its own message and the replies it sent in one item (`customer`, `entries`: each entry beyond its partition and customer) under the first one's key, read back as if each had its own |
 //! | message | `WS#<ws>#MSG#<message id>` | `MSG` | — | claims the message id for the transcript (`entry_sk`; not for a turn's own message or a bot reply) and holds its latest delivery state (`delivery_state`, `delivery_at`, `delivery_error`), set by one conditional update per status that names the states it advances from |
 //! | turn record | `WS#<ws>#TURN#<message id>` | `TURN` | — | `expires_at` = commit + 30 days (TTL) |
@@ -31,11 +31,11 @@
 //! | GSI3 (keys only) | `SLA#<0..4>`, by a hash of the ticket id | `<sla due at>#<ws>#<id>` | tickets whose SLA clock runs | [`tickets_sla_due`](turno_core::ports::TicketStore::tickets_sla_due) across workspaces, every shard queried and merged |
 //! | GSI4 | `WS#<ws>#TICKETS` | `<updated at>#<id>` | every ticket | [`list_tickets`](turno_core::ports::TicketStore::list_tickets); the console's "all" view |
 //! | GSI4 (records) | `WS#<ws>#REC#<kind>` | `<written at, 20 digits>#<key>` ([`record_cursor`](turno_core::ports::records::record_cursor)) | every record | [`records_page`](turno_core::ports::RecordStore::records_page), most recently written first, a page per query |
-//! | GSI5 | `WS#<ws>#S#<status>` | `<updated at>#<id>` | every ticket | the view of one status |
+//! | GSI5 | `WS#<ws>#S#<status>` | `<updated at>#<id>` | every ticket but the bot's (GSI6's bot group holds exactly those) | the view of one status (the bot's: GSI6) |
 //! | GSI6 | `WS#<ws>#G#<open, bot or done>` | `<updated at>#<id>` | every ticket | the open, bot and done views |
 //! | GSI7 | `WS#<ws>#T#<team>#S#<status>` | `<updated at>#<id>` | tickets with a team | a team's view of one status |
 //! | GSI8 | `WS#<ws>#T#<team>#G#<group>` | `<updated at>#<id>` | tickets with a team | a team's views by group (all: the three merged) |
-//! | GSI9 | `WS#<ws>#A#<agent or ->#G#<group>` | `<updated at>#<id>` | every ticket | mine and unassigned, by group (one status: filtered inside the group) |
+//! | GSI9 | `WS#<ws>#A#<agent or ->#G#<group>` | `<updated at>#<id>` | every ticket but the bot's unassigned ones | mine and unassigned, by group (one status: filtered inside the group; the bot's unassigned: GSI6's bot group, filtered by assignee) |
 //! | GSI10 | `WS#<ws>#C#<customer>` | `<updated at>#<id>` | every ticket | a customer's tickets ([`customer_tickets`](turno_core::ports::TicketStore::customer_tickets)); search by number |
 //! | GSI11 | `WS#<ws>#N#<first two letters of the name>` | `<updated at>#<id>` | tickets with a named customer (`name_key`) | search by name prefix (`begins_with(name_key)` filtered inside the two-letter partition) |
 //! | GSI12 (keys and `team`) | `WS#<ws>#CREATED` | `<created at, ms>#<id>` | every ticket | [`tickets_created`](turno_core::ports::TicketStore::tickets_created), the conversation export, oldest first; the tickets are then read by key (`store/created.rs`) |

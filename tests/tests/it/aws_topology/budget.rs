@@ -13,13 +13,14 @@ use super::topology::per_queue;
 /// bot-inactivity timers): reading the conversation with the message's turn record (one
 /// BatchGetItem), sending the replies, then committing the turn with the customer's entry,
 /// the replies' entries, the new ticket, its status counter and rollups (one transaction of
-/// six items: conversation, turn record, ticket (two write units: over a kilobyte with its
-/// view index keys), status counter, the day's `all` rollup item (the channel's count rides
-/// on it), and one item of the customer's entry with the two replies', doubled as a
-/// transaction bills them: 14). The configuration's version is read once for the batch (by
-/// webhook-ingress, when its cache has expired: 10 or 11 requests for the ten).
+/// six items of a kilobyte or less: conversation, turn record, ticket (no NULLs, no status
+/// or assignee view keys while the bot holds it), status counter, the day's `all` rollup
+/// item (the channel's count rides on it), and one item of the customer's entry with the two
+/// replies', doubled as a transaction bills them: 12). The configuration's version is read
+/// once for the batch (by webhook-ingress, when its cache has expired: 10 or 11 requests for
+/// the ten).
 const BOT_BATCH_REQUESTS_PER_MESSAGE: f64 = 3.3;
-const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 14.0;
+const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 12.0;
 /// The same customers' next message, inside the thread window: the conversation with the turn
 /// record and the count of writes to bot-held tickets (one BatchGetItem; the bot's ticket is
 /// not read), and the commit of three small items, the conversation, the turn record and one
