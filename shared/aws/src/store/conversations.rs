@@ -7,7 +7,8 @@
 //! the conversation (versioned), the turn record (new: its condition is what makes a message
 //! one turn's), the ticket only when the turn changes it (with its counter and rollup moves),
 //! and the transcript entries of the customer's message and of the replies sent before the
-//! commit, put under keys made of their time and id with no claim of the id.
+//! commit, put with no claim of the id in one item under a key made of the first one's time
+//! and id (see `turn_entries`).
 //!
 //! At least once, exactly once in the store: a redelivered message finds its turn record in
 //! the read and only finishes what the record says is left. A delivery that read before a
@@ -19,7 +20,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, PutRequest, TransactWriteItem, Update, WriteRequest,
+    AttributeValue, Put, PutRequest, TransactWriteItem, Update, WriteRequest,
 };
 use jiff::Timestamp;
 use turno_core::bot::conversation::Conversation;
@@ -276,15 +277,21 @@ impl ConversationStore for DynamoStore {
                 e.message_id == turn.message_id || matches!(e.body, Body::Outbound { .. })
             });
         let claimed: Vec<TranscriptEntry> = claimed.into_iter().cloned().collect();
-        let mut sent_writes = Vec::with_capacity(sent.len());
-        for (i, e) in sent.iter().enumerate() {
-            let repeated = sent[..i].iter().any(|o| {
-                o.workspace == e.workspace && o.message_id == e.message_id && o.at == e.at
-            });
-            if !repeated {
-                sent_writes.push(self.sent_entry_write(e).map_err(StoreError::Unexpected)?);
-            }
-        }
+        // The unclaimed entries of one ticket share one item (see `turn_entries`).
+        let sent_writes = super::turn_entries::turn_entry_items(&sent, Self::sent_entry_item)
+            .and_then(|items| {
+                items
+                    .into_iter()
+                    .map(|item| {
+                        let put = Put::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(item))
+                            .build()?;
+                        Ok(TransactWriteItem::builder().put(put).build())
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .map_err(StoreError::Unexpected)?;
         let failed = self
             .transact_with_entries(
                 "commit turn",

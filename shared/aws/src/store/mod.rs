@@ -24,6 +24,7 @@ use turno_core::ports::records::RecordKind;
 
 mod agents;
 mod changes;
+mod compact;
 mod conversations;
 mod created;
 mod erase;
@@ -32,6 +33,7 @@ mod retention;
 mod rollups;
 mod tickets;
 mod transcripts;
+mod turn_entries;
 mod views;
 
 type Item = HashMap<String, AttributeValue>;
@@ -251,7 +253,7 @@ fn ticket_item(t: &Ticket, next_version: u64) -> anyhow::Result<Item> {
             s(format!("{}#{}#{}", sort_time(due), t.workspace, t.id)),
         );
     }
-    record_item(&stored, retention::with_expiry(keys, t.expires_at))
+    record_item(&stored, retention::with_expiry(keys, t.expires_at)).map(compact::without_nulls)
 }
 
 fn conversation_item(c: &Conversation, next_version: u64) -> anyhow::Result<Item> {

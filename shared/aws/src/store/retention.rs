@@ -49,7 +49,8 @@ impl DynamoStore {
                 "read ticket items",
                 || {
                     self.partition_query(pk.clone())
-                        .projection_expression("PK, SK, message_id, #expires")
+                        .projection_expression("PK, SK, message_id, #entries, #expires")
+                        .expression_attribute_names("#entries", super::turn_entries::ENTRIES)
                         .expression_attribute_names("#expires", EXPIRES_AT)
                 },
                 None,
@@ -60,13 +61,14 @@ impl DynamoStore {
             if sk.is_none_or(|sk| sk == TICKET_SK) || item.get(EXPIRES_AT) == want.as_ref() {
                 continue;
             }
-            let message = item.get("message_id").and_then(|v| v.as_s().ok()).cloned();
+            let messages = super::turn_entries::message_ids(&item);
             let entry_key = key(pk.clone(), sk.cloned().unwrap_or_default());
             self.set_expiry("mark transcript entry", entry_key, want.clone())
                 .await?;
-            if let Some(m) = message
-                && let Ok(m) = MessageId::parse(m)
-            {
+            for m in messages {
+                let Ok(m) = MessageId::parse(m) else {
+                    continue;
+                };
                 let state = key(message_pk(ws, &m), MESSAGE_SK);
                 self.set_expiry("mark message state", state, want.clone())
                     .await?;

@@ -2,6 +2,12 @@
 //! number attributes moved with `ADD`, so concurrent writers add up without reading. The
 //! histogram buckets live in an item of their own (`<day>#<dimension>~h`), so the frequent
 //! updates of volumes and SLA outcomes write a small item (a write unit is per KB of the item).
+//!
+//! A channel's counters other than its histogram buckets live on the day's `all` item, each
+//! named `<dimension key>|<counter>` (`channel#whatsapp|new`): every fact counted for the
+//! workspace is counted for its channel too, so the two move together, and one update of one
+//! item moves both (a new ticket's count is one item written, not two). A report reads them
+//! back as the channel's rollup.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +36,22 @@ fn rollup_sk(day: Date, dim: &Dim, histograms: bool) -> String {
     format!("{day}#{}{suffix}", dim.key())
 }
 
+/// What separates a dimension's key from a counter's name in an attribute of another
+/// dimension's item.
+const DIM_SEPARATOR: char = '|';
+
+/// The item a dimension's counters are added to, and the prefix of their attribute names
+/// there: a channel's counters (histogram buckets aside) go to the day's `all` item.
+fn rollup_target(day: Date, dim: &Dim, histograms: bool) -> (String, String) {
+    match dim {
+        Dim::Channel(_) if !histograms => (
+            rollup_sk(day, &Dim::All, false),
+            format!("{}{DIM_SEPARATOR}", dim.key()),
+        ),
+        _ => (rollup_sk(day, dim, histograms), String::new()),
+    }
+}
+
 /// Whether a counter is a histogram bucket: `<metric>_w<n>` or `<metric>_b<n>`.
 fn is_bucket(name: &str) -> bool {
     name.rsplit_once('_').is_some_and(|(_, tail)| {
@@ -47,22 +69,28 @@ impl DynamoStore {
         ws: &WorkspaceId,
         deltas: &[RollupDelta],
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let mut out = Vec::new();
+        // One update per item: a transaction may not write an item twice.
+        let mut items: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
         for d in deltas {
             for histograms in [false, true] {
-                let counters: Vec<(&String, &i64)> = d
-                    .counters
-                    .0
-                    .iter()
-                    .filter(|(k, v)| **v != 0 && is_bucket(k) == histograms)
-                    .collect();
-                if !counters.is_empty() {
-                    out.push(self.add_update(
-                        ws,
-                        &rollup_sk(d.day, &d.dim, histograms),
-                        &counters,
-                    )?);
+                let (sk, prefix) = rollup_target(d.day, &d.dim, histograms);
+                for (name, v) in &d.counters.0 {
+                    if *v != 0 && is_bucket(name) == histograms {
+                        *items
+                            .entry(sk.clone())
+                            .or_default()
+                            .entry(format!("{prefix}{name}"))
+                            .or_insert(0) += v;
+                    }
                 }
+            }
+        }
+        let mut out = Vec::new();
+        for (sk, counters) in &items {
+            let counters: Vec<(&String, &i64)> =
+                counters.iter().filter(|(_, v)| **v != 0).collect();
+            if !counters.is_empty() {
+                out.push(self.add_update(ws, sk, &counters)?);
             }
         }
         Ok(out)
@@ -91,6 +119,16 @@ impl DynamoStore {
                 .map_err(|e| StoreError::Unexpected(e.into()))?;
             Ok(TransactWriteItem::builder().update(update).build())
         }
+    }
+}
+
+/// The dimension and counter an attribute of `item_dim`'s item holds: its own counter, or
+/// (`<dimension key>|<counter>`) another dimension's. `None` for a name that parses as
+/// neither.
+fn counter_of<'a>(item_dim: &Dim, name: &'a str) -> Option<(Dim, &'a str)> {
+    match name.split_once(DIM_SEPARATOR) {
+        Some((dim, counter)) => Dim::parse(dim).map(|d| (d, counter)),
+        None => Some((item_dim.clone(), name)),
     }
 }
 
@@ -130,12 +168,13 @@ impl RollupStore for DynamoStore {
             let (Ok(day), Some(dim)) = (day.parse::<Date>(), Dim::parse(dim)) else {
                 continue;
             };
-            let counters = merged.entry((day, dim)).or_default();
             for (name, value) in &item {
-                if let AttributeValue::N(v) = value
-                    && let Ok(v) = v.parse::<i64>()
-                {
-                    counters.add(name, v);
+                let (AttributeValue::N(v), Some((of, counter))) = (value, counter_of(&dim, name))
+                else {
+                    continue;
+                };
+                if let Ok(v) = v.parse::<i64>() {
+                    merged.entry((day, of)).or_default().add(counter, v);
                 }
             }
         }
@@ -170,7 +209,31 @@ impl RollupStore for DynamoStore {
 
 #[cfg(test)]
 mod tests {
-    use super::is_bucket;
+    use jiff::civil::date;
+    use turno_core::desk::report::rollup::Dim;
+
+    use super::{counter_of, is_bucket, rollup_target};
+
+    #[test]
+    fn a_channel_counts_on_the_days_all_item_and_reads_back_as_its_own() {
+        let day = date(2026, 11, 30);
+        let channel = Dim::Channel("whatsapp".into());
+        let (sk, prefix) = rollup_target(day, &channel, false);
+        assert_eq!(sk, rollup_target(day, &Dim::All, false).0);
+        let name = format!("{prefix}new");
+        assert_eq!(counter_of(&Dim::All, &name), Some((channel.clone(), "new")));
+        assert_eq!(counter_of(&Dim::All, "new"), Some((Dim::All, "new")));
+        // Histogram buckets keep an item per dimension.
+        let (h, prefix) = rollup_target(day, &channel, true);
+        assert_eq!(h, "2026-11-30#channel#whatsapp~h");
+        assert!(prefix.is_empty());
+        let team = Dim::Team("billing".into());
+        assert_eq!(
+            rollup_target(day, &team, false).0,
+            "2026-11-30#team#billing"
+        );
+        assert_eq!(counter_of(&Dim::All, "nope#x|new"), None);
+    }
 
     #[test]
     fn histogram_buckets_are_told_from_other_counters() {

@@ -10,8 +10,8 @@ use turno_core::kernel::ids::{MessageId, TicketId, WorkspaceId};
 use turno_core::ports::{StoreError, TranscriptStore};
 
 use super::{
-    CondPut, DynamoStore, ENTRY_PREFIX, Item, MESSAGE_SK, attr, from_item, key, message_pk,
-    record_item, s, sdk_error, sort_time, ticket_pk,
+    CondPut, DynamoStore, ENTRY_PREFIX, Item, MESSAGE_SK, attr, key, message_pk, record_item, s,
+    sdk_error, sort_time, ticket_pk,
 };
 
 impl DynamoStore {
@@ -74,7 +74,7 @@ impl DynamoStore {
 
     /// The item [`sent_entry_write`](Self::sent_entry_write) puts.
     pub(super) fn sent_entry_item(entry: &TranscriptEntry) -> anyhow::Result<Item> {
-        let sk = format!("{ENTRY_PREFIX}{}#{}", sort_time(entry.at), entry.message_id);
+        let sk = super::turn_entries::sent_entry_sk(entry);
         record_item(
             entry,
             key(ticket_pk(&entry.workspace, &entry.ticket_id), sk),
@@ -256,10 +256,14 @@ impl TranscriptStore for DynamoStore {
                 None,
             )
             .await?;
-        let mut entries: Vec<TranscriptEntry> = items
-            .into_iter()
-            .map(|i| from_item(i, "transcript entry"))
-            .collect::<Result<_, _>>()?;
+        // A turn's item holds several entries: each is placed by the sort key it would have
+        // alone (the items come in sort key order; the sort is stable).
+        let mut keyed = Vec::with_capacity(items.len());
+        for item in items {
+            keyed.extend(super::turn_entries::entries_of(item, ws, ticket)?);
+        }
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut entries: Vec<TranscriptEntry> = keyed.into_iter().map(|(_, e)| e).collect();
         // BatchGetItem refuses a key twice.
         let mut outbound: Vec<&MessageId> = entries
             .iter()

@@ -317,7 +317,47 @@ pub async fn commit_turn_writes_its_entries_with_the_turn_or_not_at_all(store: &
     assert_eq!(c2.version, 2);
     assert_eq!(
         store.transcript(&ws, &t.id).await.unwrap(),
-        vec![inbound, stored_before, fresh]
+        vec![inbound.clone(), stored_before.clone(), fresh.clone()]
+    );
+
+    // A turn's own message and the two replies it sent, with an entry stored before the
+    // commit whose time falls between the replies: each reads once, in time order, a reply
+    // with its delivery state.
+    let fourth = turn(&ws, "wamid.d", &cu, &t.id);
+    let own = inbound_entry(&ws, &t.id, &cu, "wamid.d", at(10));
+    let first_reply = outbound_entry(&ws, &t.id, &cu, "wamid.d-r1", at(11));
+    let second_reply = outbound_entry(&ws, &t.id, &cu, "wamid.d-r2", at(13));
+    let between = inbound_entry(&ws, &t.id, &cu, "wamid.between", at(12));
+    assert!(store.append_message(&between).await.unwrap());
+    let sent = [own.clone(), first_reply.clone(), second_reply.clone()];
+    store
+        .commit_turn(&mut c2, None, &fourth, &sent)
+        .await
+        .expect("commit with the replies sent");
+    store
+        .record_delivery(&turno_core::channel::message::DeliveryStatus {
+            workspace: ws.clone(),
+            message_id: second_reply.message_id.clone(),
+            recipient: cu.clone(),
+            state: turno_core::channel::message::DeliveryState::Delivered,
+            at: at(14),
+            error: None,
+        })
+        .await
+        .unwrap();
+    let mut delivered = second_reply;
+    delivered.delivery = Some(turno_core::channel::message::DeliveryState::Delivered);
+    assert_eq!(
+        store.transcript(&ws, &t.id).await.unwrap(),
+        vec![
+            inbound,
+            stored_before,
+            fresh,
+            own,
+            first_reply,
+            between,
+            delivered
+        ]
     );
 }
 

@@ -119,4 +119,50 @@ pub async fn rollups_add_up_and_are_read_by_day_range(store: &dyn Store) {
         .find(|r| r.day == date(2026, 2, 28) && r.dim == Dim::Agent("ana".into()))
         .unwrap();
     assert_eq!(ana.counters.get("act_away"), 7);
+
+    // The workspace's and a channel's counters, histogram buckets included, moved together
+    // and apart, read back each as its own dimension's.
+    let day = date(2026, 3, 5);
+    let channel = Dim::Channel("whatsapp".into());
+    store
+        .add_rollups(
+            &ws,
+            &[
+                delta(day, Dim::All, &[("new", 2), ("fr_n", 1), ("fr_w3", 1)]),
+                delta(
+                    day,
+                    channel.clone(),
+                    &[("new", 1), ("fr_n", 1), ("fr_w3", 1)],
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .add_rollups(&ws, &[delta(day, channel.clone(), &[("new", 4)])])
+        .await
+        .unwrap();
+    let items = store.rollups(&ws, day, day).await.unwrap();
+    assert_eq!(items.len(), 2, "{items:?}");
+    let of = |dim: &Dim| {
+        items
+            .iter()
+            .find(|r| r.dim == *dim)
+            .unwrap()
+            .counters
+            .clone()
+    };
+    let (all, whatsapp) = (of(&Dim::All), of(&channel));
+    assert_eq!(
+        (all.get("new"), all.get("fr_n"), all.get("fr_w3")),
+        (2, 1, 1)
+    );
+    assert_eq!(
+        (
+            whatsapp.get("new"),
+            whatsapp.get("fr_n"),
+            whatsapp.get("fr_w3")
+        ),
+        (5, 1, 1)
+    );
 }

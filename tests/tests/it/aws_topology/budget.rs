@@ -13,20 +13,22 @@ use super::topology::per_queue;
 /// bot-inactivity timers): reading the conversation with the message's turn record (one
 /// BatchGetItem), sending the replies, then committing the turn with the customer's entry,
 /// the replies' entries, the new ticket, its status counter and rollups (one transaction of
-/// ten items: conversation, turn record, ticket (two write units), counter, two rollup items,
-/// the two entries, doubled as a transaction bills them). The configuration's version is read
+/// six items of a kilobyte or less: conversation, turn record, ticket (no NULLs, no status
+/// or assignee view keys while the bot holds it), status counter, the day's `all` rollup
+/// item (the channel's count rides on it), and one item of the customer's entry with the two
+/// replies', doubled as a transaction bills them: 12). The configuration's version is read
 /// once for the batch (by webhook-ingress, when its cache has expired: 10 or 11 requests for
 /// the ten).
 const BOT_BATCH_REQUESTS_PER_MESSAGE: f64 = 3.3;
-const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 20.0;
+const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 12.0;
 /// The same customers' next message, inside the thread window: the conversation with the turn
 /// record and the count of writes to bot-held tickets (one BatchGetItem; the bot's ticket is
-/// not read), and the commit of four small items, the conversation, the turn record, the
-/// customer's entry and the reply's (no claim of the message id, no ticket write, no timer, no
-/// event): 3 requests and 8 write units; webhook-ingress's configuration read, when its cache
-/// has expired, adds 0.1.
+/// not read), and the commit of three small items, the conversation, the turn record and one
+/// item of the customer's entry with the reply's (no claim of the message id, no ticket write,
+/// no timer, no event): 3 requests and 6 write units; webhook-ingress's configuration read,
+/// when its cache has expired, adds 0.1.
 const FOLLOW_UP_REQUESTS_PER_MESSAGE: f64 = 3.1;
-const FOLLOW_UP_WRITE_UNITS_PER_MESSAGE: f64 = 8.0;
+const FOLLOW_UP_WRITE_UNITS_PER_MESSAGE: f64 = 6.0;
 
 /// Sends `text` from each of `customers` through the topology and returns the AWS requests
 /// and write units per message, with what each function did.
