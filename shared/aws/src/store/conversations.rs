@@ -208,8 +208,16 @@ impl DynamoStore {
                 )));
             }
         };
+        // A ticket the conversation written here does not keep as the bot's (one handed off)
+        // vouches for no turn: its write moves no count of bot-held ticket writes.
         let moves = match ticket.as_deref() {
-            Some(t) => self.counter_moves(t).await?,
+            Some(t) => {
+                let kept = conversation
+                    .bot_ticket
+                    .as_ref()
+                    .is_some_and(|b| b.id == t.id);
+                self.counter_moves_counting(t, kept).await?
+            }
             None => Vec::new(),
         };
         // Plain puts keyed by time and id, claiming no id: the replies the turn sent before

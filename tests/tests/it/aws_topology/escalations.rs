@@ -160,3 +160,53 @@ async fn an_escalated_message_alone_and_ten_at_once_stay_within_their_aws_budget
     assert_eq!(assigned + queued, 11, "{statuses:?}");
     assert_eq!(assigned, 11.min(room as usize), "{statuses:?}");
 }
+
+/// What a handoff costs when the bot already holds the customer's ticket (the customer greeted
+/// first): one more read than a first message's handoff (the ticket, which the conversation
+/// keeps unread for the bot's turns) and one more counter in the commit (out of the bot's
+/// status, into the team's), with no count of writes to bot-held tickets (the conversation
+/// written with it keeps none).
+const FOLLOW_UP_REQUESTS: f64 = 10.0;
+const FOLLOW_UP_WRITE_UNITS: f64 = 29.0;
+
+#[tokio::test]
+async fn a_handoff_after_a_bot_turn_stays_within_its_aws_budget() {
+    let t = Topology::deploy().await;
+    let customer = vec!["34600332000".to_owned()];
+    let status = t
+        .webhook(text_webhook(&customer[0], "Cliente", &wamid(), "hola"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    t.run_functions().await;
+
+    let (requests, units, detail) = escalation_round(&t, &customer).await;
+    eprintln!(
+        "per escalated message after a bot turn: {requests:.1} AWS requests, {units:.1} WCU ({detail})"
+    );
+    assert!(
+        requests <= FOLLOW_UP_REQUESTS && units <= FOLLOW_UP_WRITE_UNITS,
+        "a handoff after a bot turn cost {requests:.1} requests and {units:.1} WCU, over its \
+         budget of {FOLLOW_UP_REQUESTS} and {FOLLOW_UP_WRITE_UNITS}: {detail}"
+    );
+    let ws = WorkspaceId::parse(WORKSPACE).unwrap();
+    let conversation = t
+        .store
+        .conversation(&ws, &WaId::parse(&customer[0]).unwrap())
+        .await
+        .unwrap()
+        .expect("conversation");
+    let ticket = t
+        .store
+        .ticket(&ws, &conversation.ticket_id.expect("a ticket"))
+        .await
+        .unwrap()
+        .expect("ticket");
+    assert_eq!(ticket.status, TicketStatus::Assigned);
+    assert!(
+        conversation.bot_ticket.is_none(),
+        "the bot holds it no more"
+    );
+    let agent = ticket.assignee.expect("an agent");
+    let holder = t.store.agent(&ws, &agent).await.unwrap().expect("agent");
+    assert_eq!(holder.load, 1, "one unit taken");
+}
