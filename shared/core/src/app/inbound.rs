@@ -2,7 +2,8 @@
 //! person), send the replies, commit the decision with the customer's transcript entry and
 //! the replies' (see [`replies`](super::replies) for why the sends come first and what
 //! at-least-once means then), queue what follows, finish what a crash left undone, and run
-//! the handoff the turn decided (see [`escalation`](super::escalation)) in the same invocation.
+//! the handoff the turn decided (see [`escalation`](super::escalation)) in the same invocation:
+//! a handoff of the bot's ticket goes with the commit itself ([`handoff`]).
 
 mod finish;
 mod handoff;
@@ -157,8 +158,8 @@ impl Turno {
             }
             let mut entries = recorded;
             entries.extend(sent.entries.iter().cloned());
-            // Nothing left but the handoff: it runs right after the commit, here, rather than
-            // as a job of its own; a redelivery runs it again (it is idempotent).
+            // Nothing left but the handoff: it runs with the commit (or right after it), here,
+            // rather than as a job of its own; a redelivery runs it again (it is idempotent).
             if let Some(Effect::Escalate { job }) = turn.record.effects.get(turn.record.done)
                 && turn.record.done + 1 == turn.record.effects.len()
             {
