@@ -83,7 +83,7 @@ pub use event_bus::{EventBridgeBus, SOURCE as EVENT_SOURCE};
 pub use queue::{
     MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id,
 };
-pub use sdk::{Clients, RequestCounter, item_size, load_sdk_config};
+pub use sdk::{Clients, ItemWrite, RequestCounter, item_size, load_sdk_config};
 #[cfg(feature = "ssm")]
 pub use secrets::{SsmSecrets, parameter};
 pub use store::{

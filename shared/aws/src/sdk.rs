@@ -84,6 +84,24 @@ pub struct RequestCounter(Arc<Mutex<Counted>>);
 struct Counted {
     requests: BTreeMap<String, u64>,
     write_units: f64,
+    /// Each item written, when [`RequestCounter::log_writes`] asked for them.
+    writes: Option<Vec<ItemWrite>>,
+}
+
+/// One item a DynamoDB write request wrote, as [`RequestCounter::take_writes`] lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemWrite {
+    /// The request's operation, e.g. `TransactWriteItems`.
+    pub operation: String,
+    /// `Put`, `Update`, `Delete` or `ConditionCheck`.
+    pub kind: String,
+    /// The item's key, `PK | SK`.
+    pub key: String,
+    /// The item's size as DynamoDB bills it (a put's whole item; 0 for the others, which bill
+    /// one unit whatever they change).
+    pub bytes: usize,
+    /// The write units it costs.
+    pub units: f64,
 }
 
 impl RequestCounter {
@@ -109,6 +127,73 @@ impl RequestCounter {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .write_units
+    }
+
+    /// From now on, keeps each item DynamoDB write requests write (see
+    /// [`take_writes`](Self::take_writes)): what a budget prints to say where the units go.
+    pub fn log_writes(&self) {
+        let mut counted = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        counted.writes.get_or_insert_with(Vec::new);
+    }
+
+    /// The items written since the last call, in order (none unless
+    /// [`log_writes`](Self::log_writes) was called).
+    pub fn take_writes(&self) -> Vec<ItemWrite> {
+        let mut counted = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        counted
+            .writes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+}
+
+/// The items one DynamoDB request writes, each with its write units (see
+/// [`RequestCounter::write_units`]).
+fn item_writes(operation: &str, body: &serde_json::Value) -> Vec<ItemWrite> {
+    let kb = |v: &serde_json::Value| (item_size(v) as f64 / 1024.0).ceil().max(1.0);
+    let key_of = |item: &serde_json::Value| {
+        let part = |name: &str| item[name]["S"].as_str().unwrap_or("?").to_owned();
+        format!("{} | {}", part("PK"), part("SK"))
+    };
+    let write =
+        |kind: &str, key: String, item: Option<&serde_json::Value>, factor: f64| ItemWrite {
+            operation: operation.to_owned(),
+            kind: kind.to_owned(),
+            key,
+            bytes: item.map_or(0, item_size),
+            units: factor * item.map_or(1.0, kb),
+        };
+    match operation {
+        "PutItem" => vec![write(
+            "Put",
+            key_of(&body["Item"]),
+            Some(&body["Item"]),
+            1.0,
+        )],
+        "UpdateItem" => vec![write("Update", key_of(&body["Key"]), None, 1.0)],
+        "DeleteItem" => vec![write("Delete", key_of(&body["Key"]), None, 1.0)],
+        "TransactWriteItems" => body["TransactItems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|item| item.as_object()?.iter().next())
+            .map(|(kind, action)| match kind.as_str() {
+                "Put" => write(kind, key_of(&action["Item"]), Some(&action["Item"]), 2.0),
+                _ => write(kind, key_of(&action["Key"]), None, 2.0),
+            })
+            .collect(),
+        "BatchWriteItem" => body["RequestItems"]
+            .as_object()
+            .into_iter()
+            .flat_map(|t| t.values())
+            .flat_map(|w| w.as_array().into_iter().flatten())
+            .map(|w| match w.get("PutRequest") {
+                Some(p) => write("Put", key_of(&p["Item"]), Some(&p["Item"]), 1.0),
+                None => write("Delete", key_of(&w["DeleteRequest"]["Key"]), None, 1.0),
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -200,29 +285,27 @@ impl Intercept for RequestCounter {
         let (service, name) = cfg
             .load::<Metadata>()
             .map_or(("unknown", "unknown"), |m| (m.service(), m.name()));
-        let units = if service == "DynamoDB" {
-            context
-                .request()
-                .body()
-                .bytes()
-                .and_then(|b| serde_json::from_slice(b).ok())
-                .map_or(0.0, |body| write_units(name, &body))
-        } else {
-            0.0
-        };
+        let body: Option<serde_json::Value> = (service == "DynamoDB")
+            .then(|| context.request().body().bytes())
+            .flatten()
+            .and_then(|b| serde_json::from_slice(b).ok());
+        let units = body.as_ref().map_or(0.0, |body| write_units(name, body));
         let mut counted = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         *counted
             .requests
             .entry(format!("{service}.{name}"))
             .or_default() += 1;
         counted.write_units += units;
+        if let (Some(log), Some(body)) = (counted.writes.as_mut(), body.as_ref()) {
+            log.extend(item_writes(name, body));
+        }
         Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{item_size, write_units};
+    use super::{item_size, item_writes, write_units};
 
     #[test]
     fn an_item_is_measured_as_dynamodb_bills_it() {
@@ -240,5 +323,32 @@ mod tests {
         assert_eq!(write_units("PutItem", &big), 2.0);
         let tx = serde_json::json!({"TransactItems": [{"Put": big}, {"Update": {}}]});
         assert_eq!(write_units("TransactWriteItems", &tx), 6.0);
+    }
+
+    #[test]
+    fn the_items_a_request_writes_add_up_to_its_write_units() {
+        let put = serde_json::json!({"PK": {"S": "A"}, "SK": {"S": "x".repeat(1100)}});
+        let key = serde_json::json!({"PK": {"S": "B"}, "SK": {"S": "n"}});
+        let tx = serde_json::json!({"TransactItems": [
+            {"Put": {"Item": put}},
+            {"Update": {"Key": key}},
+            {"ConditionCheck": {"Key": key}},
+        ]});
+        let writes = item_writes("TransactWriteItems", &tx);
+        let listed: Vec<(&str, usize, f64)> = writes
+            .iter()
+            .map(|w| (w.kind.as_str(), w.bytes, w.units))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("Put", 1105, 4.0),
+                ("Update", 0, 2.0),
+                ("ConditionCheck", 0, 2.0)
+            ]
+        );
+        assert_eq!(writes[1].key, "B | n");
+        let total: f64 = writes.iter().map(|w| w.units).sum();
+        assert_eq!(total, write_units("TransactWriteItems", &tx));
     }
 }

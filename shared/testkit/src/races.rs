@@ -20,8 +20,9 @@ use turno_core::ports::{
 };
 use turno_core::ports::{StatusCounts, TicketCursor, TicketQuery};
 
-/// Wraps a store; ticket writes (`save_ticket`, `assign_ticket`, `release_ticket`) lose the
-/// next [`lose`](Self::lose) races, then go through. Every other call goes straight through.
+/// Wraps a store; ticket writes (`save_ticket`, `assign_ticket`, `release_ticket`, and a
+/// turn's commit that assigns its ticket) lose the next [`lose`](Self::lose) races, then go
+/// through. Every other call goes straight through.
 pub struct LosingStore {
     inner: Arc<dyn Store>,
     to_lose: AtomicUsize,
@@ -117,6 +118,9 @@ impl ConversationStore for LosingStore {
         entries: &[TranscriptEntry],
         outbox: &mut TurnOutbox,
     ) -> Result<(), StoreError> {
+        if outbox.assign.is_some() {
+            self.lose_a_race()?;
+        }
         self.inner
             .commit_turn_with(conversation, ticket, turn, entries, outbox)
             .await

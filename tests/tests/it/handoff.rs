@@ -1,7 +1,7 @@
-//! A handoff runs in its turn's own invocation, right after the turn's commit, which counts the
-//! turn complete. When the handoff does not get done there (the process stops, its writes keep
-//! failing), the message comes again and its handoff runs then: once, whatever the number of
-//! deliveries.
+//! A handoff runs in its turn's own invocation: the turn's commit writes the ticket routed and
+//! assigned, with the agent's unit of capacity, and counts the turn complete. When that commit
+//! does not get done (the process stops, it keeps losing its races), the message comes again
+//! and its handoff runs then: once, whatever the number of deliveries.
 
 use std::sync::{Arc, Mutex};
 
@@ -13,8 +13,7 @@ use turno_testkit::harness::{TestTurno, demo_workspace, demo_workspaces};
 use turno_testkit::races::LosingStore;
 
 #[tokio::test]
-async fn a_handoff_that_failed_after_its_turn_was_committed_runs_when_the_message_comes_again_once()
-{
+async fn a_handoff_whose_commit_kept_losing_runs_when_the_message_comes_again_once() {
     let losing: Mutex<Option<Arc<LosingStore>>> = Mutex::new(None);
     // Within the demo's business hours: an online agent takes a handoff at once.
     let now = Timestamp::from_second(1_748_876_667).unwrap();
@@ -40,24 +39,37 @@ async fn a_handoff_that_failed_after_its_turn_was_committed_runs_when_the_messag
         context: None,
     };
 
-    // Every ticket write after the commit loses its race: the handoff gives up, the job fails.
+    // Every commit that assigns the ticket loses its race: the turn gives up, the job fails,
+    // and nothing is written.
     losing.lose(usize::MAX);
     let failed = t.turno.handle_inbound(message.clone()).await;
     assert!(failed.is_err(), "the handoff could not be written");
-    let conversation = store.conversation(&ws, &customer).await.unwrap().unwrap();
-    let id = conversation.ticket_id.expect("the turn's ticket");
-    let ticket = store.ticket(&ws, &id).await.unwrap().unwrap();
-    assert_eq!(
-        ticket.status,
-        TicketStatus::Bot,
-        "committed, not handed off"
+    assert!(losing.ticket_writes() > 1, "the commit was tried again");
+    assert!(
+        store.turn(&ws, &message.id).await.unwrap().is_none(),
+        "no turn committed"
     );
-    let turn = store.turn(&ws, &message.id).await.unwrap().unwrap();
-    assert!(turn.is_complete(), "the turn was committed complete");
+    assert!(
+        store.conversation(&ws, &customer).await.unwrap().is_none(),
+        "no conversation committed"
+    );
+    let loads: u32 = store
+        .agents(&ws)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.load)
+        .sum();
+    assert_eq!(loads, 0, "no unit taken");
 
-    // The redelivery hands it off; later ones find it done and change nothing.
+    // The redelivery hands it off in its commit; later ones find it done and change nothing.
     losing.lose(0);
     t.turno.handle_inbound(message.clone()).await.unwrap();
+    let conversation = store.conversation(&ws, &customer).await.unwrap().unwrap();
+    let id = conversation.ticket_id.expect("the turn's ticket");
+    let turn = store.turn(&ws, &message.id).await.unwrap().unwrap();
+    assert!(turn.is_complete(), "the turn was committed complete");
+    assert_eq!(losing.ticket_writes(), 1, "the ticket written once");
     let assigned = store.ticket(&ws, &id).await.unwrap().unwrap();
     assert_eq!(assigned.status, TicketStatus::Assigned);
     let agent = assigned.assignee.clone().expect("an agent");

@@ -17,6 +17,9 @@
 //! A commit sent again after a lost answer is the same case. The entries need no claim: the
 //! message's id is claimed by its turn record, and a reply's id is new, so the only second
 //! write of either is the same write, which lands on the same key.
+//!
+//! A handoff turn that finds an agent with room commits its ticket assigned: the agent's unit
+//! of capacity is taken in the same transaction, so the ticket is written once.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -27,8 +30,8 @@ use turno_core::bot::conversation::Conversation;
 use turno_core::bot::turn::TurnRecord;
 use turno_core::channel::message::{Body, TranscriptEntry};
 use turno_core::desk::ticket::Ticket;
-use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
-use turno_core::ports::{ConversationStore, StoreError, TurnReads};
+use turno_core::kernel::ids::{AgentId, MessageId, WaId, WorkspaceId};
+use turno_core::ports::{ConversationStore, StoreError, TurnOutbox, TurnReads};
 
 use super::{
     CONVERSATION_SK, CondPut, DynamoStore, Item, TURN_SK, conversation_item, conversation_pk,
@@ -180,6 +183,123 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// A turn's commit (see [`ConversationStore::commit_turn`]); with `assign`, the ticket is
+    /// committed assigned to that agent and one unit of the agent's capacity is taken in the
+    /// same transaction (`AtCapacity`, nothing written, when the agent is full or missing;
+    /// `Conflict` first when the conversation, the turn record or the ticket lost a race).
+    async fn commit(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+        assign: Option<&AgentId>,
+    ) -> Result<(), StoreError> {
+        let now = Timestamp::now();
+        let unit = match (assign, ticket.as_deref()) {
+            (None, _) => None,
+            (Some(agent), Some(t)) => Some(
+                self.take_unit(&t.workspace, agent, false, t.updated_at)
+                    .map_err(StoreError::Unexpected)?,
+            ),
+            (Some(_), None) => {
+                return Err(StoreError::Unexpected(anyhow::anyhow!(
+                    "a turn's commit assigns only the ticket it writes"
+                )));
+            }
+        };
+        // A ticket the conversation written here does not keep as the bot's (one handed off)
+        // vouches for no turn: its write moves no count of bot-held ticket writes.
+        let moves = match ticket.as_deref() {
+            Some(t) => {
+                let kept = conversation
+                    .bot_ticket
+                    .as_ref()
+                    .is_some_and(|b| b.id == t.id);
+                self.counter_moves_counting(t, kept).await?
+            }
+            None => Vec::new(),
+        };
+        // Plain puts keyed by time and id, claiming no id: the replies the turn sent before
+        // its commit (new ids, as a progress write puts them) and the turn's own message,
+        // whose id the turn record claims (a message is one turn's; the record's condition
+        // fails the whole commit if the message was processed, and a rerun of the same commit
+        // lands on the same key). The rest claim their message ids.
+        let (sent, claimed): (Vec<&TranscriptEntry>, Vec<&TranscriptEntry>) =
+            entries.iter().partition(|e| {
+                e.message_id == turn.message_id || matches!(e.body, Body::Outbound { .. })
+            });
+        let claimed: Vec<TranscriptEntry> = claimed.into_iter().cloned().collect();
+        // The unclaimed entries of one ticket share one item (see `turn_entries`).
+        let sent_writes = super::turn_entries::turn_entry_items(&sent, Self::sent_entry_item)
+            .and_then(|items| {
+                items
+                    .into_iter()
+                    .map(|item| {
+                        let put = Put::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(item))
+                            .build()?;
+                        Ok(TransactWriteItem::builder().put(put).build())
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .map_err(StoreError::Unexpected)?;
+        let failed = self
+            .transact_with_entries(
+                "commit turn",
+                || {
+                    let mut items = vec![
+                        CondPut::versioned(
+                            conversation_item(conversation, conversation.version + 1)?,
+                            conversation.version,
+                        )
+                        .into_transact(&self.table)?,
+                        CondPut::new_record(turn_item(turn, now)?).into_transact(&self.table)?,
+                    ];
+                    if let Some(t) = ticket.as_deref() {
+                        items.push(
+                            CondPut::versioned(ticket_item(t, t.version + 1)?, t.version)
+                                .into_transact(&self.table)?,
+                        );
+                    }
+                    // Right after the versioned items, so its position says what failed.
+                    items.extend(unit.clone());
+                    items.extend(moves.clone());
+                    items.extend(sent_writes.iter().cloned());
+                    Ok(items)
+                },
+                &claimed,
+            )
+            .await?;
+        // The conversation, the turn record and the ticket come first: a lost race there is
+        // a conflict whatever else failed; then the agent's capacity.
+        let versioned = 2 + usize::from(ticket.is_some());
+        if failed.iter().any(|&f| f < versioned) {
+            return Err(StoreError::Conflict);
+        }
+        if let Some(agent) = assign.filter(|_| failed.contains(&versioned)) {
+            let ws = &conversation.workspace;
+            return match self.read_agent(ws, agent).await? {
+                Some(_) => Err(StoreError::AtCapacity),
+                None => Err(StoreError::Unexpected(anyhow::anyhow!(
+                    "there is no agent {agent} in {ws}"
+                ))),
+            };
+        }
+        if !failed.is_empty() {
+            return Err(StoreError::Conflict);
+        }
+        conversation.version += 1;
+        if let Some(t) = ticket {
+            t.version += 1;
+            self.note_stored(t);
+        }
+        Ok(())
+    }
+}
+
 /// Most puts one `BatchWriteItem` takes.
 const BATCH_WRITES: usize = 25;
 /// How many times a batch's unprocessed writes are sent.
@@ -262,70 +382,27 @@ impl ConversationStore for DynamoStore {
         turn: &TurnRecord,
         entries: &[TranscriptEntry],
     ) -> Result<(), StoreError> {
-        let now = Timestamp::now();
-        let moves = match ticket.as_deref() {
-            Some(t) => self.counter_moves(t).await?,
-            None => Vec::new(),
-        };
-        // Plain puts keyed by time and id, claiming no id: the replies the turn sent before
-        // its commit (new ids, as a progress write puts them) and the turn's own message,
-        // whose id the turn record claims (a message is one turn's; the record's condition
-        // fails the whole commit if the message was processed, and a rerun of the same commit
-        // lands on the same key). The rest claim their message ids.
-        let (sent, claimed): (Vec<&TranscriptEntry>, Vec<&TranscriptEntry>) =
-            entries.iter().partition(|e| {
-                e.message_id == turn.message_id || matches!(e.body, Body::Outbound { .. })
-            });
-        let claimed: Vec<TranscriptEntry> = claimed.into_iter().cloned().collect();
-        // The unclaimed entries of one ticket share one item (see `turn_entries`).
-        let sent_writes = super::turn_entries::turn_entry_items(&sent, Self::sent_entry_item)
-            .and_then(|items| {
-                items
-                    .into_iter()
-                    .map(|item| {
-                        let put = Put::builder()
-                            .table_name(&self.table)
-                            .set_item(Some(item))
-                            .build()?;
-                        Ok(TransactWriteItem::builder().put(put).build())
-                    })
-                    .collect::<anyhow::Result<Vec<_>>>()
-            })
-            .map_err(StoreError::Unexpected)?;
-        let failed = self
-            .transact_with_entries(
-                "commit turn",
-                || {
-                    let mut items = vec![
-                        CondPut::versioned(
-                            conversation_item(conversation, conversation.version + 1)?,
-                            conversation.version,
-                        )
-                        .into_transact(&self.table)?,
-                        CondPut::new_record(turn_item(turn, now)?).into_transact(&self.table)?,
-                    ];
-                    if let Some(t) = ticket.as_deref() {
-                        items.push(
-                            CondPut::versioned(ticket_item(t, t.version + 1)?, t.version)
-                                .into_transact(&self.table)?,
-                        );
-                    }
-                    items.extend(moves.clone());
-                    items.extend(sent_writes.iter().cloned());
-                    Ok(items)
-                },
-                &claimed,
-            )
-            .await?;
-        if !failed.is_empty() {
-            return Err(StoreError::Conflict);
+        self.commit(conversation, ticket, turn, entries, None).await
+    }
+
+    /// The jobs and events stay the caller's; the assignment goes in the commit's
+    /// transaction (see [`DynamoStore::commit`]).
+    async fn commit_turn_with(
+        &self,
+        conversation: &mut Conversation,
+        ticket: Option<&mut Ticket>,
+        turn: &TurnRecord,
+        entries: &[TranscriptEntry],
+        outbox: &mut TurnOutbox,
+    ) -> Result<(), StoreError> {
+        let assign = outbox.assign.take();
+        let result = self
+            .commit(conversation, ticket, turn, entries, assign.as_ref())
+            .await;
+        if result.is_err() {
+            outbox.assign = assign;
         }
-        conversation.version += 1;
-        if let Some(t) = ticket {
-            t.version += 1;
-            self.note_stored(t);
-        }
-        Ok(())
+        result
     }
 
     async fn save_turn_progress(

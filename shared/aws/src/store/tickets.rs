@@ -32,7 +32,7 @@ impl DynamoStore {
 
     /// Takes one unit of `to`'s capacity (unless it already holds the ticket) and stamps the
     /// assignment time; the condition fails if `to` is missing or full.
-    fn take_unit(
+    pub(super) fn take_unit(
         &self,
         ws: &WorkspaceId,
         to: &AgentId,

@@ -346,6 +346,17 @@ impl DynamoStore {
         &self,
         t: &Ticket,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        self.counter_moves_counting(t, true).await
+    }
+
+    /// [`counter_moves`](Self::counter_moves); `count_bot_write`: whether a write of a ticket
+    /// stored as the bot's moves its customer's count of such writes (not when the same write
+    /// stores the customer's conversation keeping no such ticket: no turn is vouched for).
+    pub(super) async fn counter_moves_counting(
+        &self,
+        t: &Ticket,
+        count_bot_write: bool,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let before = if t.version == 0 {
             None
         } else if let Some(stored) = self.stored_state(t) {
@@ -366,9 +377,10 @@ impl DynamoStore {
         };
         let after = (t.status, t.team.clone());
         let mut moves = Vec::new();
-        if before
-            .as_ref()
-            .is_some_and(|(status, _)| *status == TicketStatus::Bot)
+        if count_bot_write
+            && before
+                .as_ref()
+                .is_some_and(|(status, _)| *status == TicketStatus::Bot)
         {
             // The customer's next turn reads the ticket again.
             moves.push(self.bot_ticket_write(t)?);

@@ -227,6 +227,7 @@ impl ConversationStore for ChangeFeedStore {
             .as_deref()
             .filter(|t| t.status.is_human())
             .map(|t| (t.workspace.clone(), t.id.clone()));
+        let assigning = outbox.assign.is_some();
         let mut ticket = ticket;
         let mut before = None;
         let mut expired_before = None;
@@ -249,7 +250,9 @@ impl ConversationStore for ChangeFeedStore {
         }
         result?;
         if let Some((ws, id)) = human {
-            let kind = if entries.is_empty() {
+            let kind = if assigning {
+                ChangeKind::Assignment
+            } else if entries.is_empty() {
                 ChangeKind::Ticket
             } else {
                 ChangeKind::Message

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use tracing::{info, warn};
 
-use super::effects::{SlaTarget, retry_on_conflict};
+use super::effects::{Retry, SlaTarget, retry_on_conflict};
 use super::{JobError, Turno};
 use crate::channel::message::{Author, Body, Outbound, TranscriptEntry};
 use crate::config::WorkspaceConfig;
@@ -28,7 +28,8 @@ impl Turno {
 
     /// [`handle_escalation`](Self::handle_escalation) starting from `known`, the ticket as the
     /// caller just wrote or read it (versioned): the handoff turn escalates its own ticket
-    /// without reading it again. A write that loses a race reads it afresh.
+    /// without reading it again. A write that loses a race reads it afresh, and so does a
+    /// `known` never stored (version 0: the bot's ticket as the conversation keeps it).
     pub(super) async fn escalate(
         &self,
         job: EscalationJob,
@@ -43,72 +44,27 @@ impl Turno {
         let store = &self.ports.store;
         let (ws, job, known) = (&ws, &job, &known);
         let escalated = retry_on_conflict(|attempt| async move {
-            let read = match known.clone().filter(|_| attempt == 0) {
+            let read = match known.clone().filter(|t| attempt == 0 && t.version > 0) {
                 Some(ticket) => Some(ticket),
                 None => store.ticket(&job.workspace, &job.ticket_id).await?,
             };
             let mut ticket = read.ok_or_else(|| {
-                    JobError::permanent(anyhow::anyhow!("ticket {} does not exist", job.ticket_id))
-                })?;
+                JobError::permanent(anyhow::anyhow!("ticket {} does not exist", job.ticket_id))
+            })?;
             if ticket.status.is_human() {
                 return Ok(Escalated::Before(ticket));
             }
-            // The tags agents keep on the customer's profile (a VIP made in the console) count
-            // for routing and the SLA as the configured ones do.
-            let profile_tags = self
-                .customer_tags(&job.workspace, &ticket.customer)
-                .await
-                .map_err(|e| super::effects::Retry::Fail(JobError::retry(e)))?;
-            for t in profile_tags {
-                if !ticket.tags.contains(&t) {
-                    ticket.tags.push(t);
-                }
-            }
-            let mut decision = route(
-                &ws.routing,
-                &ws.teams,
-                &RoutingInput {
-                    reason: job.reason,
-                    requested_team: job.requested_team.as_ref(),
-                    menu_choice: job.menu_choice.as_deref(),
-                    text: &job.text,
-                    language: job.language,
-                    tags: &ticket.tags,
-                    intent: job.intent.as_deref(),
-                    keyword: job.keyword.as_deref(),
-                    priority: job.priority,
-                },
-            );
-            let now = self.now();
-            if job.out_of_hours {
-                decision.reasons.insert(1, super::bot_io::OUT_OF_HOURS.into());
-            }
-            ticket.priority = ticket.priority.max(decision.priority);
-            ticket.record(now, None, "escalated", Some(decision.reasons.join(", ")));
-            let sla_before = ticket.sla.next_event_with_clock();
-            if let Err(e) = ticket.escalate(
-                decision.team.clone(),
-                decision.tier,
-                decision.reasons.clone(),
-                ws.sla.policies(),
-                now,
-            ) {
-                warn!(workspace = %job.workspace, ticket_id = %job.ticket_id, error = %e, "escalation skipped");
+            // Boxed: each attempt's future stays small on a debug build's stack.
+            let Some(routed) = Box::pin(self.route_handoff(ws, job, &mut ticket)).await? else {
                 return Ok(Escalated::Skipped);
-            }
-            // People now handle it: the list shows its latest message from here on (kept on
-            // the ticket as messages arrive; read from the transcript this once).
-            if ticket.last_message.is_none() {
-                let transcript = store.transcript(&job.workspace, &job.ticket_id).await?;
-                ticket.last_message = transcript.iter().rev().find_map(super::inbox::preview);
-            }
-            let placed = self
-                .place_escalated(ws, &mut ticket, now, !job.out_of_hours)
-                .await?;
-            Ok(Escalated::Now(ticket, decision, now, sla_before, placed))
+            };
+            let placed =
+                Box::pin(self.place_escalated(ws, &mut ticket, routed.now, !job.out_of_hours))
+                    .await?;
+            Ok(Escalated::Now(ticket, routed, placed))
         })
         .await?;
-        let (ticket, decision, now, sla_before, placed) = match escalated {
+        let (ticket, routed, placed) = match escalated {
             Escalated::Skipped => return Ok(()),
             Escalated::Before(ticket) => {
                 // A redelivery: make sure the timer and assignment happened.
@@ -119,10 +75,98 @@ impl Turno {
                 let pull = if job.out_of_hours { vec![] } else { vec![team] };
                 return self.after_change(ws, &ticket, None, &pull).await;
             }
-            Escalated::Now(ticket, decision, now, sla_before, placed) => {
-                (ticket, decision, now, sla_before, placed)
-            }
+            Escalated::Now(ticket, routed, placed) => (ticket, routed, placed),
         };
+        Box::pin(self.after_escalation(ws, job, ticket, routed, placed)).await
+    }
+
+    /// Routes `ticket`, which the bot holds, for `job`: the customer's profile tags join its
+    /// own, the routing rules pick its team, tier and priority, its clocks start and the list
+    /// gets its latest message. `None`: it cannot be escalated as it is (closed, say), logged.
+    pub(super) async fn route_handoff(
+        &self,
+        ws: &WorkspaceConfig,
+        job: &EscalationJob,
+        ticket: &mut Ticket,
+    ) -> Result<Option<Routed>, Retry<JobError>> {
+        // The tags agents keep on the customer's profile (a VIP made in the console) count
+        // for routing and the SLA as the configured ones do.
+        let profile_tags = self
+            .customer_tags(&job.workspace, &ticket.customer)
+            .await
+            .map_err(|e| Retry::Fail(JobError::retry(e)))?;
+        for t in profile_tags {
+            if !ticket.tags.contains(&t) {
+                ticket.tags.push(t);
+            }
+        }
+        let mut decision = route(
+            &ws.routing,
+            &ws.teams,
+            &RoutingInput {
+                reason: job.reason,
+                requested_team: job.requested_team.as_ref(),
+                menu_choice: job.menu_choice.as_deref(),
+                text: &job.text,
+                language: job.language,
+                tags: &ticket.tags,
+                intent: job.intent.as_deref(),
+                keyword: job.keyword.as_deref(),
+                priority: job.priority,
+            },
+        );
+        let now = self.now();
+        if job.out_of_hours {
+            decision
+                .reasons
+                .insert(1, super::bot_io::OUT_OF_HOURS.into());
+        }
+        ticket.priority = ticket.priority.max(decision.priority);
+        ticket.record(now, None, "escalated", Some(decision.reasons.join(", ")));
+        let sla_before = ticket.sla.next_event_with_clock();
+        if let Err(e) = ticket.escalate(
+            decision.team.clone(),
+            decision.tier,
+            decision.reasons.clone(),
+            ws.sla.policies(),
+            now,
+        ) {
+            warn!(workspace = %job.workspace, ticket_id = %job.ticket_id, error = %e, "escalation skipped");
+            return Ok(None);
+        }
+        // People now handle it: the list shows its latest message from here on (kept on
+        // the ticket as messages arrive; read from the transcript this once).
+        if ticket.last_message.is_none() {
+            let transcript = self
+                .ports
+                .store
+                .transcript(&job.workspace, &job.ticket_id)
+                .await?;
+            ticket.last_message = transcript.iter().rev().find_map(super::inbox::preview);
+        }
+        Ok(Some(Routed {
+            decision,
+            now,
+            sla_before,
+        }))
+    }
+
+    /// What follows an escalated ticket's write: its timer, the event, and the agent told of
+    /// it, or the customer told to wait (and the queue run, when it waits behind others while
+    /// somebody has room).
+    pub(super) async fn after_escalation(
+        &self,
+        ws: &WorkspaceConfig,
+        job: &EscalationJob,
+        ticket: Ticket,
+        routed: Routed,
+        placed: Placed,
+    ) -> Result<(), JobError> {
+        let Routed {
+            decision,
+            now,
+            sla_before,
+        } = routed;
         info!(
             workspace = %job.workspace, ticket_id = %ticket.id, team = %decision.team,
             tier = ?decision.tier, reasons = ?decision.reasons, "ticket escalated"
@@ -327,10 +371,21 @@ impl Turno {
 }
 
 /// The handoff a turn leaves to run once it is done: its own, just committed (with the
-/// ticket as written or read), or a redelivered turn's, to run again.
+/// ticket as written or read), or a redelivered turn's, to run again; or what follows its
+/// own, written with its commit.
 pub(super) enum Handoff {
     Now(EscalationJob, Box<Ticket>),
     Again(EscalationJob),
+    Written(Box<WrittenHandoff>),
+}
+
+/// A handoff the turn's commit wrote: the ticket as committed (routed, and assigned or
+/// queued), its routing and where it went.
+pub(super) struct WrittenHandoff {
+    pub job: EscalationJob,
+    pub ticket: Ticket,
+    pub routed: Routed,
+    pub placed: Placed,
 }
 
 /// What one attempt at escalating found or did.
@@ -339,19 +394,20 @@ enum Escalated {
     Before(Ticket),
     /// The ticket cannot be escalated as it is (closed, say).
     Skipped,
-    /// Escalated now, with the SLA event the ticket had before (a reopened one has some), and
-    /// where it went.
-    Now(
-        Ticket,
-        RoutingDecision,
-        Timestamp,
-        Option<SlaTarget>,
-        Placed,
-    ),
+    /// Escalated now, as routed, and where it went.
+    Now(Ticket, Routed, Placed),
+}
+
+/// A handoff's routing: the decision, when it was made, and the SLA event the ticket had
+/// before (a reopened one has some).
+pub(super) struct Routed {
+    pub decision: RoutingDecision,
+    pub now: Timestamp,
+    pub sla_before: Option<SlaTarget>,
 }
 
 /// Where an escalated ticket went when it was written.
-enum Placed {
+pub(super) enum Placed {
     /// Straight to this agent.
     Assigned(AgentId),
     /// Into its team's queue; `ahead`: behind tickets that waited before it while an agent had

@@ -2,15 +2,17 @@
 //! person), send the replies, commit the decision with the customer's transcript entry and
 //! the replies' (see [`replies`](super::replies) for why the sends come first and what
 //! at-least-once means then), queue what follows, finish what a crash left undone, and run
-//! the handoff the turn decided (see [`escalation`](super::escalation)) in the same invocation.
+//! the handoff the turn decided (see [`escalation`](super::escalation)) in the same invocation:
+//! a handoff of the bot's ticket goes with the commit itself ([`handoff`]).
 
 mod finish;
+mod handoff;
 
 use tracing::info;
 
 use super::csat::{CsatCheck, Prefetched};
 use super::effects::{Retry, SlaTarget, retry_on_conflict};
-use super::escalation::Handoff;
+use super::escalation::{Handoff, Placed, Routed, WrittenHandoff};
 use super::replies::SentReplies;
 use super::{AppError, JobError, Turno};
 use crate::bot::conversation::{BotTicket, Conversation};
@@ -35,6 +37,17 @@ fn committed_entries(record: &TurnRecord) -> Vec<TranscriptEntry> {
             _ => None,
         })
         .collect()
+}
+
+/// Keeps the replies an attempt sent before its commit failed, all of them delivered, for the
+/// next attempt to commit instead of sending them again.
+fn keep_sent(sent_before: &std::sync::Mutex<Option<SentReplies>>, sent: SentReplies) {
+    if sent.failed.is_none()
+        && !sent.replies.is_empty()
+        && let Ok(mut keep) = sent_before.lock()
+    {
+        *keep = Some(sent);
+    }
 }
 
 /// Whose decision a turn carries out: one committed by an earlier delivery of the message, or
@@ -63,6 +76,8 @@ struct DecidedTurn {
     /// The handoff this turn carries out right after its commit, in the same invocation (the
     /// turn is committed complete with it), and the ticket's latest message for the list.
     escalate_now: Option<(EscalationJob, Option<crate::desk::ticket::MessagePreview>)>,
+    /// The handoff the commit wrote instead (the ticket routed, and assigned or queued).
+    handed: Option<(EscalationJob, Routed, Placed)>,
 }
 
 impl Turno {
@@ -75,6 +90,7 @@ impl Turno {
             None => Ok(()),
             Some(Handoff::Now(job, known)) => Box::pin(self.escalate(job, Some(*known))).await,
             Some(Handoff::Again(job)) => Box::pin(self.escalate_again(job)).await,
+            Some(Handoff::Written(written)) => Box::pin(self.after_written_handoff(*written)).await,
         }
     }
 
@@ -142,8 +158,8 @@ impl Turno {
             }
             let mut entries = recorded;
             entries.extend(sent.entries.iter().cloned());
-            // Nothing left but the handoff: it runs right after the commit, here, rather than
-            // as a job of its own; a redelivery runs it again (it is idempotent).
+            // Nothing left but the handoff: it runs with the commit (or right after it), here,
+            // rather than as a job of its own; a redelivery runs it again (it is idempotent).
             if let Some(Effect::Escalate { job }) = turn.record.effects.get(turn.record.done)
                 && turn.record.done + 1 == turn.record.effects.len()
             {
@@ -153,23 +169,49 @@ impl Turno {
             }
             turn.outbox = self.turn_outbox(ws, msg, &turn);
             let offered = turn.outbox.events.clone();
-            let commit = store
-                .commit_turn_with(
-                    &mut turn.conversation,
-                    turn.ticket.as_mut(),
-                    &turn.record,
-                    &entries,
-                    &mut turn.outbox,
-                )
-                .await;
-            if let Err(e) = commit {
-                if sent.failed.is_none()
-                    && !sent.replies.is_empty()
-                    && let Ok(mut keep) = sent_before.lock()
-                {
-                    *keep = Some(sent);
+            // A handoff of the bot's ticket goes with the commit: the ticket routed here.
+            let routed = match turn.escalate_now.clone() {
+                Some((job, shown)) => {
+                    // Boxed, as the commit below: the turn's future stays small on the stack.
+                    match Box::pin(self.route_with_commit(ws, &mut turn, &job, shown.as_ref()))
+                        .await
+                    {
+                        Ok(routed) => routed.map(|routed| (job, routed)),
+                        Err(e) => {
+                            keep_sent(sent_before, sent);
+                            return Err(e);
+                        }
+                    }
                 }
-                return Err(e.into());
+                None => None,
+            };
+            let commit = match &routed {
+                Some((job, r)) => {
+                    Box::pin(self.commit_handoff(ws, &mut turn, &entries, job, r.now))
+                        .await
+                        .map(Some)
+                }
+                None => store
+                    .commit_turn_with(
+                        &mut turn.conversation,
+                        turn.ticket.as_mut(),
+                        &turn.record,
+                        &entries,
+                        &mut turn.outbox,
+                    )
+                    .await
+                    .map(|()| None),
+            };
+            let placed = match commit {
+                Ok(placed) => placed,
+                Err(e) => {
+                    keep_sent(sent_before, sent);
+                    return Err(e.into());
+                }
+            };
+            if let (Some((job, routed)), Some(placed)) = (routed, placed) {
+                turn.escalate_now = None;
+                turn.handed = Some((job, routed, placed));
             }
             if turn.outbox.events.is_empty() {
                 // Published with the commit: counted as a publish would.
@@ -202,7 +244,12 @@ impl Turno {
         if !jobs.is_empty() {
             self.ports.queue.send(jobs).await?;
         }
-        if let Some(t) = turn.ticket.as_ref().filter(|t| t.status.is_human()) {
+        // A handoff the commit wrote arms its own timer (below).
+        if let Some(t) = turn
+            .ticket
+            .as_ref()
+            .filter(|t| t.status.is_human() && turn.handed.is_none())
+        {
             // The customer's message may have started or resumed a clock.
             self.arm_sla_timer(ws, t, turn.sla_before).await?;
             if msg.content.from_customer() && !msg.content.is_event() && !turn.ticket_created {
@@ -212,13 +259,23 @@ impl Turno {
         if !turn.outbox.events.is_empty() {
             self.publish(&turn.outbox.events).await;
         }
-        let handoff = turn.escalate_now.take().and_then(|(job, shown)| {
-            let mut known = turn.ticket.take().or(turn.unchanged.take())?;
-            if known.last_message.is_none() {
-                known.last_message = shown;
-            }
-            Some(Handoff::Now(job, Box::new(known)))
-        });
+        let handoff = match turn.handed.take() {
+            Some((job, routed, placed)) => turn.ticket.take().map(|ticket| {
+                Handoff::Written(Box::new(WrittenHandoff {
+                    job,
+                    ticket,
+                    routed,
+                    placed,
+                }))
+            }),
+            None => turn.escalate_now.take().and_then(|(job, shown)| {
+                let mut known = turn.ticket.take().or(turn.unchanged.take())?;
+                if known.last_message.is_none() {
+                    known.last_message = shown;
+                }
+                Some(Handoff::Now(job, Box::new(known)))
+            }),
+        };
         if let Some(e) = turn.send_failed.take() {
             // What went out before the failed send is recorded with the turn; the redelivery
             // resumes at that reply.
@@ -520,6 +577,7 @@ impl Turno {
             outbox: TurnOutbox::default(),
             send_failed: None,
             escalate_now: None,
+            handed: None,
         })
     }
 }

@@ -7,16 +7,31 @@ use turno_core::bot::conversation::Conversation;
 use turno_core::bot::turn::TurnRecord;
 use turno_core::channel::message::TranscriptEntry;
 use turno_core::desk::ticket::Ticket;
-use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
+use turno_core::kernel::ids::{AgentId, MessageId, WaId, WorkspaceId};
 use turno_core::ports::jobs::customer_group;
 use turno_core::ports::{ConversationStore, QueueName, StoreError, TurnOutbox};
 
+use super::agents::{read_agent, write_agent};
 use super::tickets::write_ticket;
 use super::transcripts::insert_entry;
 use super::{SqliteStore, int_to_version, versioned_json};
 use crate::db::{DbError, int};
 use crate::event_bus::{event_rows, insert_events};
 use crate::time::nanos;
+
+/// Takes one unit of `agent`'s capacity for ticket `t`, committed assigned to it:
+/// `AtCapacity` if the agent is full.
+fn take_unit(tx: &Transaction<'_>, t: &Ticket, agent: &AgentId) -> Result<(), DbError> {
+    let ws = &t.workspace;
+    let mut holder = read_agent(tx, ws, agent)?
+        .ok_or_else(|| DbError::other(format!("there is no agent {agent} in {ws}")))?;
+    if holder.load >= holder.capacity {
+        return Err(DbError::AtCapacity);
+    }
+    holder.load += 1;
+    holder.last_assigned_at = Some(t.updated_at);
+    write_agent(tx, &holder)
+}
 
 /// Writes a conversation if its stored version is still `conversation.version` (absent for 0).
 /// Returns the new version; the caller updates its copy once the transaction commits.
@@ -146,6 +161,8 @@ impl ConversationStore for SqliteStore {
         };
         let send = carried.as_ref().map(|(send, _, _)| *send);
         let published_at = nanos(Timestamp::now());
+        // The agent the ticket is committed assigned to takes its unit in the same write.
+        let assign = outbox.assign.clone();
         let (conversation_version, ticket_version, woken) = self
             .write("commit turn", move |tx| {
                 let turn = &turn;
@@ -154,6 +171,14 @@ impl ConversationStore for SqliteStore {
                     Some(t) => Some(write_ticket(tx, t)?),
                     None => None,
                 };
+                if let Some(agent) = &assign {
+                    let Some(t) = &t else {
+                        return Err(DbError::other(
+                            "a turn's commit assigns only the ticket it writes".to_owned(),
+                        ));
+                    };
+                    take_unit(tx, t, agent)?;
+                }
                 let inserted = tx
                 .prepare_cached(
                     "INSERT INTO turns (workspace, message_id, done, body) VALUES (?1, ?2, ?3, ?4)
@@ -184,6 +209,7 @@ impl ConversationStore for SqliteStore {
         if let (Some(t), Some(v)) = (ticket, ticket_version) {
             t.version = v;
         }
+        outbox.assign = None;
         if let (Some(queues), Some(send)) = (&self.outbox, send) {
             queues.sent(&send, &woken);
             *outbox = TurnOutbox::default();

@@ -473,3 +473,59 @@ async fn conversation_and_turn(
     let reads = store.turn_reads(ws, customer, message).await.unwrap();
     (reads.conversation, reads.turn)
 }
+
+/// A turn's commit that assigns its ticket takes one unit of the agent's capacity in the same
+/// write; with the agent full it fails with `AtCapacity` and writes nothing at all.
+pub async fn commit_turn_assigning_its_ticket_takes_a_unit_or_writes_nothing(store: &dyn Store) {
+    let ws = workspace();
+    store
+        .upsert_agent_profile(&agent(&ws, "ana", &["support"], 1))
+        .await
+        .unwrap();
+    let handoff = |n: u32| {
+        let cu = customer(n);
+        let mut t = queued_ticket(&ws, &cu, "support", Priority::Normal, at(i64::from(n)));
+        t.assign(agent_id("ana"), at(10 + i64::from(n))).unwrap();
+        let mut c = conversation(&ws, &cu);
+        c.ticket_id = Some(t.id.clone());
+        let record = turn(&ws, &format!("wamid.handoff.{n}"), &cu, &t.id);
+        (c, t, record)
+    };
+    let assigning = || turno_core::ports::TurnOutbox {
+        assign: Some(agent_id("ana")),
+        ..Default::default()
+    };
+
+    let (mut c, mut t, record) = handoff(1);
+    let mut outbox = assigning();
+    store
+        .commit_turn_with(&mut c, Some(&mut t), &record, &[], &mut outbox)
+        .await
+        .expect("commit with its assignment");
+    assert_eq!((c.version, t.version), (1, 1));
+    assert!(outbox.assign.is_none(), "the assignment was taken");
+    assert_eq!(stored(store, &t).await, t);
+    let ana = store.agent(&ws, &agent_id("ana")).await.unwrap().unwrap();
+    assert_eq!((ana.load, ana.last_assigned_at), (1, Some(t.updated_at)));
+
+    let (mut c, mut t, record) = handoff(2);
+    let result = store
+        .commit_turn_with(&mut c, Some(&mut t), &record, &[], &mut assigning())
+        .await;
+    assert!(
+        matches!(result, Err(turno_core::ports::StoreError::AtCapacity)),
+        "expected AtCapacity, got {result:?}"
+    );
+    assert_eq!((c.version, t.version), (0, 0), "caller copies untouched");
+    assert!(
+        store
+            .conversation(&ws, &c.customer)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.ticket(&ws, &t.id).await.unwrap().is_none());
+    assert!(store.turn(&ws, &record.message_id).await.unwrap().is_none());
+    let ana = store.agent(&ws, &agent_id("ana")).await.unwrap().unwrap();
+    assert_eq!(ana.load, 1, "no unit taken");
+}

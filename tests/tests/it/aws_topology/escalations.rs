@@ -15,25 +15,50 @@ use super::Topology;
 use super::topology::per_queue;
 
 /// AWS requests one escalated message may cost, alone: webhook-ingress's SendMessageBatch;
-/// bot-turn's conversation read, the turn's commit (the new ticket, the customer's and the
-/// replies' entries, the turn counted complete); then, in the same invocation, the customer's
-/// profile, the agents and the queue's head (one read each), one transaction putting the
-/// ticket with its agent, load and counters, the change-feed entry, the SLA timer and the
-/// events (one PutEvents for the invocation). No escalation job, no second read of the ticket
-/// or of its transcript, no progress write, no bot-inactivity timer for a ticket people have.
-const ALONE_REQUESTS: f64 = 10.0;
-const ALONE_WRITE_UNITS: f64 = 46.0;
+/// bot-turn's conversation read, the customer's profile, the agents and the queue's head (one
+/// read each), then the turn's commit carrying the handoff: one transaction of the
+/// conversation, the turn record, the new ticket routed and assigned (2.5 KB: 6 write units),
+/// the agent's load, the status counter, four rollup items and the customer's and the reply's
+/// entries (27 write units with the change-feed entry); then the SLA timer and the events (one
+/// PutEvents for the invocation). No escalation job, no second write of the ticket, no read
+/// of it or of its transcript, no progress write, no bot-inactivity timer.
+const ALONE_REQUESTS: f64 = 9.0;
+const ALONE_WRITE_UNITS: f64 = 27.0;
 /// The same per message when ten customers hand off in one batch: the shared requests
 /// (SendMessageBatch, PutEvents) spread over ten, and the handoffs nobody had room for add
 /// their queue notice.
-const TEN_REQUESTS: f64 = 10.0;
-const TEN_WRITE_UNITS: f64 = 47.0;
+const TEN_REQUESTS: f64 = 8.5;
+const TEN_WRITE_UNITS: f64 = 29.0;
 
 const HANDOFF: &str = "quiero hablar con un agente";
+
+/// The items a round wrote, one line each (request, kind, key with the workspace left out,
+/// size, write units), and their total: where an escalation's write units go.
+fn item_breakdown(writes: &[turno_aws::ItemWrite], messages: f64) -> String {
+    let mut lines: Vec<String> = writes
+        .iter()
+        .map(|w| {
+            let key = w.key.replace(&format!("WS#{WORKSPACE}#"), "");
+            format!(
+                "  {:<18} {:<14} {:<70} {:>5} B {:>4.0} WCU",
+                w.operation, w.kind, key, w.bytes, w.units
+            )
+        })
+        .collect();
+    let total: f64 = writes.iter().map(|w| w.units).sum();
+    lines.push(format!(
+        "  {} items, {total:.0} WCU, {:.1} per message",
+        writes.len(),
+        total / messages
+    ));
+    lines.join("\n")
+}
 
 /// Sends `customers`' handoff requests as one round and runs the functions; returns the AWS
 /// requests and DynamoDB write units per message, and what each queue's consumer did.
 async fn escalation_round(t: &Topology, customers: &[String]) -> (f64, f64, String) {
+    t.counter.log_writes();
+    t.counter.take_writes();
     let (before, units_before) = (t.counter.count(), t.counter.write_units());
     let ingress_ops = t.counter.by_operation();
     for c in customers {
@@ -57,6 +82,10 @@ async fn escalation_round(t: &Topology, customers: &[String]) -> (f64, f64, Stri
     let units = (t.counter.write_units() - units_before) / messages;
     let mut detail = per_queue(&handled);
     detail.insert(0, format!("webhook-ingress {ingress:?}"));
+    eprintln!(
+        "items written for {messages} escalated messages:\n{}",
+        item_breakdown(&t.counter.take_writes(), messages)
+    );
     (requests, units, detail.join("; "))
 }
 
@@ -130,4 +159,54 @@ async fn an_escalated_message_alone_and_ten_at_once_stay_within_their_aws_budget
         .count();
     assert_eq!(assigned + queued, 11, "{statuses:?}");
     assert_eq!(assigned, 11.min(room as usize), "{statuses:?}");
+}
+
+/// What a handoff costs when the bot already holds the customer's ticket (the customer greeted
+/// first): one more read than a first message's handoff (the ticket, which the conversation
+/// keeps unread for the bot's turns) and one more counter in the commit (out of the bot's
+/// status, into the team's), with no count of writes to bot-held tickets (the conversation
+/// written with it keeps none).
+const FOLLOW_UP_REQUESTS: f64 = 10.0;
+const FOLLOW_UP_WRITE_UNITS: f64 = 29.0;
+
+#[tokio::test]
+async fn a_handoff_after_a_bot_turn_stays_within_its_aws_budget() {
+    let t = Topology::deploy().await;
+    let customer = vec!["34600332000".to_owned()];
+    let status = t
+        .webhook(text_webhook(&customer[0], "Cliente", &wamid(), "hola"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    t.run_functions().await;
+
+    let (requests, units, detail) = escalation_round(&t, &customer).await;
+    eprintln!(
+        "per escalated message after a bot turn: {requests:.1} AWS requests, {units:.1} WCU ({detail})"
+    );
+    assert!(
+        requests <= FOLLOW_UP_REQUESTS && units <= FOLLOW_UP_WRITE_UNITS,
+        "a handoff after a bot turn cost {requests:.1} requests and {units:.1} WCU, over its \
+         budget of {FOLLOW_UP_REQUESTS} and {FOLLOW_UP_WRITE_UNITS}: {detail}"
+    );
+    let ws = WorkspaceId::parse(WORKSPACE).unwrap();
+    let conversation = t
+        .store
+        .conversation(&ws, &WaId::parse(&customer[0]).unwrap())
+        .await
+        .unwrap()
+        .expect("conversation");
+    let ticket = t
+        .store
+        .ticket(&ws, &conversation.ticket_id.expect("a ticket"))
+        .await
+        .unwrap()
+        .expect("ticket");
+    assert_eq!(ticket.status, TicketStatus::Assigned);
+    assert!(
+        conversation.bot_ticket.is_none(),
+        "the bot holds it no more"
+    );
+    let agent = ticket.assignee.expect("an agent");
+    let holder = t.store.agent(&ws, &agent).await.unwrap().expect("agent");
+    assert_eq!(holder.load, 1, "one unit taken");
 }

@@ -7,16 +7,23 @@ use crate::bot::conversation::Conversation;
 use crate::bot::turn::TurnRecord;
 use crate::channel::message::TranscriptEntry;
 use crate::desk::ticket::Ticket;
-use crate::kernel::ids::{MessageId, WaId, WorkspaceId};
+use crate::kernel::ids::{AgentId, MessageId, WaId, WorkspaceId};
 use crate::ports::domain_events::DomainEvent;
 use crate::ports::{Envelope, StoreError};
 
 /// What a turn queues and publishes once it is committed: the bot-inactivity timer of a new
-/// ticket, the ticket's creation event.
+/// ticket, the ticket's creation event; and the agent a handoff turn commits its ticket
+/// assigned to.
 #[derive(Debug, Clone, Default)]
 pub struct TurnOutbox {
     pub jobs: Vec<Envelope>,
     pub events: Vec<DomainEvent>,
+    /// The agent the committed ticket is assigned to (the ticket as given holds the
+    /// assignment): the commit takes one unit of that agent's capacity in the same write, as
+    /// [`assign_ticket`](super::TicketStore::assign_ticket) does, or writes nothing and fails
+    /// with [`AtCapacity`](StoreError::AtCapacity) when the agent is full. Never left to the
+    /// caller: a store that cannot take it with the commit refuses the commit.
+    pub assign: Option<AgentId>,
 }
 
 impl TurnOutbox {
@@ -102,8 +109,9 @@ pub trait ConversationStore: Send + Sync {
     /// [`commit_turn`](Self::commit_turn), with whatever of `outbox` this store can queue and
     /// publish in the same write (a store that shares its database with the queues and the
     /// event bus): those jobs and events are committed with the turn or not at all, and taken
-    /// out of `outbox`. What is left is the caller's to send after the commit. By default
-    /// nothing is taken.
+    /// out of `outbox`. What is left is the caller's to send after the commit. The outbox's
+    /// [`assign`](TurnOutbox::assign) is always taken with the commit. By default no job or
+    /// event is taken, and a commit with an assignment is refused.
     async fn commit_turn_with(
         &self,
         conversation: &mut Conversation,
@@ -112,7 +120,11 @@ pub trait ConversationStore: Send + Sync {
         entries: &[TranscriptEntry],
         outbox: &mut TurnOutbox,
     ) -> Result<(), StoreError> {
-        let _ = outbox;
+        if outbox.assign.is_some() {
+            return Err(StoreError::Unexpected(anyhow::anyhow!(
+                "this store cannot assign a ticket with a turn's commit"
+            )));
+        }
         self.commit_turn(conversation, ticket, turn, entries).await
     }
 
