@@ -36,6 +36,7 @@ impl Probe {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct Deployment {
     pub(crate) bin_dir: PathBuf,
     pub(crate) show_logs: bool,

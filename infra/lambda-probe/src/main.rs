@@ -398,6 +398,25 @@ async fn main() -> anyhow::Result<()> {
     println!("\n## SLA timers ({timer_records} in one batch) and one sweep");
     print_probe(&enforcer);
 
+    // The agent API, when built: an agent's inbox page, three times (its cold start writes
+    // the configured agents). Not part of the customer-message cost below.
+    let api = if d.bin_dir.join("agent-api").exists() {
+        let mut env = d.env.clone();
+        for (q, url) in emulators::create_queues(&own.sqs).await {
+            env.insert(turno_aws::dead_letter_url_var(q).to_owned(), url);
+        }
+        let api = Deployment { env, ..d.clone() };
+        let inbox = std::fs::read_to_string(root.join("events/apigw-api-list-tickets.json"))?;
+        Some(api.probe("agent-api", vec![inbox; 3], 0).await?)
+    } else {
+        println!("\n(no agent-api in {}: not probed)", d.bin_dir.display());
+        None
+    };
+    if let Some(api) = &api {
+        println!("\n## agent API (an agent's inbox page, three times)");
+        print_probe(api);
+    }
+
     let all: Vec<&Probe> = bot
         .probes
         .iter()
@@ -405,6 +424,7 @@ async fn main() -> anyhow::Result<()> {
         .chain(&escalated.probes)
         .chain(&alone.probes)
         .chain([&status_ingress, &enforcer])
+        .chain(api.as_ref())
         .chain(status_writer.as_ref())
         .collect();
     println!("\n## peak memory per function (VmHWM, native x86-64 release build)");
