@@ -398,6 +398,21 @@ async fn main() -> anyhow::Result<()> {
     println!("\n## SLA timers ({timer_records} in one batch) and one sweep");
     print_probe(&enforcer);
 
+    // Functions this traffic left nothing to (a handoff is routed in bot-turn's invocation, a
+    // status written by webhook-ingress): their cold start alone.
+    let mut idle = Vec::new();
+    for function in ["escalation", "ticket-writer"] {
+        let ran = probes_of(function, &[&bot, &follow_up, &alone, &escalated])
+            || status_writer.iter().any(|p| p.function == function);
+        if !ran {
+            idle.push(d.probe(function, Vec::new(), 0).await?);
+        }
+    }
+    if !idle.is_empty() {
+        println!("\n## cold start alone (no records reached them)");
+        idle.iter().for_each(print_probe);
+    }
+
     // The agent API, when built: an agent's inbox page, three times (its cold start writes
     // the configured agents). Not part of the customer-message cost below.
     let api = if d.bin_dir.join("agent-api").exists() {
@@ -424,10 +439,14 @@ async fn main() -> anyhow::Result<()> {
         .chain(&escalated.probes)
         .chain(&alone.probes)
         .chain([&status_ingress, &enforcer])
+        .chain(&idle)
         .chain(api.as_ref())
         .chain(status_writer.as_ref())
         .collect();
-    println!("\n## peak memory per function (VmHWM, native x86-64 release build)");
+    println!(
+        "\n## peak memory per function (VmHWM, native x86-64, from {})",
+        d.bin_dir.display()
+    );
     let mut peaks: BTreeMap<&str, u64> = BTreeMap::new();
     for p in &all {
         let e = peaks.entry(p.function.as_str()).or_default();
@@ -540,6 +559,13 @@ async fn main() -> anyhow::Result<()> {
     row("API Gateway", |c| c.apigw);
     row("total", Cost::total);
     Ok(())
+}
+
+/// Whether any of `rounds` invoked `function`.
+fn probes_of(function: &str, rounds: &[&Round]) -> bool {
+    rounds
+        .iter()
+        .any(|r| r.probes.iter().any(|p| p.function == function))
 }
 
 async fn seed_agents(
