@@ -1,4 +1,5 @@
-//! webhook-ingress: the WhatsApp webhook behind API Gateway. Answers Meta's verification
+//! webhook-ingress: the WhatsApp webhook, at the function's URL or behind the HTTP API (the
+//! template's `WebhookEndpoint`; both hand it payload format 2.0). Answers Meta's verification
 //! handshake, checks each delivery's signature, enqueues its messages and statuses, and
 //! answers 200 once they are durably queued.
 
@@ -47,9 +48,12 @@ fn app(turno: Turno, app_secret: &str, verify_token: &str) -> Router {
 
 #[cfg(test)]
 mod tests {
+    use aws_lambda_events::lambda_function_urls::LambdaFunctionUrlRequest;
     use axum::body::to_bytes;
     use axum::http::StatusCode;
     use hmac::{Hmac, Mac};
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
     use sha2::Sha256;
     use tower::ServiceExt;
     use turno_core::Timestamp;
@@ -59,10 +63,10 @@ mod tests {
 
     use super::*;
 
-    /// The sample event as the function receives it from API Gateway, turned into the request
-    /// the router sees, as `lambda_http::run` does.
+    /// The sample event as the function receives it from API Gateway or its function URL,
+    /// turned into the request the router sees, as `lambda_http::run` does.
     fn request(event: &str) -> lambda_http::Request {
-        lambda_http::request::from_str(event).expect("an API Gateway HTTP API event")
+        lambda_http::request::from_str(event).expect("an HTTP API or function URL event")
     }
 
     fn with_header(event: &str, name: &str, value: &str) -> String {
@@ -159,5 +163,84 @@ mod tests {
             .expect("infallible");
 
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    /// What the router answers to `event`: status, body, and the inbound queue's depth after.
+    async fn answer(event: &str) -> (StatusCode, String, u64) {
+        let t = turno().await;
+        let app = app(t.turno.clone(), SAMPLE_APP_SECRET, SAMPLE_VERIFY_TOKEN);
+        let response = app.oneshot(request(event)).await.expect("infallible");
+        let status = response.status();
+        let body = body_text(response).await;
+        let depth = t.queues.depth(QueueName::Inbound).expect("queue depth");
+        (status, body, depth)
+    }
+
+    #[tokio::test]
+    async fn function_url_events_are_function_url_shaped_and_reach_the_same_routes() {
+        for (name, method) in [
+            ("furl-webhook-verify.json", "GET"),
+            ("furl-webhook-post.json", "POST"),
+        ] {
+            let event = sample(name);
+            // The event as Lambda models a function URL's: no API, route or account of a caller.
+            let url: LambdaFunctionUrlRequest =
+                serde_json::from_str(&event).expect("a function URL event");
+            assert_eq!(url.request_context.http.method.as_deref(), Some(method));
+            assert_eq!(url.request_context.account_id.as_deref(), Some("anonymous"));
+            let json: serde_json::Value = serde_json::from_str(&event).expect("JSON");
+            assert_eq!(json["routeKey"], "$default", "{name}");
+            assert_eq!(json["requestContext"]["routeKey"], "$default", "{name}");
+            let host = url.headers["host"].to_str().expect("ASCII host");
+            assert!(host.ends_with(".lambda-url.us-east-1.on.aws"), "{host}");
+            // lambda_http reads it as payload 2.0, the path the caller asked for.
+            let req = request(&event);
+            assert_eq!(req.method().as_str(), method);
+            assert_eq!(req.uri().path(), turno_http::webhook::WEBHOOK_PATH);
+            assert!(matches!(
+                req.request_context_ref(),
+                Some(RequestContext::ApiGatewayV2(_))
+            ));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_function_url_is_answered_as_the_http_api_is() {
+        let forge = |event: &str| {
+            with_header(
+                event,
+                "x-hub-signature-256",
+                &format!("sha256={}", "0".repeat(64)),
+            )
+        };
+        for (what, api, url) in [
+            (
+                "handshake",
+                sample("apigw-webhook-verify.json"),
+                sample("furl-webhook-verify.json"),
+            ),
+            (
+                "signed delivery",
+                sample("apigw-webhook-post.json"),
+                sample("furl-webhook-post.json"),
+            ),
+            (
+                "forged delivery",
+                forge(&sample("apigw-webhook-post.json")),
+                forge(&sample("furl-webhook-post.json")),
+            ),
+        ] {
+            assert_eq!(answer(&url).await, answer(&api).await, "{what}");
+        }
+        // Each case proves something: the handshake answers the challenge, the signed delivery
+        // is queued, the forged one is refused with nothing queued.
+        assert_eq!(
+            answer(&sample("furl-webhook-verify.json")).await,
+            (StatusCode::OK, "1158201444".to_owned(), 0)
+        );
+        let (status, _, queued) = answer(&sample("furl-webhook-post.json")).await;
+        assert_eq!((status, queued), (StatusCode::OK, 1));
+        let (status, _, queued) = answer(&forge(&sample("furl-webhook-post.json"))).await;
+        assert_eq!((status, queued), (StatusCode::UNAUTHORIZED, 0));
     }
 }

@@ -3,9 +3,47 @@
 
 use std::collections::BTreeMap;
 
+use clap::ValueEnum;
+
 use crate::deployment::Probe;
 use crate::proxy::Usage;
 use crate::{MEMORY_MB, Round};
+
+/// What Meta's webhook reaches webhook-ingress through (the template's `WebhookEndpoint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Front {
+    /// The function's own URL: nothing per request beyond the invocation.
+    FunctionUrl,
+    /// An HTTP API route: $1.00 per million requests.
+    HttpApi,
+}
+
+impl Front {
+    pub(crate) const BOTH: [Front; 2] = [Front::FunctionUrl, Front::HttpApi];
+
+    /// Dollars per million webhooks at the door.
+    fn per_million(self) -> f64 {
+        match self {
+            Front::FunctionUrl => 0.0,
+            Front::HttpApi => 1.0,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Front::FunctionUrl => "function URL",
+            Front::HttpApi => "HTTP API",
+        }
+    }
+
+    /// The sample event of a signed delivery through this door.
+    pub(crate) fn sample_event(self) -> &'static str {
+        match self {
+            Front::FunctionUrl => "events/furl-webhook-post.json",
+            Front::HttpApi => "events/apigw-webhook-post.json",
+        }
+    }
+}
 
 /// One message of a kind, averaged over a round.
 pub(crate) struct Kind {
@@ -95,9 +133,9 @@ impl Kind {
         ops.join(", ")
     }
 
-    /// Dollars per million messages of this kind; each is one API Gateway request (its
-    /// webhook).
-    pub(crate) fn cost(&self) -> Cost {
+    /// Dollars per million messages of this kind; each is one webhook, which costs what
+    /// `front` charges per request.
+    pub(crate) fn cost(&self, front: Front) -> Cost {
         let gb = MEMORY_MB as f64 / 1024.0;
         let per = |n: u64| n as f64 / self.messages;
         Cost {
@@ -107,7 +145,7 @@ impl Kind {
                 + (per(self.total.sqs_standard) + self.esm_standard) * 0.40,
             dynamodb: self.wcu() * 0.625 + self.rcu() * 0.125,
             eventbridge: per(self.total.events),
-            apigw: 1.0,
+            apigw: front.per_million(),
         }
     }
 }
@@ -158,5 +196,40 @@ impl Cost {
             self.apigw,
             self.total()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind() -> Kind {
+        Kind {
+            total: Usage::default(),
+            messages: 1.0,
+            invocations: 2.0,
+            lambda_ms: 10.0,
+            esm_fifo: 0.0,
+            esm_standard: 0.0,
+        }
+    }
+
+    #[test]
+    fn the_function_url_costs_nothing_per_webhook_and_the_http_api_a_dollar_per_million() {
+        let url = kind().cost(Front::FunctionUrl);
+        let api = kind().cost(Front::HttpApi);
+        assert_eq!(url.apigw, 0.0);
+        assert_eq!(api.apigw, 1.0);
+        // Nothing else depends on the door.
+        assert!((api.total() - url.total() - 1.0).abs() < 1e-9);
+        assert_eq!(url.lambda_requests, api.lambda_requests);
+    }
+
+    #[test]
+    fn the_mix_weighs_each_kind() {
+        let api = kind().cost(Front::HttpApi);
+        let mix = Cost::mix(&[(0.8, &api), (0.2, &api), (4.65, &api)]);
+        assert!((mix.apigw - 5.65).abs() < 1e-9, "{}", mix.apigw);
+        assert!((mix.lambda_requests - 5.65 * 0.4).abs() < 1e-9);
     }
 }

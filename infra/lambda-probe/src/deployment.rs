@@ -32,10 +32,14 @@ pub(crate) struct Probe {
 
 impl Probe {
     pub(crate) fn mean_ms(&self) -> f64 {
-        self.invoke_ms.iter().sum::<f64>() / self.invoke_ms.len().max(1) as f64
+        if self.invoke_ms.is_empty() {
+            return 0.0;
+        }
+        self.invoke_ms.iter().sum::<f64>() / self.invoke_ms.len() as f64
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct Deployment {
     pub(crate) bin_dir: PathBuf,
     pub(crate) show_logs: bool,
@@ -182,6 +186,20 @@ impl Deployment {
             probe.usage.events += used.events;
         }
         probe.invocations = invocations;
+        // With no event, the probe is of its cold start alone: until it asks for the first.
+        let waiting_since = Instant::now();
+        while invocations == 0
+            && rt
+                .ready
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_none()
+        {
+            if waiting_since.elapsed() > Duration::from_secs(60) {
+                bail!("{function} did not finish its init within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
         probe.peak_kb = peak_kb(pid)?;
         if let Some((ready_at, usage)) = rt
             .ready

@@ -1,17 +1,21 @@
 //! lambda-probe: runs each Lambda function's real binary the way Lambda does, against a fake
 //! Lambda Runtime API on 127.0.0.1, with its AWS clients pointed (through a counting proxy) at
 //! the local emulators and its Graph API at a local fake. It drives the topology by hand:
-//! signed webhooks as API Gateway events into webhook-ingress, then what landed on each queue
+//! signed webhooks as function URL (or API Gateway) events into webhook-ingress, then what landed on each queue
 //! as one SQS batch (up to 10 records) into the function that consumes it. For each function
 //! it reports the peak resident memory (`VmHWM`), the invocation time and the AWS requests;
 //! then the AWS requests per bot-handled and per escalated message, and a cost estimate per
-//! one million messages from those figures.
+//! one million messages from those figures, with the webhook at either front door (the
+//! function's URL or the HTTP API: `--webhook-front` picks the events it sends and the
+//! per-kind table).
 //!
 //! ```sh
 //! TURNO_DYNAMODB_PORT=18001 TURNO_MOTO_PORT=15001 ./infra/emulators/start.sh
 //! source .turno-emulators/env
-//! cargo build --release -p webhook-ingress -p bot-turn -p ticket-writer -p escalation -p sla-enforcer
-//! cargo run --release -p turno-lambda-probe -- --bin-dir target/release
+//! for f in webhook-ingress bot-turn ticket-writer escalation sla-enforcer; do
+//!   cargo build --release -p $f   # one at a time: each links only its own features
+//! done
+//! cargo run -p turno-lambda-probe -- --bin-dir target/release
 //! ```
 
 use std::collections::{BTreeMap, HashMap};
@@ -31,7 +35,7 @@ mod deployment;
 mod fakes;
 mod proxy;
 
-use cost::{Cost, Kind};
+use cost::{Cost, Front, Kind};
 use deployment::{Deployment, Probe};
 use fakes::{Graph, graph_send};
 use proxy::{Meter, serve, start_proxy};
@@ -53,6 +57,10 @@ struct Args {
     /// Delivery status webhooks per reply sent (sent, delivered, read), for the cost estimate.
     #[arg(long, default_value_t = 2.0)]
     statuses_per_reply: f64,
+    /// The webhook's front door (the template's `WebhookEndpoint`): the events webhook-ingress
+    /// gets and the per-kind costs; the mix is printed for both.
+    #[arg(long, value_enum, default_value_t = Front::FunctionUrl)]
+    webhook_front: Front,
     /// Let the functions' logs through to this terminal.
     #[arg(long)]
     show_logs: bool,
@@ -65,7 +73,7 @@ const FOLLOW_UP: &str = "cómo hago para devolver algo";
 
 // ---- events ----------------------------------------------------------------------------------
 
-fn apigw_event(template: &Value, body: &str) -> String {
+fn webhook_event(template: &Value, body: &str) -> String {
     let mut event = template.clone();
     event["headers"]["x-hub-signature-256"] = sign(APP_SECRET, body.as_bytes()).into();
     event["headers"]["content-length"] = body.len().to_string().into();
@@ -169,7 +177,7 @@ async fn run_round(
         .iter()
         .map(|c| {
             let id = format!("wamid.probe.in.{}", uuid::Uuid::new_v4().simple());
-            apigw_event(template, &text_webhook(c, "Cliente", &id, text))
+            webhook_event(template, &text_webhook(c, "Cliente", &id, text))
         })
         .collect();
     let mut probes = vec![d.probe("webhook-ingress", events, customers.len()).await?];
@@ -279,7 +287,7 @@ async fn main() -> anyhow::Result<()> {
         meter,
     };
     let template: Value = serde_json::from_str(&std::fs::read_to_string(
-        root.join("events/apigw-webhook-post.json"),
+        root.join(args.webhook_front.sample_event()),
     )?)?;
 
     // The demo agents, as the functions' cold start does not write them.
@@ -294,7 +302,12 @@ async fn main() -> anyhow::Result<()> {
             .collect()
     };
 
-    println!("# One round of {batch} messages per kind; SQS batches of up to {batch} records\n");
+    println!(
+        "# One round of {batch} messages per kind; SQS batches of up to {batch} records; the \
+         functions' binaries from {}; webhooks through the {}\n",
+        args.bin_dir.display(),
+        args.webhook_front.name()
+    );
     let bot = run_round(&d, &own.sqs, &queues, &template, "hola", &customers(61)).await?;
     println!("## bot-handled messages (\"hola\")");
     bot.probes.iter().for_each(print_probe);
@@ -338,7 +351,7 @@ async fn main() -> anyhow::Result<()> {
         .take(batch)
         .cloned()
         .collect();
-    let status_event = apigw_event(&template, &statuses_webhook(&sent));
+    let status_event = webhook_event(&template, &statuses_webhook(&sent));
     let status_ingress = d
         .probe("webhook-ingress", vec![status_event], sent.len())
         .await?;
@@ -385,6 +398,40 @@ async fn main() -> anyhow::Result<()> {
     println!("\n## SLA timers ({timer_records} in one batch) and one sweep");
     print_probe(&enforcer);
 
+    // Functions this traffic left nothing to (a handoff is routed in bot-turn's invocation, a
+    // status written by webhook-ingress): their cold start alone.
+    let mut idle = Vec::new();
+    for function in ["escalation", "ticket-writer"] {
+        let ran = probes_of(function, &[&bot, &follow_up, &alone, &escalated])
+            || status_writer.iter().any(|p| p.function == function);
+        if !ran {
+            idle.push(d.probe(function, Vec::new(), 0).await?);
+        }
+    }
+    if !idle.is_empty() {
+        println!("\n## cold start alone (no records reached them)");
+        idle.iter().for_each(print_probe);
+    }
+
+    // The agent API, when built: an agent's inbox page, three times (its cold start writes
+    // the configured agents). Not part of the customer-message cost below.
+    let api = if d.bin_dir.join("agent-api").exists() {
+        let mut env = d.env.clone();
+        for (q, url) in emulators::create_queues(&own.sqs).await {
+            env.insert(turno_aws::dead_letter_url_var(q).to_owned(), url);
+        }
+        let api = Deployment { env, ..d.clone() };
+        let inbox = std::fs::read_to_string(root.join("events/apigw-api-list-tickets.json"))?;
+        Some(api.probe("agent-api", vec![inbox; 3], 0).await?)
+    } else {
+        println!("\n(no agent-api in {}: not probed)", d.bin_dir.display());
+        None
+    };
+    if let Some(api) = &api {
+        println!("\n## agent API (an agent's inbox page, three times)");
+        print_probe(api);
+    }
+
     let all: Vec<&Probe> = bot
         .probes
         .iter()
@@ -392,9 +439,14 @@ async fn main() -> anyhow::Result<()> {
         .chain(&escalated.probes)
         .chain(&alone.probes)
         .chain([&status_ingress, &enforcer])
+        .chain(&idle)
+        .chain(api.as_ref())
         .chain(status_writer.as_ref())
         .collect();
-    println!("\n## peak memory per function (VmHWM, native x86-64 release build)");
+    println!(
+        "\n## peak memory per function (VmHWM, native x86-64, from {})",
+        d.bin_dir.display()
+    );
     let mut peaks: BTreeMap<&str, u64> = BTreeMap::new();
     for p in &all {
         let e = peaks.entry(p.function.as_str()).or_default();
@@ -444,8 +496,14 @@ async fn main() -> anyhow::Result<()> {
         .len() as f64
         / (bot.messages + follow_up.messages + alone.messages + escalated.messages) as f64;
     let statuses = args.statuses_per_reply * replies_per_message;
-    let costs: Vec<(&str, Cost)> = kinds.iter().map(|(n, k)| (*n, k.cost())).collect();
-    println!("\n## cost per 1M of each kind (USD, us-east-1 list prices)");
+    let costs_at = |front: Front| -> Vec<(&str, Cost)> {
+        kinds.iter().map(|(n, k)| (*n, k.cost(front))).collect()
+    };
+    let costs = costs_at(args.webhook_front);
+    println!(
+        "\n## cost per 1M of each kind (USD, us-east-1 list prices; the webhook at the {})",
+        args.webhook_front.name()
+    );
     println!(
         "{:<22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
         "", "Lambda", "(req)", "SQS", "DynamoDB", "Events", "APIGW", "total"
@@ -453,18 +511,22 @@ async fn main() -> anyhow::Result<()> {
     for (name, c) in &costs {
         c.print(name);
     }
-    let mix = Cost::mix(&[
-        (1.0 - share, &costs[0].1),
-        (share, &costs[3].1),
-        (statuses, &costs[4].1),
-    ]);
+    let mix_at = |front: Front| {
+        let costs = costs_at(front);
+        Cost::mix(&[
+            (1.0 - share, &costs[0].1),
+            (share, &costs[3].1),
+            (statuses, &costs[4].1),
+        ])
+    };
     println!(
         "\n## cost per 1M customer messages (USD): bot-handled as the follow-up round, {:.0} % \
          escalated (as the 10-at-once round), \
          {replies_per_message:.2} replies per message measured, {} status callbacks per reply \
-         ({statuses:.2} per message)",
+         ({statuses:.2} per message), {:.2} webhooks per message; the webhook at each front door",
         share * 100.0,
         args.statuses_per_reply,
+        1.0 + statuses,
     );
     println!(
         "assumptions: arm64 at {MEMORY_MB} MB billed for the measured invocation time (x86-64 \
@@ -472,17 +534,38 @@ async fn main() -> anyhow::Result<()> {
          round {:?}, escalated round {:?}, {status_records} status records), each batch one \
          ReceiveMessage and one DeleteMessageBatch; DynamoDB units from request sizes; the \
          per-minute sweep, cold starts, empty queue polls, CloudWatch Logs and data transfer not \
-         included",
+         included; each webhook one HTTP API request at $1.00 per million, or nothing beyond \
+         its invocation at the function URL (the door changes nothing else)",
         bot.hops, escalated.hops,
     );
-    println!("Lambda compute    {:>9.2}", mix.lambda_compute);
-    println!("Lambda requests   {:>9.2}", mix.lambda_requests);
-    println!("SQS               {:>9.2}", mix.sqs);
-    println!("DynamoDB          {:>9.2}", mix.dynamodb);
-    println!("EventBridge       {:>9.2}", mix.eventbridge);
-    println!("API Gateway       {:>9.2}", mix.apigw);
-    println!("total             {:>9.2}", mix.total());
+    let mixes = Front::BOTH.map(|f| (f, mix_at(f)));
+    println!(
+        "{:<18}{}",
+        "",
+        mixes
+            .each_ref()
+            .map(|(f, _)| format!("{:>14}", f.name()))
+            .join("")
+    );
+    let row = |name: &str, part: fn(&Cost) -> f64| {
+        let cells = mixes.each_ref().map(|(_, c)| format!("{:>14.2}", part(c)));
+        println!("{name:<18}{}", cells.join(""));
+    };
+    row("Lambda compute", |c| c.lambda_compute);
+    row("Lambda requests", |c| c.lambda_requests);
+    row("SQS", |c| c.sqs);
+    row("DynamoDB", |c| c.dynamodb);
+    row("EventBridge", |c| c.eventbridge);
+    row("API Gateway", |c| c.apigw);
+    row("total", Cost::total);
     Ok(())
+}
+
+/// Whether any of `rounds` invoked `function`.
+fn probes_of(function: &str, rounds: &[&Round]) -> bool {
+    rounds
+        .iter()
+        .any(|r| r.probes.iter().any(|p| p.function == function))
 }
 
 async fn seed_agents(

@@ -8,6 +8,8 @@ use std::process::Command;
 
 use serde_yaml_ng::Value;
 
+mod front_door;
+
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 const FUNCTIONS: [&str; 6] = [
