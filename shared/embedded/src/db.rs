@@ -128,6 +128,13 @@ impl Db {
     ) -> anyhow::Result<Db> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        // Every write runs in a savepoint of the batch's transaction, and SQLite keeps the
+        // pages a savepoint may have to restore in a statement journal. Past 64 KiB that
+        // journal spills to a temporary file, which cost the writer a `pwrite` per page it
+        // first touched in each write (a third of its time under a burst). In memory it is a
+        // copy: the journal only ever undoes a savepoint inside a transaction that has not
+        // committed, so where it lives changes nothing about what a commit makes durable.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         conn.busy_timeout(BUSY_TIMEOUT)?;
         migrate(&mut conn)?;

@@ -292,3 +292,67 @@ async fn committed_writes_reach_the_database_file_without_the_writer_checkpointi
     );
     assert_eq!(keys(&db).await.len(), 64);
 }
+
+/// The savepoints' statement journal lives in memory (`temp_store = MEMORY`), and still undoes
+/// a write alone when the pages it must restore are far more than the 64 KiB a journal keeps
+/// in memory before spilling to a file by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_failing_write_in_a_batch_rolls_back_alone_with_the_journal_in_memory() {
+    let db = db_with_table().await;
+    let temp_store: i64 = db
+        .write(|tx| Ok(tx.pragma_query_value(None, "temp_store", |r| r.get(0))?))
+        .await
+        .expect("pragma");
+    assert_eq!(temp_store, 2, "temp_store is MEMORY on the writer");
+    // Rows enough to fill some hundred pages, which each later write then changes.
+    db.write(|tx| {
+        for k in 1..=2_000 {
+            tx.execute(
+                "INSERT INTO t (k, v) VALUES (?1, ?2)",
+                params![k, "a".repeat(200)],
+            )?;
+        }
+        Ok(())
+    })
+    .await
+    .expect("rows");
+    let (release, held) = hold_writer(&db);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let rewrite = |v: &'static str, fail: bool| {
+        let db = db.clone();
+        tokio::spawn(async move {
+            db.write(move |tx| {
+                tx.execute("UPDATE t SET v = ?1 WHERE k > 0", params![v.repeat(200)])?;
+                if fail {
+                    return Err::<(), _>(DbError::Conflict);
+                }
+                Ok(())
+            })
+            .await
+        })
+    };
+    let first = rewrite("b", false);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let failing = rewrite("c", true);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    release.send(()).expect("release");
+    held.await.expect("task").expect("held write committed");
+    first.await.expect("task").expect("first rewrite committed");
+    assert!(matches!(
+        failing.await.expect("task"),
+        Err(DbError::Conflict)
+    ));
+    let values: Vec<String> = db
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT DISTINCT v FROM t WHERE k > 0")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<Vec<String>, _>>()?)
+        })
+        .await
+        .expect("values");
+    assert_eq!(
+        values,
+        vec!["b".repeat(200)],
+        "the failed rewrite left no trace"
+    );
+}
