@@ -18,17 +18,18 @@ use super::topology::per_queue;
 /// bot-turn's conversation read, the customer's profile, the agents and the queue's head (one
 /// read each), then the turn's commit carrying the handoff: one transaction of the
 /// conversation, the turn record, the new ticket routed and assigned (2.5 KB: 6 write units),
-/// the agent's load, the status counter, four rollup items and the customer's and the reply's
-/// entries (27 write units with the change-feed entry); then the SLA timer and the events (one
+/// the agent's load, the status counter, three rollup items (a channel's counters ride on the
+/// day's `all` item) and the turn's entries in one item (23 write units with the change-feed
+/// entry); then the SLA timer and the events (one
 /// PutEvents for the invocation). No escalation job, no second write of the ticket, no read
 /// of it or of its transcript, no progress write, no bot-inactivity timer.
 const ALONE_REQUESTS: f64 = 9.0;
-const ALONE_WRITE_UNITS: f64 = 27.0;
+const ALONE_WRITE_UNITS: f64 = 23.0;
 /// The same per message when ten customers hand off in one batch: the shared requests
 /// (SendMessageBatch, PutEvents) spread over ten, and the handoffs nobody had room for add
-/// their queue notice.
+/// their queue notice (24.1 write units measured; one more for the order the ten land in).
 const TEN_REQUESTS: f64 = 8.5;
-const TEN_WRITE_UNITS: f64 = 29.0;
+const TEN_WRITE_UNITS: f64 = 25.0;
 
 const HANDOFF: &str = "quiero hablar con un agente";
 
@@ -167,7 +168,7 @@ async fn an_escalated_message_alone_and_ten_at_once_stay_within_their_aws_budget
 /// status, into the team's), with no count of writes to bot-held tickets (the conversation
 /// written with it keeps none).
 const FOLLOW_UP_REQUESTS: f64 = 10.0;
-const FOLLOW_UP_WRITE_UNITS: f64 = 29.0;
+const FOLLOW_UP_WRITE_UNITS: f64 = 25.0;
 
 #[tokio::test]
 async fn a_handoff_after_a_bot_turn_stays_within_its_aws_budget() {
