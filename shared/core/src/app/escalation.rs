@@ -8,11 +8,11 @@ use super::effects::{Retry, SlaTarget, retry_on_conflict};
 use super::{JobError, Turno};
 use crate::channel::message::{Author, Body, Outbound, TranscriptEntry};
 use crate::config::WorkspaceConfig;
-use crate::desk::agent::pick_agent;
+use crate::desk::agent::{Agent, pick_agent};
 use crate::desk::escalation::EscalationJob;
 use crate::desk::routing::{RoutingDecision, RoutingInput, route};
 use crate::desk::ticket::{Ticket, TicketStatus};
-use crate::kernel::ids::{AgentId, MessageId, TicketId};
+use crate::kernel::ids::{AgentId, MessageId, TeamId, TicketId};
 use crate::ports::StoreError;
 use crate::ports::domain_events::DomainEvent;
 use crate::ports::jobs::TranscriptWrite;
@@ -242,29 +242,17 @@ impl Turno {
                 return Ok(Placed::Queued { ahead: false });
             }
         };
-        let (mut agents, head) =
-            futures::try_join!(store.agents(&ws.id), store.queued_tickets(&ws.id, &team, 1))?;
-        // Queued tickets of the same rank or higher waited longer: the queue's order holds.
-        let ahead = head
-            .first()
-            .is_some_and(|h| h.id != ticket.id && h.queue_rank() >= ticket.queue_rank());
-        if ahead || pick_agent(&agents, &team).is_none() {
-            store.save_ticket(ticket).await?;
-            // Behind others while somebody has room: a run of the queue takes them in order.
-            let ahead = ahead && pick_agent(&agents, &team).is_some();
-            return Ok(Placed::Queued { ahead });
-        }
-        while let Some(agent_id) = pick_agent(&agents, &team).map(|a| a.id.clone()) {
-            let mut assigned = ticket.clone();
-            if assigned.assign(agent_id.clone(), now).is_err() {
-                break;
+        let mut agents = match self.seats(ws, &team, ticket).await? {
+            Seats::Agents(agents) => agents,
+            Seats::Queue { ahead } => {
+                store.save_ticket(ticket).await?;
+                return Ok(Placed::Queued { ahead });
             }
-            assigned.record(
-                now,
-                None,
-                "assigned",
-                Some(format!("to {agent_id} at the handoff")),
-            );
+        };
+        while let Some(agent_id) = pick_agent(&agents, &team).map(|a| a.id.clone()) {
+            let Some(mut assigned) = assigned_at_handoff(ticket, &agent_id, now) else {
+                break;
+            };
             match store
                 .assign_ticket(&mut assigned, &agent_id, None, now)
                 .await
@@ -273,16 +261,39 @@ impl Turno {
                     *ticket = assigned;
                     return Ok(Placed::Assigned(agent_id));
                 }
-                Err(StoreError::AtCapacity) => {
-                    if let Some(a) = agents.iter_mut().find(|a| a.id == agent_id) {
-                        a.load = a.capacity;
-                    }
-                }
+                Err(StoreError::AtCapacity) => found_full(&mut agents, &agent_id),
                 Err(e) => return Err(e),
             }
         }
         store.save_ticket(ticket).await?;
         Ok(Placed::Queued { ahead: false })
+    }
+
+    /// Where a routed ticket of `team` may go, from one read of the workspace's agents and of
+    /// the team's queue head: to one of the agents (some has room and no queued ticket ranks
+    /// ahead of it), or into the queue. Shared by the handoff written after a turn's commit
+    /// and the one its commit carries.
+    pub(super) async fn seats(
+        &self,
+        ws: &WorkspaceConfig,
+        team: &TeamId,
+        ticket: &Ticket,
+    ) -> Result<Seats, StoreError> {
+        let store = &self.ports.store;
+        let (agents, head) =
+            futures::try_join!(store.agents(&ws.id), store.queued_tickets(&ws.id, team, 1))?;
+        // Queued tickets of the same rank or higher waited longer: the queue's order holds.
+        let ahead = head
+            .first()
+            .is_some_and(|h| h.id != ticket.id && h.queue_rank() >= ticket.queue_rank());
+        let room = pick_agent(&agents, team).is_some();
+        if ahead || !room {
+            // Behind others while somebody has room: a run of the queue takes them in order.
+            return Ok(Seats::Queue {
+                ahead: ahead && room,
+            });
+        }
+        Ok(Seats::Agents(agents))
     }
 
     /// Tells a customer whose ticket nobody could take at once where they stand in the queue,
@@ -413,4 +424,38 @@ pub(super) enum Placed {
     /// Into its team's queue; `ahead`: behind tickets that waited before it while an agent had
     /// room (an assignment run takes them in order).
     Queued { ahead: bool },
+}
+
+/// Where a routed ticket may go (see [`Turno::seats`]).
+pub(super) enum Seats {
+    /// To one of these agents (the workspace's, as read): some of its team has room.
+    Agents(Vec<Agent>),
+    /// Into its team's queue; `ahead` as in [`Placed::Queued`].
+    Queue { ahead: bool },
+}
+
+/// `ticket` assigned to `agent` at its handoff, with the note in its history; `None` if it
+/// cannot be assigned as it is.
+pub(super) fn assigned_at_handoff(
+    ticket: &Ticket,
+    agent: &AgentId,
+    now: Timestamp,
+) -> Option<Ticket> {
+    let mut assigned = ticket.clone();
+    assigned.assign(agent.clone(), now).ok()?;
+    assigned.record(
+        now,
+        None,
+        "assigned",
+        Some(format!("to {agent} at the handoff")),
+    );
+    Some(assigned)
+}
+
+/// An agent found full when an assignment landed: passed over for the rest of the run, with
+/// nothing read again.
+pub(super) fn found_full(agents: &mut [Agent], id: &AgentId) {
+    if let Some(a) = agents.iter_mut().find(|a| &a.id == id) {
+        a.load = a.capacity;
+    }
 }

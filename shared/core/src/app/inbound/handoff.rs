@@ -6,7 +6,9 @@
 
 use super::DecidedTurn;
 use crate::app::effects::Retry;
-use crate::app::escalation::{Placed, Routed, WrittenHandoff};
+use crate::app::escalation::{
+    Placed, Routed, Seats, WrittenHandoff, assigned_at_handoff, found_full,
+};
 use crate::app::{JobError, Turno};
 use crate::channel::message::TranscriptEntry;
 use crate::config::WorkspaceConfig;
@@ -82,28 +84,14 @@ impl Turno {
             (Some(team), false) => team.clone(),
             _ => return self.commit_queued(turn, entries, false).await,
         };
-        let (mut agents, head) =
-            futures::try_join!(store.agents(&ws.id), store.queued_tickets(&ws.id, &team, 1))?;
-        // Queued tickets of the same rank or higher waited longer: the queue's order holds.
-        let ahead = head
-            .first()
-            .is_some_and(|h| h.id != routed.id && h.queue_rank() >= routed.queue_rank());
-        if ahead || pick_agent(&agents, &team).is_none() {
-            // Behind others while somebody has room: a run of the queue takes them in order.
-            let ahead = ahead && pick_agent(&agents, &team).is_some();
-            return self.commit_queued(turn, entries, ahead).await;
-        }
+        let mut agents = match self.seats(ws, &team, &routed).await? {
+            Seats::Agents(agents) => agents,
+            Seats::Queue { ahead } => return self.commit_queued(turn, entries, ahead).await,
+        };
         while let Some(agent_id) = pick_agent(&agents, &team).map(|a| a.id.clone()) {
-            let mut assigned = routed.clone();
-            if assigned.assign(agent_id.clone(), now).is_err() {
+            let Some(mut assigned) = assigned_at_handoff(&routed, &agent_id, now) else {
                 break;
-            }
-            assigned.record(
-                now,
-                None,
-                "assigned",
-                Some(format!("to {agent_id} at the handoff")),
-            );
+            };
             turn.outbox.assign = Some(agent_id.clone());
             let committed = store
                 .commit_turn_with(
@@ -121,11 +109,7 @@ impl Turno {
                     return Ok(Placed::Assigned(agent_id));
                 }
                 // Full since the agents were read: the next one, nothing read again.
-                Err(StoreError::AtCapacity) => {
-                    if let Some(a) = agents.iter_mut().find(|a| a.id == agent_id) {
-                        a.load = a.capacity;
-                    }
-                }
+                Err(StoreError::AtCapacity) => found_full(&mut agents, &agent_id),
                 Err(e) => return Err(e),
             }
         }
