@@ -174,6 +174,26 @@ async fn with_nobody_online_the_ticket_waits_and_is_taken_the_moment_an_agent_co
     app.stop().await;
 }
 
+/// Waits until `customer`'s ticket is queued and its handoff done: the customer was told their
+/// place in the queue, which is written on the ticket before it is sent (an assignment run
+/// racing that write would pass the ticket over until the next run).
+async fn told_to_wait(app: &TestApp, customer: &str) {
+    eventually(
+        "the ticket queued and the customer told to wait",
+        || async {
+            let t = app.ticket_of(customer).await?;
+            let told = app
+                .graph
+                .texts_to(customer)
+                .await
+                .iter()
+                .any(|m| ["cola", "queue", "fila"].iter().any(|w| m.contains(w)));
+            (t["status"] == "queued" && told).then_some(())
+        },
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_vip_customer_goes_ahead_of_earlier_customers_in_the_queue() {
     let one_slot = demo().replace(ANA, &ANA.replace("capacity: 5", "capacity: 1"));
@@ -182,17 +202,9 @@ async fn a_vip_customer_goes_ahead_of_earlier_customers_in_the_queue() {
     set_availability(&app, "bruno", "offline").await;
 
     ask_for_agent(&app, "34680000002").await;
-    eventually("the first ticket queued", || async {
-        let t = app.ticket_of("34680000002").await?;
-        (t["status"] == "queued").then_some(())
-    })
-    .await;
+    told_to_wait(&app, "34680000002").await;
     ask_for_agent(&app, "34600000001").await; // the demo's VIP
-    eventually("the VIP ticket queued", || async {
-        let t = app.ticket_of("34600000001").await?;
-        (t["status"] == "queued").then_some(())
-    })
-    .await;
+    told_to_wait(&app, "34600000001").await;
 
     set_availability(&app, "ana", "online").await;
 
