@@ -427,14 +427,15 @@ export function mountConversation(pane, ctx, id, onChange) {
     data = normalize(v);
     await loadCustomer();
     drawHeader();
-    // The summary is read again only when what it shows of the ticket may have changed.
+    // The actions panel follows the header in the same frame: both show the ticket's status.
     const tk = data.ticket;
+    actions.update(tk, [...(ctx.tagsInUse || []), ...(customer?.tags || [])]);
+    // The summary is read again only when what it shows of the ticket may have changed.
     const seen = JSON.stringify([tk.status, tk.reasons, tk.tags, tk.priority, tk.tier, customer?.tags]);
     if (seen !== handoffSeen) {
       handoffSeen = seen;
       drawHandoff(handoffBox, await loadHandoff(id));
     }
-    actions.update(tk, [...(ctx.tagsInUse || []), ...(customer?.tags || [])]);
     if (!editor.editing()) editor.update(customer);
     custData.update(tk.customer);
     drawReason();

@@ -135,6 +135,8 @@ test('the agent snoozes the ticket until a time; it leaves the working statuses 
   await snoozeIn(conv.locator('[data-testid="snooze-at"]'), 8_000);
   await conv.locator('[data-testid="snooze-go"]').click();
   await conv.locator('[data-testid="conv-snoozed"]').waitFor();
+  // The header and the actions panel are drawn together: the panel says it at once.
+  assert.ok(await conv.locator('[data-testid="snoozed-until"]').isVisible());
   assert.match(await conv.locator('[data-testid="snoozed-until"]').textContent(), /Snoozed until \d/);
   assert.equal(await conv.locator('[data-testid="conv-status"]').textContent(), 'Snoozed');
   const snoozed = await (await api(`/tickets/${ticketId}`)).json();
