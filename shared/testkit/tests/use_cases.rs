@@ -460,6 +460,61 @@ async fn when_tagging_loses_every_race_should_fail_with_a_conflict_and_keep_the_
 }
 
 #[tokio::test]
+async fn when_a_queued_ticket_changes_while_an_agent_comes_online_should_read_it_again_and_assign_it()
+ {
+    let (t, races) = losing().await;
+    everyone_offline(&t).await;
+    let job = t.bot_handoff("34600100013").await;
+    t.turno.handle_escalation(job.clone()).await.unwrap();
+    assert_eq!(
+        t.ticket(&job.workspace, &job.ticket_id).await.status,
+        TicketStatus::Queued
+    );
+    // The queue's head is written by something else (the customer told their place, a
+    // note) between the assignment run's read and its write: that write loses once.
+    races.lose(1);
+
+    t.turno
+        .set_availability(&ana(), Availability::Online)
+        .await
+        .unwrap();
+
+    let ticket = t.ticket(&job.workspace, &job.ticket_id).await;
+    assert_eq!(ticket.status, TicketStatus::Assigned, "{:?}", ticket.audit);
+    assert_eq!(ticket.assignee, Some(agent("ana")));
+    assert_eq!(
+        races.ticket_writes(),
+        2,
+        "the lost write and the one after the read"
+    );
+    assert_eq!(audited(&ticket, "assigned"), 1);
+    assert_eq!(load_of(&t, "ana").await, 1);
+}
+
+#[tokio::test]
+async fn when_a_queued_ticket_keeps_changing_should_leave_it_queued_for_the_next_run() {
+    let (t, races) = losing().await;
+    everyone_offline(&t).await;
+    let job = t.bot_handoff("34600100014").await;
+    t.turno.handle_escalation(job.clone()).await.unwrap();
+    races.lose(usize::MAX);
+
+    t.turno
+        .set_availability(&ana(), Availability::Online)
+        .await
+        .unwrap();
+
+    let ticket = t.ticket(&job.workspace, &job.ticket_id).await;
+    assert_eq!(ticket.status, TicketStatus::Queued);
+    assert_eq!(
+        races.ticket_writes(),
+        3,
+        "one write and two more after reading it again"
+    );
+    assert_eq!(load_of(&t, "ana").await, 0);
+}
+
+#[tokio::test]
 async fn when_twelve_handoffs_escalate_at_once_should_fill_the_agents_with_room_exactly_and_queue_the_rest()
  {
     let t = TestTurno::demo(start()).await;

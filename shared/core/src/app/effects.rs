@@ -14,7 +14,7 @@ use tracing::{info, warn};
 use super::{Actor, AppError, JobError, Turno};
 use crate::config::WorkspaceConfig;
 use crate::desk::agent::pick_agent;
-use crate::desk::ticket::{Ticket, TransitionError};
+use crate::desk::ticket::{Ticket, TicketStatus, TransitionError};
 use crate::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
 use crate::ports::domain_events::DomainEvent;
 use crate::ports::jobs::SlaTimer;
@@ -27,6 +27,8 @@ const MAX_CONFLICT_RETRIES: usize = 8;
 
 /// How many tickets from a queue's head [`Turno::assign_from_queue`] reads at a time.
 const QUEUE_READ: u32 = 10;
+/// How many times one assignment run reads a queued ticket again after losing a write on it.
+const QUEUE_REREADS: u32 = 2;
 
 /// Serialises this process's assignment runs per workspace: the concurrent jobs of one batch
 /// (ten handoffs at once, say) then read the agents after each other's writes instead of
@@ -226,11 +228,13 @@ impl Turno {
     }
 
     /// Assigns the team's queued tickets, head first, while an agent has capacity. The queue's
-    /// head and the agents are read once: a write that loses a race moves on with what was
-    /// read instead of reading again (a ticket another assigner took, or that changed
-    /// meanwhile, is left to it; an agent found full is passed over), so concurrent
-    /// assigners cost one write per lost race, not a round of reads. Only when every ticket
-    /// read was assigned is the queue read again.
+    /// head and the agents are read once: a write that loses a race reads only that ticket
+    /// again (still waiting in this team's queue, written meanwhile by something else, such as
+    /// the customer's place in the queue: it is tried again, so the head keeps its turn; taken
+    /// by another assigner: its agent counts it and the next ticket follows; an agent found
+    /// full is passed over), so concurrent assigners cost a write and a read per lost race,
+    /// not a round of queries. Only when every ticket read was assigned is the queue read
+    /// again.
     pub async fn assign_from_queue(
         &self,
         ws: &WorkspaceConfig,
@@ -247,7 +251,8 @@ impl Turno {
             let head = store.queued_tickets(&ws.id, team, QUEUE_READ).await?;
             let read = u32::try_from(head.len()).unwrap_or(u32::MAX);
             let mut taken = 0;
-            for queued in head {
+            for mut queued in head {
+                let mut rereads = 0;
                 // Every agent found full is passed over; the ticket waits if nobody is left.
                 loop {
                     let Some(agent) = pick_agent(&agents, team) else {
@@ -282,14 +287,34 @@ impl Turno {
                             }
                             continue;
                         }
-                        // Another assigner took it (or it changed): most likely for the
-                        // agent this one picked, who now counts it, so racing assigners
-                        // spread over the agents; then the next ticket.
-                        Err(StoreError::Conflict) => {
-                            if let Some(a) = agents.iter_mut().find(|a| a.id == agent_id) {
-                                a.load += 1;
-                                a.last_assigned_at = Some(now);
+                        // The ticket changed since the queue was read: read it alone.
+                        Err(StoreError::Conflict) if rereads < QUEUE_REREADS => {
+                            rereads += 1;
+                            match store.ticket(&ws.id, &queued.id).await? {
+                                Some(fresh)
+                                    if fresh.status == TicketStatus::Queued
+                                        && fresh.team.as_ref() == Some(team) =>
+                                {
+                                    queued = fresh;
+                                    continue;
+                                }
+                                // Another assigner took it: its agent now counts it, so
+                                // racing assigners spread over the agents.
+                                Some(fresh) => {
+                                    if let Some(a) = agents
+                                        .iter_mut()
+                                        .find(|a| Some(&a.id) == fresh.assignee.as_ref())
+                                    {
+                                        a.load += 1;
+                                        a.last_assigned_at = Some(now);
+                                    }
+                                }
+                                None => {}
                             }
+                        }
+                        // Still changing under this run after its rereads: left to the next.
+                        Err(StoreError::Conflict) => {
+                            warn!(workspace = %ws.id, ticket_id = %queued.id, "queued ticket kept changing; left for the next assignment run");
                         }
                         Err(e) => return Err(e),
                     }
