@@ -11,6 +11,10 @@ use turno_core::ports::SystemClock;
 use turno_embedded::{Db, SandboxWhatsApp, SqliteEventBus, SqliteQueues, SqliteStore};
 use turno_tests::{APP_SECRET, sign, text_webhook};
 
+// The local runner's allocator, so that ingress is measured as `turno` runs it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Webhooks in flight at once in the concurrent variant.
 const IN_FLIGHT: usize = 64;
 

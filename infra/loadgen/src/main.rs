@@ -19,6 +19,10 @@ use turno_loadgen::load::aws::{self, AwsOptions};
 use turno_loadgen::load::burst::{self, BurstOptions};
 use turno_loadgen::load::sustained::{self, SustainedOptions};
 
+// The runner under load allocates as `turno` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Mode {
     Burst,
