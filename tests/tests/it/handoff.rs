@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use turno_core::Timestamp;
 use turno_core::channel::message::{Content, InboundMessage};
 use turno_core::desk::ticket::TicketStatus;
-use turno_core::kernel::ids::{MessageId, WaId};
+use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
+use turno_core::ports::Store;
 use turno_testkit::harness::{TestTurno, demo_workspace, demo_workspaces};
 use turno_testkit::races::LosingStore;
 
@@ -53,13 +54,7 @@ async fn a_handoff_whose_commit_kept_losing_runs_when_the_message_comes_again_on
         store.conversation(&ws, &customer).await.unwrap().is_none(),
         "no conversation committed"
     );
-    let loads: u32 = store
-        .agents(&ws)
-        .await
-        .unwrap()
-        .iter()
-        .map(|a| a.load)
-        .sum();
+    let loads = total_load(&store, &ws).await;
     assert_eq!(loads, 0, "no unit taken");
 
     // The redelivery hands it off in its commit; later ones find it done and change nothing.
@@ -80,12 +75,11 @@ async fn a_handoff_whose_commit_kept_losing_runs_when_the_message_comes_again_on
     assert_eq!(after.status, TicketStatus::Assigned);
     assert_eq!(after.assignee.as_ref(), Some(&agent));
     assert_eq!(after.version, assigned.version, "nothing written again");
-    let loads: u32 = store
-        .agents(&ws)
-        .await
-        .unwrap()
-        .iter()
-        .map(|a| a.load)
-        .sum();
+    let loads = total_load(&store, &ws).await;
     assert_eq!(loads, 1, "one ticket counted once");
+}
+
+/// The workspace's agents' loads added up: the units of capacity taken.
+async fn total_load(store: &Arc<dyn Store>, ws: &WorkspaceId) -> u32 {
+    store.agents(ws).await.unwrap().iter().map(|a| a.load).sum()
 }

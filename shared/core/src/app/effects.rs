@@ -13,7 +13,7 @@ use tracing::{info, warn};
 
 use super::{Actor, AppError, JobError, Turno};
 use crate::config::WorkspaceConfig;
-use crate::desk::agent::pick_agent;
+use crate::desk::agent::{Agent, pick_agent};
 use crate::desk::ticket::{Ticket, TicketStatus, TransitionError};
 use crate::kernel::ids::{AgentId, TeamId, TicketId, WorkspaceId};
 use crate::ports::domain_events::DomainEvent;
@@ -260,31 +260,20 @@ impl Turno {
                     };
                     let agent_id = agent.id.clone();
                     let now = self.now();
-                    let mut ticket = queued.clone();
-                    if ticket.assign(agent_id.clone(), now).is_err() {
+                    let Some(mut ticket) = assigned_to(&queued, &agent_id, now, "from the queue")
+                    else {
                         break;
-                    }
-                    ticket.record(
-                        now,
-                        None,
-                        "assigned",
-                        Some(format!("to {agent_id} from the queue")),
-                    );
+                    };
                     match store.assign_ticket(&mut ticket, &agent_id, None, now).await {
                         Ok(()) => {
-                            if let Some(a) = agents.iter_mut().find(|a| a.id == agent_id) {
-                                a.load += 1;
-                                a.last_assigned_at = Some(now);
-                            }
+                            took_one(&mut agents, &agent_id, now);
                             assigned += 1;
                             taken += 1;
                             info!(workspace = %ws.id, ticket_id = %ticket.id, agent = %agent_id, "ticket assigned");
                             self.announce_assignment(&ticket, &agent_id, now).await;
                         }
                         Err(StoreError::AtCapacity) => {
-                            if let Some(a) = agents.iter_mut().find(|a| a.id == agent_id) {
-                                a.load = a.capacity;
-                            }
+                            found_full(&mut agents, &agent_id);
                             continue;
                         }
                         // The ticket changed since the queue was read: read it alone.
@@ -300,16 +289,11 @@ impl Turno {
                                 }
                                 // Another assigner took it: its agent now counts it, so
                                 // racing assigners spread over the agents.
-                                Some(fresh) => {
-                                    if let Some(a) = agents
-                                        .iter_mut()
-                                        .find(|a| Some(&a.id) == fresh.assignee.as_ref())
-                                    {
-                                        a.load += 1;
-                                        a.last_assigned_at = Some(now);
-                                    }
-                                }
-                                None => {}
+                                Some(Ticket {
+                                    assignee: Some(owner),
+                                    ..
+                                }) => took_one(&mut agents, &owner, now),
+                                _ => {}
                             }
                         }
                         // Still changing under this run after its rereads: left to the next.
@@ -385,6 +369,37 @@ impl Turno {
             DomainEvent::ResolvedByBot { .. } => self.metrics.count(Counter::BotResolved, None, 1),
             _ => {}
         }
+    }
+}
+
+/// `ticket` assigned to `agent`, with `how` it came to them ("at the handoff", "from the
+/// queue") in its history; `None` if it cannot be assigned as it is.
+pub(super) fn assigned_to(
+    ticket: &Ticket,
+    agent: &AgentId,
+    now: Timestamp,
+    how: &str,
+) -> Option<Ticket> {
+    let mut assigned = ticket.clone();
+    assigned.assign(agent.clone(), now).ok()?;
+    assigned.record(now, None, "assigned", Some(format!("to {agent} {how}")));
+    Some(assigned)
+}
+
+/// An agent found full when an assignment landed: passed over for the rest of the run, with
+/// nothing read again.
+pub(super) fn found_full(agents: &mut [Agent], id: &AgentId) {
+    if let Some(a) = agents.iter_mut().find(|a| &a.id == id) {
+        a.load = a.capacity;
+    }
+}
+
+/// An agent who took a ticket during the run (this one's or another assigner's): one unit
+/// more of load, and last assigned now.
+fn took_one(agents: &mut [Agent], id: &AgentId, now: Timestamp) {
+    if let Some(a) = agents.iter_mut().find(|a| &a.id == id) {
+        a.load += 1;
+        a.last_assigned_at = Some(now);
     }
 }
 

@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use tracing::{info, warn};
 
-use super::effects::{Retry, SlaTarget, retry_on_conflict};
+use super::effects::{Retry, SlaTarget, assigned_to, found_full, retry_on_conflict};
 use super::{JobError, Turno};
 use crate::channel::message::{Author, Body, Outbound, TranscriptEntry};
 use crate::config::WorkspaceConfig;
@@ -250,7 +250,7 @@ impl Turno {
             }
         };
         while let Some(agent_id) = pick_agent(&agents, &team).map(|a| a.id.clone()) {
-            let Some(mut assigned) = assigned_at_handoff(ticket, &agent_id, now) else {
+            let Some(mut assigned) = assigned_to(ticket, &agent_id, now, "at the handoff") else {
                 break;
             };
             match store
@@ -390,9 +390,10 @@ pub(super) enum Handoff {
     Written(Box<WrittenHandoff>),
 }
 
-/// A handoff the turn's commit wrote: the ticket as committed (routed, and assigned or
-/// queued), its routing and where it went.
+/// A handoff the turn's commit wrote: the workspace's configuration the turn ran with, the
+/// ticket as committed (routed, and assigned or queued), its routing and where it went.
 pub(super) struct WrittenHandoff {
+    pub ws: std::sync::Arc<WorkspaceConfig>,
     pub job: EscalationJob,
     pub ticket: Ticket,
     pub routed: Routed,
@@ -432,30 +433,4 @@ pub(super) enum Seats {
     Agents(Vec<Agent>),
     /// Into its team's queue; `ahead` as in [`Placed::Queued`].
     Queue { ahead: bool },
-}
-
-/// `ticket` assigned to `agent` at its handoff, with the note in its history; `None` if it
-/// cannot be assigned as it is.
-pub(super) fn assigned_at_handoff(
-    ticket: &Ticket,
-    agent: &AgentId,
-    now: Timestamp,
-) -> Option<Ticket> {
-    let mut assigned = ticket.clone();
-    assigned.assign(agent.clone(), now).ok()?;
-    assigned.record(
-        now,
-        None,
-        "assigned",
-        Some(format!("to {agent} at the handoff")),
-    );
-    Some(assigned)
-}
-
-/// An agent found full when an assignment landed: passed over for the rest of the run, with
-/// nothing read again.
-pub(super) fn found_full(agents: &mut [Agent], id: &AgentId) {
-    if let Some(a) = agents.iter_mut().find(|a| &a.id == id) {
-        a.load = a.capacity;
-    }
 }

@@ -24,8 +24,8 @@ use crate::channel::message::{
 use crate::config::WorkspaceConfig;
 use crate::desk::escalation::EscalationJob;
 use crate::desk::ticket::{EscalationReason, Ticket, TicketStatus};
-use crate::ports::TurnOutbox;
 use crate::ports::domain_events::DomainEvent;
+use crate::ports::{StoreError, TurnOutbox};
 
 /// The transcript entries a turn's commit writes: its leading `Record` effects, the ones
 /// counted done from the start.
@@ -90,8 +90,36 @@ impl Turno {
             None => Ok(()),
             Some(Handoff::Now(job, known)) => Box::pin(self.escalate(job, Some(*known))).await,
             Some(Handoff::Again(job)) => Box::pin(self.escalate_again(job)).await,
-            Some(Handoff::Written(written)) => Box::pin(self.after_written_handoff(*written)).await,
+            Some(Handoff::Written(w)) => {
+                let WrittenHandoff {
+                    ws,
+                    job,
+                    ticket,
+                    routed,
+                    placed,
+                } = *w;
+                Box::pin(self.after_escalation(&ws, &job, ticket, routed, placed)).await
+            }
         }
+    }
+
+    /// Commits a turn as decided: its conversation, ticket (if it wrote one), record,
+    /// transcript entries and outbox, in one write.
+    async fn commit_decided(
+        &self,
+        turn: &mut DecidedTurn,
+        entries: &[TranscriptEntry],
+    ) -> Result<(), StoreError> {
+        self.ports
+            .store
+            .commit_turn_with(
+                &mut turn.conversation,
+                turn.ticket.as_mut(),
+                &turn.record,
+                entries,
+                &mut turn.outbox,
+            )
+            .await
     }
 
     /// The turn of [`handle_inbound`](Self::handle_inbound), up to the handoff it leaves to
@@ -121,7 +149,6 @@ impl Turno {
             CsatCheck::Taken => return Ok(None),
             CsatCheck::NotAnswer(read) => std::sync::Mutex::new(read),
         };
-        let store = &self.ports.store;
         // The replies an attempt sent before its commit lost a race: a later attempt that
         // decides the same replies commits them instead of sending them again.
         let sent_before = std::sync::Mutex::new(None::<SentReplies>);
@@ -191,14 +218,8 @@ impl Turno {
                         .await
                         .map(Some)
                 }
-                None => store
-                    .commit_turn_with(
-                        &mut turn.conversation,
-                        turn.ticket.as_mut(),
-                        &turn.record,
-                        &entries,
-                        &mut turn.outbox,
-                    )
+                None => self
+                    .commit_decided(&mut turn, &entries)
                     .await
                     .map(|()| None),
             };
@@ -262,6 +283,7 @@ impl Turno {
         let handoff = match turn.handed.take() {
             Some((job, routed, placed)) => turn.ticket.take().map(|ticket| {
                 Handoff::Written(Box::new(WrittenHandoff {
+                    ws: ws.clone(),
                     job,
                     ticket,
                     routed,

@@ -5,10 +5,11 @@
 //! take their turn instead of racing for the same agents and counters.
 
 use axum::http::StatusCode;
+use turno_core::bot::conversation::Conversation;
 use turno_core::desk::agent::Availability;
-use turno_core::desk::ticket::TicketStatus;
-use turno_core::kernel::ids::{TeamId, WaId, WorkspaceId};
-use turno_core::ports::{AgentStore, ConversationStore, TicketStore};
+use turno_core::desk::ticket::{Ticket, TicketStatus};
+use turno_core::kernel::ids::{TeamId, WorkspaceId};
+use turno_core::ports::{AgentStore, TicketStore};
 use turno_tests::{WORKSPACE, text_webhook, wamid};
 
 use super::Topology;
@@ -53,6 +54,19 @@ fn item_breakdown(writes: &[turno_aws::ItemWrite], messages: f64) -> String {
         total / messages
     ));
     lines.join("\n")
+}
+
+/// The customer's conversation and its ticket, as stored.
+async fn conversation_and_ticket(t: &Topology, customer: &str) -> (Conversation, Ticket) {
+    let ws = WorkspaceId::parse(WORKSPACE).unwrap();
+    let conversation = t.conversation_of(customer).await;
+    let ticket = t
+        .store
+        .ticket(&ws, conversation.ticket_id.as_ref().expect("a ticket"))
+        .await
+        .unwrap()
+        .expect("ticket");
+    (conversation, ticket)
 }
 
 /// Sends `customers`' handoff requests as one round and runs the functions; returns the AWS
@@ -121,18 +135,7 @@ async fn an_escalated_message_alone_and_ten_at_once_stay_within_their_aws_budget
     // and the loads count exactly the tickets held.
     let mut statuses = Vec::new();
     for c in alone.iter().chain(&ten) {
-        let conversation = t
-            .store
-            .conversation(&ws, &WaId::parse(c).unwrap())
-            .await
-            .unwrap()
-            .expect("conversation");
-        let ticket = t
-            .store
-            .ticket(&ws, &conversation.ticket_id.expect("a ticket"))
-            .await
-            .unwrap()
-            .expect("ticket");
+        let (_, ticket) = conversation_and_ticket(&t, c).await;
         statuses.push((ticket.status, ticket.assignee));
     }
     let agents = t.store.agents(&ws).await.unwrap();
@@ -190,18 +193,7 @@ async fn a_handoff_after_a_bot_turn_stays_within_its_aws_budget() {
          budget of {FOLLOW_UP_REQUESTS} and {FOLLOW_UP_WRITE_UNITS}: {detail}"
     );
     let ws = WorkspaceId::parse(WORKSPACE).unwrap();
-    let conversation = t
-        .store
-        .conversation(&ws, &WaId::parse(&customer[0]).unwrap())
-        .await
-        .unwrap()
-        .expect("conversation");
-    let ticket = t
-        .store
-        .ticket(&ws, &conversation.ticket_id.expect("a ticket"))
-        .await
-        .unwrap()
-        .expect("ticket");
+    let (conversation, ticket) = conversation_and_ticket(&t, &customer[0]).await;
     assert_eq!(ticket.status, TicketStatus::Assigned);
     assert!(
         conversation.bot_ticket.is_none(),

@@ -195,12 +195,7 @@ async fn escalate(t: &Topology, customer: &str) -> turno_core::desk::ticket::Tic
         .await;
     assert_eq!(status, StatusCode::OK);
     t.run_functions().await;
-    let conversation = t
-        .store
-        .conversation(&ws, &WaId::parse(customer).unwrap())
-        .await
-        .unwrap()
-        .expect("conversation");
+    let conversation = t.conversation_of(customer).await;
     t.store
         .ticket(&ws, &conversation.ticket_id.expect("a ticket"))
         .await
@@ -337,12 +332,7 @@ async fn a_duplicate_webhook_and_a_redelivered_message_produce_one_ticket_messag
         replies,
         "no second reply"
     );
-    let conversation = t
-        .store
-        .conversation(&ws, &WaId::parse(customer).unwrap())
-        .await
-        .unwrap()
-        .expect("conversation");
+    let conversation = t.conversation_of(customer).await;
     let transcript = t
         .store
         .transcript(&ws, &conversation.ticket_id.unwrap())
@@ -497,12 +487,7 @@ async fn a_poison_record_reaches_the_dead_letter_queue_after_max_receives_while_
     assert_eq!(dead[0].body(), Some(poison));
 
     for c in customers {
-        let conversation = t
-            .store
-            .conversation(&ws, &WaId::parse(c).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+        let conversation = t.conversation_of(c).await;
         let ticket = t
             .store
             .ticket(&ws, &conversation.ticket_id.unwrap())

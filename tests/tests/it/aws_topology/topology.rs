@@ -10,7 +10,10 @@ use tower::ServiceExt;
 use turno_aws::testing as emulators;
 use turno_aws::{Clients, DynamoStore, RequestCounter, queue_url_var};
 use turno_core::app::Turno;
+use turno_core::bot::conversation::Conversation;
 use turno_core::config::Workspaces;
+use turno_core::kernel::ids::{WaId, WorkspaceId};
+use turno_core::ports::ConversationStore;
 use turno_core::ports::QueueName;
 use turno_http::{WebhookState, webhook_router};
 use turno_tests::{APP_SECRET, FakeGraph, VERIFY_TOKEN, sign};
@@ -117,6 +120,17 @@ impl Topology {
 
     /// Delivers a signed webhook as API Gateway hands it to webhook-ingress: an HTTP API
     /// (payload 2.0) event, turned into the router's request as `lambda_http::run` does.
+    /// The demo workspace's conversation with `customer`, as stored.
+    pub(crate) async fn conversation_of(&self, customer: &str) -> Conversation {
+        let ws = WorkspaceId::parse(turno_tests::WORKSPACE).expect("workspace id");
+        let customer = WaId::parse(customer).expect("customer number");
+        self.store
+            .conversation(&ws, &customer)
+            .await
+            .expect("the conversation read")
+            .expect("a conversation")
+    }
+
     pub(crate) async fn webhook(&self, body: String) -> StatusCode {
         self.webhook_signed_with(body, APP_SECRET).await
     }

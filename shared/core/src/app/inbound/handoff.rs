@@ -5,10 +5,8 @@
 //! one, with nothing read again; when nobody is left the ticket is committed queued.
 
 use super::DecidedTurn;
-use crate::app::effects::Retry;
-use crate::app::escalation::{
-    Placed, Routed, Seats, WrittenHandoff, assigned_at_handoff, found_full,
-};
+use crate::app::effects::{Retry, assigned_to, found_full};
+use crate::app::escalation::{Placed, Routed, Seats};
 use crate::app::{JobError, Turno};
 use crate::channel::message::TranscriptEntry;
 use crate::config::WorkspaceConfig;
@@ -89,7 +87,7 @@ impl Turno {
             Seats::Queue { ahead } => return self.commit_queued(turn, entries, ahead).await,
         };
         while let Some(agent_id) = pick_agent(&agents, &team).map(|a| a.id.clone()) {
-            let Some(mut assigned) = assigned_at_handoff(&routed, &agent_id, now) else {
+            let Some(mut assigned) = assigned_to(&routed, &agent_id, now, "at the handoff") else {
                 break;
             };
             turn.outbox.assign = Some(agent_id.clone());
@@ -124,38 +122,7 @@ impl Turno {
         entries: &[TranscriptEntry],
         ahead: bool,
     ) -> Result<Placed, StoreError> {
-        self.ports
-            .store
-            .commit_turn_with(
-                &mut turn.conversation,
-                turn.ticket.as_mut(),
-                &turn.record,
-                entries,
-                &mut turn.outbox,
-            )
-            .await?;
+        self.commit_decided(turn, entries).await?;
         Ok(Placed::Queued { ahead })
-    }
-
-    /// What follows a handoff the turn's commit wrote: its timer, its event, and the agent or
-    /// the customer told.
-    pub(super) async fn after_written_handoff(
-        &self,
-        written: WrittenHandoff,
-    ) -> Result<(), JobError> {
-        let WrittenHandoff {
-            job,
-            ticket,
-            routed,
-            placed,
-        } = written;
-        let Some(ws) = self.config(&job.workspace).await else {
-            return Err(JobError::permanent(anyhow::anyhow!(
-                "workspace {} is not configured",
-                job.workspace
-            )));
-        };
-        self.after_escalation(&ws, &job, ticket, routed, placed)
-            .await
     }
 }
