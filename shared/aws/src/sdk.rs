@@ -199,25 +199,7 @@ fn item_writes(operation: &str, body: &serde_json::Value) -> Vec<ItemWrite> {
 
 /// The write units of one DynamoDB request (see [`RequestCounter::write_units`]).
 fn write_units(operation: &str, body: &serde_json::Value) -> f64 {
-    let kb = |v: &serde_json::Value| (item_size(v) as f64 / 1024.0).ceil().max(1.0);
-    match operation {
-        "PutItem" => kb(&body["Item"]),
-        "UpdateItem" | "DeleteItem" => 1.0,
-        "TransactWriteItems" => body["TransactItems"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|item| 2.0 * item.get("Put").map_or(1.0, |put| kb(&put["Item"])))
-            .sum(),
-        "BatchWriteItem" => body["RequestItems"]
-            .as_object()
-            .into_iter()
-            .flat_map(|t| t.values())
-            .flat_map(|w| w.as_array().into_iter().flatten())
-            .map(|w| w.get("PutRequest").map_or(1.0, |p| kb(&p["Item"])))
-            .sum(),
-        _ => 0.0,
-    }
+    item_writes(operation, body).iter().map(|w| w.units).sum()
 }
 
 /// The size DynamoDB bills an item (a request's `Item`, in DynamoDB's JSON) by: each
