@@ -180,7 +180,7 @@ pub(crate) async fn forward(State(p): State<Proxy>, request: Request) -> Respons
 pub(crate) async fn serve(router: Router) -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(async move { axum::serve(listener, router.into_make_service()).await });
     Ok(addr.to_string())
 }
 

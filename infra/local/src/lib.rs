@@ -293,7 +293,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         let stop = async move {
             let _ = server_shutdown.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app)
+        if let Err(e) = axum::serve(listener, app.into_make_service())
             .with_graceful_shutdown(stop)
             .await
         {
@@ -532,7 +532,7 @@ mod tests {
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let server = tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
 
         let panicked = get_raw(addr, "/test/panic").await;
 

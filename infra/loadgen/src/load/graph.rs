@@ -44,7 +44,7 @@ impl FakeGraph {
         let app = Router::new()
             .route("/{phone}/messages", post(send))
             .with_state(fake.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
         Ok((fake, url))
     }
 
