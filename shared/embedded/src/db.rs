@@ -34,7 +34,7 @@ mod writer;
 
 use checkpointer::Checkpointer;
 use readers::Readers;
-use writer::{Typed, Writer};
+use writer::{Repeatable, Typed, Writer};
 
 /// Read-only connections beside the writer: enough for the runner's concurrent reads (each
 /// takes tens of microseconds) without holding many files open.
@@ -212,6 +212,26 @@ impl Db {
         f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
         let (job, answer) = Typed::job(f);
+        self.submit(job, answer).await
+    }
+
+    /// [`Db::write`] for a write that may run again after its statements were rolled back,
+    /// with the same effect as running once (an idempotent insert or upsert that reads
+    /// nothing outside the database): such writes share one savepoint in a group commit
+    /// instead of each opening its own, and run again one by one only if one of them fails.
+    pub(crate) async fn write_repeatable<T: Send + 'static>(
+        &self,
+        f: impl FnMut(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        let (job, answer) = Repeatable::job(f);
+        self.submit(job, answer).await
+    }
+
+    async fn submit<T>(
+        &self,
+        job: Box<dyn writer::WriteJob>,
+        answer: tokio::sync::oneshot::Receiver<Result<T, DbError>>,
+    ) -> Result<T, DbError> {
         self.inner
             .writes
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

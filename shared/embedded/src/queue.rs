@@ -257,7 +257,7 @@ impl SqliteQueues {
         let send = self.prepare_send();
         let sent = self
             .db
-            .write(move |tx| send.run(tx, &envelopes))
+            .write_repeatable(move |tx| send.run(tx, &envelopes))
             .await
             .map_err(|e| e.into_anyhow("send to queue"))?;
         self.sent(&send, &sent.1);

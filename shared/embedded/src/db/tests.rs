@@ -356,3 +356,114 @@ async fn a_large_failing_write_in_a_batch_rolls_back_alone_with_the_journal_in_m
         "the failed rewrite left no trace"
     );
 }
+
+/// A repeatable write that appends `v` to a table without a key (a write that ran twice
+/// without a rollback between would show twice), counting its runs; `fail` makes it append
+/// and then fail, `panic` append and then panic.
+async fn append(
+    db: &Db,
+    v: &'static str,
+    runs: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    fail: Option<bool>,
+) -> Result<(), DbError> {
+    db.write_repeatable(move |tx| {
+        runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        tx.execute("INSERT INTO log (v) VALUES (?1)", params![v])?;
+        match fail {
+            None => Ok(()),
+            Some(false) => Err(DbError::Conflict),
+            Some(true) => panic!("a repeatable write that panics"),
+        }
+    })
+    .await
+}
+
+async fn logged(db: &Db) -> Vec<String> {
+    db.read(|c| {
+        let mut stmt = c.prepare("SELECT v FROM log ORDER BY v")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<String>, _>>()?)
+    })
+    .await
+    .expect("log")
+}
+
+/// Runs the appends of `jobs` (name, fail) as one batch behind a held writer, beside a
+/// plain write of key 5; returns each append's result and run count, in order.
+async fn append_in_one_batch(
+    db: &Db,
+    jobs: &[(&'static str, Option<bool>)],
+) -> Vec<(Result<(), DbError>, usize)> {
+    db.write(|tx| {
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS log (v TEXT NOT NULL)")?;
+        Ok(())
+    })
+    .await
+    .expect("log table");
+    let (release, held) = hold_writer(db);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut tasks = Vec::new();
+    for &(v, fail) in jobs {
+        let runs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let task = tokio::spawn({
+            let (db, runs) = (db.clone(), runs.clone());
+            async move { append(&db, v, runs, fail).await }
+        });
+        tasks.push((task, runs));
+    }
+    let plain = tokio::spawn({
+        let db = db.clone();
+        async move { insert(&db, 5).await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    release.send(()).expect("release");
+    held.await.expect("task").expect("held write committed");
+    plain.await.expect("task").expect("plain write committed");
+    let mut out = Vec::new();
+    for (task, runs) in tasks {
+        let result = task.await.expect("task");
+        out.push((result, runs.load(std::sync::atomic::Ordering::SeqCst)));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeatable_writes_of_one_batch_run_once_together() {
+    let db = db_with_table().await;
+    let out = append_in_one_batch(&db, &[("a", None), ("b", None), ("c", None)]).await;
+    for (result, runs) in &out {
+        assert!(result.is_ok(), "{out:?}");
+        assert_eq!(*runs, 1, "a write that succeeded together is not run again: {out:?}");
+    }
+    assert_eq!(logged(&db).await, ["a", "b", "c"]);
+    assert_eq!(keys(&db).await, vec![0, 5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_repeatable_write_fails_alone_and_the_others_are_written_once() {
+    let db = db_with_table().await;
+    let out = append_in_one_batch(
+        &db,
+        &[("a", None), ("b", Some(false)), ("c", None), ("d", None)],
+    )
+    .await;
+    assert!(matches!(out[1].0, Err(DbError::Conflict)), "{out:?}");
+    for i in [0, 2, 3] {
+        assert!(out[i].0.is_ok(), "{out:?}");
+        assert!((1..=2).contains(&out[i].1), "{out:?}");
+    }
+    // Each kept write shows once although some ran twice: the first runs were rolled back.
+    assert_eq!(logged(&db).await, ["a", "c", "d"]);
+    assert_eq!(keys(&db).await, vec![0, 5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_repeatable_write_fails_alone() {
+    let db = db_with_table().await;
+    let out = append_in_one_batch(&db, &[("a", None), ("b", Some(true)), ("c", None)]).await;
+    assert!(out[1].0.is_err(), "{out:?}");
+    assert!(out[0].0.is_ok() && out[2].0.is_ok(), "{out:?}");
+    assert_eq!(logged(&db).await, ["a", "c"]);
+    // The writer is still there.
+    insert(&db, 9).await.expect("later write");
+}

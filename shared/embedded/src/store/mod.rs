@@ -68,6 +68,19 @@ impl SqliteStore {
     ) -> Result<T, StoreError> {
         self.db.write(f).await.map_err(|e| e.into_store(op))
     }
+
+    /// [`SqliteStore::write`] for an idempotent write that may run again after a rollback
+    /// ([`Db::write_repeatable`]).
+    async fn write_repeatable<T: Send + 'static>(
+        &self,
+        op: &'static str,
+        f: impl FnMut(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.db
+            .write_repeatable(f)
+            .await
+            .map_err(|e| e.into_store(op))
+    }
 }
 
 /// The stored JSON of a versioned record, with `version` already at the value it will have.

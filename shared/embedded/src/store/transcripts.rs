@@ -65,7 +65,8 @@ impl TranscriptStore for SqliteStore {
 
     async fn record_delivery(&self, status: &DeliveryStatus) -> Result<(), StoreError> {
         let status = status.clone();
-        self.write("record delivery status", move |tx| {
+        // Forward-only: running it again after a rollback writes the same state.
+        self.write_repeatable("record delivery status", move |tx| {
             let status = &status;
             let current = tx
                 .prepare_cached(
