@@ -9,6 +9,7 @@ use crate::bot::flow::{ActionConfig, FlowConfig, LlmConfig};
 use crate::bot::keywords::KeywordTrigger;
 use crate::kernel::ids::TeamId;
 use crate::kernel::lang::Localized;
+use crate::kernel::text::Phrase;
 use crate::sla::calendar::Calendar;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,14 +29,14 @@ pub struct BotConfig {
     /// (up to three words) or asks for one explicitly ("quiero hablar con un agente"): "the
     /// first person to climb Everest" does not.
     #[serde(default = "default_escalation_keywords")]
-    pub escalation_keywords: Vec<String>,
+    pub escalation_keywords: Vec<Phrase>,
     /// Words or phrases that hand off at once with their own team and priority (a lawyer,
     /// fraud, a consumer authority), reason `keyword`.
     #[serde(default)]
     pub keyword_triggers: Vec<KeywordTrigger>,
     /// Words that open a conversation (and show the menu again).
     #[serde(default = "default_greeting_words")]
-    pub greeting_words: Vec<String>,
+    pub greeting_words: Vec<Phrase>,
     /// Consecutive messages the bot may fail to understand before it hands off.
     #[serde(default = "default_max_failed_attempts")]
     pub max_failed_attempts: u8,
@@ -200,7 +201,7 @@ impl From<MenuAction> for MenuActionMap {
     }
 }
 
-fn default_escalation_keywords() -> Vec<String> {
+fn default_escalation_keywords() -> Vec<Phrase> {
     [
         "agente",
         "humano",
@@ -212,11 +213,11 @@ fn default_escalation_keywords() -> Vec<String> {
         "atendente",
         "pessoa",
     ]
-    .map(String::from)
+    .map(Phrase::from)
     .to_vec()
 }
 
-fn default_greeting_words() -> Vec<String> {
+fn default_greeting_words() -> Vec<Phrase> {
     [
         "hola",
         "buenas",
@@ -260,7 +261,7 @@ fn default_greeting_words() -> Vec<String> {
         "i have a question",
         "menu",
     ]
-    .map(String::from)
+    .map(Phrase::from)
     .to_vec()
 }
 

@@ -13,7 +13,7 @@ use crate::desk::ticket::EscalationReason;
 use crate::kernel::ids::TeamId;
 use crate::kernel::lang::Lang;
 use crate::kernel::levels::Priority;
-use crate::kernel::text::{contains_phrase, normalise};
+use crate::kernel::text::normalise;
 
 /// What the bot remembers between messages of one conversation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +159,7 @@ pub fn step_for(
     if config
         .escalation_keywords
         .iter()
-        .any(|k| contains_phrase(&text, &normalise(k)))
+        .any(|k| k.is_in(&text))
         && (short || turno_nlu::asks_for_person(raw))
     {
         return handoff(

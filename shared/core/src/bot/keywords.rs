@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 use crate::kernel::ids::TeamId;
 use crate::kernel::lang::Lang;
 use crate::kernel::levels::Priority;
-use crate::kernel::text::{contains_phrase, normalise};
+use crate::kernel::text::Phrase;
+#[cfg(test)]
+use crate::kernel::text::normalise;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +35,7 @@ pub struct KeywordTrigger {
     /// A name for the trigger, kept on the ticket (`keyword:<name>`).
     pub name: String,
     /// The phrases, per language.
-    pub phrases: BTreeMap<Lang, Vec<String>>,
+    pub phrases: BTreeMap<Lang, Vec<Phrase>>,
     /// The team to hand to; routing decides when none is named.
     #[serde(default)]
     pub team: Option<TeamId>,
@@ -51,8 +53,7 @@ pub fn find<'a>(triggers: &'a [KeywordTrigger], text: &str) -> Option<&'a Keywor
         t.phrases
             .values()
             .flatten()
-            .map(|p| normalise(p))
-            .any(|p| !p.is_empty() && contains_phrase(text, &p))
+            .any(|p| !p.normalised().is_empty() && p.is_in(text))
     })
 }
 
@@ -72,7 +73,7 @@ pub(crate) fn check(triggers: &[KeywordTrigger], teams: &HashSet<&TeamId>) -> Re
         if phrases.peek().is_none() {
             return Err(format!("bot.keyword_triggers.{name} has no phrases"));
         }
-        if let Some(p) = phrases.find(|p| normalise(p).is_empty()) {
+        if let Some(p) = phrases.find(|p| p.normalised().is_empty()) {
             return Err(format!(
                 "bot.keyword_triggers.{name}: phrase {p:?} has no letters or digits"
             ));

@@ -6,16 +6,16 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kernel::lang::Lang;
-use crate::kernel::text::normalise;
+use crate::kernel::text::{Phrase, normalise};
 
 /// The keywords of a workspace (each list replaces its default when given).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OptOutConfig {
     #[serde(default = "default_stop")]
-    pub stop: Vec<String>,
+    pub stop: Vec<Phrase>,
     #[serde(default = "default_start")]
-    pub start: Vec<String>,
+    pub start: Vec<Phrase>,
 }
 
 impl Default for OptOutConfig {
@@ -27,7 +27,7 @@ impl Default for OptOutConfig {
     }
 }
 
-fn default_stop() -> Vec<String> {
+fn default_stop() -> Vec<Phrase> {
     [
         "STOP",
         "BAJA",
@@ -35,12 +35,12 @@ fn default_stop() -> Vec<String> {
         "UNSUBSCRIBE",
         "CANCELAR SUSCRIPCIÓN",
     ]
-    .map(String::from)
+    .map(Phrase::from)
     .to_vec()
 }
 
-fn default_start() -> Vec<String> {
-    ["START", "ALTA", "VOLTAR"].map(String::from).to_vec()
+fn default_start() -> Vec<Phrase> {
+    ["START", "ALTA", "VOLTAR"].map(Phrase::from).to_vec()
 }
 
 impl OptOutConfig {
@@ -51,7 +51,7 @@ impl OptOutConfig {
         if said.is_empty() || said.len() > 64 {
             return None;
         }
-        let is = |words: &[String]| words.iter().any(|w| normalise(w) == said);
+        let is = |words: &[Phrase]| words.iter().any(|w| w.normalised() == said);
         if is(&self.stop) {
             Some(false)
         } else if is(&self.start) {
@@ -64,14 +64,14 @@ impl OptOutConfig {
     /// The keywords that are neither empty once normalised nor in both lists.
     pub fn check(&self) -> Result<(), String> {
         for w in self.stop.iter().chain(&self.start) {
-            if normalise(w).is_empty() {
+            if w.normalised().is_empty() {
                 return Err(format!("opt-out keyword {w:?} has no letters or digits"));
             }
         }
         if let Some(w) = self
             .stop
             .iter()
-            .find(|w| self.start.iter().any(|s| normalise(s) == normalise(w)))
+            .find(|w| self.start.iter().any(|s| s.normalised() == w.normalised()))
         {
             return Err(format!("opt-out keyword {w:?} both stops and resumes"));
         }

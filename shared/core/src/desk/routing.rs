@@ -6,7 +6,7 @@ use crate::desk::ticket::EscalationReason;
 use crate::kernel::ids::TeamId;
 use crate::kernel::lang::Lang;
 use crate::kernel::levels::{Priority, Tier};
-use crate::kernel::text::{contains_phrase, normalise};
+use crate::kernel::text::{Phrase, normalise};
 
 /// What routing looks at.
 #[derive(Debug, Clone)]
@@ -87,9 +87,7 @@ fn route_by_rules(
                     .intent
                     .is_some_and(|i| r.intents.iter().any(|x| x == i)))
             && (r.keywords.is_empty()
-                || r.keywords
-                    .iter()
-                    .any(|k| contains_phrase(&text, &normalise(k))))
+                || r.keywords.iter().any(|k| k.is_in(&text)))
     });
     match matched {
         Some(rule) => {
@@ -140,7 +138,7 @@ pub struct RoutingRule {
     #[serde(default)]
     pub menu_choice: Option<String>,
     #[serde(default)]
-    pub keywords: Vec<String>,
+    pub keywords: Vec<Phrase>,
     #[serde(default)]
     pub language: Option<Lang>,
     /// Customer tags, any of which must be on the ticket (`vip`).

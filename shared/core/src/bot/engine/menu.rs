@@ -19,8 +19,7 @@ pub(super) fn strip_greeting<'t>(config: &BotConfig, text: &'t str) -> Option<&'
         let longest = config
             .greeting_words
             .iter()
-            .map(|g| normalise(g))
-            .filter_map(|g| greeting_length(rest, &g))
+            .filter_map(|g| greeting_length(rest, g.normalised()))
             .max();
         match longest {
             Some(n) => {
