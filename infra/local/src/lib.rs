@@ -532,7 +532,8 @@ mod tests {
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
+        let server =
+            tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
 
         let panicked = get_raw(addr, "/test/panic").await;
 

@@ -156,10 +156,7 @@ pub fn step_for(
     // A keyword names a person in a short message or in an explicit request; "the first
     // person on the moon" asks for nobody.
     let short = text.split(' ').filter(|w| !w.is_empty()).count() <= SHORT_REQUEST_WORDS;
-    if config
-        .escalation_keywords
-        .iter()
-        .any(|k| k.is_in(&text))
+    if config.escalation_keywords.iter().any(|k| k.is_in(&text))
         && (short || turno_nlu::asks_for_person(raw))
     {
         return handoff(

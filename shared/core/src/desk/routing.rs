@@ -86,8 +86,7 @@ fn route_by_rules(
                 || input
                     .intent
                     .is_some_and(|i| r.intents.iter().any(|x| x == i)))
-            && (r.keywords.is_empty()
-                || r.keywords.iter().any(|k| k.is_in(&text)))
+            && (r.keywords.is_empty() || r.keywords.iter().any(|k| k.is_in(&text)))
     });
     match matched {
         Some(rule) => {

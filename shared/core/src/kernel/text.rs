@@ -144,8 +144,14 @@ mod tests {
         assert!(!contains_phrase("que ocurrio con mi pedido", "ocu"));
         assert!(contains_phrase("los denuncio en la ocu", "ocu"));
         assert!(contains_phrase("these are scams", "scam"));
-        assert!(contains_phrase("mejor voy a denunciarlos hoy", "voy a denunciar"));
-        assert!(!contains_phrase("mejor voy al denunciarlos", "voy a denunciar"));
+        assert!(contains_phrase(
+            "mejor voy a denunciarlos hoy",
+            "voy a denunciar"
+        ));
+        assert!(!contains_phrase(
+            "mejor voy al denunciarlos",
+            "voy a denunciar"
+        ));
         assert!(!contains_phrase("llevo a denunciar", "voy a denunciar"));
         assert!(!contains_phrase("", "agente"));
     }

@@ -433,7 +433,10 @@ async fn repeatable_writes_of_one_batch_run_once_together() {
     let out = append_in_one_batch(&db, &[("a", None), ("b", None), ("c", None)]).await;
     for (result, runs) in &out {
         assert!(result.is_ok(), "{out:?}");
-        assert_eq!(*runs, 1, "a write that succeeded together is not run again: {out:?}");
+        assert_eq!(
+            *runs, 1,
+            "a write that succeeded together is not run again: {out:?}"
+        );
     }
     assert_eq!(logged(&db).await, ["a", "b", "c"]);
     assert_eq!(keys(&db).await, vec![0, 5]);

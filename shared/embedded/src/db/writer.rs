@@ -11,8 +11,8 @@
 //! if one of them fails are they rolled back and run again, each in its own savepoint.
 
 use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle, ThreadId};
 
