@@ -16,7 +16,7 @@ use turno_core::app::Turno;
 use turno_core::kernel::ids::WorkspaceId;
 use turno_core::ports::Secret;
 use turno_whatsapp::webhook::{
-    MAX_BODY_BYTES, SignatureError, parse, phone_number_ids, verify_challenge, verify_signature,
+    Delivery, MAX_BODY_BYTES, SignatureError, verify_challenge, verify_signature,
 };
 
 use crate::error::ApiError;
@@ -85,7 +85,10 @@ async fn deliver(State(state): State<WebhookState>, headers: HeaderMap, body: By
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    match check_signature(&state, &body, signature).await {
+    // Parsed once: the numbers it names say whose secret must have signed it, and the same
+    // parse is read for its content once the signature holds.
+    let delivery = Delivery::read(&body);
+    match check_signature(&state, &body, &delivery, signature).await {
         Ok(()) => {}
         Err(Refusal::Signature(e)) => {
             warn!(error = %e, bytes = body.len(), "webhook signature refused");
@@ -104,7 +107,7 @@ async fn deliver(State(state): State<WebhookState>, headers: HeaderMap, body: By
     }
     // Never refused once signed: what cannot be read is quarantined item by item, so Meta
     // does not redeliver (and eventually disable) a webhook over one odd item.
-    let batch = parse(&body);
+    let batch = delivery.parse();
     match state.turno.accept_webhook(batch).await {
         Ok(accepted) => {
             info!(
@@ -135,9 +138,10 @@ enum Refusal {
 async fn check_signature(
     state: &WebhookState,
     body: &[u8],
+    delivery: &Delivery<'_>,
     signature: Option<&str>,
 ) -> Result<(), Refusal> {
-    let ids = phone_number_ids(body).unwrap_or_default();
+    let ids = delivery.phone_number_ids().unwrap_or_default();
     let mut own: Vec<Secret> = Vec::new();
     let mut deployment = ids.is_empty();
     for id in &ids {

@@ -39,8 +39,39 @@ const HANDLED_FIELDS: [&str; 7] = [
 /// every item that could not be read (or belongs to a field turno does not act on) as a
 /// quarantined item. Never fails: the worst body is one quarantined item.
 pub fn parse(raw_body: &[u8]) -> WebhookBatch {
+    Delivery::read(raw_body).parse()
+}
+
+/// A delivery's body parsed as JSON once: the phone number ids its changes name (to know
+/// whose secret must have signed it) and then its content are read from the same parse.
+pub struct Delivery<'a> {
+    raw: &'a [u8],
+    json: Result<Value, serde_json::Error>,
+}
+
+impl<'a> Delivery<'a> {
+    pub fn read(raw_body: &'a [u8]) -> Delivery<'a> {
+        Delivery {
+            raw: raw_body,
+            json: serde_json::from_slice(raw_body),
+        }
+    }
+
+    /// The distinct phone number ids the changes name, in order ([`phone_number_ids`]
+    /// (super::phone_number_ids)); `None` if the body is not JSON.
+    pub fn phone_number_ids(&self) -> Option<Vec<String>> {
+        self.json.as_ref().ok().map(super::numbers::ids_in)
+    }
+
+    /// Reads the delivery, as [`parse`] does.
+    pub fn parse(self) -> WebhookBatch {
+        read(self.raw, self.json)
+    }
+}
+
+fn read(raw_body: &[u8], json: Result<Value, serde_json::Error>) -> WebhookBatch {
     let mut walk = Walk::default();
-    let root: Value = match serde_json::from_slice(raw_body) {
+    let root: Value = match json {
         Ok(v) => v,
         Err(e) => {
             let raw = String::from_utf8_lossy(raw_body);

@@ -9,7 +9,7 @@ mod numbers;
 mod payload;
 mod signature;
 
-pub use delivery::parse;
+pub use delivery::{Delivery, parse};
 pub use numbers::phone_number_ids;
 pub use payload::ParseError;
 pub use signature::{ChallengeError, SignatureError, verify_challenge, verify_signature};

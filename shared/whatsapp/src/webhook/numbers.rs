@@ -11,7 +11,11 @@ use serde_json::Value;
 /// .value.metadata.phone_number_id`, a string), so that no change is attributed to a number
 /// not listed here. `None` if the body is not JSON (then nothing in it is attributed).
 pub fn phone_number_ids(raw_body: &[u8]) -> Option<Vec<String>> {
-    let root: Value = serde_json::from_slice(raw_body).ok()?;
+    super::Delivery::read(raw_body).phone_number_ids()
+}
+
+/// [`phone_number_ids`] of a body already parsed.
+pub(super) fn ids_in(root: &Value) -> Vec<String> {
     let mut ids = BTreeSet::new();
     let entries = root.get("entry").and_then(Value::as_array);
     for entry in entries.into_iter().flatten() {
@@ -25,7 +29,7 @@ pub fn phone_number_ids(raw_body: &[u8]) -> Option<Vec<String>> {
             }
         }
     }
-    Some(ids.into_iter().collect())
+    ids.into_iter().collect()
 }
 
 #[cfg(test)]
