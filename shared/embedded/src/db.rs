@@ -34,7 +34,7 @@ mod writer;
 
 use checkpointer::Checkpointer;
 use readers::Readers;
-use writer::{Repeatable, Typed, Writer};
+use writer::{Answer, Typed, Writer};
 
 /// Read-only connections beside the writer: enough for the runner's concurrent reads (each
 /// takes tens of microseconds) without holding many files open.
@@ -211,7 +211,7 @@ impl Db {
         &self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
-        let (job, answer) = Typed::job(f);
+        let (job, answer) = writer::once(f);
         self.submit(job, answer).await
     }
 
@@ -223,14 +223,14 @@ impl Db {
         &self,
         f: impl FnMut(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
-        let (job, answer) = Repeatable::job(f);
+        let (job, answer) = Typed::repeatable(f);
         self.submit(job, answer).await
     }
 
     async fn submit<T>(
         &self,
         job: Box<dyn writer::WriteJob>,
-        answer: tokio::sync::oneshot::Receiver<Result<T, DbError>>,
+        answer: Answer<T>,
     ) -> Result<T, DbError> {
         self.inner
             .writes

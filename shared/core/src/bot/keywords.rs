@@ -49,12 +49,9 @@ pub fn find<'a>(triggers: &'a [KeywordTrigger], text: &str) -> Option<&'a Keywor
     if text.is_empty() {
         return None;
     }
-    triggers.iter().find(|t| {
-        t.phrases
-            .values()
-            .flatten()
-            .any(|p| !p.normalised().is_empty() && p.is_in(text))
-    })
+    triggers
+        .iter()
+        .find(|t| t.phrases.values().flatten().any(|p| p.is_in(text)))
 }
 
 /// Checks the triggers: unique non-empty names, at least one phrase each and no phrase

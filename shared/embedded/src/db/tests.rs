@@ -26,14 +26,22 @@ async fn insert(db: &Db, k: i64) -> Result<(), DbError> {
     .await
 }
 
-async fn keys(db: &Db) -> Vec<i64> {
-    db.read(|c| {
-        let mut stmt = c.prepare("SELECT k FROM t ORDER BY k")?;
+/// The first column of every row `sql` returns.
+async fn column<T: rusqlite::types::FromSql + Send + 'static>(
+    db: &Db,
+    sql: &'static str,
+) -> Vec<T> {
+    db.read(move |c| {
+        let mut stmt = c.prepare(sql)?;
         let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+        Ok(rows.collect::<Result<Vec<T>, _>>()?)
     })
     .await
-    .expect("keys")
+    .expect(sql)
+}
+
+async fn keys(db: &Db) -> Vec<i64> {
+    column(db, "SELECT k FROM t ORDER BY k").await
 }
 
 /// A connection of its own on the file, as another process would open it.
@@ -379,13 +387,7 @@ async fn append(
 }
 
 async fn logged(db: &Db) -> Vec<String> {
-    db.read(|c| {
-        let mut stmt = c.prepare("SELECT v FROM log ORDER BY v")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        Ok(rows.collect::<Result<Vec<String>, _>>()?)
-    })
-    .await
-    .expect("log")
+    column(db, "SELECT v FROM log ORDER BY v").await
 }
 
 /// Runs the appends of `jobs` (name, fail) as one batch behind a held writer, beside a

@@ -38,81 +38,59 @@ pub(super) trait WriteJob: Send {
 
     /// Whether [`WriteJob::run`] may be called again after the statements of an earlier call
     /// were rolled back, with the same effect as a single call: such jobs share a savepoint.
-    fn repeatable(&self) -> bool {
-        false
-    }
+    fn repeatable(&self) -> bool;
 }
 
 /// A write closure and where its result goes.
 pub(super) struct Typed<F, T> {
-    f: Option<F>,
-    out: Option<Result<T, DbError>>,
-    reply: oneshot::Sender<Result<T, DbError>>,
-}
-
-impl<F, T> Typed<F, T>
-where
-    F: FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
-    T: Send + 'static,
-{
-    /// The job for `f`, and the receiver its result arrives on after the commit.
-    pub(super) fn job(f: F) -> (Box<dyn WriteJob>, oneshot::Receiver<Result<T, DbError>>) {
-        let (reply, answer) = oneshot::channel();
-        let job = Typed {
-            f: Some(f),
-            out: None,
-            reply,
-        };
-        (Box::new(job), answer)
-    }
-}
-
-impl<F, T> WriteJob for Typed<F, T>
-where
-    F: FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
-    T: Send + 'static,
-{
-    fn run(&mut self, tx: &Transaction<'_>) -> bool {
-        let Some(f) = self.f.take() else {
-            return false;
-        };
-        let out = f(tx);
-        let ok = out.is_ok();
-        self.out = Some(out);
-        ok
-    }
-
-    fn answer(self: Box<Self>, committed: Result<(), String>) {
-        // The caller may have stopped waiting (its task was cancelled); the write stands.
-        let _ = self.reply.send(outcome(committed, self.out));
-    }
-}
-
-/// A write closure that may run again after a rollback, and where its result goes.
-pub(super) struct Repeatable<F, T> {
     f: F,
     out: Option<Result<T, DbError>>,
     reply: oneshot::Sender<Result<T, DbError>>,
+    repeatable: bool,
 }
 
-impl<F, T> Repeatable<F, T>
+/// The receiver a write's result arrives on after the commit.
+pub(super) type Answer<T> = oneshot::Receiver<Result<T, DbError>>;
+
+impl<F, T> Typed<F, T>
 where
     F: FnMut(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     T: Send + 'static,
 {
-    /// The job for `f`, and the receiver its result arrives on after the commit.
-    pub(super) fn job(f: F) -> (Box<dyn WriteJob>, oneshot::Receiver<Result<T, DbError>>) {
+    /// The job for a write that may run again after a rollback ([`WriteJob::repeatable`]),
+    /// and the receiver of its result.
+    pub(super) fn repeatable(f: F) -> (Box<dyn WriteJob>, Answer<T>) {
+        Self::with(f, true)
+    }
+
+    fn with(f: F, repeatable: bool) -> (Box<dyn WriteJob>, Answer<T>) {
         let (reply, answer) = oneshot::channel();
-        let job = Repeatable {
+        let job = Typed {
             f,
             out: None,
             reply,
+            repeatable,
         };
         (Box::new(job), answer)
     }
 }
 
-impl<F, T> WriteJob for Repeatable<F, T>
+/// The job for a write that runs once, and the receiver of its result.
+pub(super) fn once<T: Send + 'static>(
+    f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
+) -> (Box<dyn WriteJob>, Answer<T>) {
+    let mut f = Some(f);
+    // The writer runs a job that is not repeatable exactly once.
+    Typed::with(
+        move |tx: &Transaction<'_>| match f.take() {
+            Some(f) => f(tx),
+            None => Err(DbError::other("a write that runs once was run again")),
+        },
+        false,
+    )
+}
+
+impl<F, T> WriteJob for Typed<F, T>
 where
     F: FnMut(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     T: Send + 'static,
@@ -127,27 +105,21 @@ where
     }
 
     fn answer(self: Box<Self>, committed: Result<(), String>) {
-        let _ = self.reply.send(outcome(committed, self.out));
+        let result = match (committed, self.out) {
+            (Ok(()), Some(out)) => out,
+            // The write's own error stands even when the batch failed too.
+            (Err(_), Some(Err(e))) => Err(e),
+            (Err(why), _) => Err(DbError::other(format!(
+                "the write was not committed: {why}"
+            ))),
+            (Ok(()), None) => Err(DbError::other("the write panicked; it was rolled back")),
+        };
+        // The caller may have stopped waiting (its task was cancelled); the write stands.
+        let _ = self.reply.send(result);
     }
 
     fn repeatable(&self) -> bool {
-        true
-    }
-}
-
-/// What a write's caller is told: its own result if the batch committed, otherwise why not.
-fn outcome<T>(
-    committed: Result<(), String>,
-    out: Option<Result<T, DbError>>,
-) -> Result<T, DbError> {
-    match (committed, out) {
-        (Ok(()), Some(out)) => out,
-        // The write's own error stands even when the batch failed too.
-        (Err(_), Some(Err(e))) => Err(e),
-        (Err(why), _) => Err(DbError::other(format!(
-            "the write was not committed: {why}"
-        ))),
-        (Ok(()), None) => Err(DbError::other("the write panicked; it was rolled back")),
+        self.repeatable
     }
 }
 
