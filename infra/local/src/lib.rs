@@ -18,7 +18,7 @@ use anyhow::Context;
 use axum::Router;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tracing::{error, info, warn};
+use tracing::{info, warn};
 use turno_core::app::{Ports, Turno};
 use turno_core::kernel::ids::AgentId;
 use turno_core::ports::{QueueName, WhatsApp};
@@ -293,12 +293,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         let stop = async move {
             let _ = server_shutdown.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, app.into_make_service())
-            .with_graceful_shutdown(stop)
-            .await
-        {
-            error!(error = %e, "HTTP server stopped");
-        }
+        turno_http::serve(listener, app, turno_http::serve::IDLE_TIMEOUT, stop).await;
     });
     info!(%addr, sandbox = sandbox.is_some(), dev_login, "turno is running");
     Ok(Running {
@@ -532,8 +527,12 @@ mod tests {
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server =
-            tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
+        let server = tokio::spawn(turno_http::serve(
+            listener,
+            app,
+            turno_http::serve::IDLE_TIMEOUT,
+            std::future::pending(),
+        ));
 
         let panicked = get_raw(addr, "/test/panic").await;
 

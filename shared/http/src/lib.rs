@@ -17,6 +17,7 @@ mod export;
 pub mod openapi;
 mod push;
 mod reports;
+pub mod serve;
 pub mod webhook;
 mod workspaces;
 
@@ -26,4 +27,5 @@ pub use console::events_stream_router;
 pub use console_files::{
     ConsoleConfig, SignIn, console_config_router, console_file_names, console_router,
 };
+pub use serve::serve;
 pub use webhook::{WebhookState, webhook_router};

@@ -44,7 +44,12 @@ impl FakeGraph {
         let app = Router::new()
             .route("/{phone}/messages", post(send))
             .with_state(fake.clone());
-        tokio::spawn(async move { axum::serve(listener, app.into_make_service()).await });
+        tokio::spawn(turno_http::serve(
+            listener,
+            app,
+            turno_http::serve::IDLE_TIMEOUT,
+            std::future::pending(),
+        ));
         Ok((fake, url))
     }
 

@@ -28,6 +28,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest media download passed through: WhatsApp's limit for audio and video, and
 /// comfortably under what one HTTP response should carry.
 pub const DEFAULT_MAX_MEDIA_BYTES: u64 = 16 * 1024 * 1024;
+/// Idle connections to the Graph API kept for reuse, at most: a runner sends at most about
+/// this many requests at once (its bot turns in flight), and every idle one holds buffers.
+const IDLE_CONNECTIONS: usize = 64;
+/// An idle connection unused this long is closed rather than kept.
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How one `send` retries throttling and outages before handing the error back. The budget is
 /// small on purpose: the caller's queue redelivers with its own, longer, backoff.
@@ -187,6 +192,8 @@ impl GraphClient {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
+            .pool_max_idle_per_host(IDLE_CONNECTIONS)
+            .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
             .build()
             .map_err(BuildError::Http)?;
         Ok(GraphClient {
