@@ -24,6 +24,27 @@ pub struct Received {
     pub pending_statuses: VecDeque<(String, String, u8)>,
 }
 
+impl Received {
+    /// About how many bytes these records take on the heap (their buffers' capacities), so
+    /// that a run can tell the load generator's own growth from the runner's.
+    pub fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        let per_customer = self.at.capacity() * (size_of::<(String, Vec<Instant>)>() + 1)
+            + self
+                .at
+                .iter()
+                .map(|(k, v)| k.capacity() + v.capacity() * size_of::<Instant>())
+                .sum::<usize>();
+        let pending = self.pending_statuses.capacity() * size_of::<(String, String, u8)>()
+            + self
+                .pending_statuses
+                .iter()
+                .map(|(id, to, _)| id.capacity() + to.capacity())
+                .sum::<usize>();
+        per_customer + pending
+    }
+}
+
 /// The fake, shared between its handler and the run.
 #[derive(Clone, Default)]
 pub struct FakeGraph {

@@ -162,8 +162,14 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
     let slots = Arc::new(Semaphore::new(opts.max_in_flight));
     let tally: Shared = Arc::default();
     let load_start = load_average();
-    let mem_start = Memory::now();
     let start = Instant::now() + Duration::from_millis(50);
+    let (stop_sampling, sampling_stopped) = tokio::sync::oneshot::channel::<()>();
+    let sampler = tokio::spawn(sample_memory(
+        start,
+        tally.clone(),
+        graph.clone(),
+        sampling_stopped,
+    ));
     let sender = Arc::new(Sender {
         http,
         url: runner.webhook_url.clone(),
@@ -201,9 +207,6 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
             });
         }))
     };
-    let middle = start + opts.warmup + opts.duration / 2;
-    tokio::time::sleep_until(middle.into()).await;
-    let mem_middle = Memory::now();
     inbound.await?;
     callbacks.await?;
     let sends_done = Instant::now();
@@ -216,7 +219,8 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let drained_in = sends_done.elapsed();
-    let mem_end = Memory::now();
+    let _ = stop_sampling.send(());
+    let memory = sampler.await?;
     let load_end = load_average();
     runner.stop().await;
 
@@ -228,10 +232,58 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
         start,
         tally: t,
         replies,
-        memory: [mem_start, mem_middle, mem_end],
+        memory,
         load: [load_start, load_end],
         drained_in,
     }))
+}
+
+/// How often a run samples its memory.
+const MEMORY_EVERY: Duration = Duration::from_secs(5);
+
+/// The process's memory at one instant of a run, beside how much of it the load generator's
+/// own records (every send's outcome, every reply's arrival, the statuses still to report)
+/// take: those grow with the run by design, and are not the runner's.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Sample {
+    /// Seconds since the first send was due (negative before it).
+    pub at_s: f64,
+    pub memory: Memory,
+    pub records_mb: f64,
+}
+
+/// Samples memory every [`MEMORY_EVERY`] from now until `stop`, and once more then.
+async fn sample_memory(
+    start: Instant,
+    tally: Shared,
+    graph: FakeGraph,
+    mut stop: tokio::sync::oneshot::Receiver<()>,
+) -> Vec<Sample> {
+    let sample = || {
+        let records = self::tally(&tally, |t| t.sent.capacity() * std::mem::size_of::<Sent>())
+            + graph.with(|r| r.bytes());
+        let now = Instant::now();
+        let at_s = match now.checked_duration_since(start) {
+            Some(d) => d.as_secs_f64(),
+            None => -start.duration_since(now).as_secs_f64(),
+        };
+        Sample {
+            at_s,
+            memory: Memory::now(),
+            records_mb: records as f64 / (1024.0 * 1024.0),
+        }
+    };
+    let mut samples = Vec::new();
+    let mut every = tokio::time::interval(MEMORY_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => samples.push(sample()),
+            _ = &mut stop => {
+                samples.push(sample());
+                return samples;
+            }
+        }
+    }
 }
 
 /// Whether every customer has had a reply after their last accepted message.

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use super::mix::Kind;
-use super::stats::{Memory, Percentiles};
-use super::sustained::{SustainedOptions, Tally};
+use super::stats::Percentiles;
+use super::sustained::{Sample, SustainedOptions, Tally};
 
 /// What [`Report::build`] works from.
 pub(super) struct Inputs {
@@ -19,7 +19,8 @@ pub(super) struct Inputs {
     pub tally: Tally,
     /// Per customer number, when each reply reached the fake Graph API.
     pub replies: HashMap<String, Vec<Instant>>,
-    pub memory: [Memory; 3],
+    /// Memory every few seconds, from before the first send to after the drain.
+    pub memory: Vec<Sample>,
     pub load: [f64; 2],
     pub drained_in: Duration,
 }
@@ -59,6 +60,10 @@ pub struct Report {
     pub rss_middle_mb: f64,
     pub rss_end_mb: f64,
     pub rss_peak_mb: f64,
+    /// The load generator's own records at the start, middle and end (part of the RSS).
+    pub records_mb: [f64; 3],
+    /// Every sample: seconds from the first send, RSS and the records, in MB.
+    pub memory_timeline: Vec<[f64; 3]>,
     pub load_start: f64,
     pub load_end: f64,
     pub drained_in_s: f64,
@@ -69,6 +74,8 @@ impl Report {
         let o = &i.opts;
         let measured_from = i.start + o.warmup;
         let measured_to = measured_from + o.duration;
+        let (first, middle, last) =
+            memory_points(&i.memory, (o.warmup + o.duration / 2).as_secs_f64());
         let mut r = Report {
             rate: o.rate,
             status_rate: o.rate * o.status_ratio,
@@ -78,10 +85,16 @@ impl Report {
             messages_dropped: i.tally.dropped_messages,
             statuses_dropped: i.tally.dropped_statuses,
             statuses_starved: i.tally.starved_statuses,
-            rss_start_mb: i.memory[0].rss_mb,
-            rss_middle_mb: i.memory[1].rss_mb,
-            rss_end_mb: i.memory[2].rss_mb,
-            rss_peak_mb: i.memory[2].peak_mb,
+            rss_start_mb: first.memory.rss_mb,
+            rss_middle_mb: middle.memory.rss_mb,
+            rss_end_mb: last.memory.rss_mb,
+            rss_peak_mb: last.memory.peak_mb,
+            records_mb: [first.records_mb, middle.records_mb, last.records_mb],
+            memory_timeline: i
+                .memory
+                .iter()
+                .map(|s| [s.at_s, s.memory.rss_mb, s.records_mb])
+                .collect(),
             load_start: i.load[0],
             load_end: i.load[1],
             drained_in_s: i.drained_in.as_secs_f64(),
@@ -176,6 +189,12 @@ impl Report {
             "replies_per_s": round1(self.replies_per_s),
             "rss_start_mb": round1(self.rss_start_mb), "rss_middle_mb": round1(self.rss_middle_mb),
             "rss_end_mb": round1(self.rss_end_mb), "rss_peak_mb": round1(self.rss_peak_mb),
+            "records_start_mb": round1(self.records_mb[0]),
+            "records_middle_mb": round1(self.records_mb[1]),
+            "records_end_mb": round1(self.records_mb[2]),
+            "memory_timeline": self.memory_timeline.iter()
+                .map(|[t, rss, rec]| json!([round1(*t), round1(*rss), round1(*rec)]))
+                .collect::<Vec<_>>(),
             "load_start": self.load_start, "load_end": self.load_end,
             "drained_in_s": round1(self.drained_in_s),
         });
@@ -234,12 +253,45 @@ impl Report {
                 self.rss_start_mb, self.rss_middle_mb, self.rss_end_mb, self.rss_peak_mb
             ),
             format!(
+                "of which records     start {:.0} MB  middle {:.0} MB  end {:.0} MB (the load generator's own: each send's outcome, each reply's arrival)",
+                self.records_mb[0], self.records_mb[1], self.records_mb[2]
+            ),
+            format!(
+                "RSS less records     {}",
+                self.memory_timeline
+                    .iter()
+                    .map(|[t, rss, rec]| format!("{t:.0} s {:.0}", rss - rec))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            ),
+            format!(
                 "load average         {:.2} at the start, {:.2} at the end",
                 self.load_start, self.load_end
             ),
         ]
         .join("\n")
     }
+}
+
+/// The first sample, the one nearest `middle_s`, and the last; all zeros with no samples.
+fn memory_points(samples: &[Sample], middle_s: f64) -> (Sample, Sample, Sample) {
+    let none = Sample {
+        at_s: 0.0,
+        memory: Default::default(),
+        records_mb: 0.0,
+    };
+    let first = samples.first().copied().unwrap_or(none);
+    let last = samples.last().copied().unwrap_or(none);
+    let middle = samples
+        .iter()
+        .copied()
+        .min_by(|a, b| {
+            (a.at_s - middle_s)
+                .abs()
+                .total_cmp(&(b.at_s - middle_s).abs())
+        })
+        .unwrap_or(none);
+    (first, middle, last)
 }
 
 fn kind_index(k: Kind) -> usize {
@@ -275,6 +327,37 @@ pub(super) fn answer_latencies(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::stats::Memory;
+
+    #[test]
+    fn memory_is_reported_at_the_start_the_sample_nearest_the_middle_and_the_end() {
+        let at = |at_s: f64, rss_mb: f64| Sample {
+            at_s,
+            memory: Memory {
+                rss_mb,
+                peak_mb: rss_mb,
+            },
+            records_mb: rss_mb / 10.0,
+        };
+        let samples = [
+            at(-0.05, 50.0),
+            at(5.0, 60.0),
+            at(10.0, 70.0),
+            at(15.0, 65.0),
+        ];
+        let (first, middle, last) = memory_points(&samples, 9.0);
+        assert_eq!(
+            (
+                first.memory.rss_mb,
+                middle.memory.rss_mb,
+                last.memory.rss_mb
+            ),
+            (50.0, 70.0, 65.0)
+        );
+        assert_eq!(middle.records_mb, 7.0);
+        let (first, _, last) = memory_points(&[], 9.0);
+        assert_eq!((first.memory.rss_mb, last.memory.rss_mb), (0.0, 0.0));
+    }
 
     #[test]
     fn each_message_takes_the_first_reply_after_it() {
