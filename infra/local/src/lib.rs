@@ -107,7 +107,9 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
             cfg.data_dir.display()
         )
     })?;
-    let db = Db::open(&cfg.data_dir.join("turno.db"))?;
+    // The operational counters and timings, scraped at GET /metrics (Prometheus text).
+    let metrics = Arc::new(turno_telemetry::Registry::for_prometheus());
+    let db = Db::open_observed(&cfg.data_dir.join("turno.db"), metrics.clone())?;
     let queues = Arc::new(SqliteQueues::with_options(
         db.clone(),
         QueueOptions::default(),
@@ -175,8 +177,6 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         )
         .detached(),
     );
-    // The operational counters and timings, scraped at GET /metrics (Prometheus text).
-    let metrics = Arc::new(turno_telemetry::Registry::for_prometheus());
     let turno = Turno::new(
         Ports {
             store,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
-use turno_core::ports::StoreError;
+use turno_core::ports::{Metrics, NoMetrics, StoreError};
 
 /// How long a writer waits for another process holding the database before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -85,7 +85,13 @@ impl Db {
     /// date. WAL journal with `synchronous=NORMAL`: a committed write survives a process crash;
     /// only a power loss may lose the last few commits.
     pub fn open(path: &Path) -> anyhow::Result<Db> {
-        Self::open_file(path, None)
+        Self::open_observed(path, Arc::new(NoMetrics))
+    }
+
+    /// [`Db::open`], timing every group commit and checkpoint into `metrics`
+    /// (`Timing::StoreCommit`, `Timing::StoreCheckpoint`).
+    pub fn open_observed(path: &Path, metrics: Arc<dyn Metrics>) -> anyhow::Result<Db> {
+        Self::open_file(path, None, metrics)
     }
 
     /// A database file in a new temporary directory, deleted when the last clone is dropped.
@@ -96,10 +102,14 @@ impl Db {
             .tempdir()
             .context("cannot create a temporary directory")?;
         let path = dir.path().join("turno.db");
-        Self::open_file(&path, Some(dir))
+        Self::open_file(&path, Some(dir), Arc::new(NoMetrics))
     }
 
-    fn open_file(path: &Path, temp_dir: Option<tempfile::TempDir>) -> anyhow::Result<Db> {
+    fn open_file(
+        path: &Path,
+        temp_dir: Option<tempfile::TempDir>,
+        metrics: Arc<dyn Metrics>,
+    ) -> anyhow::Result<Db> {
         let conn = Connection::open(path)
             .with_context(|| format!("cannot open the database {}", path.display()))?;
         let mode: String = conn
@@ -111,20 +121,22 @@ impl Db {
                 path.display()
             );
         }
-        Self::setup(conn, Some(path.to_path_buf()), temp_dir)
+        Self::setup(conn, Some(path.to_path_buf()), temp_dir, metrics)
             .with_context(|| format!("cannot prepare the database {}", path.display()))
     }
 
     /// A private database in memory, gone when the last clone is dropped. For tests.
     pub fn open_in_memory() -> anyhow::Result<Db> {
         let conn = Connection::open_in_memory().context("cannot open an in-memory database")?;
-        Self::setup(conn, None, None).context("cannot prepare the in-memory database")
+        Self::setup(conn, None, None, Arc::new(NoMetrics))
+            .context("cannot prepare the in-memory database")
     }
 
     fn setup(
         mut conn: Connection,
         path: Option<PathBuf>,
         temp_dir: Option<tempfile::TempDir>,
+        metrics: Arc<dyn Metrics>,
     ) -> anyhow::Result<Db> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
@@ -144,14 +156,17 @@ impl Db {
                 // writer's commits.
                 conn.pragma_update(None, "wal_autocheckpoint", 0)?;
                 conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
-                Some(Checkpointer::spawn(p, BUSY_TIMEOUT).context("cannot start the checkpoints")?)
+                Some(
+                    Checkpointer::spawn(p, BUSY_TIMEOUT, metrics.clone())
+                        .context("cannot start the checkpoints")?,
+                )
             }
             None => None,
         };
         let readers = path
             .clone()
             .map(|p| Readers::new(p, READERS, STATEMENT_CACHE));
-        let writer = Writer::spawn(conn).context("cannot start the database writer")?;
+        let writer = Writer::spawn(conn, metrics).context("cannot start the database writer")?;
         Ok(Db {
             inner: Arc::new(Inner {
                 writer,

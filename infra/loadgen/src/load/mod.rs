@@ -9,6 +9,7 @@ pub mod burst;
 pub mod graph;
 pub mod mix;
 pub mod stats;
+pub mod store;
 pub mod sustained;
 mod sustained_report;
 

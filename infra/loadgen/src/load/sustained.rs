@@ -222,6 +222,7 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
     let _ = stop_sampling.send(());
     let memory = sampler.await?;
     let load_end = load_average();
+    let store = super::store::read(&sender.http, &runner.running.url()).await?;
     runner.stop().await;
 
     let t = std::mem::take(&mut *tally.lock().unwrap_or_else(|p| p.into_inner()));
@@ -235,6 +236,7 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
         memory,
         load: [load_start, load_end],
         drained_in,
+        store,
     }))
 }
 

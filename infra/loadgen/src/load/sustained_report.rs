@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::mix::Kind;
 use super::stats::Percentiles;
+use super::store::Timed;
 use super::sustained::{Sample, SustainedOptions, Tally};
 
 /// What [`Report::build`] works from.
@@ -23,6 +24,8 @@ pub(super) struct Inputs {
     pub memory: Vec<Sample>,
     pub load: [f64; 2],
     pub drained_in: Duration,
+    /// The runner's group commits and checkpoints over the whole run.
+    pub store: (Timed, Timed),
 }
 
 /// Counts over the whole run (warm-up included) and figures of its measured part.
@@ -67,6 +70,9 @@ pub struct Report {
     pub load_start: f64,
     pub load_end: f64,
     pub drained_in_s: f64,
+    /// The runner's store over the whole run (warm-up and drain included).
+    pub commits: Timed,
+    pub checkpoints: Timed,
 }
 
 impl Report {
@@ -98,6 +104,8 @@ impl Report {
             load_start: i.load[0],
             load_end: i.load[1],
             drained_in_s: i.drained_in.as_secs_f64(),
+            commits: i.store.0,
+            checkpoints: i.store.1,
             ..Report::default()
         };
         let (mut web_msg, mut web_st) = (Vec::new(), Vec::new());
@@ -204,6 +212,8 @@ impl Report {
         self.webhook_messages.json_into("webhook_messages", &mut m);
         self.webhook_statuses.json_into("webhook_statuses", &mut m);
         self.reply.json_into("reply", &mut m);
+        self.commits.json_into("store_commits", &mut m);
+        self.checkpoints.json_into("store_checkpoints", &mut m);
         Value::Object(m)
     }
 
@@ -264,6 +274,8 @@ impl Report {
                     .collect::<Vec<_>>()
                     .join(" · ")
             ),
+            format!("store commits        {}", self.commits.line()),
+            format!("store checkpoints    {}", self.checkpoints.line()),
             format!(
                 "load average         {:.2} at the start, {:.2} at the end",
                 self.load_start, self.load_end

@@ -31,6 +31,11 @@ pub enum Timing {
     SendLatency,
     /// How long a job waited in its queue before a consumer took it, by queue.
     QueueAge,
+    /// The embedded store: one group commit of the writer, from its first statement to its
+    /// commit (every write waiting at that moment shares it).
+    StoreCommit,
+    /// The embedded store: one checkpoint of its write-ahead log into the database file.
+    StoreCheckpoint,
 }
 
 impl Counter {
@@ -78,18 +83,30 @@ impl Counter {
 }
 
 impl Timing {
-    pub const ALL: [Timing; 2] = [Timing::SendLatency, Timing::QueueAge];
+    pub const ALL: [Timing; 4] = [
+        Timing::SendLatency,
+        Timing::QueueAge,
+        Timing::StoreCommit,
+        Timing::StoreCheckpoint,
+    ];
+
+    /// Whether the AWS functions write it: the store's timings are the embedded store's.
+    pub fn on_aws(self) -> bool {
+        !matches!(self, Timing::StoreCommit | Timing::StoreCheckpoint)
+    }
 
     pub fn name(self) -> &'static str {
         match self {
             Timing::SendLatency => "SendLatency",
             Timing::QueueAge => "QueueAge",
+            Timing::StoreCommit => "StoreCommit",
+            Timing::StoreCheckpoint => "StoreCheckpoint",
         }
     }
 
     pub fn label(self) -> Option<&'static str> {
         match self {
-            Timing::SendLatency => None,
+            Timing::SendLatency | Timing::StoreCommit | Timing::StoreCheckpoint => None,
             Timing::QueueAge => Some("queue"),
         }
     }
@@ -98,6 +115,12 @@ impl Timing {
         match self {
             Timing::SendLatency => "Time of one send to WhatsApp, in seconds.",
             Timing::QueueAge => "Time a job waited in its queue, in seconds, by queue.",
+            Timing::StoreCommit => {
+                "Time of one group commit of the embedded store's writer, in seconds."
+            }
+            Timing::StoreCheckpoint => {
+                "Time of one checkpoint of the embedded store's write-ahead log, in seconds."
+            }
         }
     }
 }

@@ -9,12 +9,14 @@
 //! writer answers; the checkpoint only moves it into the main file.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tracing::{error, warn};
+use turno_core::ports::{Metrics, Timing};
 
 /// How often the WAL is copied into the database file. At the writer's peak (a few thousand
 /// small commits a second) this keeps the WAL to a few megabytes.
@@ -28,13 +30,17 @@ pub(super) struct Checkpointer {
 
 impl Checkpointer {
     /// Starts checkpointing the database file at `path` (in WAL mode).
-    pub(super) fn spawn(path: &Path, busy_timeout: Duration) -> anyhow::Result<Checkpointer> {
+    pub(super) fn spawn(
+        path: &Path,
+        busy_timeout: Duration,
+        metrics: Arc<dyn Metrics>,
+    ) -> anyhow::Result<Checkpointer> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(busy_timeout)?;
         let (stop, stopped) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("turno-db-checkpoint".into())
-            .spawn(move || run(&conn, &stopped))?;
+            .spawn(move || run(&conn, &stopped, metrics.as_ref()))?;
         Ok(Checkpointer {
             stop: Some(stop),
             thread: Some(thread),
@@ -53,14 +59,17 @@ impl Drop for Checkpointer {
     }
 }
 
-fn run(conn: &Connection, stopped: &mpsc::Receiver<()>) {
+fn run(conn: &Connection, stopped: &mpsc::Receiver<()>, metrics: &dyn Metrics) {
     let mut failing = false;
     loop {
         match stopped.recv_timeout(EVERY) {
             Err(RecvTimeoutError::Timeout) => {}
             Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
         }
-        match checkpoint(conn) {
+        let started = Instant::now();
+        let done = checkpoint(conn);
+        metrics.time(Timing::StoreCheckpoint, None, started.elapsed());
+        match done {
             Ok(()) => failing = false,
             // Logged once per spell of failures: the next round tries again, and until one
             // succeeds the WAL only grows (every commit is still in it).

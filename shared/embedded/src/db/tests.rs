@@ -472,3 +472,51 @@ async fn a_panicking_repeatable_write_fails_alone() {
     // The writer is still there.
     insert(&db, 9).await.expect("later write");
 }
+
+/// Counts the timings recorded into it.
+#[derive(Default)]
+struct Timings(std::sync::Mutex<Vec<turno_core::ports::Timing>>);
+
+impl turno_core::ports::Metrics for Timings {
+    fn count(&self, _: turno_core::ports::Counter, _: Option<&str>, _: u64) {}
+    fn time(&self, timing: turno_core::ports::Timing, _: Option<&str>, _: Duration) {
+        self.0.lock().expect("lock").push(timing);
+    }
+}
+
+#[tokio::test]
+async fn an_observed_database_times_its_commits_and_checkpoints() {
+    use turno_core::ports::Timing;
+    let dir = tempfile::tempdir().expect("dir");
+    let timings = std::sync::Arc::new(Timings::default());
+    let db = Db::open_observed(&dir.path().join("t.db"), timings.clone()).expect("db");
+    let seen = |t: Timing| {
+        timings
+            .0
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|x| **x == t)
+            .count()
+    };
+    let commits_before = seen(Timing::StoreCommit);
+
+    db.write(|tx| {
+        tx.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY)")?;
+        Ok(())
+    })
+    .await
+    .expect("write");
+
+    // The commit is timed just after its writes are answered, the checkpoints every 250 ms.
+    let timed = || seen(Timing::StoreCommit) > commits_before && seen(Timing::StoreCheckpoint) > 0;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !timed() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        seen(Timing::StoreCommit) > commits_before,
+        "the commit was not timed"
+    );
+    assert!(seen(Timing::StoreCheckpoint) > 0, "no checkpoint was timed");
+}

@@ -13,12 +13,14 @@
 use std::any::Any;
 use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::{self, JoinHandle, ThreadId};
+use std::time::Instant;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 use tracing::error;
+use turno_core::ports::{Metrics, Timing};
 
 use super::DbError;
 
@@ -133,11 +135,11 @@ pub(super) struct Writer {
 
 impl Writer {
     /// Starts the writer thread on `conn`.
-    pub(super) fn spawn(conn: Connection) -> std::io::Result<Writer> {
+    pub(super) fn spawn(conn: Connection, metrics: Arc<dyn Metrics>) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("turno-db-writer".into())
-            .spawn(move || run(conn, &queue))?;
+            .spawn(move || run(conn, &queue, metrics.as_ref()))?;
         Ok(Writer {
             jobs: Some(jobs),
             thread_id: thread.thread().id(),
@@ -167,7 +169,7 @@ impl Drop for Writer {
     }
 }
 
-fn run(mut conn: Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>) {
+fn run(mut conn: Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>, metrics: &dyn Metrics) {
     while let Ok(first) = queue.recv() {
         let mut batch = Vec::with_capacity(16);
         batch.push(first);
@@ -177,7 +179,9 @@ fn run(mut conn: Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>) {
                 Err(_) => break,
             }
         }
+        let started = Instant::now();
         commit_batch(&mut conn, batch);
+        metrics.time(Timing::StoreCommit, None, started.elapsed());
     }
 }
 
