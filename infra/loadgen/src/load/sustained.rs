@@ -10,7 +10,7 @@ use turno_tests::{APP_SECRET, sign};
 
 use super::graph::FakeGraph;
 use super::mix::{self, Kind};
-use super::stats::{Memory, Schedule};
+use super::stats::{Cpu, Memory, Schedule};
 use super::{Runner, load_average};
 
 pub use super::sustained_report::Report;
@@ -162,6 +162,7 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
     let slots = Arc::new(Semaphore::new(opts.max_in_flight));
     let tally: Shared = Arc::default();
     let load_start = load_average();
+    let cpu_start = Cpu::now();
     let start = Instant::now() + Duration::from_millis(50);
     let (stop_sampling, sampling_stopped) = tokio::sync::oneshot::channel::<()>();
     let sampler = tokio::spawn(sample_memory(
@@ -222,6 +223,7 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
     let _ = stop_sampling.send(());
     let memory = sampler.await?;
     let load_end = load_average();
+    let cpu = Cpu::now().since(&cpu_start);
     let store = super::store::read(&sender.http, &runner.running.url()).await?;
     runner.stop().await;
 
@@ -237,6 +239,7 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
         load: [load_start, load_end],
         drained_in,
         store,
+        cpu,
     }))
 }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use super::mix::Kind;
-use super::stats::Percentiles;
+use super::stats::{Cpu, Percentiles};
 use super::store::Timed;
 use super::sustained::{Sample, SustainedOptions, Tally};
 
@@ -26,6 +26,8 @@ pub(super) struct Inputs {
     pub drained_in: Duration,
     /// The runner's group commits and checkpoints over the whole run.
     pub store: (Timed, Timed),
+    /// The process's CPU time from the first send to the end of the drain.
+    pub cpu: Cpu,
 }
 
 /// Counts over the whole run (warm-up included) and figures of its measured part.
@@ -73,6 +75,15 @@ pub struct Report {
     /// The runner's store over the whole run (warm-up and drain included).
     pub commits: Timed,
     pub checkpoints: Timed,
+    /// CPU seconds of the whole process (runner, load generator and fake Graph API) over the
+    /// run, and of the store's writer and checkpoint threads.
+    pub cpu_s: f64,
+    pub cpu_writer_s: f64,
+    pub cpu_checkpoint_s: f64,
+    /// The whole process's CPU time per customer message sent (its statuses and replies
+    /// included), in ms.
+    pub cpu_per_message_ms: f64,
+    pub cores: usize,
 }
 
 impl Report {
@@ -104,6 +115,10 @@ impl Report {
             load_start: i.load[0],
             load_end: i.load[1],
             drained_in_s: i.drained_in.as_secs_f64(),
+            cpu_s: i.cpu.total_s,
+            cpu_writer_s: i.cpu.thread(WRITER_THREAD),
+            cpu_checkpoint_s: i.cpu.thread(CHECKPOINT_THREAD),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             commits: i.store.0,
             checkpoints: i.store.1,
             ..Report::default()
@@ -171,6 +186,7 @@ impl Report {
         r.inbound_per_s = ok_msg as f64 / secs;
         r.statuses_per_s = ok_st as f64 / secs;
         r.replies_per_s = in_window as f64 / secs;
+        r.cpu_per_message_ms = r.cpu_s * 1000.0 / (r.messages_sent.max(1) as f64);
         r.webhook_messages = Percentiles::of(web_msg);
         r.webhook_statuses = Percentiles::of(web_st);
         r.reply = Percentiles::of(reply);
@@ -205,6 +221,10 @@ impl Report {
                 .collect::<Vec<_>>(),
             "load_start": self.load_start, "load_end": self.load_end,
             "drained_in_s": round1(self.drained_in_s),
+            "cpu_s": round1(self.cpu_s), "cpu_writer_s": round1(self.cpu_writer_s),
+            "cpu_checkpoint_s": round1(self.cpu_checkpoint_s),
+            "cpu_per_message_ms": (self.cpu_per_message_ms * 1000.0).round() / 1000.0,
+            "cores": self.cores,
         });
         if let Value::Object(f) = fields {
             m.extend(f);
@@ -274,6 +294,15 @@ impl Report {
                     .collect::<Vec<_>>()
                     .join(" · ")
             ),
+            format!(
+                "CPU                  {:.1} s on {} cores ({:.0} % of them), {:.3} ms per message; the store's writer {:.1} s, its checkpoints {:.1} s",
+                self.cpu_s,
+                self.cores,
+                100.0 * self.cpu_s / (self.cores as f64 * (self.warmup_s + self.duration_s + self.drained_in_s)).max(f64::EPSILON),
+                self.cpu_per_message_ms,
+                self.cpu_writer_s,
+                self.cpu_checkpoint_s
+            ),
             format!("store commits        {}", self.commits.line()),
             format!("store checkpoints    {}", self.checkpoints.line()),
             format!(
@@ -284,6 +313,10 @@ impl Report {
         .join("\n")
     }
 }
+
+/// The store's threads, as `/proc` names them (cut to 15 bytes).
+const WRITER_THREAD: &str = "turno-db-writer";
+const CHECKPOINT_THREAD: &str = "turno-db-checkp";
 
 /// The first sample, the one nearest `middle_s`, and the last; all zeros with no samples.
 fn memory_points(samples: &[Sample], middle_s: f64) -> (Sample, Sample, Sample) {
