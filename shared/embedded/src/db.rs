@@ -48,6 +48,16 @@ const STATEMENT_CACHE: usize = 128;
 /// queues' and conversations' tables and indexes stays in memory between commits.
 const WRITER_CACHE_KIB: i64 = 32 * 1024;
 
+/// [`WRITER_CACHE_KIB`], or `TURNO_DB_WRITER_CACHE_KIB` when set to a positive number (for
+/// measuring other sizes without a rebuild).
+fn writer_cache_kib() -> i64 {
+    std::env::var("TURNO_DB_WRITER_CACHE_KIB")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(WRITER_CACHE_KIB)
+}
+
 /// The WAL is truncated back to this size after a checkpoint that let it restart.
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
@@ -139,7 +149,7 @@ impl Db {
         metrics: Arc<dyn Metrics>,
     ) -> anyhow::Result<Db> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
+        conn.pragma_update(None, "cache_size", -writer_cache_kib())?;
         // Every write runs in a savepoint of the batch's transaction, and SQLite keeps the
         // pages a savepoint may have to restore in a statement journal. Past 64 KiB that
         // journal spills to a temporary file, which cost the writer a `pwrite` per page it

@@ -17,10 +17,15 @@ pub struct Timed {
 }
 
 impl Timed {
-    /// The histogram `turno_<name>_seconds` (no labels) in Prometheus `text`; zeros when it is
-    /// not there (nothing observed yet).
-    pub fn read(text: &str, name: &str) -> Timed {
+    /// The histogram `turno_<name>_seconds` in Prometheus `text`, of the series with `label`
+    /// (`queue="inbound"`) or of the one with no label; zeros when it is not there (nothing
+    /// observed yet).
+    pub fn read(text: &str, name: &str, label: Option<&str>) -> Timed {
         let metric = format!("turno_{name}_seconds");
+        let (bucket, plain) = match label {
+            Some(l) => (format!("_bucket{{{l},le=\""), format!("{{{l}}} ")),
+            None => ("_bucket{le=\"".to_owned(), " ".to_owned()),
+        };
         let value = |line: &str| {
             line.rsplit_once(' ')
                 .and_then(|(_, v)| v.parse::<f64>().ok())
@@ -32,7 +37,7 @@ impl Timed {
                 continue;
             };
             if let Some(le) = rest
-                .strip_prefix("_bucket{le=\"")
+                .strip_prefix(bucket.as_str())
                 .and_then(|r| r.split_once('"'))
                 .map(|(le, _)| le)
             {
@@ -42,9 +47,15 @@ impl Timed {
                     le.parse().unwrap_or(f64::INFINITY)
                 };
                 buckets.push((bound, value(line).unwrap_or(0.0) as u64));
-            } else if rest.starts_with("_count") {
+            } else if rest
+                .strip_prefix("_count")
+                .is_some_and(|r| r.starts_with(plain.as_str()))
+            {
                 count = value(line).unwrap_or(0.0) as u64;
-            } else if rest.starts_with("_sum") {
+            } else if rest
+                .strip_prefix("_sum")
+                .is_some_and(|r| r.starts_with(plain.as_str()))
+            {
                 sum = value(line).unwrap_or(0.0);
             }
         }
@@ -99,8 +110,18 @@ impl Timed {
     }
 }
 
-/// The store's commit and checkpoint timings of the runner at `base_url`.
-pub async fn read(http: &reqwest::Client, base_url: &str) -> anyhow::Result<(Timed, Timed)> {
+/// The runner's timings that say where a reply waited.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunnerTimings {
+    /// The store's group commits and WAL checkpoints.
+    pub commits: Timed,
+    pub checkpoints: Timed,
+    /// How long customer messages waited in the inbound queue for a bot turn to take them.
+    pub inbound_wait: Timed,
+}
+
+/// The timings of the runner at `base_url`, from its `GET /metrics`.
+pub async fn read(http: &reqwest::Client, base_url: &str) -> anyhow::Result<RunnerTimings> {
     let text = http
         .get(format!("{base_url}/metrics"))
         .send()
@@ -108,10 +129,11 @@ pub async fn read(http: &reqwest::Client, base_url: &str) -> anyhow::Result<(Tim
         .error_for_status()?
         .text()
         .await?;
-    Ok((
-        Timed::read(&text, "store_commit"),
-        Timed::read(&text, "store_checkpoint"),
-    ))
+    Ok(RunnerTimings {
+        commits: Timed::read(&text, "store_commit", None),
+        checkpoints: Timed::read(&text, "store_checkpoint", None),
+        inbound_wait: Timed::read(&text, "queue_age", Some("queue=\"inbound\"")),
+    })
 }
 
 #[cfg(test)]
@@ -135,14 +157,28 @@ turno_store_checkpoint_seconds_bucket{le=\"+Inf\"} 3
 turno_store_checkpoint_seconds_sum 4.5
 turno_store_checkpoint_seconds_count 3
 ";
-        let commit = Timed::read(text, "store_commit");
+        let commit = Timed::read(text, "store_commit", None);
         assert_eq!(commit.count, 100);
         assert_eq!(commit.mean_ms, 5.0);
         assert_eq!(commit.over_100ms, 2);
         assert_eq!(commit.all_under_ms, 250.0);
-        let checkpoint = Timed::read(text, "store_checkpoint");
+        let checkpoint = Timed::read(text, "store_checkpoint", None);
         assert_eq!((checkpoint.count, checkpoint.over_100ms), (3, 3));
         assert!(checkpoint.all_under_ms.is_infinite());
-        assert_eq!(Timed::read(text, "send_latency"), Timed::default());
+        assert_eq!(Timed::read(text, "send_latency", None), Timed::default());
+        let labelled = "\
+turno_queue_age_seconds_bucket{queue=\"inbound\",le=\"0.1\"} 9
+turno_queue_age_seconds_bucket{queue=\"inbound\",le=\"+Inf\"} 10
+turno_queue_age_seconds_sum{queue=\"inbound\"} 2
+turno_queue_age_seconds_count{queue=\"inbound\"} 10
+turno_queue_age_seconds_bucket{queue=\"sla_timers\",le=\"0.1\"} 0
+turno_queue_age_seconds_bucket{queue=\"sla_timers\",le=\"+Inf\"} 4
+turno_queue_age_seconds_sum{queue=\"sla_timers\"} 400
+turno_queue_age_seconds_count{queue=\"sla_timers\"} 4
+";
+        let inbound = Timed::read(labelled, "queue_age", Some("queue=\"inbound\""));
+        assert_eq!((inbound.count, inbound.over_100ms), (10, 1));
+        assert_eq!(inbound.mean_ms, 200.0);
+        assert_eq!(Timed::read(labelled, "queue_age", None), Timed::default());
     }
 }

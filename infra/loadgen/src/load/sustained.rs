@@ -224,7 +224,7 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
     let memory = sampler.await?;
     let load_end = load_average();
     let cpu = Cpu::now().since(&cpu_start);
-    let store = super::store::read(&sender.http, &runner.running.url()).await?;
+    let timings = super::store::read(&sender.http, &runner.running.url()).await?;
     runner.stop().await;
 
     let t = std::mem::take(&mut *tally.lock().unwrap_or_else(|p| p.into_inner()));
@@ -238,7 +238,7 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
         memory,
         load: [load_start, load_end],
         drained_in,
-        store,
+        timings,
         cpu,
     }))
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::mix::Kind;
 use super::stats::{Cpu, Percentiles};
-use super::store::Timed;
+use super::store::{RunnerTimings, Timed};
 use super::sustained::{Sample, SustainedOptions, Tally};
 
 /// What [`Report::build`] works from.
@@ -25,7 +25,7 @@ pub(super) struct Inputs {
     pub load: [f64; 2],
     pub drained_in: Duration,
     /// The runner's group commits and checkpoints over the whole run.
-    pub store: (Timed, Timed),
+    pub timings: RunnerTimings,
     /// The process's CPU time from the first send to the end of the drain.
     pub cpu: Cpu,
 }
@@ -75,6 +75,7 @@ pub struct Report {
     /// The runner's store over the whole run (warm-up and drain included).
     pub commits: Timed,
     pub checkpoints: Timed,
+    pub inbound_wait: Timed,
     /// CPU seconds of the whole process (runner, load generator and fake Graph API) over the
     /// run, and of the store's writer and checkpoint threads.
     pub cpu_s: f64,
@@ -119,8 +120,9 @@ impl Report {
             cpu_writer_s: i.cpu.thread(WRITER_THREAD),
             cpu_checkpoint_s: i.cpu.thread(CHECKPOINT_THREAD),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            commits: i.store.0,
-            checkpoints: i.store.1,
+            commits: i.timings.commits,
+            checkpoints: i.timings.checkpoints,
+            inbound_wait: i.timings.inbound_wait,
             ..Report::default()
         };
         let (mut web_msg, mut web_st) = (Vec::new(), Vec::new());
@@ -234,6 +236,7 @@ impl Report {
         self.reply.json_into("reply", &mut m);
         self.commits.json_into("store_commits", &mut m);
         self.checkpoints.json_into("store_checkpoints", &mut m);
+        self.inbound_wait.json_into("inbound_wait", &mut m);
         Value::Object(m)
     }
 
@@ -305,6 +308,7 @@ impl Report {
             ),
             format!("store commits        {}", self.commits.line()),
             format!("store checkpoints    {}", self.checkpoints.line()),
+            format!("inbound queue wait   {}", self.inbound_wait.line()),
             format!(
                 "load average         {:.2} at the start, {:.2} at the end",
                 self.load_start, self.load_end
