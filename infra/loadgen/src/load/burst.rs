@@ -32,7 +32,7 @@ pub async fn run(opts: &BurstOptions) -> anyhow::Result<()> {
     let url = runner.webhook_url.clone();
     eprintln!(
         "turno at {}; {} customers, {} in flight",
-        runner.url.clone(),
+        runner.running.url(),
         opts.customers,
         opts.concurrency
     );

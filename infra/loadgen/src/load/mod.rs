@@ -19,23 +19,12 @@ use anyhow::Context;
 use turno_tests::APP_SECRET;
 
 /// The local runner started for a load run, with its data directory.
-///
-/// It runs on a runtime of its own, as the `turno` binary does: the load generator's client
-/// and the fake Graph API are the runner's network peers, and on one runtime their tasks
-/// would wait in the runner's run queue (and its tasks in theirs), which no deployment does.
-/// The threads share the machine's cores as separate processes would.
 pub struct Runner {
-    running: Option<turno_local::Running>,
-    runtime: Option<tokio::runtime::Runtime>,
+    pub running: turno_local::Running,
     /// Where its webhook is.
     pub webhook_url: String,
-    /// Its base URL (`/metrics` is there).
-    pub url: String,
     _data: tempfile::TempDir,
 }
-
-/// The runner's threads (its runtime's workers and blocking pool), as `/proc` names them.
-pub const RUNNER_THREADS: &str = "turno-runner";
 
 impl Runner {
     /// The runner on a fresh data directory with the demo workspace, sending to `graph_url`.
@@ -46,38 +35,17 @@ impl Runner {
         cfg.access_token = Some("load-test-token".into());
         cfg.api_base_url = graph_url;
         cfg.sweep_every = Duration::from_secs(60);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .thread_name(RUNNER_THREADS)
-            .build()
-            .context("starting the runner's runtime")?;
-        let running = runtime
-            .spawn(turno_local::start(cfg))
-            .await?
-            .context("starting turno")?;
-        let url = running.url();
+        let running = turno_local::start(cfg).await.context("starting turno")?;
+        let webhook_url = format!("{}/webhook/whatsapp", running.url());
         Ok(Runner {
-            running: Some(running),
-            runtime: Some(runtime),
-            webhook_url: format!("{url}/webhook/whatsapp"),
-            url,
+            running,
+            webhook_url,
             _data: data,
         })
     }
 
-    pub async fn stop(mut self) {
-        if let (Some(running), Some(runtime)) = (self.running.take(), &self.runtime) {
-            let _ = runtime.spawn(running.stop()).await;
-        }
-    }
-}
-
-impl Drop for Runner {
-    fn drop(&mut self) {
-        // A runtime cannot be dropped (which waits for its threads) inside another one.
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
+    pub async fn stop(self) {
+        self.running.stop().await;
     }
 }
 

@@ -224,7 +224,7 @@ pub async fn run(opts: &SustainedOptions) -> anyhow::Result<Report> {
     let memory = sampler.await?;
     let load_end = load_average();
     let cpu = Cpu::now().since(&cpu_start);
-    let timings = super::store::read(&sender.http, &runner.url).await?;
+    let timings = super::store::read(&sender.http, &runner.running.url()).await?;
     runner.stop().await;
 
     let t = std::mem::take(&mut *tally.lock().unwrap_or_else(|p| p.into_inner()));

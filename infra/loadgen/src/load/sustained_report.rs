@@ -79,8 +79,6 @@ pub struct Report {
     /// CPU seconds of the whole process (runner, load generator and fake Graph API) over the
     /// run, and of the store's writer and checkpoint threads.
     pub cpu_s: f64,
-    /// The runner's own threads: its runtime's, the store's writer's and checkpointer's.
-    pub cpu_runner_s: f64,
     pub cpu_writer_s: f64,
     pub cpu_checkpoint_s: f64,
     /// The whole process's CPU time per customer message sent (its statuses and replies
@@ -119,9 +117,6 @@ impl Report {
             load_end: i.load[1],
             drained_in_s: i.drained_in.as_secs_f64(),
             cpu_s: i.cpu.total_s,
-            cpu_runner_s: i.cpu.thread(super::RUNNER_THREADS)
-                + i.cpu.thread(WRITER_THREAD)
-                + i.cpu.thread(CHECKPOINT_THREAD),
             cpu_writer_s: i.cpu.thread(WRITER_THREAD),
             cpu_checkpoint_s: i.cpu.thread(CHECKPOINT_THREAD),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -228,8 +223,7 @@ impl Report {
                 .collect::<Vec<_>>(),
             "load_start": self.load_start, "load_end": self.load_end,
             "drained_in_s": round1(self.drained_in_s),
-            "cpu_s": round1(self.cpu_s), "cpu_runner_s": round1(self.cpu_runner_s),
-            "cpu_writer_s": round1(self.cpu_writer_s),
+            "cpu_s": round1(self.cpu_s), "cpu_writer_s": round1(self.cpu_writer_s),
             "cpu_checkpoint_s": round1(self.cpu_checkpoint_s),
             "cpu_per_message_ms": (self.cpu_per_message_ms * 1000.0).round() / 1000.0,
             "cores": self.cores,
@@ -304,12 +298,11 @@ impl Report {
                     .join(" · ")
             ),
             format!(
-                "CPU                  {:.1} s on {} cores ({:.0} % of them), {:.3} ms per message; the runner {:.1} s, of which the store's writer {:.1} s and its checkpoints {:.1} s",
+                "CPU                  {:.1} s on {} cores ({:.0} % of them), {:.3} ms per message; the store's writer {:.1} s, its checkpoints {:.1} s",
                 self.cpu_s,
                 self.cores,
                 100.0 * self.cpu_s / (self.cores as f64 * (self.warmup_s + self.duration_s + self.drained_in_s)).max(f64::EPSILON),
                 self.cpu_per_message_ms,
-                self.cpu_runner_s,
                 self.cpu_writer_s,
                 self.cpu_checkpoint_s
             ),
