@@ -1,12 +1,12 @@
 //! Serving a router over HTTP/1.1, with the timeouts `axum::serve` leaves out.
 //!
 //! `axum::serve` gives hyper no timer, so a connection that has sent nothing since its last
-//! response, or a client that sends a request's headers a byte at a time, holds its buffers
-//! and its task for as long as the peer keeps the socket open. Under load the count of such
+//! response, or a client that sends a request a byte at a time, holds its buffers and its
+//! task for as long as the peer keeps the socket open. Under load the count of such
 //! connections only grows: every stall makes clients open more, and their pools keep them.
-//! Here every wait for a request's headers, the first and each one after a response, ends
-//! after `idle_timeout`; a request being answered or a response being streamed is not
-//! affected.
+//! Here every wait for a request's headers (the first and each one after a response) and
+//! every wait for the next part of its body ends after `idle_timeout`; a request being
+//! answered or a response being streamed is not affected.
 
 use std::future::Future;
 use std::io;
@@ -18,9 +18,11 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use tracing::{debug, error};
 
-/// How long a connection may wait for its next request's headers before it is closed.
+/// How long a connection may wait for its next request's headers, or a request for the next
+/// part of its body, before it is given up.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long accepting pauses after an error that is not one connection's (out of file
@@ -35,6 +37,8 @@ pub async fn serve(
     idle_timeout: Duration,
     shutdown: impl Future<Output = ()>,
 ) {
+    // A body that stalls fails its read, which the handler's extractor answers with a 4xx.
+    let app = app.layer(RequestBodyTimeoutLayer::new(idle_timeout));
     // Dropping `stop_tx` tells every connection to finish; each holds a `done_rx` until it
     // has, so `done_tx.closed()` waits for the last one.
     let (stop_tx, stop_rx) = watch::channel(());
@@ -96,7 +100,8 @@ fn is_connection_error(e: &io::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::routing::get;
+    use axum::body::Bytes;
+    use axum::routing::{get, post};
     use std::net::SocketAddr;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
@@ -108,13 +113,19 @@ mod tests {
     const PATIENCE: Duration = Duration::from_secs(10);
 
     async fn start() -> (SocketAddr, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-        let app = Router::new().route("/ok", get(|| async { "fine" })).route(
-            "/slow",
-            get(|| async {
-                tokio::time::sleep(IDLE * 3).await;
-                "slow but fine"
-            }),
-        );
+        let app = Router::new()
+            .route("/ok", get(|| async { "fine" }))
+            .route(
+                "/echo",
+                post(|body: Bytes| async move { body.len().to_string() }),
+            )
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(IDLE * 3).await;
+                    "slow but fine"
+                }),
+            );
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
         let (stop, stopped) = oneshot::channel::<()>();
@@ -180,6 +191,29 @@ mod tests {
             closed_by_server(&mut stream).await,
             "a half-sent request holds the connection"
         );
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stalls_is_answered_with_an_error_instead_of_waited_for() {
+        let (addr, _stop, _server) = start().await;
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream
+            .write_all(
+                b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789",
+            )
+            .await
+            .expect("write");
+
+        let mut out = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !out.windows(4).any(|w| w == b"\r\n\r\n") {
+            match timeout(PATIENCE, stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => out.extend_from_slice(&buf[..n]),
+                other => panic!("no response to a stalled body: {other:?}, {out:?}"),
+            }
+        }
+        let response = String::from_utf8_lossy(&out);
+        assert!(response.starts_with("HTTP/1.1 4"), "{response}");
     }
 
     #[tokio::test]
