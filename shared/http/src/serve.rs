@@ -152,6 +152,13 @@ mod tests {
         String::from_utf8_lossy(&out).into_owned()
     }
 
+    /// A new connection that has sent `bytes` (a request cut short, say).
+    async fn send_raw(addr: SocketAddr, bytes: &[u8]) -> TcpStream {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream.write_all(bytes).await.expect("write");
+        stream
+    }
+
     /// Whether the server closes `stream` (an end of file) within `PATIENCE`.
     async fn closed_by_server(stream: &mut TcpStream) -> bool {
         let mut buf = [0u8; 1024];
@@ -181,11 +188,7 @@ mod tests {
     #[tokio::test]
     async fn headers_sent_too_slowly_close_the_connection() {
         let (addr, _stop, _server) = start().await;
-        let mut stream = TcpStream::connect(addr).await.expect("connect");
-        stream
-            .write_all(b"GET /ok HTTP/1.1\r\nHo")
-            .await
-            .expect("write");
+        let mut stream = send_raw(addr, b"GET /ok HTTP/1.1\r\nHo").await;
 
         assert!(
             closed_by_server(&mut stream).await,
@@ -196,13 +199,9 @@ mod tests {
     #[tokio::test]
     async fn a_body_that_stalls_is_answered_with_an_error_instead_of_waited_for() {
         let (addr, _stop, _server) = start().await;
-        let mut stream = TcpStream::connect(addr).await.expect("connect");
-        stream
-            .write_all(
-                b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789",
-            )
-            .await
-            .expect("write");
+        let request =
+            b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789";
+        let mut stream = send_raw(addr, request).await;
 
         let mut out = Vec::new();
         let mut buf = [0u8; 1024];

@@ -199,18 +199,7 @@ impl Turno {
                     StatusChange::Resolved => ticket.resolve(ws.sla.policies(), now)?,
                     StatusChange::Queued => match ticket.status {
                         TicketStatus::Resolved => {
-                            let team = ticket
-                                .team
-                                .clone()
-                                .unwrap_or_else(|| ws.routing.default_team.clone());
-                            let tier = ticket.tier;
-                            ticket.escalate(
-                                team,
-                                tier,
-                                vec!["reopened".into()],
-                                ws.sla.policies(),
-                                now,
-                            )?;
+                            ticket.reopen(&ws.routing.default_team, ws.sla.policies(), now)?;
                             None
                         }
                         _ => Some(ticket.unassign(now)?),

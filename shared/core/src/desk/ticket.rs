@@ -270,6 +270,22 @@ impl Ticket {
         }
     }
 
+    /// Puts a resolved ticket back in its team's queue (`default_team` when it had none) at
+    /// its tier, with the reopened reason: [`Ticket::escalate`] resumes its clocks.
+    pub fn reopen(
+        &mut self,
+        default_team: &TeamId,
+        policies: &Policies,
+        now: Timestamp,
+    ) -> Result<(), TransitionError> {
+        if self.status != TicketStatus::Resolved {
+            return Err(self.refuse("be reopened"));
+        }
+        let team = self.team.clone().unwrap_or_else(|| default_team.clone());
+        let reasons = vec![EscalationReason::Reopened.code().into()];
+        self.escalate(team, self.tier, reasons, policies, now)
+    }
+
     /// Hands the conversation to a human queue: starts the first-response, resolution and
     /// escalate-after clocks (or, for a reopened ticket, resumes what was left).
     pub fn escalate(

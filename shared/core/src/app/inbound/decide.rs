@@ -71,19 +71,8 @@ impl Turno {
             // current ticket as it is, never reopening it or starting a new one.
             Some(t) if msg.content.is_event() => (t, false),
             Some(mut t) if t.status == TicketStatus::Resolved && within_window => {
-                let team = t
-                    .team
-                    .clone()
-                    .unwrap_or_else(|| ws.routing.default_team.clone());
-                let tier = t.tier;
-                t.escalate(
-                    team,
-                    tier,
-                    vec![EscalationReason::Reopened.code().into()],
-                    ws.sla.policies(),
-                    now,
-                )
-                .map_err(JobError::permanent)?;
+                t.reopen(&ws.routing.default_team, ws.sla.policies(), now)
+                    .map_err(JobError::permanent)?;
                 t.record(
                     now,
                     None,
