@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/008_rollups.sql"),
     include_str!("schema/009_customer_rows.sql"),
     include_str!("schema/010_retention.sql"),
+    include_str!("schema/011_ungrouped_customer.sql"),
 ];
 
 mod checkpointer;

@@ -15,7 +15,7 @@ fn a_new_database_gets_the_whole_schema_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("turno.db");
     let db = Db::open(&path).unwrap();
-    assert_eq!(db.schema_version().unwrap(), 10);
+    assert_eq!(db.schema_version().unwrap(), 11);
     assert_eq!(db.path(), Some(path.as_path()));
     drop(db);
     let raw = rusqlite::Connection::open(&path).unwrap();

@@ -520,3 +520,42 @@ async fn an_observed_database_times_its_commits_and_checkpoints() {
     );
     assert!(seen(Timing::StoreCheckpoint) > 0, "no checkpoint was timed");
 }
+
+#[tokio::test]
+async fn a_database_at_an_older_schema_keeps_its_jobs_and_reads_customers_from_ungrouped_ones() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.db");
+    {
+        // A database as the build before migration 11 left it, with a customer's inbound
+        // message (grouped) and a timer naming them outside any group.
+        let mut conn = Connection::open(&path).expect("open");
+        let tx = conn.transaction().expect("tx");
+        for sql in &super::MIGRATIONS[..10] {
+            tx.execute_batch(sql).expect("migration");
+        }
+        tx.pragma_update(None, "user_version", 10).expect("version");
+        let body = r#"{"workspace":"demo","customer":"34600111222"}"#;
+        for grp in [Some("demo#34600111222"), None] {
+            tx.execute(
+                "INSERT INTO queue_messages (queue, grp, is_head, body, sent_at, visible_at)
+                 VALUES ('inbound', ?1, 1, ?2, 0, 0)",
+                params![grp, body],
+            )
+            .expect("job");
+        }
+        tx.commit().expect("commit");
+    }
+    let db = Db::open(&path).expect("migrated");
+    assert_eq!(
+        db.schema_version().expect("version") as usize,
+        super::MIGRATIONS.len()
+    );
+    let customers: Vec<Option<String>> = column(
+        &db,
+        "SELECT customer FROM queue_messages INDEXED BY queue_messages_by_customer
+         WHERE customer IS NOT NULL
+         UNION ALL SELECT customer FROM queue_messages WHERE grp IS NOT NULL",
+    )
+    .await;
+    assert_eq!(customers, [Some("34600111222".to_owned()), None]);
+}
