@@ -30,6 +30,16 @@ async fn the_whole_store_contract_passes_on_one_shared_in_memory_database() {
     turno_testkit::store::run_all(Arc::new(SqliteStore::new(db))).await;
 }
 
+#[tokio::test]
+async fn a_turns_first_read_brings_the_current_ticket_in_the_same_read() {
+    // One local read costs little more with the ticket than without: the turn reads no more.
+    let store = store().await;
+    assert!(
+        turno_testkit::store::conversations::turn_reads_bring_the_current_ticket_as_stored(&*store)
+            .await
+    );
+}
+
 /// Observes the embedded queues the way the contract needs: receive, delete, repeat.
 struct Probe(Arc<SqliteQueues>);
 

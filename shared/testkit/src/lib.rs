@@ -56,6 +56,7 @@ macro_rules! store_contract_tests {
             turn_progress_adds_each_entry_once_and_never_goes_back,
             conversations_and_turns_are_scoped_by_workspace,
             commit_turn_assigning_its_ticket_takes_a_unit_or_writes_nothing,
+            turn_reads_bring_the_current_ticket_as_stored,
         ]);
         $crate::__store_contract_tests!($make; transcript_store => transcripts [
             append_message_is_idempotent_by_workspace_and_message_id,

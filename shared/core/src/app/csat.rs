@@ -52,8 +52,9 @@ fn job_error(e: AppError) -> JobError {
 
 impl Turno {
     /// Reads a customer's conversation (with the message's turn record, in one request where
-    /// the store can) and its current ticket, unless the store vouches for the conversation's
-    /// `bot_ticket` (the ticket still in the bot's hands as the last turn left it).
+    /// the store can) and its current ticket (in that same request where the store reads it
+    /// there), unless the store vouches for the conversation's `bot_ticket` (the ticket still
+    /// in the bot's hands as the last turn left it).
     pub(super) async fn read_conversation(
         &self,
         msg: &crate::channel::message::InboundMessage,
@@ -71,7 +72,10 @@ impl Turno {
             .filter(|_| reads.bot_ticket_held && reads.turn.is_none());
         let current = match conversation.as_ref().and_then(|c| c.ticket_id.as_ref()) {
             Some(id) if reads.turn.is_none() && held.is_none() => {
-                store.ticket(&msg.workspace, id).await?
+                match reads.ticket.filter(|t| &t.id == id) {
+                    Some(read) => Some(read),
+                    None => store.ticket(&msg.workspace, id).await?,
+                }
             }
             _ => None,
         };

@@ -2,17 +2,17 @@
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use turno_core::bot::conversation::Conversation;
 use turno_core::bot::turn::TurnRecord;
 use turno_core::channel::message::TranscriptEntry;
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{AgentId, MessageId, WaId, WorkspaceId};
 use turno_core::ports::jobs::customer_group;
-use turno_core::ports::{ConversationStore, QueueName, StoreError, TurnOutbox};
+use turno_core::ports::{ConversationStore, QueueName, StoreError, TurnOutbox, TurnReads};
 
 use super::agents::{read_agent, write_agent};
-use super::tickets::write_ticket;
+use super::tickets::{read_ticket, write_ticket};
 use super::transcripts::insert_entry;
 use super::{SqliteStore, int_to_version, versioned_json};
 use crate::db::{DbError, int};
@@ -71,6 +71,42 @@ fn write_conversation(tx: &Transaction<'_>, c: &Conversation) -> Result<u64, DbE
     Ok(next)
 }
 
+fn read_conversation(
+    conn: &Connection,
+    ws: &WorkspaceId,
+    customer: &WaId,
+) -> Result<Option<Conversation>, DbError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT version, body FROM conversations
+             WHERE workspace = ?1 AND customer = ?2",
+        )?
+        .query_row(params![ws.as_str(), customer.as_str()], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })
+        .optional()?;
+    let Some((version, body)) = row else {
+        return Ok(None);
+    };
+    let mut c: Conversation = serde_json::from_str(&body)?;
+    c.version = int_to_version(version)?;
+    Ok(Some(c))
+}
+
+fn read_turn(
+    conn: &Connection,
+    ws: &WorkspaceId,
+    message: &MessageId,
+) -> Result<Option<TurnRecord>, DbError> {
+    conn.prepare_cached("SELECT body FROM turns WHERE workspace = ?1 AND message_id = ?2")?
+        .query_row(params![ws.as_str(), message.as_str()], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .map(|body| serde_json::from_str(&body).map_err(DbError::from))
+        .transpose()
+}
+
 #[async_trait]
 impl ConversationStore for SqliteStore {
     async fn conversation(
@@ -81,23 +117,7 @@ impl ConversationStore for SqliteStore {
         let customer = customer.clone();
         let ws = ws.clone();
         self.read("read conversation", move |conn| {
-            let customer = &customer;
-            let ws = &ws;
-            let row = conn
-                .prepare_cached(
-                    "SELECT version, body FROM conversations
-                     WHERE workspace = ?1 AND customer = ?2",
-                )?
-                .query_row(params![ws.as_str(), customer.as_str()], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-                })
-                .optional()?;
-            let Some((version, body)) = row else {
-                return Ok(None);
-            };
-            let mut c: Conversation = serde_json::from_str(&body)?;
-            c.version = int_to_version(version)?;
-            Ok(Some(c))
+            read_conversation(conn, &ws, &customer)
         })
         .await
     }
@@ -109,16 +129,32 @@ impl ConversationStore for SqliteStore {
     ) -> Result<Option<TurnRecord>, StoreError> {
         let message = message.clone();
         let ws = ws.clone();
-        self.read("read turn", move |conn| {
-            let message = &message;
-            let ws = &ws;
-            conn.prepare_cached("SELECT body FROM turns WHERE workspace = ?1 AND message_id = ?2")?
-                .query_row(params![ws.as_str(), message.as_str()], |r| {
-                    r.get::<_, String>(0)
-                })
-                .optional()?
-                .map(|body| serde_json::from_str(&body).map_err(DbError::from))
-                .transpose()
+        self.read("read turn", move |conn| read_turn(conn, &ws, &message))
+            .await
+    }
+
+    /// One read: the conversation, the message's record and, for a message not processed
+    /// before, the conversation's current ticket.
+    async fn turn_reads(
+        &self,
+        ws: &WorkspaceId,
+        customer: &WaId,
+        message: &MessageId,
+    ) -> Result<TurnReads, StoreError> {
+        let (ws, customer, message) = (ws.clone(), customer.clone(), message.clone());
+        self.read("read turn context", move |conn| {
+            let conversation = read_conversation(conn, &ws, &customer)?;
+            let turn = read_turn(conn, &ws, &message)?;
+            let ticket = match conversation.as_ref().and_then(|c| c.ticket_id.as_ref()) {
+                Some(id) if turn.is_none() => read_ticket(conn, &ws, id)?,
+                _ => None,
+            };
+            Ok(TurnReads {
+                conversation,
+                turn,
+                ticket,
+                ..TurnReads::default()
+            })
         })
         .await
     }

@@ -104,7 +104,7 @@ fn count(
     Ok(())
 }
 
-fn read_ticket(
+pub(super) fn read_ticket(
     conn: &Connection,
     ws: &WorkspaceId,
     id: &TicketId,

@@ -216,6 +216,51 @@ pub async fn commit_turn_for_a_processed_message_conflicts_and_writes_nothing(st
     );
 }
 
+/// A turn's first read may bring the conversation's current ticket along (a store whose
+/// reads cost little more together than apart does). The ticket it brings is the one stored
+/// now, never an older copy; a message processed before brings none. Returns whether it
+/// brought one, for a store's own test to require it.
+pub async fn turn_reads_bring_the_current_ticket_as_stored(store: &dyn Store) -> bool {
+    let ws = workspace();
+    let cu = customer(7);
+    let mut t = ticket(&ws, &cu);
+    let mut c = conversation(&ws, &cu);
+    c.ticket_id = Some(t.id.clone());
+    let record = turn(&ws, "wamid.reads.a", &cu, &t.id);
+    store
+        .commit_turn(&mut c, Some(&mut t), &record, &[])
+        .await
+        .unwrap();
+    let processed = store
+        .turn_reads(&ws, &cu, &record.message_id)
+        .await
+        .unwrap();
+    assert!(processed.turn.is_some());
+    assert!(
+        processed.ticket.is_none(),
+        "a processed message's turn reads no ticket"
+    );
+
+    let next = message_id("wamid.reads.b");
+    let brought = store.turn_reads(&ws, &cu, &next).await.unwrap().ticket;
+    if let Some(read) = &brought {
+        assert_eq!(read, &stored(store, &t).await);
+    }
+    // Written again since: the read brings the new version.
+    t.priority = Priority::Urgent;
+    let t = save(store, t).await;
+    let again = store.turn_reads(&ws, &cu, &next).await.unwrap().ticket;
+    assert_eq!(
+        again.is_some(),
+        brought.is_some(),
+        "the same store reads alike"
+    );
+    if let Some(read) = again {
+        assert_eq!((read.version, read.priority), (t.version, Priority::Urgent));
+    }
+    brought.is_some()
+}
+
 pub async fn turn_progress_is_saved(store: &dyn Store) {
     let ws = workspace();
     let cu = customer(1);

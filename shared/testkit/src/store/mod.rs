@@ -71,6 +71,7 @@ pub async fn run_all(store: Arc<dyn Store>) {
     conversations::turn_progress_adds_each_entry_once_and_never_goes_back(s).await;
     conversations::conversations_and_turns_are_scoped_by_workspace(s).await;
     conversations::commit_turn_assigning_its_ticket_takes_a_unit_or_writes_nothing(s).await;
+    conversations::turn_reads_bring_the_current_ticket_as_stored(s).await;
 
     transcripts::append_message_is_idempotent_by_workspace_and_message_id(s).await;
     transcripts::delivery_state_only_moves_forward(s).await;

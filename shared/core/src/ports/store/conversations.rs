@@ -44,6 +44,10 @@ pub struct TurnReads {
     /// The store's count of writes to the customer's bot-held tickets, read with the
     /// conversation (before the ticket): what a turn keeps in the `bot_ticket` it writes.
     pub bot_ticket_changes: u64,
+    /// The conversation's current ticket, when the store read it with the conversation, in
+    /// the same request (as one local read does at no further cost). `None` when it did not;
+    /// the turn then reads the ticket itself, if it needs it.
+    pub ticket: Option<Ticket>,
 }
 
 /// A customer's conversation and the records of the inbound messages processed in it, which
@@ -72,7 +76,9 @@ pub trait ConversationStore: Send + Sync {
     /// write as the ticket) reads the count with them and vouches for the conversation's
     /// [`bot_ticket`](Conversation::bot_ticket) when it holds the count read then: no ticket
     /// the bot held was written since the turn that wrote it saw the ticket, so this turn need
-    /// not read it. By default, one read after the other, no count and no vouching.
+    /// not read it. A store whose reads cost little more together than apart reads the
+    /// conversation's current ticket with them too, unless the message was processed before.
+    /// By default, one read after the other, no count, no vouching and no ticket.
     async fn turn_reads(
         &self,
         ws: &WorkspaceId,
