@@ -408,7 +408,7 @@ impl SqliteQueues {
         let now = self.now_ms();
         let at = self
             .db
-            .read(move |c| Self::next_visible(c, queue))
+            .read_keyed(move |c| Self::next_visible(c, queue))
             .await
             .map_err(|e| e.into_anyhow("find the next visible message"))?;
         Ok(at.map(|at| until(at, now)))

@@ -71,6 +71,25 @@ impl Readers {
         }
     }
 
+    /// Runs `f` on a connection that is idle now, on this thread; gives `f` back, not run,
+    /// when every open connection is lent (this never waits, nor opens a connection).
+    pub(super) fn with_idle<T, F>(&self, f: F) -> Result<Result<T, DbError>, F>
+    where
+        F: FnOnce(&Connection) -> Result<T, DbError>,
+    {
+        let Some(conn) = self.lock().idle.pop() else {
+            return Err(f);
+        };
+        let lent = Lent {
+            pool: self,
+            conn: Some(conn),
+        };
+        match &lent.conn {
+            Some(c) => Ok(f(c)),
+            None => Err(f),
+        }
+    }
+
     fn take(&self) -> Result<Connection, DbError> {
         let mut state = self.lock();
         loop {
@@ -115,5 +134,29 @@ impl Drop for Lent<'_> {
         if let Some(conn) = self.conn.take() {
             self.pool.give_back(conn);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_runs_at_once_on_an_idle_connection_and_is_given_back_when_none_is_idle() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("r.db");
+        Connection::open(&path)
+            .and_then(|c| c.execute_batch("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (7);"))
+            .expect("table");
+        let readers = Readers::new(path, 1, 8);
+        let read = |c: &Connection| Ok(c.query_row("SELECT v FROM t", [], |r| r.get::<_, i64>(0))?);
+        // No connection is open yet, so none is idle: nothing is opened here.
+        assert!(readers.with_idle(read).is_err());
+        assert_eq!(readers.with(read).expect("read"), 7);
+        let idle = readers.with_idle(read).ok().map(|r| r.expect("read"));
+        assert_eq!(idle, Some(7));
+        // While the only connection is lent, the read comes back unrun.
+        let inside = readers.with(|_| Ok(readers.with_idle(read).is_err()));
+        assert!(inside.expect("read"));
     }
 }

@@ -522,6 +522,18 @@ async fn an_observed_database_times_its_commits_and_checkpoints() {
 }
 
 #[tokio::test]
+async fn a_keyed_read_that_panics_is_an_error_and_the_next_read_works() {
+    let db = db_with_table().await;
+    insert(&db, 1).await.expect("insert");
+    let panicked = db
+        .read_keyed(|_| -> Result<(), DbError> { panic!("a read gone wrong") })
+        .await;
+    assert!(panicked.is_err());
+    let read = db.read_keyed(|c| Ok(c.query_row("SELECT k FROM t", [], |r| r.get::<_, i64>(0))?));
+    assert_eq!(read.await.expect("read"), 1);
+}
+
+#[tokio::test]
 async fn a_database_at_an_older_schema_keeps_its_jobs_and_reads_customers_from_ungrouped_ones() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("old.db");

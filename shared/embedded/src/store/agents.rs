@@ -55,7 +55,7 @@ impl AgentStore for SqliteStore {
     async fn agent(&self, ws: &WorkspaceId, id: &AgentId) -> Result<Option<Agent>, StoreError> {
         let id = id.clone();
         let ws = ws.clone();
-        self.read("read agent", move |conn| {
+        self.read_keyed("read agent", move |conn| {
             let id = &id;
             let ws = &ws;
             read_agent(conn, ws, id)

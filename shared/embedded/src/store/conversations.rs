@@ -116,7 +116,7 @@ impl ConversationStore for SqliteStore {
     ) -> Result<Option<Conversation>, StoreError> {
         let customer = customer.clone();
         let ws = ws.clone();
-        self.read("read conversation", move |conn| {
+        self.read_keyed("read conversation", move |conn| {
             read_conversation(conn, &ws, &customer)
         })
         .await
@@ -129,7 +129,7 @@ impl ConversationStore for SqliteStore {
     ) -> Result<Option<TurnRecord>, StoreError> {
         let message = message.clone();
         let ws = ws.clone();
-        self.read("read turn", move |conn| read_turn(conn, &ws, &message))
+        self.read_keyed("read turn", move |conn| read_turn(conn, &ws, &message))
             .await
     }
 
@@ -142,7 +142,7 @@ impl ConversationStore for SqliteStore {
         message: &MessageId,
     ) -> Result<TurnReads, StoreError> {
         let (ws, customer, message) = (ws.clone(), customer.clone(), message.clone());
-        self.read("read turn context", move |conn| {
+        self.read_keyed("read turn context", move |conn| {
             let conversation = read_conversation(conn, &ws, &customer)?;
             let turn = read_turn(conn, &ws, &message)?;
             let ticket = match conversation.as_ref().and_then(|c| c.ticket_id.as_ref()) {

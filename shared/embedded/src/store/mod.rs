@@ -59,6 +59,15 @@ impl SqliteStore {
         self.db.read(f).await.map_err(|e| e.into_store(op))
     }
 
+    /// [`SqliteStore::read`] for a read of a few rows by key (see [`Db::read_keyed`]).
+    async fn read_keyed<T: Send + 'static>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.db.read_keyed(f).await.map_err(|e| e.into_store(op))
+    }
+
     /// Runs `f` as one write (its own savepoint in the writer's next commit) and returns once
     /// it committed.
     async fn write<T: Send + 'static>(

@@ -19,7 +19,7 @@ impl RecordStore for SqliteStore {
     ) -> Result<Option<Record>, StoreError> {
         let key = key.to_owned();
         let ws = ws.clone();
-        self.read("read record", move |conn| {
+        self.read_keyed("read record", move |conn| {
             let key = key.as_str();
             let ws = &ws;
             conn.prepare_cached(

@@ -157,7 +157,7 @@ impl TicketStore for SqliteStore {
     async fn ticket(&self, ws: &WorkspaceId, id: &TicketId) -> Result<Option<Ticket>, StoreError> {
         let id = id.clone();
         let ws = ws.clone();
-        self.read("read ticket", move |conn| {
+        self.read_keyed("read ticket", move |conn| {
             let id = &id;
             let ws = &ws;
             read_ticket(conn, ws, id)
