@@ -64,24 +64,6 @@ fn writer_cache_kib() -> i64 {
         .unwrap_or(WRITER_CACHE_KIB)
 }
 
-/// How long a batch of writes waits for more after its first, while the writer is busy
-/// (its last batch held more than one): [`COMMIT_GATHER_US`] microseconds, or
-/// `TURNO_DB_COMMIT_GATHER_US` when set (0: never waits). Fewer, larger commits write each
-/// shared page to the WAL once for many writes.
-fn commit_gather() -> Duration {
-    let us = std::env::var("TURNO_DB_COMMIT_GATHER_US")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(COMMIT_GATHER_US);
-    Duration::from_micros(us.min(10_000))
-}
-
-/// See [`commit_gather`]. At 2,000 messages and 6,000 status callbacks a second, 300 µs
-/// turned 154,000–160,000 commits a minute into 56,000–65,000 and took the writer's CPU
-/// from 30–32 s to 26 s; 1 ms made a bot turn's chain of writes long enough to back up the
-/// inbound queue.
-const COMMIT_GATHER_US: u64 = 300;
-
 /// The WAL is truncated back to this size after a checkpoint that let it restart.
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
@@ -200,8 +182,7 @@ impl Db {
         let readers = path
             .clone()
             .map(|p| Readers::new(p, READERS, STATEMENT_CACHE));
-        let writer = Writer::spawn(conn, metrics, commit_gather())
-            .context("cannot start the database writer")?;
+        let writer = Writer::spawn(conn, metrics).context("cannot start the database writer")?;
         Ok(Db {
             inner: Arc::new(Inner {
                 writer,
@@ -262,23 +243,19 @@ impl Db {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
-        let f = match &self.inner.readers {
+        match &self.inner.readers {
             Some(readers) => {
                 let run = |c: &Connection| {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(c)))
                         .unwrap_or_else(|_| Err(DbError::other("the read panicked")))
                 };
                 match readers.with_idle(run) {
-                    Ok(result) => return result,
-                    Err(run) => run,
+                    Ok(result) => result,
+                    Err(run) => self.read(run).await,
                 }
             }
-            None => return self.read(f).await,
-        };
-        let db = self.clone();
-        tokio::task::spawn_blocking(move || db.read_blocking(f))
-            .await
-            .map_err(|e| DbError::other(format!("the read did not finish: {e}")))?
+            None => self.read(f).await,
+        }
     }
 
     /// Runs `f` as one write: in its own savepoint inside the writer's next transaction,

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, mpsc};
 use std::thread::{self, JoinHandle, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
@@ -134,17 +134,12 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on `conn`. While writes arrive faster than commits, each
-    /// batch waits up to `gather` after its first write for more (zero: never waits).
-    pub(super) fn spawn(
-        conn: Connection,
-        metrics: Arc<dyn Metrics>,
-        gather: Duration,
-    ) -> std::io::Result<Writer> {
+    /// Starts the writer thread on `conn`.
+    pub(super) fn spawn(conn: Connection, metrics: Arc<dyn Metrics>) -> std::io::Result<Writer> {
         let (jobs, queue) = mpsc::channel();
         let thread = thread::Builder::new()
             .name("turno-db-writer".into())
-            .spawn(move || run(conn, &queue, metrics.as_ref(), gather))?;
+            .spawn(move || run(conn, &queue, metrics.as_ref()))?;
         Ok(Writer {
             jobs: Some(jobs),
             thread_id: thread.thread().id(),
@@ -174,46 +169,19 @@ impl Drop for Writer {
     }
 }
 
-fn run(
-    mut conn: Connection,
-    queue: &mpsc::Receiver<Box<dyn WriteJob>>,
-    metrics: &dyn Metrics,
-    gather: Duration,
-) {
-    // Whether the last batch held more than one write: writes are arriving faster than
-    // commits, and a short wait lets the next commit carry more of them.
-    let mut busy = false;
+fn run(mut conn: Connection, queue: &mpsc::Receiver<Box<dyn WriteJob>>, metrics: &dyn Metrics) {
     while let Ok(first) = queue.recv() {
         let mut batch = Vec::with_capacity(16);
         batch.push(first);
-        take_waiting(queue, &mut batch);
-        if busy && !gather.is_zero() {
-            let until = Instant::now() + gather;
-            while batch.len() < MAX_BATCH {
-                let left = until.saturating_duration_since(Instant::now());
-                match queue.recv_timeout(left) {
-                    Ok(job) => {
-                        batch.push(job);
-                        take_waiting(queue, &mut batch);
-                    }
-                    Err(_) => break,
-                }
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
             }
         }
-        busy = batch.len() > 1;
         let started = Instant::now();
         commit_batch(&mut conn, batch);
         metrics.time(Timing::StoreCommit, None, started.elapsed());
-    }
-}
-
-/// Adds the writes waiting now to `batch`, up to [`MAX_BATCH`].
-fn take_waiting(queue: &mpsc::Receiver<Box<dyn WriteJob>>, batch: &mut Vec<Box<dyn WriteJob>>) {
-    while batch.len() < MAX_BATCH {
-        match queue.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
-        }
     }
 }
 
@@ -371,70 +339,4 @@ fn panic_message(panic: &(dyn Any + Send)) -> &str {
         .copied()
         .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("(no message)")
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use turno_core::ports::Counter;
-
-    use super::*;
-
-    /// Counts commits.
-    #[derive(Default)]
-    struct Commits(AtomicUsize);
-
-    impl Metrics for Commits {
-        fn count(&self, _: Counter, _: Option<&str>, _: u64) {}
-        fn time(&self, timing: Timing, _: Option<&str>, _: Duration) {
-            if timing == Timing::StoreCommit {
-                self.0.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    }
-
-    /// Commits made for two writes waiting at once, then two sent 100 ms apart, by a writer
-    /// that gathers for `gather`.
-    fn commits_with(gather: Duration) -> usize {
-        let conn = Connection::open_in_memory().expect("db");
-        let (jobs, queue) = mpsc::channel();
-        let mut answers = Vec::new();
-        let mut send = |jobs: &mpsc::Sender<Box<dyn WriteJob>>| {
-            let (job, answer) = once(|_| Ok(()));
-            jobs.send(job).expect("send");
-            answers.push(answer);
-        };
-        // Waiting together: the writer's first batch holds both, so it is busy.
-        send(&jobs);
-        send(&jobs);
-        let commits = Commits::default();
-        let counted = &commits;
-        thread::scope(|s| {
-            s.spawn(move || run(conn, &queue, counted, gather));
-            thread::sleep(Duration::from_millis(100));
-            send(&jobs);
-            thread::sleep(Duration::from_millis(100));
-            send(&jobs);
-            drop(jobs);
-        });
-        for answer in answers {
-            answer
-                .blocking_recv()
-                .expect("answered")
-                .expect("committed");
-        }
-        commits.0.load(Ordering::Relaxed)
-    }
-
-    #[test]
-    fn a_busy_writer_gathers_writes_that_arrive_within_its_wait_into_one_commit() {
-        // Ten seconds is far beyond the 100 ms between the last two writes.
-        assert_eq!(commits_with(Duration::from_secs(10)), 2);
-    }
-
-    #[test]
-    fn a_writer_that_does_not_gather_commits_what_is_waiting() {
-        assert_eq!(commits_with(Duration::ZERO), 3);
-    }
 }
