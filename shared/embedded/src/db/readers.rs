@@ -60,15 +60,7 @@ impl Readers {
         f: impl FnOnce(&Connection) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let conn = self.take()?;
-        // Given back even if `f` panics, so the pool never shrinks.
-        let lent = Lent {
-            pool: self,
-            conn: Some(conn),
-        };
-        match &lent.conn {
-            Some(c) => f(c),
-            None => Err(DbError::other("no read connection")),
-        }
+        self.lend(conn, f)
     }
 
     /// Runs `f` on a connection that is idle now, on this thread; gives `f` back, not run,
@@ -77,16 +69,28 @@ impl Readers {
     where
         F: FnOnce(&Connection) -> Result<T, DbError>,
     {
-        let Some(conn) = self.lock().idle.pop() else {
-            return Err(f);
-        };
+        // Taken in a statement of its own: the lock is released before `f` runs.
+        let idle = self.lock().idle.pop();
+        match idle {
+            Some(conn) => Ok(self.lend(conn, f)),
+            None => Err(f),
+        }
+    }
+
+    /// Runs `f` on `conn`, taken from the pool, and gives `conn` back after, even if `f`
+    /// panics, so the pool never shrinks.
+    fn lend<T>(
+        &self,
+        conn: Connection,
+        f: impl FnOnce(&Connection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
         let lent = Lent {
             pool: self,
             conn: Some(conn),
         };
         match &lent.conn {
-            Some(c) => Ok(f(c)),
-            None => Err(f),
+            Some(c) => f(c),
+            None => Err(DbError::other("no read connection")),
         }
     }
 
