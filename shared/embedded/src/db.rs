@@ -163,7 +163,7 @@ impl Db {
         // copy: the journal only ever undoes a savepoint inside a transaction that has not
         // committed, so where it lives changes nothing about what a commit makes durable.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        cache_statements(&conn, STATEMENT_CACHE)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         migrate(&mut conn)?;
         let checkpointer = match &path {
@@ -319,6 +319,22 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// Keeps up to `capacity` prepared statements on `conn`, each planned once.
+///
+/// Without the query planner stability guarantee, SQLite marks a statement whose plan could
+/// depend on a bound value (an equality on a parameter, a `LIMIT ?`) to be planned again
+/// when that value changes, and rusqlite clears a cached statement's bindings when it gives
+/// it back: such a statement was parsed and planned again on every run. With it, a plan
+/// never depends on a bound value, so a cached statement is prepared once.
+fn cache_statements(conn: &Connection, capacity: usize) -> rusqlite::Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    conn.set_prepared_statement_cache_capacity(capacity);
+    Ok(())
+}
+
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -399,4 +415,48 @@ impl From<anyhow::Error> for DbError {
 pub(crate) fn int(n: impl TryInto<i64>) -> Result<i64, DbError> {
     n.try_into()
         .map_err(|_| DbError::other("number too large for SQLite"))
+}
+
+#[cfg(test)]
+mod plan_tests {
+    use rusqlite::{StatementStatus, params};
+
+    use super::{Db, DbError};
+
+    /// A statement whose plan SQLite would tie to its bound values: an equality on a
+    /// parameter and a `LIMIT ?`, as the queue's receive has.
+    const BY_VALUE: &str = "SELECT k FROM t WHERE v = ?1 ORDER BY k LIMIT ?2";
+
+    /// Runs [`BY_VALUE`] through the connection's statement cache with `runs` different
+    /// bindings and returns how many times SQLite prepared it again.
+    fn reprepares(c: &rusqlite::Connection, runs: i64) -> Result<i32, DbError> {
+        for i in 0..runs {
+            let mut stmt = c.prepare_cached(BY_VALUE)?;
+            let rows = stmt.query_map(params![format!("v{}", i % 3), i + 1], |r| {
+                r.get::<_, i64>(0)
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?;
+        }
+        Ok(c.prepare_cached(BY_VALUE)?
+            .get_status(StatementStatus::RePrepare))
+    }
+
+    #[tokio::test]
+    async fn a_cached_statement_is_planned_once_whatever_its_bindings() {
+        let db = Db::open_temporary().expect("db");
+        let written = db
+            .write(|tx| {
+                tx.execute_batch(
+                    "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
+                     CREATE INDEX t_by_v ON t (v);
+                     INSERT INTO t (v) VALUES ('v0'), ('v1'), ('v2'), ('v0');",
+                )?;
+                reprepares(tx, 20)
+            })
+            .await
+            .expect("write");
+        assert_eq!(written, 0, "the writer prepared the statement again");
+        let read = db.read(|c| reprepares(c, 20)).await.expect("read");
+        assert_eq!(read, 0, "a reader prepared the statement again");
+    }
 }

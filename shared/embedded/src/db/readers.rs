@@ -118,7 +118,7 @@ impl Readers {
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
-        conn.set_prepared_statement_cache_capacity(self.statements);
+        super::cache_statements(&conn, self.statements)?;
         Ok(conn)
     }
 
