@@ -319,6 +319,23 @@ impl std::fmt::Debug for Db {
     }
 }
 
+/// Runs the reads of `f` in one read transaction on `conn`: they see one commit, and the
+/// connection checks the database for changes (and drops its page cache if it changed) once
+/// for all of them rather than once per statement. On a connection already in a transaction
+/// (the writer, for a database with no read connections), `f` runs in that one.
+pub(crate) fn snapshot<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    if !conn.is_autocommit() {
+        return f(conn);
+    }
+    let tx = conn.unchecked_transaction()?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
 /// Keeps up to `capacity` prepared statements on `conn`, each planned once.
 ///
 /// Without the query planner stability guarantee, SQLite marks a statement whose plan could
@@ -418,10 +435,10 @@ pub(crate) fn int(n: impl TryInto<i64>) -> Result<i64, DbError> {
 }
 
 #[cfg(test)]
-mod plan_tests {
-    use rusqlite::{StatementStatus, params};
+mod connection_tests {
+    use rusqlite::{Connection, StatementStatus, params};
 
-    use super::{Db, DbError};
+    use super::{Db, DbError, snapshot};
 
     /// A statement whose plan SQLite would tie to its bound values: an equality on a
     /// parameter and a `LIMIT ?`, as the queue's receive has.
@@ -458,5 +475,35 @@ mod plan_tests {
         assert_eq!(written, 0, "the writer prepared the statement again");
         let read = db.read(|c| reprepares(c, 20)).await.expect("read");
         assert_eq!(read, 0, "a reader prepared the statement again");
+    }
+
+    #[tokio::test]
+    async fn reads_in_one_snapshot_see_one_commit() {
+        let db = Db::open_temporary().expect("db");
+        db.write(|tx| Ok(tx.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY)")?))
+            .await
+            .expect("table");
+        let path = db.path().expect("a file").to_path_buf();
+        let count = |c: &Connection| -> Result<i64, DbError> {
+            Ok(c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?)
+        };
+        // Another process commits a row between the two reads.
+        let (apart, together) = db
+            .read(move |c| {
+                let commit_between = |c: &Connection| -> Result<(i64, i64), DbError> {
+                    let before = count(c)?;
+                    Connection::open(&path)?.execute("INSERT INTO t DEFAULT VALUES", [])?;
+                    Ok((before, count(c)?))
+                };
+                Ok((commit_between(c)?, snapshot(c, commit_between)?))
+            })
+            .await
+            .expect("read");
+        assert_eq!(apart, (0, 1), "reads outside a snapshot see each commit");
+        assert_eq!(
+            together,
+            (1, 1),
+            "reads in one snapshot see the commit they started at"
+        );
     }
 }

@@ -133,8 +133,8 @@ impl ConversationStore for SqliteStore {
             .await
     }
 
-    /// One read: the conversation, the message's record and, for a message not processed
-    /// before, the conversation's current ticket.
+    /// One read, in one snapshot: the conversation, the message's record and, for a message
+    /// not processed before, the conversation's current ticket.
     async fn turn_reads(
         &self,
         ws: &WorkspaceId,
@@ -143,17 +143,19 @@ impl ConversationStore for SqliteStore {
     ) -> Result<TurnReads, StoreError> {
         let (ws, customer, message) = (ws.clone(), customer.clone(), message.clone());
         self.read_keyed("read turn context", move |conn| {
-            let conversation = read_conversation(conn, &ws, &customer)?;
-            let turn = read_turn(conn, &ws, &message)?;
-            let ticket = match conversation.as_ref().and_then(|c| c.ticket_id.as_ref()) {
-                Some(id) if turn.is_none() => read_ticket(conn, &ws, id)?,
-                _ => None,
-            };
-            Ok(TurnReads {
-                conversation,
-                turn,
-                ticket,
-                ..TurnReads::default()
+            crate::db::snapshot(conn, |conn| {
+                let conversation = read_conversation(conn, &ws, &customer)?;
+                let turn = read_turn(conn, &ws, &message)?;
+                let ticket = match conversation.as_ref().and_then(|c| c.ticket_id.as_ref()) {
+                    Some(id) if turn.is_none() => read_ticket(conn, &ws, id)?,
+                    _ => None,
+                };
+                Ok(TurnReads {
+                    conversation,
+                    turn,
+                    ticket,
+                    ..TurnReads::default()
+                })
             })
         })
         .await
