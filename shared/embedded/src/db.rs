@@ -176,7 +176,7 @@ impl Db {
                 conn.pragma_update(None, "wal_autocheckpoint", 0)?;
                 conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
                 Some(
-                    Checkpointer::spawn(p, WAL_SIZE_LIMIT, metrics.clone())
+                    Checkpointer::spawn(p, BUSY_TIMEOUT, WAL_SIZE_LIMIT, metrics.clone())
                         .context("cannot start the checkpoints")?,
                 )
             }

@@ -44,16 +44,20 @@ pub(super) struct Checkpointer {
 
 impl Checkpointer {
     /// Starts checkpointing the database file at `path` (in WAL mode), restarting the WAL
-    /// once it is over `restart_over` bytes.
+    /// once it is over `restart_over` bytes; `busy_timeout` bounds the wait to read the file's
+    /// page size at the start.
     pub(super) fn spawn(
         path: &Path,
+        busy_timeout: Duration,
         restart_over: i64,
         metrics: Arc<dyn Metrics>,
     ) -> anyhow::Result<Checkpointer> {
         let conn = Connection::open(path)?;
-        // Only a RESTART waits on the busy handler: it must not hold writes off for long.
-        conn.busy_timeout(RESTART_WAIT)?;
+        conn.busy_timeout(busy_timeout)?;
         let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        // From here on only a RESTART waits on the busy handler: it must not hold writes off
+        // for long.
+        conn.busy_timeout(RESTART_WAIT)?;
         // A WAL frame is a page and its 24-byte header.
         let restart_after = restart_over / (page + 24).max(1);
         let (stop, stopped) = mpsc::channel();
