@@ -449,7 +449,7 @@ mod connection_tests {
 
     /// Runs [`BY_VALUE`] through the connection's statement cache with `runs` different
     /// bindings and returns how many times SQLite prepared it again.
-    fn reprepares(c: &rusqlite::Connection, runs: i64) -> Result<i32, DbError> {
+    fn reprepares(c: &Connection, runs: i64) -> Result<i32, DbError> {
         for i in 0..runs {
             let mut stmt = c.prepare_cached(BY_VALUE)?;
             let rows = stmt.query_map(params![format!("v{}", i % 3), i + 1], |r| {

@@ -96,14 +96,15 @@ fn run(conn: &Connection, restart_after: i64, stopped: &mpsc::Receiver<()>, metr
         match done {
             Ok(round) => {
                 failing = false;
+                let kept_from_restarting = round.wal_frames > restart_after && !round.restarted;
                 // Logged once per spell: reads kept the WAL from restarting round after round.
-                if round.wal_frames > restart_after && !round.restarted && !starved {
+                if kept_from_restarting && !starved {
                     warn!(
                         wal_frames = round.wal_frames,
                         "reads kept the database's WAL from starting over; it keeps growing"
                     );
                 }
-                starved = round.wal_frames > restart_after && !round.restarted;
+                starved = kept_from_restarting;
             }
             // Logged once per spell of failures: the next round tries again, and until one
             // succeeds the WAL only grows (every commit is still in it).
@@ -161,8 +162,9 @@ mod tests {
     }
 
     /// A database with 100 commits in its WAL, and a read under way at the last of them
-    /// while 20 more commit: the read still needs frames a passive round must leave.
-    async fn wal_with_a_read_under_way() -> (Db, Connection, Connection) {
+    /// while 20 more commit: the read still needs frames a passive round must leave. The
+    /// rounds' connection waits for reads at most `wait`.
+    async fn wal_with_a_read_under_way(wait: Duration) -> (Db, Connection, Connection) {
         let db = Db::open_temporary().expect("db");
         db.write(|tx| Ok(tx.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB)")?))
             .await
@@ -177,16 +179,14 @@ mod tests {
         assert_eq!(seen, 100);
         commits(&db, 20).await;
         let rounds = Connection::open(path).expect("checkpoint connection");
+        rounds.busy_timeout(wait).expect("timeout");
         (db, reader, rounds)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_round_past_the_limit_has_the_wal_start_over_once_the_reads_end() {
-        let (db, reader, rounds) = wal_with_a_read_under_way().await;
         // Long enough for the read to end on any machine.
-        rounds
-            .busy_timeout(Duration::from_secs(5))
-            .expect("timeout");
+        let (db, reader, rounds) = wal_with_a_read_under_way(Duration::from_secs(5)).await;
         let ending = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(5));
             reader.execute_batch("COMMIT").expect("end the read");
@@ -203,10 +203,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_round_gives_up_on_reads_that_outlast_its_wait_and_writes_go_on() {
-        let (db, reader, rounds) = wal_with_a_read_under_way().await;
-        rounds
-            .busy_timeout(Duration::from_millis(20))
-            .expect("timeout");
+        let (db, reader, rounds) = wal_with_a_read_under_way(Duration::from_millis(20)).await;
         let round = checkpoint(&rounds, 50).expect("a round kept waiting is no error");
         assert_eq!(
             round,
