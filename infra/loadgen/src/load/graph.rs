@@ -20,8 +20,10 @@ pub struct Received {
     pub total: usize,
     /// Read receipts for customer messages.
     pub read_receipts: usize,
-    /// Outbound messages whose statuses are still to report: id, customer, statuses sent.
-    pub pending_statuses: VecDeque<(String, String, u8)>,
+    /// Outbound messages whose statuses are still to report: the number in their id, the
+    /// customer's number, statuses sent. Numbers, not strings: a run's backlog of these takes
+    /// no allocation per message.
+    pub pending_statuses: VecDeque<(u64, u64, u8)>,
 }
 
 impl Received {
@@ -35,13 +37,7 @@ impl Received {
                 .iter()
                 .map(|(k, v)| k.capacity() + v.capacity() * size_of::<Instant>())
                 .sum::<usize>();
-        let pending = self.pending_statuses.capacity() * size_of::<(String, String, u8)>()
-            + self
-                .pending_statuses
-                .iter()
-                .map(|(id, to, _)| id.capacity() + to.capacity())
-                .sum::<usize>();
-        per_customer + pending
+        per_customer + self.pending_statuses.capacity() * size_of::<(u64, u64, u8)>()
     }
 }
 
@@ -79,6 +75,29 @@ impl FakeGraph {
         f(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// Makes room, before a run, for `replies_each` replies to each of `customers` and for
+    /// `pending` outbound messages awaiting their statuses, and writes to all of it once: the
+    /// load generator's own records then take their memory before the run, and a run's
+    /// memory over time is the runner's.
+    pub fn make_room(
+        &self,
+        customers: impl IntoIterator<Item = String>,
+        replies_each: usize,
+        pending: usize,
+    ) {
+        let now = Instant::now();
+        self.with(|r| {
+            for c in customers {
+                super::stats::reserve_resident(r.at.entry(c).or_default(), replies_each, now);
+            }
+            let queue = &mut r.pending_statuses;
+            let len = queue.len();
+            queue.reserve(pending);
+            queue.resize(len + pending, (0, 0, 0));
+            queue.truncate(len);
+        });
+    }
+
     /// Replies received so far.
     pub fn total(&self) -> usize {
         self.with(|r| r.total)
@@ -91,12 +110,16 @@ impl FakeGraph {
             let (id, to, done) = r.pending_statuses.pop_front()?;
             let state = STATES.get(done as usize).copied()?;
             if (done as usize) + 1 < STATES.len() {
-                r.pending_statuses
-                    .push_back((id.clone(), to.clone(), done + 1));
+                r.pending_statuses.push_back((id, to, done + 1));
             }
-            Some((id, to, state))
+            Some((outbound_id(id), to.to_string(), state))
         })
     }
+}
+
+/// The id the fake hands out for its `n`th reply.
+fn outbound_id(n: u64) -> String {
+    format!("wamid.load.out.{n}")
 }
 
 async fn send(State(fake): State<FakeGraph>, Json(body): Json<Value>) -> Json<Value> {
@@ -108,12 +131,15 @@ async fn send(State(fake): State<FakeGraph>, Json(body): Json<Value>) -> Json<Va
             return None;
         }
         r.total += 1;
-        let id = format!("wamid.load.out.{}", r.total);
+        let n = r.total as u64;
         r.at.entry(to.clone()).or_default().push(now);
-        if fake.keep_ids {
-            r.pending_statuses.push_back((id.clone(), to.clone(), 0));
+        // A load run's customers are numbers; anyone else gets no statuses.
+        if fake.keep_ids
+            && let Ok(customer) = to.parse::<u64>()
+        {
+            r.pending_statuses.push_back((n, customer, 0));
         }
-        Some(id)
+        Some(outbound_id(n))
     });
     match id {
         Some(id) => Json(json!({

@@ -100,6 +100,15 @@ impl Schedule {
     }
 }
 
+/// Makes room in `v` for `n` more items and writes `filler` over all of it once, so that
+/// the room is resident memory from now on rather than from whenever it fills.
+pub fn reserve_resident<T: Clone>(v: &mut Vec<T>, n: usize, filler: T) {
+    let len = v.len();
+    v.reserve(n);
+    v.resize(len + n, filler);
+    v.truncate(len);
+}
+
 /// Resident memory now (`VmRSS`) and its peak so far (`VmHWM`), in MB.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Memory {
@@ -198,6 +207,18 @@ mod tests {
 
     fn ms(v: &[u64]) -> Vec<Duration> {
         v.iter().map(|&m| Duration::from_millis(m)).collect()
+    }
+
+    #[test]
+    fn room_made_up_front_keeps_the_items_and_takes_no_more_allocations() {
+        let mut v = vec![1, 2];
+        reserve_resident(&mut v, 1000, 0);
+        assert_eq!(v, [1, 2]);
+        let (room, buffer) = (v.capacity(), v.as_ptr());
+        assert!(room >= 1002, "room for {room}");
+        v.extend(3..=1002);
+        assert_eq!((v.capacity(), v.as_ptr()), (room, buffer), "no reallocation");
+        assert_eq!(v.last(), Some(&1002));
     }
 
     #[test]
