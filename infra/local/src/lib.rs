@@ -2,6 +2,7 @@
 //! cases the Lambda functions run, starts every function's worker in this process, and serves
 //! the webhook, the agent API and the sandbox on one address.
 
+mod background;
 mod banner;
 pub mod cli;
 pub mod config;
@@ -63,6 +64,8 @@ pub struct Running {
     pub events: Arc<SqliteEventBus>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    /// Declared after `tasks`: dropped after them.
+    _background: background::Background,
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +216,8 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
+    let background = background::Background::start()
+        .context("cannot start the threads that run the queues' jobs")?;
     for queue in QueueName::ALL {
         let turno = turno.clone();
         let handler = move |body: String| {
@@ -234,24 +239,19 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
                 ..WorkerOptions::default()
             },
         };
-        tasks.spawn(run_worker(
-            queues.clone(),
-            queue,
-            options,
-            handler,
-            shutdown_rx.clone(),
-        ));
+        background.spawn(
+            &mut tasks,
+            run_worker(queues.clone(), queue, options, handler, shutdown_rx.clone()),
+        );
     }
-    tasks.spawn(sweep_loop(
-        turno.clone(),
-        cfg.sweep_every,
-        shutdown_rx.clone(),
-    ));
-    tasks.spawn(retention_loop(
-        turno.clone(),
-        cfg.retention_every,
-        shutdown_rx.clone(),
-    ));
+    background.spawn(
+        &mut tasks,
+        sweep_loop(turno.clone(), cfg.sweep_every, shutdown_rx.clone()),
+    );
+    background.spawn(
+        &mut tasks,
+        retention_loop(turno.clone(), cfg.retention_every, shutdown_rx.clone()),
+    );
 
     let dev_login = dev_login_allowed(addr, sandbox.is_some());
     let app = Router::new()
@@ -307,6 +307,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
         events,
         shutdown,
         tasks,
+        _background: background,
     })
 }
 

@@ -217,7 +217,11 @@ mod tests {
         let (room, buffer) = (v.capacity(), v.as_ptr());
         assert!(room >= 1002, "room for {room}");
         v.extend(3..=1002);
-        assert_eq!((v.capacity(), v.as_ptr()), (room, buffer), "no reallocation");
+        assert_eq!(
+            (v.capacity(), v.as_ptr()),
+            (room, buffer),
+            "no reallocation"
+        );
         assert_eq!(v.last(), Some(&1002));
     }
 
