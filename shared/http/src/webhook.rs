@@ -39,7 +39,7 @@ pub fn webhook_router(state: WebhookState) -> Router {
         .route(WEBHOOK_PATH, get(handshake).post(deliver))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(crate::error::catch_panic())
-        .with_state(state)
+        .with_state(Arc::new(state))
 }
 
 #[derive(Deserialize)]
@@ -52,7 +52,7 @@ struct Handshake {
     challenge: Option<String>,
 }
 
-async fn handshake(State(state): State<WebhookState>, Query(q): Query<Handshake>) -> Response {
+async fn handshake(State(state): State<Arc<WebhookState>>, Query(q): Query<Handshake>) -> Response {
     let check = |expected: &str| {
         verify_challenge(
             expected,
@@ -81,7 +81,7 @@ async fn handshake(State(state): State<WebhookState>, Query(q): Query<Handshake>
     }
 }
 
-async fn deliver(State(state): State<WebhookState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn deliver(State(state): State<Arc<WebhookState>>, headers: HeaderMap, body: Bytes) -> Response {
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
