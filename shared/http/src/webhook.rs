@@ -81,7 +81,11 @@ async fn handshake(State(state): State<Arc<WebhookState>>, Query(q): Query<Hands
     }
 }
 
-async fn deliver(State(state): State<Arc<WebhookState>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn deliver(
+    State(state): State<Arc<WebhookState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
