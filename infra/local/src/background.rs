@@ -12,8 +12,9 @@ use std::future::Future;
 use tokio::runtime::{Handle, Runtime};
 use tokio::task::JoinSet;
 
-/// How much lower the workers' scheduling priority is than the server's, in `nice` steps. At
-/// 5 a busy worker thread gets about a quarter of a CPU it shares with a busy server thread.
+/// How much lower the workers' scheduling priority is than the server's, in `nice` steps, by
+/// default. At 5 a busy worker thread gets about a quarter of a CPU it shares with a busy
+/// server thread.
 pub const NICENESS: i32 = 5;
 
 /// The workers' runtime. Dropping it stops its threads without waiting for them (the
@@ -29,11 +30,15 @@ impl std::fmt::Debug for Background {
 }
 
 impl Background {
-    /// A runtime with a worker thread per CPU, each [`NICENESS`] below the calling thread.
-    pub fn start() -> std::io::Result<Background> {
+    /// A runtime with a worker thread per CPU, each `niceness` steps (0 to 19) below the
+    /// calling thread.
+    pub fn start(niceness: i32) -> std::io::Result<Background> {
         // One level for every thread, computed here: a thread the runtime starts later (for
         // blocking reads) starts from its parent's level, already lowered.
-        let level = priority().map(|now| (now + NICENESS).min(LOWEST));
+        let niceness = niceness.clamp(0, LOWEST);
+        let level = priority()
+            .filter(|_| niceness > 0)
+            .map(|now| (now + niceness).min(LOWEST));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("turno-work")
@@ -110,7 +115,7 @@ mod tests {
     #[tokio::test]
     async fn jobs_and_their_blocking_reads_run_below_the_servers_priority() {
         let server = priority().expect("this thread's priority");
-        let background = Background::start().expect("runtime");
+        let background = Background::start(NICENESS).expect("runtime");
         let mut tasks = JoinSet::new();
         let (tx, rx) = tokio::sync::oneshot::channel();
         background.spawn(&mut tasks, async move {

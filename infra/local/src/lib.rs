@@ -216,7 +216,7 @@ pub async fn start(cfg: LocalConfig) -> anyhow::Result<Running> {
 
     let (shutdown, shutdown_rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    let background = background::Background::start()
+    let background = background::Background::start(worker_niceness())
         .context("cannot start the threads that run the queues' jobs")?;
     for queue in QueueName::ALL {
         let turno = turno.clone();
@@ -409,6 +409,15 @@ fn self_address(addr: SocketAddr) -> String {
         ip => ip,
     };
     SocketAddr::new(ip, addr.port()).to_string()
+}
+
+/// [`background::NICENESS`], or `TURNO_WORKER_NICENESS` when set to a number from 0 (the
+/// workers at the server's priority) to 19.
+fn worker_niceness() -> i32 {
+    env_var("TURNO_WORKER_NICENESS")
+        .and_then(|v| v.trim().parse::<i32>().ok())
+        .filter(|n| (0..=19).contains(n))
+        .unwrap_or(background::NICENESS)
 }
 
 /// [`TURN_CONCURRENCY`], or `TURNO_TURN_CONCURRENCY` when set to a positive number (for
