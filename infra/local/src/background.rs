@@ -19,14 +19,11 @@ pub const NICENESS: i32 = 5;
 
 /// The workers' runtime. Dropping it stops its threads without waiting for them (the
 /// runner's tasks have ended by then, or are being dropped with it).
+#[derive(Debug)]
 pub struct Background {
+    handle: Handle,
+    /// Taken only by the drop.
     runtime: Option<Runtime>,
-}
-
-impl std::fmt::Debug for Background {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Background").finish_non_exhaustive()
-    }
 }
 
 impl Background {
@@ -49,12 +46,9 @@ impl Background {
             })
             .build()?;
         Ok(Background {
+            handle: runtime.handle().clone(),
             runtime: Some(runtime),
         })
-    }
-
-    fn handle(&self) -> Option<&Handle> {
-        self.runtime.as_ref().map(Runtime::handle)
     }
 
     /// Runs `task` on the workers' runtime, in `tasks`.
@@ -62,14 +56,7 @@ impl Background {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        match self.handle() {
-            Some(handle) => {
-                tasks.spawn_on(task, handle);
-            }
-            None => {
-                tasks.spawn(task);
-            }
-        }
+        tasks.spawn_on(task, &self.handle);
     }
 }
 

@@ -254,7 +254,7 @@ const ROOM_FOR_REPLIES: usize = 4;
 fn make_room(opts: &SustainedOptions, pool: u64, tally: &Shared, graph: &FakeGraph) {
     let secs = (opts.warmup + opts.duration).as_secs_f64();
     let messages = opts.rate * secs;
-    // A margin for the schedules' rounding and the sends of the drain.
+    // A margin for the schedules' rounding.
     let sends = (messages * (1.0 + opts.status_ratio) * 1.02).ceil() as usize + opts.max_in_flight;
     let placeholder = Sent {
         message: None,
