@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/011_ungrouped_customer.sql"),
 ];
 
+mod busy;
 mod checkpointer;
 mod readers;
 #[cfg(test)]
@@ -167,7 +168,7 @@ impl Db {
         // committed, so where it lives changes nothing about what a commit makes durable.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         cache_statements(&conn, STATEMENT_CACHE)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_handler(Some(busy::handler(BUSY_TIMEOUT)))?;
         migrate(&mut conn)?;
         let checkpointer = match &path {
             Some(p) => {

@@ -32,8 +32,8 @@ use turno_core::ports::{Metrics, Timing};
 /// How often the WAL is copied into the database file.
 const EVERY: Duration = Duration::from_millis(250);
 
-/// The longest a `RESTART` checkpoint holds off writes while it waits for reads to end (it
-/// waits with SQLite's busy handler, which sleeps 1, 2, 5, 10 ms... between looks).
+/// The longest a `RESTART` checkpoint holds off writes while it waits for reads to end
+/// (looking again within a millisecond, [`super::busy`]).
 pub(super) const RESTART_WAIT: Duration = Duration::from_millis(20);
 
 /// The checkpoint thread; dropping it stops the thread and waits for it.
@@ -52,12 +52,12 @@ impl Checkpointer {
         restart_over: i64,
         metrics: Arc<dyn Metrics>,
     ) -> anyhow::Result<Checkpointer> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         conn.busy_timeout(busy_timeout)?;
         let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
         // From here on only a RESTART waits on the busy handler: it must not hold writes off
-        // for long.
-        conn.busy_timeout(RESTART_WAIT)?;
+        // for long, nor a moment longer than the reads it waits for.
+        conn.busy_handler(Some(super::busy::handler(RESTART_WAIT)))?;
         // A WAL frame is a page and its 24-byte header.
         let restart_after = restart_over / (page + 24).max(1);
         let (stop, stopped) = mpsc::channel();
