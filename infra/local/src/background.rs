@@ -70,7 +70,7 @@ impl Drop for Background {
 }
 
 /// The lowest scheduling priority (the highest `nice`).
-const LOWEST: i32 = 19;
+pub const LOWEST: i32 = 19;
 
 /// The calling thread's scheduling priority (`nice`), where the kernel says.
 fn priority() -> Option<i32> {

@@ -412,11 +412,11 @@ fn self_address(addr: SocketAddr) -> String {
 }
 
 /// [`background::NICENESS`], or `TURNO_WORKER_NICENESS` when set to a number from 0 (the
-/// workers at the server's priority) to 19.
+/// workers at the server's priority) to [`background::LOWEST`].
 fn worker_niceness() -> i32 {
     env_var("TURNO_WORKER_NICENESS")
         .and_then(|v| v.trim().parse::<i32>().ok())
-        .filter(|n| (0..=19).contains(n))
+        .filter(|n| (0..=background::LOWEST).contains(n))
         .unwrap_or(background::NICENESS)
 }
 

@@ -178,8 +178,11 @@ mod tests {
             .expect("read");
         assert_eq!(seen, 100);
         commits(&db, 20).await;
-        let rounds = Connection::open(path).expect("checkpoint connection");
-        rounds.busy_timeout(wait).expect("timeout");
+        let mut rounds = Connection::open(path).expect("checkpoint connection");
+        // The rounds' wait, as the checkpoint thread sets it.
+        rounds
+            .busy_handler(Some(crate::db::busy::handler(wait)))
+            .expect("handler");
         (db, reader, rounds)
     }
 
