@@ -59,7 +59,7 @@ pub struct ReportTrack {
 /// Marks of the facts a ticket has added to the rollups.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counted {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub new: bool,
     /// The first handoff, once counted as an escalation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,7 +67,7 @@ pub struct Counted {
     /// Where the current handling started (the handoff or the latest reopening).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handled_since: Option<Timestamp>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub first_reply: bool,
     /// The reply time of the latest next response counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,15 +75,25 @@ pub struct Counted {
     /// The resolution by people counted for the current handling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<Timestamp>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub bot_resolved: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub reopens: u32,
     /// Per clock, the start of the clock whose outcome was counted.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sla: BTreeMap<ClockKind, Timestamp>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub csat: bool,
+}
+
+// A mark not set is left out of the stored ticket (it reads back as not set): a bot-held
+// ticket's item stays under a kilobyte, one write unit.
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The clocks the reports show.
