@@ -20,6 +20,9 @@ use serde_yaml_ng::Value;
 use tokio::sync::OnceCell;
 use turno_core::ports::QueueName;
 
+mod stream;
+pub use stream::{StreamTail, caught_up_store, lambda_event, ticket_change};
+
 pub const DYNAMODB_ENDPOINT_VAR: &str = "TURNO_TEST_DYNAMODB_ENDPOINT";
 pub const MOTO_ENDPOINT_VAR: &str = "TURNO_TEST_MOTO_ENDPOINT";
 
@@ -153,6 +156,15 @@ pub async fn create_table_from_template(client: &aws_sdk_dynamodb::Client, name:
         .set_attribute_definitions(Some(attributes))
         .set_key_schema(Some(key_schema(&props["KeySchema"])))
         .set_global_secondary_indexes(Some(indexes))
+        .set_stream_specification(props["StreamSpecification"]["StreamViewType"].as_str().map(
+            |view| {
+                aws_sdk_dynamodb::types::StreamSpecification::builder()
+                    .stream_enabled(true)
+                    .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::from(view))
+                    .build()
+                    .unwrap()
+            },
+        ))
         .send()
         .await
         .expect("create the test table from template.yaml's definition");

@@ -10,7 +10,7 @@ use turno_core::ports::Store;
 async fn store() -> Arc<dyn Store> {
     let clients = common::dynamodb_clients().await;
     let table = common::table(&clients.dynamodb).await;
-    Arc::new(DynamoStore::new(clients.dynamodb, table))
+    Arc::new(common::caught_up_store(clients.dynamodb, &table).await)
 }
 
 turno_testkit::store_contract_tests!(store);

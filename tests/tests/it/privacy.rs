@@ -347,10 +347,8 @@ async fn a_customer_exported_then_erased_leaves_no_item_holding_the_number_on_dy
     let clients = turno_aws::testing::dynamodb_clients().await;
     let table = turno_aws::testing::unique("turno-privacy");
     turno_aws::testing::create_table_from_template(&clients.dynamodb, &table).await;
-    let store: Arc<dyn Store> = Arc::new(turno_aws::DynamoStore::new(
-        clients.dynamodb.clone(),
-        table.clone(),
-    ));
+    let store: Arc<dyn Store> =
+        Arc::new(turno_aws::testing::caught_up_store(clients.dynamodb.clone(), &table).await);
     let t = TestTurno::with_store(
         demo_workspaces(),
         Timestamp::from_second(1_780_000_000).unwrap(),

@@ -252,10 +252,8 @@ async fn on_dynamodb_items_carry_the_expiry_the_time_to_live_reads_and_a_reopene
     let clients = turno_aws::testing::dynamodb_clients().await;
     let table = turno_aws::testing::unique("turno-retention");
     turno_aws::testing::create_table_from_template(&clients.dynamodb, &table).await;
-    let store: Arc<dyn Store> = Arc::new(turno_aws::DynamoStore::new(
-        clients.dynamodb.clone(),
-        table.clone(),
-    ));
+    let store: Arc<dyn Store> =
+        Arc::new(turno_aws::testing::caught_up_store(clients.dynamodb.clone(), &table).await);
     let t = TestTurno::with_store(retained(), start(), move |_| store);
     t.turno.seed_agents().await.unwrap();
     let (done, open) = one_done_one_open(&t).await;

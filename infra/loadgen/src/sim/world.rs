@@ -162,7 +162,9 @@ impl World {
                 let scratch = tempfile::tempdir()?;
                 let db = Db::open(&scratch.path().join("queues.db"))?;
                 let queues = queues_on(&db);
-                let store = turno_aws::DynamoStore::new(clients.dynamodb, table);
+                // The counts and rollups a report reads are applied from the stream first,
+                // as the ticket-counts function does.
+                let store = turno_aws::testing::caught_up_store(clients.dynamodb, &table).await;
                 (Arc::new(store), db, queues, Some(counter), Some(scratch))
             }
         };

@@ -5,10 +5,10 @@
 //! the customer's bot-held tickets ([`BOT_TICKET_WRITES_SK`]): while that count holds what
 //! the conversation keeps of its ticket, the ticket is not read. The write is one transaction:
 //! the conversation (versioned), the turn record (new: its condition is what makes a message
-//! one turn's), the ticket only when the turn changes it (with its counter and rollup moves),
-//! and the transcript entries of the customer's message and of the replies sent before the
-//! commit, put with no claim of the id in one item under a key made of the first one's time
-//! and id (see `turn_entries`).
+//! one turn's), the ticket only when the turn changes it (carrying its rollup deltas; the
+//! counters move later, from the stream), and the transcript entries of the customer's
+//! message and of the replies sent before the commit, put with no claim of the id in one item
+//! under a key made of the first one's time and id (see `turn_entries`).
 //!
 //! At least once, exactly once in the store: a redelivered message finds its turn record in
 //! the read and only finishes what the record says is left. A delivery that read before a
@@ -217,7 +217,7 @@ impl DynamoStore {
                     .bot_ticket
                     .as_ref()
                     .is_some_and(|b| b.id == t.id);
-                self.counter_moves_counting(t, kept).await?
+                self.write_moves_counting(t, kept).await?
             }
             None => Vec::new(),
         };

@@ -2,7 +2,6 @@
 //! (transcript entries, message claims and delivery states, turn records), and the
 //! conversation with the count beside it.
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 use turno_core::desk::ticket::Ticket;
 use turno_core::kernel::ids::{MessageId, WaId, WorkspaceId};
 use turno_core::ports::StoreError;
@@ -27,8 +26,8 @@ impl DynamoStore {
 
     /// See [`TicketStore::delete_ticket`](turno_core::ports::TicketStore::delete_ticket):
     /// the items under the ticket first (its partition's entries, then each message's claim
-    /// and turn record), the ticket item and its counter move last, in one transaction
-    /// conditional on the version read.
+    /// and turn record), the ticket item last, conditional on the version read (its
+    /// counter moves from the stream).
     pub(super) async fn delete_ticket_items(
         &self,
         ticket: &Ticket,
@@ -72,22 +71,27 @@ impl DynamoStore {
             self.delete_item("delete turn record", key(turn_pk(ws, m), TURN_SK))
                 .await?;
         }
-        let delete = Delete::builder()
+        // The ticket's counter moves from the stream, as for any removal of a ticket item.
+        let deleted = self
+            .client
+            .delete_item()
             .table_name(&self.table)
             .set_key(Some(key(pk, TICKET_SK)))
             .condition_expression("#version = :read_version")
             .expression_attribute_names("#version", "version")
             .expression_attribute_values(":read_version", n(ticket.version))
-            .build()
-            .map_err(|e| StoreError::Unexpected(e.into()))?;
-        let delete = TransactWriteItem::builder().delete(delete).build();
-        let counter = self.counter_update(ws, stored.team.as_ref(), stored.status, -1)?;
-        let outcome = self
-            .transact("delete ticket", || {
-                Ok(vec![delete.clone(), counter.clone()])
-            })
-            .await?;
-        outcome.map_err(|_| StoreError::Conflict)
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Conflict)
+            }
+            Err(e) => Err(StoreError::Unexpected(super::sdk_error("delete ticket", e))),
+        }
     }
 
     /// See [`ConversationStore::forget_customer`](turno_core::ports::ConversationStore::forget_customer):

@@ -140,6 +140,7 @@ impl RollupStore for DynamoStore {
         from: Date,
         to: Date,
     ) -> Result<Vec<Rollup>, StoreError> {
+        self.catch_up_counts().await?;
         let items = self
             .query_all(
                 "read rollups",

@@ -121,7 +121,7 @@ impl TicketStore for DynamoStore {
     }
 
     async fn save_ticket(&self, ticket: &mut Ticket) -> Result<(), StoreError> {
-        let moves = self.counter_moves(ticket).await?;
+        let moves = self.write_moves(ticket).await?;
         let put = CondPut::versioned(ticket_item(ticket, ticket.version + 1)?, ticket.version);
         if moves.is_empty() {
             if !self.put("save ticket", put).await? {
@@ -367,7 +367,7 @@ impl TicketStore for DynamoStore {
         // Handing a ticket to the agent who already holds it changes nobody's load.
         let same_agent = release == Some(to);
         for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let moves = self.counter_moves(ticket).await?;
+            let moves = self.write_moves(ticket).await?;
             let give_back = match release.filter(|_| !same_agent) {
                 Some(previous) => self.give_unit_back(&ws, previous).await?,
                 None => None,
@@ -412,7 +412,7 @@ impl TicketStore for DynamoStore {
     async fn release_ticket(&self, ticket: &mut Ticket, agent: &AgentId) -> Result<(), StoreError> {
         let ws = ticket.workspace.clone();
         for attempt in 1..=TRANSACTION_ATTEMPTS {
-            let moves = self.counter_moves(ticket).await?;
+            let moves = self.write_moves(ticket).await?;
             let give_back = self.give_unit_back(&ws, agent).await?;
             let outcome = self
                 .transact("release ticket", || {

@@ -6,13 +6,13 @@
 //! single status inside an assignee's status group, a team inside one agent's tickets, and
 //! search, whose partitions hold one customer's tickets or the names sharing two first letters.
 //!
-//! Counters (`WS#<ws>#COUNTS`, `<team or ->#<status>`, `n`) move in the transaction that writes
-//! the ticket; the status and team it had are read just before, and the ticket's version
-//! condition makes that read exact.
+//! Counters (`WS#<ws>#COUNTS`, `<team or ->#<status>`, `n`) are moved from the table's stream
+//! by the ticket-counts function (`counts`), a batch of ticket writes at a time: a count read
+//! lags the writes by that function's batching window.
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use turno_core::desk::ticket::{Ticket, TicketStatus};
 use turno_core::kernel::ids::{TeamId, WorkspaceId};
 use turno_core::ports::{
@@ -20,7 +20,7 @@ use turno_core::ports::{
     TicketCursor, TicketQuery, TicketSource, merge_pages, name_key,
 };
 
-use super::{DynamoStore, Item, TICKET_SK, from_item, key, n, s, sort_time, ticket_pk};
+use super::{DynamoStore, Item, TICKET_SK, from_item, key, s, sort_time, ticket_pk};
 
 /// The view indexes, as in `template.yaml`.
 pub const STATUS_INDEX: &str = "GSI5";
@@ -31,7 +31,7 @@ pub const ASSIGNEE_GROUP_INDEX: &str = "GSI9";
 pub const CUSTOMER_INDEX: &str = "GSI10";
 pub const NAME_INDEX: &str = "GSI11";
 
-const NOBODY: &str = "-";
+pub(super) const NOBODY: &str = "-";
 
 fn page_sk(t: &Ticket) -> String {
     format!("{}#{}", sort_time(t.updated_at), t.id)
@@ -303,6 +303,7 @@ impl DynamoStore {
         ws: &WorkspaceId,
         team: Option<&TeamId>,
     ) -> Result<StatusCounts, StoreError> {
+        self.catch_up_counts().await?;
         let prefix = team.map(|t| format!("{t}#"));
         let items = self
             .query_all(
@@ -339,86 +340,54 @@ impl DynamoStore {
         Ok(counts)
     }
 
-    /// The counter updates a write of `t` needs (none if its status and team stay), the count
-    /// of writes to its customer's bot-held tickets if the stored status is the bot's, and the
-    /// rollup deltas it carries, after reading what is stored. `Conflict` if the stored version is not the one `t` was read at.
-    pub(super) async fn counter_moves(
+    /// The updates a write of `t` carries besides the ticket: the count of writes to its
+    /// customer's bot-held tickets if the stored status is the bot's, after reading what is
+    /// stored (unless this process noted it). `Conflict` if the stored version is not the one
+    /// `t` was read at. Status counters and rollups move later, from the stream (`counts`).
+    pub(super) async fn write_moves(
         &self,
         t: &Ticket,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        self.counter_moves_counting(t, true).await
+        self.write_moves_counting(t, true).await
     }
 
-    /// [`counter_moves`](Self::counter_moves); `count_bot_write`: whether a write of a ticket
+    /// [`write_moves`](Self::write_moves); `count_bot_write`: whether a write of a ticket
     /// stored as the bot's moves its customer's count of such writes (not when the same write
     /// stores the customer's conversation keeping no such ticket: no turn is vouched for).
-    pub(super) async fn counter_moves_counting(
+    pub(super) async fn write_moves_counting(
         &self,
         t: &Ticket,
         count_bot_write: bool,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let before = if t.version == 0 {
-            None
-        } else if let Some(stored) = self.stored_state(t) {
-            Some(stored)
-        } else {
-            let item = self
-                .get(
-                    "read ticket",
-                    key(ticket_pk(&t.workspace, &t.id), TICKET_SK),
-                )
-                .await?
-                .ok_or(StoreError::Conflict)?;
-            let stored: Ticket = from_item(item, "ticket")?;
-            if stored.version != t.version {
-                return Err(StoreError::Conflict);
+        if !count_bot_write || t.version == 0 {
+            return Ok(Vec::new());
+        }
+        let status = match self.stored_state(t) {
+            Some((status, _)) => status,
+            None => {
+                let item = self
+                    .get(
+                        "read ticket",
+                        key(ticket_pk(&t.workspace, &t.id), TICKET_SK),
+                    )
+                    .await?
+                    .ok_or(StoreError::Conflict)?;
+                let stored: Ticket = from_item(item, "ticket")?;
+                if stored.version != t.version {
+                    return Err(StoreError::Conflict);
+                }
+                stored.status
             }
-            Some((stored.status, stored.team))
         };
-        let after = (t.status, t.team.clone());
-        let mut moves = Vec::new();
-        if count_bot_write
-            && before
-                .as_ref()
-                .is_some_and(|(status, _)| *status == TicketStatus::Bot)
-        {
+        if status == TicketStatus::Bot {
             // The customer's next turn reads the ticket again.
-            moves.push(self.bot_ticket_write(t)?);
+            Ok(vec![self.bot_ticket_write(t)?])
+        } else {
+            Ok(Vec::new())
         }
-        if before.as_ref() != Some(&after) {
-            if let Some((status, team)) = before {
-                moves.push(self.counter_update(&t.workspace, team.as_ref(), status, -1)?);
-            }
-            moves.push(self.counter_update(&t.workspace, after.1.as_ref(), after.0, 1)?);
-        }
-        moves.extend(self.rollup_updates(&t.workspace, &t.rollup)?);
-        Ok(moves)
-    }
-
-    pub(super) fn counter_update(
-        &self,
-        ws: &WorkspaceId,
-        team: Option<&TeamId>,
-        status: TicketStatus,
-        delta: i64,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let sk = format!(
-            "{}#{}",
-            team.map_or(NOBODY, |t| t.as_str()),
-            status.as_str()
-        );
-        let update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(counts_pk(ws), sk)))
-            .update_expression("ADD #n :delta")
-            .expression_attribute_names("#n", "n")
-            .expression_attribute_values(":delta", n(delta))
-            .build()
-            .map_err(|e| StoreError::Unexpected(e.into()))?;
-        Ok(TransactWriteItem::builder().update(update).build())
     }
 }
 
-fn counts_pk(ws: &WorkspaceId) -> String {
+pub(super) fn counts_pk(ws: &WorkspaceId) -> String {
     format!("WS#{ws}#COUNTS")
 }

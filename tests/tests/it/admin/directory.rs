@@ -10,8 +10,8 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use turno_aws::CognitoDirectory;
 use turno_aws::testing as emulators;
-use turno_aws::{CognitoDirectory, DynamoStore};
 use turno_core::Timestamp;
 use turno_http::{ApiState, Auth, AuthorizerClaims, api_router};
 use turno_testkit::harness::{TestTurno, demo_workspace, demo_workspaces};
@@ -27,7 +27,8 @@ impl Deployment {
         let dynamodb = emulators::dynamodb_clients().await.dynamodb;
         let table = emulators::unique("turno-directory");
         emulators::create_table_from_template(&dynamodb, &table).await;
-        let store: Arc<dyn turno_core::ports::Store> = Arc::new(DynamoStore::new(dynamodb, table));
+        let store: Arc<dyn turno_core::ports::Store> =
+            Arc::new(emulators::caught_up_store(dynamodb, &table).await);
         let t = TestTurno::with_store(
             demo_workspaces(),
             "2026-06-01T10:00:00Z".parse::<Timestamp>().unwrap(),

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
-use turno_aws::DynamoStore;
 use turno_aws::testing as emulators;
 use turno_core::app::{Actor, AgentInput, CHECK_EVERY, ConfigSection, Ports, Turno};
 use turno_core::desk::agent::Role;
@@ -155,9 +154,8 @@ async fn admin_changes_apply_without_a_restart_on_dynamodb() {
     let clients = emulators::dynamodb_clients().await;
     let table = emulators::unique("turno-admin");
     emulators::create_table_from_template(&clients.dynamodb, &table).await;
-    capacity_and_sla_target_apply_without_a_restart(Arc::new(DynamoStore::new(
-        clients.dynamodb.clone(),
-        table,
-    )))
+    capacity_and_sla_target_apply_without_a_restart(Arc::new(
+        emulators::caught_up_store(clients.dynamodb.clone(), &table).await,
+    ))
     .await;
 }

@@ -8,7 +8,6 @@ mod scenario;
 
 use std::sync::Arc;
 
-use turno_aws::DynamoStore;
 use turno_aws::testing as emulators;
 use turno_core::ports::Store;
 
@@ -21,7 +20,8 @@ async fn report_figures_equal_a_recomputation_from_transcripts_and_audit_on_sqli
 async fn report_figures_equal_a_recomputation_from_transcripts_and_audit_on_dynamodb() {
     let clients = emulators::dynamodb_clients().await;
     let table = emulators::table(&clients.dynamodb).await;
-    let store: Arc<dyn Store> = Arc::new(DynamoStore::new(clients.dynamodb, table));
+    let store: Arc<dyn Store> =
+        Arc::new(emulators::caught_up_store(clients.dynamodb, &table).await);
     scenario::run_and_check(Some(store)).await;
 }
 

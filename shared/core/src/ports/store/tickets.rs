@@ -57,7 +57,9 @@ pub trait TicketStore: Send + Sync {
     ) -> Result<(Vec<Ticket>, Option<CreatedCursor>), StoreError>;
 
     /// How many tickets each status has, in the workspace or (`team`) in one team, from
-    /// counters kept by every ticket write: no ticket is read.
+    /// counters that ticket writes move: no ticket is read. An adapter may move them after
+    /// the write, a batch at a time (DynamoDB, from the table's stream): the counts lag by
+    /// that much, and catch up.
     async fn ticket_counts(
         &self,
         ws: &WorkspaceId,
