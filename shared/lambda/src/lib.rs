@@ -13,6 +13,8 @@ mod absent;
 mod agents;
 mod aws;
 mod config;
+#[cfg(feature = "counts")]
+pub mod counts;
 mod events;
 mod exit;
 mod logging;

@@ -12,10 +12,11 @@ mod front_door;
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
-const FUNCTIONS: [&str; 6] = [
+const FUNCTIONS: [&str; 7] = [
     "webhook-ingress",
     "bot-turn",
     "ticket-writer",
+    "ticket-counts",
     "escalation",
     "sla-enforcer",
     "agent-api",
@@ -74,7 +75,9 @@ fn uses(function: &str) -> Access {
             queue_actions: [("sqs:ChangeMessageVisibility".into(), "InboundQueue".into())].into(),
             ..Access::default()
         },
-        "ticket-writer" => Access {
+        // Moves the counters and rollups from the table's stream (its read permissions come
+        // with the stream event, from SAM).
+        "ticket-writer" | "ticket-counts" => Access {
             table: true,
             ..Access::default()
         },

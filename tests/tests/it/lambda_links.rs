@@ -50,7 +50,7 @@ fn links(function: &str) -> BTreeSet<&'static str> {
             "reqwest",
         ]),
         // The table only.
-        "ticket-writer" => set(&[]),
+        "ticket-writer" | "ticket-counts" => set(&[]),
         // Arms timers (SQS), publishes events, notifies assignments and breaches (by Web
         // Push too, with the VAPID key read from SSM).
         "escalation" | "sla-enforcer" => set(&[
@@ -78,10 +78,11 @@ fn links(function: &str) -> BTreeSet<&'static str> {
     }
 }
 
-const FUNCTIONS: [&str; 6] = [
+const FUNCTIONS: [&str; 7] = [
     "webhook-ingress",
     "bot-turn",
     "ticket-writer",
+    "ticket-counts",
     "escalation",
     "sla-enforcer",
     "agent-api",

@@ -1,5 +1,6 @@
 //! What a bot-handled message costs on AWS: requests and write units per message for a
-//! batch of first messages and for the same customers' follow-ups.
+//! batch of first messages and for the same customers' follow-ups, ticket-counts' share of the
+//! stream included.
 
 use axum::http::StatusCode;
 use turno_core::ports::QueueName;
@@ -12,15 +13,17 @@ use super::topology::per_queue;
 /// Lambda hands it the batch, sharing one PutEvents and one SendMessageBatch of the
 /// bot-inactivity timers): reading the conversation with the message's turn record (one
 /// BatchGetItem), sending the replies, then committing the turn with the customer's entry,
-/// the replies' entries, the new ticket, its status counter and rollups (one transaction of
-/// six items of a kilobyte or less: conversation, turn record, ticket (no NULLs, no status
-/// or assignee view keys while the bot holds it), status counter, the day's `all` rollup
-/// item (the channel's count rides on it), and one item of the customer's entry with the two
-/// replies', doubled as a transaction bills them: 12). The configuration's version is read
-/// once for the batch (by webhook-ingress, when its cache has expired: 10 or 11 requests for
-/// the ten).
-const BOT_BATCH_REQUESTS_PER_MESSAGE: f64 = 3.3;
-const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 12.0;
+/// the replies' entries and the new ticket (one transaction of four items of a kilobyte or
+/// less: conversation, turn record, ticket (no NULLs, no marks not set, no status or assignee
+/// view keys while the bot holds it, and its rollup deltas as one short string), and one item
+/// of the customer's entry with the two replies', doubled as a transaction bills them: 8).
+/// Then ticket-counts' batch of the ten new tickets: one transaction of its marker, the bot's
+/// status counter and the day's `all` rollup item (the channel's count rides on it), 6 write
+/// units for the ten (for a hundred, a stream batch's size, 0.06 each). The configuration's
+/// version is read once for the batch (by webhook-ingress, when its cache has expired: 10 or
+/// 11 requests for the ten).
+const BOT_BATCH_REQUESTS_PER_MESSAGE: f64 = 3.4;
+const BOT_BATCH_WRITE_UNITS_PER_MESSAGE: f64 = 8.6;
 /// The same customers' next message, inside the thread window: the conversation with the turn
 /// record and the count of writes to bot-held tickets (one BatchGetItem; the bot's ticket is
 /// not read), and the commit of three small items, the conversation, the turn record and one
@@ -33,6 +36,8 @@ const FOLLOW_UP_WRITE_UNITS_PER_MESSAGE: f64 = 6.0;
 /// Sends `text` from each of `customers` through the topology and returns the AWS requests
 /// and write units per message, with what each function did.
 async fn per_message(t: &Topology, customers: &[String], text: &str) -> (f64, f64, String) {
+    t.counter.log_writes();
+    t.counter.take_writes();
     let before = t.counter.count();
     let units_before = t.counter.write_units();
     for c in customers {
@@ -40,7 +45,6 @@ async fn per_message(t: &Topology, customers: &[String], text: &str) -> (f64, f6
         assert_eq!(status, StatusCode::OK);
     }
     let ingress = t.counter.count() - before;
-    let ingress_units = t.counter.write_units() - units_before;
     let sent_before: Vec<usize> = futures::future::join_all(
         customers
             .iter()
@@ -57,8 +61,13 @@ async fn per_message(t: &Topology, customers: &[String], text: &str) -> (f64, f6
     let inbound = &handled[&QueueName::Inbound];
     assert_eq!(inbound.records, customers.len() as u64);
     let messages = customers.len() as f64;
-    let requests = (ingress + handled.values().map(|h| h.aws_requests).sum::<u64>()) as f64;
-    let units = ingress_units + handled.values().map(|h| h.write_units).sum::<f64>();
+    // Everything the functions asked of AWS, the ticket-counts function's batches included.
+    let requests = (t.counter.count() - before) as f64;
+    let units = t.counter.write_units() - units_before;
+    eprintln!(
+        "items written for {messages} messages:\n{}",
+        super::escalations::item_breakdown(&t.counter.take_writes(), messages)
+    );
     let detail = format!(
         "webhook-ingress {ingress} requests for {messages}; {}",
         per_queue(&handled).join("; ")

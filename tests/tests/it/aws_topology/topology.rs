@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tower::ServiceExt;
-use turno_aws::testing as emulators;
+use turno_aws::testing::{self as emulators, StreamTail};
 use turno_aws::{Clients, DynamoStore, RequestCounter, queue_url_var};
 use turno_core::app::Turno;
 use turno_core::bot::conversation::Conversation;
@@ -29,6 +29,9 @@ pub(crate) struct Topology {
     pub(super) store: DynamoStore,
     pub(crate) graph: FakeGraph,
     pub(super) counter: RequestCounter,
+    /// The ticket-counts function's store (counted) and its event source mapping's reader.
+    counts: DynamoStore,
+    stream: Arc<StreamTail>,
     /// The functions' environment, for another process on the same resources.
     env: HashMap<String, String>,
 }
@@ -97,7 +100,9 @@ impl Topology {
         turno.seed_agents().await.expect("seed the demo agents");
         Topology {
             turno,
-            store: DynamoStore::new(own.dynamodb.clone(), table),
+            counts: DynamoStore::new(counted.dynamodb.clone(), table.clone()),
+            stream: StreamTail::of(&table).await,
+            store: emulators::caught_up_store(own.dynamodb.clone(), &table).await,
             own,
             queues,
             events_queue,
@@ -302,12 +307,31 @@ impl Topology {
                 );
                 self.delete_succeeded(url, &received, &response).await;
             }
-            if !progressed {
+            if !self.run_ticket_counts().await && !progressed {
                 return total;
             }
         }
     }
+
+    /// The ticket-counts function's event source mapping: the ticket changes the table's
+    /// stream holds, in batches of up to 100 per shard (its reads are Lambda's, not counted).
+    /// Returns whether there were any.
+    async fn run_ticket_counts(&self) -> bool {
+        let mut any = false;
+        for changes in self.stream.read().await {
+            for batch in changes.chunks(TICKET_COUNTS_BATCH) {
+                any = true;
+                if let Err(stopped) = self.counts.apply_ticket_changes(batch).await {
+                    panic!("ticket-counts: {stopped}");
+                }
+            }
+        }
+        any
+    }
 }
+
+/// The ticket-counts function's batch size, as in `template.yaml`.
+const TICKET_COUNTS_BATCH: usize = 100;
 
 /// The SQS event Lambda would hand the function for these messages.
 pub(super) fn sqs_event(messages: &[aws_sdk_sqs::types::Message], q: QueueName) -> SqsEvent {
