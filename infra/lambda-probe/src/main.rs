@@ -2,7 +2,8 @@
 //! Lambda Runtime API on 127.0.0.1, with its AWS clients pointed (through a counting proxy) at
 //! the local emulators and its Graph API at a local fake. It drives the topology by hand:
 //! signed webhooks as function URL (or API Gateway) events into webhook-ingress, then what landed on each queue
-//! as one SQS batch (up to 10 records) into the function that consumes it. For each function
+//! as one SQS batch (up to 10 records) into the function that consumes it, and the ticket
+//! writes on the table's stream into ticket-counts. For each function
 //! it reports the peak resident memory (`VmHWM`), the invocation time and the AWS requests;
 //! then the AWS requests per bot-handled and per escalated message, and a cost estimate per
 //! one million messages from those figures, with the webhook at either front door (the
@@ -12,7 +13,7 @@
 //! ```sh
 //! TURNO_DYNAMODB_PORT=18001 TURNO_MOTO_PORT=15001 ./infra/emulators/start.sh
 //! source .turno-emulators/env
-//! for f in webhook-ingress bot-turn ticket-writer escalation sla-enforcer; do
+//! for f in webhook-ingress bot-turn ticket-writer ticket-counts escalation sla-enforcer; do
 //!   cargo build --release -p $f   # one at a time: each links only its own features
 //! done
 //! cargo run -p turno-lambda-probe -- --bin-dir target/release
@@ -30,11 +31,13 @@ use turno_aws::testing as emulators;
 use turno_core::ports::QueueName;
 use turno_tests::{WORKSPACE, sign, text_webhook};
 
+mod batches;
 mod cost;
 mod deployment;
 mod fakes;
 mod proxy;
 
+use batches::{take_batch, take_changes};
 use cost::{Cost, Front, Kind};
 use deployment::{Deployment, Probe};
 use fakes::{Graph, graph_send};
@@ -101,61 +104,6 @@ fn statuses_webhook(statuses: &[(String, String)]) -> String {
     .to_string()
 }
 
-/// Receives what `url` holds now (up to `max`), deletes it, and returns it as the SQS event
-/// Lambda would hand the consumer.
-async fn take_batch(
-    sqs: &aws_sdk_sqs::Client,
-    url: &str,
-    max: usize,
-) -> anyhow::Result<(String, usize)> {
-    let mut messages = Vec::new();
-    for _ in 0..5 {
-        if messages.len() >= max {
-            break;
-        }
-        let got = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(i32::try_from(max - messages.len()).unwrap_or(10))
-            .wait_time_seconds(1)
-            .visibility_timeout(60)
-            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
-            .send()
-            .await?
-            .messages
-            .unwrap_or_default();
-        if got.is_empty() {
-            break;
-        }
-        messages.extend(got);
-    }
-    for m in &messages {
-        if let Some(handle) = m.receipt_handle() {
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(handle)
-                .send()
-                .await?;
-        }
-    }
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let attributes: HashMap<&str, &str> = m
-                .attributes()
-                .map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
-                .unwrap_or_default();
-            json!({
-                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                "attributes": attributes, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
-                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:probe",
-                "awsRegion": "us-east-1"
-            })
-        })
-        .collect();
-    Ok((json!({ "Records": records }).to_string(), messages.len()))
-}
-
 // ---- the run ---------------------------------------------------------------------------------
 
 pub(crate) struct Round {
@@ -167,6 +115,7 @@ pub(crate) struct Round {
 
 async fn run_round(
     d: &Deployment,
+    tail: &emulators::StreamTail,
     sqs: &aws_sdk_sqs::Client,
     queues: &HashMap<QueueName, String>,
     template: &Value,
@@ -193,6 +142,12 @@ async fn run_round(
         if n > 0 {
             probes.push(d.probe(function, vec![event], n).await?);
         }
+    }
+    // Then the counters and rollups, from the ticket writes on the table's stream (Lambda's
+    // reads of a stream are free: no hop).
+    let (events, n) = take_changes(tail).await;
+    if n > 0 {
+        probes.push(d.probe("ticket-counts", events, n).await?);
     }
     Ok(Round {
         probes,
@@ -292,6 +247,7 @@ async fn main() -> anyhow::Result<()> {
 
     // The demo agents, as the functions' cold start does not write them.
     let store = turno_aws::DynamoStore::new(own.dynamodb.clone(), table.clone());
+    let tail = emulators::StreamTail::of(&table).await;
     let workspaces = turno_local::config::parse_config(turno_local::config::DEMO_CONFIG)?;
     seed_agents(&store, &workspaces).await?;
 
@@ -308,17 +264,36 @@ async fn main() -> anyhow::Result<()> {
         args.bin_dir.display(),
         args.webhook_front.name()
     );
-    let bot = run_round(&d, &own.sqs, &queues, &template, "hola", &customers(61)).await?;
+    let bot = run_round(
+        &d,
+        &tail,
+        &own.sqs,
+        &queues,
+        &template,
+        "hola",
+        &customers(61),
+    )
+    .await?;
     println!("## bot-handled messages (\"hola\")");
     bot.probes.iter().for_each(print_probe);
     // The same customers again, inside the thread window: the bot's ticket goes on, no new
     // ticket, no timer, no event. The representative bot-handled message (a conversation's
     // first message is one of several), so the cost mix below counts this one.
-    let follow_up = run_round(&d, &own.sqs, &queues, &template, FOLLOW_UP, &customers(61)).await?;
+    let follow_up = run_round(
+        &d,
+        &tail,
+        &own.sqs,
+        &queues,
+        &template,
+        FOLLOW_UP,
+        &customers(61),
+    )
+    .await?;
     println!("\n## bot-handled follow-ups (\"{FOLLOW_UP}\", same customers)");
     follow_up.probes.iter().for_each(print_probe);
     let alone = run_round(
         &d,
+        &tail,
         &own.sqs,
         &queues,
         &template,
@@ -330,6 +305,7 @@ async fn main() -> anyhow::Result<()> {
     alone.probes.iter().for_each(print_probe);
     let escalated = run_round(
         &d,
+        &tail,
         &own.sqs,
         &queues,
         &template,
