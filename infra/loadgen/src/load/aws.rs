@@ -2,8 +2,8 @@
 //! in this process (`turno_lambda::connect_with`, `handle_sqs_batch`, the webhook router that
 //! webhook-ingress serves), DynamoDB Local and moto behind clients that count every request,
 //! and a fake Graph API. N customers write at once; the event source mappings are played by
-//! `concurrency` pollers per queue, each handing batches of up to 10 records to the handler.
-//! Reports the AWS requests per bot-handled message, per escalated message and per delivery
+//! `concurrency` pollers per queue, each handing batches of up to 10 records to the handler,
+//! then ticket-counts' batches of the table's stream. Reports the AWS requests per bot-handled message, per escalated message and per delivery
 //! status, by operation.
 
 use std::collections::{BTreeMap, HashMap};
@@ -81,6 +81,9 @@ fn round2(v: f64) -> f64 {
 
 struct Topology {
     turno: Turno,
+    /// ticket-counts' store (counted) and its event source mapping's reader of the stream.
+    counts: turno_aws::DynamoStore,
+    stream: Arc<emulators::StreamTail>,
     /// The run's own client (polling, deleting): not counted.
     own: Clients,
     queues: HashMap<QueueName, String>,
@@ -162,7 +165,7 @@ async fn deploy(concurrency: usize) -> anyhow::Result<Topology> {
     let token = emulators::put_secret(&own.ssm, "loadgen-graph-token").await;
     let (graph, graph_url) = FakeGraph::start(true).await?;
     let mut env = HashMap::from([
-        ("TURNO_TABLE".to_owned(), table),
+        ("TURNO_TABLE".to_owned(), table.clone()),
         ("TURNO_EVENT_BUS".to_owned(), bus),
         ("TURNO_WHATSAPP_TOKEN_PARAM".to_owned(), token),
         ("TURNO_GRAPH_API_BASE_URL".to_owned(), graph_url),
@@ -172,6 +175,8 @@ async fn deploy(concurrency: usize) -> anyhow::Result<Topology> {
     }
     let env = move |name: &str| env.get(name).cloned();
     let workspaces = turno_testkit::harness::demo_workspaces();
+    let counts = turno_aws::DynamoStore::new(counted.dynamodb.clone(), table.clone());
+    let stream = emulators::StreamTail::of(&table).await;
     let turno = turno_lambda::connect_with("loadgen", workspaces, &counted, &env)
         .await
         .context("connecting on the emulators")?;
@@ -181,6 +186,8 @@ async fn deploy(concurrency: usize) -> anyhow::Result<Topology> {
         .context("seeding the demo agents")?;
     Ok(Topology {
         turno,
+        counts,
+        stream,
         own,
         queues,
         counter,
@@ -255,6 +262,13 @@ impl Topology {
                     failed += f;
                 }
             }
+            // Then ticket-counts, on the ticket writes the table's stream holds (batches of
+            // up to 100, as template.yaml has it).
+            handled += self
+                .stream
+                .apply(&self.counts, 100)
+                .await
+                .context("ticket-counts")?;
             if handled == 0 {
                 return Ok(failed);
             }

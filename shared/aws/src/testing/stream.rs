@@ -146,17 +146,30 @@ impl StreamTail {
     }
 }
 
+impl StreamTail {
+    /// Applies with `store` what the stream holds since the last read, in batches of up to
+    /// `batch` records of one shard, as ticket-counts' event source mapping hands them.
+    /// Returns how many records there were.
+    pub async fn apply(&self, store: &DynamoStore, batch: usize) -> Result<usize, StoreError> {
+        let mut shards = self.shards.lock().await;
+        let mut records = 0;
+        for changes in self.read_locked(&mut shards).await {
+            for batch in changes.chunks(batch.max(1)) {
+                records += batch.len();
+                store
+                    .apply_ticket_changes(batch)
+                    .await
+                    .map_err(|stopped| stopped.error)?;
+            }
+        }
+        Ok(records)
+    }
+}
+
 #[async_trait]
 impl CountsCatchUp for StreamTail {
     async fn catch_up(&self, store: &DynamoStore) -> Result<(), StoreError> {
-        let mut shards = self.shards.lock().await;
-        for changes in self.read_locked(&mut shards).await {
-            store
-                .apply_ticket_changes(&changes)
-                .await
-                .map_err(|stopped| stopped.error)?;
-        }
-        Ok(())
+        self.apply(store, usize::MAX).await.map(|_| ())
     }
 }
 

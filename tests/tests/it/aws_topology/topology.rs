@@ -317,16 +317,10 @@ impl Topology {
     /// stream holds, in batches of up to 100 per shard (its reads are Lambda's, not counted).
     /// Returns whether there were any.
     async fn run_ticket_counts(&self) -> bool {
-        let mut any = false;
-        for changes in self.stream.read().await {
-            for batch in changes.chunks(TICKET_COUNTS_BATCH) {
-                any = true;
-                if let Err(stopped) = self.counts.apply_ticket_changes(batch).await {
-                    panic!("ticket-counts: {stopped}");
-                }
-            }
+        match self.stream.apply(&self.counts, TICKET_COUNTS_BATCH).await {
+            Ok(records) => records > 0,
+            Err(e) => panic!("ticket-counts: {e}"),
         }
-        any
     }
 }
 
