@@ -72,6 +72,7 @@ mod tests {
         assert_eq!(all[&TicketStatus::Bot], 0, "{all:?}");
         let support = TeamId::parse("support").unwrap();
         let team = store.ticket_counts(&ws, Some(&support)).await.unwrap();
+        // The third ticket's write moved its own counters: it is not counted again.
         assert_eq!(team[&TicketStatus::Queued], 1, "{team:?}");
 
         let day = date(2026, 12, 1);

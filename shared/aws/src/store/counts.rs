@@ -103,7 +103,12 @@ struct Counted {
 /// (a bot-held ticket's stays under a kilobyte): `<day> <dimension>:<counter>=<n>,…`, entries
 /// joined by `;`, an entry's day left out when it is the previous one's. Dimension keys and
 /// counter names hold none of ` :=,;` (ids are slugs).
-pub(super) fn rollup_deltas_attr(t: &Ticket) -> Option<AttributeValue> {
+///
+/// Every write has it, empty when it adds nothing: it says the write left its counter moves to
+/// the stream. A ticket written before ticket-counts existed (or by a function of that
+/// version, while a deployment rolls out) moved its counters in its own transaction, and its
+/// change has no `RD`: applying it again would count it twice.
+pub(super) fn rollup_deltas_attr(t: &Ticket) -> AttributeValue {
     let mut by_item: BTreeMap<(Date, String), BTreeMap<&str, i64>> = BTreeMap::new();
     for d in &t.rollup {
         let counters = by_item.entry((d.day, d.dim.key())).or_default();
@@ -131,7 +136,7 @@ pub(super) fn rollup_deltas_attr(t: &Ticket) -> Option<AttributeValue> {
         }
         out.push_str(&format!("{dim}:{}", counters.join(",")));
     }
-    (!out.is_empty()).then(|| s(out))
+    s(out)
 }
 
 /// The rollup deltas an image's `RD` holds (an entry that does not read is left out).
@@ -192,7 +197,10 @@ impl Moves {
         let any = new.as_ref().or(old.as_ref())?;
         let ws = any.workspace.clone();
         let state = |x: &Counted| (x.status, x.team.clone());
-        if old.as_ref().map(state) != new.as_ref().map(state) {
+        // A write that moved its counters itself has no `RD` (see `rollup_deltas_attr`); a
+        // removal moves them whoever made it (an erase, the time to live).
+        let moves_here = c.new.as_ref().is_none_or(|n| n.contains_key(ROLLUP_DELTAS));
+        if moves_here && old.as_ref().map(state) != new.as_ref().map(state) {
             if let Some(o) = &old {
                 *self
                     .counters
@@ -438,7 +446,7 @@ mod tests {
             delta(d2, Dim::Team("billing-2".into()), &[("esc", 1)]),
             delta(d2, Dim::Reason("explicit_request".into()), &[("x", -3)]),
         ];
-        let attr = rollup_deltas_attr(&t).expect("an attribute");
+        let attr = rollup_deltas_attr(&t);
         assert_eq!(
             attr.as_s().unwrap(),
             "2026-12-01 all:new=1;channel#whatsapp:new=1;\
@@ -461,7 +469,7 @@ mod tests {
             ]
         );
         t.rollup.clear();
-        assert_eq!(rollup_deltas_attr(&t), None);
+        assert_eq!(rollup_deltas_attr(&t), s(""));
     }
 
     #[test]

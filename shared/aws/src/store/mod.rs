@@ -274,9 +274,7 @@ fn ticket_item(t: &Ticket, next_version: u64) -> anyhow::Result<Item> {
             s(format!("{}#{}#{}", sort_time(due), t.workspace, t.id)),
         );
     }
-    if let Some(deltas) = counts::rollup_deltas_attr(t) {
-        keys.insert(ROLLUP_DELTAS.into(), deltas);
-    }
+    keys.insert(ROLLUP_DELTAS.into(), counts::rollup_deltas_attr(t));
     record_item(&stored, retention::with_expiry(keys, t.expires_at)).map(compact::without_nulls)
 }
 
