@@ -178,18 +178,19 @@ fn counted(image: &Item) -> Result<Counted, StoreError> {
     from_item(image.clone(), "ticket image")
 }
 
-/// The moves of one change: the counters (by workspace, counter key) and the rollups (by
-/// workspace). `None` if it is not a ticket's change or its images do not read.
-#[derive(Default)]
+/// The moves of a run's changes: the counters (by workspace, counter key) and the rollups (by
+/// workspace).
+#[derive(Clone, Default)]
 struct Moves {
     counters: BTreeMap<(WorkspaceId, String), i64>,
     rollups: BTreeMap<WorkspaceId, Vec<RollupDelta>>,
 }
 
 impl Moves {
+    /// Adds one change's moves; `None` if it is not a ticket's change or its images do not
+    /// read (nothing added).
     fn add_change(&mut self, c: &TicketChange) -> Option<()> {
-        let is_ticket = c.keys.get("SK").and_then(|v| v.as_s().ok()) == Some(&TICKET_SK.to_owned());
-        if !is_ticket {
+        if !is_ticket(c) {
             return None;
         }
         let old = c.old.as_ref().map(counted).transpose().ok()?;
@@ -226,6 +227,16 @@ impl Moves {
         }
         Some(())
     }
+}
+
+/// Whether a change is of a ticket item (the event filter passes only those; others are
+/// skipped all the same).
+fn is_ticket(c: &TicketChange) -> bool {
+    c.keys
+        .get("SK")
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+        == Some(TICKET_SK)
 }
 
 /// A counter item's sort key: `<team or ->#<status>`.
@@ -283,13 +294,10 @@ impl DynamoStore {
         let mut len = 0;
         let mut skipped = 0;
         for c in changes {
-            let mut next = Moves {
-                counters: moves.counters.clone(),
-                rollups: moves.rollups.clone(),
-            };
+            let mut next = moves.clone();
             if next.add_change(c).is_none() {
                 skipped += 1;
-                if c.keys.get("SK").and_then(|v| v.as_s().ok()) == Some(&TICKET_SK.to_owned()) {
+                if is_ticket(c) {
                     tracing::warn!(
                         event_id = %c.event_id,
                         "a ticket change whose images do not read as a ticket: no counts moved"
