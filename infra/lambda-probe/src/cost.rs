@@ -80,6 +80,7 @@ impl Kind {
                 *total.requests.entry(op.clone()).or_default() += n;
             }
             total.wcu += u.wcu;
+            total.index_wcu += u.index_wcu;
             total.rcu += u.rcu;
             total.sqs_fifo += u.sqs_fifo;
             total.sqs_standard += u.sqs_standard;
@@ -122,6 +123,11 @@ impl Kind {
         self.total.wcu / self.messages
     }
 
+    /// Index write units per message, at least.
+    pub(crate) fn index_wcu(&self) -> f64 {
+        self.total.index_wcu / self.messages
+    }
+
     /// Requests per message by operation.
     pub(crate) fn by_operation(&self) -> String {
         let ops: Vec<String> = self
@@ -144,6 +150,7 @@ impl Kind {
             sqs: (per(self.total.sqs_fifo) + self.esm_fifo) * 0.50
                 + (per(self.total.sqs_standard) + self.esm_standard) * 0.40,
             dynamodb: self.wcu() * 0.625 + self.rcu() * 0.125,
+            dynamodb_indexes: self.index_wcu() * 0.625,
             eventbridge: per(self.total.events),
             apigw: front.per_million(),
         }
@@ -157,6 +164,8 @@ pub(crate) struct Cost {
     pub(crate) lambda_requests: f64,
     pub(crate) sqs: f64,
     pub(crate) dynamodb: f64,
+    /// The indexes' writes, at least: not in the issue-era figures, so apart.
+    pub(crate) dynamodb_indexes: f64,
     pub(crate) eventbridge: f64,
     pub(crate) apigw: f64,
 }
@@ -167,6 +176,7 @@ impl Cost {
             + self.lambda_requests
             + self.sqs
             + self.dynamodb
+            + self.dynamodb_indexes
             + self.eventbridge
             + self.apigw
     }
@@ -179,6 +189,7 @@ impl Cost {
             out.lambda_requests += w * c.lambda_requests;
             out.sqs += w * c.sqs;
             out.dynamodb += w * c.dynamodb;
+            out.dynamodb_indexes += w * c.dynamodb_indexes;
             out.eventbridge += w * c.eventbridge;
             out.apigw += w * c.apigw;
         }
@@ -187,11 +198,12 @@ impl Cost {
 
     pub(crate) fn print(&self, name: &str) {
         println!(
-            "{name:<22} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+            "{name:<22} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
             self.lambda_compute,
             self.lambda_requests,
             self.sqs,
             self.dynamodb,
+            self.dynamodb_indexes,
             self.eventbridge,
             self.apigw,
             self.total()

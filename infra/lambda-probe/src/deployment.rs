@@ -180,6 +180,7 @@ impl Deployment {
                 *probe.usage.requests.entry(op).or_default() += n;
             }
             probe.usage.wcu += used.wcu;
+            probe.usage.index_wcu += used.index_wcu;
             probe.usage.rcu += used.rcu;
             probe.usage.sqs_fifo += used.sqs_fifo;
             probe.usage.sqs_standard += used.sqs_standard;

@@ -456,10 +456,11 @@ async fn main() -> anyhow::Result<()> {
     println!("\n## AWS per message of each kind (the functions' own requests)");
     for (name, k) in &kinds {
         println!(
-            "{name:<22} {:>5.1} requests  {:>5.1} RCU  {:>5.1} WCU  ({})",
+            "{name:<22} {:>5.1} requests  {:>5.1} RCU  {:>5.1} WCU  + {:>5.1} index WCU  ({})",
             k.requests(),
             k.rcu(),
             k.wcu(),
+            k.index_wcu(),
             k.by_operation()
         );
     }
@@ -481,8 +482,8 @@ async fn main() -> anyhow::Result<()> {
         args.webhook_front.name()
     );
     println!(
-        "{:<22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
-        "", "Lambda", "(req)", "SQS", "DynamoDB", "Events", "APIGW", "total"
+        "{:<22} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "", "Lambda", "(req)", "SQS", "DynamoDB", "indexes", "Events", "APIGW", "total"
     );
     for (name, c) in &costs {
         c.print(name);
@@ -508,7 +509,9 @@ async fn main() -> anyhow::Result<()> {
         "assumptions: arm64 at {MEMORY_MB} MB billed for the measured invocation time (x86-64 \
          here; a debug build overstates it); SQS consumers at the measured batch sizes (bot \
          round {:?}, escalated round {:?}, {status_records} status records), each batch one \
-         ReceiveMessage and one DeleteMessageBatch; DynamoDB units from request sizes; the \
+         ReceiveMessage and one DeleteMessageBatch; DynamoDB units from request sizes, the \
+         indexes' a floor (a put's write in each index it lands in; a move inside an index, a \
+         delete and a put, and a removal from one are not seen); the \
          per-minute sweep, cold starts, empty queue polls, CloudWatch Logs and data transfer not \
          included; each webhook one HTTP API request at $1.00 per million, or nothing beyond \
          its invocation at the function URL (the door changes nothing else)",
@@ -531,6 +534,7 @@ async fn main() -> anyhow::Result<()> {
     row("Lambda requests", |c| c.lambda_requests);
     row("SQS", |c| c.sqs);
     row("DynamoDB", |c| c.dynamodb);
+    row("  its indexes", |c| c.dynamodb_indexes);
     row("EventBridge", |c| c.eventbridge);
     row("API Gateway", |c| c.apigw);
     row("total", Cost::total);

@@ -62,6 +62,7 @@ mod dead_letters;
 mod directory;
 #[cfg(feature = "eventbridge")]
 mod event_bus;
+mod indexes;
 #[cfg(feature = "sqs")]
 mod queue;
 mod sdk;
@@ -79,11 +80,15 @@ pub use dead_letters::{
 pub use directory::{CognitoDirectory, USER_POOL_ID_VAR, group_name};
 #[cfg(feature = "eventbridge")]
 pub use event_bus::{EventBridgeBus, SOURCE as EVENT_SOURCE};
+pub use indexes::{INDEXES, Index, Projection, index_write_units};
 #[cfg(feature = "sqs")]
 pub use queue::{
     MAX_DELAY_SECONDS, MAX_VISIBILITY_SECONDS, SqsQueue, delay_seconds, queue_url_var, sqs_id,
 };
-pub use sdk::{Clients, ItemWrite, RequestCounter, item_size, load_sdk_config};
+pub use sdk::{
+    Clients, ItemWrite, RequestCounter, item_size, load_sdk_config, request_index_write_units,
+    request_write_units,
+};
 #[cfg(feature = "ssm")]
 pub use secrets::{SsmSecrets, parameter};
 pub use store::{

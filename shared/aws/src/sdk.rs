@@ -84,6 +84,7 @@ pub struct RequestCounter(Arc<Mutex<Counted>>);
 struct Counted {
     requests: BTreeMap<String, u64>,
     write_units: f64,
+    index_write_units: f64,
     /// Each item written, when [`RequestCounter::log_writes`] asked for them.
     writes: Option<Vec<ItemWrite>>,
 }
@@ -100,8 +101,11 @@ pub struct ItemWrite {
     /// The item's size as DynamoDB bills it (a put's whole item; 0 for the others, which bill
     /// one unit whatever they change).
     pub bytes: usize,
-    /// The write units it costs.
+    /// The write units it costs in the table.
     pub units: f64,
+    /// The write units a put costs in the indexes it lands in, at least (see
+    /// [`index_write_units`](crate::index_write_units)); 0 for the others.
+    pub index_units: f64,
 }
 
 impl RequestCounter {
@@ -127,6 +131,16 @@ impl RequestCounter {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .write_units
+    }
+
+    /// The write units the puts so far cost in the table's indexes, at least (see
+    /// [`index_write_units`](crate::index_write_units)): DynamoDB bills them beside
+    /// [`write_units`](Self::write_units), never doubled by a transaction.
+    pub fn index_write_units(&self) -> f64 {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .index_write_units
     }
 
     /// From now on, keeps each item DynamoDB write requests write (see
@@ -163,6 +177,7 @@ fn item_writes(operation: &str, body: &serde_json::Value) -> Vec<ItemWrite> {
             key,
             bytes: item.map_or(0, item_size),
             units: factor * item.map_or(1.0, kb),
+            index_units: item.map_or(0.0, crate::index_write_units),
         };
     match operation {
         "PutItem" => vec![write(
@@ -197,9 +212,18 @@ fn item_writes(operation: &str, body: &serde_json::Value) -> Vec<ItemWrite> {
     }
 }
 
-/// The write units of one DynamoDB request (see [`RequestCounter::write_units`]).
-fn write_units(operation: &str, body: &serde_json::Value) -> f64 {
+/// The table's write units of one DynamoDB request, `operation` with `body` in DynamoDB's
+/// JSON (see [`RequestCounter::write_units`]).
+pub fn request_write_units(operation: &str, body: &serde_json::Value) -> f64 {
     item_writes(operation, body).iter().map(|w| w.units).sum()
+}
+
+/// The indexes' write units of one DynamoDB request, at least (see
+/// [`index_write_units`](crate::index_write_units)).
+pub fn request_index_write_units(operation: &str, body: &serde_json::Value) -> f64 {
+    item_writes(operation, body)
+        .iter()
+        .fold(0.0, |sum, w| sum + w.index_units)
 }
 
 /// The size DynamoDB bills an item (a request's `Item`, in DynamoDB's JSON) by: each
@@ -271,15 +295,19 @@ impl Intercept for RequestCounter {
             .then(|| context.request().body().bytes())
             .flatten()
             .and_then(|b| serde_json::from_slice(b).ok());
-        let units = body.as_ref().map_or(0.0, |body| write_units(name, body));
+        let writes = body
+            .as_ref()
+            .map(|body| item_writes(name, body))
+            .unwrap_or_default();
         let mut counted = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         *counted
             .requests
             .entry(format!("{service}.{name}"))
             .or_default() += 1;
-        counted.write_units += units;
-        if let (Some(log), Some(body)) = (counted.writes.as_mut(), body.as_ref()) {
-            log.extend(item_writes(name, body));
+        counted.write_units += writes.iter().map(|w| w.units).sum::<f64>();
+        counted.index_write_units += writes.iter().map(|w| w.index_units).sum::<f64>();
+        if let Some(log) = counted.writes.as_mut() {
+            log.extend(writes);
         }
         Ok(())
     }
@@ -287,7 +315,7 @@ impl Intercept for RequestCounter {
 
 #[cfg(test)]
 mod tests {
-    use super::{item_size, item_writes, write_units};
+    use super::{item_size, item_writes, request_write_units as write_units};
 
     #[test]
     fn an_item_is_measured_as_dynamodb_bills_it() {

@@ -47,16 +47,19 @@ pub(super) fn item_breakdown(writes: &[turno_aws::ItemWrite], messages: f64) -> 
         .map(|w| {
             let key = w.key.replace(&format!("WS#{WORKSPACE}#"), "");
             format!(
-                "  {:<18} {:<14} {:<70} {:>5} B {:>4.0} WCU",
-                w.operation, w.kind, key, w.bytes, w.units
+                "  {:<18} {:<14} {:<70} {:>5} B {:>4.0} WCU {:>4.0} in indexes",
+                w.operation, w.kind, key, w.bytes, w.units, w.index_units
             )
         })
         .collect();
     let total: f64 = writes.iter().map(|w| w.units).sum();
+    let indexes = writes.iter().fold(0.0, |sum, w| sum + w.index_units);
     lines.push(format!(
-        "  {} items, {total:.0} WCU, {:.1} per message",
+        "  {} items, {total:.0} WCU, {:.1} per message; in the indexes {indexes:.0} WCU at least, \
+         {:.1} per message",
         writes.len(),
-        total / messages
+        total / messages,
+        indexes / messages
     ));
     lines.join("\n")
 }
