@@ -18,7 +18,7 @@ use turno_core::bot::conversation::Conversation;
 use turno_core::bot::turn::TurnRecord;
 use turno_core::desk::agent::Agent;
 use turno_core::desk::ticket::{Ticket, TicketStatus};
-use turno_core::kernel::ids::{AgentId, MessageId, TeamId, TicketId, WaId, WorkspaceId};
+use turno_core::kernel::ids::{AgentId, MessageId, TicketId, WaId, WorkspaceId};
 use turno_core::ports::StoreError;
 use turno_core::ports::records::RecordKind;
 
@@ -68,19 +68,15 @@ const TRANSACTION_ATTEMPTS: u32 = 25;
 pub struct DynamoStore {
     client: Client,
     table: String,
-    /// The status and team each ticket version was stored with, as this process read or
-    /// wrote them (see [`DynamoStore::stored_state`]).
-    stored: Arc<Mutex<HashMap<(String, u64), StoredState>>>,
+    /// The status each ticket version was stored with, as this process read or wrote it (see
+    /// [`DynamoStore::stored_status`]).
+    stored: Arc<Mutex<HashMap<(String, u64), TicketStatus>>>,
     /// Run before a count or rollup read, where the counts are applied from the stream by
     /// something other than the ticket-counts function (the tests).
     catch_up: Option<Arc<dyn CountsCatchUp>>,
 }
 
-/// What a ticket write needs to know of the stored version it replaces: the status and team
-/// whose counter it moves.
-type StoredState = (TicketStatus, Option<TeamId>);
-
-/// How many ticket versions [`DynamoStore::stored_state`] keeps before it starts afresh.
+/// How many ticket versions [`DynamoStore::stored_status`] keeps before it starts afresh.
 const STORED_STATES: usize = 4096;
 
 impl DynamoStore {
@@ -108,24 +104,21 @@ impl DynamoStore {
         }
     }
 
-    /// Notes the status and team `t` is stored with at `t.version`. A version is written once
-    /// (every write is conditional on the version it replaces), so what was stored at a
-    /// version never changes: a write that replaces a version noted here needs no read to
-    /// know which counters it moves.
+    /// Notes the status `t` is stored with at `t.version`. A version is written once (every
+    /// write is conditional on the version it replaces), so what was stored at a version never
+    /// changes: a write that replaces a version noted here needs no read to know whether it
+    /// replaces a bot-held ticket (see `views::write_moves`).
     fn note_stored(&self, t: &Ticket) {
         let mut stored = self.stored.lock().unwrap_or_else(PoisonError::into_inner);
         if stored.len() >= STORED_STATES {
             stored.clear();
         }
-        stored.insert(
-            (ticket_pk(&t.workspace, &t.id), t.version),
-            (t.status, t.team.clone()),
-        );
+        stored.insert((ticket_pk(&t.workspace, &t.id), t.version), t.status);
     }
 
-    /// The status and team ticket `t` was stored with at `t.version`, if this process read or
-    /// wrote that version.
-    fn stored_state(&self, t: &Ticket) -> Option<StoredState> {
+    /// The status ticket `t` was stored with at `t.version`, if this process read or wrote
+    /// that version.
+    fn stored_status(&self, t: &Ticket) -> Option<TicketStatus> {
         self.stored
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

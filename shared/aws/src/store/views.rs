@@ -362,8 +362,8 @@ impl DynamoStore {
         if !count_bot_write || t.version == 0 {
             return Ok(Vec::new());
         }
-        let status = match self.stored_state(t) {
-            Some((status, _)) => status,
+        let status = match self.stored_status(t) {
+            Some(status) => status,
             None => {
                 let item = self
                     .get(
