@@ -117,7 +117,7 @@ mod tests {
         for changes in tail.read().await {
             for batch in changes.chunks(2) {
                 records += batch.len();
-                let event: Event = serde_json::from_value(emulators::lambda_event(batch))
+                let event: Event = serde_json::from_value(emulators::stream_event(batch))
                     .expect("the stream's records as Lambda's event");
                 let response = handle_ticket_changes(&store, event).await;
                 assert!(response.batch_item_failures.is_empty(), "{response:?}");

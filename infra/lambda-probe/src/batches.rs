@@ -1,10 +1,7 @@
 //! The batches the event source mappings hand the functions: what a queue holds now, as an SQS
 //! event; what the table's stream holds now, as DynamoDB stream events.
 
-use std::collections::HashMap;
-
-use serde_json::{Value, json};
-use turno_aws::testing::{StreamTail, lambda_event};
+use turno_aws::testing::{StreamTail, sqs_event, stream_event};
 
 /// Records in one ticket-counts batch, as in `template.yaml`.
 const STREAM_BATCH: usize = 100;
@@ -46,22 +43,7 @@ pub(crate) async fn take_batch(
                 .await?;
         }
     }
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let attributes: HashMap<&str, &str> = m
-                .attributes()
-                .map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
-                .unwrap_or_default();
-            json!({
-                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                "attributes": attributes, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
-                "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:probe",
-                "awsRegion": "us-east-1"
-            })
-        })
-        .collect();
-    Ok((json!({ "Records": records }).to_string(), messages.len()))
+    Ok((sqs_event(&messages, "probe").to_string(), messages.len()))
 }
 
 /// The ticket changes the table's stream holds since the last call, as the DynamoDB stream
@@ -73,7 +55,7 @@ pub(crate) async fn take_changes(tail: &StreamTail) -> (Vec<String>, usize) {
     for shard in tail.read().await {
         for batch in shard.chunks(STREAM_BATCH) {
             records += batch.len();
-            events.push(lambda_event(batch).to_string());
+            events.push(stream_event(batch).to_string());
         }
     }
     (events, records)

@@ -21,7 +21,7 @@ use tokio::sync::OnceCell;
 use turno_core::ports::QueueName;
 
 mod stream;
-pub use stream::{StreamTail, caught_up_store, lambda_event, ticket_change};
+pub use stream::{StreamTail, caught_up_store, stream_event};
 
 pub const DYNAMODB_ENDPOINT_VAR: &str = "TURNO_TEST_DYNAMODB_ENDPOINT";
 pub const MOTO_ENDPOINT_VAR: &str = "TURNO_TEST_MOTO_ENDPOINT";
@@ -247,6 +247,31 @@ pub async fn create_queues_with_dead_letters(
         );
     }
     pairs
+}
+
+/// The SQS event Lambda would hand the consumer of `queue` for `messages`, in Lambda's JSON.
+pub fn sqs_event(messages: &[aws_sdk_sqs::types::Message], queue: &str) -> serde_json::Value {
+    let records: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|m| {
+            let attributes: HashMap<&str, &str> = m
+                .attributes()
+                .map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+                .unwrap_or_default();
+            serde_json::json!({
+                "messageId": m.message_id(),
+                "receiptHandle": m.receipt_handle(),
+                "body": m.body(),
+                "attributes": attributes,
+                "messageAttributes": {},
+                "md5OfBody": m.md5_of_body(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": format!("arn:aws:sqs:us-east-1:123456789012:{queue}"),
+                "awsRegion": "us-east-1"
+            })
+        })
+        .collect();
+    serde_json::json!({ "Records": records })
 }
 
 /// Receives and deletes what `url` has now, waiting up to `wait_secs` for a first message.

@@ -324,21 +324,5 @@ impl Topology {
 
 /// The SQS event Lambda would hand the function for these messages.
 fn sqs_event(messages: &[aws_sdk_sqs::types::Message], q: QueueName) -> anyhow::Result<SqsEvent> {
-    let records: Vec<Value> = messages
-        .iter()
-        .map(|m| {
-            let attributes: HashMap<&str, &str> = m
-                .attributes()
-                .map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
-                .unwrap_or_default();
-            json!({
-                "messageId": m.message_id(), "receiptHandle": m.receipt_handle(), "body": m.body(),
-                "attributes": attributes, "messageAttributes": {}, "md5OfBody": m.md5_of_body(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:us-east-1:123456789012:{}", q.as_str()),
-                "awsRegion": "us-east-1"
-            })
-        })
-        .collect();
-    Ok(serde_json::from_value(json!({ "Records": records }))?)
+    serde_json::from_value(emulators::sqs_event(messages, q.as_str())).context("an SQS event")
 }

@@ -78,16 +78,6 @@ pub struct StoppedAt {
     pub error: StoreError,
 }
 
-impl fmt::Display for StoppedAt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ticket counts stopped at sequence {}: {}",
-            self.sequence, self.error
-        )
-    }
-}
-
 /// What a ticket image tells the counters.
 #[derive(Debug, Deserialize)]
 struct Counted {

@@ -8,8 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -25,6 +24,7 @@ use turno_core::ports::records::RecordKind;
 mod agents;
 mod changes;
 mod compact;
+mod conditional;
 mod conversations;
 mod counts;
 mod created;
@@ -36,6 +36,8 @@ mod tickets;
 mod transcripts;
 mod turn_entries;
 mod views;
+
+use conditional::{CondPut, TxFailure, non_empty, tx_failure};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -295,91 +297,6 @@ fn agent_item(agent: &Agent) -> anyhow::Result<Item> {
 }
 
 // ---- conditional writes ------------------------------------------------------------------
-
-/// A put with its condition, usable alone or in a transaction.
-struct CondPut {
-    item: Item,
-    condition: String,
-    names: HashMap<String, String>,
-    values: Item,
-}
-
-impl CondPut {
-    /// A put of a versioned record that read `version`: absent for 0, else stored at `version`.
-    fn versioned(item: Item, version: u64) -> Self {
-        if version == 0 {
-            CondPut::new_record(item)
-        } else {
-            CondPut {
-                item,
-                condition: "#version = :read_version".into(),
-                names: HashMap::from([("#version".into(), "version".into())]),
-                values: HashMap::from([(":read_version".into(), n(version))]),
-            }
-        }
-    }
-
-    fn new_record(item: Item) -> Self {
-        CondPut {
-            item,
-            condition: "attribute_not_exists(PK)".into(),
-            names: HashMap::new(),
-            values: HashMap::new(),
-        }
-    }
-
-    fn into_transact(self, table: &str) -> anyhow::Result<TransactWriteItem> {
-        let put = Put::builder()
-            .table_name(table)
-            .set_item(Some(self.item))
-            .condition_expression(self.condition)
-            .set_expression_attribute_names(non_empty(self.names))
-            .set_expression_attribute_values(non_empty(self.values))
-            .build()?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-}
-
-fn non_empty<V>(map: HashMap<String, V>) -> Option<HashMap<String, V>> {
-    (!map.is_empty()).then_some(map)
-}
-
-/// What stopped a transaction.
-enum TxFailure {
-    /// The conditions of these items (by position) failed.
-    Conditions(Vec<usize>),
-    /// Lost to a concurrent transaction or throttled: nothing was written, try again.
-    Retry,
-    Other(anyhow::Error),
-}
-
-fn tx_failure(err: SdkError<TransactWriteItemsError>, op: &str) -> TxFailure {
-    if let Some(TransactWriteItemsError::TransactionCanceledException(e)) = err.as_service_error() {
-        let reasons = e.cancellation_reasons();
-        let failed: Vec<usize> = reasons
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
-            .map(|(i, _)| i)
-            .collect();
-        if !failed.is_empty() {
-            return TxFailure::Conditions(failed);
-        }
-        if reasons.iter().any(|r| {
-            matches!(
-                r.code(),
-                Some("TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded")
-            )
-        }) {
-            return TxFailure::Retry;
-        }
-    }
-    if let Some(TransactWriteItemsError::TransactionInProgressException(_)) = err.as_service_error()
-    {
-        return TxFailure::Retry;
-    }
-    TxFailure::Other(sdk_error(op, err))
-}
 
 fn sdk_error<E, R>(op: &str, err: SdkError<E, R>) -> anyhow::Error
 where

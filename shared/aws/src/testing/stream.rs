@@ -30,7 +30,7 @@ pub struct StreamTail {
 type Shards = HashMap<String, Option<String>>;
 
 /// A stream record as the event source mapping hands it to the function.
-pub fn ticket_change(r: Record) -> Option<TicketChange> {
+fn ticket_change(r: Record) -> Option<TicketChange> {
     let d = r.dynamodb?;
     let item = |m: Option<HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue>>| {
         m.map(|m| serde_dynamo::Item::from(m).into())
@@ -251,7 +251,7 @@ fn raw_page(body: &[u8]) -> Option<(Vec<TicketChange>, Option<String>)> {
 
 /// The DynamoDB stream event Lambda hands the ticket-counts function for `changes` (one
 /// shard's, in order), in Lambda's JSON.
-pub fn lambda_event(changes: &[TicketChange]) -> serde_json::Value {
+pub fn stream_event(changes: &[TicketChange]) -> serde_json::Value {
     let image = |i: &HashMap<String, aws_sdk_dynamodb::types::AttributeValue>| {
         serde_json::to_value(serde_dynamo::Item::from(i.clone())).unwrap_or_default()
     };

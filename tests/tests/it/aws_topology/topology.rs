@@ -329,27 +329,7 @@ const TICKET_COUNTS_BATCH: usize = 100;
 
 /// The SQS event Lambda would hand the function for these messages.
 pub(super) fn sqs_event(messages: &[aws_sdk_sqs::types::Message], q: QueueName) -> SqsEvent {
-    let records: Vec<serde_json::Value> = messages
-        .iter()
-        .map(|m| {
-            let attributes: HashMap<&str, &str> = m
-                .attributes()
-                .map(|a| a.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
-                .unwrap_or_default();
-            serde_json::json!({
-                "messageId": m.message_id(),
-                "receiptHandle": m.receipt_handle(),
-                "body": m.body(),
-                "attributes": attributes,
-                "messageAttributes": {},
-                "md5OfBody": m.md5_of_body(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:us-east-1:123456789012:{}", q.as_str()),
-                "awsRegion": "us-east-1"
-            })
-        })
-        .collect();
-    serde_json::from_value(serde_json::json!({ "Records": records })).expect("an SQS event")
+    serde_json::from_value(emulators::sqs_event(messages, q.as_str())).expect("an SQS event")
 }
 
 pub(super) async fn forward_bus_to_a_queue(own: &Clients, bus: &str) -> String {
