@@ -5,7 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+step() {
+  printf '\n==> %s\n' "$*"
+  # Free disk and the build's size at each step: a full disk shows as a linker's bus error.
+  printf '    (disk free: %s; target/: %s)\n' \
+    "$(df -h --output=avail . 2>/dev/null | tail -1 | tr -d ' ')" \
+    "$(du -sh target 2>/dev/null | cut -f1 || echo none)"
+}
 
 step "Python tools (.venv)"
 if [ ! -x .venv/bin/sam ] || ! cmp -s infra/requirements-dev.txt .venv/.requirements 2>/dev/null; then
